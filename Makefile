@@ -1,0 +1,43 @@
+# Mentorscope: `make run` serves the dashboard, `make test` runs the suite.
+# Both install what they need first: Debian packages (only when missing),
+# then a virtualenv in .venv/ with the pinned Python dependencies.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+# chromium: browser tests and chart images in the PDF report; poppler-utils:
+# PDF checks; pango: WeasyPrint's PDF layout; fonts: readable PDFs.
+APT_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+.PHONY: install system-deps run test fuzz bench clean-db
+
+install: system-deps $(VENV)/.installed
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+run: install
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: install
+	$(PY) -m pytest -n 2 -q
+
+fuzz: install
+	FUZZ_EXAMPLES=10000 $(PY) -m pytest -q -p no:randomly tests -k fuzz
+
+bench: install
+	$(PY) -m benchmarks
+
+clean-db:
+	rm -f data/mentorscope.duckdb data/mentorscope.duckdb.wal

@@ -1,0 +1,289 @@
+"""The DuckDB store: connection factory, versioned schema, query helpers.
+
+Nothing connects at import time: callers ask for `connect(path)`; only the
+dashboard caches a connection. Every value in a query is bound as a parameter.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DB = Path("data") / "mentorscope.duckdb"
+
+# Each migration takes the schema from version i to i + 1. Append, never edit:
+# files made by an older Mentorscope replay only the steps they have not seen.
+MIGRATIONS: list[str] = [
+    # 1: the store of everything an upload brings in.
+    """
+    CREATE TABLE uploads (
+        upload_id INTEGER PRIMARY KEY,
+        file_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        rows_read INTEGER NOT NULL,
+        rows_loaded INTEGER NOT NULL,
+        rows_rejected INTEGER NOT NULL,
+        rows_duplicate INTEGER NOT NULL,
+        first_date DATE,
+        last_date DATE,
+        loaded_at TIMESTAMP NOT NULL,
+        is_demo BOOLEAN NOT NULL DEFAULT FALSE
+    );
+    CREATE TABLE rejected_rows (
+        upload_id INTEGER NOT NULL,
+        row_number INTEGER NOT NULL,
+        column_name VARCHAR,
+        reason VARCHAR NOT NULL,
+        raw VARCHAR
+    );
+    CREATE TABLE participants (
+        participant_id VARCHAR PRIMARY KEY,
+        role VARCHAR,
+        program VARCHAR,
+        cohort VARCHAR,
+        department VARCHAR,
+        level VARCHAR,
+        location VARCHAR,
+        joined_on DATE,
+        left_on DATE,
+        name VARCHAR,
+        email VARCHAR,
+        is_stub BOOLEAN NOT NULL DEFAULT FALSE,
+        upload_id INTEGER
+    );
+    CREATE TABLE pairs (
+        pair_id VARCHAR PRIMARY KEY,
+        mentor_id VARCHAR NOT NULL,
+        mentee_id VARCHAR NOT NULL,
+        matched_on DATE NOT NULL,
+        ended_on DATE,
+        end_reason VARCHAR,
+        program VARCHAR,
+        cohort VARCHAR,
+        meetings_target_per_month DOUBLE,
+        upload_id INTEGER
+    );
+    CREATE TABLE sessions (
+        session_id VARCHAR PRIMARY KEY,
+        pair_id VARCHAR NOT NULL,
+        occurred_on DATE NOT NULL,
+        duration_minutes DOUBLE,
+        status VARCHAR NOT NULL DEFAULT 'held',
+        format VARCHAR,
+        topic VARCHAR,
+        upload_id INTEGER
+    );
+    CREATE TABLE goals (
+        goal_id VARCHAR PRIMARY KEY,
+        pair_id VARCHAR NOT NULL,
+        set_on DATE,
+        due_on DATE,
+        achieved_on DATE,
+        status VARCHAR,
+        category VARCHAR,
+        upload_id INTEGER
+    );
+    CREATE TABLE employees (
+        employee_id VARCHAR PRIMARY KEY,
+        hired_on DATE NOT NULL,
+        terminated_on DATE,
+        last_promoted_on DATE,
+        department VARCHAR,
+        level VARCHAR,
+        upload_id INTEGER
+    );
+    CREATE TABLE surveys (
+        survey_id VARCHAR PRIMARY KEY,
+        fingerprint VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        title VARCHAR
+    );
+    CREATE TABLE items (
+        survey_id VARCHAR NOT NULL,
+        item_id VARCHAR NOT NULL,
+        question_text VARCHAR,
+        dimension VARCHAR,
+        item_type VARCHAR NOT NULL,
+        scale_points INTEGER,
+        PRIMARY KEY (survey_id, item_id)
+    );
+    CREATE TABLE responses (
+        response_id VARCHAR PRIMARY KEY,
+        survey_id VARCHAR NOT NULL,
+        respondent_id VARCHAR,
+        role VARCHAR,
+        program VARCHAR,
+        cohort VARCHAR,
+        wave VARCHAR NOT NULL DEFAULT 'pulse',
+        submitted_at TIMESTAMP NOT NULL,
+        submitted_on DATE NOT NULL,
+        upload_id INTEGER
+    );
+    CREATE TABLE answers (
+        response_id VARCHAR NOT NULL,
+        survey_id VARCHAR NOT NULL,
+        item_id VARCHAR NOT NULL,
+        value_num DOUBLE,
+        value_text VARCHAR,
+        scale_points INTEGER,
+        PRIMARY KEY (response_id, item_id)
+    );
+    CREATE TABLE column_mappings (
+        fingerprint VARCHAR NOT NULL,
+        item_id VARCHAR NOT NULL,
+        dimension VARCHAR,
+        PRIMARY KEY (fingerprint, item_id)
+    );
+    CREATE TABLE label_mappings (
+        fingerprint VARCHAR NOT NULL,
+        item_id VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        value DOUBLE,
+        scale_points INTEGER,
+        PRIMARY KEY (fingerprint, item_id, label)
+    );
+    """,
+    # 2: settings, the improvement log and the audit trail.
+    """
+    CREATE TABLE settings (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    );
+    CREATE TABLE improvements (
+        action_id INTEGER PRIMARY KEY,
+        program VARCHAR,
+        title VARCHAR NOT NULL,
+        description VARCHAR,
+        owner VARCHAR,
+        started_on DATE NOT NULL,
+        metric VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE audit_log (
+        at TIMESTAMP NOT NULL,
+        actor VARCHAR,
+        action VARCHAR NOT NULL,
+        detail VARCHAR
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Tables that hold program data, in an order safe for deletion.
+DATA_TABLES = (
+    "answers", "responses", "items", "surveys", "goals", "sessions", "pairs",
+    "participants", "employees", "rejected_rows", "uploads",
+)
+
+
+class DatabaseError(Exception):
+    """The database file cannot be used; the message says why and what to do."""
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("MENTORSCOPE_DB") or DEFAULT_DB)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the migrations the database has not seen, each in its own transaction."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"The database was written by a newer Mentorscope (schema {current}, this one knows {SCHEMA_VERSION}). "
+            "Upgrade Mentorscope or open another file with --db."
+        )
+    for version in range(current + 1, target + 1):
+        with transaction(con):
+            con.execute(MIGRATIONS[version - 1])
+            con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, datetime.now()])
+    return schema_version(con)
+
+
+def backup_file(path: Path, reason: str) -> Path:
+    """Copy the database file aside (before a migration, or on request)."""
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    target = path.parent / "backups" / f"{path.stem}-{reason}-{stamp}{path.suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, target)
+    return target
+
+
+def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating and migrating when needed) the Mentorscope database.
+
+    `path` defaults to $MENTORSCOPE_DB or data/mentorscope.duckdb; ':memory:'
+    gives a throwaway database. An older file is backed up, then migrated.
+    """
+    target = str(path) if path is not None else str(default_path())
+    if target != ":memory:":
+        file = Path(target)
+        if file.exists() and file.is_dir():
+            raise DatabaseError(f"{file} is a folder, not a database file. Pass a file path with --db.")
+        file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target, read_only=read_only)
+    except duckdb.Error as exc:
+        raise DatabaseError(f"Cannot open the database {target}: {exc}. Is it a Mentorscope DuckDB file?") from exc
+    try:
+        version = schema_version(con)
+        if version < SCHEMA_VERSION and not read_only:
+            if version > 0 and target != ":memory:":
+                con.execute("CHECKPOINT")
+                con.close()
+                backup_file(Path(target), f"schema{version}")
+                con = duckdb.connect(target)
+            migrate(con)
+    except duckdb.Error as exc:
+        con.close()
+        raise DatabaseError(f"The database {target} could not be prepared: {exc}") from exc
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, or ROLLBACK on any exception (and re-raise it)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
+    """Run a parameterised query and return a DataFrame."""
+    return con.execute(sql, params or []).df()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
+    row = con.execute(sql, params or []).fetchone()
+    return None if row is None else row[0]
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per data table (for the data-health panel and tests)."""
+    return {t: int(scalar(con, f"SELECT count(*) FROM {t}")) for t in DATA_TABLES}
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    return scalar(con, "SELECT count(*) FROM uploads") == 0
