@@ -25,7 +25,8 @@ class IngestError(Exception):
             f"row {self.row}" if self.row is not None else None,
             f"column '{self.column}'" if self.column else None,
         ) if part]
-        text = (": ".join([", ".join(where), self.problem]) if where else self.problem)
+        problem = self.problem if self.problem.endswith((".", "?", "!")) else self.problem + "."
+        text = ": ".join([", ".join(where), problem]) if where else problem
         return f"{text} {self.fix}".strip() if self.fix else text
 
     def in_file(self, file: str) -> "IngestError":

@@ -1,0 +1,108 @@
+"""Date and timestamp parsing for exports, vectorised over a whole column.
+
+Accepted: ISO (`2026-04-03`, `2026-04-03 14:00:00`, `2026-04-03T14:00:00Z`,
+with an offset), slash or dot dates (`4/3/2026 14:00`, `8/21/2019 1:10:31 PM`,
+Excel-mangled `1/6/18 9:05`), and Excel serial day numbers. A timestamp with a
+zone (or a column whose zone the export names, `tz=`) is converted to UTC;
+one without is taken as written. Results are naive datetimes.
+
+Slash dates are day/month ambiguous. The column decides: a first part above 12
+means day-first, a second part above 12 means month-first; a column that never
+tells is a question for the user (NeedsMapping), never a guess.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.ingest.errors import NeedsMapping
+
+_ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?$"
+_SLASH = (r"^(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4}|\d{2})"
+          r"(?:[ T,]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$")
+_SERIAL = r"^\d{5}(?:\.\d+)?$"
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def parse_dates(values: pd.Series, *, day_first: bool | None = None, column: str = "date",
+                tz: str | None = None) -> pd.Series:
+    """Parse a column of date strings; NaT where a value is blank or invalid.
+
+    Callers tell blank from invalid with `invalid_mask(values, parsed)`.
+    """
+    text = values.astype("string").str.strip().str.lstrip("'")
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+
+    iso = text.str.match(_ISO, na=False)
+    if iso.any():
+        out[iso] = _parse_iso(text[iso], tz)
+
+    parts = text.str.extract(_SLASH)
+    slash = parts["a"].notna()
+    if slash.any():
+        out[slash] = _parse_slash(parts[slash], _day_first(parts[slash], day_first, column), tz)
+
+    serial = text.str.match(_SERIAL, na=False) & ~iso & ~slash
+    if serial.any():
+        days = pd.to_numeric(text[serial], errors="coerce")
+        ok = days.between(20000, 80000)  # 1954 .. 2119: anything else is not a date
+        out[serial & ok.reindex(values.index, fill_value=False)] = _EXCEL_EPOCH + pd.to_timedelta(days[ok], unit="D")
+    return out
+
+
+def invalid_mask(values: pd.Series, parsed: pd.Series) -> pd.Series:
+    """True where a non-blank value did not parse."""
+    blank = values.isna() | (values.astype("string").str.strip() == "")
+    return parsed.isna() & ~blank.fillna(True)
+
+
+def _parse_iso(text: pd.Series, tz: str | None) -> pd.Series:
+    has_zone = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    if has_zone.any():
+        aware = pd.to_datetime(text[has_zone], format="ISO8601", utc=True, errors="coerce")
+        out[has_zone] = aware.dt.tz_localize(None)
+    naive = ~has_zone
+    if naive.any():
+        out[naive] = _localise(pd.to_datetime(text[naive], format="ISO8601", errors="coerce"), tz)
+    return out
+
+
+def _parse_slash(parts: pd.DataFrame, day_first: bool, tz: str | None) -> pd.Series:
+    a, b = parts["a"].astype(int), parts["b"].astype(int)
+    year = parts["y"].astype(int)
+    year = year.where(parts["y"].str.len() == 4, year + 2000).where(
+        (parts["y"].str.len() == 4) | (year < 70), year + 1900)
+    hour = parts["h"].fillna("0").astype(int)
+    ampm = parts["ampm"].fillna("").str.lower().str[:1]
+    hour = hour.mask(ampm.eq("p"), hour % 12 + 12).mask(ampm.eq("a"), hour % 12)
+    stamp = pd.to_datetime(pd.DataFrame({
+        "year": year, "month": b if day_first else a, "day": a if day_first else b,
+        "hour": hour, "minute": parts["mi"].fillna("0").astype(int),
+        "second": parts["s"].fillna("0").astype(int),
+    }), errors="coerce")
+    return _localise(stamp, tz)
+
+
+def _day_first(parts: pd.DataFrame, day_first: bool | None, column: str) -> bool:
+    if day_first is not None:
+        return day_first
+    first_is_day = (parts["a"].astype(int) > 12).any()
+    second_is_day = (parts["b"].astype(int) > 12).any()
+    if first_is_day != second_is_day:
+        return bool(first_is_day)
+    problem = ("has dates written in both day/month orders" if first_is_day
+               else "has dates like 03/04/2026 that could be 3 April or March 4")
+    raise NeedsMapping(problem, column=column, ambiguous_dates=[column],
+                       fix="Say whether dates are day-first or month-first "
+                           "(--day-first / --month-first, or the choice on the Upload page).")
+
+
+def _localise(stamp: pd.Series, tz: str | None) -> pd.Series:
+    """Wall-clock times in `tz` -> naive UTC; without a zone, as written."""
+    if tz is None or stamp.empty:
+        return stamp.astype("datetime64[us]")
+    try:
+        local = stamp.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+    except Exception:  # an unknown zone name in the export: take times as written
+        return stamp.astype("datetime64[us]")
+    return local.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
