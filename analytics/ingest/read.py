@@ -1,0 +1,251 @@
+"""Bytes of an uploaded file → a rectangle of text cells.
+
+Everything format-specific (header rows, metadata columns) happens later; this
+module only decides how to decode the bytes and split them into cells, and
+refuses files that are not a table at all.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from analytics.ingest.errors import FileRefused, IngestError
+
+MAX_COLUMNS = 5_000
+MAX_CELL_CHARS = 10_000_000
+# Zip bombs: refuse before decompressing anything.
+MAX_UNCOMPRESSED = 500 * 1024 * 1024
+SUSPICIOUS_SIZE = 50 * 1024 * 1024
+MAX_RATIO = 100
+PREFERRED_SHEET = "Form Responses 1"  # Google Forms' XLSX download
+DELIMITERS = (",", ";", "\t")
+SNIFF_RECORDS = 50
+
+RESAVE_FIX = "Open it in your survey tool or spreadsheet and export it again as CSV or XLSX."
+
+# Magic numbers of files that are sometimes renamed .csv / .xlsx by mistake.
+MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
+)
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP = b"PK\x03\x04"
+
+
+@dataclass
+class RawTable:
+    rows: list[list[str]]
+    encoding: str
+    delimiter: str | None
+    source: str  # 'csv' | 'xlsx'
+    sheet: str | None = None
+
+
+def read_raw(data: bytes, file_name: str) -> RawTable:
+    """Read CSV or XLSX bytes into text cells ('' for empty); raises only IngestError."""
+    try:
+        table = _read(data)
+    except IngestError as exc:
+        raise exc.in_file(file_name)
+    except Exception as exc:  # the contract: callers only ever see IngestError
+        raise FileRefused(f"the file could not be read ({type(exc).__name__}: {exc}).", file=file_name,
+                          fix=RESAVE_FIX) from exc
+    return table
+
+
+def _check_width(columns: int) -> None:
+    if columns > MAX_COLUMNS:
+        raise FileRefused(f"the file has {columns} columns; Mentorscope reads at most {MAX_COLUMNS}.",
+                          fix="Remove unused columns and upload it again.")
+
+
+def _read(data: bytes) -> RawTable:
+    if not data.strip():
+        raise FileRefused("the file is empty.", fix=RESAVE_FIX)
+    if data.startswith(OLE2):
+        raise FileRefused(
+            "this is a password-protected workbook or an old-style .xls file, which Mentorscope cannot open.",
+            fix="Remove the password (or use File › Save As › .xlsx) and upload it again.")
+    if data.startswith(ZIP):
+        return _read_xlsx(data)
+    for magic, what in MAGIC:
+        if data.startswith(magic):
+            raise FileRefused(f"this is {what}, not a table.", fix="Upload the CSV or XLSX export instead.")
+    return _read_csv(data)
+
+
+# ---- XLSX -----------------------------------------------------------------
+
+def _read_xlsx(data: bytes) -> RawTable:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise FileRefused("this looks like an XLSX (ZIP) file but is damaged.", fix=RESAVE_FIX) from None
+    names = set(archive.namelist())
+    if "xl/workbook.xml" not in names:
+        raise FileRefused("this is a ZIP archive, not an Excel workbook.",
+                          fix="Unzip it and upload the CSV or XLSX export inside.")
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise FileRefused("the workbook contains macros, which Mentorscope does not open.",
+                          fix="Save it as a plain .xlsx workbook (Excel Workbook, no macros) and upload that.")
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNCOMPRESSED or (unpacked > SUSPICIOUS_SIZE and unpacked > MAX_RATIO * len(data)):
+        raise FileRefused(f"the workbook would unpack to {unpacked // (1024 * 1024)} MB, far more than a survey export.",
+                          fix="Upload the export as CSV, or split it into smaller files.")
+    import openpyxl  # only needed for workbooks
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = book[PREFERRED_SHEET] if PREFERRED_SHEET in book.sheetnames else book.worksheets[0]
+        sheet.reset_dimensions()  # a lying <dimension> tag must not pad rows to 16,384 columns
+        rows = []
+        for values in sheet.iter_rows(values_only=True):
+            _check_width(len(values))
+            rows.append([_cell_text(v) for v in values])
+        title = sheet.title
+    finally:
+        book.close()
+    return RawTable(_tidy(rows), "xlsx", None, "xlsx", title)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# ---- CSV ------------------------------------------------------------------
+
+def _read_csv(data: bytes) -> RawTable:
+    text, encoding = decode(data)
+    if "\x00" in text:
+        raise FileRefused("the file contains binary data, not text.", fix="Upload the CSV or XLSX export instead.")
+    delimiter = sniff_delimiter(text)
+    csv.field_size_limit(MAX_CELL_CHARS)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise FileRefused(f"the file is not readable as CSV ({exc}).", fix=RESAVE_FIX) from None
+    _check_width(max(map(len, records), default=0))
+    rows = [[_csv_cell(cell) for cell in record] for record in records]
+    return RawTable(_tidy(rows), encoding, delimiter, "csv", None)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was read with.
+
+    BOMs decide first; then strict UTF-8; then the two 8-bit code pages that
+    Excel writes (Windows cp1252, Mac 'CSV (Macintosh)' mac-roman), whichever
+    reads as more plausible text. mac-roman maps every byte, so this never fails.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if _looks_utf16le(data):
+        return data.decode("utf-16-le", errors="replace"), "utf-16-le"
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    candidates = []
+    for encoding in ("cp1252", "mac-roman"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:  # cp1252 leaves five bytes undefined
+            continue
+        # On a tie, bare CR line ends point to a Mac.
+        preferred = (encoding == "mac-roman") == _bare_cr(data)
+        candidates.append((_plausibility(text), preferred, encoding, text))
+    *_, encoding, text = max(candidates)
+    return text, encoding
+
+
+def _looks_utf16le(data: bytes) -> bool:
+    """UTF-16 without a BOM: ASCII text with a NUL after every character."""
+    sample = data[:2000]
+    return len(sample) >= 4 and sample[1::2].count(0) > 0.9 * (len(sample) // 2)
+
+
+def _bare_cr(data: bytes) -> bool:
+    return b"\r" in data and b"\n" not in data
+
+
+# Characters common in Western survey text outside ASCII.
+_COMMON = set("éèêëàáâäãåçíìîïñóòôöõúùûüßÉÀÇÖÜÄ’‘“”–—…€£°«»\xa0")
+
+
+def _plausibility(text: str) -> int:
+    """Score a decoding: common accented letters and typographic punctuation
+    count for it, letters in the wrong case next to ASCII letters (cafÈ) against."""
+    score = 0
+    for i, ch in enumerate(text):
+        if ord(ch) < 128:
+            continue
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if ch == "’" and before.isalpha() and after.isalpha():
+            score += 2  # don’t, it’s
+        elif ch in _COMMON:
+            score += 1
+        else:
+            score -= 1
+        if ch.isalpha() and ch.isupper() and (before.islower() or after.islower()):
+            score -= 2
+    return score
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header into the most columns while the
+    next records agree with it; ',' for a one-column file."""
+    best, best_score = ",", (0.0, 1)
+    for delimiter in DELIMITERS:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        widths = []
+        try:
+            for record in reader:
+                widths.append(len(record))
+                if len(widths) >= SNIFF_RECORDS:
+                    break
+        except csv.Error:
+            continue
+        if not widths or widths[0] < 2:
+            continue
+        agreement = sum(w == widths[0] for w in widths) / len(widths)
+        score = (agreement, widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _csv_cell(cell: str) -> str:
+    cell = cell.replace("\r\n", "\n").replace("\r", "\n").strip()
+    # Excel's text prefix ('0123, '=1+1) sometimes survives into a CSV.
+    if len(cell) > 1 and cell[0] == "'" and (cell[1].isdigit() or cell[1] in "=+-@"):
+        return cell[1:]
+    return cell
+
+
+def _tidy(rows: list[list[str]]) -> list[list[str]]:
+    """Drop blank trailing rows and all-empty trailing columns (legacy Qualtrics
+    ends every line with a comma); pad short rows so the table is rectangular."""
+    while rows and not any(rows[-1]):
+        rows.pop()
+    width = max((max((i + 1 for i, c in enumerate(r) if c), default=0) for r in rows), default=0)
+    return [(r + [""] * width)[:width] for r in rows]
