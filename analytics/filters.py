@@ -1,0 +1,251 @@
+"""Periods and filters: what every metric is asked about, as bound SQL and a sentence.
+
+A `Period` is a closed date range (both ends included). Quarters are written
+`2026Q2` (calendar: Apr 1 – Jun 30) or `FY2026Q1` (fiscal). A fiscal year is
+named by the calendar year in which it ENDS: with `fiscal_year_start_month=7`,
+FY2026 runs 2025-07-01 … 2026-06-30 and FY2026Q1 is Jul–Sep 2025. With the
+default start month 1 a fiscal quarter equals the calendar quarter.
+
+`Filters` narrows every metric the same way. Each filter field becomes one
+clause whose SQL expression comes from a fixed table per grain (identifiers
+are never taken from input) and whose value is bound with `?`; each clause
+also yields a phrase for the page caption (the datasette filters.py pattern).
+
+Grains and the aliases their fragments expect:
+
+- pair (`p` = pairs, `mentee` = the mentee's participants row): program and
+  cohort are the pair's own; department is the mentee's. Role does not narrow
+  pair metrics: every pair has one mentor and one mentee, so the role filter
+  is shown in the sentence but selects all pairs.
+- survey (`r` = responses, `who` = the respondent's participants row): program,
+  cohort and role are the response's own, else the respondent's participant
+  record; department is the respondent's.
+- employee (`e` = employees): department is the employee's. Program, cohort and
+  role decide who counts as a participant (see retention.py), not who is in
+  the population.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+QUARTER_FORMS = "'2026Q2' (calendar quarter) or 'FY2026Q1' (fiscal quarter)"
+_QUARTER = re.compile(r"^\s*(FY)?(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
+
+
+def _add_months(day: date, months: int) -> date:
+    """First day of the month `months` after the month of `day`."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: date
+    end: date
+
+    @classmethod
+    def parse(cls, text: str, fiscal_year_start_month: int = 1) -> "Period":
+        """'2026Q2' → Apr–Jun 2026; 'FY2026Q1' → first quarter of fiscal year 2026."""
+        match = _QUARTER.match(str(text))
+        if not match:
+            raise ValueError(f"Unknown period {text!r}: write a quarter as {QUARTER_FORMS}.")
+        if not 1 <= fiscal_year_start_month <= 12:
+            raise ValueError(f"fiscal_year_start_month must be 1..12, not {fiscal_year_start_month}.")
+        fiscal, year, quarter = bool(match.group(1)), int(match.group(2)), int(match.group(3))
+        return cls.quarter(year, quarter, fiscal_year_start_month if fiscal else None)
+
+    @classmethod
+    def quarter(cls, year: int, quarter: int, fiscal_year_start_month: int | None = None) -> "Period":
+        """Calendar quarter (fiscal_year_start_month None) or fiscal quarter."""
+        if fiscal_year_start_month is None:
+            first, label = date(year, 1, 1), f"{year}Q{quarter}"
+        else:
+            # The fiscal year ends in `year`; it starts in the previous calendar year
+            # unless it starts in January.
+            start_year = year if fiscal_year_start_month == 1 else year - 1
+            first, label = date(start_year, fiscal_year_start_month, 1), f"FY{year}Q{quarter}"
+        start = _add_months(first, 3 * (quarter - 1))
+        return cls(label, start, _add_months(start, 3) - timedelta(days=1))
+
+    @classmethod
+    def between(cls, start: date, end: date, label: str | None = None) -> "Period":
+        if end < start:
+            raise ValueError(f"A period cannot end ({end}) before it starts ({start}).")
+        return cls(label or f"{start.isoformat()} … {end.isoformat()}", start, end)
+
+    @property
+    def as_of(self) -> date:
+        return self.end
+
+    @property
+    def months(self) -> float:
+        """Whole months when the range is month-aligned (3 for a quarter), else days / 30.4375."""
+        if self.start.day == 1 and self.end + timedelta(days=1) == _add_months(self.end, 1):
+            return float((self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1)
+        return ((self.end - self.start).days + 1) / 30.4375
+
+    def _quarter_parts(self) -> tuple[int, int, int | None] | None:
+        match = _QUARTER.match(self.label)
+        if not match:
+            return None
+        year, quarter = int(match.group(2)), int(match.group(3))
+        if not match.group(1):
+            return year, quarter, None
+        # Recover the fiscal start month from the dates instead of storing it.
+        start_month = _add_months(self.start, -3 * (quarter - 1)).month
+        return year, quarter, start_month
+
+    def shifted(self, quarters: int) -> "Period":
+        """The quarter `quarters` away (negative: earlier); other ranges move by their own length."""
+        parts = self._quarter_parts()
+        if parts is None:
+            length = (self.end - self.start).days + 1
+            delta = timedelta(days=length * quarters)
+            return Period.between(self.start + delta, self.end + delta)
+        year, quarter, start_month = parts
+        index = year * 4 + quarter - 1 + quarters
+        return Period.quarter(index // 4, index % 4 + 1, start_month)
+
+    def previous(self) -> "Period":
+        return self.shifted(-1)
+
+    def quarters_back(self, n: int) -> list["Period"]:
+        """The n periods ending with this one, oldest first (for trends)."""
+        return [self.shifted(-k) for k in range(n - 1, -1, -1)]
+
+    def sentence(self) -> str:
+        parts = self._quarter_parts()
+        if parts is None:
+            return self.label
+        year, quarter, start_month = parts
+        return f"Q{quarter} {year}" if start_month is None else f"Q{quarter} FY{year}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+# SQL expression of each filter field per grain. None: the field does not narrow that grain.
+_EXPRESSIONS: dict[str, dict[str, str | None]] = {
+    "pair": {"program": "p.program", "cohort": "p.cohort", "department": "mentee.department", "role": None},
+    "survey": {
+        "program": "coalesce(r.program, who.program)",
+        "cohort": "coalesce(r.cohort, who.cohort)",
+        "department": "who.department",
+        "role": "coalesce(r.role, who.role)",
+    },
+    "employee": {"program": None, "cohort": None, "department": "e.department", "role": None},
+}
+
+
+def segment_column(grain: str, by: str) -> str:
+    """Validate a split (program, cohort, department, role) for a grain; the
+    column of that name exists in the grain's filtered relation (see Filters)."""
+    if not _EXPRESSIONS.get(grain, {}).get(by):
+        known = [name for name, expr in _EXPRESSIONS.get(grain, {}).items() if expr]
+        raise ValueError(f"Cannot split {grain}-level metrics by {by!r}; choose one of {known}.")
+    return by
+
+
+@dataclass(frozen=True)
+class Filters:
+    program: str | None = None
+    cohort: str | None = None
+    department: str | None = None
+    role: str | None = None
+
+    def active(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    def where(self, grain: str) -> tuple[str, list[Any]]:
+        """(SQL condition, params) for a grain; 'TRUE' when nothing narrows it."""
+        if grain not in _EXPRESSIONS:
+            raise ValueError(f"Unknown grain {grain!r}; choose one of {sorted(_EXPRESSIONS)}.")
+        clauses, params = [], []
+        for name, value in self.active().items():
+            expression = _EXPRESSIONS[grain][name]
+            if expression is not None:
+                clauses.append(f"{expression} = ?")
+                params.append(value)
+        return (" AND ".join(clauses) or "TRUE"), params
+
+    def pair_where(self) -> tuple[str, list[Any]]:
+        return self.where("pair")
+
+    def survey_where(self) -> tuple[str, list[Any]]:
+        return self.where("survey")
+
+    def employee_where(self) -> tuple[str, list[Any]]:
+        return self.where("employee")
+
+    def pairs_sql(self) -> tuple[str, list[Any]]:
+        """Filtered pairs, with the mentee's department as `department`."""
+        where, params = self.where("pair")
+        return (
+            "SELECT p.*, mentee.department AS department FROM pairs p "
+            "LEFT JOIN participants mentee ON mentee.participant_id = p.mentee_id "
+            f"WHERE {where}"
+        ), params
+
+    def responses_sql(self) -> tuple[str, list[Any]]:
+        """Filtered responses with program, cohort, role and department resolved."""
+        where, params = self.where("survey")
+        survey = _EXPRESSIONS["survey"]
+        return (
+            "SELECT r.response_id, r.survey_id, r.respondent_id, r.wave, r.submitted_on, "
+            f"{survey['program']} AS program, {survey['cohort']} AS cohort, "
+            f"{survey['role']} AS role, {survey['department']} AS department "
+            "FROM responses r LEFT JOIN participants who ON who.participant_id = r.respondent_id "
+            f"WHERE {where}"
+        ), params
+
+    def employees_sql(self) -> tuple[str, list[Any]]:
+        where, params = self.where("employee")
+        return f"SELECT e.* FROM employees e WHERE {where}", params
+
+    def sentence(self, period: Period | None = None) -> str:
+        """'Q2 2026 · Leadership program · mentees in Engineering'."""
+        parts = [period.sentence()] if period is not None else []
+        if self.program:
+            parts.append(self.program if self.program.lower().endswith("program") else f"{self.program} program")
+        if self.cohort:
+            parts.append(f"cohort {self.cohort}")
+        who = f"{self.role}s" if self.role else ("mentees" if self.department else None)
+        if who and self.department:
+            parts.append(f"{who} in {self.department}")
+        elif who:
+            parts.append(who)
+        return " · ".join(parts) or "All programs"
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def segment_key(grain: str, by: str | None) -> str:
+    """SELECT expression for the `segment` column: a validated column, or one group."""
+    return "'all'" if by is None else segment_column(grain, by)
+
+
+def name_segment(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """Drop the single-group key, or name it after the split."""
+    if by is None:
+        return frame.drop(columns="segment").reset_index(drop=True)
+    return frame.rename(columns={"segment": by}).sort_values(by, na_position="last").reset_index(drop=True)
+
+
+def over_periods(metric: Callable[..., pd.DataFrame], con: Any, periods: Iterable[Period],
+                 filters: "Filters", **kwargs: Any) -> pd.DataFrame:
+    """A trend: `metric` for each period, stacked, with period/start/end columns first."""
+    frames = []
+    for period in periods:
+        frame = metric(con, period, filters, **kwargs)
+        frame.insert(0, "end", period.end)
+        frame.insert(0, "start", period.start)
+        frame.insert(0, "period", period.label)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

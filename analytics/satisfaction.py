@@ -1,0 +1,167 @@
+"""Satisfaction: per-dimension scores, Likert distributions and NPS from survey
+responses submitted in the period (every wave but `baseline`).
+
+A response's score on a dimension is the mean of its non-missing items on that
+dimension; `n` counts responses with a score. Figures of groups smaller than
+`min_group_size` are suppressed (counts stay).
+"""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics import settings, stats
+from analytics.filters import Filters, Period, name_segment, over_periods, segment_key
+
+# Dimensions that are not scored on a Likert scale.
+NOT_LIKERT = ("nps", "comment")
+DIMENSION_STATS = ["mean", "sd", "ci_low", "ci_high", "top2box"]
+NPS_STATS = ["value", "ci_low", "ci_high", "variance", "promoters", "passives", "detractors"]
+
+
+def period_responses_sql(period: Period, filters: Filters) -> tuple[str, list]:
+    """Filtered responses submitted in the period, baseline excluded."""
+    relation, params = filters.responses_sql()
+    return (f"SELECT * FROM ({relation}) WHERE submitted_on BETWEEN ? AND ? AND wave <> 'baseline'",
+            params + [period.start, period.end])
+
+
+def scores_sql(responses: str) -> str:
+    """One row per (response, Likert dimension): its score and scale size."""
+    return f"""
+        SELECT r.response_id, any_value(r.respondent_id) AS respondent_id, any_value(r.wave) AS wave,
+               any_value(r.submitted_on) AS submitted_on, any_value(r.program) AS program,
+               any_value(r.cohort) AS cohort, any_value(r.role) AS role,
+               any_value(r.department) AS department, i.dimension,
+               avg(a.value_num) AS score, max(coalesce(a.scale_points, i.scale_points)) AS scale_points
+        FROM ({responses}) r
+        JOIN answers a ON a.response_id = r.response_id
+        JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
+        WHERE a.value_num IS NOT NULL AND i.dimension IS NOT NULL AND i.dimension NOT IN {NOT_LIKERT}
+        GROUP BY r.response_id, i.dimension"""
+
+
+def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+                   by: str | None = None) -> pd.DataFrame:
+    """Responses in the period (counted, never suppressed) → [segment?, n]."""
+    responses, params = period_responses_sql(period, filters)
+    frame = con.execute(
+        f"SELECT {segment_key('survey', by)} AS segment, count(*) AS n FROM ({responses}) GROUP BY ALL", params
+    ).df()
+    if by is None and frame.empty:
+        frame = pd.DataFrame({"segment": ["all"], "n": [0]})
+    return name_segment(frame, by)
+
+
+def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+               by: str | None = None) -> pd.DataFrame:
+    """→ [segment?, dimension, n, mean, sd, ci_low, ci_high, top2box, scale_points, suppressed]."""
+    responses, params = period_responses_sql(period, filters)
+    frame = con.execute(f"""
+        SELECT {segment_key('survey', by)} AS segment, dimension, count(*) AS n, avg(score) AS mean,
+               stddev_samp(score) AS sd,
+               avg(CASE WHEN score >= scale_points - 1 THEN 1.0 ELSE 0.0 END) AS top2box,
+               mode(scale_points) AS scale_points
+        FROM ({scores_sql(responses)}) GROUP BY ALL ORDER BY ALL""", params).df()
+    intervals = [stats.t_interval(m, s, n) for m, s, n in zip(frame["mean"], frame["sd"], frame["n"])]
+    frame.insert(5, "ci_low", [low for low, _ in intervals])
+    frame.insert(6, "ci_high", [high for _, high in intervals])
+    frame = stats.suppress(frame, settings.get(con, "min_group_size"), DIMENSION_STATS)
+    return name_segment(frame, by)
+
+
+def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+        by: str | None = None) -> pd.DataFrame:
+    """→ [segment?, n, value, ci_low, ci_high, variance, promoters, passives, detractors, suppressed].
+    One row per group; without a split, one row even when nobody answered."""
+    responses, params = period_responses_sql(period, filters)
+    frame = con.execute(f"""
+        SELECT {segment_key('survey', by)} AS segment,
+               count(*) FILTER (WHERE a.value_num >= 9) AS promoters,
+               count(*) FILTER (WHERE a.value_num >= 7 AND a.value_num < 9) AS passives,
+               count(*) FILTER (WHERE a.value_num < 7) AS detractors
+        FROM ({responses}) r
+        JOIN answers a ON a.response_id = r.response_id
+        JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
+        WHERE i.dimension = 'nps' AND a.value_num BETWEEN 0 AND 10
+        GROUP BY ALL ORDER BY ALL""", params).df()
+    if by is None and frame.empty:
+        frame = pd.DataFrame({"segment": ["all"], "promoters": [0], "passives": [0], "detractors": [0]})
+    scores = [stats.nps(p, q, d) for p, q, d in zip(frame["promoters"], frame["passives"], frame["detractors"])]
+    frame["n"] = [s.n for s in scores]
+    for column in ("value", "ci_low", "ci_high", "variance"):
+        frame[column] = [getattr(s, column) for s in scores]
+    frame = frame[["segment", "n", *NPS_STATS]]
+    return name_segment(stats.suppress(frame, settings.get(con, "min_group_size"), NPS_STATS), by)
+
+
+def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """Answers per scale point, for diverging bars.
+
+    → [dimension, scale_points, value, count, share, n, suppressed]; `share` is
+    within the dimension and scale, `n` the responses scoring the dimension.
+    """
+    responses, params = period_responses_sql(period, filters)
+    frame = con.execute(f"""
+        WITH answered AS (
+            SELECT i.dimension, coalesce(a.scale_points, i.scale_points) AS scale_points, a.value_num AS value,
+                   a.response_id
+            FROM ({responses}) r
+            JOIN answers a ON a.response_id = r.response_id
+            JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
+            WHERE a.value_num IS NOT NULL AND i.dimension IS NOT NULL AND i.dimension NOT IN {NOT_LIKERT}),
+        scored AS (SELECT dimension, count(DISTINCT response_id) AS n FROM answered GROUP BY dimension)
+        SELECT dimension, scale_points, value, count(*) AS count,
+               count(*) / sum(count(*)) OVER (PARTITION BY dimension, scale_points) AS share, any_value(n) AS n
+        FROM answered JOIN scored USING (dimension)
+        GROUP BY dimension, scale_points, value ORDER BY ALL""", params).df()
+    return stats.suppress(frame, settings.get(con, "min_group_size"), ["count", "share"])
+
+
+def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """Per-response scores → [response_id, respondent_id, dimension, score, scale_points] (for tests of change)."""
+    responses, params = period_responses_sql(period, filters)
+    return con.execute(
+        f"SELECT response_id, respondent_id, dimension, score, scale_points FROM ({scores_sql(responses)})", params
+    ).df()
+
+
+def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """Quarter-over-quarter change per dimension, plus an `nps` row.
+
+    → [dimension, n, n_previous, value, previous, change, p_value, test, significant, suppressed];
+    `value` is the mean score (NPS for the nps row); Mann–Whitney U for Likert
+    dimensions, a z-test for NPS. Suppressed when either period's n is small.
+    """
+    previous = period.previous()
+    now, before = dimension_scores(con, period, filters), dimension_scores(con, previous, filters)
+    rows = []
+    for dimension in sorted(set(now["dimension"]) | set(before["dimension"])):
+        a = before.loc[before["dimension"] == dimension, "score"]
+        b = now.loc[now["dimension"] == dimension, "score"]
+        rows.append({"dimension": dimension, "n": len(b), "n_previous": len(a),
+                     "value": b.mean() if len(b) else stats.NAN, "previous": a.mean() if len(a) else stats.NAN,
+                     "p_value": stats.mann_whitney_p(a, b), "test": "mann_whitney_u"})
+    now_nps, before_nps = nps(con, period, filters).iloc[0], nps(con, previous, filters).iloc[0]
+    if now_nps["n"] or before_nps["n"]:
+        rows.append({"dimension": "nps", "n": int(now_nps["n"]), "n_previous": int(before_nps["n"]),
+                     "value": now_nps["value"], "previous": before_nps["value"],
+                     "p_value": stats.nps_z_test(before_nps["value"], before_nps["variance"],
+                                                 now_nps["value"], now_nps["variance"]),
+                     "test": "nps_z"})
+    frame = pd.DataFrame(rows, columns=["dimension", "n", "n_previous", "value", "previous", "p_value", "test"])
+    frame.insert(5, "change", frame["value"] - frame["previous"])
+    frame["smaller_n"] = frame[["n", "n_previous"]].min(axis=1)
+    frame = stats.suppress(frame, settings.get(con, "min_group_size"), ["value", "previous", "change", "p_value"],
+                           n_column="smaller_n").drop(columns="smaller_n")
+    frame.insert(8, "significant", frame["p_value"] < 0.05)
+    return frame
+
+
+def trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filters) -> pd.DataFrame:
+    """`dimensions` for each period → [period, start, end, dimension, n, mean, …]."""
+    return over_periods(dimensions, con, periods, filters)
+
+
+def nps_trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filters) -> pd.DataFrame:
+    return over_periods(nps, con, periods, filters)

@@ -1,0 +1,156 @@
+"""Intervals, tests, effect sizes and suppression.
+
+Inputs are summary statistics computed in SQL, or small arrays; outputs are
+unrounded floats, NaN where a figure is undefined (the JSON edge turns NaN
+into null). Formulas follow METRICS.md.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+NAN = float("nan")
+Z95 = 1.96  # METRICS.md fixes the NPS and Wald intervals at ±1.96 standard errors
+
+
+def t_interval(mean: float, sd: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Student-t interval of a mean from its sample sd (n − 1); NaN when n < 2."""
+    if n is None or n < 2 or mean is None or sd is None or math.isnan(sd):
+        return NAN, NAN
+    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
+    return mean - half, mean + half
+
+
+@dataclass(frozen=True)
+class Nps:
+    value: float
+    variance: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+
+def nps(promoters: int, passives: int, detractors: int) -> Nps:
+    """NPS = 100 (p − d); variance 100² [(p + d) − (p − d)²] / n; CI clipped to ±100."""
+    n = promoters + passives + detractors
+    if n == 0:
+        return Nps(NAN, NAN, NAN, NAN, 0)
+    p, d = promoters / n, detractors / n
+    value = 100 * (p - d)
+    variance = 100 ** 2 * ((p + d) - (p - d) ** 2) / n
+    half = Z95 * math.sqrt(variance)
+    return Nps(value, variance, max(-100.0, value - half), min(100.0, value + half), n)
+
+
+def nps_z_test(value_a: float, variance_a: float, value_b: float, variance_b: float) -> float:
+    """Two-sided p of the difference of two independent NPS values."""
+    se = math.sqrt(variance_a + variance_b) if not (math.isnan(variance_a) or math.isnan(variance_b)) else NAN
+    if not se or math.isnan(se):
+        return NAN
+    return float(2 * stats.norm.sf(abs(value_b - value_a) / se))
+
+
+def proportion_difference(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float, float]:
+    """p1 − p2 with its 95% Wald CI (unpooled variance p(1 − p)/n per group)."""
+    if not n1 or not n2:
+        return NAN, NAN, NAN
+    p1, p2 = x1 / n1, x2 / n2
+    diff = p1 - p2
+    half = Z95 * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    return diff, diff - half, diff + half
+
+
+def two_by_two_p(x1: int, n1: int, x2: int, n2: int) -> float:
+    """p of chi2_contingency (with continuity correction), or two-sided Fisher
+    when any expected count is below 5 (or undefined because a margin is 0)."""
+    if not n1 or not n2:
+        return NAN
+    table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
+    expected = stats.contingency.expected_freq(table)
+    if (expected < 5).any():
+        return float(stats.fisher_exact(table).pvalue)
+    return float(stats.chi2_contingency(table).pvalue)
+
+
+def mann_whitney_p(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided Mann–Whitney U p-value; NaN when a side is empty."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(a) == 0 or len(b) == 0:
+        return NAN
+    return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+@dataclass(frozen=True)
+class Paired:
+    n: int
+    mean_before: float
+    mean_after: float
+    mean_change: float
+    t_p_value: float
+    wilcoxon_p_value: float
+    cohens_dz: float
+
+
+def paired(before: Sequence[float], after: Sequence[float]) -> Paired:
+    """Paired t, Wilcoxon signed-rank (NaN when every difference is 0) and
+    Cohen's d_z = mean(diff) / sd(diff, ddof=1)."""
+    before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    diff = after - before
+    n = len(diff)
+    if n == 0:
+        return Paired(0, NAN, NAN, NAN, NAN, NAN, NAN)
+    sd = float(np.std(diff, ddof=1)) if n > 1 else NAN
+    with warnings.catch_warnings():  # zero-variance differences: scipy's own p (0 or NaN) stands
+        warnings.simplefilter("ignore", RuntimeWarning)
+        t_p = float(stats.ttest_rel(after, before).pvalue) if n > 1 else NAN
+    w_p = float(stats.wilcoxon(diff).pvalue) if np.any(diff != 0) else NAN
+    dz = float(diff.mean() / sd) if n > 1 and sd > 0 else NAN  # an infinite d_z is not reportable
+    return Paired(n, float(before.mean()), float(after.mean()), float(diff.mean()), t_p, w_p, dz)
+
+
+def logrank_p(times: Sequence[float], events: Sequence[bool], groups: Sequence[object]) -> float:
+    """Log-rank test across k ≥ 2 groups (chi-square with k − 1 df). For two
+    groups this equals scipy.stats.logrank's two-sided p-value."""
+    times, events, groups = np.asarray(times, float), np.asarray(events, bool), np.asarray(groups, object)
+    labels = pd.unique(groups)
+    if len(labels) < 2 or not events.any():
+        return NAN
+    event_times = np.unique(times[events])
+    # at_risk[j, g]: members of g with time >= t_j; deaths[j, g]: events of g at t_j.
+    at_risk = np.empty((len(event_times), len(labels)))
+    deaths = np.empty_like(at_risk)
+    for k, label in enumerate(labels):
+        member = groups == label
+        at_risk[:, k] = member.sum() - np.searchsorted(np.sort(times[member]), event_times, side="left")
+        died = np.sort(times[member & events])
+        deaths[:, k] = (np.searchsorted(died, event_times, side="right")
+                        - np.searchsorted(died, event_times, side="left"))
+    n, d = at_risk.sum(axis=1), deaths.sum(axis=1)
+    observed_minus_expected = (deaths - (d / n)[:, None] * at_risk).sum(axis=0)
+    share = at_risk / n[:, None]
+    weight = np.where(n > 1, d * (n - d) / np.maximum(n - 1, 1), 0.0)
+    covariance = np.einsum("j,jg,gh->gh", weight, share, np.eye(len(labels))) \
+        - np.einsum("j,jg,jh->gh", weight, share, share)
+    # Drop one group: the k statistics sum to zero.
+    o, v = observed_minus_expected[1:], covariance[1:, 1:]
+    statistic = float(o @ np.linalg.pinv(v) @ o)
+    return float(stats.chi2.sf(statistic, len(labels) - 1))
+
+
+def suppress(frame: pd.DataFrame, min_size: int, columns: Iterable[str], n_column: str = "n") -> pd.DataFrame:
+    """Blank `columns` (to NaN) where `n_column` < min_size and add a `suppressed` flag.
+
+    Counts stay: only statistics derived from answers are listed in `columns`.
+    """
+    out = frame.copy()
+    hidden = out[n_column].fillna(0) < min_size
+    for column in columns:
+        out[column] = out[column].astype("float64").where(~hidden)
+    out["suppressed"] = hidden.astype(bool)
+    return out

@@ -1,0 +1,81 @@
+"""Hand-made rows for tests, written as small tables.
+
+    insert(con, "pairs", '''
+        pair_id | mentor_id | mentee_id | matched_on | ended_on   | end_reason
+        p1      | m1        | e1        | 2026-01-05 |            |
+    ''')
+
+A blank cell is NULL. Every value is bound as a parameter; DuckDB casts text to
+the column's type.
+"""
+from __future__ import annotations
+
+import duckdb
+
+from analytics import db
+
+
+def fresh() -> duckdb.DuckDBPyConnection:
+    return db.connect(":memory:")
+
+
+def parse(table: str) -> tuple[list[str], list[list[str | None]]]:
+    lines = [line.strip() for line in table.strip().splitlines() if line.strip()]
+    header = [cell.strip() for cell in lines[0].split("|")]
+    rows = []
+    for line in lines[1:]:
+        cells = [cell.strip() or None for cell in line.split("|")]
+        assert len(cells) == len(header), f"row {line!r} has {len(cells)} cells, header has {len(header)}"
+        rows.append(cells)
+    return header, rows
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, rows: str) -> None:
+    header, values = parse(rows)
+    marks = ", ".join("?" for _ in header)
+    for row in values:
+        con.execute(f"INSERT INTO {table} ({', '.join(header)}) VALUES ({marks})", row)
+
+
+def responses(con: duckdb.DuckDBPyConnection, rows: str, scale_points: int = 5) -> None:
+    """Survey responses with their answers in one table.
+
+    Columns response_id, respondent_id, wave, submitted_on and optional role,
+    program, cohort; every other column is an item named `<dimension>` or
+    `<dimension>__<n>` whose cell is the numeric answer (blank: not answered).
+    All items belong to survey 's1' on a `scale_points` scale (0–10 for nps).
+    """
+    header, values = parse(rows)
+    meta = [c for c in header if c in ("response_id", "respondent_id", "wave", "submitted_on", "role",
+                                       "program", "cohort")]
+    item_columns = [c for c in header if c not in meta]
+    con.execute("INSERT INTO surveys VALUES ('s1', 'fp', 'test', 'Test survey') ON CONFLICT DO NOTHING")
+    for item in item_columns:
+        dimension = item.split("__")[0]
+        points = 11 if dimension == "nps" else scale_points
+        kind = {"nps": "nps", "comment": "text"}.get(dimension, "likert")
+        con.execute("INSERT INTO items VALUES ('s1', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [item, item, dimension, kind, points])
+    for row in values:
+        record = dict(zip(header, row))
+        con.execute(
+            f"INSERT INTO responses (survey_id, submitted_at, {', '.join(meta)}) VALUES "
+            f"('s1', CAST(? AS TIMESTAMP), {', '.join('?' for _ in meta)})",
+            [record["submitted_on"], *[record[c] for c in meta]],
+        )
+        for item in item_columns:
+            if record[item] is None:
+                continue
+            dimension = item.split("__")[0]
+            numeric = dimension != "comment"
+            con.execute(
+                "INSERT INTO answers VALUES (?, 's1', ?, ?, ?, ?)",
+                [record["response_id"], item, float(record[item]) if numeric else None,
+                 None if numeric else record[item], 11 if dimension == "nps" else scale_points if numeric else None],
+            )
+
+
+def many(prefix: str, count: int, template: str) -> str:
+    """Rows `template.format(i=…, id=prefix+i)` for i in 1..count (for suppression-size tests)."""
+    return "\n".join(template.format(i=i, id=f"{prefix}{i}") for i in range(1, count + 1))
+
