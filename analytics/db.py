@@ -168,7 +168,7 @@ MIGRATIONS: list[str] = [
         created_at TIMESTAMP NOT NULL
     );
     CREATE TABLE audit_log (
-        at TIMESTAMP NOT NULL,
+        occurred_at TIMESTAMP NOT NULL,
         actor VARCHAR,
         action VARCHAR NOT NULL,
         detail VARCHAR
@@ -202,15 +202,20 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0] or 0)
 
 
-def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int:
-    """Apply the migrations the database has not seen, each in its own transaction."""
-    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+def _known_version(con: duckdb.DuckDBPyConnection) -> int:
     current = schema_version(con)
     if current > SCHEMA_VERSION:
         raise DatabaseError(
             f"The database was written by a newer Mentorscope (schema {current}, this one knows {SCHEMA_VERSION}). "
             "Upgrade Mentorscope or open another file with --db."
         )
+    return current
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int:
+    """Apply the migrations the database has not seen, each in its own transaction."""
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
+    current = _known_version(con)
     for version in range(current + 1, target + 1):
         with transaction(con):
             con.execute(MIGRATIONS[version - 1])
@@ -244,7 +249,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
     except duckdb.Error as exc:
         raise DatabaseError(f"Cannot open the database {target}: {exc}. Is it a Mentorscope DuckDB file?") from exc
     try:
-        version = schema_version(con)
+        version = _known_version(con)
         if version < SCHEMA_VERSION and not read_only:
             if version > 0 and target != ":memory:":
                 con.execute("CHECKPOINT")
@@ -252,6 +257,9 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
                 backup_file(Path(target), f"schema{version}")
                 con = duckdb.connect(target)
             migrate(con)
+    except DatabaseError:
+        con.close()
+        raise
     except duckdb.Error as exc:
         con.close()
         raise DatabaseError(f"The database {target} could not be prepared: {exc}") from exc

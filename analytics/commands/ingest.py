@@ -1,0 +1,88 @@
+"""`python -m analytics ingest PATH...`: load exports into the store.
+
+Exit 0 when every file loaded (some rows may be rejected), 1 when any file was
+refused (the others still load), 2 on usage errors.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from analytics import db
+from analytics.ingest.columns import KINDS
+from analytics.ingest.pipeline import WAVES, Options, Plan, ingest_path
+
+
+def add_file_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="CSV or XLSX exports")
+    parser.add_argument("--kind", default="auto", choices=("auto",) + KINDS,
+                        help="what the files hold (default: detect from the header)")
+    parser.add_argument("--wave", choices=WAVES, help="survey wave, where the file does not say")
+    parser.add_argument("--program", help="program name, where the file does not say")
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument("--day-first", dest="day_first", action="store_true", default=None,
+                       help="dates like 03/04/2026 mean 3 April")
+    order.add_argument("--month-first", dest="day_first", action="store_false",
+                       help="dates like 03/04/2026 mean March 4")
+    parser.add_argument("--db", type=Path, default=None, help="database file (default: $MENTORSCOPE_DB "
+                        "or data/mentorscope.duckdb)")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary")
+
+
+def register(sub) -> None:
+    parser = sub.add_parser("ingest", help="load exports into the database",
+                            description="Load platform and survey exports (CSV or XLSX) into the database.")
+    add_file_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def options_from(args) -> Options:
+    return Options(kind=args.kind, wave=args.wave, program=args.program, day_first=args.day_first)
+
+
+def summary(plan: Plan, rows_loaded: int = 0, rows_duplicate: int = 0, path: str | None = None) -> dict:
+    first, last = plan.date_range
+    return {
+        "path": path or plan.file_name, "kind": plan.kind, "format": plan.format,
+        "rows_read": plan.rows_read, "rows_loaded": rows_loaded, "rows_rejected": len(plan.rejected),
+        "rows_duplicate": rows_duplicate,
+        "date_range": [first.isoformat() if first else None, last.isoformat() if last else None],
+        "errors": [plan.error.message] if plan.error else [],
+        "rejected": [{k: r.get(k) for k in ("row_number", "column", "reason")} for r in plan.rejected],
+    }
+
+
+def report(results: list[dict], as_json: bool, verb: str) -> int:
+    refused = [r for r in results if r["errors"]]
+    for r in refused:
+        print(f"error: {r['errors'][0]}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"files": results}, indent=2, default=str))
+    else:
+        for r in results:
+            if r["errors"]:
+                continue
+            span = " to ".join(d for d in r["date_range"] if d) or "no dates"
+            print(f"{r['path']}: {r['kind']} ({r['format']}), {r['rows_read']} rows read, "
+                  f"{r['rows_loaded']} {verb}, {r['rows_duplicate']} duplicate, "
+                  f"{r['rows_rejected']} rejected; {span}")
+            for row in r["rejected"][:10]:
+                print(f"  row {row['row_number']}: {row['reason']}")
+            if len(r["rejected"]) > 10:
+                print(f"  … and {len(r['rejected']) - 10} more rejected rows")
+    return 1 if refused else 0
+
+
+def run(args) -> int:
+    con = db.connect(args.db)
+    try:
+        results = []
+        for path in args.paths:
+            plan, loaded = ingest_path(con, path, options_from(args))
+            results.append(summary(plan, loaded.rows_loaded if loaded else 0,
+                                   loaded.rows_duplicate if loaded else 0, path))
+        return report(results, args.json, "loaded")
+    finally:
+        con.close()

@@ -1,0 +1,251 @@
+"""Write a validated batch to the store: one transaction per file, upsert by
+key, identical rows counted as duplicates, the upload and its rejects logged.
+
+A refused or crashed load leaves the database exactly as it was (DuckDB rolls
+the transaction back; a killed process never commits it). Loads are serialised
+so two users uploading at once both land, one after the other.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from analytics.db import transaction
+from analytics.ingest.platform import KEYS, PlatformBatch
+
+_WRITE_LOCK = threading.Lock()
+
+# Columns each table takes from a batch (upload_id and flags are added here).
+TABLE_COLUMNS = {
+    "participants": ["participant_id", "role", "program", "cohort", "department", "level", "location",
+                     "joined_on", "left_on", "name", "email"],
+    "pairs": ["pair_id", "mentor_id", "mentee_id", "matched_on", "ended_on", "end_reason", "program",
+              "cohort", "meetings_target_per_month"],
+    "sessions": ["session_id", "pair_id", "occurred_on", "duration_minutes", "status", "format", "topic"],
+    "goals": ["goal_id", "pair_id", "set_on", "due_on", "achieved_on", "status", "category"],
+    "employees": ["employee_id", "hired_on", "terminated_on", "last_promoted_on", "department", "level"],
+}
+RESPONSE_COLUMNS = ["response_id", "survey_id", "respondent_id", "role", "program", "cohort", "wave",
+                    "submitted_at", "submitted_on"]
+ANSWER_COLUMNS = ["response_id", "survey_id", "item_id", "value_num", "value_text", "scale_points"]
+ITEM_COLUMNS = ["survey_id", "item_id", "question_text", "dimension", "item_type", "scale_points"]
+
+
+@dataclass
+class UploadInfo:
+    file_name: str
+    sha256: str
+    kind: str
+    format: str
+    rows_read: int
+    date_range: tuple[date | None, date | None]
+    is_demo: bool = False
+
+
+@dataclass
+class LoadResult:
+    upload_id: int
+    rows_loaded: int
+    rows_duplicate: int
+    rows_rejected: int
+    stubs_created: list[str] = field(default_factory=list)
+
+
+def reference_problems(con: duckdb.DuckDBPyConnection, batch: PlatformBatch) -> list[dict]:
+    """Sessions and goals must name a pair that is loaded (or in this file)."""
+    if batch.kind not in ("sessions", "goals") or batch.frame.empty:
+        return []
+    pair_ids = pd.DataFrame({"pair_id": batch.frame["pair_id"].unique()})
+    con.register("incoming_pair_ids", pair_ids)
+    try:
+        unknown = {r[0] for r in con.execute(
+            "SELECT i.pair_id FROM incoming_pair_ids i ANTI JOIN pairs p USING (pair_id)").fetchall()}
+    finally:
+        con.unregister("incoming_pair_ids")
+    rows = batch.frame[batch.frame["pair_id"].isin(unknown)]
+    return [{"row_number": int(r), "column": "pair_id",
+             "reason": f"pair '{p}' is not loaded; upload the pairs file first, then this file again"}
+            for r, p in rows["pair_id"].items()]
+
+
+def without_rows(batch: PlatformBatch, problems: list[dict]) -> PlatformBatch:
+    bad = {p["row_number"] for p in problems}
+    return PlatformBatch(batch.kind, batch.frame.drop(index=list(bad)), batch.rejected + problems,
+                         batch.unmapped_columns)
+
+
+def load_platform(con: duckdb.DuckDBPyConnection, batch: PlatformBatch, info: UploadInfo) -> LoadResult:
+    with _WRITE_LOCK, transaction(con):
+        batch = without_rows(batch, reference_problems(con, batch))
+        upload_id = _log_upload(con, info)
+        stubs = _create_stubs(con, batch, upload_id) if batch.kind == "pairs" else []
+        frame = batch.frame[TABLE_COLUMNS[batch.kind]]
+        if batch.kind == "participants":  # a real record completes a stub made from a pairs file
+            frame = frame.assign(is_stub=False)
+        loaded, duplicate = _upsert(con, batch.kind, frame, KEYS[batch.kind], upload_id)
+        _finish_upload(con, upload_id, loaded, duplicate, batch.rejected)
+    return LoadResult(upload_id, loaded, duplicate, len(batch.rejected), stubs)
+
+
+def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
+                saved_mapping: tuple[dict, dict] | None = None) -> LoadResult:
+    """`batch` is an ingest.survey.SurveyBatch; `saved_mapping` = (columns, labels) to remember."""
+    responses = link_respondents(con, batch.responses.copy())
+    responses["survey_id"] = batch.survey_id
+    responses["submitted_on"] = pd.to_datetime(responses["submitted_at"]).dt.normalize()
+    answers = batch.answers.copy()
+    answers["survey_id"] = batch.survey_id
+    items = batch.items.copy()
+    items["survey_id"] = batch.survey_id
+    with _WRITE_LOCK, transaction(con):
+        upload_id = _log_upload(con, info)
+        con.execute("INSERT OR REPLACE INTO surveys VALUES (?, ?, ?, ?)",
+                    [batch.survey_id, batch.fingerprint, batch.format, batch.title])
+        con.register("incoming_items", items[ITEM_COLUMNS])
+        con.execute(f"INSERT OR REPLACE INTO items SELECT {', '.join(ITEM_COLUMNS)} FROM incoming_items")
+        same = _identical_responses(con, responses[RESPONSE_COLUMNS], answers[ANSWER_COLUMNS])
+        fresh = responses[~responses["response_id"].isin(same)]
+        con.register("incoming_responses", fresh[RESPONSE_COLUMNS])
+        con.register("incoming_answers", answers[answers["response_id"].isin(fresh["response_id"])][ANSWER_COLUMNS])
+        # A corrected re-export replaces the response's answers, never adds to them.
+        con.execute("DELETE FROM answers WHERE response_id IN (SELECT response_id FROM incoming_responses)")
+        con.execute(f"INSERT OR REPLACE INTO responses SELECT {', '.join(RESPONSE_COLUMNS)}, ? "
+                    "FROM incoming_responses", [upload_id])
+        con.execute(f"INSERT INTO answers SELECT {', '.join(ANSWER_COLUMNS)} FROM incoming_answers")
+        if saved_mapping:
+            save_mapping(con, batch.fingerprint, *saved_mapping)
+        rejected = list(batch.rejected)
+        _finish_upload(con, upload_id, len(fresh), len(same), rejected)
+        for name in ("incoming_items", "incoming_responses", "incoming_answers"):
+            con.unregister(name)
+    return LoadResult(upload_id, len(fresh), len(same), len(rejected))
+
+
+def link_respondents(con: duckdb.DuckDBPyConnection, responses: pd.DataFrame) -> pd.DataFrame:
+    """Replace emails by participant ids; never keep the address itself.
+
+    An email that matches no participant becomes a one-way hash, so a
+    respondent's baseline and exit answers can still be paired.
+    """
+    if "email" not in responses:
+        return responses
+    email = responses["email"].astype("string").str.strip().str.lower()
+    known = dict(con.execute("SELECT lower(email), participant_id FROM participants "
+                             "WHERE email IS NOT NULL").fetchall())
+    by_email = email.map(lambda e: known.get(e) or ("anon-" + hashlib.sha256(e.encode()).hexdigest()[:16])
+                         if isinstance(e, str) and "@" in e else None)
+    responses["respondent_id"] = responses["respondent_id"].where(responses["respondent_id"].notna(), by_email)
+    return responses.drop(columns="email")
+
+
+def save_mapping(con: duckdb.DuckDBPyConnection, fingerprint: str, columns: dict[str, str | None],
+                 labels: dict[str, dict[str, tuple[float, int]]]) -> None:
+    for item_id, dimension in columns.items():
+        con.execute("INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?)", [fingerprint, item_id, dimension])
+    for item_id, table in labels.items():
+        for label, (value, points) in table.items():
+            con.execute("INSERT OR REPLACE INTO label_mappings VALUES (?, ?, ?, ?, ?)",
+                        [fingerprint, item_id, label, value, points])
+
+
+def saved_mapping(con: duckdb.DuckDBPyConnection, fingerprint: str) -> tuple[dict, dict]:
+    """The mapping a user confirmed for this survey before: (columns, labels)."""
+    columns = dict(con.execute("SELECT item_id, dimension FROM column_mappings WHERE fingerprint = ?",
+                               [fingerprint]).fetchall())
+    labels: dict[str, dict[str, tuple[float, int]]] = {}
+    for item_id, label, value, points in con.execute(
+            "SELECT item_id, label, value, scale_points FROM label_mappings WHERE fingerprint = ?",
+            [fingerprint]).fetchall():
+        labels.setdefault(item_id, {})[label] = (value, points)
+    return columns, labels
+
+
+def remove_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict[str, int]:
+    """Delete the rows an upload last wrote, and its log entry. Returns rows removed per table."""
+    removed: dict[str, int] = {}
+    with _WRITE_LOCK, transaction(con):
+        removed["answers"] = con.execute(
+            "DELETE FROM answers WHERE response_id IN (SELECT response_id FROM responses WHERE upload_id = ?)",
+            [upload_id]).fetchone()[0]
+        for table in ("responses", "goals", "sessions", "pairs", "participants", "employees", "rejected_rows"):
+            removed[table] = con.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id]).fetchone()[0]
+        con.execute("DELETE FROM uploads WHERE upload_id = ?", [upload_id])
+    return removed
+
+
+def _log_upload(con: duckdb.DuckDBPyConnection, info: UploadInfo) -> int:
+    upload_id = int(con.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchone()[0])
+    first, last = info.date_range
+    con.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?)",
+                [upload_id, info.file_name, info.sha256, info.kind, info.format, info.rows_read,
+                 first, last, datetime.now(), info.is_demo])
+    return upload_id
+
+
+def _finish_upload(con, upload_id: int, loaded: int, duplicate: int, rejected: list[dict]) -> None:
+    con.execute("UPDATE uploads SET rows_loaded = ?, rows_duplicate = ?, rows_rejected = ? WHERE upload_id = ?",
+                [loaded, duplicate, len(rejected), upload_id])
+    if rejected:
+        frame = pd.DataFrame([{"upload_id": upload_id, "row_number": p["row_number"],
+                               "column_name": p.get("column"), "reason": p["reason"], "raw": p.get("raw")}
+                              for p in rejected])
+        con.register("incoming_rejects", frame)
+        con.execute("INSERT INTO rejected_rows SELECT upload_id, row_number, column_name, reason, raw "
+                    "FROM incoming_rejects")
+        con.unregister("incoming_rejects")
+
+
+def _create_stubs(con, batch: PlatformBatch, upload_id: int) -> list[str]:
+    """Mentors and mentees a pairs file names but no participants file has yet."""
+    people = pd.concat([
+        pd.DataFrame({"participant_id": batch.frame["mentor_id"], "role": "mentor"}),
+        pd.DataFrame({"participant_id": batch.frame["mentee_id"], "role": "mentee"}),
+    ]).drop_duplicates("participant_id")
+    con.register("incoming_people", people)
+    created = [r[0] for r in con.execute(
+        "INSERT INTO participants (participant_id, role, is_stub, upload_id) "
+        "SELECT i.participant_id, i.role, TRUE, ? FROM incoming_people i "
+        "ANTI JOIN participants p USING (participant_id) RETURNING participant_id", [upload_id]).fetchall()]
+    con.unregister("incoming_people")
+    return sorted(created)
+
+
+def _upsert(con, table: str, frame: pd.DataFrame, key: str, upload_id: int) -> tuple[int, int]:
+    """Insert new keys, replace changed rows, count identical ones as duplicates."""
+    columns = list(frame.columns)
+    con.register("incoming", frame)
+    same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM t.{c}" for c in columns)
+    changed = (f"SELECT i.* FROM incoming i WHERE NOT EXISTS "
+               f"(SELECT 1 FROM {table} t WHERE t.{key} = i.{key} AND {same})")
+    loaded = con.execute(f"SELECT count(*) FROM ({changed})").fetchone()[0]
+    con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}, upload_id) "
+                f"SELECT *, ? FROM ({changed})", [upload_id])
+    con.unregister("incoming")
+    return int(loaded), len(frame) - int(loaded)
+
+
+def _identical_responses(con, responses: pd.DataFrame, answers: pd.DataFrame) -> set[str]:
+    """Response ids already stored with the same metadata and the same answers."""
+    con.register("incoming_responses", responses)
+    con.register("incoming_answers", answers)
+    signature = ("string_agg(item_id || '=' || coalesce(CAST(value_num AS VARCHAR), '') || '|' || "
+                 "coalesce(value_text, ''), ';' ORDER BY item_id)")
+    same_meta = " AND ".join(f"i.{c} IS NOT DISTINCT FROM r.{c}" for c in RESPONSE_COLUMNS if c != "response_id")
+    rows = con.execute(f"""
+        WITH new_sig AS (SELECT response_id, {signature} AS sig FROM incoming_answers GROUP BY response_id),
+             old_sig AS (SELECT response_id, {signature} AS sig FROM answers
+                         WHERE response_id IN (SELECT response_id FROM incoming_responses) GROUP BY response_id)
+        SELECT i.response_id FROM incoming_responses i
+        JOIN responses r ON r.response_id = i.response_id AND {same_meta}
+        LEFT JOIN new_sig n ON n.response_id = i.response_id
+        LEFT JOIN old_sig o ON o.response_id = i.response_id
+        WHERE n.sig IS NOT DISTINCT FROM o.sig
+    """).fetchall()
+    con.unregister("incoming_responses")
+    con.unregister("incoming_answers")
+    return {r[0] for r in rows}

@@ -1,0 +1,196 @@
+"""One door for every file: analyse (nothing written) then load.
+
+`analyse` reads the bytes, detects kind and format, validates, and returns a
+Plan that says what would load, what would be rejected and why, and what the
+user must still decide (answer labels, day/month order, question mapping).
+`load` writes a Plan in one transaction. The Upload page, `ingest` and `check`
+all go through here.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics.ingest import load as store
+from analytics.ingest.columns import KINDS
+from analytics.ingest.detect import detect_format, detect_kind
+from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
+from analytics.ingest.platform import PlatformBatch, parse_platform
+from analytics.ingest.read import RawTable, read_raw
+from analytics.ingest.survey import SurveyBatch, parse_survey
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+WAVES = ("baseline", "midpoint", "exit", "pulse")
+# The column whose dates give an upload's date range.
+DATE_RANGE_COLUMN = {"participants": "joined_on", "pairs": "matched_on", "sessions": "occurred_on",
+                     "goals": "due_on", "employees": "hired_on"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user said about a file (everything optional)."""
+    kind: str = "auto"
+    wave: str | None = None
+    program: str | None = None
+    day_first: bool | None = None
+    mapping: dict[str, str | None] | None = None        # survey item -> dimension
+    label_map: dict[str, dict[str, tuple[float, int]]] | None = None  # item -> label -> (score, points)
+    is_demo: bool = False
+    max_bytes: int = MAX_UPLOAD_BYTES
+
+
+@dataclass
+class Plan:
+    file_name: str
+    sha256: str
+    kind: str | None = None
+    format: str | None = None
+    rows_read: int = 0
+    batch: PlatformBatch | SurveyBatch | None = None
+    error: IngestError | None = None
+    options: Options = field(default_factory=Options)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.batch is not None
+
+    @property
+    def needs_mapping(self) -> NeedsMapping | None:
+        return self.error if isinstance(self.error, NeedsMapping) else None
+
+    @property
+    def rejected(self) -> list[dict]:
+        return list(self.batch.rejected) if self.batch is not None else []
+
+    @property
+    def rows_valid(self) -> int:
+        if isinstance(self.batch, SurveyBatch):
+            return len(self.batch.responses)
+        return len(self.batch.frame) if self.batch is not None else 0
+
+    @property
+    def date_range(self) -> tuple:
+        if self.batch is None:
+            return (None, None)
+        if isinstance(self.batch, SurveyBatch):
+            values = pd.to_datetime(self.batch.responses["submitted_at"])
+        else:
+            values = pd.to_datetime(self.batch.frame[DATE_RANGE_COLUMN[self.kind]])
+        values = values.dropna()
+        return (None, None) if values.empty else (values.min().date(), values.max().date())
+
+    def rejected_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rejected, columns=["row_number", "column", "reason", "raw"])
+
+
+def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None = None,
+            options: Options = Options()) -> Plan:
+    """Everything but the write. Never raises for a bad file: the Plan carries the error."""
+    plan = Plan(file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), options=options)
+    try:
+        _check_options(options, file_name)
+        if len(data) > options.max_bytes:
+            raise FileRefused(f"the file is {len(data) / 1e6:.0f} MB, over the {options.max_bytes / 1e6:.0f} MB "
+                              "upload limit", file=file_name,
+                              fix="Split the export by date range, or raise the limit in Settings.")
+        raw = read_raw(data, file_name)
+        plan.format = detect_format(raw)
+        plan.kind = detect_kind(raw, plan.format) if options.kind == "auto" else options.kind
+        if plan.kind == "survey":
+            plan.batch = _parse_survey(raw, plan.format, file_name, con, options)
+            batch = plan.batch
+            plan.rows_read = len(batch.responses) + len(batch.rejected) + sum(batch.skipped.values())
+        else:
+            table = _as_frame(raw, file_name)
+            plan.rows_read = len(table)
+            batch = parse_platform(table, plan.kind, file_name, day_first=options.day_first,
+                                   decimal_comma=raw.delimiter == ";")
+            if con is not None:
+                batch = store.without_rows(batch, store.reference_problems(con, batch))
+            plan.batch = batch
+    except IngestError as exc:
+        plan.error = exc.in_file(file_name)
+    return plan
+
+
+def load(con: duckdb.DuckDBPyConnection, plan: Plan) -> store.LoadResult:
+    """Write an analysed plan. Raises the plan's error if it cannot load."""
+    if not plan.ok:
+        raise plan.error or FileRefused("nothing to load", file=plan.file_name)
+    info = store.UploadInfo(plan.file_name, plan.sha256, plan.kind, plan.format, plan.rows_read,
+                            plan.date_range, plan.options.is_demo)
+    if isinstance(plan.batch, SurveyBatch):
+        confirmed = None
+        if plan.options.mapping or plan.options.label_map:
+            confirmed = (plan.options.mapping or {}, plan.options.label_map or {})
+        return store.load_survey(con, plan.batch, info, confirmed)
+    return store.load_platform(con, plan.batch, info)
+
+
+def analyse_path(path: str | Path, con: duckdb.DuckDBPyConnection | None = None,
+                 options: Options = Options()) -> Plan:
+    """`analyse` for a file on disk; an unreadable path is a refused plan."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        plan = Plan(file_name=path.name, sha256="")
+        plan.error = FileRefused(f"cannot be read ({exc.strerror or exc})", file=str(path),
+                                 fix="Check the path and permissions.")
+        return plan
+    return analyse(data, path.name, con, options)
+
+
+def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, options: Options = Options()
+                ) -> tuple[Plan, store.LoadResult | None]:
+    """Analyse and load one file from disk; the result is None when it was refused."""
+    plan = analyse_path(path, con, options)
+    if not plan.ok:
+        return plan, None
+    try:
+        return plan, load(con, plan)
+    except IngestError as exc:
+        plan.error = exc.in_file(plan.file_name)
+        return plan, None
+
+
+def _parse_survey(raw: RawTable, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:
+    """Parse, applying the mapping the user gave now or confirmed for this survey before."""
+    mapping, labels = options.mapping, options.label_map
+    if con is not None and mapping is None:
+        first = parse_survey(raw, fmt, file_name, wave=options.wave, program=options.program,
+                             day_first=options.day_first, label_map=labels, mapping=None, strict=False)
+        saved_columns, saved_labels = store.saved_mapping(con, first.fingerprint)
+        if not saved_columns and not saved_labels:
+            return parse_survey(raw, fmt, file_name, wave=options.wave, program=options.program,
+                                day_first=options.day_first, label_map=labels)
+        mapping = saved_columns or None
+        labels = {**saved_labels, **(labels or {})}
+    return parse_survey(raw, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
+                        program=options.program, day_first=options.day_first)
+
+
+def _as_frame(raw: RawTable, file_name: str) -> pd.DataFrame:
+    if not raw.rows or not any(cell.strip() for cell in raw.rows[0]):
+        raise FileRefused("the file is empty", file=file_name, fix="Export the data again, with its header row.")
+    header, body = raw.rows[0], raw.rows[1:]
+    if not body:
+        raise FileRefused("the file has a header but no data rows", file=file_name,
+                          fix="Export again with the data included.")
+    width = len(header)
+    rows = [(r + [""] * width)[:width] for r in body]
+    # Row numbers as a spreadsheet shows them: the header is row 1.
+    return pd.DataFrame(rows, columns=header, index=range(2, len(rows) + 2), dtype=object)
+
+
+def _check_options(options: Options, file_name: str) -> None:
+    if options.kind != "auto" and options.kind not in KINDS:
+        raise FileRefused(f"'{options.kind}' is not a kind of file", file=file_name,
+                          fix=f"Use one of: auto, {', '.join(KINDS)}.")
+    if options.wave is not None and options.wave not in WAVES:
+        raise FileRefused(f"'{options.wave}' is not a survey wave", file=file_name,
+                          fix=f"Use one of: {', '.join(WAVES)}.")
