@@ -165,7 +165,8 @@ MIGRATIONS: list[str] = [
         owner VARCHAR,
         started_on DATE NOT NULL,
         metric VARCHAR NOT NULL,
-        created_at TIMESTAMP NOT NULL
+        created_at TIMESTAMP NOT NULL,
+        is_demo BOOLEAN NOT NULL DEFAULT FALSE
     );
     CREATE TABLE audit_log (
         occurred_at TIMESTAMP NOT NULL,

@@ -175,6 +175,9 @@ def remove_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict[str, i
         for table in ("responses", "goals", "sessions", "pairs", "participants", "employees", "rejected_rows"):
             removed[table] = con.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id]).fetchone()[0]
         con.execute("DELETE FROM uploads WHERE upload_id = ?", [upload_id])
+        # A survey none of whose responses remain goes too, with its questions.
+        con.execute("DELETE FROM items WHERE survey_id NOT IN (SELECT survey_id FROM responses)")
+        con.execute("DELETE FROM surveys WHERE survey_id NOT IN (SELECT survey_id FROM responses)")
     return removed
 
 

@@ -1,0 +1,60 @@
+"""The built-in demo: the committed sample exports, loaded and marked as demo
+so one click removes them again."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from analytics.ingest.load import remove_upload
+from analytics.ingest.pipeline import Options, Plan, ingest_path
+
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_surveys"
+# People and HR first, then what refers to them; surveys last.
+PLATFORM_ORDER = ("participants", "employees", "pairs", "sessions", "goals")
+
+Progress = Callable[[float, str], None]
+
+
+def demo_files(folder: Path = SAMPLE_DIR) -> list[Path]:
+    files = [p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx")]
+    rank = {name: i for i, name in enumerate(PLATFORM_ORDER)}
+    return sorted(files, key=lambda p: (rank.get(p.stem, len(rank)), p.name))
+
+
+def load_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None,
+              folder: Path = SAMPLE_DIR) -> list[Plan]:
+    """Load every sample export as demo data; returns each file's plan (refused ones carry .error)."""
+    files = demo_files(folder)
+    plans = []
+    for index, path in enumerate(files):
+        if progress:
+            progress(index / len(files), f"Loading {path.name}")
+        plan, _ = ingest_path(con, path, Options(is_demo=True))
+        plans.append(plan)
+    _log_demo_improvements(con)
+    if progress:
+        progress(1.0, "Demo data loaded")
+    return plans
+
+
+def has_demo(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM uploads WHERE is_demo").fetchone()[0])
+
+
+def clear_demo(con: duckdb.DuckDBPyConnection) -> int:
+    """Remove every demo upload's rows and the demo improvement actions; returns uploads removed."""
+    ids = [r[0] for r in con.execute("SELECT upload_id FROM uploads WHERE is_demo ORDER BY upload_id DESC").fetchall()]
+    for upload_id in ids:
+        remove_upload(con, upload_id)
+    con.execute("DELETE FROM improvements WHERE is_demo")
+    return len(ids)
+
+
+def _log_demo_improvements(con: duckdb.DuckDBPyConnection) -> None:
+    from analytics.sample import improvement_actions
+    from analytics.improvements import add_action
+
+    for action in improvement_actions():
+        add_action(con, **action, is_demo=True)
