@@ -21,8 +21,11 @@ Grains and the aliases their fragments expect:
   cohort and role are the response's own, else the respondent's participant
   record; department is the respondent's.
 - employee (`e` = employees): department is the employee's. Program, cohort and
-  role decide who counts as a participant (see retention.py), not who is in
-  the population.
+  role do not narrow the population; they decide who counts as a participant
+  through the membership grain (`m` = one row per person per pair: role,
+  program, cohort): with role 'mentee', participants are employees who were
+  mentees; employees who were only mentors belong to neither group, just as
+  METRICS.md treats members of other programs and cohorts.
 """
 from __future__ import annotations
 
@@ -140,6 +143,8 @@ _EXPRESSIONS: dict[str, dict[str, str | None]] = {
         "role": "coalesce(r.role, who.role)",
     },
     "employee": {"program": None, "cohort": None, "department": "e.department", "role": None},
+    # Pair memberships (`m`: employee_id, role, program, cohort), deciding who is a participant.
+    "membership": {"program": "m.program", "cohort": "m.cohort", "department": None, "role": "m.role"},
 }
 
 
@@ -229,6 +234,11 @@ class Filters:
 def segment_key(grain: str, by: str | None) -> str:
     """SELECT expression for the `segment` column: a validated column, or one group."""
     return "'all'" if by is None else segment_column(grain, by)
+
+
+def group_by(by: str | None) -> str:
+    """Without a split, aggregate without GROUP BY so that no rows still give one row."""
+    return "" if by is None else "GROUP BY ALL ORDER BY ALL"
 
 
 def name_segment(frame: pd.DataFrame, by: str | None) -> pd.DataFrame:

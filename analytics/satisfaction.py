@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from analytics import settings, stats
-from analytics.filters import Filters, Period, name_segment, over_periods, segment_key
+from analytics.filters import Filters, Period, group_by, name_segment, over_periods, segment_key
 
 # Dimensions that are not scored on a Likert scale.
 NOT_LIKERT = ("nps", "comment")
@@ -46,10 +46,8 @@ def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
     """Responses in the period (counted, never suppressed) → [segment?, n]."""
     responses, params = period_responses_sql(period, filters)
     frame = con.execute(
-        f"SELECT {segment_key('survey', by)} AS segment, count(*) AS n FROM ({responses}) GROUP BY ALL", params
+        f"SELECT {segment_key('survey', by)} AS segment, count(*) AS n FROM ({responses}) {group_by(by)}", params
     ).df()
-    if by is None and frame.empty:
-        frame = pd.DataFrame({"segment": ["all"], "n": [0]})
     return name_segment(frame, by)
 
 
@@ -84,9 +82,7 @@ def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
         JOIN answers a ON a.response_id = r.response_id
         JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
         WHERE i.dimension = 'nps' AND a.value_num BETWEEN 0 AND 10
-        GROUP BY ALL ORDER BY ALL""", params).df()
-    if by is None and frame.empty:
-        frame = pd.DataFrame({"segment": ["all"], "promoters": [0], "passives": [0], "detractors": [0]})
+        {group_by(by)}""", params).df()
     scores = [stats.nps(p, q, d) for p, q, d in zip(frame["promoters"], frame["passives"], frame["detractors"])]
     frame["n"] = [s.n for s in scores]
     for column in ("value", "ci_low", "ci_high", "variance"):

@@ -1,0 +1,144 @@
+"""Engagement: pairs and their sessions (METRICS.md, Engagement).
+
+One scan of the sessions up to the as-of date gives per-pair facts; the
+figures are aggregates of those. Counts are never suppressed.
+"""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics import settings
+from analytics.filters import Filters, Period, group_by, name_segment, over_periods, segment_key
+
+MONTH_DAYS = 30.4375
+CADENCE_MIN_DAYS = 30  # a pair matched more recently is too new to judge its cadence
+
+
+def _pair_facts_sql(period: Period, filters: Filters, con: duckdb.DuckDBPyConnection) -> tuple[str, list]:
+    """Per filtered pair: open/active flags, its sessions in the period and its history to the as-of date."""
+    pairs, params = filters.pairs_sql()
+    at_risk_days = settings.get(con, "at_risk_days")
+    target = settings.get(con, "default_meeting_target")
+    sql = f"""
+        WITH bounds AS (SELECT ?::DATE AS start, ?::DATE AS as_of),
+        fp AS ({pairs}),
+        history AS (
+            SELECT s.pair_id,
+                   count(*) FILTER (WHERE s.status = 'held' AND s.occurred_on >= b.start) AS held,
+                   count(*) FILTER (WHERE s.status IN ('cancelled', 'no_show') AND s.occurred_on >= b.start)
+                       AS missed,
+                   count(*) FILTER (WHERE s.occurred_on >= b.start) AS dated,
+                   sum(s.duration_minutes) FILTER (WHERE s.status = 'held' AND s.occurred_on >= b.start)
+                       AS held_minutes,
+                   min(s.occurred_on) FILTER (WHERE s.status = 'held') AS first_held,
+                   max(s.occurred_on) FILTER (WHERE s.status = 'held') AS last_held,
+                   count(*) FILTER (WHERE s.status = 'held') AS meetings_so_far
+            FROM sessions s, bounds b
+            WHERE s.occurred_on <= b.as_of AND s.pair_id IN (SELECT pair_id FROM fp)
+            GROUP BY s.pair_id)
+        SELECT fp.*, b.start, b.as_of,
+               coalesce(h.held, 0) AS held, coalesce(h.missed, 0) AS missed, coalesce(h.dated, 0) AS dated,
+               h.held_minutes, h.first_held, h.last_held, coalesce(h.meetings_so_far, 0) AS meetings_so_far,
+               fp.matched_on <= b.as_of AND (fp.ended_on IS NULL OR fp.ended_on >= b.start) AS is_open,
+               fp.matched_on BETWEEN b.start AND b.as_of AS matched_in_period,
+               date_diff('day', greatest(fp.matched_on, b.start), least(coalesce(fp.ended_on, b.as_of), b.as_of)) + 1
+                   AS open_days,
+               coalesce(fp.meetings_target_per_month, ?) AS target,
+               fp.matched_on <= b.as_of AND (fp.ended_on IS NULL OR fp.ended_on >= b.as_of)
+                   AND date_diff('day', fp.matched_on, b.as_of) >= ?
+                   AND (h.last_held IS NULL OR h.last_held < b.as_of - (? - 1)::INTEGER) AS at_risk
+        FROM fp CROSS JOIN bounds b LEFT JOIN history h ON h.pair_id = fp.pair_id
+        WHERE fp.matched_on <= b.as_of"""
+    return sql, [period.start, period.end, *params, target, at_risk_days, at_risk_days]
+
+
+def summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+            by: str | None = None) -> pd.DataFrame:
+    """→ [segment?, n (= open_pairs), open_pairs, active_pairs, active_pair_rate, sessions_held,
+    sessions_per_active_pair_per_month, cancellation_rate, median_hours_per_active_pair,
+    median_days_to_first_meeting, pairs_never_met, cadence_adherence, at_risk_pairs]."""
+    facts, params = _pair_facts_sql(period, filters, con)
+    frame = con.execute(f"""
+        WITH facts AS ({facts})
+        SELECT {segment_key('pair', by)} AS segment,
+               count(*) FILTER (WHERE is_open) AS open_pairs,
+               count(*) FILTER (WHERE is_open AND held > 0) AS active_pairs,
+               coalesce(sum(held), 0)::BIGINT AS sessions_held,
+               coalesce(sum(missed), 0)::BIGINT AS missed_sessions,
+               coalesce(sum(dated), 0)::BIGINT AS dated_sessions,
+               median(held_minutes / 60.0) FILTER (WHERE is_open AND held > 0) AS median_hours_per_active_pair,
+               median(date_diff('day', matched_on, first_held)) FILTER (WHERE matched_in_period)
+                   AS median_days_to_first_meeting,
+               count(*) FILTER (WHERE matched_in_period AND first_held IS NULL) AS pairs_never_met,
+               avg(CASE WHEN held >= target * greatest(1, floor(open_days / {MONTH_DAYS})) THEN 1.0 ELSE 0.0 END)
+                   FILTER (WHERE is_open AND date_diff('day', matched_on, as_of) >= {CADENCE_MIN_DAYS})
+                   AS cadence_adherence,
+               count(*) FILTER (WHERE at_risk) AS at_risk_pairs
+        FROM facts {group_by(by)}""", params).df()
+    frame["active_pair_rate"] = _ratio(frame["active_pairs"], frame["open_pairs"])
+    frame["sessions_per_active_pair_per_month"] = _ratio(frame["sessions_held"], frame["active_pairs"]) / period.months
+    frame["cancellation_rate"] = _ratio(frame["missed_sessions"], frame["dated_sessions"])
+    frame["n"] = frame["open_pairs"]
+    frame = frame[["segment", "n", "open_pairs", "active_pairs", "active_pair_rate", "sessions_held",
+                   "sessions_per_active_pair_per_month", "cancellation_rate", "median_hours_per_active_pair",
+                   "median_days_to_first_meeting", "pairs_never_met", "cadence_adherence", "at_risk_pairs"]]
+    return name_segment(frame, by)
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator, NaN where the denominator is 0."""
+    return numerator.astype("float64") / denominator.astype("float64").where(denominator != 0)
+
+
+def trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filters) -> pd.DataFrame:
+    return over_periods(summary, con, periods, filters)
+
+
+def at_risk_pairs(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """The pairs program leads should contact, longest silence first →
+    [pair_id, mentor_id, mentee_id, program, cohort, matched_on, days_since_last_meeting,
+    meetings_so_far]; days_since_last_meeting is null for pairs that never met."""
+    facts, params = _pair_facts_sql(period, filters, con)
+    return con.execute(f"""
+        SELECT pair_id, mentor_id, mentee_id, program, cohort, matched_on,
+               date_diff('day', last_held, as_of) AS days_since_last_meeting, meetings_so_far
+        FROM ({facts}) WHERE at_risk
+        ORDER BY coalesce(date_diff('day', last_held, as_of), date_diff('day', matched_on, as_of)) DESC, pair_id""",
+        params).df()
+
+
+def mentor_load(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """Per mentor with an open pair in the period → [mentor_id, n (open pairs), mentees, sessions_held]."""
+    facts, params = _pair_facts_sql(period, filters, con)
+    return con.execute(f"""
+        SELECT mentor_id, count(*) AS n, count(DISTINCT mentee_id) AS mentees, sum(held)::BIGINT AS sessions_held
+        FROM ({facts}) WHERE is_open GROUP BY mentor_id ORDER BY n DESC, sessions_held DESC, mentor_id""",
+        params).df()
+
+
+def cohort_month_activity(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """Cohort × calendar month of the period, for a heat map →
+    [cohort, month, n (pairs open that month), active_pairs, active_pair_rate, sessions_held]."""
+    pairs, params = filters.pairs_sql()
+    frame = con.execute(f"""
+        WITH months AS (
+            SELECT m::DATE AS month, least((m + INTERVAL 1 MONTH)::DATE - 1, ?::DATE) AS month_end
+            FROM range(date_trunc('month', ?::DATE), ?::DATE + 1, INTERVAL 1 MONTH) t(m)),
+        fp AS ({pairs}),
+        spans AS (
+            SELECT fp.pair_id, fp.cohort, months.month, greatest(months.month, ?::DATE) AS month_start,
+                   months.month_end
+            FROM fp JOIN months ON fp.matched_on <= months.month_end
+                AND (fp.ended_on IS NULL OR fp.ended_on >= greatest(months.month, ?::DATE))),
+        held AS (
+            SELECT spans.cohort, spans.month, spans.pair_id, count(s.session_id) AS sessions
+            FROM spans LEFT JOIN sessions s ON s.pair_id = spans.pair_id AND s.status = 'held'
+                AND s.occurred_on BETWEEN spans.month_start AND spans.month_end
+            GROUP BY ALL)
+        SELECT cohort, month, count(*) AS n, count(*) FILTER (WHERE sessions > 0) AS active_pairs,
+               sum(sessions)::BIGINT AS sessions_held
+        FROM held GROUP BY ALL ORDER BY cohort NULLS LAST, month""",
+        [period.end, period.start, period.end, *params, period.start, period.start]).df()
+    frame.insert(4, "active_pair_rate", _ratio(frame["active_pairs"], frame["n"]))
+    return frame

@@ -1,0 +1,74 @@
+"""Outcomes: baseline-to-exit change per dimension, and goal attainment.
+
+Pre/post pairs a respondent's latest exit score on a dimension (exit submitted
+in the period; the filters apply to it) with their earliest baseline score on
+the same dimension. Respondents with an exit score but no baseline score on a
+dimension are excluded from its row and counted in `n_excluded`.
+"""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics import settings, stats
+from analytics.filters import Filters, Period, group_by, name_segment, segment_key
+from analytics.satisfaction import scores_sql
+
+PRE_POST_STATS = ["mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value", "cohens_dz"]
+PRE_POST_COLUMNS = ["dimension", "n_pairs", "n_excluded", *PRE_POST_STATS, "n", "suppressed"]
+
+
+def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """→ [respondent_id, dimension, baseline, exit]; baseline is null when the respondent has none."""
+    exits, params = filters.responses_sql()
+    everyone, _ = Filters().responses_sql()
+    return con.execute(f"""
+        WITH exit_scores AS ({scores_sql(
+            f"SELECT * FROM ({exits}) WHERE wave = 'exit' AND submitted_on BETWEEN ? AND ? "
+            "AND respondent_id IS NOT NULL")}),
+        baseline_scores AS ({scores_sql(
+            f"SELECT * FROM ({everyone}) WHERE wave = 'baseline' AND respondent_id IS NOT NULL")}),
+        latest_exit AS (
+            SELECT respondent_id, dimension, arg_max(score, (submitted_on, response_id)) AS exit
+            FROM exit_scores GROUP BY ALL),
+        earliest_baseline AS (
+            SELECT respondent_id, dimension, arg_min(score, (submitted_on, response_id)) AS baseline
+            FROM baseline_scores GROUP BY ALL)
+        SELECT x.respondent_id, x.dimension, b.baseline, x.exit
+        FROM latest_exit x LEFT JOIN earliest_baseline b USING (respondent_id, dimension)
+        ORDER BY x.dimension, x.respondent_id""", [*params, period.start, period.end]).df()
+
+
+def pre_post(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """→ [dimension, n_pairs, n_excluded, mean_baseline, mean_exit, mean_change, t_p_value,
+    wilcoxon_p_value, cohens_dz, n (= n_pairs), suppressed]; a row per dimension with a pair."""
+    scores = matched_scores(con, period, filters)
+    rows = []
+    for dimension, group in scores.groupby("dimension", sort=True):
+        both = group.dropna(subset=["baseline"])
+        if both.empty:
+            continue
+        result = stats.paired(both["baseline"], both["exit"])
+        rows.append({"dimension": dimension, "n_pairs": result.n, "n_excluded": len(group) - len(both),
+                     "mean_baseline": result.mean_before, "mean_exit": result.mean_after,
+                     "mean_change": result.mean_change, "t_p_value": result.t_p_value,
+                     "wilcoxon_p_value": result.wilcoxon_p_value, "cohens_dz": result.cohens_dz,
+                     "n": result.n})
+    frame = pd.DataFrame(rows, columns=PRE_POST_COLUMNS[:-1])
+    return stats.suppress(frame, settings.get(con, "min_group_size"), PRE_POST_STATS)
+
+
+def goal_attainment(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+                    by: str | None = None) -> pd.DataFrame:
+    """Goals due in the period → [segment?, n, achieved, goal_attainment_rate]; `by` may be
+    'category' or a pair split (program, cohort, department). Achieved = achieved on or before the as-of date."""
+    pairs, params = filters.pairs_sql()
+    key = "g.category" if by == "category" else "'all'" if by is None else f"p.{segment_key('pair', by)}"
+    frame = con.execute(f"""
+        SELECT {key} AS segment, count(*) AS n,
+               count(*) FILTER (WHERE g.achieved_on <= ?::DATE) AS achieved
+        FROM goals g JOIN ({pairs}) p ON p.pair_id = g.pair_id
+        WHERE g.due_on BETWEEN ? AND ? {group_by(by)}""",
+        [period.end, *params, period.start, period.end]).df()
+    frame["goal_attainment_rate"] = frame["achieved"] / frame["n"].where(frame["n"] > 0)
+    return name_segment(frame, by)

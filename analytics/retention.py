@@ -1,0 +1,186 @@
+"""Retention: Kaplan–Meier pair survival, early exits, and employee retention
+and promotion of participants vs non-participants (METRICS.md, Retention).
+
+SQL prepares one (time, event) row per pair; scipy does Kaplan–Meier and the
+log-rank test, which SQL cannot.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from datetime import timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+from scipy import stats as sps
+
+from analytics import settings, stats
+from analytics.filters import Filters, Period, group_by, name_segment, segment_key
+
+MONTH_DAYS = 30.4375
+SURVIVAL_MONTHS = (3, 6, 12)
+EMPLOYEE_STATS = ["participants", "non_participants", "difference", "ci_low", "ci_high", "p_value"]
+
+
+def survival_data(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """Per pair matched by the as-of date → [pair_id, program, cohort, department, months, event].
+
+    An event is an early end (ended by the as-of date, reason not 'completed');
+    completed, open and later-ending pairs are censored.
+    """
+    pairs, params = filters.pairs_sql()
+    return con.execute(f"""
+        SELECT pair_id, program, cohort, department,
+               date_diff('day', matched_on, CASE WHEN ended_on <= ?::DATE THEN ended_on ELSE ?::DATE END)
+                   / {MONTH_DAYS} AS months,
+               coalesce(ended_on <= ?::DATE AND coalesce(end_reason, '') <> 'completed', FALSE) AS event
+        FROM ({pairs}) WHERE matched_on <= ?::DATE ORDER BY pair_id""",
+        [period.end, period.end, period.end, *params, period.end]).df()
+
+
+def _fit(months: np.ndarray, events: np.ndarray):
+    """scipy's Kaplan–Meier estimate and its 95% log-log Greenwood interval."""
+    fit = sps.ecdf(sps.CensoredData(uncensored=months[events], right=months[~events]))
+    with warnings.catch_warnings():  # the interval is undefined where survival is 1; NaN says so
+        warnings.simplefilter("ignore", RuntimeWarning)
+        interval = fit.sf.confidence_interval(0.95, method="log-log")
+    return fit, interval
+
+
+def survival_at(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+                months: tuple[int, ...] = SURVIVAL_MONTHS) -> pd.DataFrame:
+    """→ [months, survival, ci_low, ci_high, at_risk, n]; a row per month, null
+    survival past the largest observed time (or when there are no pairs)."""
+    data = survival_data(con, period, filters)
+    times, events = data["months"].to_numpy(float), data["event"].to_numpy(bool)
+    rows = []
+    fit = interval = None
+    if len(times):
+        fit, interval = _fit(times, events)
+    for month in months:
+        known = fit is not None and month <= times.max()
+        rows.append({
+            "months": month,
+            "survival": float(fit.sf.evaluate(month)) if known else stats.NAN,
+            "ci_low": float(interval.low.evaluate(month)) if known else stats.NAN,
+            "ci_high": float(interval.high.evaluate(month)) if known else stats.NAN,
+            "at_risk": int((times >= month).sum()),
+            "n": len(times),
+        })
+    return pd.DataFrame(rows)
+
+
+def km_curves(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+              by: str | None = None) -> pd.DataFrame:
+    """Step curves for plotting → [segment?, months, survival, ci_low, ci_high, at_risk, events, n];
+    one row at time 0 and one per distinct observed time, per group."""
+    data = survival_data(con, period, filters)
+    data["segment"] = "all" if by is None else data[_survival_split(by)]
+    frames = []
+    for segment, group in data.groupby("segment", dropna=False, sort=True):
+        times, events = group["months"].to_numpy(float), group["event"].to_numpy(bool)
+        fit, interval = _fit(times, events)
+        grid = np.concatenate([[0.0], fit.sf.quantiles])
+        frames.append(pd.DataFrame({
+            "segment": segment,
+            "months": grid,
+            "survival": fit.sf.evaluate(grid),
+            "ci_low": interval.low.evaluate(grid),
+            "ci_high": interval.high.evaluate(grid),
+            "at_risk": [(times >= t).sum() for t in grid],
+            "events": [((times == t) & events).sum() for t in grid],
+            "n": len(times),
+        }))
+    columns = ["segment", "months", "survival", "ci_low", "ci_high", "at_risk", "events", "n"]
+    return name_segment(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns), by)
+
+
+def _survival_split(by: str) -> str:
+    if by not in ("program", "cohort", "department"):
+        raise ValueError(f"Cannot split pair survival by {by!r}; choose program, cohort or department.")
+    return by
+
+
+def logrank_p(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, by: str = "cohort") -> float:
+    """Log-rank p-value comparing the survival of the groups (NaN with < 2 groups or no events)."""
+    data = survival_data(con, period, filters)
+    groups = data[_survival_split(by)].fillna("(none)")
+    return stats.logrank_p(data["months"], data["event"], groups)
+
+
+def early_exit(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+               by: str | None = None) -> pd.DataFrame:
+    """Pairs that ended in the period → [segment?, n, early_exits, early_exit_rate]."""
+    pairs, params = filters.pairs_sql()
+    frame = con.execute(f"""
+        SELECT {segment_key('pair', by)} AS segment, count(*) AS n,
+               count(*) FILTER (WHERE coalesce(end_reason, '') <> 'completed') AS early_exits
+        FROM ({pairs}) WHERE ended_on BETWEEN ? AND ? {group_by(by)}""",
+        [*params, period.start, period.end]).df()
+    frame["early_exit_rate"] = frame["early_exits"] / frame["n"].where(frame["n"] > 0)
+    return name_segment(frame, by)
+
+
+def early_exit_reasons(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """Why pairs that ended early in the period ended → [end_reason, n, share] (blank reason: null)."""
+    pairs, params = filters.pairs_sql()
+    return con.execute(f"""
+        SELECT nullif(trim(end_reason), '') AS end_reason, count(*) AS n, count(*) / sum(count(*)) OVER () AS share
+        FROM ({pairs}) WHERE ended_on BETWEEN ? AND ? AND coalesce(end_reason, '') <> 'completed'
+        GROUP BY 1 ORDER BY n DESC, end_reason NULLS LAST""", [*params, period.start, period.end]).df()
+
+
+def window_start(period: Period):
+    """First day of the 12 months ending on the as-of date."""
+    return period.as_of + timedelta(days=1) - relativedelta(months=12)
+
+
+def has_employees(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT count(*) FROM employees").fetchone()[0] > 0
+
+
+def employee_groups(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """Participants vs non-participants over the 12-month window →
+    [group, n, retained, promoted]; group is 'participants' or 'non_participants'."""
+    employees, employee_params = filters.employees_sql()
+    member_where, member_params = filters.where("membership")
+    return con.execute(f"""
+        WITH bounds AS (SELECT ?::DATE AS window_start, ?::DATE AS as_of),
+        population AS (
+            SELECT e.* FROM ({employees}) e, bounds b
+            WHERE e.hired_on < b.window_start AND (e.terminated_on IS NULL OR e.terminated_on >= b.window_start)),
+        window_pairs AS (
+            SELECT p.* FROM pairs p, bounds b
+            WHERE p.matched_on <= b.as_of AND (p.ended_on IS NULL OR p.ended_on >= b.window_start)),
+        memberships AS (
+            SELECT mentor_id AS employee_id, 'mentor' AS role, program, cohort FROM window_pairs
+            UNION ALL SELECT mentee_id, 'mentee', program, cohort FROM window_pairs),
+        members AS (
+            SELECT m.employee_id, bool_or({member_where}) AS selected FROM memberships m GROUP BY m.employee_id)
+        SELECT CASE WHEN members.selected THEN 'participants' ELSE 'non_participants' END AS "group",
+               count(*) AS n,
+               count(*) FILTER (WHERE p.terminated_on IS NULL OR p.terminated_on > b.as_of) AS retained,
+               count(*) FILTER (WHERE p.last_promoted_on BETWEEN b.window_start AND b.as_of) AS promoted
+        FROM population p CROSS JOIN bounds b LEFT JOIN members ON members.employee_id = p.employee_id
+        WHERE members.selected IS NOT FALSE
+        GROUP BY 1""", [window_start(period), period.as_of, *employee_params, *member_params]).df()
+
+
+def employee_outcomes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """→ [measure ('retention_12m' | 'promotion_rate_12m'), participants, non_participants,
+    difference, ci_low, ci_high, p_value, n_participants, n_non_participants, n, suppressed];
+    `n` is the smaller group, which decides suppression."""
+    groups = employee_groups(con, period, filters).set_index("group")
+    count = lambda group, column: int(groups[column].get(group, 0))  # noqa: E731 - a lookup with default
+    n1, n2 = count("participants", "n"), count("non_participants", "n")
+    rows = []
+    for measure, column in (("retention_12m", "retained"), ("promotion_rate_12m", "promoted")):
+        x1, x2 = count("participants", column), count("non_participants", column)
+        difference, low, high = stats.proportion_difference(x1, n1, x2, n2)
+        rows.append({"measure": measure, "participants": x1 / n1 if n1 else math.nan,
+                     "non_participants": x2 / n2 if n2 else math.nan, "difference": difference,
+                     "ci_low": low, "ci_high": high, "p_value": stats.two_by_two_p(x1, n1, x2, n2),
+                     "n_participants": n1, "n_non_participants": n2, "n": min(n1, n2)})
+    return stats.suppress(pd.DataFrame(rows), settings.get(con, "min_group_size"), EMPLOYEE_STATS)
