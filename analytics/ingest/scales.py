@@ -160,6 +160,12 @@ def infer_points(numbers: list[float], dimension: str | None) -> int | None:
     return next(points for points in NUMERIC_POINTS if points >= max(numbers))
 
 
+def dimension_points(columns: list[pd.Series], dimension: str | None) -> int | None:
+    """Scale size of the plain numbers across all columns mapped to one dimension."""
+    labels = {normalise_label(v) for column in columns for v in column.unique()} - MISSING
+    return infer_points([n for n in map(parse_number, labels) if n is not None], dimension)
+
+
 def convert_column(values: pd.Series, item_id: str, *, dimension: str | None,
                    label_map: dict[str, tuple[float, int]] | None,
                    scale_points: int | None = None) -> ConvertedColumn:
