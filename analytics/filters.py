@@ -259,3 +259,27 @@ def over_periods(metric: Callable[..., pd.DataFrame], con: Any, periods: Iterabl
         frame.insert(0, "period", period.label)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+# Where each filter's known values live (for validation and the sidebar's choices).
+_KNOWN_VALUES_SQL = {
+    "program": "SELECT program FROM pairs UNION SELECT program FROM responses UNION SELECT program FROM participants",
+    "cohort": "SELECT cohort FROM pairs UNION SELECT cohort FROM responses UNION SELECT cohort FROM participants",
+    "department": "SELECT department FROM participants UNION SELECT department FROM employees",
+    "role": "SELECT role FROM responses UNION SELECT role FROM participants",
+}
+
+
+def known_values(con: Any, field: str) -> list[str]:
+    """Distinct non-blank values a filter field can take in this database, sorted."""
+    rows = con.execute(f"SELECT DISTINCT v FROM ({_KNOWN_VALUES_SQL[field]}) t(v) WHERE v IS NOT NULL ORDER BY v")
+    return [row[0] for row in rows.fetchall()]
+
+
+def validate_filters(con: Any, filters: Filters) -> None:
+    """ValueError naming the first filter value the database does not know, with the known ones."""
+    for field, value in filters.active().items():
+        known = known_values(con, field)
+        if value not in known:
+            choices = ", ".join(known) if known else "none loaded"
+            raise ValueError(f"Unknown {field} {value!r}; known {field}s: {choices}.")

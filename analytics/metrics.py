@@ -1,0 +1,211 @@
+"""The metric registry, and the metrics JSON contract of METRICS.md.
+
+Every figure is registered once: name, label, a one-line definition, unit,
+grain, section and the function computing its overall value for a period and
+filters. Pages, the report, the command line, the improvement log and the docs
+(docs/metrics.md, see `docs_markdown`) all read from here.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import engagement, outcomes, retention, satisfaction
+from analytics.filters import Filters, Period
+
+LIKERT_DIMENSIONS = (
+    "industry_knowledge", "networking", "emotional_support", "skill_development", "job_satisfaction",
+    "career_clarity", "relationship_quality", "overall_satisfaction",
+)
+SECTIONS = ("satisfaction", "engagement", "retention", "outcomes")
+
+Compute = Callable[[duckdb.DuckDBPyConnection, Period, Filters], Any]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    definition: str
+    unit: str  # count | rate (0..1) | score (1..k) | nps (-100..100) | per_month | hours | days | difference
+    grain: str  # pair | survey | employee | goal
+    section: str
+    compute: Compute
+
+    def value(self, con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> float | None:
+        """The overall figure, None when there is no data or it is suppressed."""
+        return clean(self.compute(con, period, filters))
+
+
+def _cell(frame: pd.DataFrame, column: str, **where: Any) -> Any:
+    for key, wanted in where.items():
+        frame = frame[frame[key] == wanted]
+    return frame[column].iloc[0] if len(frame) else None
+
+
+def _from(table: Callable[..., pd.DataFrame], column: str, **where: Any) -> Compute:
+    """A compute that reads one cell of a section's frame."""
+    return lambda con, period, filters: _cell(table(con, period, filters), column, **where)
+
+
+def _metrics() -> list[Metric]:
+    m = []
+    m.append(Metric("responses", "Survey responses", "Survey responses submitted in the period, every wave but baseline.",
+                    "count", "survey", "satisfaction", _from(satisfaction.response_count, "n")))
+    m.append(Metric("nps", "Net Promoter Score",
+                    "100 × (share answering 9–10 − share answering 0–6) on the 0–10 recommend question, "
+                    "with a 95% CI of ±1.96 standard errors.",
+                    "nps", "survey", "satisfaction", _from(satisfaction.nps, "value")))
+    for d in LIKERT_DIMENSIONS:
+        words = d.replace("_", " ")
+        m.append(Metric(f"{d}_mean", f"{words.capitalize()}: mean score",
+                        f"Mean {words} score of responses in the period (a response's score is the mean of its "
+                        "answered items on the dimension), with a 95% t-interval.",
+                        "score", "survey", "satisfaction", _from(satisfaction.dimensions, "mean", dimension=d)))
+        m.append(Metric(f"{d}_top2box", f"{words.capitalize()}: top-2-box",
+                        f"Share of responses whose {words} score is at least k − 1 on a k-point scale.",
+                        "rate", "survey", "satisfaction", _from(satisfaction.dimensions, "top2box", dimension=d)))
+    for name, label, definition, unit in (
+        ("open_pairs", "Open pairs", "Pairs matched by the period end and not ended before its start.", "count"),
+        ("active_pairs", "Active pairs", "Open pairs with at least one held session in the period.", "count"),
+        ("active_pair_rate", "Active pair rate", "Active pairs / open pairs.", "rate"),
+        ("sessions_held", "Sessions held", "Held sessions dated in the period.", "count"),
+        ("sessions_per_active_pair_per_month", "Sessions per active pair per month",
+         "Held sessions / active pairs / months in the period.", "per_month"),
+        ("cancellation_rate", "Cancellation rate",
+         "Cancelled and no-show sessions / all sessions dated in the period.", "rate"),
+        ("median_hours_per_active_pair", "Median hours per active pair",
+         "Median over active pairs of their held minutes in the period, in hours.", "hours"),
+        ("median_days_to_first_meeting", "Median days to first meeting",
+         "For pairs matched in the period that have met by its end, the median days from match to first held "
+         "session.", "days"),
+        ("pairs_never_met", "Pairs never met",
+         "Pairs matched in the period with no held session by its end.", "count"),
+        ("cadence_adherence", "Cadence adherence",
+         "Share of open pairs matched at least 30 days before the period end whose held sessions reach their "
+         "monthly target × months open.", "rate"),
+        ("at_risk_pairs", "At-risk pairs",
+         "Pairs open on the as-of date, matched at least 45 days (setting at_risk_days) before it, with no held "
+         "session in the last 45 days.", "count"),
+    ):
+        m.append(Metric(name, label, definition, unit, "pair", "engagement", _from(engagement.summary, name)))
+    for months in retention.SURVIVAL_MONTHS:
+        m.append(Metric(f"pair_survival_{months}m", f"Pair survival at {months} months",
+                        f"Kaplan–Meier probability that a pair has not ended early {months} months after matching "
+                        "(completed and open pairs censored), with a 95% log-log Greenwood CI.",
+                        "rate", "pair", "retention", _from(retention.survival_at, "survival", months=months)))
+    m.append(Metric("early_exit_rate", "Early exit rate",
+                    "Among pairs that ended in the period, the share whose end reason is not 'completed'.",
+                    "rate", "pair", "retention", _from(retention.early_exit, "early_exit_rate")))
+    m.append(Metric("employee_retention_12m", "Employee retention, 12 months",
+                    "Share of participants not terminated in the 12 months to the as-of date, against "
+                    "non-participants, with the difference, its 95% Wald CI and a chi-square/Fisher p-value.",
+                    "rate", "employee", "retention",
+                    _from(retention.employee_outcomes, "participants", measure="retention_12m")))
+    m.append(Metric("promotion_rate_12m", "Promotion rate, 12 months",
+                    "Share of participants promoted in the 12 months to the as-of date, against non-participants, "
+                    "with the same statistics as retention.",
+                    "rate", "employee", "retention",
+                    _from(retention.employee_outcomes, "participants", measure="promotion_rate_12m")))
+    for d in LIKERT_DIMENSIONS:
+        words = d.replace("_", " ")
+        m.append(Metric(f"{d}_change", f"{words.capitalize()}: baseline to exit",
+                        f"Mean change in {words} score from a respondent's baseline to their exit survey (exit in "
+                        "the period), with paired t and Wilcoxon p-values and Cohen's d_z.",
+                        "difference", "survey", "outcomes", _from(outcomes.pre_post, "mean_change", dimension=d)))
+    m.append(Metric("goal_attainment_rate", "Goal attainment rate",
+                    "Among goals due in the period, the share achieved by its end.",
+                    "rate", "goal", "outcomes", _from(outcomes.goal_attainment, "goal_attainment_rate")))
+    return m
+
+
+REGISTRY: dict[str, Metric] = {metric.name: metric for metric in _metrics()}
+
+
+def get(name: str) -> Metric:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"Unknown metric {name!r}; known metrics: {', '.join(REGISTRY)}.") from None
+
+
+def clean(value: Any) -> Any:
+    """JSON-ready: NaN/NA → None, numpy scalars → Python numbers."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    return value
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    return [{c: clean(row[c]) for c in columns} for row in frame.to_dict("records")]
+
+
+EMPLOYEE_KEYS = ["participants", "non_participants", "difference", "ci_low", "ci_high", "p_value",
+                 "n_participants", "n_non_participants", "suppressed"]
+
+
+def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:
+    """Exactly the METRICS.md contract (keys may be added, never renamed or dropped)."""
+    nps = _records(satisfaction.nps(con, period, filters),
+                   ["value", "ci_low", "ci_high", "n", "promoters", "passives", "detractors", "suppressed"])[0]
+    dimensions = _records(satisfaction.dimensions(con, period, filters),
+                          ["dimension", "mean", "ci_low", "ci_high", "top2box", "n", "scale_points", "suppressed"])
+    engaged = engagement.summary(con, period, filters).drop(columns="n")
+    employees = promotion = None  # no employee file loaded
+    if retention.has_employees(con):
+        rows = retention.employee_outcomes(con, period, filters).set_index("measure")
+        employees = {k: clean(rows.loc["retention_12m", k]) for k in EMPLOYEE_KEYS}
+        promotion = {k: clean(rows.loc["promotion_rate_12m", k]) for k in EMPLOYEE_KEYS}
+    return {
+        "period": period.to_dict(),
+        "filters": filters.to_dict(),
+        "satisfaction": {
+            "responses": clean(satisfaction.response_count(con, period, filters)["n"].iloc[0]),
+            "nps": nps,
+            "dimensions": dimensions,
+        },
+        "engagement": _records(engaged, list(engaged.columns))[0],
+        "retention": {
+            "pair_survival": _records(retention.survival_at(con, period, filters),
+                                      ["months", "survival", "ci_low", "ci_high", "at_risk"]),
+            "early_exit_rate": clean(retention.early_exit(con, period, filters)["early_exit_rate"].iloc[0]),
+            "employee_retention_12m": employees,
+            "promotion_rate_12m": promotion,
+        },
+        "outcomes": {
+            "pre_post": _records(outcomes.pre_post(con, period, filters),
+                                 ["dimension", "n_pairs", "n_excluded", "mean_baseline", "mean_exit", "mean_change",
+                                  "t_p_value", "wilcoxon_p_value", "cohens_dz", "suppressed"]),
+            "goal_attainment_rate": clean(
+                outcomes.goal_attainment(con, period, filters)["goal_attainment_rate"].iloc[0]),
+        },
+    }
+
+
+def docs_markdown() -> str:
+    """The body of docs/metrics.md, generated from the registry."""
+    lines = ["# Metrics", "",
+             "Every figure Mentorscope shows, as defined in its metric registry (`analytics/metrics.py`).",
+             "Periods are calendar quarters (`2026Q2`) or fiscal quarters (`FY2026Q1`, the fiscal year named by",
+             "the calendar year in which it ends). Figures computed from survey answers or the employee file are",
+             "suppressed (shown as \"n < 5\", null in JSON) when their group has fewer than `min_group_size`",
+             "people; counts stay visible.", ""]
+    for section in SECTIONS:
+        lines += [f"## {section.capitalize()}", ""]
+        for metric in REGISTRY.values():
+            if metric.section == section:
+                lines += [f"### `{metric.name}`: {metric.label}", "",
+                          metric.definition, "",
+                          f"Unit: {metric.unit}. Grain: {metric.grain}.", ""]
+    return "\n".join(lines)
