@@ -1,0 +1,93 @@
+"""read_raw: bytes → text cells, and the files it refuses."""
+from __future__ import annotations
+
+import pytest
+
+import fixtures_formats as F
+from analytics.ingest.errors import FileRefused
+from analytics.ingest.read import MAX_COLUMNS, read_raw
+
+
+@pytest.mark.parametrize("data, expected_rows, encoding, delimiter", [
+    # LF, plain UTF-8
+    (b"a,b\n1,2\n", [["a", "b"], ["1", "2"]], "utf-8", ","),
+    # BOM, CRLF, legacy-Qualtrics trailing comma, blank trailing rows
+    (b"\xef\xbb\xbfa,b,\r\n1,2,\r\n,,\r\n\r\n", [["a", "b"], ["1", "2"]], "utf-8-sig", ","),
+    # bare CR (Excel on Mac), quoted newline kept as LF
+    (b'a,b\r1,"x\ry"\r', [["a", "b"], ["1", "x\ny"]], "utf-8", ","),
+    # CRLF records with a bare LF inside an answer (Google Sheets)
+    (b'a,b\r\n1,"x\ny"\r\n', [["a", "b"], ["1", "x\ny"]], "utf-8", ","),
+    # ';' with decimal commas; short row padded
+    (b"a;b;c\n1,5;2\n", [["a", "b", "c"], ["1,5", "2", ""]], "utf-8", ";"),
+    # tab-delimited UTF-16 with BOM (Excel "Unicode text")
+    ("a\tb\r\nNaïve\t2\r\n".encode("utf-16"), [["a", "b"], ["Naïve", "2"]], "utf-16", "\t"),
+    # cp1252: ’ (0x92) and é (0xE9)
+    ("q,r\r\ndon’t,café\r\n".encode("cp1252"), [["q", "r"], ["don’t", "café"]], "cp1252", ","),
+    # mac-roman with bare CR: ’ is 0xD5, é is 0x8E
+    ("q,r\rdon’t,café\r".encode("mac-roman"), [["q", "r"], ["don’t", "café"]], "mac-roman", ","),
+    # leading apostrophes from Excel's text prefix; others kept
+    (b"a,b,c\n'0123,'=1+1,'quoted'\n", [["a", "b", "c"], ["0123", "=1+1", "'quoted'"]], "utf-8", ","),
+    # header only: one row (the caller refuses "no data rows")
+    (b"submitted_at,nps\n", [["submitted_at", "nps"]], "utf-8", ","),
+    # a header cell holding the other delimiters does not fool the sniffer
+    (b'"x;y",b\n1,2\n', [["x;y", "b"], ["1", "2"]], "utf-8", ","),
+])
+def test_csv_cells(data, expected_rows, encoding, delimiter):
+    raw = read_raw(data, "f.csv")
+    assert (raw.rows, raw.encoding, raw.delimiter, raw.source) == (expected_rows, encoding, delimiter, "csv")
+
+
+def test_undecodable_bytes_never_crash():
+    # 0x81 is undefined in cp1252 and invalid UTF-8: mac-roman reads it as 'Å'
+    raw = read_raw(b"a,b\n\x81,2\n", "f.csv")
+    assert raw.rows == [["a", "b"], ["Å", "2"]]
+    assert raw.encoding == "mac-roman"
+
+
+@pytest.mark.parametrize("builder, sheet, expected_row_2", [
+    # real datetimes → ISO; 9 (int) and 6.0 (whole float) → '9', '6'; the preferred sheet wins
+    (F.google_forms_xlsx, "Form Responses 1",
+     ["2019-08-21T13:10:31", "ana@example.org", "9", "Excellent", "Good", "Career, Networking",
+      "More structure\nand more meetings"]),
+    (F.ms_forms_xlsx, "Sheet1",
+     ["1", "2024-09-01T11:20:00", "2024-09-01T11:27:00", "anonymous", "", "", "Very satisfied",
+      "Goal setting;Networking;", "Good", "More please"]),
+])
+def test_xlsx_cells(builder, sheet, expected_row_2):
+    raw = read_raw(builder(), "f.xlsx")
+    assert (raw.source, raw.sheet, raw.delimiter) == ("xlsx", sheet, None)
+    assert raw.rows[1] == expected_row_2
+
+
+def test_xlsx_non_whole_numbers_keep_decimals():
+    raw = read_raw(F.xlsx({"S": [["a", "b"], [4.5, 4.0]]}), "f.xlsx")
+    assert raw.rows == [["a", "b"], ["4.5", "4"]]
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"", "empty"),
+    (b"  \r\n\r\n", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG image"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "PDF document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "password-protected"),
+    (F.zipped({"word/document.xml": b"<w/>"}), "ZIP archive, not an Excel workbook"),
+    (F.zipped({"xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": b"macro"}), "macros"),
+    (F.zip_bomb(), "would unpack to 60 MB"),
+    (b"PK\x03\x04 truncated", "damaged"),
+    (b"a,b\n\x00\x01\x02\x03,1\n", "binary data"),
+    (F.zipped({"xl/workbook.xml": b"not xml"}), "could not be read"),
+    (",".join(f"c{i}" for i in range(MAX_COLUMNS + 1)).encode(), f"at most {MAX_COLUMNS}"),
+])
+def test_refused_files_name_the_file_and_the_fix(data, words):
+    with pytest.raises(FileRefused) as caught:
+        read_raw(data, "upload.csv")
+    message = str(caught.value)
+    assert message.startswith("upload.csv: ")
+    assert words in message
+    assert caught.value.fix  # always says what to do
+
+
+def test_a_one_megabyte_cell_is_read_whole():
+    big = "x" * 1_500_000
+    raw = read_raw(f'a,b\n1,"{big}"\n'.encode(), "f.csv")
+    assert len(raw.rows[1][1]) == 1_500_000
