@@ -1,0 +1,172 @@
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from analytics import satisfaction, settings
+from analytics.filters import Filters, Period
+from tests.builders import fresh, insert, responses
+
+Q2 = Period.parse("2026Q2")
+
+# Six responses in Q2 (one of them baseline, so excluded), one in Q1.
+SURVEY = """
+response_id | respondent_id | wave     | submitted_on | program | networking | networking__2 | skill_development | nps
+r1          | a             | pulse    | 2026-04-02   | L       | 4          | 5             | 3                 | 10
+r2          | b             | pulse    | 2026-04-15   | L       | 2          |               | 5                 | 9
+r3          | c             | exit     | 2026-05-01   | L       | 5          | 5             | 4                 | 7
+r4          | d             | pulse    | 2026-06-30   | X       | 3          | 4             | 4                 | 3
+r5          | e             | pulse    | 2026-06-01   | X       | 1          | 2             |                   | 6
+r6          | f             | pulse    | 2026-05-05   | X       | 4          |               | 2                 | 8
+r0          | g             | baseline | 2026-04-10   | L       | 1          | 1             | 1                 | 0
+rq1         | h             | pulse    | 2026-03-31   | L       | 5          | 5             | 5                 | 10
+"""
+# The scores a reader computes from the table above: mean of answered items.
+NETWORKING = [4.5, 2, 5, 3.5, 1.5, 4]
+SKILLS = [3, 5, 4, 4, 2]
+
+
+@pytest.fixture
+def con():
+    con = fresh()
+    responses(con, SURVEY)
+    return con
+
+
+def row(frame, **where):
+    for key, value in where.items():
+        frame = frame[frame[key] == value]
+    assert len(frame) == 1, frame
+    return frame.iloc[0]
+
+
+@pytest.mark.parametrize("dimension, scores", [("networking", NETWORKING), ("skill_development", SKILLS)])
+def test_dimension_mean_ci_top2box(con, dimension, scores):
+    got = row(satisfaction.dimensions(con, Q2, Filters()), dimension=dimension)
+    # reference: scipy.stats.t.interval(0.95, n-1, mean, sem); top-2-box = share ≥ 4 on 5 points
+    low, high = sps.t.interval(0.95, len(scores) - 1, loc=np.mean(scores), scale=sps.sem(scores))
+    assert got["n"] == len(scores) and got["scale_points"] == 5 and not got["suppressed"]
+    assert (got["mean"], got["ci_low"], got["ci_high"]) == pytest.approx((np.mean(scores), low, high))
+    assert got["top2box"] == pytest.approx(np.mean([s >= 4 for s in scores]))
+
+
+def test_responses_count_excludes_baseline_and_other_quarters(con):
+    assert satisfaction.response_count(con, Q2, Filters())["n"].tolist() == [6]
+
+
+def test_nps(con):
+    got = row(satisfaction.nps(con, Q2, Filters()), n=6)
+    # answers 10, 9, 7, 3, 6, 8 → promoters 2, passives 2, detractors 2 → NPS 0
+    p = d = 2 / 6
+    half = 1.96 * math.sqrt(100 ** 2 * ((p + d) - (p - d) ** 2) / 6)
+    assert (got["promoters"], got["passives"], got["detractors"]) == (2, 2, 2)
+    assert (got["value"], got["ci_low"], got["ci_high"]) == pytest.approx((0, -half, half))
+
+
+@pytest.mark.parametrize("n, suppressed", [(4, True), (5, False)])
+def test_suppression_threshold(n, suppressed):
+    con = fresh()
+    rows = "\n".join(f"r{i} | p{i} | pulse | 2026-05-01 | 4 | 9" for i in range(n))
+    responses(con, "response_id | respondent_id | wave | submitted_on | networking | nps\n" + rows)
+    dims, nps = satisfaction.dimensions(con, Q2, Filters()), satisfaction.nps(con, Q2, Filters())
+    assert dims["n"].tolist() == [n] and nps["n"].tolist() == [n]  # counts stay visible
+    assert dims["suppressed"].tolist() == [suppressed] and nps["suppressed"].tolist() == [suppressed]
+    assert math.isnan(dims["mean"].iloc[0]) == suppressed
+    assert math.isnan(nps["promoters"].iloc[0]) == suppressed
+
+
+def test_identical_answers_have_a_zero_width_interval():
+    con = fresh()
+    rows = "\n".join(f"r{i} | p{i} | pulse | 2026-05-01 | 4" for i in range(5))
+    responses(con, "response_id | respondent_id | wave | submitted_on | networking\n" + rows)
+    got = row(satisfaction.dimensions(con, Q2, Filters()), dimension="networking")
+    assert (got["mean"], got["ci_low"], got["ci_high"], got["top2box"]) == (4, 4, 4, 1)
+
+
+def test_one_response_has_no_interval():
+    con = fresh()
+    settings.set(con, "min_group_size", 1)
+    responses(con, "response_id | respondent_id | wave | submitted_on | networking\nr1 | a | pulse | 2026-05-01 | 3")
+    got = row(satisfaction.dimensions(con, Q2, Filters()), dimension="networking")
+    assert got["mean"] == 3 and math.isnan(got["ci_low"]) and math.isnan(got["ci_high"])
+
+
+def test_seven_point_top2box():
+    con = fresh()
+    rows = "\n".join(f"r{i} | p{i} | pulse | 2026-05-01 | {v}" for i, v in enumerate([7, 6, 5, 6, 2]))
+    responses(con, "response_id | respondent_id | wave | submitted_on | networking\n" + rows, scale_points=7)
+    got = row(satisfaction.dimensions(con, Q2, Filters()), dimension="networking")
+    assert (got["scale_points"], got["top2box"]) == (7, pytest.approx(3 / 5))  # 6 or 7 on 7 points
+
+
+@pytest.mark.parametrize("period", [Period.parse("2030Q1"), Q2])
+def test_no_data(period):
+    con = fresh()
+    if period.label == "2026Q2":
+        responses(con, SURVEY.replace("2026-0", "2027-0"))  # data, but not in this quarter
+    assert satisfaction.dimensions(con, period, Filters()).empty
+    assert satisfaction.response_count(con, period, Filters())["n"].tolist() == [0]
+    nps = satisfaction.nps(con, period, Filters())
+    assert nps["n"].tolist() == [0] and math.isnan(nps["value"].iloc[0])
+
+
+def test_filter_and_segments(con):
+    settings.set(con, "min_group_size", 1)
+    assert row(satisfaction.dimensions(con, Q2, Filters(program="X")), dimension="networking")["mean"] == \
+        pytest.approx(np.mean(NETWORKING[3:]))
+    by = satisfaction.dimensions(con, Q2, Filters(), by="program")
+    assert row(by, program="L", dimension="networking")["mean"] == pytest.approx(np.mean(NETWORKING[:3]))
+    assert satisfaction.nps(con, Q2, Filters(), by="program")["n"].tolist() == [3, 3]
+
+
+def test_likert_distribution(con):
+    dist = satisfaction.likert_distribution(con, Q2, Filters())
+    networking = dist[dist["dimension"] == "networking"]
+    # answers on networking items in Q2 (baseline excluded): 4,5,2,5,5,3,4,1,2,4
+    answers = [4, 5, 2, 5, 5, 3, 4, 1, 2, 4]
+    assert networking["value"].tolist() == sorted(set(answers))
+    assert networking["count"].tolist() == [answers.count(v) for v in sorted(set(answers))]
+    assert networking["share"].sum() == pytest.approx(1)
+    assert set(networking["n"]) == {6}
+
+
+def test_change_quarter_over_quarter():
+    con = fresh()
+    q1 = [(f"a{i}", "2026-02-01", v, nps) for i, (v, nps) in enumerate(zip([2, 3, 3, 4, 2, 3], [5, 6, 9, 7, 3, 10]))]
+    q2 = [(f"b{i}", "2026-05-01", v, nps) for i, (v, nps) in enumerate(zip([4, 5, 4, 5, 3, 4], [9, 10, 9, 8, 6, 10]))]
+    rows = "\n".join(f"{r} | {r} | pulse | {d} | {v} | {n}" for r, d, v, n in q1 + q2)
+    responses(con, "response_id | respondent_id | wave | submitted_on | networking | nps\n" + rows)
+    change = satisfaction.change(con, Q2, Filters())
+    likert = row(change, dimension="networking")
+    before, after = [r[2] for r in q1], [r[2] for r in q2]
+    # reference: scipy.stats.mannwhitneyu(before, after, alternative='two-sided')
+    assert likert["p_value"] == pytest.approx(sps.mannwhitneyu(before, after, alternative="two-sided").pvalue)
+    assert likert["change"] == pytest.approx(np.mean(after) - np.mean(before))
+    assert likert["significant"] == (likert["p_value"] < 0.05)
+    nps = row(change, dimension="nps")
+    # Q1: 2 promoters, 1 passive, 3 detractors; Q2: 4 promoters, 1 passive, 1 detractor
+    a_p, a_d, b_p, b_d = 2 / 6, 3 / 6, 4 / 6, 1 / 6
+    var = lambda p, d: 100 ** 2 * ((p + d) - (p - d) ** 2) / 6  # noqa: E731
+    z = (100 * (b_p - b_d) - 100 * (a_p - a_d)) / math.sqrt(var(a_p, a_d) + var(b_p, b_d))
+    assert nps["change"] == pytest.approx(100 * (b_p - b_d) - 100 * (a_p - a_d))
+    assert nps["p_value"] == pytest.approx(2 * sps.norm.sf(abs(z)))
+
+
+def test_change_is_suppressed_when_either_quarter_is_small(con):
+    # Q1 has one response only
+    assert row(satisfaction.change(con, Q2, Filters()), dimension="networking")["suppressed"]
+
+
+def test_trend(con):
+    trend = satisfaction.trend(con, Q2.quarters_back(2), Filters())
+    assert trend[trend["dimension"] == "networking"][["period", "n"]].values.tolist() == [["2026Q1", 1], ["2026Q2", 6]]
+
+
+def test_respondent_department_filter():
+    con = fresh()
+    insert(con, "participants", "participant_id | department\n" + "\n".join(f"p{i} | Eng" for i in range(5)))
+    rows = "\n".join(f"r{i} | p{i} | pulse | 2026-05-01 | {3 + i % 2}" for i in range(7))
+    responses(con, "response_id | respondent_id | wave | submitted_on | networking\n" + rows)
+    got = row(satisfaction.dimensions(con, Q2, Filters(department="Eng")), dimension="networking")
+    assert got["n"] == 5 and got["mean"] == pytest.approx(np.mean([3, 4, 3, 4, 3]))

@@ -1,0 +1,110 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from analytics import stats
+
+
+@pytest.mark.parametrize("values", [[4, 5, 3, 4, 2], [1, 7, 7, 6], [3.5, 4.0]])
+def test_t_interval_matches_scipy(values):
+    # reference: scipy.stats.t.interval(0.95, n-1, loc=mean, scale=sem)
+    expected = sps.t.interval(0.95, len(values) - 1, loc=np.mean(values), scale=sps.sem(values))
+    got = stats.t_interval(np.mean(values), np.std(values, ddof=1), len(values))
+    assert got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("mean, sd, n, expected", [
+    (4.0, 0.0, 5, (4.0, 4.0)),           # identical answers: zero-width interval
+    (4.0, float("nan"), 1, None),         # one response: no interval
+])
+def test_t_interval_edges(mean, sd, n, expected):
+    got = stats.t_interval(mean, sd, n)
+    assert got == expected if expected else all(math.isnan(x) for x in got)
+
+
+@pytest.mark.parametrize("promoters, passives, detractors", [(5, 3, 2), (10, 0, 0), (0, 0, 4), (1, 1, 1)])
+def test_nps_formula(promoters, passives, detractors):
+    n = promoters + passives + detractors
+    p, d = promoters / n, detractors / n
+    # METRICS.md: 100(p−d); variance 100²[(p+d)−(p−d)²]/n; CI ±1.96√var clipped to [−100, 100]
+    value = 100 * (p - d)
+    se = math.sqrt(100 ** 2 * ((p + d) - (p - d) ** 2) / n)
+    got = stats.nps(promoters, passives, detractors)
+    assert (got.value, got.n) == (pytest.approx(value), n)
+    assert got.ci_low == pytest.approx(max(-100, value - 1.96 * se))
+    assert got.ci_high == pytest.approx(min(100, value + 1.96 * se))
+
+
+def test_nps_of_nothing_is_nan():
+    assert math.isnan(stats.nps(0, 0, 0).value)
+
+
+def test_nps_z_test():
+    a, b = stats.nps(30, 10, 10), stats.nps(20, 10, 20)
+    z = (b.value - a.value) / math.sqrt(a.variance + b.variance)
+    assert stats.nps_z_test(a.value, a.variance, b.value, b.variance) == pytest.approx(2 * sps.norm.sf(abs(z)))
+
+
+def test_proportion_difference_wald():
+    # 40/50 vs 30/60: diff 0.3, se = sqrt(.8*.2/50 + .5*.5/60)
+    se = math.sqrt(0.8 * 0.2 / 50 + 0.5 * 0.5 / 60)
+    assert stats.proportion_difference(40, 50, 30, 60) == pytest.approx((0.3, 0.3 - 1.96 * se, 0.3 + 1.96 * se))
+
+
+@pytest.mark.parametrize("x1, n1, x2, n2, reference", [
+    (40, 50, 30, 60, "chi2"),    # every expected count ≥ 5
+    (2, 6, 5, 7, "fisher"),      # small expected counts
+    (10, 10, 20, 20, "fisher"),  # a zero margin: expected 0
+])
+def test_two_by_two_chooses_the_test(x1, n1, x2, n2, reference):
+    table = [[x1, n1 - x1], [x2, n2 - x2]]
+    expected = (sps.chi2_contingency(table).pvalue if reference == "chi2" else sps.fisher_exact(table).pvalue)
+    assert stats.two_by_two_p(x1, n1, x2, n2) == pytest.approx(expected)
+
+
+def test_mann_whitney():
+    a, b = [1, 2, 3, 4, 4], [3, 4, 5, 5, 5]
+    assert stats.mann_whitney_p(a, b) == pytest.approx(sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    assert math.isnan(stats.mann_whitney_p([], b))
+
+
+def test_paired():
+    before, after = [2, 3, 3, 4, 2], [4, 3, 5, 5, 4]
+    diff = np.subtract(after, before)
+    got = stats.paired(before, after)
+    assert got.t_p_value == pytest.approx(sps.ttest_rel(after, before).pvalue)
+    assert got.wilcoxon_p_value == pytest.approx(sps.wilcoxon(diff).pvalue)
+    assert got.cohens_dz == pytest.approx(diff.mean() / diff.std(ddof=1))
+    assert (got.mean_before, got.mean_after, got.mean_change) == pytest.approx((2.8, 4.2, 1.4))
+
+
+def test_paired_all_differences_zero():
+    got = stats.paired([3, 4, 5], [3, 4, 5])
+    assert math.isnan(got.wilcoxon_p_value) and math.isnan(got.cohens_dz) and got.mean_change == 0
+
+
+def test_logrank_two_groups_matches_scipy():
+    t1, e1 = np.array([1, 2, 2, 5, 7, 9.5]), np.array([1, 1, 0, 1, 0, 1], bool)
+    t2, e2 = np.array([3, 4, 6, 8, 10, 12, 12]), np.array([1, 0, 1, 0, 1, 0, 0], bool)
+    reference = sps.logrank(sps.CensoredData(uncensored=t1[e1], right=t1[~e1]),
+                            sps.CensoredData(uncensored=t2[e2], right=t2[~e2])).pvalue
+    got = stats.logrank_p(np.r_[t1, t2], np.r_[e1, e2], ["a"] * 6 + ["b"] * 7)
+    assert got == pytest.approx(reference)
+
+
+def test_logrank_three_groups_is_a_chi_square_with_two_df():
+    # Identical groups: no difference at all → statistic 0, p = 1.
+    times, events = np.tile([1.0, 2, 3, 4], 3), np.tile([1, 0, 1, 1], 3).astype(bool)
+    assert stats.logrank_p(times, events, list("aaaabbbbcccc")) == pytest.approx(1.0)
+    assert math.isnan(stats.logrank_p(times, events, ["a"] * 12))
+
+
+@pytest.mark.parametrize("n, suppressed", [(4, True), (5, False)])
+def test_suppress_at_the_threshold(n, suppressed):
+    frame = stats.suppress(pd.DataFrame({"n": [n], "mean": [4.2], "count": [n]}), 5, ["mean"])
+    assert frame["suppressed"].iloc[0] == suppressed
+    assert math.isnan(frame["mean"].iloc[0]) == suppressed
+    assert frame["count"].iloc[0] == n  # counts stay
