@@ -21,7 +21,7 @@ from analytics.ingest.detect import detect_format, detect_kind
 from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.platform import PlatformBatch, parse_platform
 from analytics.ingest.read import RawTable, read_raw
-from analytics.ingest.survey import SurveyBatch, parse_survey
+from analytics.ingest.survey import SurveyBatch, parse_survey, survey_fingerprint
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 WAVES = ("baseline", "midpoint", "exit", "pulse")
@@ -159,17 +159,13 @@ def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, options: Optio
 
 
 def _parse_survey(raw: RawTable, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:
-    """Parse, applying the mapping the user gave now or confirmed for this survey before."""
+    """Parse, applying the mapping the user gives now or confirmed for this survey before."""
     mapping, labels = options.mapping, options.label_map
-    if con is not None and mapping is None:
-        first = parse_survey(raw, fmt, file_name, wave=options.wave, program=options.program,
-                             day_first=options.day_first, label_map=labels, mapping=None, strict=False)
-        saved_columns, saved_labels = store.saved_mapping(con, first.fingerprint)
-        if not saved_columns and not saved_labels:
-            return parse_survey(raw, fmt, file_name, wave=options.wave, program=options.program,
-                                day_first=options.day_first, label_map=labels)
-        mapping = saved_columns or None
-        labels = {**saved_labels, **(labels or {})}
+    if con is not None:
+        saved_columns, saved_labels = store.saved_mapping(con, survey_fingerprint(raw, fmt))
+        mapping = {**saved_columns, **(mapping or {})} or None
+        labels = {item: {**saved_labels.get(item, {}), **(labels or {}).get(item, {})}
+                  for item in {*saved_labels, *(labels or {})}} or None
     return parse_survey(raw, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
                         program=options.program, day_first=options.day_first)
 

@@ -102,6 +102,15 @@ def parse_survey(raw: RawTable, fmt: str, file_name: str, *,
         raise exc.in_file(file_name)
 
 
+def survey_fingerprint(raw: RawTable, fmt: str) -> str:
+    """The survey's identity from its question headers (saved mappings are keyed on it)."""
+    return _fingerprint([c for c in _columns(raw, fmt) if c.field is None and not c.drop])
+
+
+def _fingerprint(questions: list[Column]) -> str:
+    return header_fingerprint((c.key, c.fingerprint_key) for c in questions)
+
+
 def _parse(raw, fmt, file_name, mapping, label_map, wave, program, day_first) -> SurveyBatch:
     header_rows = HEADER_ROWS.get(fmt, 1)
     if len(raw.rows) <= header_rows:
@@ -114,7 +123,7 @@ def _parse(raw, fmt, file_name, mapping, label_map, wave, program, day_first) ->
     questions = [c for c in columns if c.field is None and not c.drop]
     if not questions:
         raise FileRefused("has no question columns.", fix="Export the survey with its answers.")
-    fingerprint = header_fingerprint((c.key, c.fingerprint_key) for c in questions)
+    fingerprint = _fingerprint(questions)
     survey_id = f"{fmt}-{fingerprint[:12]}"
 
     body = pd.DataFrame(raw.rows[header_rows:], dtype="string").fillna("")
