@@ -1,0 +1,588 @@
+"""The quarterly report as data: every figure, table and chart of the report,
+built by calling the same analytics functions as the dashboard and
+`metrics --json`. The renderers (html, pdf, xlsx) only lay this out.
+
+Cells hold raw values (numbers unrounded, rates as 0..1) so that the XLSX can
+keep them as numbers; `display()` formats them for the HTML and PDF. A figure
+hidden by the minimum group size is replaced by its label ("n < 5") here, so
+no renderer ever sees a suppressed value.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics import charts, engagement, outcomes, retention, satisfaction, settings, stats
+from analytics.filters import Filters, Period, known_values, over_periods, validate_filters
+from analytics.metrics import REGISTRY
+
+# METRICS.md: "Significant" means p < 0.05.
+ALPHA = 0.05
+TREND_QUARTERS = 4
+NOT_TESTED = "not tested"
+
+
+class ReportError(ValueError):
+    """The report cannot be made for this request; the message says why."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    # text | count | rate | rate_change | score | score_change | nps | nps_change | p | number | date | flag
+    kind: str = "text"
+    flag: str = "suppressed"  # the row's column saying whether this column's figure is hidden
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A number whose display kind is its own, not its column's (a table of rows in mixed units)."""
+    value: float
+    kind: str
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    sheet: str  # XLSX sheet name (≤ 31 characters)
+    columns: list[Column]
+    rows: list[list[Any]]
+    note: str = ""
+
+
+@dataclass
+class Chart:
+    key: str
+    figure: go.Figure
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    intro: str
+    charts: list[Chart] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass
+class Headline:
+    key: str
+    label: str
+    kind: str
+    value: Any            # number, None (no data) or the suppression label
+    previous: Any
+    change: Any
+    p_value: float | None
+    test: str             # the test behind p_value, or why none was run
+    n: str                # the n behind the figure, as a reader sees it
+    note: str = ""
+
+    @property
+    def significant(self) -> bool | None:
+        return None if not _is_number(self.p_value) else self.p_value < ALPHA
+
+    @property
+    def significance(self) -> str:
+        if self.significant is None:
+            return NOT_TESTED if self.test == NOT_TESTED or self.test.startswith(NOT_TESTED) else "–"
+        word = "significant" if self.significant else "not significant"
+        return f"{word} (p {display(self.p_value, 'p')})"
+
+
+@dataclass
+class Report:
+    title: str
+    programs: list[str]
+    period: Period
+    filters: Filters
+    scope: str            # the filter sentence, e.g. "Q2 2026 · Leadership program"
+    generated_on: date
+    min_group_size: int
+    min_comment_group_size: int
+    suppressed_label: str
+    headlines: list[Headline]
+    findings: list[str]
+    sections: list[Section]
+    methodology: Table
+    method_notes: list[tuple[str, str]]
+    data_sources: Table
+
+    @property
+    def header(self) -> str:
+        """The running header of the PDF: program(s) and quarter."""
+        return f"{', '.join(self.programs) or 'All programs'} · {self.period.sentence()}"
+
+    def tables(self) -> list[Table]:
+        """Every table of the report, in reading order (the XLSX sheets after the summary)."""
+        return [t for s in self.sections for t in s.tables] + [self.methodology, self.data_sources]
+
+    def charts(self) -> list[Chart]:
+        return [c for s in self.sections for c in s.charts]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def display(value: Any, kind: str) -> str:
+    """A cell as the HTML and PDF show it; '–' for no data, labels pass through."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Cell):
+        return display(value.value, value.kind)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    if not _is_number(value):
+        return "–"
+    formats = {
+        "count": lambda v: f"{int(v):,}",
+        "rate": lambda v: f"{v * 100:.1f}%",
+        "rate_change": lambda v: f"{v * 100:+.1f} pts",
+        "score": lambda v: f"{v:.2f}",
+        "score_change": lambda v: f"{v:+.2f}",
+        "nps": lambda v: f"{v:.1f}",
+        "nps_change": lambda v: f"{v:+.1f}",
+        "p": lambda v: "< 0.001" if v < 0.001 else f"{v:.3f}",
+    }
+    return formats.get(kind, lambda v: f"{v:,.2f}")(value)
+
+
+def _value(frame: pd.DataFrame, column: str, **where: Any) -> Any:
+    """One cell as a Python value (None for NaN or a missing row)."""
+    for key, wanted in where.items():
+        frame = frame[frame[key] == wanted]
+    if frame.empty or column not in frame.columns:
+        return None
+    return _plain(frame[column].iloc[0])
+
+
+def _plain(value: Any) -> Any:
+    """A frame cell as a Python value: None for NaN/NA, numpy scalars unwrapped."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value.item() if hasattr(value, "item") else value
+
+
+class _Builder:
+    """Collects the report for one database, period and filters."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, period: Period, filters: Filters):
+        self.con, self.period, self.filters = con, period, filters
+        self.previous = period.previous()
+        self.min_size = int(settings.get(con, "min_group_size"))
+        self.hidden = f"n < {self.min_size}"
+
+    # -- tables -------------------------------------------------------------------
+
+    def table(self, key: str, title: str, sheet: str, frame: pd.DataFrame, columns: list[Column],
+              note: str = "") -> Table:
+        """Rows of `frame` in `columns`; in a suppressed row every missing statistic reads 'n < 5'."""
+        rows = []
+        for record in frame.to_dict("records"):
+            row = []
+            for column in columns:
+                value = _plain(record.get(column.key))
+                if value is None and _plain(record.get(column.flag)) and column.kind not in ("text", "count"):
+                    value = self.hidden
+                row.append(value)
+            rows.append(row)
+        return Table(key, title, sheet, columns, rows, note)
+
+    def hide(self, value: Any, suppressed: bool) -> Any:
+        return self.hidden if suppressed else value
+
+    # -- headline figures -------------------------------------------------------------
+
+    def headlines(self, data: dict[str, Any]) -> list[Headline]:
+        change = data["change"]
+        nps, dims = data["nps"], data["dimensions"]
+        nps_hidden = bool(_value(nps, "suppressed")) and bool(_value(nps, "n"))
+        overall_hidden = bool(_value(dims, "suppressed", dimension="overall_satisfaction"))
+
+        def survey_change(dimension: str, test: str, kind: str) -> dict[str, Any]:
+            row = change[change["dimension"] == dimension]
+            hidden = bool(_value(row, "suppressed"))
+            return {"previous": self.hide(_value(row, "previous"), hidden),
+                    "change": self.hide(_value(row, "change"), hidden),
+                    "p_value": _value(row, "p_value"), "test": test}
+
+        eng, eng_prev = data["engagement"], data["engagement_previous"]
+        survival, survival_prev = data["survival"], data["survival_previous"]
+        goals, goals_prev = data["goals"], data["goals_previous"]
+        overlap = f"{NOT_TESTED}: largely the same pairs in both quarters"
+        rate = lambda a, b: None if a is None or b is None else a - b  # noqa: E731 - a null-safe difference
+
+        active, active_prev = _value(eng, "active_pair_rate"), _value(eng_prev, "active_pair_rate")
+        six, six_prev = _value(survival, "survival", months=6), _value(survival_prev, "survival", months=6)
+        attained, attained_prev = (_value(goals, "goal_attainment_rate"), _value(goals_prev, "goal_attainment_rate"))
+        goal_p = stats.two_by_two_p(int(_value(goals, "achieved") or 0), int(_value(goals, "n") or 0),
+                                    int(_value(goals_prev, "achieved") or 0), int(_value(goals_prev, "n") or 0))
+        out = [
+            Headline("nps", "Net Promoter Score", "nps", self.hide(_value(nps, "value"), nps_hidden),
+                     n=f"n = {int(_value(nps, 'n') or 0):,} answers", **survey_change("nps", "z-test", "nps")),
+            Headline("overall_satisfaction", "Overall satisfaction (mean score)", "score",
+                     self.hide(_value(dims, "mean", dimension="overall_satisfaction"), overall_hidden),
+                     n=f"n = {int(_value(dims, 'n', dimension='overall_satisfaction') or 0):,} responses",
+                     note=f"on a 1–{_value(dims, 'scale_points', dimension='overall_satisfaction') or 5} scale",
+                     **survey_change("overall_satisfaction", "Mann–Whitney U", "score")),
+            Headline("active_pair_rate", "Active pair rate", "rate", active, active_prev, rate(active, active_prev),
+                     None, overlap, n=f"n = {int(_value(eng, 'open_pairs') or 0):,} open pairs"),
+            Headline("pair_survival_6m", "Pair retention at 6 months", "rate", six, six_prev, rate(six, six_prev),
+                     None, overlap,
+                     n=f"n = {int(_value(survival, 'n', months=6) or 0):,} pairs, "
+                       f"{int(_value(survival, 'at_risk', months=6) or 0):,} at risk at 6 months"),
+            self.employee_headline(data),
+            Headline("goal_attainment_rate", "Goal attainment", "rate", attained, attained_prev,
+                     rate(attained, attained_prev), None if math.isnan(goal_p) else goal_p,
+                     "chi-square / Fisher exact (different goals each quarter)",
+                     n=f"n = {int(_value(goals, 'n') or 0):,} goals due"),
+        ]
+        return out
+
+    def employee_headline(self, data: dict[str, Any]) -> Headline:
+        label = "12-month retention: participants vs non-participants"
+        now, before = data["employees"], data["employees_previous"]
+        if now is None:
+            return Headline("employee_retention_12m", label, "rate", None, None, None, None,
+                            f"{NOT_TESTED}: no employee file loaded", n="no employee file loaded")
+        row = now[now["measure"] == "retention_12m"]
+        old = before[before["measure"] == "retention_12m"]
+        hidden, old_hidden = bool(_value(row, "suppressed")), bool(_value(old, "suppressed"))
+        value, previous = _value(row, "participants"), _value(old, "participants")
+        note = "" if hidden else (f"non-participants {display(_value(row, 'non_participants'), 'rate')}; "
+                                  f"difference {display(_value(row, 'difference'), 'rate_change')} "
+                                  f"(95% CI {display(_value(row, 'ci_low'), 'rate_change')} to "
+                                  f"{display(_value(row, 'ci_high'), 'rate_change')})")
+        return Headline(
+            "employee_retention_12m", label, "rate", self.hide(value, hidden), self.hide(previous, old_hidden),
+            self.hide(None if value is None or previous is None else value - previous, hidden or old_hidden),
+            _value(row, "p_value"), "chi-square / Fisher exact, participants vs non-participants",
+            n=f"n = {int(_value(row, 'n_participants') or 0):,} participants, "
+              f"{int(_value(row, 'n_non_participants') or 0):,} non-participants",
+            note=note)
+
+    # -- sections ------------------------------------------------------------------------
+
+    def satisfaction(self, data: dict[str, Any]) -> Section:
+        change = data["change"].rename(columns={"suppressed": "change_suppressed"})
+        change["significant"] = change["p_value"].map(lambda p: None if pd.isna(p) else bool(p < ALPHA))
+        dims = data["dimensions"].merge(
+            change[["dimension", "previous", "change", "p_value", "significant", "change_suppressed"]],
+            on="dimension", how="left")
+        dims["dimension"] = dims["dimension"].map(charts.label)
+        nps = data["nps"]
+        section = Section("satisfaction", "Satisfaction and NPS",
+                          f"{int(data['responses']):,} survey responses in the quarter (baseline surveys excluded).")
+        section.charts = [Chart("nps_trend", charts.nps_trend(data["nps_trend"])),
+                          Chart("nps_split", charts.nps_split(nps, None)),
+                          Chart("dimension_means", charts.mean_ci_dots(data["dimensions"], None)),
+                          Chart("likert", charts.likert_diverging(data["likert"]))]
+        section.tables = [
+            self.table("nps", "Net Promoter Score", "NPS", nps, [
+                Column("n", "Answers", "count"), Column("value", "NPS", "nps"),
+                Column("ci_low", "95% CI low", "nps"), Column("ci_high", "95% CI high", "nps"),
+                Column("promoters", "Promoters (9–10)", "count"), Column("passives", "Passives (7–8)", "count"),
+                Column("detractors", "Detractors (0–6)", "count")]),
+            self.table("dimensions", "Scores by dimension", "Satisfaction", dims, [
+                Column("dimension", "Dimension"), Column("n", "Responses", "count"), Column("mean", "Mean", "score"),
+                Column("ci_low", "95% CI low", "score"), Column("ci_high", "95% CI high", "score"),
+                Column("top2box", "Top-2-box", "rate"),
+                Column("previous", "Previous quarter", "score", "change_suppressed"),
+                Column("change", "Change", "score_change", "change_suppressed"),
+                Column("p_value", "p (Mann–Whitney U)", "p", "change_suppressed"),
+                Column("significant", "Significant", "flag", "change_suppressed")]),
+        ]
+        return section
+
+    def segments(self, data: dict[str, Any]) -> Section:
+        by = data["segment_by"]
+        frame = data["segments"]
+        section = Section("segments", f"Metrics by {by}",
+                          f"The quarter's headline figures for each {by}.")
+        section.tables = [self.table("segments", f"Metric by segment ({by})", "Metric by segment", frame, [
+            Column(by, by.capitalize()), Column("open_pairs", "Open pairs", "count"),
+            Column("active_pair_rate", "Active pair rate", "rate"),
+            Column("sessions_per_active_pair_per_month", "Sessions / active pair / month", "number"),
+            Column("at_risk_pairs", "At-risk pairs", "count"),
+            Column("nps_n", "NPS answers", "count"), Column("nps", "NPS", "nps", "nps_suppressed"),
+            Column("overall_n", "Overall satisfaction n", "count"),
+            Column("overall_mean", "Overall satisfaction", "score", "overall_suppressed"),
+            Column("goals_due", "Goals due", "count"), Column("goal_attainment_rate", "Goal attainment", "rate")])]
+        section.tables.append(self.table("trends", f"Trends over {TREND_QUARTERS} quarters", "Trends", data["trends"], [
+            Column("period", "Quarter"), Column("nps_n", "NPS answers", "count"),
+            Column("nps", "NPS", "nps", "nps_suppressed"), Column("overall_n", "Overall satisfaction n", "count"),
+            Column("overall_mean", "Overall satisfaction", "score", "overall_suppressed"),
+            Column("open_pairs", "Open pairs", "count"), Column("active_pair_rate", "Active pair rate", "rate"),
+            Column("sessions_per_active_pair_per_month", "Sessions / active pair / month", "number"),
+            Column("goals_due", "Goals due", "count"), Column("goal_attainment_rate", "Goal attainment", "rate")]))
+        return section
+
+    def engagement(self, data: dict[str, Any]) -> Section:
+        eng, prev = data["engagement"], data["engagement_previous"]
+        names = [c for c in eng.columns if c != "n"]
+        kinds = {"count": "count", "rate": "rate"}
+        rows = pd.DataFrame([{"metric": REGISTRY[name].label, "value": _value(eng, name),
+                              "previous": _value(prev, name), "kind": kinds.get(REGISTRY[name].unit, "number")}
+                             for name in names])
+        section = Section("engagement", "Engagement",
+                          f"{int(_value(eng, 'open_pairs') or 0):,} pairs were open in the quarter; "
+                          f"{int(_value(eng, 'active_pairs') or 0):,} of them met at least once.")
+        section.charts = [
+            Chart("active_trend", charts.trend(data["engagement_trend"], {"active_pair_rate": "Active pair rate"},
+                                               "Active pair rate by quarter", "Active pairs (%)", percent=True)),
+            Chart("cohort_heatmap", charts.heatmap(data["cohort_months"]))]
+        section.tables = [
+            _mixed_table("engagement", "Engagement this quarter and last", "Engagement", rows),
+            self.table("at_risk", "At-risk pairs by cohort", "At-risk counts", data["at_risk"], [
+                Column("cohort", "Cohort"), Column("open_pairs", "Open pairs", "count"),
+                Column("active_pairs", "Active pairs", "count"), Column("at_risk_pairs", "At-risk pairs", "count")],
+                note=f"At risk: open, matched at least {settings.get(self.con, 'at_risk_days')} days before the "
+                     "quarter end, and no held session in that many days up to it.")]
+        return section
+
+    def retention(self, data: dict[str, Any]) -> Section:
+        section = Section("retention", "Retention",
+                          "How long pairs stay together, and whether participants stay with the organisation.")
+        section.charts = [Chart("km", charts.km_curves(data["km"]))]
+        section.tables = [
+            self.table("survival", "Pair survival (Kaplan–Meier)", "Pair survival", data["survival"], [
+                Column("months", "Months since matched", "count"), Column("survival", "Still together", "rate"),
+                Column("ci_low", "95% CI low", "rate"), Column("ci_high", "95% CI high", "rate"),
+                Column("at_risk", "Pairs at risk", "count")]),
+            self.table("early_exits", "Why pairs ended early this quarter", "Early exits", data["exit_reasons"], [
+                Column("end_reason", "End reason"), Column("n", "Pairs", "count"), Column("share", "Share", "rate")],
+                note=f"Early exit rate: {display(_value(data['early_exit'], 'early_exit_rate'), 'rate')} of "
+                     f"{int(_value(data['early_exit'], 'n') or 0):,} pairs that ended in the quarter.")]
+        employees = data["employees"]
+        if employees is not None:
+            frame = employees.assign(measure=employees["measure"].map(
+                {"retention_12m": "Retention, 12 months", "promotion_rate_12m": "Promotion, 12 months"}))
+            groups = pd.DataFrame([{"group": "Participants", "rate": _value(employees, "participants",
+                                                                           measure="retention_12m"),
+                                    "n": _value(employees, "n_participants", measure="retention_12m")},
+                                   {"group": "Non-participants", "rate": _value(employees, "non_participants",
+                                                                               measure="retention_12m"),
+                                    "n": _value(employees, "n_non_participants", measure="retention_12m")}])
+            section.charts.append(Chart("employee_retention", charts.group_bars(
+                groups, "group", "rate", "Employees still employed after 12 months", "Retained (%)")))
+            section.tables.append(self.table("employees", "Participants vs non-participants", "Employee outcomes",
+                                             frame, [
+                Column("measure", "Measure"), Column("participants", "Participants", "rate"),
+                Column("non_participants", "Non-participants", "rate"),
+                Column("difference", "Difference", "rate_change"), Column("ci_low", "95% CI low", "rate_change"),
+                Column("ci_high", "95% CI high", "rate_change"), Column("p_value", "p", "p"),
+                Column("n_participants", "Participants (n)", "count"),
+                Column("n_non_participants", "Non-participants (n)", "count")]))
+        return section
+
+    def outcomes(self, data: dict[str, Any]) -> Section:
+        pre_post = data["pre_post"].assign(dimension=data["pre_post"]["dimension"].map(charts.label))
+        section = Section("outcomes", "Outcomes",
+                          "Change from the baseline survey to the exit survey, and goals reached.")
+        section.charts = [Chart("pre_post", charts.dumbbell(data["pre_post"])),
+                          Chart("goals", charts.group_bars(data["goal_categories"], "category", "goal_attainment_rate",
+                                                           "Goals achieved by category", "Achieved (%)",
+                                                           horizontal=True))]
+        section.tables = [
+            self.table("pre_post", "Baseline to exit", "Pre-post", pre_post, [
+                Column("dimension", "Dimension"), Column("n_pairs", "Matched respondents", "count"),
+                Column("n_excluded", "Excluded (one wave only)", "count"),
+                Column("mean_baseline", "Baseline", "score"), Column("mean_exit", "Exit", "score"),
+                Column("mean_change", "Change", "score_change"), Column("t_p_value", "p (paired t)", "p"),
+                Column("wilcoxon_p_value", "p (Wilcoxon)", "p"), Column("cohens_dz", "Cohen's d_z", "number")]),
+            self.table("goals", "Goals due this quarter by category", "Goals", data["goal_categories"], [
+                Column("category", "Category"), Column("n", "Goals due", "count"),
+                Column("achieved", "Achieved", "count"), Column("goal_attainment_rate", "Attainment", "rate")]),
+        ]
+        return section
+
+    # -- appendix ---------------------------------------------------------------------------
+
+    def methodology(self, data: dict[str, Any]) -> Table:
+        """Each registry metric's definition with the n behind this report's figure."""
+        sizes = self.metric_sizes(data)
+        rows = pd.DataFrame([{"metric": m.label, "definition": m.definition, "unit": m.unit,
+                              "n": sizes.get(m.name, "")} for m in REGISTRY.values()])
+        return self.table("methodology", "Metric definitions and the n behind each figure", "Definitions", rows, [
+            Column("metric", "Metric"), Column("definition", "Definition"), Column("unit", "Unit"),
+            Column("n", "n")])
+
+    def metric_sizes(self, data: dict[str, Any]) -> dict[str, str]:
+        """The group size behind each registry metric in this report."""
+        eng, dims, pre = data["engagement"], data["dimensions"], data["pre_post"]
+        pairs = f"{int(_value(eng, 'open_pairs') or 0):,} open pairs"
+        sizes = {"responses": f"{int(data['responses']):,} responses",
+                 "nps": f"{int(_value(data['nps'], 'n') or 0):,} answers",
+                 "early_exit_rate": f"{int(_value(data['early_exit'], 'n') or 0):,} ended pairs",
+                 "goal_attainment_rate": f"{int(_value(data['goals'], 'n') or 0):,} goals due"}
+        sizes.update({name: pairs for name, m in REGISTRY.items() if m.section == "engagement"})
+        for months in retention.SURVIVAL_MONTHS:
+            sizes[f"pair_survival_{months}m"] = (f"{int(_value(data['survival'], 'n', months=months) or 0):,} pairs, "
+                                                 f"{int(_value(data['survival'], 'at_risk', months=months) or 0):,} "
+                                                 "at risk")
+        for dimension, n in zip(dims["dimension"], dims["n"]):
+            sizes[f"{dimension}_mean"] = sizes[f"{dimension}_top2box"] = f"{int(n):,} responses"
+        for dimension, n in zip(pre["dimension"], pre["n_pairs"]):
+            sizes[f"{dimension}_change"] = f"{int(n):,} matched respondents"
+        if data["employees"] is not None:
+            for measure, n1, n2 in data["employees"][["measure", "n_participants", "n_non_participants"]].itertuples(
+                    index=False):
+                sizes[measure] = f"{int(n1):,} participants, {int(n2):,} non-participants"
+        return sizes
+
+    def method_notes(self) -> list[tuple[str, str]]:
+        comment_size = settings.get(self.con, "min_comment_group_size")
+        return [
+            ("Minimum group size", f"Figures computed from survey answers or the employee file are hidden when their "
+                                   f"group has fewer than {self.min_size} people and read \"{self.hidden}\"; the "
+                                   f"group's count stays visible. Comments need at least {comment_size} respondents."),
+            ("Tests", "Quarter-on-quarter change: Mann–Whitney U for survey scores, a z-test for NPS, chi-square "
+                      "(Fisher's exact test when an expected count is below 5) for goal attainment and for "
+                      "participants vs non-participants. Baseline to exit: paired t-test and Wilcoxon signed-rank "
+                      "test with Cohen's d_z. Pair survival: Kaplan–Meier with Greenwood 95% intervals (log-log). "
+                      "Active pair rate and pair retention are not tested between quarters: the same pairs are "
+                      "counted in both, so the samples are not independent."),
+            ("Significant", f"A change is called significant when its two-sided p-value is below {ALPHA:g}: a "
+                            "difference that large would arise by chance less than 1 time in 20 if nothing had "
+                            "changed. It says nothing about whether the change is large enough to matter."),
+            ("Period", f"{self.period.sentence()}: {self.period.start.isoformat()} to {self.period.end.isoformat()}, "
+                       f"compared with {self.previous.sentence()} ({self.previous.start.isoformat()} to "
+                       f"{self.previous.end.isoformat()})."),
+        ]
+
+    def data_sources(self) -> Table:
+        frame = self.con.execute("""
+            SELECT file_name, kind, format, rows_loaded, rows_rejected, first_date, last_date,
+                   CAST(loaded_at AS DATE) AS loaded_on, CASE WHEN is_demo THEN 'demo' ELSE '' END AS note
+            FROM uploads ORDER BY upload_id""").df()
+        return self.table("data_sources", "Data sources", "Data sources", frame, [
+            Column("file_name", "File"), Column("kind", "Kind"), Column("format", "Format"),
+            Column("rows_loaded", "Rows loaded", "count"), Column("rows_rejected", "Rows rejected", "count"),
+            Column("first_date", "First date", "date"), Column("last_date", "Last date", "date"),
+            Column("loaded_on", "Loaded on", "date"), Column("note", "Note")])
+
+
+def _mixed_table(key: str, title: str, sheet: str, rows: pd.DataFrame) -> Table:
+    """A metric/value table whose rows have different units: each cell carries its row's kind."""
+    columns = [Column("metric", "Metric"), Column("value", "This quarter", "number"),
+               Column("previous", "Previous quarter", "number")]
+    cells = [[r["metric"], *(None if not _is_number(r[c]) else Cell(r[c], r["kind"])
+                             for c in ("value", "previous"))] for r in rows.to_dict("records")]
+    return Table(key, title, sheet, columns, cells)
+
+
+def _segments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, by: str) -> pd.DataFrame:
+    """One row per segment: engagement, NPS, overall satisfaction and goals, each with its own suppression flag."""
+    eng = engagement.summary(con, period, filters, by=by)
+    nps = satisfaction.nps(con, period, filters, by=by)[[by, "n", "value", "suppressed"]].rename(
+        columns={"n": "nps_n", "value": "nps", "suppressed": "nps_suppressed"})
+    overall = satisfaction.dimensions(con, period, filters, by=by)
+    overall = overall[overall["dimension"] == "overall_satisfaction"][[by, "n", "mean", "suppressed"]].rename(
+        columns={"n": "overall_n", "mean": "overall_mean", "suppressed": "overall_suppressed"})
+    goals = outcomes.goal_attainment(con, period, filters, by=by)[[by, "n", "goal_attainment_rate"]].rename(
+        columns={"n": "goals_due"})
+    frame = eng.drop(columns="n").merge(nps, on=by, how="outer").merge(overall, on=by, how="outer") \
+        .merge(goals, on=by, how="outer")
+    return frame.sort_values(by, na_position="last").reset_index(drop=True)
+
+
+def _trends(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filters) -> dict[str, pd.DataFrame]:
+    nps = satisfaction.nps_trend(con, periods, filters)
+    dims = satisfaction.trend(con, periods, filters)
+    eng = engagement.trend(con, periods, filters)
+    goals = over_periods(outcomes.goal_attainment, con, periods, filters)
+    overall = dims[dims["dimension"] == "overall_satisfaction"][["period", "n", "mean", "suppressed"]].rename(
+        columns={"n": "overall_n", "mean": "overall_mean", "suppressed": "overall_suppressed"})
+    table = (eng[["period", "open_pairs", "active_pair_rate", "sessions_per_active_pair_per_month"]]
+             .merge(nps[["period", "n", "value", "suppressed"]].rename(
+                 columns={"n": "nps_n", "value": "nps", "suppressed": "nps_suppressed"}), on="period", how="left")
+             .merge(overall, on="period", how="left")
+             .merge(goals[["period", "n", "goal_attainment_rate"]].rename(columns={"n": "goals_due"}),
+                    on="period", how="left"))
+    return {"nps_trend": nps, "engagement_trend": eng, "trends": table}
+
+
+def _collect(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:
+    """Every analytics frame the report shows, each computed once."""
+    previous = period.previous()
+    has_employees = retention.has_employees(con)
+    by = "cohort" if filters.program else "program"
+    cohorts = engagement.summary(con, period, filters, by="cohort")
+    return {
+        "responses": int(satisfaction.response_count(con, period, filters)["n"].iloc[0]),
+        "nps": satisfaction.nps(con, period, filters),
+        "dimensions": satisfaction.dimensions(con, period, filters),
+        "change": satisfaction.change(con, period, filters),
+        "likert": satisfaction.likert_distribution(con, period, filters),
+        "engagement": engagement.summary(con, period, filters),
+        "engagement_previous": engagement.summary(con, previous, filters),
+        "cohort_months": engagement.cohort_month_activity(con, period, filters),
+        "at_risk": cohorts[["cohort", "open_pairs", "active_pairs", "at_risk_pairs"]],
+        "survival": retention.survival_at(con, period, filters),
+        "survival_previous": retention.survival_at(con, previous, filters),
+        "km": retention.km_curves(con, period, filters),
+        "early_exit": retention.early_exit(con, period, filters),
+        "exit_reasons": retention.early_exit_reasons(con, period, filters),
+        "employees": retention.employee_outcomes(con, period, filters) if has_employees else None,
+        "employees_previous": retention.employee_outcomes(con, previous, filters) if has_employees else None,
+        "pre_post": outcomes.pre_post(con, period, filters),
+        "goals": outcomes.goal_attainment(con, period, filters),
+        "goals_previous": outcomes.goal_attainment(con, previous, filters),
+        "goal_categories": outcomes.goal_attainment(con, period, filters, by="category"),
+        "segment_by": by,
+        "segments": _segments(con, period, filters, by),
+        **_trends(con, period.quarters_back(TREND_QUARTERS), filters),
+    }
+
+
+def _has_data(data: dict[str, Any]) -> bool:
+    return bool(data["responses"] or _value(data["engagement"], "open_pairs") or _value(data["goals"], "n")
+                or not data["pre_post"].empty)
+
+
+def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+                generated_on: date | None = None) -> Report:
+    """The report for a period and filters; ReportError for an unknown filter value or a quarter without data."""
+    try:
+        validate_filters(con, filters)
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
+    data = _collect(con, period, filters)
+    if not _has_data(data):
+        raise ReportError(f"No data for {filters.sentence(period)} ({period.start.isoformat()} to "
+                          f"{period.end.isoformat()}): no survey responses, open pairs or goals due in it. "
+                          "Choose another quarter or load its exports first.")
+    builder = _Builder(con, period, filters)
+    programs = [filters.program] if filters.program else known_values(con, "program")
+    return Report(
+        title="Mentoring program evaluation",
+        programs=programs,
+        period=period,
+        filters=filters,
+        scope=filters.sentence(period),
+        generated_on=generated_on or date.today(),
+        min_group_size=builder.min_size,
+        min_comment_group_size=int(settings.get(con, "min_comment_group_size")),
+        suppressed_label=builder.hidden,
+        headlines=builder.headlines(data),
+        findings=[],
+        sections=[builder.satisfaction(data), builder.engagement(data), builder.retention(data),
+                  builder.outcomes(data), builder.segments(data)],
+        methodology=builder.methodology(data),
+        method_notes=builder.method_notes(),
+        data_sources=builder.data_sources(),
+    )
