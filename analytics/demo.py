@@ -8,31 +8,21 @@ from typing import Callable
 import duckdb
 
 from analytics.ingest.load import remove_upload
-from analytics.ingest.pipeline import Options, Plan, ingest_path
+from analytics.ingest.pipeline import Options, Plan, ingest_paths
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_surveys"
-# People and HR first, then what refers to them; surveys last.
-PLATFORM_ORDER = ("participants", "employees", "pairs", "sessions", "goals")
 
 Progress = Callable[[float, str], None]
 
 
 def demo_files(folder: Path = SAMPLE_DIR) -> list[Path]:
-    files = [p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx")]
-    rank = {name: i for i, name in enumerate(PLATFORM_ORDER)}
-    return sorted(files, key=lambda p: (rank.get(p.stem, len(rank)), p.name))
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".xlsx"))
 
 
 def load_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None,
               folder: Path = SAMPLE_DIR) -> list[Plan]:
     """Load every sample export as demo data; returns each file's plan (refused ones carry .error)."""
-    files = demo_files(folder)
-    plans = []
-    for index, path in enumerate(files):
-        if progress:
-            progress(index / len(files), f"Loading {path.name}")
-        plan, _ = ingest_path(con, path, Options(is_demo=True))
-        plans.append(plan)
+    plans = [plan for plan, _ in ingest_paths(con, demo_files(folder), Options(is_demo=True, accept_suggestions=True), progress)]
     _log_demo_improvements(con)
     if progress:
         progress(1.0, "Demo data loaded")

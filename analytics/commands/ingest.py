@@ -12,7 +12,7 @@ from pathlib import Path
 
 from analytics import db
 from analytics.ingest.columns import KINDS
-from analytics.ingest.pipeline import WAVES, Options, Plan, ingest_path
+from analytics.ingest.pipeline import WAVES, Options, Plan, ingest_paths
 
 
 def add_file_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,11 +78,8 @@ def report(results: list[dict], as_json: bool, verb: str) -> int:
 def run(args) -> int:
     con = db.connect(args.db)
     try:
-        results = []
-        for path in args.paths:
-            plan, loaded = ingest_path(con, path, options_from(args))
-            results.append(summary(plan, loaded.rows_loaded if loaded else 0,
-                                   loaded.rows_duplicate if loaded else 0, path))
+        results = [summary(plan, loaded.rows_loaded if loaded else 0, loaded.rows_duplicate if loaded else 0, path)
+                   for path, (plan, loaded) in zip(args.paths, ingest_paths(con, args.paths, options_from(args)))]
         return report(results, args.json, "loaded")
     finally:
         con.close()

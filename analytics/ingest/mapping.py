@@ -26,7 +26,7 @@ DIMENSIONS: dict[str, str] = {
 KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("nps", ("recommend",)),
     ("overall_satisfaction", (r"overall\b.*\bsatisf", r"satisf.*\boverall")),
-    ("job_satisfaction", ("job satisfaction", r"satisf.*\byour (?:current )?job\b")),
+    ("job_satisfaction", ("job satisfaction", r"satisf.*\b(?:your|my) (?:current )?job\b")),
     ("comment", ("comment", "feedback", "anything else", "suggestion")),
     ("networking", ("network", "contacts", "introduc")),
     ("industry_knowledge", ("industry", r"\bfield\b")),

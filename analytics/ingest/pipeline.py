@@ -26,6 +26,8 @@ from analytics.ingest.survey import SurveyBatch, parse_survey, survey_fingerprin
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 WAVES = ("baseline", "midpoint", "exit", "pulse")
 # The column whose dates give an upload's date range.
+# Files are loaded in this order so that references resolve.
+LOAD_ORDER = ("participants", "employees", "pairs", "sessions", "goals", "survey")
 DATE_RANGE_COLUMN = {"participants": "joined_on", "pairs": "matched_on", "sessions": "occurred_on",
                      "goals": "due_on", "employees": "hired_on"}
 
@@ -40,6 +42,7 @@ class Options:
     mapping: dict[str, str | None] | None = None        # survey item -> dimension
     label_map: dict[str, dict[str, tuple[float, int]]] | None = None  # item -> label -> (score, points)
     is_demo: bool = False
+    accept_suggestions: bool = False  # map unmapped questions as suggested (the demo's own surveys)
     max_bytes: int = MAX_UPLOAD_BYTES
 
 
@@ -145,17 +148,27 @@ def analyse_path(path: str | Path, con: duckdb.DuckDBPyConnection | None = None,
     return analyse(data, path.name, con, options)
 
 
-def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, options: Options = Options()
-                ) -> tuple[Plan, store.LoadResult | None]:
-    """Analyse and load one file from disk; the result is None when it was refused."""
-    plan = analyse_path(path, con, options)
-    if not plan.ok:
-        return plan, None
-    try:
-        return plan, load(con, plan)
-    except IngestError as exc:
-        plan.error = exc.in_file(plan.file_name)
-        return plan, None
+def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], options: Options = Options(),
+                 progress=None) -> list[tuple[Plan, store.LoadResult | None]]:
+    """Analyse and load several files, people and pairs before what refers to them,
+    whatever order they were given in. Results come back in the given order; a
+    refused file has no result and the others still load."""
+    plans = [analyse_path(path, None, options) for path in paths]
+    order = sorted(range(len(plans)), key=lambda i: LOAD_ORDER.index(plans[i].kind)
+                   if plans[i].kind in LOAD_ORDER else len(LOAD_ORDER))
+    results: list[store.LoadResult | None] = [None] * len(plans)
+    for step, i in enumerate(order):
+        if progress:
+            progress(step / len(order), f"Loading {plans[i].file_name}")
+        if plans[i].kind in ("sessions", "goals", "survey"):
+            # Their checks depend on what is stored (pairs loaded just before, saved mappings).
+            plans[i] = analyse_path(paths[i], con, options)
+        if plans[i].ok:
+            try:
+                results[i] = load(con, plans[i])
+            except IngestError as exc:
+                plans[i].error = exc.in_file(plans[i].file_name)
+    return list(zip(plans, results))
 
 
 def _parse_survey(raw: RawTable, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:
@@ -166,8 +179,13 @@ def _parse_survey(raw: RawTable, fmt: str, file_name: str, con, options: Options
         mapping = {**saved_columns, **(mapping or {})} or None
         labels = {item: {**saved_labels.get(item, {}), **(labels or {}).get(item, {})}
                   for item in {*saved_labels, *(labels or {})}} or None
-    return parse_survey(raw, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
-                        program=options.program, day_first=options.day_first)
+    batch = parse_survey(raw, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
+                         program=options.program, day_first=options.day_first)
+    if options.accept_suggestions and batch.suggestions:
+        batch = parse_survey(raw, fmt, file_name, mapping={**batch.suggestions, **(mapping or {})},
+                             label_map=labels, wave=options.wave, program=options.program,
+                             day_first=options.day_first)
+    return batch
 
 
 def _as_frame(raw: RawTable, file_name: str) -> pd.DataFrame:

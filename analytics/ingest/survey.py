@@ -63,7 +63,9 @@ DROP = frozenset({
     "responseset", "language",
 })
 # Question columns titled like a response field are that field.
-QUESTION_META = {"role": "role", "program": "program", "programme": "program", "cohort": "cohort",
+QUESTION_META = {"employeeid": "respondent_id", "participantid": "respondent_id", "respondentid": "respondent_id",
+                 "surveywave": "wave",
+                 "role": "role", "program": "program", "programme": "program", "cohort": "cohort",
                  "wave": "wave"}
 
 
