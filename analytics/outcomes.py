@@ -23,11 +23,13 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
     exits, params = filters.responses_sql()
     everyone, _ = Filters().responses_sql()
     return con.execute(f"""
-        WITH exit_scores AS ({scores_sql(
-            f"SELECT * FROM ({exits}) WHERE wave = 'exit' AND submitted_on BETWEEN ? AND ? "
-            "AND respondent_id IS NOT NULL")}),
+        WITH exit_responses AS (
+            SELECT * FROM ({exits}) WHERE wave = 'exit' AND submitted_on BETWEEN ? AND ?
+                AND respondent_id IS NOT NULL),
+        exit_scores AS ({scores_sql("SELECT * FROM exit_responses")}),
         baseline_scores AS ({scores_sql(
-            f"SELECT * FROM ({everyone}) WHERE wave = 'baseline' AND respondent_id IS NOT NULL")}),
+            f"SELECT * FROM ({everyone}) WHERE wave = 'baseline' "
+            "AND respondent_id IN (SELECT respondent_id FROM exit_responses)")}),
         latest_exit AS (
             SELECT respondent_id, dimension, arg_max(score, (submitted_on, response_id)) AS exit
             FROM exit_scores GROUP BY ALL),

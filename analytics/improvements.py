@@ -1,0 +1,87 @@
+"""The improvement-actions log: what a program changed, when, and which metric
+should show it. Each change is also written to the audit log."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics.metrics import REGISTRY
+
+EDITABLE = ("program", "title", "description", "owner", "started_on", "metric")
+COLUMNS = ["action_id", "program", "title", "description", "owner", "started_on", "metric", "created_at", "is_demo"]
+
+
+class ImprovementError(ValueError):
+    """An improvement action cannot be saved as given; the message says why."""
+
+
+def _validated(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ImprovementError(f"Unknown field(s) {sorted(unknown)}; an action has {', '.join(EDITABLE)}.")
+    out = dict(fields)
+    if "title" in out and not (out["title"] or "").strip():
+        raise ImprovementError("An improvement action needs a title.")
+    if "metric" in out and out["metric"] not in REGISTRY:
+        raise ImprovementError(f"Unknown metric {out['metric']!r}; choose one of: {', '.join(REGISTRY)}.")
+    if "started_on" in out:
+        value = out["started_on"]
+        try:
+            out["started_on"] = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            raise ImprovementError(f"started_on must be a date like 2026-04-01, not {value!r}.") from None
+    return out
+
+
+def _audit(con: duckdb.DuckDBPyConnection, action: str, detail: str) -> None:
+    con.execute("INSERT INTO audit_log (occurred_at, actor, action, detail) VALUES (?, NULL, ?, ?)",
+                [datetime.now(), action, detail])
+
+
+def add_action(con: duckdb.DuckDBPyConnection, *, title: str, metric: str, started_on: date | str,
+               program: str | None = None, description: str | None = None, owner: str | None = None,
+               is_demo: bool = False) -> int:
+    """Log an action; returns its action_id."""
+    fields = _validated({"program": program, "title": title, "description": description, "owner": owner,
+                         "started_on": started_on, "metric": metric})
+    action_id = con.execute("SELECT coalesce(max(action_id), 0) + 1 FROM improvements").fetchone()[0]
+    con.execute(
+        "INSERT INTO improvements (action_id, program, title, description, owner, started_on, metric, created_at, "
+        "is_demo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [action_id, *(fields[k] for k in EDITABLE), datetime.now(), is_demo])
+    _audit(con, "improvement added", f"{action_id}: {title}")
+    return action_id
+
+
+def _require(con: duckdb.DuckDBPyConnection, action_id: int) -> None:
+    if not con.execute("SELECT count(*) FROM improvements WHERE action_id = ?", [action_id]).fetchone()[0]:
+        raise ImprovementError(f"There is no improvement action {action_id}.")
+
+
+def edit_action(con: duckdb.DuckDBPyConnection, action_id: int, **changes: Any) -> None:
+    """Change some fields of an action (program, title, description, owner, started_on, metric)."""
+    fields = _validated(changes)
+    _require(con, action_id)
+    if not fields:
+        return
+    # Column names come from EDITABLE (checked above); values are bound.
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    con.execute(f"UPDATE improvements SET {assignments} WHERE action_id = ?", [*fields.values(), action_id])
+    _audit(con, "improvement edited", f"{action_id}: {', '.join(fields)}")
+
+
+def delete_action(con: duckdb.DuckDBPyConnection, action_id: int) -> None:
+    _require(con, action_id)
+    con.execute("DELETE FROM improvements WHERE action_id = ?", [action_id])
+    _audit(con, "improvement deleted", str(action_id))
+
+
+def list_actions(con: duckdb.DuckDBPyConnection, program: str | None = None) -> pd.DataFrame:
+    """→ [action_id, program, title, description, owner, started_on, metric, created_at, is_demo],
+    newest start first; with `program`, that program's actions and those for every program (null)."""
+    return con.execute(
+        f"SELECT {', '.join(COLUMNS)} FROM improvements WHERE ?::VARCHAR IS NULL OR program = ? OR program IS NULL "
+        "ORDER BY started_on DESC, action_id DESC", [program, program]).df()
