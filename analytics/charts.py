@@ -1,0 +1,414 @@
+"""Plotly figure builders: a tidy DataFrame in, a Figure out.
+
+Every figure shares one template and the Okabe–Ito palette (distinguishable
+with the common colour-vision deficiencies), has a title, axis titles with
+units, hover details and the n behind it in the subtitle. An empty frame gives
+an empty-state figure that says why, never an exception. Rows flagged
+`suppressed` (group below the minimum size) are left out and counted in the
+subtitle. No streamlit here: the report renders the same figures.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+# Okabe & Ito (2008), "Color Universal Design".
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+GREY = "#999999"
+# Diverging Likert colours: vermillion/orange for disagreement, sky/blue for agreement.
+NEGATIVE = ["#D55E00", "#E69F00", "#F5C869"]
+POSITIVE = ["#9BD0EE", "#56B4E9", "#0072B2"]
+NEUTRAL = "#C8C8C8"
+
+TEMPLATE = go.layout.Template(layout=go.Layout(
+    font=dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=13, color="#262730"),
+    colorway=PALETTE,
+    paper_bgcolor="white",
+    plot_bgcolor="white",
+    title=dict(x=0, xanchor="left", xref="paper", font=dict(size=16)),
+    xaxis=dict(showgrid=False, linecolor="#8a8a8a", ticks="outside", automargin=True),
+    yaxis=dict(gridcolor="#e6e6e6", zeroline=False, automargin=True),
+    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None),
+    margin=dict(l=10, r=20, t=95, b=10),
+    hoverlabel=dict(bgcolor="white", font_size=13),
+    height=400,
+))
+
+DIMENSION_LABELS = {
+    "industry_knowledge": "Industry knowledge", "networking": "Networking",
+    "emotional_support": "Emotional support", "skill_development": "Skill development",
+    "job_satisfaction": "Job satisfaction", "career_clarity": "Career clarity",
+    "relationship_quality": "Relationship quality", "overall_satisfaction": "Overall satisfaction",
+    "nps": "Net Promoter Score", "comment": "Comments",
+}
+
+
+def label(code: object) -> str:
+    """A dimension code or column name as a reader would say it."""
+    text = str(code)
+    return DIMENSION_LABELS.get(text, text.replace("_", " ").capitalize())
+
+
+def _n_text(n: int | None, suppressed: int = 0, note: str | None = None) -> str:
+    parts = []
+    if n is not None:
+        parts.append(f"n = {int(n):,}")
+    if suppressed:
+        parts.append(f"{suppressed} group{'s' if suppressed != 1 else ''} hidden (n < 5)")
+    if note:
+        parts.append(note)
+    return " · ".join(parts)
+
+
+def _figure(title: str, subtitle: str, x_title: str | None, y_title: str | None, **layout) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(template=TEMPLATE, title=dict(text=title, subtitle=dict(text=subtitle)), **layout)
+    fig.update_xaxes(title_text=x_title)
+    fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def empty(title: str, message: str = "No data for this period and these filters.") -> go.Figure:
+    """A titled figure with a message instead of data, no axes."""
+    fig = _figure(title, "n = 0", None, None, height=260)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=14, color="#555"))
+    return fig
+
+
+def _visible(frame: pd.DataFrame | None, value: str) -> tuple[pd.DataFrame, int]:
+    """Rows that can be drawn, and how many were hidden by suppression."""
+    if frame is None or frame.empty or value not in frame.columns:
+        return pd.DataFrame(columns=list(frame.columns) if frame is not None else []), 0
+    hidden = frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame.columns \
+        else pd.Series(False, index=frame.index)
+    shown = frame[~hidden & frame[value].notna()]
+    return shown, int(hidden.sum())
+
+
+def _total(frame: pd.DataFrame, column: str = "n") -> int | None:
+    return int(frame[column].fillna(0).sum()) if column in frame.columns else None
+
+
+# ---- satisfaction ----------------------------------------------------------
+
+def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated each dimension") -> go.Figure:
+    """Diverging stacked bars from [dimension, scale_points, value, share, count, n]:
+    disagreement to the left of zero, agreement to the right, the neutral
+    middle split across it. Shares in % of the dimension's answers."""
+    shown, hidden = _visible(dist, "share")
+    if shown.empty:
+        return empty(title, "No rated answers for this period and these filters.")
+    # One scale per dimension: the most answered one.
+    main = shown.groupby("dimension")["scale_points"].agg(lambda s: s.value_counts().idxmax())
+    shown = shown[shown["scale_points"] == shown["dimension"].map(main)]
+    rows = []
+    for dimension, group in shown.groupby("dimension"):
+        k = int(main[dimension])
+        middle = (k + 1) / 2
+        agree = group.loc[group["value"] >= k - 1, "share"].sum()
+        for _, r in group.iterrows():
+            rows.append({"dimension": dimension, "k": k, "value": r["value"], "share": r["share"] * 100,
+                         "count": r["count"], "n": r["n"], "offset": r["value"] - middle, "agree": agree})
+    frame = pd.DataFrame(rows)
+    order = frame.groupby("dimension")["agree"].first().sort_values().index.tolist()
+    n = int(shown.groupby("dimension")["n"].first().max())
+    fig = _figure(title, _n_text(n, hidden, "largest dimension's n; bars sorted by agreement"),
+                  "Share of answers (%) · left: disagree, right: agree", None,
+                  barmode="relative", height=max(320, 60 + 42 * len(order)))
+    offsets = sorted(frame["offset"].unique())
+    for offset in offsets:
+        part = frame[frame["offset"] == offset]
+        steps = max(abs(o) for o in offsets) or 1
+        strength = min(2, int(round(abs(offset) / steps * 3 + 0.49)) - 1) if offset else 0
+        colour = NEUTRAL if offset == 0 else (POSITIVE[strength] if offset > 0 else NEGATIVE[2 - strength])
+        name = ("Neutral" if offset == 0 else f"{'+' if offset > 0 else '−'}{abs(offset):g} from neutral")
+        halves = [part.assign(share=part["share"] / 2), part.assign(share=-part["share"] / 2)] if offset == 0 \
+            else [part.assign(share=part["share"] * (1 if offset > 0 else -1))]
+        for i, half in enumerate(halves):
+            fig.add_bar(
+                y=[label(d) for d in half["dimension"]], x=half["share"], orientation="h", name=name,
+                marker_color=colour, legendgroup=name, showlegend=i == 0,
+                customdata=list(zip(half["value"], half["k"], half["count"], half["n"],
+                                    half["share"].abs() * (2 if offset == 0 else 1))),
+                hovertemplate="%{y}<br>answer %{customdata[0]:g} of %{customdata[1]}: "
+                              "%{customdata[4]:.1f}% (%{customdata[2]:,} answers)<br>n = %{customdata[3]:,} "
+                              "responses<extra></extra>")
+    fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in order])
+    fig.update_xaxes(ticksuffix="%", zeroline=True, zerolinecolor="#555")
+    return fig
+
+
+def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score with 95% CI",
+                 value_title: str = "Mean score (1 = lowest, top of scale = best)") -> go.Figure:
+    """Dot per dimension (and segment) at its mean, whiskers for the 95% CI.
+    [dimension, by?, n, mean, ci_low, ci_high, scale_points?]."""
+    shown, hidden = _visible(frame, "mean")
+    if shown.empty:
+        return empty(title, "No scored answers for this period and these filters"
+                            + (" (or every group is below the minimum size)." if hidden else "."))
+    groups = [(None, shown)] if not by or by not in shown.columns else list(shown.groupby(by, dropna=False))
+    dims = shown.groupby("dimension")["mean"].mean().sort_values().index.tolist()
+    fig = _figure(title, _n_text(_total(shown.drop_duplicates(subset=[c for c in ("dimension", by) if c]))
+                                 if by else int(shown["n"].max()), hidden,
+                                 "n per dot in the hover" if by else "largest dimension's n"),
+                  value_title, None, height=max(320, 80 + 34 * len(dims) * (1 if len(groups) < 4 else 1.4)))
+    for i, (segment, group) in enumerate(groups):
+        fig.add_scatter(
+            x=group["mean"], y=[label(d) for d in group["dimension"]], mode="markers",
+            name=str(segment) if segment is not None else "All", showlegend=segment is not None,
+            marker=dict(size=10, color=PALETTE[i % len(PALETTE)]),
+            error_x=dict(type="data", symmetric=False, array=group["ci_high"] - group["mean"],
+                         arrayminus=group["mean"] - group["ci_low"], thickness=1.5, width=4),
+            customdata=list(zip(group["n"], group["ci_low"], group["ci_high"])),
+            hovertemplate="%{y}<br>mean %{x:.2f} (95% CI %{customdata[1]:.2f}–%{customdata[2]:.2f})"
+                          "<br>n = %{customdata[0]:,}<extra>%{fullData.name}</extra>")
+    fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in dims])
+    return fig
+
+
+def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, passives and detractors") -> go.Figure:
+    """Stacked 100% bars per segment (or one bar) from [by?, n, promoters, passives, detractors]."""
+    shown, hidden = _visible(frame, "promoters")
+    shown = shown[shown["n"] > 0] if not shown.empty else shown
+    if shown.empty:
+        return empty(title, "No 0–10 recommendation answers for this period and these filters"
+                            + (" (or every group is below the minimum size)." if hidden else "."))
+    names = [str(s) for s in shown[by]] if by and by in shown.columns else ["All respondents"]
+    fig = _figure(title, _n_text(_total(shown), hidden), "Share of respondents (%)", None, barmode="stack",
+                  height=max(260, 120 + 40 * len(names)))
+    for column, colour, text in (("detractors", PALETTE[3], "Detractors (0–6)"),
+                                 ("passives", GREY, "Passives (7–8)"),
+                                 ("promoters", PALETTE[0], "Promoters (9–10)")):
+        share = shown[column] / shown["n"] * 100
+        fig.add_bar(y=names, x=share, orientation="h", name=text, marker_color=colour,
+                    customdata=list(zip(shown[column], shown["n"])),
+                    hovertemplate="%{y}<br>" + text + ": %{x:.1f}% (%{customdata[0]:,} of %{customdata[1]:,})"
+                                  "<extra></extra>")
+    fig.update_xaxes(range=[0, 100], ticksuffix="%")
+    return fig
+
+
+# ---- trends ------------------------------------------------------------------
+
+def _period_axis(fig: go.Figure, frame: pd.DataFrame) -> None:
+    """Quarters placed at their midpoints and labelled with their names."""
+    mids = _midpoints(frame)
+    fig.update_xaxes(tickvals=list(mids), ticktext=list(frame["period"].astype(str)), title_text="Quarter")
+
+
+def _midpoints(frame: pd.DataFrame) -> pd.Series:
+    start, end = pd.to_datetime(frame["start"]), pd.to_datetime(frame["end"])
+    return start + (end - start) / 2
+
+
+def annotate_actions(fig: go.Figure, actions: pd.DataFrame | None) -> go.Figure:
+    """Dashed vertical line and label for each improvement action [started_on, title]."""
+    if actions is None or actions.empty:
+        return fig
+    for i, row in enumerate(actions.sort_values("started_on").itertuples()):
+        day = pd.Timestamp(row.started_on)
+        fig.add_shape(type="line", x0=day, x1=day, y0=0, y1=1, yref="paper",
+                      line=dict(color=PALETTE[4], dash="dash", width=1.5))
+        text = str(row.title)
+        fig.add_annotation(x=day, y=1 - 0.08 * (i % 3), yref="paper", showarrow=False, xanchor="left",
+                           text=(text[:28] + "…") if len(text) > 29 else text, font=dict(size=11, color=PALETTE[4]),
+                           bgcolor="rgba(255,255,255,0.8)", hovertext=f"Improvement from {day.date()}: {text}")
+    return fig
+
+
+def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str, *, percent: bool = False,
+          actions: pd.DataFrame | None = None, ci: tuple[str, str] | None = None,
+          y_range: tuple[float, float] | None = None) -> go.Figure:
+    """Lines over quarters from a trend frame [period, start, end, n, <series columns>].
+    `series` maps column → legend name; `ci` names (low, high) columns drawn as a band
+    around the first series; `actions` adds improvement lines."""
+    first = next(iter(series))
+    shown, hidden = _visible(frame, first)
+    if shown.empty:
+        return empty(title, "No data in these quarters for these filters"
+                            + (" (or every quarter is below the minimum size)." if hidden else "."))
+    scale = 100 if percent else 1
+    shown = shown.sort_values("start")
+    x = _midpoints(shown)
+    periods = shown["period"].astype(str)
+    fig = _figure(title, _n_text(_total(shown), hidden, f"{len(shown)} quarters"), "Quarter", y_title)
+    if ci and ci[0] in shown.columns:
+        fig.add_scatter(x=list(x) + list(x[::-1]), y=list(shown[ci[1]] * scale) + list(shown[ci[0]][::-1] * scale),
+                        fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",
+                        name="95% CI")
+    fmt = ".1f" if not percent else ".0f"
+    suffix = "%" if percent else ""
+    for i, (column, name) in enumerate(series.items()):
+        if column not in shown.columns:
+            continue
+        fig.add_scatter(x=x, y=shown[column] * scale, mode="lines+markers", name=name,
+                        line=dict(color=PALETTE[i % len(PALETTE)], width=2.5),
+                        customdata=list(zip(periods, shown["n"] if "n" in shown.columns else [None] * len(shown))),
+                        hovertemplate="%{customdata[0]}<br>" + name + ": %{y:" + fmt + "}" + suffix
+                                      + "<br>n = %{customdata[1]:,}<extra></extra>")
+    _period_axis(fig, shown)
+    if percent:
+        fig.update_yaxes(ticksuffix="%", rangemode="tozero")
+    if y_range:
+        fig.update_yaxes(range=list(y_range))
+    fig.update_layout(showlegend=len(series) > 1 or bool(ci))
+    return annotate_actions(fig, actions)
+
+
+def nps_trend(frame: pd.DataFrame, actions: pd.DataFrame | None = None) -> go.Figure:
+    """NPS per quarter with its 95% CI band, from satisfaction.nps_trend."""
+    return trend(frame, {"value": "NPS"}, "Net Promoter Score by quarter", "NPS (−100 to +100)",
+                 ci=("ci_low", "ci_high"), actions=actions)
+
+
+def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and month") -> go.Figure:
+    """Cohort × month heat map from [cohort, month, n, active_pair_rate, sessions_held]."""
+    shown, hidden = _visible(frame, "active_pair_rate")
+    if shown.empty:
+        return empty(title, "No open pairs in this period for these filters.")
+    shown = shown.assign(cohort=shown["cohort"].fillna("(no cohort)").astype(str),
+                         month=pd.to_datetime(shown["month"]).dt.strftime("%b %Y"))
+    z = shown.pivot_table(index="cohort", columns="month", values="active_pair_rate", sort=False) * 100
+    n = shown.pivot_table(index="cohort", columns="month", values="n", sort=False).reindex_like(z)
+    fig = _figure(title, _n_text(int(shown.groupby("cohort")["n"].max().sum()), hidden, "pairs open per cell in the hover"),
+                  "Month", "Cohort", height=max(260, 110 + 34 * len(z)))
+    fig.add_heatmap(z=z.values, x=list(z.columns), y=list(z.index), colorscale="Cividis", zmin=0, zmax=100,
+                    customdata=n.values, colorbar=dict(title="Active %", ticksuffix="%"),
+                    text=z.round(0).astype("Int64").astype(str).replace("<NA>", "").values, texttemplate="%{text}%",
+                    hovertemplate="Cohort %{y}, %{x}<br>active pairs: %{z:.0f}%<br>pairs open: %{customdata:,}"
+                                  "<extra></extra>")
+    fig.update_yaxes(type="category", autorange="reversed")
+    return fig
+
+
+# ---- retention -----------------------------------------------------------------
+
+def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | None = None,
+              title: str = "Pairs still together (Kaplan–Meier)") -> go.Figure:
+    """Step curves with 95% CI bands from [group?, months, survival, ci_low, ci_high, at_risk?, n?]."""
+    shown, hidden = _visible(frame, "survival")
+    if shown.empty:
+        return empty(title, "No matched pairs up to the end of this period.")
+    groups = [(None, shown)] if not group or group not in shown.columns else list(shown.groupby(group, dropna=False))
+    note = None if p_value is None or pd.isna(p_value) else f"log-rank p = {p_value:.3g}"
+    n = _total(shown.groupby(group, dropna=False)["n"].max().reset_index()) if group and "n" in shown.columns \
+        else (int(shown["n"].max()) if "n" in shown.columns else None)
+    fig = _figure(title, _n_text(n, hidden, note), "Months since matched", "Share of pairs not ended early (%)")
+    for i, (name, part) in enumerate(groups):
+        part = part.sort_values("months")
+        colour = PALETTE[i % len(PALETTE)]
+        if "ci_low" in part.columns and part["ci_low"].notna().any():
+            r, g, b = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
+            fig.add_scatter(x=list(part["months"]) + list(part["months"][::-1]),
+                            y=list(part["ci_high"] * 100) + list(part["ci_low"][::-1] * 100),
+                            fill="toself", fillcolor=f"rgba({r},{g},{b},0.15)", line=dict(width=0, shape="hv"),
+                            hoverinfo="skip", showlegend=False, legendgroup=str(name))
+        at_risk = part["at_risk"] if "at_risk" in part.columns else pd.Series([None] * len(part))
+        fig.add_scatter(x=part["months"], y=part["survival"] * 100, mode="lines", line=dict(shape="hv", color=colour,
+                        width=2.5), name=str(name) if name is not None else "All pairs", legendgroup=str(name),
+                        showlegend=name is not None, customdata=list(at_risk),
+                        hovertemplate="%{x:.1f} months: %{y:.1f}% still together<br>pairs at risk: %{customdata}"
+                                      "<extra>%{fullData.name}</extra>")
+    fig.update_yaxes(range=[0, 102], ticksuffix="%")
+    fig.update_xaxes(rangemode="tozero")
+    return fig
+
+
+def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value_title: str, *,
+               percent: bool = True, ci: tuple[str, str] | None = None, n_column: str = "n",
+               horizontal: bool = False, colour_by: str | None = None) -> go.Figure:
+    """Bars per category with optional CI whiskers: participants vs non-participants,
+    goal attainment by category, theme frequencies, early-exit reasons, mentor load."""
+    shown, hidden = _visible(frame, value)
+    if shown.empty:
+        return empty(title, "Nothing to show for this period and these filters"
+                            + (" (every group is below the minimum size)." if hidden else "."))
+    scale = 100 if percent else 1
+    names = shown[category].fillna("(none)").astype(str)
+    values = shown[value] * scale
+    n = shown[n_column] if n_column in shown.columns else pd.Series([None] * len(shown), index=shown.index)
+    error = None
+    if ci and ci[0] in shown.columns:
+        error = dict(type="data", symmetric=False, array=(shown[ci[1]] * scale - values).clip(lower=0),
+                     arrayminus=(values - shown[ci[0]] * scale).clip(lower=0), thickness=1.5, width=6)
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(shown))] if colour_by else PALETTE[0]
+    axis_title = category.replace("_", " ").capitalize()
+    fig = _figure(title, _n_text(_total(shown, n_column), hidden), axis_title if not horizontal else value_title,
+                  value_title if not horizontal else None,
+                  height=max(300, 110 + 30 * len(shown)) if horizontal else 380)
+    fmt = ".1f" if percent else ",.1f"
+    hover = "%{customdata[0]}<br>" + value_title + ": %{customdata[1]:" + fmt + "}<br>n = %{customdata[2]:,}" \
+            "<extra></extra>"
+    bar = dict(marker_color=colours, customdata=list(zip(names, values, n)), hovertemplate=hover,
+               texttemplate="%{customdata[1]:" + (".0f}%" if percent else ",.0f}"), textposition="outside",
+               cliponaxis=False)
+    if horizontal:
+        fig.add_bar(y=names, x=values, orientation="h", error_x=error, **bar)
+        fig.update_yaxes(autorange="reversed", type="category")
+        if percent:
+            fig.update_xaxes(ticksuffix="%", rangemode="tozero")
+    else:
+        fig.add_bar(x=names, y=values, error_y=error, **bar)
+        fig.update_xaxes(type="category")
+        if percent:
+            fig.update_yaxes(ticksuffix="%", rangemode="tozero")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+# ---- outcomes -------------------------------------------------------------------
+
+def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per dimension") -> go.Figure:
+    """Baseline and exit means joined by a line, from
+    [dimension, n_pairs, mean_baseline, mean_exit, mean_change, cohens_dz?]."""
+    shown, hidden = _visible(frame, "mean_exit")
+    if shown.empty:
+        return empty(title, "No respondents with both a baseline and an exit survey"
+                            + (" (or every dimension is below the minimum size)." if hidden else "."))
+    shown = shown.sort_values("mean_change")
+    names = [label(d) for d in shown["dimension"]]
+    dz = shown["cohens_dz"] if "cohens_dz" in shown.columns else pd.Series([float("nan")] * len(shown))
+    fig = _figure(title, _n_text(int(shown["n_pairs"].max()), hidden, "largest dimension's matched respondents"),
+                  "Mean score (1 = lowest)", None, height=max(300, 100 + 40 * len(shown)))
+    for b, e, name in zip(shown["mean_baseline"], shown["mean_exit"], names):
+        fig.add_scatter(x=[b, e], y=[name, name], mode="lines", line=dict(color=GREY, width=3),
+                        showlegend=False, hoverinfo="skip")
+    custom = list(zip(shown["n_pairs"], shown["mean_change"], dz))
+    hover = "%{y}<br>%{fullData.name}: %{x:.2f}<br>change %{customdata[1]:+.2f}, d_z %{customdata[2]:.2f}" \
+            "<br>n = %{customdata[0]:,} matched respondents<extra></extra>"
+    fig.add_scatter(x=shown["mean_baseline"], y=names, mode="markers", name="Baseline",
+                    marker=dict(size=12, color=PALETTE[1]), customdata=custom, hovertemplate=hover)
+    fig.add_scatter(x=shown["mean_exit"], y=names, mode="markers", name="Exit",
+                    marker=dict(size=12, color=PALETTE[0]), customdata=custom, hovertemplate=hover)
+    return fig
+
+
+def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-participants, last 12 months") -> go.Figure:
+    """Grouped bars per measure from retention.employee_outcomes, with the difference,
+    its 95% CI and p-value written above each pair."""
+    shown, hidden = _visible(frame, "participants")
+    if shown.empty:
+        return empty(title, "Too few employees in a group to show (n < 5), or no HR file loaded."
+                     if hidden else "No employees in the 12-month window.")
+    names = [{"retention_12m": "Stayed 12 months", "promotion_rate_12m": "Promoted in 12 months"}.get(m, label(m))
+             for m in shown["measure"]]
+    n1, n2 = int(shown["n_participants"].iloc[0]), int(shown["n_non_participants"].iloc[0])
+    fig = _figure(title, f"n = {n1:,} participants, {n2:,} non-participants", None, "Share of employees (%)",
+                  barmode="group")
+    for column, colour, text, n in (("participants", PALETTE[0], "Participants", n1),
+                                    ("non_participants", PALETTE[1], "Non-participants", n2)):
+        fig.add_bar(x=names, y=shown[column] * 100, name=text, marker_color=colour,
+                    texttemplate="%{y:.0f}%", textposition="outside", cliponaxis=False,
+                    hovertemplate="%{x}<br>" + text + ": %{y:.1f}%<br>n = " + f"{n:,}<extra></extra>")
+    for name, row in zip(names, shown.itertuples()):
+        p = "" if pd.isna(row.p_value) else f", p = {row.p_value:.2g}"
+        fig.add_annotation(x=name, y=1.0, yref="paper", showarrow=False, yanchor="bottom",
+                           text=f"difference {row.difference * 100:+.0f} pts "
+                                f"(95% CI {row.ci_low * 100:+.0f} to {row.ci_high * 100:+.0f}){p}",
+                           font=dict(size=12))
+    fig.update_yaxes(range=[0, 115], ticksuffix="%")
+    fig.update_layout(margin=dict(t=120))
+    return fig

@@ -1,0 +1,102 @@
+"""Mentorscope dashboard: page config, navigation, the shared sidebar and the
+database cursor of this session. `streamlit run dashboard.py`; the database
+is $MENTORSCOPE_DB or data/mentorscope.duckdb, as on the command line.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from analytics import db, settings
+from analytics.filters import Filters, Period, known_values
+from pages import _common as common
+
+st.set_page_config(page_title="Mentorscope", page_icon=":material/diversity_3:", layout="wide")
+
+PAGES = {
+    "Leadership": [
+        st.Page("pages/1_Overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/3_Satisfaction.py", title="Satisfaction", icon=":material/sentiment_satisfied:"),
+        st.Page("pages/4_Engagement.py", title="Engagement", icon=":material/event_available:"),
+        st.Page("pages/5_Retention.py", title="Retention", icon=":material/timeline:"),
+        st.Page("pages/6_Outcomes.py", title="Outcomes", icon=":material/trending_up:"),
+        st.Page("pages/7_Feedback.py", title="Feedback", icon=":material/forum:"),
+    ],
+    "Program lead": [
+        st.Page("pages/2_Upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page("pages/8_Improvements.py", title="Improvements", icon=":material/build:"),
+        st.Page("pages/9_Reports.py", title="Reports", icon=":material/description:"),
+        st.Page("pages/10_Settings.py", title="Settings", icon=":material/settings:"),
+    ],
+}
+FILTER_FIELDS = ("program", "cohort", "department", "role")
+ALL = "All"
+
+
+@st.cache_resource(show_spinner=False)
+def connection(path: str):
+    """One DuckDB connection per database file for the whole server; sessions take cursors."""
+    return db.connect(path)
+
+
+def session_cursor():
+    path = str(db.default_path())
+    if st.session_state.get("cursor_path") != path:
+        st.session_state["cursor"] = connection(path).cursor()
+        st.session_state["cursor_path"] = path
+    return st.session_state["cursor"]
+
+
+def load_demo_when_empty(cur) -> None:
+    """A first visit to an empty database gets the sample data, marked as demo."""
+    demo = common.analytics_function("demo.load_demo")
+    if demo is None or not db.is_empty(cur) or st.session_state.get("demo_declined"):
+        return
+    bar = st.progress(0.0, text="Loading the demo data so there is something to explore…")
+    demo(cur, progress=lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text))
+    bar.empty()
+
+
+def quarters(cur, fiscal_start: int) -> list[str]:
+    """Quarters to choose from, newest first."""
+    available = common.analytics_function("filters.available_quarters")
+    found = list(available(cur)) if available else []
+    if found:
+        return list(reversed(found))
+    today = Period.quarter(date.today().year, (date.today().month - 1) // 3 + 1)
+    return [p.label for p in reversed(today.quarters_back(8))]
+
+
+def sidebar(cur) -> None:
+    fiscal_start = int(settings.get(cur, "fiscal_year_start_month"))
+    with st.sidebar:
+        labels = quarters(cur, fiscal_start)
+        label = st.selectbox("Quarter", labels, key="quarter", help="Every page shows this quarter; "
+                             "changes are compared with the quarter before it.")
+        st.session_state["period"] = Period.parse(label, fiscal_start)
+        chosen = {}
+        for field in FILTER_FIELDS:
+            pick = st.selectbox(field.capitalize(), [ALL, *known_values(cur, field)], key=f"filter_{field}")
+            chosen[field] = None if pick == ALL else pick
+        st.session_state["filters"] = Filters(**chosen)
+        st.caption(f"Showing: {st.session_state['filters'].sentence(st.session_state['period'])}")
+
+
+def demo_banner(cur) -> None:
+    has_demo = common.analytics_function("demo.has_demo")
+    if has_demo and has_demo(cur):
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.warning("**Demo data.** These figures come from generated sample programs, not your "
+                       "organisation. Clear them before uploading your own exports.", icon=":material/science:")
+            st.page_link("pages/10_Settings.py", label="Clear demo data", icon=":material/delete:")
+
+
+cur = session_cursor()
+load_demo_when_empty(cur)
+# Cached results are keyed on this: any upload, removal or setting change refreshes them.
+st.session_state["data_version"] = common.data_version(db.table_counts(cur), settings.all_settings(cur))
+page = st.navigation(PAGES)
+sidebar(cur)
+demo_banner(cur)
+page.run()

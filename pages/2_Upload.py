@@ -1,0 +1,188 @@
+"""Upload: bring in exports, check them before anything is written, then load them."""
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, db
+from analytics.ingest import pipeline
+from analytics.ingest.columns import KINDS
+from analytics.ingest.load import remove_upload
+from analytics.ingest.mapping import DIMENSIONS
+from pages import _common as ui
+
+NOT_SCORED = "(not scored)"
+SCALES = (4, 5, 7, 10, 11)
+
+
+def label_map_from(key: str) -> dict:
+    """Scores the user gave to unknown answer labels (kept in the session by widget key)."""
+    chosen = {}
+    for item_id, labels in st.session_state.get(f"{key}_label_needs", {}).items():
+        points = st.session_state.get(f"{key}_points_{item_id}", 5)
+        scores = {text: (st.session_state.get(f"{key}_label_{item_id}_{i}"), points) for i, text in enumerate(labels)}
+        chosen[item_id] = {text: value for text, value in scores.items() if value[0] is not None}
+    return {item: labels for item, labels in chosen.items() if labels}
+
+
+def open_questions(plan) -> pd.DataFrame:
+    """Survey questions the file itself does not map to a dimension."""
+    if plan.batch is None or plan.kind != "survey":
+        return pd.DataFrame(columns=["item_id", "question_text"])
+    items = plan.batch.items
+    return items[items["dimension"].isna() & (items["item_type"] != "text")] if "item_type" in items else items
+
+
+def mapping_widgets(key: str, questions: pd.DataFrame, suggestions: dict) -> None:
+    if not questions.empty:
+        st.markdown("**Map the questions**: which dimension does each one measure? Suggestions are pre-filled.")
+        options = [NOT_SCORED, *DIMENSIONS]
+        for row in questions.itertuples():
+            suggested = suggestions.get(row.item_id)
+            st.text(row.question_text or row.item_id)
+            st.selectbox("Dimension", options, key=f"{key}_map_{row.item_id}", label_visibility="collapsed",
+                         index=options.index(suggested) if suggested in options else 0,
+                         format_func=lambda code: code if code == NOT_SCORED else charts.label(code))
+    for item_id, labels in st.session_state.get(f"{key}_label_needs", {}).items():
+        st.markdown("**Score the answer labels** that no known scale explains, in the question:")
+        st.text(item_id)
+        points = st.selectbox("Points on this question's scale", SCALES, index=1, key=f"{key}_points_{item_id}")
+        for position, text in enumerate(labels):
+            st.number_input(f"Score for: {ui.escape(text)}", min_value=0.0, max_value=float(points), step=1.0,
+                            value=None, key=f"{key}_label_{item_id}_{position}",
+                            help="Leave empty to treat this label as a missing answer.")
+
+
+def upload_plan(file, index: int):
+    """Options and mapping for one file, its analysis and its validation result."""
+    key = f"file{index}"
+    with st.container(border=True):
+        st.markdown(f"#### {ui.escape(file.name)}")
+        cols = st.columns(3)
+        kind = cols[0].selectbox("Kind", ["auto", *KINDS], key=f"{key}_kind",
+                                 help="'auto' detects it from the columns.")
+        wave = cols[1].selectbox("Survey wave", ["from the file", *pipeline.WAVES], key=f"{key}_wave",
+                                 help="For survey exports without a wave column.")
+        order = cols[2].selectbox("Dates like 03/04 are", ["detected", "day first (3 April)", "month first (March 4)"],
+                                  key=f"{key}_dates")
+        options = pipeline.Options(kind=kind, wave=None if wave == "from the file" else wave,
+                                   day_first=None if order == "detected" else order.startswith("day"),
+                                   label_map=label_map_from(key) or None)
+        # The file as it maps itself (or as confirmed before) decides which questions to ask about.
+        base = analysed(file, options)
+        questions = open_questions(base)
+        mapping = {item: st.session_state.get(f"{key}_map_{item}", base.batch.suggestions.get(item) or NOT_SCORED)
+                   for item in questions["item_id"]}
+        mapping = {item: None if code == NOT_SCORED else code for item, code in mapping.items()}
+        plan = analysed(file, replace(options, mapping=mapping)) if mapping else base
+        needs = plan.needs_mapping
+        if needs and needs.labels:
+            known = st.session_state.setdefault(f"{key}_label_needs", {})
+            known.update({item: labels for item, labels in needs.labels.items() if item not in known})
+        st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · format **{plan.format or 'unknown'}** · "
+                   f"{plan.rows_read:,} rows read")
+        mapping_widgets(key, questions, base.batch.suggestions if base.batch is not None else {})
+        if needs and needs.ambiguous_dates:
+            st.warning("The dates in " + ", ".join(needs.ambiguous_dates) + " could be day/month or month/day. "
+                       "Choose the order under 'Dates like 03/04 are' above.", icon=":material/event:")
+        if plan.error is not None:
+            st.error(plan.error.message, icon=":material/error:")
+        if plan.ok:
+            validation(plan, key)
+    return plan
+
+
+def analysed(file, options):
+    """The plan for this file and these choices, kept for the session (analysis reads the whole file)."""
+    cache = st.session_state.setdefault("upload_plans", {})
+    key = (file.file_id, repr(options), st.session_state.get("data_version"))
+    if key not in cache:
+        cache[key] = pipeline.analyse(file.getvalue(), file.name, ui.cursor(), options)
+    return cache[key]
+
+
+def validation(plan, key: str) -> None:
+    first, last = plan.date_range
+    cols = st.columns(4)
+    cols[0].metric("Rows to load", f"{plan.rows_valid:,}")
+    cols[1].metric("Rows rejected", f"{len(plan.rejected):,}")
+    cols[2].metric("From", str(first or "—"))
+    cols[3].metric("To", str(last or "—"))
+    st.caption("Rows identical to ones already loaded are counted as duplicates when you load; changed rows "
+               "replace the old ones.")
+    preview = plan.batch.responses if plan.kind == "survey" else plan.batch.frame
+    with st.expander(f"Preview (first 20 of {len(preview):,} rows)"):
+        st.dataframe(preview.head(20), hide_index=True)
+    if plan.rejected:
+        with st.expander(f"Rejected rows and why ({len(plan.rejected):,})", expanded=True):
+            ui.table(plan.rejected_frame(), f"rejected_{key}")
+
+
+def load_plans(plans) -> None:
+    bar = st.progress(0.0, text="Loading…")
+    messages = []
+    for index, plan in enumerate(plans):
+        bar.progress(index / len(plans), text=f"Loading {plan.file_name}…")
+        result = pipeline.load(ui.cursor(), plan)
+        messages.append(f"{plan.file_name}: {result.rows_loaded:,} rows loaded, {result.rows_duplicate:,} "
+                        f"duplicates skipped, {result.rows_rejected:,} rejected"
+                        + (f", {len(result.stubs_created):,} people added from the pairs file"
+                           if result.stubs_created else "") + ".")
+    bar.progress(1.0, text="Done")
+    ui.wrote()
+    st.session_state["upload_messages"] = messages
+    st.session_state["upload_batch"] += 1  # a fresh, empty file picker
+    st.session_state.pop("upload_plans", None)
+    st.rerun()
+
+
+def upload_history() -> None:
+    history = ui.compute("ingest.load.upload_history")
+    if history is None:
+        return
+    if history.empty:
+        st.caption("Nothing uploaded yet.")
+        return
+    ui.table(history, "upload_history")
+    with st.form("remove_upload", border=False):
+        cols = st.columns([3, 1], vertical_alignment="bottom")
+        choice = cols[0].selectbox("Remove the rows an upload wrote", history["upload_id"], key="remove_upload_id",
+                                   format_func=lambda i: f"#{i} {history.set_index('upload_id').at[i, 'file_name']}")
+        if cols[1].form_submit_button("Remove", icon=":material/delete:"):
+            remove_upload(ui.cursor(), int(choice))
+            ui.wrote()
+            st.rerun()
+
+
+def data_health() -> None:
+    counts = pd.DataFrame(list(db.table_counts(ui.cursor()).items()), columns=["table", "rows"])
+    left, right = st.columns(2)
+    with left:
+        ui.table(counts, "table_counts")
+    with right:
+        health = ui.compute("db.data_health")
+        if health is not None:
+            ui.table(health, "data_health")
+
+
+st.title("Upload")
+st.caption("Drop one or more exports: participants, pairs, sessions, goals, the HR employee file, or surveys "
+           "(Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms, plain CSV or XLSX). Nothing is written "
+           "until you press Load. Load pairs before sessions and goals.")
+for message in st.session_state.pop("upload_messages", []):
+    st.success(message, icon=":material/check_circle:")
+
+batch = st.session_state.setdefault("upload_batch", 0)
+files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "tsv"], accept_multiple_files=True,
+                         key=f"upload_files_{batch}")
+plans = [upload_plan(file, index) for index, file in enumerate(files or [])]
+ready = [plan for plan in plans if plan.ok]
+if plans:
+    label = f"Load {len(ready)} file{'s' if len(ready) != 1 else ''}"
+    if st.button(label, type="primary", disabled=not ready, key="load_files", icon=":material/database_upload:"):
+        load_plans(ready)
+
+st.subheader("Upload history")
+upload_history()
+st.subheader("Data health")
+data_health()

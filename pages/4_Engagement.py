@@ -1,0 +1,60 @@
+"""Engagement: are pairs meeting, which pairs need a nudge, and how loaded are mentors?"""
+import streamlit as st
+
+from analytics import charts
+from pages import _common as ui
+
+st.title("Engagement")
+st.caption(f"{ui.filters().sentence(ui.period())}: pairs and their meetings.")
+
+summary = ui.standard("engagement.summary")
+if summary is not None:
+    row = summary.iloc[0]
+    ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs"),
+              ("Active pair rate", row["active_pair_rate"], "rate", "active_pair_rate"),
+              ("Sessions per active pair per month", row["sessions_per_active_pair_per_month"], "number",
+               "sessions_per_active_pair_per_month"),
+              ("Cancellation rate", row["cancellation_rate"], "rate", "cancellation_rate"),
+              ("Median days to first meeting", row["median_days_to_first_meeting"], "count",
+               "median_days_to_first_meeting"),
+              ("At-risk pairs", row["at_risk_pairs"], "count", "at_risk_pairs")])
+    if not row["open_pairs"]:
+        ui.empty_state("pairs")
+
+trend = ui.compute("engagement.trend", ui.trend_periods(), ui.filters())
+actions = ui.actions()
+left, right = st.columns(2)
+with left:
+    ui.chart(charts.trend, trend, "sessions_per_month_trend", metric="sessions_per_active_pair_per_month",
+             series={"sessions_per_active_pair_per_month": "Sessions per active pair per month"},
+             title="Meetings per active pair per month", y_title="Held sessions per pair per month", actions=actions)
+with right:
+    ui.chart(charts.trend, trend, "activity_trend", metric="cadence_adherence",
+             series={"active_pair_rate": "Active pair rate", "cadence_adherence": "Cadence adherence",
+                     "cancellation_rate": "Cancellation rate"},
+             title="Active pairs, cadence and cancellations", y_title="Share of pairs or sessions (%)", percent=True,
+             actions=actions)
+
+ui.chart(charts.heatmap, ui.standard("engagement.cohort_month_activity"), "cohort_month_activity",
+         metric="active_pair_rate")
+
+st.subheader("Pairs at risk")
+at_risk = ui.standard("engagement.at_risk_pairs")
+if at_risk is not None:
+    if at_risk.empty:
+        st.success("No pair is at risk: every open pair has met recently.", icon=":material/check_circle:")
+    else:
+        st.caption(f"{len(at_risk):,} open pairs without a held meeting in the last "
+                   f"{ui.setting('at_risk_days')} days, longest silence first. Contact them this week.")
+        ui.table(at_risk, "at_risk_pairs", metric="at_risk_pairs")
+
+st.subheader("Mentor load")
+load = ui.standard("engagement.mentor_load")
+if load is not None and not load.empty:
+    left, right = st.columns([3, 2])
+    with left:
+        ui.chart(charts.group_bars, load.head(15), "mentor_load_top", category="mentor_id", value="n",
+                 title="Mentors with the most open pairs (top 15)", value_title="Open pairs", percent=False,
+                 horizontal=True)
+    with right:
+        ui.table(load.rename(columns={"n": "open_pairs"}), "mentor_load")

@@ -1,0 +1,288 @@
+"""Helpers every page shares: the session's cursor, period and filters, cached
+metric calls, figure framing (definition, n, CSV), suppressed values and
+empty states. Pages stay layout only; everything they show comes from
+`analytics`.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts
+from analytics.filters import Filters, Period
+
+# What to upload next, per missing kind of data (empty states say this).
+NEXT_UPLOAD = {
+    "surveys": "a survey export (Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms or a plain CSV)",
+    "pairs": "the pairs export (pair_id, mentor_id, mentee_id, matched_on), then the sessions export",
+    "sessions": "the sessions export (pair_id, occurred_on, status)",
+    "goals": "the goals export (goal_id, pair_id, due_on, achieved_on, category)",
+    "employees": "the HR employee file (employee_id, hired_on, terminated_on, last_promoted_on, department)",
+    "comments": "a survey export with a free-text comment question",
+    "improvements": "nothing: log an improvement action on this page",
+}
+SUPPRESSED = "n < 5"
+SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
+                   "(Settings) answered in this group. The count stays visible; the figure does not.")
+# Cells a spreadsheet would run as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# ---- session -------------------------------------------------------------------
+
+def cursor():
+    """This session's DuckDB cursor (dashboard.py opens it)."""
+    return st.session_state["cursor"]
+
+
+def period() -> Period:
+    return st.session_state["period"]
+
+
+def filters() -> Filters:
+    return st.session_state["filters"]
+
+
+@st.cache_resource(show_spinner=False)
+def _writes() -> dict[str, int]:
+    """Server-wide count of writes made through the dashboard (part of the cache key)."""
+    return {"count": 0}
+
+
+def wrote() -> None:
+    """Call after any write (upload, removal, setting, improvement): cached results refresh."""
+    _writes()["count"] += 1
+
+
+def data_version(counts: dict, settings: dict) -> tuple:
+    return (_writes()["count"], tuple(counts.items()), tuple(settings.items()))
+
+
+def analytics_function(path: str) -> Callable | None:
+    """`module.function` from analytics, or None while that part is not written yet."""
+    module, _, name = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(f"analytics.{module}"), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def not_available(path: str) -> None:
+    st.info(f"Not available yet: this part of the page needs `analytics.{path}`, which is still being built.",
+            icon=":material/construction:")
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(path: str, version: Any, args: tuple, kwargs: tuple, _con) -> Any:
+    return analytics_function(path)(_con, *args, **dict(kwargs))
+
+
+def compute(path: str, *args, **kwargs) -> Any:
+    """Call an analytics function with this session's cursor, cached per data
+    version and arguments (so an upload or a settings change refreshes it).
+    Returns None, after saying so on the page, when the function does not exist yet."""
+    if analytics_function(path) is None:
+        not_available(path)
+        return None
+    return _cached(path, st.session_state.get("data_version"), args, tuple(sorted(kwargs.items())), _con=cursor())
+
+
+def standard(path: str, **kwargs) -> Any:
+    """A metric of the sidebar's period and filters."""
+    return compute(path, period(), filters(), **kwargs)
+
+
+def trend_periods(count: int = 6) -> list[Period]:
+    return period().quarters_back(count)
+
+
+# ---- rendering -----------------------------------------------------------------
+
+def definition(metric: str) -> str | None:
+    """The registry's one-line definition of a metric, or None."""
+    get = analytics_function("metrics.get")
+    try:
+        return get(metric).definition if get else None
+    except KeyError:
+        return None
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """CSV whose text cells cannot run as spreadsheet formulas: a leading
+    = + - @ tab or CR gets a ' prefix (OWASP's CSV-injection advice)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    return out.to_csv(index=False).encode("utf-8")
+
+
+def download(frame: pd.DataFrame | None, name: str, label: str = "Download data (CSV)") -> None:
+    if frame is None or frame.empty:
+        return
+    st.download_button(label, safe_csv(frame), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}",
+                       icon=":material/download:")
+
+
+def figure(fig, data: pd.DataFrame | None, name: str, metric: str | None = None) -> None:
+    """A chart with, under it, its metric definition and its data as CSV."""
+    st.plotly_chart(fig, theme=None, key=f"chart_{name}", config={"displaylogo": False})
+    text = definition(metric) if metric else None
+    if text:
+        st.caption(text)
+    download(data, name)
+
+
+def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, **config) -> None:
+    """A table (text never rendered as Markdown) with its CSV download."""
+    if frame is None or frame.empty:
+        return
+    st.dataframe(frame, hide_index=True, key=f"table_{name}", **config)
+    text = definition(metric) if metric else None
+    if text:
+        st.caption(text)
+    download(frame, name)
+
+
+# How each kind of figure reads: (value, change on the previous quarter).
+FORMATS: dict[str, tuple[Callable[[float], str], Callable[[float], str]]] = {
+    "rate": (lambda v: f"{v:.0%}", lambda d: f"{d * 100:+.0f} pts"),
+    "score": (lambda v: f"{v:.2f}", lambda d: f"{d:+.2f}"),
+    "nps": (lambda v: f"{v:+.0f}", lambda d: f"{d:+.0f}"),
+    "count": (lambda v: f"{v:,.0f}", lambda d: f"{d:+,.0f}"),
+    "number": (lambda v: f"{v:.1f}", lambda d: f"{d:+.1f}"),
+}
+
+
+def missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, change: Any = None,
+         significant: bool | None = None, suppressed: bool = False, n: Any = None, metric: str | None = None) -> None:
+    """A KPI tile: the value, its change on the previous quarter (✱ when p < 0.05),
+    'n < 5' when suppressed, the definition and n in the tooltip."""
+    show, show_change = FORMATS[kind]
+    count = "" if missing(n) else f" n = {int(n):,}."
+    if suppressed:
+        st.metric(label, SUPPRESSED, help=SUPPRESSED_HELP + count, border=True)
+        return
+    about = (definition(metric) or "") if metric else ""
+    if missing(value):
+        st.metric(label, "—", help=f"{about} No data for this period and these filters.{count}", border=True)
+        return
+    if missing(change) and not missing(previous):
+        change = value - previous
+    delta = None
+    if not missing(change):
+        mark = " ✱" if significant else ""
+        delta = f"{show_change(change)} vs previous quarter{mark}"
+    untested = "" if significant is not None or delta is None else " The change is not tested for significance."
+    st.metric(label, show(value), delta=delta, help=f"{about}{count}{untested}".strip() or None, border=True,
+              delta_color="normal" if significant else "off")
+
+
+def empty_state(*needs: str) -> None:
+    """Say what is missing and which file to upload next."""
+    wanted = "; then ".join(NEXT_UPLOAD[n] for n in needs)
+    st.info(f"No data here yet for {filters().sentence(period())}. Upload {wanted} on the **Upload** page, "
+            "or pick another quarter or fewer filters in the sidebar.", icon=":material/upload_file:")
+
+
+def tiles(items: list[tuple[str, Any, str, str]]) -> None:
+    """A row of untested KPI tiles: (label, value, kind, metric)."""
+    for column, (label, value, kind, metric) in zip(st.columns(len(items)), items):
+        with column:
+            tile(label, value, kind=kind, metric=metric)
+
+
+def split_picker(key: str, options: tuple[str, ...], default: str | None = None) -> str | None:
+    """'Compare by' selector; None means one group."""
+    choices = ["nothing", *options]
+    picked = st.selectbox("Compare by", choices, index=choices.index(default or "nothing"), key=key,
+                          help="Split the charts below into groups.")
+    return None if picked == "nothing" else picked
+
+
+def setting(key: str) -> Any:
+    return compute("settings.get", key)
+
+
+def percent_columns(*names: str) -> dict:
+    return {n: st.column_config.NumberColumn(n.replace("_", " "), format="percent") for n in names}
+
+
+def number_columns(**formats: str) -> dict:
+    return {n: st.column_config.NumberColumn(n.replace("_", " "), format=f) for n, f in formats.items()}
+
+
+def has_rows(data: pd.DataFrame | None) -> bool:
+    """Something to show: rows, and (where counted) a non-zero n."""
+    if data is None or data.empty:
+        return False
+    return "n" not in data.columns or bool(data["n"].fillna(0).sum() > 0)
+
+
+def chart(builder: Callable[..., Any], data: pd.DataFrame | None, name: str, *, metric: str | None = None,
+          needs: tuple[str, ...] = (), **kwargs) -> bool:
+    """A figure from `data` (its builder draws the empty state itself), plus what to
+    upload next when there is nothing. False when there was nothing to show."""
+    if data is None:
+        return False
+    figure(builder(data, **kwargs), data, name, metric)
+    if not has_rows(data) and needs:
+        empty_state(*needs)
+    return has_rows(data)
+
+
+def pick(records: list[dict], **where: Any) -> dict:
+    """The first record matching `where` (metrics JSON lists), or {}."""
+    return next((r for r in records if all(r.get(k) == v for k, v in where.items())), {})
+
+
+def tested_change(change: pd.DataFrame, dimension: str) -> dict:
+    """change/significant of one dimension from satisfaction.change, for a tile."""
+    row = change[change["dimension"] == dimension]
+    if row.empty:
+        return {}
+    return {"change": row["change"].iloc[0], "significant": bool(row["significant"].iloc[0])}
+
+
+def versus_caption(comparison: dict, other: str) -> None:
+    """'Non-participants: 78% · difference +13 pts (95% CI …), p = …' under a tile."""
+    if not comparison or comparison.get("suppressed") or missing(comparison.get("non_participants")):
+        return
+    text = (f"{other.capitalize()}: {comparison['non_participants']:.0%} · difference "
+            f"{comparison['difference'] * 100:+.0f} pts (95% CI {comparison['ci_low'] * 100:+.0f} to "
+            f"{comparison['ci_high'] * 100:+.0f})")
+    if not missing(comparison.get("p_value")):
+        text += f", p = {comparison['p_value']:.2g}" + (" ✱" if comparison["p_value"] < 0.05 else "")
+    st.caption(text)
+
+
+def actions() -> pd.DataFrame | None:
+    """Improvement actions [started_on, title] for trend annotations (None until the log exists)."""
+    listing = analytics_function("improvements.list_actions")
+    return listing(cursor(), filters().program) if listing else None
+
+
+def insights() -> None:
+    """The top findings in plain language."""
+    found = standard("insights.insights")
+    if found is None:
+        return
+    if found.empty:
+        st.write("Nothing stands out yet for this quarter: no significant changes, at-risk pairs or weak spots.")
+        return
+    for row in found.head(5).itertuples():
+        st.markdown(f"- {escape(row.text)}")
+
+
+def escape(text: object) -> str:
+    """User text (survey answers, titles) made safe for st.markdown/st.write."""
+    special = "\\`*_{}[]()#+-.!|<>~$:"
+    return "".join("\\" + c if c in special else c for c in str(text))
