@@ -1,0 +1,166 @@
+"""Free-text feedback: themes, sentiment and the (masked) comment list.
+
+Comments are the answers to questions mapped to the `comment` dimension, from
+responses submitted in the period (every wave: a baseline comment is still
+feedback). Raw comments are only returned for groups of at least
+`min_comment_group_size` commenters; theme and sentiment figures are
+aggregates and follow `min_group_size`. Emails and phone numbers are always
+masked.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import duckdb
+import pandas as pd
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from analytics import settings
+from analytics.filters import Filters, Period, over_periods
+
+# Theme -> (label, kind, patterns). Built on what mentoring programs report
+# struggling with and what they deliver; patterns are matched on lower case.
+THEMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "time_constraints": ("Time constraints", "challenge",
+                         (r"\btime\b", r"\bbusy\b", r"schedul", r"workload", r"calendar", r"deadline")),
+    "unclear_expectations": ("Unclear expectations", "challenge",
+                             (r"expectation", r"unclear", r"not sure what", r"\bstructure", r"no agenda",
+                              r"what to talk about")),
+    "power_dynamics": ("Power dynamics", "challenge",
+                       (r"hierarch", r"intimidat", r"judg(?:ed|ing|ment)", r"uncomfortable", r"\bpower\b",
+                        r"too senior")),
+    "fading_engagement": ("Fading engagement", "challenge",
+                          (r"fizzl", r"lost touch", r"stopped meeting", r"cancel", r"momentum", r"drift",
+                           r"rarely met", r"haven'?t met", r"no-?show")),
+    "poor_match": ("Poor match", "challenge",
+                   (r"\bmatch(?:ed|ing)?\b.*\b(?:poor|bad|wrong|not)\b", r"(?:poor|bad|wrong|not a good) (?:match|fit)",
+                    r"mismatch", r"little in common", r"different (?:field|function|area)")),
+    "networking": ("Networking", "benefit",
+                   (r"network", r"introduc", r"\bcontacts?\b", r"connections?\b")),
+    "skills": ("Skills", "benefit",
+               (r"skill", r"leadership", r"communicat", r"presentation", r"problem[- ]solving", r"delegat")),
+    "knowledge": ("Knowledge", "benefit",
+                  (r"industry", r"insight", r"learn(?:ed|t)", r"understand", r"knowledge")),
+    "support": ("Support", "benefit",
+                (r"support", r"encourag", r"listen", r"confiden", r"reassur", r"sounding board")),
+    "career_direction": ("Career direction", "benefit",
+                         (r"career", r"direction", r"promotion", r"next step", r"\bpath\b", r"\bgoals?\b")),
+}
+_COMPILED = {theme: re.compile("|".join(patterns)) for theme, (_, _, patterns) in THEMES.items()}
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A run of digits with phone separators; checked for length below so dates stay.
+_PHONE_CANDIDATE = re.compile(r"(?<![\w])\+?\(?\d[\d\s().-]{5,}\d(?![\w])")
+_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}$")
+
+POSITIVE, NEGATIVE = 0.05, -0.05  # VADER's conventional compound-score cut-offs
+
+
+def mask(text: str) -> str:
+    """Replace emails and phone numbers with placeholders."""
+    text = _EMAIL.sub("[email]", text)
+
+    def phone(match: re.Match) -> str:
+        candidate = match.group(0)
+        digits = sum(ch.isdigit() for ch in candidate)
+        return "[phone]" if digits >= 7 and not _DATE.match(candidate.strip()) else candidate
+    return _PHONE_CANDIDATE.sub(phone, text)
+
+
+def themes_of(text: str) -> list[str]:
+    lowered = text.lower()
+    return [theme for theme, pattern in _COMPILED.items() if pattern.search(lowered)]
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> SentimentIntensityAnalyzer:
+    return SentimentIntensityAnalyzer()
+
+
+@lru_cache(maxsize=200_000)
+def sentiment(text: str) -> float:
+    """VADER compound score in [-1, 1]."""
+    return float(_analyzer().polarity_scores(text)["compound"])
+
+
+def _comments_sql(period: Period, filters: Filters) -> tuple[str, list]:
+    responses, params = filters.responses_sql()
+    return f"""
+        SELECT r.response_id, r.submitted_on, r.wave, r.program, r.cohort, r.role, a.value_text AS comment
+        FROM ({responses}) r
+        JOIN answers a ON a.response_id = r.response_id
+        JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
+        WHERE i.dimension = 'comment' AND r.submitted_on BETWEEN ? AND ?
+          AND a.value_text IS NOT NULL AND trim(a.value_text) <> ''
+        ORDER BY r.submitted_on DESC, r.response_id""", params + [period.start, period.end]
+
+
+def _raw_comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    sql, params = _comments_sql(period, filters)
+    return con.execute(sql, params).df()
+
+
+def comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+             search: str | None = None) -> pd.DataFrame:
+    """The masked comment list → [submitted_on, wave, program, cohort, role, comment, themes,
+    sentiment, n, suppressed]; no rows when fewer than min_comment_group_size responses commented.
+    `search` keeps comments containing it (case-insensitive, in the masked text)."""
+    frame = _raw_comments(con, period, filters)
+    n, threshold = len(frame), settings.get(con, "min_comment_group_size")
+    columns = ["submitted_on", "wave", "program", "cohort", "role", "comment", "themes", "sentiment", "n",
+               "suppressed"]
+    if n < threshold:
+        return pd.DataFrame(columns=columns)
+    frame["comment"] = frame["comment"].map(mask)
+    frame["themes"] = frame["comment"].map(lambda t: ", ".join(THEMES[k][0] for k in themes_of(t)))
+    frame["sentiment"] = frame["comment"].map(sentiment)
+    frame["n"], frame["suppressed"] = n, False
+    if search:
+        frame = frame[frame["comment"].str.contains(search, case=False, regex=False)]
+    return frame[columns].reset_index(drop=True)
+
+
+def comment_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """→ one row [n, threshold, suppressed]: whether the comment list may be shown."""
+    n = len(_raw_comments(con, period, filters))
+    threshold = settings.get(con, "min_comment_group_size")
+    return pd.DataFrame([{"n": n, "threshold": threshold, "suppressed": n < threshold}])
+
+
+def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """→ [theme, label, kind, mentions, share, n, suppressed], one row per theme;
+    `share` of the n comments mentioning it; suppressed below min_group_size."""
+    texts = _raw_comments(con, period, filters)["comment"]
+    n = len(texts)
+    found = [themes_of(t) for t in texts]
+    suppressed = n < settings.get(con, "min_group_size")
+    rows = []
+    for theme, (label, kind, _) in THEMES.items():
+        mentions = sum(theme in f for f in found)
+        rows.append({"theme": theme, "label": label, "kind": kind,
+                     "mentions": None if suppressed else mentions,
+                     "share": None if suppressed or n == 0 else mentions / n,
+                     "n": n, "suppressed": suppressed})
+    frame = pd.DataFrame(rows)
+    return frame.sort_values(["kind", "mentions", "theme"], ascending=[True, False, True],
+                             na_position="last").reset_index(drop=True)
+
+
+def sentiment_summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """→ one row [n, mean_sentiment, positive_share, negative_share, suppressed]."""
+    texts = _raw_comments(con, period, filters)["comment"]
+    n = len(texts)
+    too_small = 0 < n < settings.get(con, "min_group_size")
+    if n == 0 or too_small:
+        return pd.DataFrame([{"n": n, "mean_sentiment": None, "positive_share": None, "negative_share": None,
+                              "suppressed": too_small}])
+    scores = pd.Series([sentiment(t) for t in texts])
+    return pd.DataFrame([{"n": n, "mean_sentiment": scores.mean(),
+                          "positive_share": (scores >= POSITIVE).mean(),
+                          "negative_share": (scores <= NEGATIVE).mean(), "suppressed": False}])
+
+
+def sentiment_trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filters) -> pd.DataFrame:
+    """sentiment_summary per period, oldest first."""
+    return over_periods(sentiment_summary, con, periods, filters)

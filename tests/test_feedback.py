@@ -1,0 +1,92 @@
+"""Feedback: masking, themes, sentiment against VADER itself, and the comment thresholds."""
+from __future__ import annotations
+
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from analytics import feedback, settings
+from analytics.filters import Filters, Period
+from tests import builders
+
+Q2 = Period.parse("2026Q2")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mail me at ana.silva@example.com please", "Mail me at [email] please"),
+    ("Call +44 20 7946 0958 or (555) 123-4567", "Call [phone] or [phone]"),
+    ("We met on 2026-04-03 and 4/5/2026", "We met on 2026-04-03 and 4/5/2026"),   # dates stay
+    ("Rated 10 out of 10, 3 times", "Rated 10 out of 10, 3 times"),              # short numbers stay
+])
+def test_mask(text, expected):
+    assert feedback.mask(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Too busy, we kept rescheduling", ["time_constraints"]),
+    ("My mentor introduced me to people across the company", ["networking"]),
+    ("Honestly a poor match: different field entirely", ["poor_match"]),
+    ("It fizzled out after the second month", ["fading_engagement"]),
+    ("Great sounding board, helped my career direction", ["support", "career_direction"]),
+    ("ok", []),
+])
+def test_themes(text, expected):
+    assert feedback.themes_of(text) == expected
+
+
+@pytest.mark.parametrize("text", ["This was wonderful and helpful!", "Terrible, a waste of time.", "We met."])
+def test_sentiment_is_vaders_compound_score(text):
+    # Reference: SentimentIntensityAnalyzer().polarity_scores(text)["compound"]
+    assert feedback.sentiment(text) == SentimentIntensityAnalyzer().polarity_scores(text)["compound"]
+
+
+def comments_db(count: int, text: str = "Great support, thank you"):
+    con = builders.fresh()
+    builders.responses(con, "response_id | respondent_id | wave | submitted_on | comment\n" + builders.many(
+        "r", count, "{id} | e{i} | pulse | 2026-05-01 | " + text))
+    return con
+
+
+@pytest.mark.parametrize("count, shown", [(9, 0), (10, 10)])
+def test_comment_list_needs_the_comment_threshold(count, shown):
+    con = comments_db(count)
+    frame = feedback.comments(con, Q2, Filters())
+    assert len(frame) == shown
+    gate = feedback.comment_count(con, Q2, Filters()).iloc[0]
+    assert (gate["n"], gate["threshold"], bool(gate["suppressed"])) == (count, 10, shown == 0)
+
+
+def test_listed_comments_are_masked_and_searchable():
+    con = comments_db(10, "Thanks! reach me on bo@example.com about networking")
+    frame = feedback.comments(con, Q2, Filters(), search="NETWORKING")
+    assert len(frame) == 10
+    assert frame.at[0, "comment"] == "Thanks! reach me on [email] about networking"
+    assert frame.at[0, "themes"] == "Networking"
+    assert feedback.comments(con, Q2, Filters(), search="example.com").empty  # the address is gone
+
+
+@pytest.mark.parametrize("count, suppressed, support_share", [(4, True, None), (5, False, 1.0)])
+def test_theme_shares_follow_the_minimum_group_size(count, suppressed, support_share):
+    con = comments_db(count)
+    frame = feedback.themes(con, Q2, Filters()).set_index("theme")
+    assert bool(frame.at["support", "suppressed"]) is suppressed
+    assert frame.at["support", "n"] == count
+    assert (None if suppressed else frame.at["support", "share"]) == support_share
+
+
+def test_sentiment_summary_against_hand_counts():
+    con = builders.fresh()
+    texts = ["Wonderful mentor", "Great and helpful", "Terrible experience", "We met twice", "Very good support"]
+    builders.responses(con, "response_id | respondent_id | wave | submitted_on | comment\n" + "\n".join(
+        f"r{i} | e{i} | pulse | 2026-05-0{i + 1} | {t}" for i, t in enumerate(texts)))
+    scores = [SentimentIntensityAnalyzer().polarity_scores(t)["compound"] for t in texts]
+    row = feedback.sentiment_summary(con, Q2, Filters()).iloc[0]
+    assert row["n"] == 5
+    assert row["mean_sentiment"] == pytest.approx(sum(scores) / 5)
+    assert row["positive_share"] == pytest.approx(sum(s >= 0.05 for s in scores) / 5)
+    assert row["negative_share"] == pytest.approx(sum(s <= -0.05 for s in scores) / 5)
+
+
+def test_thresholds_are_settings():
+    con = comments_db(6)
+    settings.set(con, "min_comment_group_size", 6)
+    assert len(feedback.comments(con, Q2, Filters())) == 6
