@@ -1,0 +1,89 @@
+import json
+
+import pytest
+
+from analytics import db
+from analytics.cli import main
+from tests.builders import insert
+
+
+@pytest.fixture
+def loaded(tmp_path):
+    path = tmp_path / "m.duckdb"
+    con = db.connect(path)
+    insert(con, "participants", """
+        participant_id | role   | department
+        e1             | mentee | Engineering
+    """)
+    insert(con, "pairs", """
+        pair_id | mentor_id | mentee_id | matched_on | program    | cohort
+        p1      | m1        | e1        | 2026-01-01 | Leadership | 2026-spring
+    """)
+    insert(con, "sessions", """
+        session_id | pair_id | occurred_on | duration_minutes | status
+        s1         | p1      | 2026-05-01  | 45               | held
+    """)
+    con.close()
+    return path
+
+
+def run(capsys, *args):
+    code = main(["metrics", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json(capsys, loaded):
+    code, out, err = run(capsys, "--quarter", "2026Q2", "--db", str(loaded), "--json", "--program", "Leadership")
+    result = json.loads(out)
+    assert code == 0 and err == ""
+    assert result["filters"]["program"] == "Leadership"
+    assert result["engagement"]["sessions_held"] == 1
+    assert result["engagement"]["median_hours_per_active_pair"] == 0.75
+
+
+def test_table(capsys, loaded):
+    code, out, _ = run(capsys, "--quarter", "2026Q2", "--db", str(loaded), "--department", "Engineering")
+    assert code == 0
+    assert out.startswith("Q2 2026 · mentees in Engineering")
+    line = next(l for l in out.splitlines() if l.startswith("sessions_held"))
+    assert line.split()[-1] == "1"
+    assert "no employee file loaded" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--quarter", "2026-Q9"], "write a quarter as '2026Q2'"),
+    (["--quarter", "2026Q2", "--program", "Sales"], "known programs: Leadership"),
+    (["--quarter", "2026Q2", "--cohort", "x"], "known cohorts: 2026-spring"),
+    (["--quarter", "2026Q2", "--department", "Legal"], "known departments: Engineering"),
+    (["--quarter", "2026Q2", "--role", "boss"], "known roles: mentee"),
+])
+def test_refusals(capsys, loaded, args, message):
+    code, out, err = run(capsys, *args, "--db", str(loaded))
+    assert code == 1 and out == "" and message in err
+
+
+@pytest.mark.parametrize("create", [True, False])
+def test_empty_database(capsys, tmp_path, create):
+    path = tmp_path / "empty.duckdb"
+    if create:
+        db.connect(path).close()
+    code, out, err = run(capsys, "--quarter", "2026Q2", "--db", str(path), "--json")
+    assert code == 1 and out == ""
+    assert "no data loaded yet: run python -m analytics ingest" in err
+    assert path.exists() == create  # a missing file is not created
+
+
+def test_default_db_from_environment(capsys, loaded, monkeypatch):
+    monkeypatch.setenv("MENTORSCOPE_DB", str(loaded))
+    code, out, _ = run(capsys, "--quarter", "2026Q2", "--json")
+    assert code == 0 and json.loads(out)["engagement"]["open_pairs"] == 1
+
+
+def test_fiscal_quarter_uses_the_setting(capsys, loaded):
+    con = db.connect(loaded)
+    con.execute("INSERT INTO settings VALUES ('fiscal_year_start_month', '7')")
+    con.close()
+    code, out, _ = run(capsys, "--quarter", "FY2026Q4", "--db", str(loaded), "--json")
+    assert code == 0 and json.loads(out)["period"] == {"label": "FY2026Q4", "start": "2026-04-01",
+                                                       "end": "2026-06-30"}

@@ -1,0 +1,119 @@
+"""The metrics JSON against the METRICS.md contract: every key, on an empty and a populated database."""
+import json
+import math
+
+import pytest
+
+from analytics import settings
+from analytics.filters import Filters, Period
+from analytics.metrics import metrics_json
+from tests.builders import fresh, insert, responses
+
+Q2 = Period.parse("2026Q2")
+
+# The contract's keys (METRICS.md); keys may be added, none dropped.
+TOP = {"period", "filters", "satisfaction", "engagement", "retention", "outcomes"}
+NPS = {"value", "ci_low", "ci_high", "n", "promoters", "passives", "detractors", "suppressed"}
+DIMENSION = {"dimension", "mean", "ci_low", "ci_high", "top2box", "n", "scale_points", "suppressed"}
+ENGAGEMENT = {"open_pairs", "active_pairs", "active_pair_rate", "sessions_held", "sessions_per_active_pair_per_month",
+              "cancellation_rate", "median_hours_per_active_pair", "median_days_to_first_meeting",
+              "pairs_never_met", "cadence_adherence", "at_risk_pairs"}
+SURVIVAL = {"months", "survival", "ci_low", "ci_high", "at_risk"}
+EMPLOYEE = {"participants", "non_participants", "difference", "ci_low", "ci_high", "p_value", "n_participants",
+            "n_non_participants", "suppressed"}
+PRE_POST = {"dimension", "n_pairs", "mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value",
+            "cohens_dz", "suppressed"}
+
+
+def check_contract(result):
+    assert TOP <= set(result)
+    assert set(result["period"]) == {"label", "start", "end"}
+    assert set(result["filters"]) == {"program", "cohort", "department", "role"}
+    sat = result["satisfaction"]
+    assert {"responses", "nps", "dimensions"} <= set(sat) and NPS <= set(sat["nps"])
+    assert all(DIMENSION <= set(d) for d in sat["dimensions"])
+    assert ENGAGEMENT <= set(result["engagement"])
+    ret = result["retention"]
+    assert {"pair_survival", "early_exit_rate", "employee_retention_12m", "promotion_rate_12m"} <= set(ret)
+    assert [row["months"] for row in ret["pair_survival"]] == [3, 6, 12]
+    assert all(SURVIVAL <= set(row) for row in ret["pair_survival"])
+    for key in ("employee_retention_12m", "promotion_rate_12m"):
+        assert ret[key] is None or EMPLOYEE <= set(ret[key])
+    assert {"pre_post", "goal_attainment_rate"} <= set(result["outcomes"])
+    assert all(PRE_POST <= set(row) for row in result["outcomes"]["pre_post"])
+    # Strict JSON: no NaN or Infinity anywhere.
+    json.dumps(result, allow_nan=False)
+
+
+def test_empty_database():
+    result = metrics_json(fresh(), Q2, Filters())
+    check_contract(result)
+    assert result["period"] == {"label": "2026Q2", "start": "2026-04-01", "end": "2026-06-30"}
+    assert result["satisfaction"]["responses"] == 0 and result["satisfaction"]["dimensions"] == []
+    assert result["engagement"]["open_pairs"] == 0 and result["engagement"]["active_pair_rate"] is None
+    assert all(row["survival"] is None for row in result["retention"]["pair_survival"])
+    assert result["retention"]["employee_retention_12m"] is None and result["retention"]["promotion_rate_12m"] is None
+    assert result["outcomes"] == {"pre_post": [], "goal_attainment_rate": None}
+
+
+@pytest.fixture
+def populated():
+    con = fresh()
+    rows = "\n".join(
+        f"b{i} | p{i} | baseline | 2025-10-01 | L | {2 + i % 2} | 5\n"
+        f"x{i} | p{i} | exit     | 2026-05-{10 + i} | L | {4 + i % 2} | {6 + i}"
+        for i in range(5))
+    responses(con, "response_id | respondent_id | wave | submitted_on | program | skill_development | nps\n" + rows)
+    insert(con, "pairs", """
+        pair_id | mentor_id | mentee_id | matched_on | ended_on   | end_reason | program | cohort
+        a1      | m1        | e1        | 2025-10-01 |            |            | L       | C1
+        a2      | m1        | e2        | 2025-10-01 | 2026-05-01 | withdrew   | L       | C1
+    """)
+    insert(con, "sessions", """
+        session_id | pair_id | occurred_on | duration_minutes | status
+        s1         | a1      | 2026-06-01  | 60               | held
+    """)
+    insert(con, "employees", """
+        employee_id | hired_on   | terminated_on | last_promoted_on
+        m1          | 2020-01-01 |               | 2026-01-01
+        x1          | 2020-01-01 | 2026-02-01    |
+    """)
+    return con
+
+
+def test_populated_database(populated):
+    result = metrics_json(populated, Q2, Filters(program="L"))
+    check_contract(result)
+    assert result["filters"]["program"] == "L"
+    sat = result["satisfaction"]
+    assert sat["responses"] == 5  # exits only: baselines are not satisfaction
+    # nps answers 6, 7, 8, 9, 10 → 2 promoters, 2 passives, 1 detractor → 100 × (2 − 1) / 5 = 20
+    assert (sat["nps"]["value"], sat["nps"]["promoters"], sat["nps"]["detractors"]) == (pytest.approx(20), 2, 1)
+    [skills] = sat["dimensions"]
+    assert skills["mean"] == pytest.approx((4 + 5 + 4 + 5 + 4) / 5) and skills["scale_points"] == 5
+    eng = result["engagement"]
+    assert (eng["open_pairs"], eng["active_pairs"], eng["sessions_held"]) == (2, 1, 1)
+    assert result["retention"]["early_exit_rate"] == 1.0
+    employees = result["retention"]["employee_retention_12m"]
+    # one participant (m1) and one non-participant (x1): counts shown, figures suppressed
+    assert (employees["n_participants"], employees["n_non_participants"], employees["suppressed"]) == (1, 1, True)
+    assert employees["participants"] is None and employees["p_value"] is None
+    [skills_change] = result["outcomes"]["pre_post"]
+    assert skills_change["n_pairs"] == 5
+    assert skills_change["mean_change"] == pytest.approx(sum((4 + i % 2) - (2 + i % 2) for i in range(5)) / 5)
+
+
+def test_suppressed_figures_are_null_and_flagged(populated):
+    settings.set(populated, "min_group_size", 6)
+    result = metrics_json(populated, Q2, Filters())
+    nps = result["satisfaction"]["nps"]
+    assert nps["suppressed"] and nps["n"] == 5 and nps["value"] is None and nps["promoters"] is None
+    [skills] = result["satisfaction"]["dimensions"]
+    assert skills["suppressed"] and skills["n"] == 5 and skills["mean"] is None
+    assert result["outcomes"]["pre_post"][0]["mean_change"] is None
+
+
+def test_numbers_are_unrounded(populated):
+    result = metrics_json(populated, Q2, Filters())
+    low = result["satisfaction"]["dimensions"][0]["ci_low"]
+    assert isinstance(low, float) and not math.isclose(low, round(low, 4), rel_tol=0, abs_tol=1e-12)

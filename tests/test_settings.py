@@ -1,0 +1,36 @@
+import pytest
+
+from analytics import settings
+from tests.builders import fresh
+
+
+def test_defaults():
+    assert settings.all_settings(fresh()) == {"min_group_size": 5, "min_comment_group_size": 10, "at_risk_days": 45,
+                                              "fiscal_year_start_month": 1, "default_meeting_target": 1}
+
+
+@pytest.mark.parametrize("key, value, stored", [
+    ("min_group_size", "3", 3),
+    ("fiscal_year_start_month", 7, 7),
+    ("default_meeting_target", "0.5", 0.5),
+    ("at_risk_days", 60.0, 60),
+])
+def test_set_and_get(key, value, stored):
+    con = fresh()
+    assert settings.set(con, key, value) == stored
+    assert settings.get(con, key) == stored
+    settings.set(con, key, value)  # setting again replaces the value
+    assert con.execute("SELECT count(*) FROM settings WHERE key = ?", [key]).fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("min_group_size", 0, "at least 1"),
+    ("min_group_size", 2.5, "whole number"),
+    ("fiscal_year_start_month", 13, "between 1 and 12"),
+    ("at_risk_days", "soon", "not 'soon'"),
+    ("default_meeting_target", "nan", "a number"),
+    ("colour", 1, "Unknown setting 'colour'"),
+])
+def test_refused(key, value, message):
+    with pytest.raises(settings.SettingsError, match=message):
+        settings.set(fresh(), key, value)
