@@ -88,15 +88,25 @@ class Headline:
     note: str = ""
 
     @property
+    def change_kind(self) -> str:
+        return f"{self.kind}_change"
+
+    @property
     def significant(self) -> bool | None:
         return None if not _is_number(self.p_value) else self.p_value < ALPHA
 
     @property
     def significance(self) -> str:
         if self.significant is None:
-            return NOT_TESTED if self.test == NOT_TESTED or self.test.startswith(NOT_TESTED) else "–"
+            return NOT_TESTED if self.test.startswith(NOT_TESTED) else "–"
         word = "significant" if self.significant else "not significant"
-        return f"{word} (p {display(self.p_value, 'p')})"
+        p = display(self.p_value, "p")
+        return f"{word} (p {p})" if p.startswith("<") else f"{word} (p = {p})"
+
+    @property
+    def reason(self) -> str:
+        """The test used, or why none was run."""
+        return self.test.removeprefix(NOT_TESTED).removeprefix(": ")
 
 
 @dataclass

@@ -1,0 +1,55 @@
+"""The report as a PDF: the HTML template laid out by WeasyPrint, charts as
+PNG images of the same Plotly figures.
+
+All of a report's charts are drawn by one kaleido session (one headless
+Chromium), not a browser per chart. The browser is $MENTORSCOPE_CHROMIUM, else
+the first of chromium / chromium-browser / google-chrome on PATH, else
+whatever kaleido finds itself (it honours $BROWSER_PATH).
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import shutil
+
+import kaleido
+import plotly.graph_objects as go
+import weasyprint
+from markupsafe import Markup
+
+from analytics.report.html import render
+from analytics.report.model import Report
+
+# Drawn at A4 content width (≈ 178 mm) and scaled 2× so text stays sharp in print.
+CHART_WIDTH = 900
+CHART_SCALE = 2
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+
+
+def browser_path() -> str | None:
+    return os.environ.get("MENTORSCOPE_CHROMIUM") or next(filter(None, map(shutil.which, BROWSERS)), None)
+
+
+async def _draw(figures: list[go.Figure]) -> list[bytes]:
+    options = {"path": path} if (path := browser_path()) else {}
+    # mathjax=False: the figures use no LaTeX, and kaleido would otherwise fetch MathJax from a CDN.
+    async with kaleido.Kaleido(mathjax=False, **options) as session:
+        return [await session.calc_fig(figure, opts={
+            "format": "png", "width": CHART_WIDTH, "height": int(figure.layout.height or 400), "scale": CHART_SCALE,
+        }) for figure in figures]
+
+
+def chart_images(figures: list[go.Figure]) -> list[bytes]:
+    """PNG bytes of each figure, from one browser session."""
+    return asyncio.run(_draw(figures)) if figures else []
+
+
+def pdf_bytes(report: Report) -> bytes:
+    charts = report.charts()
+    images = chart_images([chart.figure for chart in charts])
+    markup = {chart.key: Markup('<img alt="{}" src="data:image/png;base64,{}">').format(
+        chart.figure.layout.title.text or "", base64.b64encode(image).decode("ascii"))
+        for chart, image in zip(charts, images)}
+    html = render(report, markup, static=True)
+    return weasyprint.HTML(string=html).write_pdf()
