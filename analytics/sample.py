@@ -291,8 +291,8 @@ def _employees(rng, people: dict, pairs: dict, n_employees: int, start, end) -> 
     department[emp_of] = people["department"]
     level[emp_of] = people["level"]
     new_hire = people["is_mentee"] & (people["program"] == NEW_HIRE)
-    hired[emp_of] = np.where(new_hire, people["joined"] - _days(rng.uniform(0, 40, people["n"])),
-                             end - _days(rng.uniform(400, 4000, people["n"])))
+    hired[emp_of] = people["joined"] - _days(np.where(new_hire, rng.uniform(1, 40, people["n"]),
+                                                      rng.uniform(365, 3650, people["n"])))
     # Participants rarely leave: only after their mentoring ends, at a low rate.
     since[emp_of] = people["left"]
     hazard[emp_of] = 0.06

@@ -14,7 +14,10 @@ import pytest
 
 from analytics.cli import main
 from analytics.sample import DIMENSIONS, LEADERSHIP, NEW_HIRE, SURVEYS, generate, improvement_actions
-from analytics.sample_writers import QUALTRICS_META, describe_exports, write_exports
+from analytics.ingest.mapping import suggest_dimension
+from analytics.sample_writers import (COMMENT_TEXT, FEEDBACK_ITEMS, MATRIX_TEXT, NPS_TEXT, OVERALL_TEXT,
+                                      QUALTRICS_META, RELATIONSHIP_ITEM, SELF_ITEMS, describe_exports,
+                                      write_exports)
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_surveys"
 AS_OF = pd.Timestamp("2026-09-30")
@@ -126,6 +129,14 @@ def test_dates_stay_in_the_18_months_and_after_matching(data):
     assert (s.ended_on.isna() | (s.occurred_on <= s.ended_on)).all()
     assert data.surveys.submitted_at.max() <= AS_OF + pd.Timedelta(days=1)
     assert (data.pairs.ended_on.isna() | (data.pairs.ended_on > data.pairs.matched_on)).all()
+
+
+def test_employment_dates_frame_each_participation(data):
+    e = data.employees.merge(data.participants, left_on="employee_id", right_on="participant_id")
+    assert (e.hired_on < e.joined_on).all()
+    assert (e.terminated_on.isna() | (e.terminated_on >= e.left_on)).all()
+    promoted = data.employees.dropna(subset=["last_promoted_on"])
+    assert (promoted.last_promoted_on >= promoted.hired_on).all()
 
 
 @pytest.mark.parametrize("column", DIMENSIONS)
@@ -248,6 +259,18 @@ def test_default_groups_have_enough_respondents_but_one_department_is_suppressed
 ])
 def test_comments_carry_the_themes(data, pattern):
     assert data.surveys.comment.dropna().str.contains(pattern).any()
+
+
+QUESTIONS = (list(SELF_ITEMS.items()) + list(FEEDBACK_ITEMS.items())
+             + [("relationship_quality", RELATIONSHIP_ITEM), ("overall_satisfaction", OVERALL_TEXT),
+                ("nps", NPS_TEXT), ("comment", COMMENT_TEXT)])
+
+
+@pytest.mark.parametrize("dimension, text", QUESTIONS)
+def test_the_ingest_suggests_the_dimension_each_question_was_written_for(dimension, text):
+    # The demo accepts the suggested mappings, so each question must suggest its own dimension.
+    assert suggest_dimension(f"{MATRIX_TEXT} - {text}", "Q1_1") == dimension
+    assert suggest_dimension(text, "Q1") == dimension
 
 
 # --- the files ---------------------------------------------------------------------------
