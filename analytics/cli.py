@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("ingest", "check", "sample", "metrics")
+COMMANDS = ("ingest", "check", "sample", "metrics", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,51 @@
+"""The quarterly evaluation report: one model, three renderings (PDF, HTML, XLSX).
+
+`build_report(con, period, filters, fmt)` is the one entry point: the command
+line and the Reports page both call it, so their files are the same bytes.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+import duckdb
+
+from analytics.filters import Filters, Period
+from analytics.report.model import Report, ReportError, build_model
+
+__all__ = ["FORMATS", "MEDIA_TYPES", "ReportError", "build_report", "file_name"]
+
+MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FORMATS = tuple(MEDIA_TYPES)
+
+
+def _renderer(fmt: str) -> Callable[[Report], bytes]:
+    # Imported on demand: the PDF renderer pulls in WeasyPrint and kaleido.
+    if fmt == "pdf":
+        from analytics.report.pdf import pdf_bytes
+        return pdf_bytes
+    if fmt == "html":
+        from analytics.report.html import html_bytes
+        return html_bytes
+    if fmt == "xlsx":
+        from analytics.report.xlsx import xlsx_bytes
+        return xlsx_bytes
+    raise ReportError(f"Unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+
+
+def build_report(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, fmt: str,
+                 generated_on: date | None = None) -> bytes:
+    """The report file's bytes; ReportError for an unknown format or filter value, or a quarter without data."""
+    render = _renderer(fmt)
+    return render(build_model(con, period, filters, generated_on))
+
+
+def file_name(period: Period, filters: Filters, fmt: str) -> str:
+    """A download name such as mentorscope-report-2026Q2-leadership-program.pdf."""
+    parts = ["mentorscope-report", period.label, *filters.active().values()]
+    slug = "-".join("".join(ch if ch.isalnum() else "-" for ch in part.lower()).strip("-") for part in parts)
+    return f"{'-'.join(filter(None, slug.split('-')))}.{fmt}"

@@ -449,9 +449,10 @@ class _Builder:
         for dimension, n in zip(pre["dimension"], pre["n_pairs"]):
             sizes[f"{dimension}_change"] = f"{int(n):,} matched respondents"
         if data["employees"] is not None:
+            names = {"retention_12m": "employee_retention_12m", "promotion_rate_12m": "promotion_rate_12m"}
             for measure, n1, n2 in data["employees"][["measure", "n_participants", "n_non_participants"]].itertuples(
                     index=False):
-                sizes[measure] = f"{int(n1):,} participants, {int(n2):,} non-participants"
+                sizes[names[measure]] = f"{int(n1):,} participants, {int(n2):,} non-participants"
         return sizes
 
     def method_notes(self) -> list[tuple[str, str]]:
