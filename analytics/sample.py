@@ -203,7 +203,8 @@ def _pairs(rng, cohorts: pd.DataFrame, n_mentees: int, end: np.datetime64) -> di
     cohort = _allot(rng, n_mentees, cohorts["weight"])
     months = cohorts["months"].to_numpy()[cohort]
     matched = cohorts["match_from"].to_numpy().astype("datetime64[D]")[cohort] + _days(rng.uniform(0, 42, n_mentees))
-    planned = matched + _days(months * MONTH_DAYS)
+    # Rounded up so a completed pairing reaches its full 6 or 12 months on the survival curve.
+    planned = matched + _days(np.ceil(months * MONTH_DAYS))
     engagement = rng.gamma(4.0, 0.3, n_mentees)
     # Some of the slipping cohort's pairs go quiet for good: still open, no meetings.
     quiet = cohorts["slipping"].to_numpy()[cohort] & (rng.random(n_mentees) < 0.4)
