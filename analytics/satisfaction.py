@@ -115,7 +115,7 @@ def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters:
 
 
 def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """Per-response scores → [response_id, respondent_id, dimension, score, scale_points] (for tests of change)."""
+    """Per-response scores → [response_id, respondent_id, dimension, score, scale_points]."""
     responses, params = period_responses_sql(period, filters)
     return con.execute(
         f"SELECT response_id, respondent_id, dimension, score, scale_points FROM ({scores_sql(responses)})", params

@@ -1,0 +1,118 @@
+"""Ranked, plain-language findings for continuous improvement.
+
+Each finder returns zero or more findings; `findings` ranks them by a
+priority (higher first): significant changes and at-risk pairs first, then
+slipping cohorts, improvement actions, and the weakest dimension.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import duckdb
+import pandas as pd
+
+from analytics import engagement, improvements, satisfaction, settings
+from analytics.filters import Filters, Period
+from analytics.metrics import REGISTRY
+
+COLUMNS = ["priority", "kind", "message", "metric", "value", "change", "p_value"]
+SLIP = 0.10  # a cohort's active-pair rate falling by 10 points or more is worth a look
+
+
+def _finding(priority: float, kind: str, message: str, metric: str | None = None, value=None, change=None,
+             p_value=None) -> dict:
+    return dict(zip(COLUMNS, (priority, kind, message, metric, value, change, p_value)))
+
+
+def significant_changes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
+    change = satisfaction.change(con, period, filters)
+    out = []
+    for row in change[change["significant"] & ~change["suppressed"]].itertuples():
+        direction = "rose" if row.change > 0 else "fell"
+        out.append(_finding(3 + abs(row.change), "significant_change",
+                            f"{row.dimension.replace('_', ' ').capitalize()} {direction} from {row.previous:.2f} to "
+                            f"{row.value:.2f} since {period.previous().sentence()} (p = {row.p_value:.3f}).",
+                            row.dimension, row.value, row.change, row.p_value))
+    return out
+
+
+def weakest_dimension(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
+    """The dimension with the lowest mean relative to its scale, and the segment where it is lowest."""
+    dims = satisfaction.dimensions(con, period, filters).dropna(subset=["mean"])
+    if dims.empty:
+        return []
+    dims = dims.assign(relative=(dims["mean"] - 1) / (dims["scale_points"] - 1))
+    weakest = dims.loc[dims["relative"].idxmin()]
+    where = ""
+    for by in ("program", "cohort", "department"):
+        split = satisfaction.dimensions(con, period, filters, by=by)
+        split = split[(split["dimension"] == weakest["dimension"])].dropna(subset=["mean", by])
+        if len(split) > 1:
+            low = split.loc[split["mean"].idxmin()]
+            where = f"; lowest in {by} {low[by]} ({low['mean']:.2f}, n = {low['n']})"
+            break
+    return [_finding(1, "weakest_dimension",
+                     f"The weakest dimension is {weakest['dimension'].replace('_', ' ')} "
+                     f"({weakest['mean']:.2f} of {weakest['scale_points']}){where}.",
+                     weakest["dimension"], weakest["mean"])]
+
+
+def at_risk(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
+    count = int(engagement.summary(con, period, filters)["at_risk_pairs"].iloc[0])
+    if not count:
+        return []
+    days = settings.get(con, "at_risk_days")
+    return [_finding(2.5, "at_risk_pairs", f"{count} pair{'s' if count > 1 else ''} had no meeting in the {days} "
+                     f"days up to {period.as_of:%d %b %Y}; see the at-risk list.", "at_risk_pairs", count)]
+
+
+def slipping_cohorts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
+    now = engagement.summary(con, period, filters, by="cohort").set_index("cohort")["active_pair_rate"]
+    before = engagement.summary(con, period.previous(), filters, by="cohort").set_index("cohort")["active_pair_rate"]
+    drop = (now - before).dropna()
+    return [_finding(2 + abs(change), "slipping_cohort",
+                     f"Cohort {cohort}: active pairs fell from {before[cohort]:.0%} to {now[cohort]:.0%}.",
+                     "active_pair_rate", now[cohort], change)
+            for cohort, change in drop[drop <= -SLIP].items()]
+
+
+def action_effect(con: duckdb.DuckDBPyConnection, started_on, metric: str, filters: Filters,
+                  as_of) -> tuple[float | None, float | None]:
+    """Mean of the metric over the two quarters before the action's quarter, and over the two after it
+    (after is None until both have ended by `as_of`)."""
+    start = Period.parse(f"{started_on.year}Q{(started_on.month - 1) // 3 + 1}")
+    compute = REGISTRY[metric].value
+
+    def mean(quarters: list[Period]) -> float | None:
+        values = [v for v in (compute(con, q, filters) for q in quarters) if v is not None]
+        return sum(values) / len(values) if values else None
+
+    after = [start.shifted(1), start.shifted(2)]
+    return mean([start.shifted(-2), start.shifted(-1)]), (mean(after) if after[-1].end <= as_of else None)
+
+
+def improvement_effects(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
+    out = []
+    for action in improvements.list_actions(con, filters.program).itertuples():
+        scope = replace(filters, program=action.program or filters.program)
+        before, after = action_effect(con, action.started_on, action.metric, scope, period.as_of)
+        label = REGISTRY[action.metric].label.lower()
+        if before is None or after is None:
+            message = f"“{action.title}”: too early to compare {label} before and after."
+            change = None
+        else:
+            change = after - before
+            message = (f"“{action.title}”: {label} went from {before:.3g} (two quarters before) to {after:.3g} "
+                       "(two quarters after).")
+        out.append(_finding(1.5, "improvement_action", message, action.metric, after, change))
+    return out
+
+
+FINDERS = (significant_changes, at_risk, slipping_cohorts, improvement_effects, weakest_dimension)
+
+
+def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """→ [priority, kind, message, metric, value, change, p_value], most important first."""
+    rows = [row for finder in FINDERS for row in finder(con, period, filters)]
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    return frame.sort_values("priority", ascending=False, kind="stable").reset_index(drop=True)

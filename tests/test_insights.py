@@ -1,0 +1,65 @@
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from analytics import insights
+from analytics.filters import Filters, Period
+from analytics.improvements import add_action
+from tests.builders import fresh, insert, responses
+
+Q2 = Period.parse("2026Q2")
+
+PAIRS = """
+pair_id | mentor_id | mentee_id | matched_on | program | cohort
+a       | m1        | e1        | 2024-10-01 | L       | C1
+b       | m1        | e2        | 2024-10-01 | L       | C1
+"""
+# Pair a meets in 2025Q1, Q2 (once each), 2025Q4 and 2026Q1 (three times each); b only in 2026Q1.
+# Nobody meets in 2026Q2.
+SESSIONS = "session_id | pair_id | occurred_on | status\n" + "\n".join(
+    f"s{i} | {pair} | {day} | held" for i, (pair, day) in enumerate([
+        ("a", "2025-02-01"), ("a", "2025-05-01"),
+        ("a", "2025-10-01"), ("a", "2025-11-01"), ("a", "2025-12-01"),
+        ("a", "2026-01-10"), ("a", "2026-02-10"), ("a", "2026-03-10"), ("b", "2026-03-15")]))
+
+
+@pytest.fixture
+def con():
+    con = fresh()
+    insert(con, "pairs", PAIRS)
+    insert(con, "sessions", SESSIONS)
+    q1 = [f"q{i} | q{i} | pulse | 2026-02-01 | {1 + i % 2} | {4 + i % 2}" for i in range(10)]
+    q2 = [f"r{i} | r{i} | pulse | 2026-05-01 | {4 + i % 2} | {3 + i % 2}" for i in range(10)]
+    responses(con, "response_id | respondent_id | wave | submitted_on | networking | career_clarity\n"
+              + "\n".join(q1 + q2))
+    return con
+
+
+def test_findings(con):
+    add_action(con, title="Reminders", metric="sessions_held", started_on="2025-08-15", program="L")
+    got = insights.findings(con, Q2, Filters())
+    assert got["priority"].is_monotonic_decreasing
+    by_kind = got.set_index("kind")
+    # networking: 1/2 in Q1 → 4/5 in Q2; reference: scipy.stats.mannwhitneyu
+    change = got[(got["kind"] == "significant_change") & (got["metric"] == "networking")].iloc[0]
+    assert change["change"] == pytest.approx(3)
+    assert change["p_value"] == pytest.approx(sps.mannwhitneyu([1, 2] * 5, [4, 5] * 5).pvalue)
+    assert by_kind.loc["at_risk_pairs", "value"] == 2
+    # C1's active-pair rate: 2/2 in Q1, 0/2 in Q2
+    assert by_kind.loc["slipping_cohort", "change"] == pytest.approx(-1)
+    # sessions held: 2025Q1 1, Q2 1 → mean 1; 2025Q4 3, 2026Q1 4 → mean 3.5
+    action = by_kind.loc["improvement_action"]
+    assert (action["value"], action["change"]) == (pytest.approx(3.5), pytest.approx(2.5))
+    assert "Reminders" in action["message"]
+    # Q2 means: career clarity 3.5, networking 4.5 (both of 5)
+    assert by_kind.loc["weakest_dimension", "metric"] == "career_clarity"
+
+
+def test_too_early_to_judge_an_action(con):
+    add_action(con, title="New matching form", metric="active_pair_rate", started_on="2026-05-01")
+    action = insights.findings(con, Q2, Filters()).set_index("kind").loc["improvement_action"]
+    assert "too early" in action["message"] and pd.isna(action["change"])
+
+
+def test_no_data_no_findings():
+    assert insights.findings(fresh(), Q2, Filters()).empty
