@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("ingest", "check", "sample", "metrics", "report")
+COMMANDS = ("ingest", "check", "sample", "metrics", "backup", "erase", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

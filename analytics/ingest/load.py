@@ -15,10 +15,11 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
+from analytics import audit
 from analytics.db import transaction
 from analytics.ingest.platform import KEYS, PlatformBatch
 
-_WRITE_LOCK = threading.Lock()
+WRITE_LOCK = threading.Lock()
 
 # Columns each table takes from a batch (upload_id and flags are added here).
 TABLE_COLUMNS = {
@@ -45,6 +46,7 @@ class UploadInfo:
     rows_read: int
     date_range: tuple[date | None, date | None]
     is_demo: bool = False
+    actor: str | None = None
 
 
 @dataclass
@@ -80,7 +82,7 @@ def without_rows(batch: PlatformBatch, problems: list[dict]) -> PlatformBatch:
 
 
 def load_platform(con: duckdb.DuckDBPyConnection, batch: PlatformBatch, info: UploadInfo) -> LoadResult:
-    with _WRITE_LOCK, transaction(con):
+    with WRITE_LOCK, transaction(con):
         batch = without_rows(batch, reference_problems(con, batch))
         upload_id = _log_upload(con, info)
         stubs = _create_stubs(con, batch, upload_id) if batch.kind == "pairs" else []
@@ -102,7 +104,7 @@ def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
     answers["survey_id"] = batch.survey_id
     items = batch.items.copy()
     items["survey_id"] = batch.survey_id
-    with _WRITE_LOCK, transaction(con):
+    with WRITE_LOCK, transaction(con):
         upload_id = _log_upload(con, info)
         con.execute("INSERT OR REPLACE INTO surveys VALUES (?, ?, ?, ?)",
                     [batch.survey_id, batch.fingerprint, batch.format, batch.title])
@@ -137,10 +139,14 @@ def link_respondents(con: duckdb.DuckDBPyConnection, responses: pd.DataFrame) ->
     email = responses["email"].astype("string").str.strip().str.lower()
     known = dict(con.execute("SELECT lower(email), participant_id FROM participants "
                              "WHERE email IS NOT NULL").fetchall())
-    by_email = email.map(lambda e: known.get(e) or ("anon-" + hashlib.sha256(e.encode()).hexdigest()[:16])
-                         if isinstance(e, str) and "@" in e else None)
+    by_email = email.map(lambda e: known.get(e) or email_token(e) if isinstance(e, str) and "@" in e else None)
     responses["respondent_id"] = responses["respondent_id"].where(responses["respondent_id"].notna(), by_email)
     return responses.drop(columns="email")
+
+
+def email_token(email: str) -> str:
+    """A stable pseudonym for an address that matches no participant."""
+    return "anon-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
 
 
 def save_mapping(con: duckdb.DuckDBPyConnection, fingerprint: str, columns: dict[str, str | None],
@@ -165,16 +171,17 @@ def saved_mapping(con: duckdb.DuckDBPyConnection, fingerprint: str) -> tuple[dic
     return columns, labels
 
 
-def remove_upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict[str, int]:
+def remove_upload(con: duckdb.DuckDBPyConnection, upload_id: int, actor: str | None = None) -> dict[str, int]:
     """Delete the rows an upload last wrote, and its log entry. Returns rows removed per table."""
     removed: dict[str, int] = {}
-    with _WRITE_LOCK, transaction(con):
+    with WRITE_LOCK, transaction(con):
         removed["answers"] = con.execute(
             "DELETE FROM answers WHERE response_id IN (SELECT response_id FROM responses WHERE upload_id = ?)",
             [upload_id]).fetchone()[0]
         for table in ("responses", "goals", "sessions", "pairs", "participants", "employees", "rejected_rows"):
             removed[table] = con.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id]).fetchone()[0]
         con.execute("DELETE FROM uploads WHERE upload_id = ?", [upload_id])
+        audit.record(con, "remove_upload", f"upload {upload_id} removed", actor)
         # A survey none of whose responses remain goes too, with its questions.
         con.execute("DELETE FROM items WHERE survey_id NOT IN (SELECT survey_id FROM responses)")
         con.execute("DELETE FROM surveys WHERE survey_id NOT IN (SELECT survey_id FROM responses)")
@@ -187,6 +194,7 @@ def _log_upload(con: duckdb.DuckDBPyConnection, info: UploadInfo) -> int:
     con.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?)",
                 [upload_id, info.file_name, info.sha256, info.kind, info.format, info.rows_read,
                  first, last, datetime.now(), info.is_demo])
+    audit.record(con, "upload", f"upload {upload_id}: {info.file_name} ({info.kind})", info.actor)
     return upload_id
 
 
