@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -19,13 +19,15 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import charts, engagement, outcomes, retention, satisfaction, settings, stats
+from analytics import (charts, engagement, feedback, improvements, insights, outcomes, retention, satisfaction,
+                       settings, stats)
 from analytics.filters import Filters, Period, known_values, over_periods, validate_filters
 from analytics.metrics import REGISTRY
 
 # METRICS.md: "Significant" means p < 0.05.
 ALPHA = 0.05
 TREND_QUARTERS = 4
+MAX_FINDINGS = 7
 NOT_TESTED = "not tested"
 
 
@@ -420,6 +422,58 @@ class _Builder:
         ]
         return section
 
+    def feedback(self, data: dict[str, Any]) -> Section:
+        count = data["comment_count"]
+        n, threshold = int(_value(count, "n") or 0), int(_value(count, "threshold") or 0)
+        section = Section("feedback", "Feedback themes",
+                          f"{n:,} free-text comments in the quarter, grouped into themes. Emails and phone numbers "
+                          "are masked.")
+        section.charts = [Chart("themes", charts.group_bars(data["themes"], "label", "share",
+                                                            "Themes mentioned in comments", "Comments mentioning (%)",
+                                                            horizontal=True))]
+        sentiment = data["sentiment"]
+        positive, negative = (display(self.hide(_value(sentiment, column), bool(_value(sentiment, "suppressed"))),
+                                      "rate") for column in ("positive_share", "negative_share"))
+        section.tables = [
+            self.table("themes", "Themes in comments", "Feedback themes", data["themes"], [
+                Column("label", "Theme"), Column("kind", "Kind"), Column("mentions", "Comments mentioning", "count"),
+                Column("share", "Share of comments", "rate")],
+                note=f"Sentiment (VADER): {positive} of comments positive, {negative} negative."),
+            self.table("comments", "Comments (masked)", "Comments", data["comments"], [
+                Column("submitted_on", "Date", "date"), Column("wave", "Wave"), Column("program", "Program"),
+                Column("cohort", "Cohort"), Column("role", "Role"), Column("comment", "Comment"),
+                Column("themes", "Themes")],
+                note="" if n >= threshold else
+                f"Comments are listed only when at least {threshold} respondents commented; {n} did."),
+        ]
+        return section
+
+    def improvements(self) -> Section:
+        actions = improvements.list_actions(self.con, self.filters.program)
+        rows = []
+        for action in actions.itertuples():
+            # The effect is measured in the action's own program, as insights.improvement_effects does.
+            scope = replace(self.filters, program=action.program or self.filters.program)
+            before, after = insights.action_effect(self.con, action.started_on, action.metric, scope,
+                                                   self.period.as_of)
+            kind = REGISTRY[action.metric].unit
+            kind = kind if kind in ("rate", "nps", "score") else "number"
+            change_kind = kind if kind == "number" else f"{kind}_change"
+            rows.append([action.title, action.program or "All programs", action.owner, _plain(action.started_on),
+                         REGISTRY[action.metric].label, *(None if v is None else Cell(v, kind) for v in (before, after)),
+                         None if before is None or after is None else Cell(after - before, change_kind)])
+        columns = [Column("title", "Action"), Column("program", "Program"), Column("owner", "Owner"),
+                   Column("started_on", "Started", "date"), Column("metric", "Metric"),
+                   Column("before", "Two quarters before", "number"), Column("after", "Two quarters after", "number"),
+                   Column("change", "Change", "number")]
+        section = Section("improvements", "Improvement actions",
+                          "What the program changed, and the metric it was meant to move: the mean of the two "
+                          "quarters before the action's quarter against the two after it (blank until both have "
+                          "ended).")
+        section.tables = [Table("improvements", "Improvement actions and their measured effect", "Improvements",
+                                columns, rows)]
+        return section
+
     # -- appendix ---------------------------------------------------------------------------
 
     def methodology(self, data: dict[str, Any]) -> Table:
@@ -554,6 +608,11 @@ def _collect(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
         "goals": outcomes.goal_attainment(con, period, filters),
         "goals_previous": outcomes.goal_attainment(con, previous, filters),
         "goal_categories": outcomes.goal_attainment(con, period, filters, by="category"),
+        "comment_count": feedback.comment_count(con, period, filters),
+        "comments": feedback.comments(con, period, filters),
+        "themes": feedback.themes(con, period, filters),
+        "sentiment": feedback.sentiment_summary(con, period, filters),
+        "findings": insights.findings(con, period, filters),
         "segment_by": by,
         "segments": _segments(con, period, filters, by),
         **_trends(con, period.quarters_back(TREND_QUARTERS), filters),
@@ -590,9 +649,9 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
         min_comment_group_size=int(settings.get(con, "min_comment_group_size")),
         suppressed_label=builder.hidden,
         headlines=builder.headlines(data),
-        findings=[],
+        findings=data["findings"]["message"].head(MAX_FINDINGS).tolist(),
         sections=[builder.satisfaction(data), builder.engagement(data), builder.retention(data),
-                  builder.outcomes(data), builder.segments(data)],
+                  builder.outcomes(data), builder.feedback(data), builder.improvements(), builder.segments(data)],
         methodology=builder.methodology(data),
         method_notes=builder.method_notes(),
         data_sources=builder.data_sources(),
