@@ -58,26 +58,45 @@ def load_demo_when_empty(cur) -> None:
     bar.empty()
 
 
-def quarters(cur, fiscal_start: int) -> list[str]:
-    """Quarters to choose from, newest first."""
-    available = common.analytics_function("filters.available_quarters")
-    found = list(available(cur)) if available else []
-    if found:
-        return list(reversed(found))
-    today = Period.quarter(date.today().year, (date.today().month - 1) // 3 + 1)
-    return [p.label for p in reversed(today.quarters_back(8))]
+def quarters(fiscal_start: int) -> list[str]:
+    """Quarters with held sessions or survey responses, newest first (the last 16 at most);
+    the current quarter alone on an empty database."""
+    today = date.today()
+    current = Period.quarter(today.year, (today.month - 1) // 3 + 1)
+    if fiscal_start != 1:
+        current = next(p for p in (Period.parse(f"FY{today.year + k}Q{q}", fiscal_start)
+                                   for k in (0, 1) for q in range(1, 5)) if p.start <= today <= p.end)
+    candidates = current.quarters_back(16)
+    pairs = common.compute("engagement.trend", candidates, Filters())
+    answers = common.compute("satisfaction.trend", candidates, Filters())
+    busy = [p.label for p in candidates
+            if pairs.loc[pairs["period"] == p.label, "sessions_held"].sum() or answers.loc[answers["period"] == p.label, "n"].sum()]
+    if not busy:
+        return [current.label]
+    first, last = (next(i for i, p in enumerate(candidates) if p.label == label) for label in (busy[0], busy[-1]))
+    return [p.label for p in reversed(candidates[first:last + 1])]
+
+
+def remembered(key: str, options: list, fallback: int = 0) -> int:
+    """Index of the choice kept from earlier runs (pages come and go; the choice stays)."""
+    kept = st.session_state.get(f"kept_{key}")
+    return options.index(kept) if kept in options else fallback
 
 
 def sidebar(cur) -> None:
     fiscal_start = int(settings.get(cur, "fiscal_year_start_month"))
     with st.sidebar:
-        labels = quarters(cur, fiscal_start)
-        label = st.selectbox("Quarter", labels, key="quarter", help="Every page shows this quarter; "
-                             "changes are compared with the quarter before it.")
+        labels = quarters(fiscal_start)
+        label = st.selectbox("Quarter", labels, key="quarter", index=remembered("quarter", labels),
+                             help="Every page shows this quarter; changes are compared with the quarter before it.")
+        st.session_state["kept_quarter"] = label
         st.session_state["period"] = Period.parse(label, fiscal_start)
         chosen = {}
         for field in FILTER_FIELDS:
-            pick = st.selectbox(field.capitalize(), [ALL, *known_values(cur, field)], key=f"filter_{field}")
+            values = [ALL, *known_values(cur, field)]
+            pick = st.selectbox(field.capitalize(), values, key=f"filter_{field}",
+                                index=remembered(f"filter_{field}", values))
+            st.session_state[f"kept_filter_{field}"] = pick
             chosen[field] = None if pick == ALL else pick
         st.session_state["filters"] = Filters(**chosen)
         st.caption(f"Showing: {st.session_state['filters'].sentence(st.session_state['period'])}")
@@ -95,7 +114,7 @@ def demo_banner(cur) -> None:
 cur = session_cursor()
 load_demo_when_empty(cur)
 # Cached results are keyed on this: any upload, removal or setting change refreshes them.
-st.session_state["data_version"] = common.data_version(db.table_counts(cur), settings.all_settings(cur))
+st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], db.table_counts(cur), settings.all_settings(cur))
 page = st.navigation(PAGES)
 sidebar(cur)
 demo_banner(cur)

@@ -9,6 +9,8 @@ subtitle. No streamlit here: the report renders the same figures.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -25,11 +27,13 @@ TEMPLATE = go.layout.Template(layout=go.Layout(
     colorway=PALETTE,
     paper_bgcolor="white",
     plot_bgcolor="white",
-    title=dict(x=0, xanchor="left", xref="paper", font=dict(size=16)),
+    title=dict(x=0.01, xanchor="left", xref="container", y=0.97, yref="container", yanchor="top",
+               font=dict(size=16), automargin=True),
     xaxis=dict(showgrid=False, linecolor="#8a8a8a", ticks="outside", automargin=True),
     yaxis=dict(gridcolor="#e6e6e6", zeroline=False, automargin=True),
-    legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, title=None),
-    margin=dict(l=10, r=20, t=95, b=10),
+    # Below the plot, so it never covers the title however many entries wrap.
+    legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.01, xanchor="left", x=0.01, title=None),
+    margin=dict(l=10, r=20, t=70, b=70),
     hoverlabel=dict(bgcolor="white", font_size=13),
     height=400,
 ))
@@ -44,9 +48,16 @@ DIMENSION_LABELS = {
 
 
 def label(code: object) -> str:
-    """A dimension code or column name as a reader would say it."""
+    """A dimension code or snake_case value as a reader would say it; other text as it is."""
     text = str(code)
-    return DIMENSION_LABELS.get(text, text.replace("_", " ").capitalize())
+    if text in DIMENSION_LABELS:
+        return DIMENSION_LABELS[text]
+    return text.replace("_", " ").capitalize() if re.fullmatch(r"[a-z][a-z0-9_]*", text) else text
+
+
+def p_text(p: float) -> str:
+    """'p = 0.034', or 'p < 0.001' for the tiny ones."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
 def _n_text(n: int | None, suppressed: int = 0, note: str | None = None) -> str:
@@ -115,16 +126,20 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
     frame = pd.DataFrame(rows)
     order = frame.groupby("dimension")["agree"].first().sort_values().index.tolist()
     n = int(shown.groupby("dimension")["n"].first().max())
-    fig = _figure(title, _n_text(n, hidden, "largest dimension's n; bars sorted by agreement"),
-                  "Share of answers (%) · left: disagree, right: agree", None,
-                  barmode="relative", height=max(320, 60 + 42 * len(order)))
+    fig = _figure(title, _n_text(n, hidden, "low answers left of 0, high answers right"),
+                  "Share of answers (%)", None, barmode="relative", height=max(340, 140 + 36 * len(order)))
     offsets = sorted(frame["offset"].unique())
+    one_scale = frame["k"].nunique() == 1
     for offset in offsets:
         part = frame[frame["offset"] == offset]
         steps = max(abs(o) for o in offsets) or 1
         strength = min(2, int(round(abs(offset) / steps * 3 + 0.49)) - 1) if offset else 0
         colour = NEUTRAL if offset == 0 else (POSITIVE[strength] if offset > 0 else NEGATIVE[2 - strength])
-        name = ("Neutral" if offset == 0 else f"{'+' if offset > 0 else '−'}{abs(offset):g} from neutral")
+        if one_scale:
+            value, k = part["value"].iloc[0], part["k"].iloc[0]
+            name = f"{value:g}" + (" (lowest)" if value == 1 else " (highest)" if value == k else "")
+        else:
+            name = "Middle" if offset == 0 else f"{abs(offset):g} {'above' if offset > 0 else 'below'} the middle"
         halves = [part.assign(share=part["share"] / 2), part.assign(share=-part["share"] / 2)] if offset == 0 \
             else [part.assign(share=part["share"] * (1 if offset > 0 else -1))]
         for i, half in enumerate(halves):
@@ -142,7 +157,7 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
 
 
 def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score with 95% CI",
-                 value_title: str = "Mean score (1 = lowest, top of scale = best)") -> go.Figure:
+                 value_title: str = "Mean score (1 = lowest)") -> go.Figure:
     """Dot per dimension (and segment) at its mean, whiskers for the 95% CI.
     [dimension, by?, n, mean, ci_low, ci_high, scale_points?]."""
     shown, hidden = _visible(frame, "mean")
@@ -158,7 +173,8 @@ def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score w
     for i, (segment, group) in enumerate(groups):
         fig.add_scatter(
             x=group["mean"], y=[label(d) for d in group["dimension"]], mode="markers",
-            name=str(segment) if segment is not None else "All", showlegend=segment is not None,
+            name=str(segment).capitalize() if segment is not None else "All", showlegend=segment is not None,
+            offsetgroup=str(segment), orientation="h",
             marker=dict(size=10, color=PALETTE[i % len(PALETTE)]),
             error_x=dict(type="data", symmetric=False, array=group["ci_high"] - group["mean"],
                          arrayminus=group["mean"] - group["ci_low"], thickness=1.5, width=4),
@@ -166,6 +182,7 @@ def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score w
             hovertemplate="%{y}<br>mean %{x:.2f} (95% CI %{customdata[1]:.2f}–%{customdata[2]:.2f})"
                           "<br>n = %{customdata[0]:,}<extra>%{fullData.name}</extra>")
     fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in dims])
+    fig.update_layout(scattermode="group", scattergap=0.5)
     return fig
 
 
@@ -237,7 +254,7 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
     fig = _figure(title, _n_text(_total(shown), hidden, f"{len(shown)} quarters"), "Quarter", y_title)
     if ci and ci[0] in shown.columns:
         fig.add_scatter(x=list(x) + list(x[::-1]), y=list(shown[ci[1]] * scale) + list(shown[ci[0]][::-1] * scale),
-                        fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",
+                        fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip", mode="lines",
                         name="95% CI")
     fmt = ".1f" if not percent else ".0f"
     suffix = "%" if percent else ""
@@ -250,8 +267,7 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
                         hovertemplate="%{customdata[0]}<br>" + name + ": %{y:" + fmt + "}" + suffix
                                       + "<br>n = %{customdata[1]:,}<extra></extra>")
     _period_axis(fig, shown)
-    if percent:
-        fig.update_yaxes(ticksuffix="%", rangemode="tozero")
+    fig.update_yaxes(ticksuffix="%" if percent else None, rangemode="tozero" if percent or ci is None else "normal")
     if y_range:
         fig.update_yaxes(range=list(y_range))
     fig.update_layout(showlegend=len(series) > 1 or bool(ci))
@@ -293,7 +309,7 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
     if shown.empty:
         return empty(title, "No matched pairs up to the end of this period.")
     groups = [(None, shown)] if not group or group not in shown.columns else list(shown.groupby(group, dropna=False))
-    note = None if p_value is None or pd.isna(p_value) else f"log-rank p = {p_value:.3g}"
+    note = None if p_value is None or pd.isna(p_value) else f"log-rank {p_text(p_value)}"
     n = _total(shown.groupby(group, dropna=False)["n"].max().reset_index()) if group and "n" in shown.columns \
         else (int(shown["n"].max()) if "n" in shown.columns else None)
     fig = _figure(title, _n_text(n, hidden, note), "Months since matched", "Share of pairs not ended early (%)")
@@ -304,7 +320,7 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
             r, g, b = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
             fig.add_scatter(x=list(part["months"]) + list(part["months"][::-1]),
                             y=list(part["ci_high"] * 100) + list(part["ci_low"][::-1] * 100),
-                            fill="toself", fillcolor=f"rgba({r},{g},{b},0.15)", line=dict(width=0, shape="hv"),
+                            fill="toself", fillcolor=f"rgba({r},{g},{b},0.15)", line=dict(width=0, shape="hv"), mode="lines",
                             hoverinfo="skip", showlegend=False, legendgroup=str(name))
         at_risk = part["at_risk"] if "at_risk" in part.columns else pd.Series([None] * len(part))
         fig.add_scatter(x=part["months"], y=part["survival"] * 100, mode="lines", line=dict(shape="hv", color=colour,
@@ -319,43 +335,51 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
 
 def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value_title: str, *,
                percent: bool = True, ci: tuple[str, str] | None = None, n_column: str = "n",
-               horizontal: bool = False, colour_by: str | None = None) -> go.Figure:
-    """Bars per category with optional CI whiskers: participants vs non-participants,
-    goal attainment by category, theme frequencies, early-exit reasons, mentor load."""
+               horizontal: bool = False, colour_by: str | None = None, n_shared: bool = False) -> go.Figure:
+    """Bars per category with optional CI whiskers: goal attainment by category, theme
+    frequencies, early-exit reasons, mentor load. `colour_by` colours bars by a column's values;
+    `n_shared`: every row carries the same n (shares of one group), so n is not summed."""
     shown, hidden = _visible(frame, value)
     if shown.empty:
         return empty(title, "Nothing to show for this period and these filters"
                             + (" (every group is below the minimum size)." if hidden else "."))
     scale = 100 if percent else 1
-    names = shown[category].fillna("(none)").astype(str)
+    names = shown[category].fillna("(none)").map(label)
     values = shown[value] * scale
     n = shown[n_column] if n_column in shown.columns else pd.Series([None] * len(shown), index=shown.index)
     error = None
     if ci and ci[0] in shown.columns:
         error = dict(type="data", symmetric=False, array=(shown[ci[1]] * scale - values).clip(lower=0),
                      arrayminus=(values - shown[ci[0]] * scale).clip(lower=0), thickness=1.5, width=6)
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(shown))] if colour_by else PALETTE[0]
     axis_title = category.replace("_", " ").capitalize()
-    fig = _figure(title, _n_text(_total(shown, n_column), hidden), axis_title if not horizontal else value_title,
-                  value_title if not horizontal else None,
+    total = (int(n.max()) if n_shared else int(n.sum())) if n.notna().any() else None
+    fig = _figure(title, _n_text(total, hidden),
+                  axis_title if not horizontal else value_title, value_title if not horizontal else None,
                   height=max(300, 110 + 30 * len(shown)) if horizontal else 380)
     fmt = ".1f" if percent else ",.1f"
     hover = "%{customdata[0]}<br>" + value_title + ": %{customdata[1]:" + fmt + "}<br>n = %{customdata[2]:,}" \
             "<extra></extra>"
-    bar = dict(marker_color=colours, customdata=list(zip(names, values, n)), hovertemplate=hover,
-               texttemplate="%{customdata[1]:" + (".0f}%" if percent else ",.0f}"), textposition="outside",
-               cliponaxis=False)
+    groups = shown[colour_by].astype(str) if colour_by and colour_by in shown.columns \
+        else pd.Series("", index=shown.index)
+    for i, group in enumerate(dict.fromkeys(groups)):
+        rows = groups == group
+        bar = dict(marker_color=PALETTE[i % len(PALETTE)], name=group.capitalize() or value_title,
+                   customdata=list(zip(names[rows], values[rows], n[rows])), hovertemplate=hover,
+                   texttemplate="%{customdata[1]:" + (".0f}%" if percent else ",.0f}"), textposition="outside",
+                   cliponaxis=False)
+        whiskers = None if error is None else {**error, "array": error["array"][rows],
+                                               "arrayminus": error["arrayminus"][rows]}
+        if horizontal:
+            fig.add_bar(y=names[rows], x=values[rows], orientation="h", error_x=whiskers, **bar)
+        else:
+            fig.add_bar(x=names[rows], y=values[rows], error_y=whiskers, **bar)
     if horizontal:
-        fig.add_bar(y=names, x=values, orientation="h", error_x=error, **bar)
-        fig.update_yaxes(autorange="reversed", type="category")
-        if percent:
-            fig.update_xaxes(ticksuffix="%", rangemode="tozero")
+        fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(names), autorange="reversed")
+        fig.update_xaxes(ticksuffix="%" if percent else None, rangemode="tozero")
     else:
-        fig.add_bar(x=names, y=values, error_y=error, **bar)
-        fig.update_xaxes(type="category")
-        if percent:
-            fig.update_yaxes(ticksuffix="%", rangemode="tozero")
-    fig.update_layout(showlegend=False)
+        fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(names))
+        fig.update_yaxes(ticksuffix="%" if percent else None, rangemode="tozero")
+    fig.update_layout(showlegend=groups.nunique() > 1)
     return fig
 
 
@@ -404,7 +428,7 @@ def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-parti
                     texttemplate="%{y:.0f}%", textposition="outside", cliponaxis=False,
                     hovertemplate="%{x}<br>" + text + ": %{y:.1f}%<br>n = " + f"{n:,}<extra></extra>")
     for name, row in zip(names, shown.itertuples()):
-        p = "" if pd.isna(row.p_value) else f", p = {row.p_value:.2g}"
+        p = "" if pd.isna(row.p_value) else f", {p_text(row.p_value)}"
         fig.add_annotation(x=name, y=1.0, yref="paper", showarrow=False, yanchor="bottom",
                            text=f"difference {row.difference * 100:+.0f} pts "
                                 f"(95% CI {row.ci_low * 100:+.0f} to {row.ci_high * 100:+.0f}){p}",

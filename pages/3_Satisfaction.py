@@ -14,8 +14,7 @@ with left:
              metric="overall_satisfaction_top2box", needs=("surveys",))
 with right:
     ui.chart(charts.mean_ci_dots, ui.standard("satisfaction.dimensions", by=by), "dimension_means", by=by,
-             metric="overall_satisfaction_mean", title="Mean score per dimension with 95% CI"
-             + (f", by {by}" if by else ""))
+             metric="overall_satisfaction_mean", title="Mean score with 95% CI" + (f", by {by}" if by else ""))
 
 left, right = st.columns(2)
 with left:
@@ -26,4 +25,4 @@ with right:
 
 st.subheader("Mentors and mentees side by side")
 ui.chart(charts.mean_ci_dots, ui.standard("satisfaction.dimensions", by="role"), "dimension_means_by_role",
-         by="role", title="Mean score per dimension, mentors vs mentees (95% CI)")
+         by="role", title="Mentors vs mentees: mean score with 95% CI")

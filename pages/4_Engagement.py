@@ -51,10 +51,5 @@ if at_risk is not None:
 st.subheader("Mentor load")
 load = ui.standard("engagement.mentor_load")
 if load is not None and not load.empty:
-    left, right = st.columns([3, 2])
-    with left:
-        ui.chart(charts.group_bars, load.head(15), "mentor_load_top", category="mentor_id", value="n",
-                 title="Mentors with the most open pairs (top 15)", value_title="Open pairs", percent=False,
-                 horizontal=True)
-    with right:
-        ui.table(load.rename(columns={"n": "open_pairs"}), "mentor_load")
+    st.caption("Mentors with an open pair this quarter, the busiest first.")
+    ui.table(load.rename(columns={"n": "open_pairs"}), "mentor_load")

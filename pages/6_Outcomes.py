@@ -9,19 +9,18 @@ st.caption(f"{ui.filters().sentence(ui.period())}: respondents whose exit survey
            "against their own baseline.")
 
 pre_post = ui.standard("outcomes.pre_post")
-left, right = st.columns([3, 2])
+left, right = st.columns(2)
 with left:
     drawn = ui.chart(charts.dumbbell, pre_post, "pre_post", metric="overall_satisfaction_change", needs=("surveys",))
 with right:
-    if drawn:
-        st.markdown("**Change per dimension, with effect size**")
-        ui.table(pre_post.drop(columns=["n"], errors="ignore"), "pre_post_table",
-                 column_config=ui.number_columns(mean_baseline="%.2f", mean_exit="%.2f", mean_change="%+.2f",
-                                                 t_p_value="%.3g", wilcoxon_p_value="%.3g", cohens_dz="%.2f"))
-        st.caption("d_z: Cohen's effect size of the paired change (0.2 small, 0.5 medium, 0.8 large). "
-                   "n_excluded: respondents with only one of the two surveys.")
+    ui.chart(charts.group_bars, ui.standard("outcomes.goal_attainment", by="category"), "goal_attainment",
+             metric="goal_attainment_rate", needs=("goals",), category="category", value="goal_attainment_rate",
+             title="Goals achieved, by category", value_title="Goals achieved (%)")
+if drawn:
+    st.markdown("**Change per dimension, with effect size**")
+    ui.table(pre_post.drop(columns=["n"], errors="ignore"), "pre_post_table",
+             column_config=ui.number_columns(mean_baseline="%.2f", mean_exit="%.2f", mean_change="%+.2f",
+                                             t_p_value="%.3g", wilcoxon_p_value="%.3g", cohens_dz="%.2f"))
+    st.caption("d_z: Cohen's effect size of the paired change (0.2 small, 0.5 medium, 0.8 large). "
+               "n_excluded: respondents with only one of the two surveys.")
 
-by_category = ui.standard("outcomes.goal_attainment", by="category")
-ui.chart(charts.group_bars, by_category, "goal_attainment", metric="goal_attainment_rate", needs=("goals",),
-         category="category", value="goal_attainment_rate", title="Goals achieved, by category",
-         value_title="Goals achieved by the due quarter's end (%)")

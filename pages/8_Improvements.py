@@ -3,7 +3,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import metrics
+from analytics import improvements, metrics
 from pages import _common as ui
 
 
@@ -20,27 +20,27 @@ def log_form() -> None:
         owner = cols[0].text_input("Owner", key="improvement_owner")
         description = st.text_area("Why, and what exactly", key="improvement_description")
         if st.form_submit_button("Add action", type="primary", icon=":material/add:"):
-            if not title.strip():
-                st.error("Give the action a title.")
+            try:
+                improvements.add_action(ui.cursor(), title=title, started_on=started, metric=metric,
+                                        program=program.strip() or None, owner=owner.strip() or None,
+                                        description=description.strip() or None)
+            except improvements.ImprovementError as exc:
+                st.error(str(exc))
                 return
-            ui.analytics_function("improvements.add_action")(
-                ui.cursor(), title=title.strip(), started_on=started, metric=metric, program=program.strip() or None,
-                owner=owner.strip() or None, description=description.strip() or None)
             ui.wrote()
             st.success(f"Logged: {title.strip()}")
 
 
 st.title("Improvements")
-st.caption("Log an action when you change the program. Each action shows its target metric in the two "
-           "quarters before and after it, and appears as a dashed line on the trend charts.")
-if ui.analytics_function("improvements.add_action") is None:
-    ui.not_available("improvements.add_action")
+st.caption("Log an action when you change the program. Each action is judged on its target metric over the two "
+           "quarters before and the two after it, and appears as a dashed line on the trend charts.")
+log_form()
+st.subheader("Actions and their effect")
+effects = ui.standard("insights.improvement_effects")
+for effect in effects or []:
+    st.markdown(f"- {ui.escape(effect['message'])}")
+logged = ui.actions()
+if logged is None or logged.empty:
+    st.caption("No actions logged yet.")
 else:
-    log_form()
-    st.subheader("Actions and their effect")
-    effects = ui.compute("improvements.before_after", ui.filters())
-    if effects is not None:
-        if effects.empty:
-            st.caption("No actions logged yet.")
-        else:
-            ui.table(effects, "improvement_effects")
+    ui.table(logged.drop(columns=["is_demo"], errors="ignore"), "improvement_actions")

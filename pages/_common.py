@@ -57,8 +57,8 @@ def wrote() -> None:
     _writes()["count"] += 1
 
 
-def data_version(counts: dict, settings: dict) -> tuple:
-    return (_writes()["count"], tuple(counts.items()), tuple(settings.items()))
+def data_version(path: str, counts: dict, settings: dict) -> tuple:
+    return (path, _writes()["count"], tuple(counts.items()), tuple(settings.items()))
 
 
 def analytics_function(path: str) -> Callable | None:
@@ -141,6 +141,9 @@ def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, **co
     """A table (text never rendered as Markdown) with its CSV download."""
     if frame is None or frame.empty:
         return
+    dates = {c: st.column_config.DateColumn(c.replace("_", " "), format="YYYY-MM-DD")
+             for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])}
+    config["column_config"] = {**dates, **config.get("column_config", {})}
     st.dataframe(frame, hide_index=True, key=f"table_{name}", **config)
     text = definition(metric) if metric else None
     if text:
@@ -148,13 +151,19 @@ def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, **co
     download(frame, name)
 
 
+def _signed(value: float, digits: int) -> str:
+    """'+3', '−2', and '±0' for changes that round to nothing (never '-0')."""
+    rounded = round(value, digits)
+    return "±0" if rounded == 0 else f"{rounded:+,.{digits}f}"
+
+
 # How each kind of figure reads: (value, change on the previous quarter).
 FORMATS: dict[str, tuple[Callable[[float], str], Callable[[float], str]]] = {
-    "rate": (lambda v: f"{v:.0%}", lambda d: f"{d * 100:+.0f} pts"),
-    "score": (lambda v: f"{v:.2f}", lambda d: f"{d:+.2f}"),
-    "nps": (lambda v: f"{v:+.0f}", lambda d: f"{d:+.0f}"),
-    "count": (lambda v: f"{v:,.0f}", lambda d: f"{d:+,.0f}"),
-    "number": (lambda v: f"{v:.1f}", lambda d: f"{d:+.1f}"),
+    "rate": (lambda v: f"{v:.0%}", lambda d: f"{_signed(d * 100, 0)} pts"),
+    "score": (lambda v: f"{v:.2f}", lambda d: _signed(d, 2)),
+    "nps": (lambda v: f"{v:+.0f}", lambda d: _signed(d, 0)),
+    "count": (lambda v: f"{v:,.0f}", lambda d: _signed(d, 0)),
+    "number": (lambda v: f"{v:.1f}", lambda d: _signed(d, 1)),
 }
 
 
@@ -193,11 +202,12 @@ def empty_state(*needs: str) -> None:
             "or pick another quarter or fewer filters in the sidebar.", icon=":material/upload_file:")
 
 
-def tiles(items: list[tuple[str, Any, str, str]]) -> None:
-    """A row of untested KPI tiles: (label, value, kind, metric)."""
-    for column, (label, value, kind, metric) in zip(st.columns(len(items)), items):
-        with column:
-            tile(label, value, kind=kind, metric=metric)
+def tiles(items: list[tuple[str, Any, str, str]], per_row: int = 3) -> None:
+    """KPI tiles without a comparison: (label, value, kind, metric), three to a row."""
+    for start in range(0, len(items), per_row):
+        for column, (label, value, kind, metric) in zip(st.columns(per_row), items[start:start + per_row]):
+            with column:
+                tile(label, value, kind=kind, metric=metric)
 
 
 def split_picker(key: str, options: tuple[str, ...], default: str | None = None) -> str | None:
@@ -260,7 +270,7 @@ def versus_caption(comparison: dict, other: str) -> None:
             f"{comparison['difference'] * 100:+.0f} pts (95% CI {comparison['ci_low'] * 100:+.0f} to "
             f"{comparison['ci_high'] * 100:+.0f})")
     if not missing(comparison.get("p_value")):
-        text += f", p = {comparison['p_value']:.2g}" + (" ✱" if comparison["p_value"] < 0.05 else "")
+        text += f", {charts.p_text(comparison['p_value'])}" + (" ✱" if comparison["p_value"] < 0.05 else "")
     st.caption(text)
 
 
@@ -272,14 +282,14 @@ def actions() -> pd.DataFrame | None:
 
 def insights() -> None:
     """The top findings in plain language."""
-    found = standard("insights.insights")
+    found = standard("insights.findings")
     if found is None:
         return
     if found.empty:
-        st.write("Nothing stands out yet for this quarter: no significant changes, at-risk pairs or weak spots.")
+        st.write("Nothing stands out for this quarter: no significant changes, at-risk pairs or weak spots.")
         return
-    for row in found.head(5).itertuples():
-        st.markdown(f"- {escape(row.text)}")
+    for message in found["message"].head(6):
+        st.markdown(f"- {escape(message)}")
 
 
 def escape(text: object) -> str:
