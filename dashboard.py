@@ -118,4 +118,5 @@ st.session_state["data_version"] = common.data_version(st.session_state["cursor_
 page = st.navigation(PAGES)
 sidebar(cur)
 demo_banner(cur)
+common.show_flash()
 page.run()

@@ -23,8 +23,7 @@ def settings_form() -> None:
             except settings.SettingsError as exc:
                 st.error(str(exc))
                 return
-            ui.wrote()
-            st.success("Saved. Every page now uses the new settings.")
+            ui.wrote("Saved. Every page now uses the new settings.")
 
 
 def demo_controls() -> None:
@@ -35,9 +34,8 @@ def demo_controls() -> None:
         st.caption("No demo data is loaded.")
     elif st.button("Clear demo data", type="primary", key="clear_demo", icon=":material/delete:"):
         removed = ui.analytics_function("demo.clear_demo")(ui.cursor())
-        ui.wrote()
         st.session_state["demo_declined"] = True  # do not reload it on this visit
-        st.success(f"Removed {removed} demo uploads. Upload your own exports on the Upload page.")
+        ui.wrote(f"Removed {removed} demo uploads. Upload your own exports on the **Upload** page.")
     else:
         st.caption("The sample programs loaded on first start. Clearing removes their rows, uploads and "
                    "improvement actions; your own uploads stay.")

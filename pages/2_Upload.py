@@ -124,16 +124,14 @@ def load_plans(plans) -> None:
     for index, plan in enumerate(plans):
         bar.progress(index / len(plans), text=f"Loading {plan.file_name}…")
         result = pipeline.load(ui.cursor(), plan)
-        messages.append(f"{plan.file_name}: {result.rows_loaded:,} rows loaded, {result.rows_duplicate:,} "
+        messages.append(f"{ui.escape(plan.file_name)}: {result.rows_loaded:,} rows loaded, {result.rows_duplicate:,} "
                         f"duplicates skipped, {result.rows_rejected:,} rejected"
                         + (f", {len(result.stubs_created):,} people added from the pairs file"
                            if result.stubs_created else "") + ".")
     bar.progress(1.0, text="Done")
-    ui.wrote()
-    st.session_state["upload_messages"] = messages
     st.session_state["upload_batch"] += 1  # a fresh, empty file picker
     st.session_state.pop("upload_plans", None)
-    st.rerun()
+    ui.wrote(*messages)
 
 
 def upload_history() -> None:
@@ -150,8 +148,7 @@ def upload_history() -> None:
                                    format_func=lambda i: f"#{i} {history.set_index('upload_id').at[i, 'file_name']}")
         if cols[1].form_submit_button("Remove", icon=":material/delete:"):
             remove_upload(ui.cursor(), int(choice))
-            ui.wrote()
-            st.rerun()
+            ui.wrote(f"Removed upload #{int(choice)} and the rows it wrote.")
 
 
 def data_health() -> None:
@@ -169,8 +166,6 @@ st.title("Upload")
 st.caption("Drop one or more exports: participants, pairs, sessions, goals, the HR employee file, or surveys "
            "(Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms, plain CSV or XLSX). Nothing is written "
            "until you press Load. Load pairs before sessions and goals.")
-for message in st.session_state.pop("upload_messages", []):
-    st.success(message, icon=":material/check_circle:")
 
 batch = st.session_state.setdefault("upload_batch", 0)
 files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "tsv"], accept_multiple_files=True,

@@ -27,8 +27,7 @@ def log_form() -> None:
             except improvements.ImprovementError as exc:
                 st.error(str(exc))
                 return
-            ui.wrote()
-            st.success(f"Logged: {title.strip()}")
+            ui.wrote(f"Logged: {ui.escape(title.strip())}. It now marks the trend charts.")
 
 
 st.title("Improvements")

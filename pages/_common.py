@@ -52,9 +52,17 @@ def _writes() -> dict[str, int]:
     return {"count": 0}
 
 
-def wrote() -> None:
-    """Call after any write (upload, removal, setting, improvement): cached results refresh."""
+def wrote(*messages: str) -> None:
+    """After any write (upload, removal, setting, improvement): refresh cached results
+    and run the page again, showing `messages` (Markdown) at its top."""
     _writes()["count"] += 1
+    st.session_state["flash"] = list(messages)
+    st.rerun()
+
+
+def show_flash() -> None:
+    for message in st.session_state.pop("flash", []):
+        st.success(message, icon=":material/check_circle:")
 
 
 def data_version(path: str, counts: dict, settings: dict) -> tuple:

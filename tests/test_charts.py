@@ -1,0 +1,131 @@
+"""Chart builders: every figure has a title, axis titles, traces and its n; an empty
+frame gives an empty-state figure instead of an exception."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from analytics import charts
+from analytics.filters import Period
+
+PERIODS = Period.parse("2026Q2").quarters_back(3)
+
+
+def trend_frame(**columns) -> pd.DataFrame:
+    frame = pd.DataFrame({"period": [p.label for p in PERIODS], "start": [p.start for p in PERIODS],
+                          "end": [p.end for p in PERIODS], "n": [40, 50, 60]})
+    return frame.assign(**columns)
+
+
+LIKERT = pd.DataFrame({"dimension": ["networking"] * 5 + ["career_clarity"] * 5, "scale_points": [5] * 10,
+                       "value": [1, 2, 3, 4, 5] * 2, "count": [1, 2, 3, 4, 10, 2, 2, 2, 2, 2],
+                       "share": [.05, .1, .15, .2, .5, .2, .2, .2, .2, .2], "n": [20] * 5 + [10] * 5,
+                       "suppressed": [False] * 10})
+DIMENSIONS = pd.DataFrame({"dimension": ["networking", "career_clarity", "networking", "career_clarity"],
+                           "program": ["A", "A", "B", "B"], "n": [12, 12, 3, 9], "mean": [3.9, 3.1, None, 3.5],
+                           "ci_low": [3.5, 2.8, None, 3.0], "ci_high": [4.3, 3.4, None, 4.0],
+                           "suppressed": [False, False, True, False]})
+NPS = pd.DataFrame({"program": ["A", "B"], "n": [20, 10], "promoters": [10, 2], "passives": [5, 3],
+                    "detractors": [5, 5], "suppressed": [False, False]})
+HEAT = pd.DataFrame({"cohort": ["C1", "C1", "C2"], "month": [date(2026, 4, 1), date(2026, 5, 1), date(2026, 4, 1)],
+                     "n": [10, 10, 8], "active_pairs": [8, 6, 2], "active_pair_rate": [.8, .6, .25],
+                     "sessions_held": [12, 9, 2]})
+KM = pd.DataFrame({"cohort": ["C1"] * 3 + ["C2"] * 3, "months": [0, 2.5, 6, 0, 1, 4],
+                   "survival": [1, .9, .8, 1, .85, .7], "ci_low": [1, .8, .6, 1, .7, .5],
+                   "ci_high": [1, .97, .9, 1, .95, .85], "at_risk": [10, 8, 5, 12, 9, 4], "n": [10] * 3 + [12] * 3})
+EMPLOYEES = pd.DataFrame({"measure": ["retention_12m", "promotion_rate_12m"], "participants": [.9, .2],
+                          "non_participants": [.8, .1], "difference": [.1, .1], "ci_low": [.02, .01],
+                          "ci_high": [.18, .19], "p_value": [.02, .0004], "n_participants": [60, 60],
+                          "n_non_participants": [200, 200], "n": [60, 60], "suppressed": [False, False]})
+PRE_POST = pd.DataFrame({"dimension": ["networking", "skill_development"], "n_pairs": [14, 15],
+                         "mean_baseline": [2.8, 3.0], "mean_exit": [3.6, 3.4], "mean_change": [.8, .4],
+                         "cohens_dz": [.9, .4], "suppressed": [False, False]})
+GOALS = pd.DataFrame({"category": ["Skills", "Career"], "n": [20, 10], "goal_attainment_rate": [.6, .4]})
+
+CASES = {
+    "likert": (charts.likert_diverging, LIKERT, {}),
+    "mean_ci": (charts.mean_ci_dots, DIMENSIONS, {"by": "program"}),
+    "nps_split": (charts.nps_split, NPS, {"by": "program"}),
+    "nps_trend": (charts.nps_trend, trend_frame(value=[10.0, 20.0, 15.0], ci_low=[0.0, 8, 5], ci_high=[20.0, 32, 25]),
+                  {}),
+    "trend": (charts.trend, trend_frame(active_pair_rate=[.7, .8, .75], cadence_adherence=[.5, .6, .55]),
+              {"series": {"active_pair_rate": "Active", "cadence_adherence": "Cadence"}, "title": "Activity",
+               "y_title": "Pairs (%)", "percent": True}),
+    "heatmap": (charts.heatmap, HEAT, {}),
+    "km": (charts.km_curves, KM, {"group": "cohort", "p_value": 0.04}),
+    "group_bars": (charts.group_bars, GOALS, {"category": "category", "value": "goal_attainment_rate",
+                                              "title": "Goals", "value_title": "Achieved (%)"}),
+    "participants_vs": (charts.participants_vs, EMPLOYEES, {}),
+    "dumbbell": (charts.dumbbell, PRE_POST, {}),
+}
+
+
+def text_of(fig) -> str:
+    return f"{fig.layout.title.text} {fig.layout.title.subtitle.text}"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_figure_is_titled_labelled_and_shows_n(name):
+    builder, frame, kwargs = CASES[name]
+    fig = builder(frame, **kwargs)
+    assert fig.layout.title.text
+    assert "n = " in text_of(fig)
+    assert fig.data, "a figure with data draws traces"
+    assert fig.layout.xaxis.title.text or fig.layout.yaxis.title.text
+    if name not in ("likert", "mean_ci", "nps_split", "dumbbell", "participants_vs", "group_bars"):
+        assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    assert any(getattr(trace, "hovertemplate", None) for trace in fig.data)
+    assert fig.layout.template.layout.colorway == tuple(charts.PALETTE)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_empty_frame_gives_an_empty_state(name):
+    builder, frame, kwargs = CASES[name]
+    fig = builder(frame.iloc[0:0], **kwargs)
+    assert fig.layout.title.text
+    assert not fig.data
+    assert fig.layout.annotations, "the empty state explains itself"
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_all_suppressed_is_an_empty_state_not_zeros(name):
+    builder, frame, kwargs = CASES[name]
+    hidden = frame.assign(suppressed=True)
+    fig = builder(hidden, **kwargs)
+    if name in ("heatmap", "km", "group_bars", "trend", "nps_trend"):
+        return  # counts and survival curves are never suppressed
+    assert not fig.data
+    assert fig.layout.annotations
+
+
+def test_suppressed_groups_are_left_out_and_counted():
+    fig = charts.mean_ci_dots(DIMENSIONS, by="program")
+    assert "1 group hidden (n < 5)" in text_of(fig)
+    plotted = sum(len(trace.x) for trace in fig.data)
+    assert plotted == 3
+
+
+def test_improvement_actions_become_dashed_lines_on_trends():
+    actions = pd.DataFrame({"started_on": [date(2026, 2, 1)], "title": ["Monthly check-in reminders"]})
+    fig = charts.nps_trend(CASES["nps_trend"][1], actions=actions)
+    assert [s.line.dash for s in fig.layout.shapes] == ["dash"]
+    assert "Monthly check-in reminders" in [a.text for a in fig.layout.annotations]
+
+
+def test_quarters_are_labelled_on_trend_axes():
+    fig = charts.nps_trend(CASES["nps_trend"][1])
+    assert list(fig.layout.xaxis.ticktext) == ["2025Q4", "2026Q1", "2026Q2"]
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("overall_satisfaction", "Overall satisfaction"), ("left_organization", "Left organization"),
+    ("2025 Autumn", "2025 Autumn"), ("E100853", "E100853")])
+def test_labels_read_like_words_without_mangling_names(code, expected):
+    assert charts.label(code) == expected
+
+
+@pytest.mark.parametrize("p, expected", [(0.0004, "p < 0.001"), (0.034, "p = 0.034"), (0.5, "p = 0.5")])
+def test_p_values_read_plainly(p, expected):
+    assert charts.p_text(p) == expected
