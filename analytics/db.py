@@ -279,6 +279,24 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("COMMIT")
 
 
+@contextmanager
+def registered(con: duckdb.DuckDBPyConnection, **frames: pd.DataFrame) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Make DataFrames queryable by name for the duration of the block.
+
+    DuckDB refuses to register while an earlier result is unread, so that
+    result is run to its end first.
+    """
+    con.complete()
+    for name, frame in frames.items():
+        con.register(name, frame)
+    try:
+        yield con
+    finally:
+        con.complete()
+        for name in frames:
+            con.unregister(name)
+
+
 def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
     """Run a parameterised query and return a DataFrame."""
     return con.execute(sql, params or []).df()

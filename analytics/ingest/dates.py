@@ -86,10 +86,14 @@ def _parse_slash(parts: pd.DataFrame, day_first: bool, tz: str | None) -> pd.Ser
 def _day_first(parts: pd.DataFrame, day_first: bool | None, column: str) -> bool:
     if day_first is not None:
         return day_first
-    first_is_day = (parts["a"].astype(int) > 12).any()
-    second_is_day = (parts["b"].astype(int) > 12).any()
+    a, b = parts["a"].astype(int), parts["b"].astype(int)
+    # Values with both parts above 12 are invalid either way and decide nothing.
+    first_is_day = ((a > 12) & (b <= 12)).any()
+    second_is_day = ((b > 12) & (a <= 12)).any()
     if first_is_day != second_is_day:
         return bool(first_is_day)
+    if not first_is_day and not ((a <= 12) & (b <= 12)).any():
+        return False
     problem = ("has dates written in both day/month orders" if first_is_day
                else "has dates like 03/04/2026 that could be 3 April or March 4")
     raise NeedsMapping(problem, column=column, ambiguous_dates=[column],

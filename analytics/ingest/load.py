@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from analytics import audit
-from analytics.db import transaction
+from analytics.db import registered, transaction
 from analytics.ingest.platform import KEYS, PlatformBatch
 
 WRITE_LOCK = threading.Lock()
@@ -63,12 +63,9 @@ def reference_problems(con: duckdb.DuckDBPyConnection, batch: PlatformBatch) -> 
     if batch.kind not in ("sessions", "goals") or batch.frame.empty:
         return []
     pair_ids = pd.DataFrame({"pair_id": batch.frame["pair_id"].unique()})
-    con.register("incoming_pair_ids", pair_ids)
-    try:
+    with registered(con, incoming_pair_ids=pair_ids):
         unknown = {r[0] for r in con.execute(
             "SELECT i.pair_id FROM incoming_pair_ids i ANTI JOIN pairs p USING (pair_id)").fetchall()}
-    finally:
-        con.unregister("incoming_pair_ids")
     rows = batch.frame[batch.frame["pair_id"].isin(unknown)]
     return [{"row_number": int(r), "column": "pair_id",
              "reason": f"pair '{p}' is not loaded; upload the pairs file first, then this file again"}
@@ -108,23 +105,21 @@ def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
         upload_id = _log_upload(con, info)
         con.execute("INSERT OR REPLACE INTO surveys VALUES (?, ?, ?, ?)",
                     [batch.survey_id, batch.fingerprint, batch.format, batch.title])
-        con.register("incoming_items", items[ITEM_COLUMNS])
-        con.execute(f"INSERT OR REPLACE INTO items SELECT {', '.join(ITEM_COLUMNS)} FROM incoming_items")
+        with registered(con, incoming_items=items[ITEM_COLUMNS]):
+            con.execute(f"INSERT OR REPLACE INTO items SELECT {', '.join(ITEM_COLUMNS)} FROM incoming_items")
         same = _identical_responses(con, responses[RESPONSE_COLUMNS], answers[ANSWER_COLUMNS])
         fresh = responses[~responses["response_id"].isin(same)]
-        con.register("incoming_responses", fresh[RESPONSE_COLUMNS])
-        con.register("incoming_answers", answers[answers["response_id"].isin(fresh["response_id"])][ANSWER_COLUMNS])
-        # A corrected re-export replaces the response's answers, never adds to them.
-        con.execute("DELETE FROM answers WHERE response_id IN (SELECT response_id FROM incoming_responses)")
-        con.execute(f"INSERT OR REPLACE INTO responses SELECT {', '.join(RESPONSE_COLUMNS)}, ? "
-                    "FROM incoming_responses", [upload_id])
-        con.execute(f"INSERT INTO answers SELECT {', '.join(ANSWER_COLUMNS)} FROM incoming_answers")
+        fresh_answers = answers[answers["response_id"].isin(fresh["response_id"])][ANSWER_COLUMNS]
+        with registered(con, incoming_responses=fresh[RESPONSE_COLUMNS], incoming_answers=fresh_answers):
+            # A corrected re-export replaces the response's answers, never adds to them.
+            con.execute("DELETE FROM answers WHERE response_id IN (SELECT response_id FROM incoming_responses)")
+            con.execute(f"INSERT OR REPLACE INTO responses SELECT {', '.join(RESPONSE_COLUMNS)}, ? "
+                        "FROM incoming_responses", [upload_id])
+            con.execute(f"INSERT INTO answers SELECT {', '.join(ANSWER_COLUMNS)} FROM incoming_answers")
         if saved_mapping:
             save_mapping(con, batch.fingerprint, *saved_mapping)
         rejected = list(batch.rejected)
         _finish_upload(con, upload_id, len(fresh), len(same), rejected)
-        for name in ("incoming_items", "incoming_responses", "incoming_answers"):
-            con.unregister(name)
     return LoadResult(upload_id, len(fresh), len(same), len(rejected))
 
 
@@ -205,10 +200,9 @@ def _finish_upload(con, upload_id: int, loaded: int, duplicate: int, rejected: l
         frame = pd.DataFrame([{"upload_id": upload_id, "row_number": p["row_number"],
                                "column_name": p.get("column"), "reason": p["reason"], "raw": p.get("raw")}
                               for p in rejected])
-        con.register("incoming_rejects", frame)
-        con.execute("INSERT INTO rejected_rows SELECT upload_id, row_number, column_name, reason, raw "
-                    "FROM incoming_rejects")
-        con.unregister("incoming_rejects")
+        with registered(con, incoming_rejects=frame):
+            con.execute("INSERT INTO rejected_rows SELECT upload_id, row_number, column_name, reason, raw "
+                        "FROM incoming_rejects")
 
 
 def _create_stubs(con, batch: PlatformBatch, upload_id: int) -> list[str]:
@@ -217,46 +211,41 @@ def _create_stubs(con, batch: PlatformBatch, upload_id: int) -> list[str]:
         pd.DataFrame({"participant_id": batch.frame["mentor_id"], "role": "mentor"}),
         pd.DataFrame({"participant_id": batch.frame["mentee_id"], "role": "mentee"}),
     ]).drop_duplicates("participant_id")
-    con.register("incoming_people", people)
-    created = [r[0] for r in con.execute(
-        "INSERT INTO participants (participant_id, role, is_stub, upload_id) "
-        "SELECT i.participant_id, i.role, TRUE, ? FROM incoming_people i "
-        "ANTI JOIN participants p USING (participant_id) RETURNING participant_id", [upload_id]).fetchall()]
-    con.unregister("incoming_people")
+    with registered(con, incoming_people=people):
+        created = [r[0] for r in con.execute(
+            "INSERT INTO participants (participant_id, role, is_stub, upload_id) "
+            "SELECT i.participant_id, i.role, TRUE, ? FROM incoming_people i "
+            "ANTI JOIN participants p USING (participant_id) RETURNING participant_id", [upload_id]).fetchall()]
     return sorted(created)
 
 
 def _upsert(con, table: str, frame: pd.DataFrame, key: str, upload_id: int) -> tuple[int, int]:
     """Insert new keys, replace changed rows, count identical ones as duplicates."""
     columns = list(frame.columns)
-    con.register("incoming", frame)
     same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM t.{c}" for c in columns)
     changed = (f"SELECT i.* FROM incoming i WHERE NOT EXISTS "
                f"(SELECT 1 FROM {table} t WHERE t.{key} = i.{key} AND {same})")
-    loaded = con.execute(f"SELECT count(*) FROM ({changed})").fetchone()[0]
-    con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}, upload_id) "
-                f"SELECT *, ? FROM ({changed})", [upload_id])
-    con.unregister("incoming")
+    with registered(con, incoming=frame):
+        loaded = con.execute(f"SELECT count(*) FROM ({changed})").fetchone()[0]
+        con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}, upload_id) "
+                    f"SELECT *, ? FROM ({changed})", [upload_id])
     return int(loaded), len(frame) - int(loaded)
 
 
 def _identical_responses(con, responses: pd.DataFrame, answers: pd.DataFrame) -> set[str]:
     """Response ids already stored with the same metadata and the same answers."""
-    con.register("incoming_responses", responses)
-    con.register("incoming_answers", answers)
     signature = ("string_agg(item_id || '=' || coalesce(CAST(value_num AS VARCHAR), '') || '|' || "
                  "coalesce(value_text, ''), ';' ORDER BY item_id)")
     same_meta = " AND ".join(f"i.{c} IS NOT DISTINCT FROM r.{c}" for c in RESPONSE_COLUMNS if c != "response_id")
-    rows = con.execute(f"""
-        WITH new_sig AS (SELECT response_id, {signature} AS sig FROM incoming_answers GROUP BY response_id),
-             old_sig AS (SELECT response_id, {signature} AS sig FROM answers
-                         WHERE response_id IN (SELECT response_id FROM incoming_responses) GROUP BY response_id)
-        SELECT i.response_id FROM incoming_responses i
-        JOIN responses r ON r.response_id = i.response_id AND {same_meta}
-        LEFT JOIN new_sig n ON n.response_id = i.response_id
-        LEFT JOIN old_sig o ON o.response_id = i.response_id
-        WHERE n.sig IS NOT DISTINCT FROM o.sig
-    """).fetchall()
-    con.unregister("incoming_responses")
-    con.unregister("incoming_answers")
+    with registered(con, incoming_responses=responses, incoming_answers=answers):
+        rows = con.execute(f"""
+            WITH new_sig AS (SELECT response_id, {signature} AS sig FROM incoming_answers GROUP BY response_id),
+                 old_sig AS (SELECT response_id, {signature} AS sig FROM answers
+                             WHERE response_id IN (SELECT response_id FROM incoming_responses) GROUP BY response_id)
+            SELECT i.response_id FROM incoming_responses i
+            JOIN responses r ON r.response_id = i.response_id AND {same_meta}
+            LEFT JOIN new_sig n ON n.response_id = i.response_id
+            LEFT JOIN old_sig o ON o.response_id = i.response_id
+            WHERE n.sig IS NOT DISTINCT FROM o.sig
+        """).fetchall()
     return {r[0] for r in rows}
