@@ -11,7 +11,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from analytics import engagement, improvements, satisfaction, settings
+from analytics import engagement, feedback, improvements, satisfaction, settings
 from analytics.filters import Filters, Period
 from analytics.metrics import REGISTRY
 
@@ -108,7 +108,20 @@ def improvement_effects(con: duckdb.DuckDBPyConnection, period: Period, filters:
     return out
 
 
-FINDERS = (significant_changes, at_risk, slipping_cohorts, improvement_effects, weakest_dimension)
+def top_challenge(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
+    """The challenge theme comments mention most (never below the group-size threshold)."""
+    themes = feedback.themes(con, period, filters)
+    cited = themes[(themes["kind"] == "challenge") & ~themes["suppressed"]].dropna(subset=["mentions"])
+    cited = cited[cited["mentions"] > 0]
+    if cited.empty:
+        return []
+    top = cited.sort_values(["mentions", "theme"], ascending=[False, True]).iloc[0]
+    return [_finding(1.2, "top_challenge",
+                     f"The challenge comments cite most is {top['label'].lower()} "
+                     f"({int(top['mentions'])} of {int(top['n'])} comments).", None, top["share"])]
+
+
+FINDERS = (significant_changes, at_risk, slipping_cohorts, improvement_effects, top_challenge, weakest_dimension)
 
 
 def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:

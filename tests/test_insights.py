@@ -63,3 +63,18 @@ def test_too_early_to_judge_an_action(con):
 
 def test_no_data_no_findings():
     assert insights.findings(fresh(), Q2, Filters()).empty
+
+
+@pytest.mark.parametrize("comments, expected", [
+    # 3 of 6 comments cite time, 1 a poor match: time wins.
+    (["Too busy to meet", "Schedules clash", "No time at all", "A poor match for me", "Lovely", "Fine"],
+     "The challenge comments cite most is time constraints (3 of 6 comments)."),
+    # Four comments are below the minimum group size of 5: no finding.
+    (["Too busy", "Too busy", "Too busy", "Too busy"], None),
+])
+def test_top_challenge(comments, expected):
+    con = fresh()
+    responses(con, "response_id | respondent_id | wave | submitted_on | comment\n" + "\n".join(
+        f"c{i} | e{i} | pulse | 2026-05-01 | {text}" for i, text in enumerate(comments)))
+    found = insights.top_challenge(con, Q2, Filters())
+    assert [f["message"] for f in found] == ([expected] if expected else [])
