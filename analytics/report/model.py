@@ -208,7 +208,7 @@ class _Builder:
             row = []
             for column in columns:
                 value = _plain(record.get(column.key))
-                if value is None and _plain(record.get(column.flag)) and column.kind not in ("text", "count"):
+                if value is None and _plain(record.get(column.flag)) and column.kind != "text":
                     value = self.hidden
                 row.append(value)
             rows.append(row)
@@ -225,9 +225,10 @@ class _Builder:
         nps_hidden = bool(_value(nps, "suppressed")) and bool(_value(nps, "n"))
         overall_hidden = bool(_value(dims, "suppressed", dimension="overall_satisfaction"))
 
-        def survey_change(dimension: str, test: str, kind: str) -> dict[str, Any]:
+        def survey_change(dimension: str, test: str) -> dict[str, Any]:
             row = change[change["dimension"] == dimension]
-            hidden = bool(_value(row, "suppressed"))
+            # A quarter without answers has no figure to hide: its change reads '–', not 'n < 5'.
+            hidden = bool(_value(row, "suppressed")) and bool(_value(row, "n")) and bool(_value(row, "n_previous"))
             return {"previous": self.hide(_value(row, "previous"), hidden),
                     "change": self.hide(_value(row, "change"), hidden),
                     "p_value": _value(row, "p_value"), "test": test}
@@ -245,12 +246,12 @@ class _Builder:
                                     int(_value(goals_prev, "achieved") or 0), int(_value(goals_prev, "n") or 0))
         out = [
             Headline("nps", "Net Promoter Score", "nps", self.hide(_value(nps, "value"), nps_hidden),
-                     n=f"n = {int(_value(nps, 'n') or 0):,} answers", **survey_change("nps", "z-test", "nps")),
+                     n=f"n = {int(_value(nps, 'n') or 0):,} answers", **survey_change("nps", "z-test")),
             Headline("overall_satisfaction", "Overall satisfaction (mean score)", "score",
                      self.hide(_value(dims, "mean", dimension="overall_satisfaction"), overall_hidden),
                      n=f"n = {int(_value(dims, 'n', dimension='overall_satisfaction') or 0):,} responses",
                      note=f"on a 1–{_value(dims, 'scale_points', dimension='overall_satisfaction') or 5} scale",
-                     **survey_change("overall_satisfaction", "Mann–Whitney U", "score")),
+                     **survey_change("overall_satisfaction", "Mann–Whitney U")),
             Headline("active_pair_rate", "Active pair rate", "rate", active, active_prev, rate(active, active_prev),
                      None, overlap, n=f"n = {int(_value(eng, 'open_pairs') or 0):,} open pairs"),
             Headline("pair_survival_6m", "Pair retention at 6 months", "rate", six, six_prev, rate(six, six_prev),
@@ -273,7 +274,8 @@ class _Builder:
                             f"{NOT_TESTED}: no employee file loaded", n="no employee file loaded")
         row = now[now["measure"] == "retention_12m"]
         old = before[before["measure"] == "retention_12m"]
-        hidden, old_hidden = bool(_value(row, "suppressed")), bool(_value(old, "suppressed"))
+        hidden = bool(_value(row, "suppressed")) and bool(_value(row, "n"))
+        old_hidden = bool(_value(old, "suppressed")) and bool(_value(old, "n"))
         value, previous = _value(row, "participants"), _value(old, "participants")
         note = "" if hidden else (f"non-participants {display(_value(row, 'non_participants'), 'rate')}; "
                                   f"difference {display(_value(row, 'difference'), 'rate_change')} "
@@ -581,8 +583,22 @@ def _trends(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filt
     return {"nps_trend": nps, "engagement_trend": eng, "trends": table}
 
 
+def _steady(frame: pd.DataFrame) -> pd.DataFrame:
+    """Floats to 12 significant digits. DuckDB aggregates in parallel, so the last bits of a mean can
+    differ from run to run; rounding far below any shown precision keeps the report's bytes stable."""
+    out = frame.copy()
+    for column in out.columns[[pd.api.types.is_float_dtype(t) for t in out.dtypes]]:
+        out[column] = out[column].map(lambda v: v if math.isnan(v) else float(f"{v:.12g}"))
+    return out
+
+
 def _collect(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:
-    """Every analytics frame the report shows, each computed once."""
+    """Every analytics frame the report shows, each computed once (floats steadied)."""
+    data = _compute(con, period, filters)
+    return {key: _steady(value) if isinstance(value, pd.DataFrame) else value for key, value in data.items()}
+
+
+def _compute(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:
     previous = period.previous()
     has_employees = retention.has_employees(con)
     by = "cohort" if filters.program else "program"

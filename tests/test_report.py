@@ -1,0 +1,237 @@
+"""The quarterly report in its three formats, rendered from the sample data.
+
+Each format is built once per module (the PDF takes seconds): the full report
+for 2026Q2, and a mostly suppressed one (the tiny Legal department).
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+import shutil
+import subprocess
+from datetime import date
+
+import openpyxl
+import pytest
+
+from analytics import cli, db, demo
+from analytics.filters import Filters, Period
+from analytics.metrics import metrics_json
+from analytics.report import FORMATS, build_report
+from analytics.report.model import display
+
+QUARTER = "2026Q2"
+PERIOD = Period.parse(QUARTER)
+SMALL = Filters(department="Legal")  # a handful of people: survey and HR figures are suppressed
+GENERATED = date(2026, 7, 1)
+FORMULA = '=HYPERLINK("http://example.com","x")'
+SCRIPT = "<script>alert('x')</script>"
+
+pytestmark = pytest.mark.skipif(not any(demo.SAMPLE_DIR.glob("*.csv")), reason="sample_surveys/ not generated")
+
+
+def _inject(con) -> None:
+    """Comments and a program name that must never run as a formula or as script."""
+    survey_id, item_id = con.execute(
+        "SELECT survey_id, item_id FROM items WHERE dimension = 'comment' ORDER BY ALL LIMIT 1").fetchone()
+    for i, text in enumerate((FORMULA, f"Great mentor {SCRIPT}")):
+        response_id = f"report-test-{i}"
+        con.execute("INSERT INTO responses (response_id, survey_id, wave, submitted_at, submitted_on, program) "
+                    "VALUES (?, ?, 'pulse', TIMESTAMP '2026-06-15 10:00:00', DATE '2026-06-15', 'New-hire mentoring')",
+                    [response_id, survey_id])
+        con.execute("INSERT INTO answers (response_id, survey_id, item_id, value_text) VALUES (?, ?, ?, ?)",
+                    [response_id, survey_id, item_id, text])
+    mentor, mentee = con.execute("SELECT mentor_id, mentee_id FROM pairs ORDER BY pair_id LIMIT 1").fetchone()
+    con.execute("INSERT INTO pairs (pair_id, mentor_id, mentee_id, matched_on, program) "
+                "VALUES ('report-test-pair', ?, ?, DATE '2026-01-10', ?)", [mentor, mentee, SCRIPT])
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "sample.duckdb"
+    con = db.connect(path)
+    demo.load_demo(con)
+    _inject(con)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def con(database):
+    connection = db.connect(database, read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def reports(con) -> dict[str, bytes]:
+    return {fmt: build_report(con, PERIOD, Filters(), fmt, GENERATED) for fmt in FORMATS}
+
+
+@pytest.fixture(scope="module")
+def small_reports(con) -> dict[str, bytes]:
+    return {fmt: build_report(con, PERIOD, SMALL, fmt, GENERATED) for fmt in FORMATS}
+
+
+@pytest.fixture(scope="module")
+def expected(con) -> dict:
+    return metrics_json(con, PERIOD, Filters())
+
+
+def headline_values(result: dict) -> dict[str, tuple[float, str]]:
+    """The six headline figures of `metrics --json`, with their display kind."""
+    overall = next(d for d in result["satisfaction"]["dimensions"] if d["dimension"] == "overall_satisfaction")
+    six = next(s for s in result["retention"]["pair_survival"] if s["months"] == 6)
+    return {
+        "Net Promoter Score": (result["satisfaction"]["nps"]["value"], "nps"),
+        "Overall satisfaction (mean score)": (overall["mean"], "score"),
+        "Active pair rate": (result["engagement"]["active_pair_rate"], "rate"),
+        "Pair retention at 6 months": (six["survival"], "rate"),
+        "12-month retention: participants vs non-participants":
+            (result["retention"]["employee_retention_12m"]["participants"], "rate"),
+        "Goal attainment": (result["outcomes"]["goal_attainment_rate"], "rate"),
+    }
+
+
+def pdf_text(content: bytes, tmp_path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_pages(content: bytes, tmp_path) -> list:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(path), str(tmp_path / "page")], check=True)
+    return sorted(tmp_path.glob("page*.png"))
+
+
+def workbook(content: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(content))
+
+
+def summary_rows(book: openpyxl.Workbook) -> dict[str, tuple]:
+    return {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row and row[0]}
+
+
+# ---- PDF ---------------------------------------------------------------------------
+
+needs_poppler = pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils not installed")
+
+
+@needs_poppler
+@pytest.mark.parametrize("which, least", [("full", 12), ("small", 6)])
+def test_pdf_renders_to_pages(reports, small_reports, tmp_path, which, least):
+    content = reports["pdf"] if which == "full" else small_reports["pdf"]
+    assert content.startswith(b"%PDF")
+    pages = pdf_pages(content, tmp_path)
+    assert len(pages) >= least
+    assert all(page.stat().st_size > 1000 for page in pages)
+
+
+@needs_poppler
+def test_pdf_carries_the_headline_values_of_metrics_json(reports, expected, tmp_path):
+    summary = pdf_text(reports["pdf"], tmp_path).split("Executive summary", 1)[1].split("Findings", 1)[0]
+    lines = summary.splitlines()
+    for label, (value, kind) in headline_values(expected).items():
+        assert value is not None, label
+        start = next(i for i, line in enumerate(lines) if line.startswith(label[:20]))
+        # The large figure sits a line below its label in the text layout.
+        assert display(value, kind) in "\n".join(lines[start:start + 3]), label
+
+
+@needs_poppler
+def test_pdf_has_page_numbers_and_running_header(reports, tmp_path):
+    text = pdf_text(reports["pdf"], tmp_path)
+    pages = text.count("\f")
+    assert f"Page 2 of {pages}" in text or re.search(r"Page 2 of \d+", text)
+    assert "Q2 2026" in text.split("\f")[1]
+
+
+@needs_poppler
+def test_pdf_of_a_small_group_shows_n_below_the_threshold(small_reports, tmp_path):
+    summary = pdf_text(small_reports["pdf"], tmp_path).split("Executive summary", 1)[1].split("Findings", 1)[0]
+    lines = summary.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Net Promoter Score"))
+    # pdftotext drops the narrow spaces around "<".
+    assert "n<5" in re.sub(r" ", "", "".join(lines[start:start + 3]))
+
+
+# ---- XLSX ----------------------------------------------------------------------------
+
+def test_xlsx_summary_carries_the_headline_values_of_metrics_json(reports, expected):
+    rows = summary_rows(workbook(reports["xlsx"]))
+    for label, (value, _) in headline_values(expected).items():
+        # The report keeps 12 significant digits (see model._steady).
+        assert math.isclose(rows[label][0], value, rel_tol=1e-10), label
+
+
+def test_xlsx_has_one_sheet_per_table(reports):
+    names = workbook(reports["xlsx"]).sheetnames
+    assert names[0] == "Summary"
+    for sheet in ("Metric by segment", "Trends", "At-risk counts", "Pre-post", "Goals", "Data sources"):
+        assert sheet in names
+    segment = workbook(reports["xlsx"])["Metric by segment"]
+    assert segment.freeze_panes == "B4"
+
+
+def test_xlsx_writes_formula_like_text_as_text(reports):
+    book = workbook(reports["xlsx"])
+    cells = [cell for row in book["Comments"].iter_rows() for cell in row if cell.value == FORMULA]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+    assert not any(cell.data_type == "f" for sheet in book for row in sheet.iter_rows() for cell in row)
+
+
+def test_xlsx_of_a_small_group_hides_suppressed_figures(small_reports):
+    book = workbook(small_reports["xlsx"])
+    rows = summary_rows(book)
+    assert rows["Net Promoter Score"][0] == "n < 5"
+    assert rows["Overall satisfaction (mean score)"][0] == "n < 5"
+    nps = list(book["NPS"].iter_rows(min_row=4, values_only=True))[0]
+    assert nps[0] < 5 and set(nps[1:]) == {"n < 5"}
+
+
+# ---- HTML -----------------------------------------------------------------------------
+
+def test_html_is_self_contained(reports):
+    html = reports["html"].decode("utf-8")
+    assert "Plotly" in html and html.count('class="plotly-graph-div"') >= 8
+    assert not re.search(r"<script[^>]+src=", html) and not re.search(r"<link[^>]+href=", html)
+
+
+def test_html_escapes_comments_and_program_names(reports):
+    html = reports["html"].decode("utf-8")
+    assert SCRIPT not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+
+
+def test_html_of_a_small_group_shows_n_below_the_threshold(small_reports):
+    assert "n &lt; 5" in small_reports["html"].decode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["html", "xlsx"])
+def test_same_request_gives_the_same_bytes(con, reports, fmt):
+    assert build_report(con, PERIOD, Filters(), fmt, GENERATED) == reports[fmt]
+
+
+# ---- command line -------------------------------------------------------------------------
+
+def test_cli_writes_the_report(database, con, tmp_path, capsys):
+    out = tmp_path / "report.html"
+    assert cli.main(["report", "--quarter", QUARTER, "--format", "html", "--out", str(out),
+                     "--db", str(database)]) == 0
+    assert out.read_bytes() == build_report(con, PERIOD, Filters(), "html")
+
+
+@pytest.mark.parametrize("args, out, message", [
+    (["--quarter", "2019Q1"], "report.html", "No data for Q1 2019"),
+    (["--quarter", QUARTER, "--program", "Nope"], "report.html", "Unknown program 'Nope'"),
+    (["--quarter", QUARTER], "missing-folder/report.html", "does not exist"),
+    (["--quarter", "2026Q5"], "report.html", "Unknown period"),
+])
+def test_cli_refuses_with_exit_1(database, tmp_path, capsys, args, out, message):
+    target = tmp_path / out
+    assert cli.main(["report", "--format", "html", "--db", str(database), "--out", str(target), *args]) == 1
+    assert message in capsys.readouterr().err
+    assert not target.exists()
