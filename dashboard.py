@@ -5,6 +5,7 @@ is $MENTORSCOPE_DB or data/mentorscope.duckdb, as on the command line.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
@@ -14,20 +15,23 @@ from pages import _common as common
 
 st.set_page_config(page_title="Mentorscope", page_icon=":material/diversity_3:", layout="wide")
 
+# Paths from this file, not the working directory, so any runner finds the pages.
+PAGE_DIR = Path(__file__).resolve().parent / "pages"
+SETTINGS_PAGE = st.Page(PAGE_DIR / "10_Settings.py", title="Settings", icon=":material/settings:")
 PAGES = {
     "Leadership": [
-        st.Page("pages/1_Overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/3_Satisfaction.py", title="Satisfaction", icon=":material/sentiment_satisfied:"),
-        st.Page("pages/4_Engagement.py", title="Engagement", icon=":material/event_available:"),
-        st.Page("pages/5_Retention.py", title="Retention", icon=":material/timeline:"),
-        st.Page("pages/6_Outcomes.py", title="Outcomes", icon=":material/trending_up:"),
-        st.Page("pages/7_Feedback.py", title="Feedback", icon=":material/forum:"),
+        st.Page(PAGE_DIR / "1_Overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page(PAGE_DIR / "3_Satisfaction.py", title="Satisfaction", icon=":material/sentiment_satisfied:"),
+        st.Page(PAGE_DIR / "4_Engagement.py", title="Engagement", icon=":material/event_available:"),
+        st.Page(PAGE_DIR / "5_Retention.py", title="Retention", icon=":material/timeline:"),
+        st.Page(PAGE_DIR / "6_Outcomes.py", title="Outcomes", icon=":material/trending_up:"),
+        st.Page(PAGE_DIR / "7_Feedback.py", title="Feedback", icon=":material/forum:"),
     ],
     "Program lead": [
-        st.Page("pages/2_Upload.py", title="Upload", icon=":material/upload_file:"),
-        st.Page("pages/8_Improvements.py", title="Improvements", icon=":material/build:"),
-        st.Page("pages/9_Reports.py", title="Reports", icon=":material/description:"),
-        st.Page("pages/10_Settings.py", title="Settings", icon=":material/settings:"),
+        st.Page(PAGE_DIR / "2_Upload.py", title="Upload", icon=":material/upload_file:"),
+        st.Page(PAGE_DIR / "8_Improvements.py", title="Improvements", icon=":material/build:"),
+        st.Page(PAGE_DIR / "9_Reports.py", title="Reports", icon=":material/description:"),
+        SETTINGS_PAGE,
     ],
 }
 FILTER_FIELDS = ("program", "cohort", "department", "role")
@@ -108,7 +112,7 @@ def demo_banner(cur) -> None:
         with st.container(horizontal=True, vertical_alignment="center"):
             st.warning("**Demo data.** These figures come from generated sample programs, not your "
                        "organisation. Clear them before uploading your own exports.", icon=":material/science:")
-            st.page_link("pages/10_Settings.py", label="Clear demo data", icon=":material/delete:")
+            st.page_link(SETTINGS_PAGE, label="Clear demo data", icon=":material/delete:")
 
 
 cur = session_cursor()

@@ -30,7 +30,7 @@ def open_questions(plan) -> pd.DataFrame:
     if plan.batch is None or plan.kind != "survey":
         return pd.DataFrame(columns=["item_id", "question_text"])
     items = plan.batch.items
-    return items[items["dimension"].isna() & (items["item_type"] != "text")] if "item_type" in items else items
+    return items[items["dimension"].isna()]
 
 
 def mapping_widgets(key: str, questions: pd.DataFrame, suggestions: dict) -> None:
@@ -71,7 +71,8 @@ def upload_plan(file, index: int):
         # The file as it maps itself (or as confirmed before) decides which questions to ask about.
         base = analysed(file, options)
         questions = open_questions(base)
-        mapping = {item: st.session_state.get(f"{key}_map_{item}", base.batch.suggestions.get(item) or NOT_SCORED)
+        suggestions = base.batch.suggestions if not questions.empty else {}
+        mapping = {item: st.session_state.get(f"{key}_map_{item}", suggestions.get(item) or NOT_SCORED)
                    for item in questions["item_id"]}
         mapping = {item: None if code == NOT_SCORED else code for item, code in mapping.items()}
         plan = analysed(file, replace(options, mapping=mapping)) if mapping else base
@@ -81,7 +82,7 @@ def upload_plan(file, index: int):
             known.update({item: labels for item, labels in needs.labels.items() if item not in known})
         st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · format **{plan.format or 'unknown'}** · "
                    f"{plan.rows_read:,} rows read")
-        mapping_widgets(key, questions, base.batch.suggestions if base.batch is not None else {})
+        mapping_widgets(key, questions, suggestions)
         if needs and needs.ambiguous_dates:
             st.warning("The dates in " + ", ".join(needs.ambiguous_dates) + " could be day/month or month/day. "
                        "Choose the order under 'Dates like 03/04 are' above.", icon=":material/event:")

@@ -1,0 +1,250 @@
+"""Every page renders without an exception on an empty database and on a small
+populated one, and answers one interaction driven through its widget keys."""
+from __future__ import annotations
+
+import io
+import random
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import db, improvements, settings
+from analytics.ingest import pipeline
+from pages._common import safe_csv
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ["1_Overview", "2_Upload", "3_Satisfaction", "4_Engagement", "5_Retention", "6_Outcomes", "7_Feedback",
+         "8_Improvements", "9_Reports", "10_Settings"]
+SURVEY_MAPPING = {"how_satisfied_are_you_with_the_program_overall": "overall_satisfaction",
+                  "any_other_comments": "comment"}
+
+
+def small_exports(folder: Path) -> list[Path]:
+    """Generic platform CSVs and one survey for 30 pairs in three cohorts of two
+    programs, July 2025 to June 2026; cohort C2 stops meeting in March 2026."""
+    rng = random.Random(7)
+    start, end = date(2025, 7, 1), date(2026, 6, 30)
+    programs = {"C1": "Leadership", "C2": "Leadership", "C3": "New hire"}
+    departments = ["Engineering", "Sales", "Finance"]
+    people, pairs, sessions, goals, employees, survey = [], [], [], [], [], []
+    for i in range(1, 31):
+        cohort = f"C{i % 3 + 1}"
+        matched = start + timedelta(days=rng.randint(0, 200))
+        ended = matched + timedelta(days=rng.randint(60, 200)) if i % 5 == 0 else None
+        reason = ("withdrawn" if i % 10 else "completed") if ended else ""
+        pairs.append(f"p{i},m{i % 12},e{i},{matched},{ended or ''},{reason},{programs[cohort]},{cohort},1")
+        people.append(f"e{i},mentee,{programs[cohort]},{cohort},{departments[i % 3]}")
+        last = min(ended or end, date(2026, 3, 1) if cohort == "C2" else end)
+        when, k = matched + timedelta(days=rng.randint(5, 20)), 0
+        while when <= last:
+            k += 1
+            status = "held" if rng.random() > 0.15 else "cancelled"
+            sessions.append(f"s{i}-{k},p{i},{when},{rng.choice([30, 45, 60])},{status}")
+            when += timedelta(days=rng.randint(20, 40))
+        achieved = matched + timedelta(days=120) if i % 3 else ""
+        goals.append(f"g{i},p{i},{matched},{matched + timedelta(days=150)},{achieved},"
+                     f"{rng.choice(['Skills', 'Career', 'Network'])}")
+    people += [f"m{j},mentor,,,{departments[j % 3]}" for j in range(12)]
+    for i in range(1, 61):
+        who = f"e{i}" if i <= 30 else f"x{i}"
+        left = rng.random() < (0.1 if i <= 30 else 0.3)
+        terminated = start + timedelta(days=rng.randint(60, 360)) if left else ""
+        employees.append(f"{who},2023-0{1 + i % 9}-01,{terminated},,{departments[i % 3]}")
+    for i in range(1, 31):
+        for wave, submitted in (("baseline", "2025-07-15"), ("pulse", "2026-01-20"), ("pulse", "2026-04-20"),
+                                ("exit", "2026-05-20")):
+            low = 1 if wave == "baseline" else 0
+            score = lambda: max(1, rng.randint(3, 5) - low)  # noqa: E731 - a scoring die
+            survey.append(f"{submitted},e{i},{wave},{score()},{score()},"
+                          f"{rng.choice(['Agree', 'Strongly agree', 'Neutral'])},{rng.randint(5, 10)},{score()},"
+                          f"\"{rng.choice(['Great mentor', 'Not enough time to meet', '=1+1'])}\"")
+    files = {
+        "participants.csv": ["participant_id,role,program,cohort,department", *people],
+        "employees.csv": ["employee_id,hired_on,terminated_on,last_promoted_on,department", *employees],
+        "pairs.csv": ["pair_id,mentor_id,mentee_id,matched_on,ended_on,end_reason,program,cohort,"
+                      "meetings_target_per_month", *pairs],
+        "sessions.csv": ["session_id,pair_id,occurred_on,duration_minutes,status", *sessions],
+        "goals.csv": ["goal_id,pair_id,set_on,due_on,achieved_on,category", *goals],
+        "survey.csv": ["submitted_at,respondent_id,wave,networking,skill_development,relationship_quality,nps,"
+                       "How satisfied are you with the program overall?,Any other comments?", *survey],
+    }
+    paths = []
+    for name, lines in files.items():
+        paths.append(folder / name)
+        paths[-1].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return paths
+
+
+@pytest.fixture(scope="module")
+def populated_file(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("populated")
+    path = folder / "populated.duckdb"
+    con = db.connect(path)
+    for file in small_exports(folder):
+        options = pipeline.Options(mapping=SURVEY_MAPPING if file.name == "survey.csv" else None)
+        plan = pipeline.analyse(file.read_bytes(), file.name, con, options)
+        assert plan.ok, plan.error and plan.error.message
+        pipeline.load(con, plan)
+    improvements.add_action(con, title="Monthly check-in reminders", metric="active_pair_rate",
+                            started_on=date(2026, 2, 1))
+    con.close()
+    return path
+
+
+@pytest.fixture
+def empty_db(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "empty.duckdb"
+    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def populated_db(tmp_path, monkeypatch, populated_file) -> Path:
+    path = tmp_path / "populated.duckdb"
+    shutil.copy(populated_file, path)
+    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def entry(tmp_path_factory) -> Path:
+    """A one-line script that runs dashboard.py from a folder without a pages/
+    directory: next to one, AppTest would run a page on its own, without the
+    sidebar that dashboard.py draws around it."""
+    script = tmp_path_factory.mktemp("entry") / "app.py"
+    script.write_text(f"import runpy\nrunpy.run_path({str(ROOT / 'dashboard.py')!r}, run_name='__main__')\n")
+    return script
+
+
+@pytest.fixture
+def app(entry):
+    def open_page(page: str) -> AppTest:
+        """The dashboard on `page`, without loading the demo into an empty database."""
+        at = AppTest.from_file(str(entry), default_timeout=60)
+        at.session_state["demo_declined"] = True
+        at.run()
+        if page != "1_Overview":
+            at.switch_page(str(ROOT / "pages" / f"{page}.py")).run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+    return open_page
+
+
+def texts(at: AppTest) -> str:
+    parts = [e.value for kind in ("info", "markdown", "caption", "success", "warning", "title", "error")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def reading(at: AppTest, db_path: Path, sql: str):
+    """What the page wrote, read through the page's own connection (DuckDB allows one writer)."""
+    return at.session_state["cursor"].execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_an_empty_database(empty_db, app, page):
+    at = app(page)
+    if page not in ("2_Upload", "8_Improvements", "9_Reports", "10_Settings"):
+        assert "Upload" in texts(at), "an empty page says what to upload next"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_a_populated_database(populated_db, app, page):
+    at = app(page)
+    assert at.selectbox(key="quarter").value == "2026Q2", "the latest quarter with data is the default"
+    assert "Not available yet" not in texts(at) or page == "2_Upload"
+
+
+def test_overview_follows_the_quarter(populated_db, app):
+    at = app("1_Overview")
+    before = [m.value for m in at.metric]
+    at.selectbox(key="quarter").set_value("2026Q1").run()
+    assert not at.exception
+    assert "Q1 2026" in texts(at)
+    assert [m.value for m in at.metric] != before
+
+
+@pytest.mark.parametrize("page", ["3_Satisfaction", "4_Engagement", "6_Outcomes", "7_Feedback"])
+def test_filtering_a_program_narrows_the_page(populated_db, app, page):
+    at = app(page)
+    at.selectbox(key="filter_program").set_value("New hire").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "New hire program" in texts(at)
+
+
+def test_filter_matching_nothing_shows_an_empty_state(populated_db, app):
+    at = app("3_Satisfaction")
+    at.selectbox(key="filter_program").set_value("New hire").run()
+    at.selectbox(key="filter_cohort").set_value("C1").run()  # C1 belongs to Leadership
+    assert not at.exception
+    assert "Upload" in texts(at)
+
+
+def test_retention_splits_by_program(populated_db, app):
+    at = app("5_Retention")
+    at.selectbox(key="ret_by").set_value("program").run()
+    assert not at.exception
+    assert "log-rank" in str(at.get("plotly_chart")[0].proto.spec) or at.get("plotly_chart")
+
+
+def test_upload_maps_a_question_then_loads_the_survey(populated_db, app, tmp_path):
+    survey = next(p for p in small_exports(tmp_path) if p.name == "survey.csv")
+    text = survey.read_text().replace("Any other comments?", "Which new contacts did your mentor introduce?")
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("pulse.csv", text.encode(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    question = at.selectbox(key="file0_map_which_new_contacts_did_your_mentor_introduce")
+    assert question.value == "networking", "the suggestion is pre-filled"
+    question.set_value("comment").run()
+    assert at.selectbox(key="file0_map_which_new_contacts_did_your_mentor_introduce").value == "comment"
+    at.button(key="load_files").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("rows loaded" in s.value for s in at.success)
+    rows = reading(at, populated_db, "SELECT dimension FROM items WHERE item_id = "
+                                     "'which_new_contacts_did_your_mentor_introduce'")
+    assert rows == [("comment",)]
+
+
+def test_upload_shows_rejected_rows_before_loading(populated_db, app, tmp_path):
+    bad = "pair_id,mentor_id,mentee_id,matched_on\nq1,m1,e1,2026-01-05\nq2,m2,e2,not a date\n"
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("pairs.csv", bad.encode(), "text/csv")).run()
+    assert not at.exception
+    assert [m.value for m in at.metric][:2] == ["1", "1"]  # rows to load, rows rejected
+    assert at.get("download_button"), "rejected rows can be downloaded"
+
+
+def test_improvement_is_logged(populated_db, app):
+    at = app("8_Improvements")
+    at.text_input(key="improvement_title").input("Mentor training day")
+    at.selectbox(key="improvement_metric").set_value("nps")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Mentor training day" in s.value for s in at.success)
+    assert ("Mentor training day",) in reading(at, populated_db, "SELECT title FROM improvements")
+
+
+def test_setting_is_saved(populated_db, app):
+    at = app("10_Settings")
+    at.number_input(key="setting_at_risk_days").set_value(30)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert settings.get(at.session_state["cursor"], "at_risk_days") == 30
+
+
+def test_reports_offer_the_metrics_json(populated_db, app):
+    at = app("9_Reports")
+    at.selectbox(key="quarter").set_value("2026Q1").run()
+    assert not at.exception
+    assert "Q1 2026" in texts(at)
+
+
+def test_csv_downloads_cannot_run_formulas():
+    cells = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx", "fine"]
+    written = pd.read_csv(io.BytesIO(safe_csv(pd.DataFrame({"comment": cells, "n": range(7)}))))
+    assert list(written["comment"]) == ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "fine"]
+    assert list(written["n"]) == list(range(7)), "numbers stay numbers"
