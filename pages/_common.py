@@ -5,6 +5,7 @@ empty states. Pages stay layout only; everything they show comes from
 """
 from __future__ import annotations
 
+import csv
 import importlib
 from typing import Any, Callable
 
@@ -126,7 +127,8 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(
                 lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
-    return out.to_csv(index=False).encode("utf-8")
+    # Quote every text cell: a bare CR inside one would otherwise split the row.
+    return out.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8")
 
 
 def download(frame: pd.DataFrame | None, name: str, label: str = "Download data (CSV)") -> None:
