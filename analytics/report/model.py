@@ -9,7 +9,6 @@ no renderer ever sees a suppressed value.
 """
 from __future__ import annotations
 
-import importlib.util
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -461,8 +460,9 @@ class _Builder:
             kind = REGISTRY[action.metric].unit
             kind = kind if kind in ("rate", "nps", "score") else "number"
             change_kind = kind if kind == "number" else f"{kind}_change"
+            measured = [None if v is None else Cell(v, kind) for v in (before, after)]
             rows.append([action.title, action.program or "All programs", action.owner, _plain(action.started_on),
-                         REGISTRY[action.metric].label, *(None if v is None else Cell(v, kind) for v in (before, after)),
+                         REGISTRY[action.metric].label, *measured,
                          None if before is None or after is None else Cell(after - before, change_kind)])
         columns = [Column("title", "Action"), Column("program", "Program"), Column("owner", "Owner"),
                    Column("started_on", "Started", "date"), Column("metric", "Metric"),
