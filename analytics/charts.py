@@ -10,6 +10,7 @@ subtitle. No streamlit here: the report renders the same figures.
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -84,7 +85,7 @@ def empty(title: str, message: str = "No data for this period and these filters.
     fig = _figure(title, "n = 0", None, None, height=260)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+    fig.add_annotation(text="<br>".join(textwrap.wrap(message, 48)), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font=dict(size=14, color="#555"))
     return fig
 
@@ -96,7 +97,9 @@ def _visible(frame: pd.DataFrame | None, value: str) -> tuple[pd.DataFrame, int]
     hidden = frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame.columns \
         else pd.Series(False, index=frame.index)
     shown = frame[~hidden & frame[value].notna()]
-    return shown, int(hidden.sum())
+    # A group with nobody in it is empty, not hidden.
+    answered = frame["n"].fillna(0) > 0 if "n" in frame.columns else pd.Series(True, index=frame.index)
+    return shown, int((hidden & answered).sum())
 
 
 def _total(frame: pd.DataFrame, column: str = "n") -> int | None:

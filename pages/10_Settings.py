@@ -11,7 +11,7 @@ def settings_form() -> None:
         values = {}
         for key, spec in settings.SETTINGS.items():
             step = 1 if spec.kind is int else 0.5
-            values[key] = st.number_input(spec.help.capitalize(), value=spec.kind(current[key]), step=spec.kind(step),
+            values[key] = st.number_input(spec.help[0].upper() + spec.help[1:], value=spec.kind(current[key]), step=spec.kind(step),
                                           min_value=spec.kind(spec.low) if spec.kind is int else float(spec.low),
                                           max_value=None if spec.high is None else spec.kind(spec.high),
                                           key=f"setting_{key}", help=f"`{key}`, default {spec.default:g}")

@@ -187,11 +187,11 @@ def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, ch
     'n < 5' when suppressed, the definition and n in the tooltip."""
     show, show_change = FORMATS[kind]
     count = "" if missing(n) else f" n = {int(n):,}."
-    if suppressed:
+    if suppressed and not (missing(n) or n == 0):
         st.metric(label, SUPPRESSED, help=SUPPRESSED_HELP + count, border=True)
         return
     about = (definition(metric) or "") if metric else ""
-    if missing(value):
+    if missing(value) or suppressed:
         st.metric(label, "—", help=f"{about} No data for this period and these filters.{count}", border=True)
         return
     if missing(change) and not missing(previous):

@@ -1,0 +1,132 @@
+"""The main path in a real browser: the demo loads on an empty database and clears
+in one click, exports upload and load, the Overview changes, and every page
+renders. Screenshots of each page go to artifacts/screenshots/ (git-ignored)."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+SAMPLES = ROOT / "sample_surveys"
+PAGES = ["Overview", "Satisfaction", "Engagement", "Retention", "Outcomes", "Feedback", "Upload", "Improvements",
+         "Reports", "Settings"]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`streamlit run dashboard.py` on a free port with a fresh database; stopped afterwards."""
+    port = free_port()
+    env = {**os.environ, "MENTORSCOPE_DB": str(tmp_path / "browser.duckdb")}
+    log = open(tmp_path / "server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((tmp_path / "server.log").read_text())
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_timeout(500)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
+    page.wait_for_timeout(800)
+
+
+def open_page(page, name: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
+    settle(page)
+
+
+def main_text(page) -> str:
+    return page.get_by_test_id("stMain").inner_text()
+
+
+def upload(page, path: Path) -> None:
+    page.locator("[data-testid=stFileUploader] input[type=file]").set_input_files(str(path))
+    page.get_by_text("Rows to load").wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_role("button", name="Load 1 file").click()
+    page.get_by_text("rows loaded").first.wait_for(timeout=60_000)
+    settle(page)
+
+
+def test_main_path_in_chromium(server):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 2400})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(server, wait_until="domcontentloaded")
+            page.get_by_text("Demo data.").wait_for(timeout=120_000)
+            settle(page)
+            page.screenshot(path=SHOTS / "0_Demo_overview.png")
+
+            open_page(page, "Settings")
+            page.get_by_role("button", name="Clear demo data").click()
+            page.get_by_text("demo uploads").wait_for(timeout=60_000)
+            open_page(page, "Overview")
+            assert "No data here yet" in main_text(page)
+            before = main_text(page)
+
+            open_page(page, "Upload")
+            upload(page, SAMPLES / "pairs.csv")
+            upload(page, SAMPLES / "sessions.csv")
+            page.screenshot(path=SHOTS / "2_Upload_after_load.png")
+
+            open_page(page, "Overview")
+            after = main_text(page)
+            assert after != before
+            active = page.get_by_test_id("stMetric").filter(has_text="Active pair rate").inner_text()
+            assert "%" in active, active
+
+            for index, name in enumerate(PAGES, start=1):
+                open_page(page, name)
+                text = main_text(page)
+                assert "Traceback" not in text and "Error" not in text.split("\n")[0], (name, text[:500])
+                assert not page.get_by_test_id("stException").count(), name
+                page.screenshot(path=SHOTS / f"{index}_{name}.png")
+            assert not errors, errors
+        finally:
+            browser.close()
