@@ -134,7 +134,7 @@ def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
     texts = _raw_comments(con, period, filters)["comment"]
     n = len(texts)
     found = [themes_of(t) for t in texts]
-    suppressed = n < settings.get(con, "min_group_size")
+    suppressed = 0 < n < settings.get(con, "min_group_size")  # no comments is "none", not "too few"
     rows = []
     for theme, (label, kind, _) in THEMES.items():
         mentions = sum(theme in f for f in found)

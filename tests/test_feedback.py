@@ -90,3 +90,8 @@ def test_thresholds_are_settings():
     con = comments_db(6)
     settings.set(con, "min_comment_group_size", 6)
     assert len(feedback.comments(con, Q2, Filters())) == 6
+
+
+def test_no_comments_is_not_a_suppressed_group():
+    frame = feedback.themes(builders.fresh(), Q2, Filters())
+    assert (frame["n"] == 0).all() and not frame["suppressed"].any() and frame["share"].isna().all()
