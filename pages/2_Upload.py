@@ -86,7 +86,10 @@ def upload_plan(file, index: int):
         if needs and needs.ambiguous_dates:
             st.warning("The dates in " + ", ".join(needs.ambiguous_dates) + " could be day/month or month/day. "
                        "Choose the order under 'Dates like 03/04 are' above.", icon=":material/event:")
-        if plan.error is not None:
+        elif needs and needs.labels:
+            st.warning("Some answers use labels no known scale explains: give each a score above.",
+                       icon=":material/edit_note:")
+        elif plan.error is not None:
             st.error(plan.error.message, icon=":material/error:")
         if plan.ok:
             validation(plan, key)

@@ -23,7 +23,6 @@ NEXT_UPLOAD = {
     "goals": "the goals export (goal_id, pair_id, due_on, achieved_on, category)",
     "employees": "the HR employee file (employee_id, hired_on, terminated_on, last_promoted_on, department)",
     "comments": "a survey export with a free-text comment question",
-    "improvements": "nothing: log an improvement action on this page",
 }
 SUPPRESSED = "n < 5"
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
