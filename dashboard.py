@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import db, settings
+from analytics import db, demo, settings
 from analytics.filters import Filters, Period, known_values
 from pages import _common as common
 
@@ -54,11 +54,10 @@ def session_cursor():
 
 def load_demo_when_empty(cur) -> None:
     """A first visit to an empty database gets the sample data, marked as demo."""
-    demo = common.analytics_function("demo.load_demo")
-    if demo is None or not db.is_empty(cur) or st.session_state.get("demo_declined"):
+    if not db.is_empty(cur) or st.session_state.get("demo_declined"):
         return
     bar = st.progress(0.0, text="Loading the demo data so there is something to explore…")
-    demo(cur, progress=lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text))
+    demo.load_demo(cur, progress=lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text))
     bar.empty()
 
 
@@ -73,12 +72,12 @@ def quarters(fiscal_start: int) -> list[str]:
     candidates = current.quarters_back(16)
     pairs = common.compute("engagement.trend", candidates, Filters())
     answers = common.compute("satisfaction.trend", candidates, Filters())
-    busy = [p.label for p in candidates
-            if pairs.loc[pairs["period"] == p.label, "sessions_held"].sum() or answers.loc[answers["period"] == p.label, "n"].sum()]
+    met = pairs.groupby("period")["sessions_held"].sum()
+    answered = answers.groupby("period")["n"].sum()
+    busy = [i for i, p in enumerate(candidates) if met.get(p.label, 0) or answered.get(p.label, 0)]
     if not busy:
         return [current.label]
-    first, last = (next(i for i, p in enumerate(candidates) if p.label == label) for label in (busy[0], busy[-1]))
-    return [p.label for p in reversed(candidates[first:last + 1])]
+    return [p.label for p in reversed(candidates[busy[0]:busy[-1] + 1])]
 
 
 def remembered(key: str, options: list, fallback: int = 0) -> int:
@@ -107,8 +106,7 @@ def sidebar(cur) -> None:
 
 
 def demo_banner(cur) -> None:
-    has_demo = common.analytics_function("demo.has_demo")
-    if has_demo and has_demo(cur):
+    if demo.has_demo(cur):
         with st.container(horizontal=True, vertical_alignment="center"):
             st.warning("**Demo data.** These figures come from generated sample programs, not your "
                        "organisation. Clear them before uploading your own exports.", icon=":material/science:")
@@ -118,7 +116,8 @@ def demo_banner(cur) -> None:
 cur = session_cursor()
 load_demo_when_empty(cur)
 # Cached results are keyed on this: any upload, removal or setting change refreshes them.
-st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], db.table_counts(cur), settings.all_settings(cur))
+st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], db.table_counts(cur),
+                                                       settings.all_settings(cur))
 page = st.navigation(PAGES)
 sidebar(cur)
 demo_banner(cur)

@@ -85,7 +85,8 @@ def empty(title: str, message: str = "No data for this period and these filters.
     fig = _figure(title, "n = 0", None, None, height=260)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.add_annotation(text="<br>".join(textwrap.wrap(message, 48)), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+    fig.add_annotation(text="<br>".join(textwrap.wrap(message, 48)), x=0.5, y=0.5, xref="paper", yref="paper",
+                       showarrow=False,
                        font=dict(size=14, color="#555"))
     return fig
 
@@ -257,7 +258,8 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
     fig = _figure(title, _n_text(_total(shown), hidden, f"{len(shown)} quarters"), "Quarter", y_title)
     if ci and ci[0] in shown.columns:
         fig.add_scatter(x=list(x) + list(x[::-1]), y=list(shown[ci[1]] * scale) + list(shown[ci[0]][::-1] * scale),
-                        fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip", mode="lines",
+                        fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",
+                        mode="lines",
                         name="95% CI")
     fmt = ".1f" if not percent else ".0f"
     suffix = "%" if percent else ""
@@ -292,7 +294,8 @@ def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and mo
                          month=pd.to_datetime(shown["month"]).dt.strftime("%b %Y"))
     z = shown.pivot_table(index="cohort", columns="month", values="active_pair_rate", sort=False) * 100
     n = shown.pivot_table(index="cohort", columns="month", values="n", sort=False).reindex_like(z)
-    fig = _figure(title, _n_text(int(shown.groupby("cohort")["n"].max().sum()), hidden, "pairs open per cell in the hover"),
+    pairs = int(shown.groupby("cohort")["n"].max().sum())
+    fig = _figure(title, _n_text(pairs, hidden, "pairs open per cell in the hover"),
                   "Month", "Cohort", height=max(260, 110 + 34 * len(z)))
     fig.add_heatmap(z=z.values, x=list(z.columns), y=list(z.index), colorscale="Cividis", zmin=0, zmax=100,
                     customdata=n.values, colorbar=dict(title="Active %", ticksuffix="%"),
@@ -323,7 +326,8 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
             r, g, b = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
             fig.add_scatter(x=list(part["months"]) + list(part["months"][::-1]),
                             y=list(part["ci_high"] * 100) + list(part["ci_low"][::-1] * 100),
-                            fill="toself", fillcolor=f"rgba({r},{g},{b},0.15)", line=dict(width=0, shape="hv"), mode="lines",
+                            fill="toself", fillcolor=f"rgba({r},{g},{b},0.15)", line=dict(width=0, shape="hv"),
+                            mode="lines",
                             hoverinfo="skip", showlegend=False, legendgroup=str(name))
         at_risk = part["at_risk"] if "at_risk" in part.columns else pd.Series([None] * len(part))
         fig.add_scatter(x=part["months"], y=part["survival"] * 100, mode="lines", line=dict(shape="hv", color=colour,

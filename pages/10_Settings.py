@@ -1,7 +1,7 @@
 """Settings: anonymity thresholds, the at-risk rule, the fiscal year and the meeting target; clear the demo."""
 import streamlit as st
 
-from analytics import settings
+from analytics import demo, settings
 from pages import _common as ui
 
 
@@ -11,7 +11,8 @@ def settings_form() -> None:
         values = {}
         for key, spec in settings.SETTINGS.items():
             step = 1 if spec.kind is int else 0.5
-            values[key] = st.number_input(spec.help[0].upper() + spec.help[1:], value=spec.kind(current[key]), step=spec.kind(step),
+            values[key] = st.number_input(spec.help[0].upper() + spec.help[1:], value=spec.kind(current[key]),
+                                          step=spec.kind(step),
                                           min_value=spec.kind(spec.low) if spec.kind is int else float(spec.low),
                                           max_value=None if spec.high is None else spec.kind(spec.high),
                                           key=f"setting_{key}", help=f"`{key}`, default {spec.default:g}")
@@ -27,13 +28,10 @@ def settings_form() -> None:
 
 
 def demo_controls() -> None:
-    has_demo = ui.analytics_function("demo.has_demo")
-    if has_demo is None:
-        ui.not_available("demo.has_demo")
-    elif not has_demo(ui.cursor()):
+    if not demo.has_demo(ui.cursor()):
         st.caption("No demo data is loaded.")
     elif st.button("Clear demo data", type="primary", key="clear_demo", icon=":material/delete:"):
-        removed = ui.analytics_function("demo.clear_demo")(ui.cursor())
+        removed = demo.clear_demo(ui.cursor())
         st.session_state["demo_declined"] = True  # do not reload it on this visit
         ui.wrote(f"Removed {removed} demo uploads. Upload your own exports on the **Upload** page.")
     else:
