@@ -7,6 +7,7 @@ can find the row in Excel.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -159,10 +160,16 @@ def _check_logic(frame: pd.DataFrame, kind: str, reject) -> None:
 
 def _session_ids(frame: pd.DataFrame) -> pd.Series:
     """Keep the export's id; else pair + timestamp, stable across re-exports."""
-    natural = frame["pair_id"].astype("string") + "@" + frame["occurred_on"].dt.strftime("%Y-%m-%dT%H:%M")
+    def natural(rows: pd.DataFrame) -> pd.Series:
+        return rows["pair_id"].astype("string") + "@" + rows["occurred_on"].dt.strftime("%Y-%m-%dT%H:%M")
+
     if "session_id" not in frame:
-        return natural
-    return frame["session_id"].fillna(natural)
+        return natural(frame)
+    ids = frame["session_id"]
+    missing = ids.isna()
+    if not missing.any():  # every row has its id: no timestamps to format
+        return ids.copy()
+    return ids.fillna(natural(frame[missing]))
 
 
 def _clean(column: pd.Series) -> pd.Series:
@@ -172,7 +179,13 @@ def _clean(column: pd.Series) -> pd.Series:
 
 
 def _word(value: str) -> str:
-    return re.sub(r"[\s_\-]+", "", str(value).lower())
+    return _normal_word(str(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _normal_word(text: str) -> str:
+    """Exports repeat a handful of spellings over millions of rows: normalise each once."""
+    return re.sub(r"[\s_\-]+", "", text.lower())
 
 
 def _names(columns) -> str:

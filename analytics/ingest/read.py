@@ -139,11 +139,12 @@ def _read_csv(data: bytes) -> RawTable:
     delimiter = sniff_delimiter(text)
     csv.field_size_limit(MAX_CELL_CHARS)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        # Cleaned record by record: the raw records are never all held at once.
+        rows = [[_csv_cell(cell) for cell in record]
+                for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
         raise FileRefused(f"the file is not readable as CSV ({exc}).", fix=RESAVE_FIX) from None
-    _check_width(max(map(len, records), default=0))
-    rows = [[_csv_cell(cell) for cell in record] for record in records]
+    _check_width(max(map(len, rows), default=0))
     return RawTable(_tidy(rows), encoding, delimiter, "csv", None)
 
 
@@ -247,5 +248,10 @@ def _tidy(rows: list[list[str]]) -> list[list[str]]:
     ends every line with a comma); pad short rows so the table is rectangular."""
     while rows and not any(rows[-1]):
         rows.pop()
-    width = max((max((i + 1 for i, c in enumerate(r) if c), default=0) for r in rows), default=0)
-    return [(r + [""] * width)[:width] for r in rows]
+    width = 0
+    for r in rows:  # the last non-empty cell, scanning back only while it could widen the table
+        used = len(r)
+        while used > width and not r[used - 1]:
+            used -= 1
+        width = max(width, used)
+    return [r if len(r) == width else (r + [""] * width)[:width] for r in rows]
