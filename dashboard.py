@@ -53,8 +53,8 @@ def session_cursor():
 
 
 def load_demo_when_empty(cur) -> None:
-    """A first visit to an empty database gets the sample data, marked as demo."""
-    if not db.is_empty(cur) or st.session_state.get("demo_declined"):
+    """The first visit to a database that never had data gets the sample data, marked as demo."""
+    if not demo.wanted(cur):
         return
     bar = st.progress(0.0, text="Loading the demo data so there is something to explore…")
     demo.load_demo(cur, progress=lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text))

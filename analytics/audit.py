@@ -7,7 +7,8 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-ACTIONS = ("sign_in", "sign_in_failed", "upload", "remove_upload", "erasure", "setting", "restore")
+ACTIONS = ("sign_in", "sign_in_failed", "upload", "remove_upload", "erasure", "setting", "improvement",
+           "clear_demo")
 
 
 def record(con: duckdb.DuckDBPyConnection, action: str, detail: str = "", actor: str | None = None) -> None:

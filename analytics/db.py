@@ -311,6 +311,3 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows per data table (for the data-health panel and tests)."""
     return {t: int(scalar(con, f"SELECT count(*) FROM {t}")) for t in DATA_TABLES}
 
-
-def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
-    return scalar(con, "SELECT count(*) FROM uploads") == 0

@@ -2,10 +2,13 @@
 so one click removes them again."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
 import duckdb
+
+from analytics import audit
 
 from analytics.ingest.load import remove_upload
 from analytics.ingest.pipeline import Options, Plan, ingest_paths
@@ -29,16 +32,29 @@ def load_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None,
     return plans
 
 
+def wanted(con: duckdb.DuckDBPyConnection) -> bool:
+    """Load the demo now? Only into a fresh database, and never with MENTORSCOPE_DEMO=off."""
+    return os.environ.get("MENTORSCOPE_DEMO", "on").lower() != "off" and is_fresh(con)
+
+
+def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """Nothing was ever uploaded here: the dashboard offers the demo only then,
+    so a cleared demo stays cleared."""
+    return not con.execute("SELECT EXISTS (SELECT 1 FROM uploads) OR EXISTS "
+                           "(SELECT 1 FROM audit_log WHERE action = 'upload')").fetchone()[0]
+
+
 def has_demo(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(con.execute("SELECT count(*) FROM uploads WHERE is_demo").fetchone()[0])
 
 
-def clear_demo(con: duckdb.DuckDBPyConnection) -> int:
+def clear_demo(con: duckdb.DuckDBPyConnection, actor: str | None = None) -> int:
     """Remove every demo upload's rows and the demo improvement actions; returns uploads removed."""
     ids = [r[0] for r in con.execute("SELECT upload_id FROM uploads WHERE is_demo ORDER BY upload_id DESC").fetchall()]
     for upload_id in ids:
         remove_upload(con, upload_id)
     con.execute("DELETE FROM improvements WHERE is_demo")
+    audit.record(con, "clear_demo", f"{len(ids)} demo uploads removed", actor)
     return len(ids)
 
 

@@ -283,3 +283,23 @@ def validate_filters(con: Any, filters: Filters) -> None:
         if value not in known:
             choices = ", ".join(known) if known else "none loaded"
             raise ValueError(f"Unknown {field} {value!r}; known {field}s: {choices}.")
+
+
+def available_quarters(con: Any, fiscal_year_start_month: int = 1) -> list[Period]:
+    """Quarters with held meetings or survey responses, newest first."""
+    months = con.execute("""
+        SELECT DISTINCT date_trunc('month', d)::DATE FROM (
+            SELECT occurred_on AS d FROM sessions WHERE status = 'held'
+            UNION ALL SELECT submitted_on FROM responses)""").fetchall()
+    fiscal = fiscal_year_start_month != 1
+    quarters = {}
+    for (month,) in months:
+        if fiscal:
+            # The fiscal year is named by the calendar year in which it ends.
+            offset = (month.month - fiscal_year_start_month) % 12
+            year = month.year + (1 if month.month >= fiscal_year_start_month else 0)
+            period = Period.quarter(year, offset // 3 + 1, fiscal_year_start_month)
+        else:
+            period = Period.quarter(month.year, (month.month - 1) // 3 + 1)
+        quarters[period.label] = period
+    return sorted(quarters.values(), key=lambda p: p.start, reverse=True)

@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analytics import audit
 from analytics.metrics import REGISTRY
 
 EDITABLE = ("program", "title", "description", "owner", "started_on", "metric")
@@ -36,14 +37,9 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _audit(con: duckdb.DuckDBPyConnection, action: str, detail: str) -> None:
-    con.execute("INSERT INTO audit_log (occurred_at, actor, action, detail) VALUES (?, NULL, ?, ?)",
-                [datetime.now(), action, detail])
-
-
 def add_action(con: duckdb.DuckDBPyConnection, *, title: str, metric: str, started_on: date | str,
                program: str | None = None, description: str | None = None, owner: str | None = None,
-               is_demo: bool = False) -> int:
+               is_demo: bool = False, actor: str | None = None) -> int:
     """Log an action; returns its action_id."""
     fields = _validated({"program": program, "title": title, "description": description, "owner": owner,
                          "started_on": started_on, "metric": metric})
@@ -52,7 +48,7 @@ def add_action(con: duckdb.DuckDBPyConnection, *, title: str, metric: str, start
         "INSERT INTO improvements (action_id, program, title, description, owner, started_on, metric, created_at, "
         "is_demo) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [action_id, *(fields[k] for k in EDITABLE), datetime.now(), is_demo])
-    _audit(con, "improvement added", f"{action_id}: {title}")
+    audit.record(con, "improvement", f"action {action_id} added: {title}", actor)
     return action_id
 
 
@@ -61,7 +57,7 @@ def _require(con: duckdb.DuckDBPyConnection, action_id: int) -> None:
         raise ImprovementError(f"There is no improvement action {action_id}.")
 
 
-def edit_action(con: duckdb.DuckDBPyConnection, action_id: int, **changes: Any) -> None:
+def edit_action(con: duckdb.DuckDBPyConnection, action_id: int, actor: str | None = None, **changes: Any) -> None:
     """Change some fields of an action (program, title, description, owner, started_on, metric)."""
     fields = _validated(changes)
     _require(con, action_id)
@@ -70,13 +66,13 @@ def edit_action(con: duckdb.DuckDBPyConnection, action_id: int, **changes: Any) 
     # Column names come from EDITABLE (checked above); values are bound.
     assignments = ", ".join(f"{name} = ?" for name in fields)
     con.execute(f"UPDATE improvements SET {assignments} WHERE action_id = ?", [*fields.values(), action_id])
-    _audit(con, "improvement edited", f"{action_id}: {', '.join(fields)}")
+    audit.record(con, "improvement", f"action {action_id} edited: {', '.join(fields)}", actor)
 
 
-def delete_action(con: duckdb.DuckDBPyConnection, action_id: int) -> None:
+def delete_action(con: duckdb.DuckDBPyConnection, action_id: int, actor: str | None = None) -> None:
     _require(con, action_id)
     con.execute("DELETE FROM improvements WHERE action_id = ?", [action_id])
-    _audit(con, "improvement deleted", str(action_id))
+    audit.record(con, "improvement", f"action {action_id} deleted", actor)
 
 
 def list_actions(con: duckdb.DuckDBPyConnection, program: str | None = None) -> pd.DataFrame:

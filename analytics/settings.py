@@ -11,6 +11,8 @@ from typing import Any, Callable
 
 import duckdb
 
+from analytics import audit
+
 
 class SettingsError(ValueError):
     """A setting name or value is not acceptable; the message says what is."""
@@ -66,12 +68,14 @@ def get(con: duckdb.DuckDBPyConnection, key: str) -> int | float:
     return SETTINGS[key].default if row is None else validate(key, row[0])
 
 
-def set(con: duckdb.DuckDBPyConnection, key: str, value: Any) -> int | float:  # noqa: A001 - the natural name
+def set(con: duckdb.DuckDBPyConnection, key: str, value: Any,  # noqa: A001 - the natural name
+        actor: str | None = None) -> int | float:
     typed = validate(key, value)
     con.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, str(typed)],
     )
+    audit.record(con, "setting", f"{key} = {typed}", actor)
     return typed
 
 

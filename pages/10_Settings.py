@@ -32,7 +32,6 @@ def demo_controls() -> None:
         st.caption("No demo data is loaded.")
     elif st.button("Clear demo data", type="primary", key="clear_demo", icon=":material/delete:"):
         removed = demo.clear_demo(ui.cursor())
-        st.session_state["demo_declined"] = True  # do not reload it on this visit
         ui.wrote(f"Removed {removed} demo uploads. Upload your own exports on the **Upload** page.")
     else:
         st.caption("The sample programs loaded on first start. Clearing removes their rows, uploads and "

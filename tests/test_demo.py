@@ -35,10 +35,21 @@ def test_loading_the_demo_twice_gives_identical_counts(demo_db):
 
 def test_the_demo_is_marked_and_clears_in_one_call(tmp_path):
     con = db.connect(tmp_path / "d.duckdb")
+    assert demo.is_fresh(con)
     demo.load_demo(con)
     assert demo.has_demo(con)
+    assert not demo.is_fresh(con)
     removed = demo.clear_demo(con)
     assert removed > 0 and not demo.has_demo(con)
+    assert not demo.is_fresh(con)  # cleared once, never offered again
     assert db.table_counts(con) == {t: 0 for t in db.DATA_TABLES}
     assert con.execute("SELECT count(*) FROM improvements").fetchone() == (0,)
     con.close()
+
+
+@pytest.mark.parametrize("setting, fresh, expected", [("on", True, True), ("off", True, False), ("on", False, False)])
+def test_the_demo_is_wanted_only_in_a_fresh_database_unless_switched_off(monkeypatch, con, setting, fresh, expected):
+    monkeypatch.setenv("MENTORSCOPE_DEMO", setting)
+    if not fresh:
+        con.execute("INSERT INTO audit_log VALUES (now(), NULL, 'upload', 'upload 1')")
+    assert demo.wanted(con) is expected

@@ -20,8 +20,9 @@ def test_add_edit_delete_and_audit():
     assert list_actions(con, program="X")["action_id"].tolist() == [2]  # program-wide actions show everywhere
     delete_action(con, second)
     assert list_actions(con)["action_id"].tolist() == [1]
-    audit = [row[0] for row in con.execute("SELECT action FROM audit_log ORDER BY occurred_at").fetchall()]
-    assert audit == ["improvement added", "improvement added", "improvement edited", "improvement deleted"]
+    audit = [row[0] for row in con.execute("SELECT detail FROM audit_log ORDER BY occurred_at").fetchall()]
+    assert audit == ["action 1 added: Monthly reminders", "action 2 added: Kick-off workshop",
+                     "action 1 edited: title, metric", "action 2 deleted"]
 
 
 @pytest.mark.parametrize("fields, message", [

@@ -99,6 +99,7 @@ def populated_file(tmp_path_factory) -> Path:
 def empty_db(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "empty.duckdb"
     monkeypatch.setenv("MENTORSCOPE_DB", str(path))
+    monkeypatch.setenv("MENTORSCOPE_DEMO", "off")
     return path
 
 
@@ -123,9 +124,8 @@ def entry(tmp_path_factory) -> Path:
 @pytest.fixture
 def app(entry):
     def open_page(page: str) -> AppTest:
-        """The dashboard on `page`, without loading the demo into an empty database."""
+        """The dashboard on `page`."""
         at = AppTest.from_file(str(entry), default_timeout=60)
-        at.session_state["demo_declined"] = True
         at.run()
         if page != "1_Overview":
             at.switch_page(str(ROOT / "pages" / f"{page}.py")).run()

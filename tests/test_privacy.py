@@ -92,3 +92,13 @@ def test_erase_command(db_path, capsys):
     assert "Erased:" in capsys.readouterr().out
     assert main(["erase", "--participant", "m1", "--db", str(db_path)]) == 1
     assert "No data is stored" in capsys.readouterr().err
+
+
+def test_setting_changes_and_demo_clearing_are_audited(con):
+    from analytics import demo, settings
+    settings.set(con, "min_group_size", 7, actor="admin@example.org")
+    demo.clear_demo(con, actor="admin@example.org")
+    log = audit.entries(con)
+    assert log[["actor", "action", "detail"]].values.tolist()[:2] == [
+        ["admin@example.org", "clear_demo", "0 demo uploads removed"],
+        ["admin@example.org", "setting", "min_group_size = 7"]]

@@ -1,0 +1,49 @@
+"""The state of the store, for program leads: what was uploaded, how each
+table is covered, and rows that point at nothing."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+# table -> (date column whose range it covers, SQL counting its orphans, what an orphan is)
+_COVERAGE = {
+    "participants": ("joined_on", "SELECT count(*) FROM participants WHERE is_stub",
+                     "named in a pairs file but not in any participants file"),
+    "pairs": ("matched_on", "SELECT count(*) FROM pairs p WHERE NOT EXISTS "
+              "(SELECT 1 FROM participants x WHERE x.participant_id IN (p.mentor_id, p.mentee_id))",
+              "mentor and mentee both unknown"),
+    "sessions": ("occurred_on", "SELECT count(*) FROM sessions s ANTI JOIN pairs p USING (pair_id)",
+                 "meetings of a pair that is no longer loaded"),
+    "goals": ("due_on", "SELECT count(*) FROM goals g ANTI JOIN pairs p USING (pair_id)",
+              "goals of a pair that is no longer loaded"),
+    "responses": ("submitted_on", "SELECT count(*) FROM responses r WHERE respondent_id IS NULL OR NOT EXISTS "
+                  "(SELECT 1 FROM participants x WHERE x.participant_id = r.respondent_id)",
+                  "responses not linked to a participant (filters by department cannot place them)"),
+    "employees": ("hired_on", None, ""),
+}
+
+
+def upload_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Newest first → [upload_id, file_name, kind, format, rows_read, rows_loaded, rows_duplicate,
+    rows_rejected, first_date, last_date, loaded_at, is_demo]."""
+    return con.execute("""
+        SELECT upload_id, file_name, kind, format, rows_read, rows_loaded, rows_duplicate, rows_rejected,
+               first_date, last_date, loaded_at, is_demo
+        FROM uploads ORDER BY upload_id DESC""").df()
+
+
+def rejected_rows(con: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFrame:
+    """→ [row_number, column_name, reason, raw] of one upload, in file order."""
+    return con.execute("SELECT row_number, column_name, reason, raw FROM rejected_rows WHERE upload_id = ? "
+                       "ORDER BY row_number", [upload_id]).df()
+
+
+def data_health(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """→ [table, rows, first_date, last_date, orphans, orphan_meaning], one row per data table."""
+    rows = []
+    for table, (column, orphans_sql, meaning) in _COVERAGE.items():
+        count, first, last = con.execute(f"SELECT count(*), min({column}), max({column}) FROM {table}").fetchone()
+        orphans = int(con.execute(orphans_sql).fetchone()[0]) if orphans_sql else 0
+        rows.append({"table": table, "rows": int(count), "first_date": first, "last_date": last,
+                     "orphans": orphans, "orphan_meaning": meaning if orphans else ""})
+    return pd.DataFrame(rows)
