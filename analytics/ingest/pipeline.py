@@ -162,13 +162,26 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
             progress(step / len(order), f"Loading {plans[i].file_name}")
         if plans[i].kind in ("sessions", "goals", "survey"):
             # Their checks depend on what is stored (pairs loaded just before, saved mappings).
-            plans[i] = analyse_path(paths[i], con, options)
+            plans[i] = _with_store(con, plans[i], paths[i], options)
         if plans[i].ok:
             try:
                 results[i] = load(con, plans[i])
             except IngestError as exc:
                 plans[i].error = exc.in_file(plans[i].file_name)
     return list(zip(plans, results))
+
+
+def _with_store(con: duckdb.DuckDBPyConnection, plan: Plan, path: str | Path, options: Options) -> Plan:
+    """What `analyse_path(path, con, options)` gives, without reading and parsing the file a
+    second time where the first pass already holds it: a platform batch only lacks the check
+    of its pair references against the store, and a survey parses the same unless a mapping
+    was saved for it."""
+    if plan.ok and isinstance(plan.batch, PlatformBatch):
+        plan.batch = store.without_rows(plan.batch, store.reference_problems(con, plan.batch))
+        return plan
+    if plan.ok and isinstance(plan.batch, SurveyBatch) and store.saved_mapping(con, plan.batch.fingerprint) == ({}, {}):
+        return plan
+    return analyse_path(path, con, options)
 
 
 def _parse_survey(raw: RawTable, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:

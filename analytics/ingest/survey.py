@@ -319,10 +319,14 @@ def _responses(body, fields, columns, fmt, survey_id, tz, wave, program, day_fir
 
 
 def _response_ids(ids: pd.Series, body: pd.DataFrame, fmt: str, survey_id: str) -> pd.Series:
-    hashed = body.apply(lambda row: survey_id + ":" + hashlib.sha256(
-        "\x1f".join([survey_id, *row]).encode("utf-8")).hexdigest()[:16], axis=1)
     if fmt in ("ms_forms", "generic"):
         ids = survey_id + ":" + ids
+    # Only rows without an id need the hash of their content.
+    missing = ids.isna()
+    if len(body) and not missing.any():
+        return ids.copy()
+    hashed = body[missing].apply(lambda row: survey_id + ":" + hashlib.sha256(
+        "\x1f".join([survey_id, *row]).encode("utf-8")).hexdigest()[:16], axis=1)
     return ids.fillna(hashed)
 
 
