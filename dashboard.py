@@ -62,22 +62,16 @@ def load_demo_when_empty(cur) -> None:
 
 
 def quarters(fiscal_start: int) -> list[str]:
-    """Quarters with held sessions or survey responses, newest first (the last 16 at most);
-    the current quarter alone on an empty database."""
+    """Quarters with held meetings or survey responses, newest first; the current
+    quarter alone on an empty database."""
+    found = common.compute("filters.available_quarters", fiscal_start)
+    if found:
+        return [p.label for p in found]
     today = date.today()
-    current = Period.quarter(today.year, (today.month - 1) // 3 + 1)
-    if fiscal_start != 1:
-        current = next(p for p in (Period.parse(f"FY{today.year + k}Q{q}", fiscal_start)
-                                   for k in (0, 1) for q in range(1, 5)) if p.start <= today <= p.end)
-    candidates = current.quarters_back(16)
-    pairs = common.compute("engagement.trend", candidates, Filters())
-    answers = common.compute("satisfaction.trend", candidates, Filters())
-    met = pairs.groupby("period")["sessions_held"].sum()
-    answered = answers.groupby("period")["n"].sum()
-    busy = [i for i, p in enumerate(candidates) if met.get(p.label, 0) or answered.get(p.label, 0)]
-    if not busy:
-        return [current.label]
-    return [p.label for p in reversed(candidates[busy[0]:busy[-1] + 1])]
+    if fiscal_start == 1:
+        return [Period.quarter(today.year, (today.month - 1) // 3 + 1).label]
+    return [next(p.label for p in (Period.parse(f"FY{today.year + k}Q{q}", fiscal_start)
+                                   for k in (0, 1) for q in range(1, 5)) if p.start <= today <= p.end)]
 
 
 def remembered(key: str, options: list, fallback: int = 0) -> int:

@@ -4,7 +4,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, db
+from analytics import charts
 from analytics.ingest import pipeline
 from analytics.ingest.columns import KINDS
 from analytics.ingest.load import remove_upload
@@ -117,6 +117,10 @@ def validation(plan, key: str) -> None:
     preview = plan.batch.responses if plan.kind == "survey" else plan.batch.frame
     with st.expander(f"Preview (first 20 of {len(preview):,} rows)"):
         st.dataframe(preview.head(20), hide_index=True)
+    if plan.unresolved:
+        st.warning(f"{len(plan.unresolved):,} rows name pairs that are not loaded yet. They load if this upload "
+                   "also holds their pairs file (pairs are loaded first); otherwise they are rejected.",
+                   icon=":material/link_off:")
     if plan.rejected:
         with st.expander(f"Rejected rows and why ({len(plan.rejected):,})", expanded=True):
             ui.table(plan.rejected_frame(), f"rejected_{key}")
@@ -125,8 +129,9 @@ def validation(plan, key: str) -> None:
 def load_plans(plans) -> None:
     bar = st.progress(0.0, text="Loading…")
     messages = []
-    for index, plan in enumerate(plans):
-        bar.progress(index / len(plans), text=f"Loading {plan.file_name}…")
+    for step, index in enumerate(pipeline.in_load_order(plans)):
+        plan = plans[index]
+        bar.progress(step / len(plans), text=f"Loading {plan.file_name}…")
         result = pipeline.load(ui.cursor(), plan)
         messages.append(f"{ui.escape(plan.file_name)}: {result.rows_loaded:,} rows loaded, {result.rows_duplicate:,} "
                         f"duplicates skipped, {result.rows_rejected:,} rejected"
@@ -139,37 +144,36 @@ def load_plans(plans) -> None:
 
 
 def upload_history() -> None:
-    history = ui.compute("ingest.load.upload_history")
-    if history is None:
-        return
+    history = ui.compute("health.upload_history")
     if history.empty:
         st.caption("Nothing uploaded yet.")
         return
     ui.table(history, "upload_history")
-    with st.form("remove_upload", border=False):
-        cols = st.columns([3, 1], vertical_alignment="bottom")
-        choice = cols[0].selectbox("Remove the rows an upload wrote", history["upload_id"], key="remove_upload_id",
-                                   format_func=lambda i: f"#{i} {history.set_index('upload_id').at[i, 'file_name']}")
-        if cols[1].form_submit_button("Remove", icon=":material/delete:"):
-            remove_upload(ui.cursor(), int(choice))
-            ui.wrote(f"Removed upload #{int(choice)} and the rows it wrote.")
+    names = history.set_index("upload_id")["file_name"]
+    cols = st.columns([3, 1, 1], vertical_alignment="bottom")
+    choice = cols[0].selectbox("An upload", history["upload_id"], key="history_upload_id",
+                               format_func=lambda i: f"#{i} {names[i]}")
+    with cols[1].popover("Rejected rows", icon=":material/rule:"):
+        rejected = ui.compute("health.rejected_rows", int(choice))
+        if rejected.empty:
+            st.caption("None: every row of this upload loaded or was a duplicate.")
+        ui.table(rejected, f"rejected_upload_{int(choice)}")
+    if cols[2].button("Remove", icon=":material/delete:", key="remove_upload",
+                      help="Delete the rows this upload wrote (rows a later upload changed stay)."):
+        remove_upload(ui.cursor(), int(choice))
+        ui.wrote(f"Removed upload #{int(choice)} and the rows it wrote.")
 
 
 def data_health() -> None:
-    counts = pd.DataFrame(list(db.table_counts(ui.cursor()).items()), columns=["table", "rows"])
-    left, right = st.columns(2)
-    with left:
-        ui.table(counts, "table_counts")
-    with right:
-        health = ui.compute("db.data_health")
-        if health is not None:
-            ui.table(health, "data_health")
+    st.caption("Rows per table, the dates they cover, and rows that point at nothing (for example meetings of "
+               "a pair whose upload was removed).")
+    ui.table(ui.compute("health.data_health"), "data_health")
 
 
 st.title("Upload")
 st.caption("Drop one or more exports: participants, pairs, sessions, goals, the HR employee file, or surveys "
            "(Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms, plain CSV or XLSX). Nothing is written "
-           "until you press Load. Load pairs before sessions and goals.")
+           "until you press Load; files are loaded people and pairs first, whatever their order.")
 
 batch = st.session_state.setdefault("upload_batch", 0)
 files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "tsv"], accept_multiple_files=True,

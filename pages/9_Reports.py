@@ -1,24 +1,44 @@
-"""Reports: the executive summary of the chosen quarter and filters, and its data to download."""
+"""Reports: the executive summary of the chosen quarter and filters, and the
+quarterly report to download (the same bytes as `python -m analytics report`)."""
 import json
 
 import streamlit as st
 
+from analytics import report
 from pages import _common as ui
 
+LABELS = {"pdf": "PDF, for reading", "xlsx": "XLSX, for the numbers", "html": "HTML, to share"}
+
 st.title("Reports")
-st.caption(f"Executive summary for {ui.filters().sentence(ui.period())}. Change the quarter and filters in the "
-           "sidebar.")
+st.caption(f"The quarterly evaluation report for {ui.filters().sentence(ui.period())}. Change the quarter and "
+           "filters in the sidebar.")
 
 st.subheader("Executive summary")
 ui.insights()
 
+st.subheader("Download the report")
+fmt = st.radio("Format", report.FORMATS, format_func=LABELS.get, horizontal=True, key="report_format")
+if st.button("Build the report", type="primary", key="build_report", icon=":material/description:"):
+    with st.spinner(f"Building the {fmt.upper()} report… (a PDF takes a few seconds for its charts)"):
+        try:
+            st.session_state["report_file"] = (fmt, ui.period(), ui.filters(),
+                                               report.build_report(ui.cursor(), ui.period(), ui.filters(), fmt))
+        except report.ReportError as exc:
+            st.session_state.pop("report_file", None)
+            st.error(str(exc), icon=":material/error:")
+built = st.session_state.get("report_file")
+if built and built[:3] == (fmt, ui.period(), ui.filters()):
+    st.download_button(f"Download {report.file_name(ui.period(), ui.filters(), fmt)}", built[3],
+                       file_name=report.file_name(ui.period(), ui.filters(), fmt), mime=report.MEDIA_TYPES[fmt],
+                       key="download_report", icon=":material/download:", type="primary")
+st.caption("The same report from the command line: `python -m analytics report --quarter "
+           f"{ui.period().label} --format {fmt} --out report.{fmt}`")
+
 figures = ui.standard("metrics.metrics_json")
 if figures is not None:
-    st.subheader("Every figure")
-    st.caption("Rates are shares from 0 to 1; null means no data or a group below the minimum size.")
-    st.download_button("Download metrics (JSON)", json.dumps(figures, indent=2, default=str),
-                       file_name=f"mentorscope-{ui.period().label}.json", mime="application/json",
-                       key="download_metrics_json", icon=":material/download:")
-    st.json(figures, expanded=1)
-st.info("The quarterly report as PDF, XLSX and HTML will be downloadable here once the report module lands.",
-        icon=":material/description:")
+    with st.expander("Every figure as JSON (the `metrics --json` contract)"):
+        st.caption("Rates are shares from 0 to 1; null means no data or a group below the minimum size.")
+        st.download_button("Download metrics (JSON)", json.dumps(figures, indent=2, default=str),
+                           file_name=f"mentorscope-{ui.period().label}.json", mime="application/json",
+                           key="download_metrics_json", icon=":material/download:")
+        st.json(figures, expanded=1)

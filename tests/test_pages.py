@@ -218,6 +218,28 @@ def test_upload_shows_rejected_rows_before_loading(populated_db, app, tmp_path):
     assert at.get("download_button"), "rejected rows can be downloaded"
 
 
+def test_pairs_and_their_sessions_load_together_whatever_their_order(populated_db, app):
+    sessions = "pair_id,occurred_on\nz1,2026-05-01\nz1,2026-05-20\n"
+    pairs = "pair_id,mentor_id,mentee_id,matched_on\nz1,zm,ze,2026-04-15\n"
+    at = app("2_Upload")
+    at.file_uploader[0].set_value([("sessions.csv", sessions.encode(), "text/csv"),
+                                   ("pairs.csv", pairs.encode(), "text/csv")]).run()
+    assert any("not loaded yet" in w.value for w in at.warning)
+    at.button(key="load_files").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert reading(at, populated_db, "SELECT count(*) FROM sessions WHERE pair_id = 'z1'") == [(2,)]
+
+
+def test_an_upload_is_removed_from_the_history(populated_db, app):
+    at = app("2_Upload")
+    newest = at.selectbox(key="history_upload_id").value
+    before = reading(at, populated_db, "SELECT count(*) FROM uploads")[0][0]
+    at.button(key="remove_upload").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert reading(at, populated_db, f"SELECT count(*) FROM uploads WHERE upload_id = {int(newest)}") == [(0,)]
+    assert reading(at, populated_db, "SELECT count(*) FROM uploads")[0][0] == before - 1
+
+
 def test_improvement_is_logged(populated_db, app):
     at = app("8_Improvements")
     at.text_input(key="improvement_title").input("Mentor training day")
@@ -236,11 +258,18 @@ def test_setting_is_saved(populated_db, app):
     assert settings.get(at.session_state["cursor"], "at_risk_days") == 30
 
 
-def test_reports_offer_the_metrics_json(populated_db, app):
+def test_reports_build_the_same_bytes_as_the_command_line(populated_db, app):
+    from analytics import report
+    from analytics.filters import Filters, Period
     at = app("9_Reports")
     at.selectbox(key="quarter").set_value("2026Q1").run()
-    assert not at.exception
     assert "Q1 2026" in texts(at)
+    at.radio(key="report_format").set_value("xlsx").run()
+    at.button(key="build_report").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    fmt, period, _, data = at.session_state["report_file"]
+    assert (fmt, period.label) == ("xlsx", "2026Q1")
+    assert data == report.build_report(at.session_state["cursor"], Period.parse("2026Q1"), Filters(), "xlsx")
 
 
 def test_csv_downloads_cannot_run_formulas():

@@ -23,7 +23,7 @@ def run(args) -> int:
         results = []
         for name in args.paths:
             plan = analyse_path(name, con, options_from(args))
-            results.append(summary(plan, plan.rows_valid if plan.ok else 0, 0, name))
+            results.append(summary(plan, path=name))
         return report(results, args.json, "would load")
     finally:
         if con is not None:

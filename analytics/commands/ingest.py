@@ -12,6 +12,7 @@ from pathlib import Path
 
 from analytics import db
 from analytics.ingest.columns import KINDS
+from analytics.ingest.load import LoadResult
 from analytics.ingest.pipeline import WAVES, Options, Plan, ingest_paths
 
 
@@ -42,15 +43,19 @@ def options_from(args) -> Options:
     return Options(kind=args.kind, wave=args.wave, program=args.program, day_first=args.day_first)
 
 
-def summary(plan: Plan, rows_loaded: int = 0, rows_duplicate: int = 0, path: str | None = None) -> dict:
+def summary(plan: Plan, loaded: LoadResult | None = None, path: str | None = None) -> dict:
+    """One file's entry of the --json output; without a load, what would happen."""
     first, last = plan.date_range
+    rejected = loaded.rejected if loaded else plan.rejected + plan.unresolved
     return {
         "path": path or plan.file_name, "kind": plan.kind, "format": plan.format,
-        "rows_read": plan.rows_read, "rows_loaded": rows_loaded, "rows_rejected": len(plan.rejected),
-        "rows_duplicate": rows_duplicate,
+        "rows_read": plan.rows_read,
+        "rows_loaded": loaded.rows_loaded if loaded else (plan.rows_valid - len(plan.unresolved) if plan.ok else 0),
+        "rows_rejected": len(rejected), "rows_duplicate": loaded.rows_duplicate if loaded else 0,
         "date_range": [first.isoformat() if first else None, last.isoformat() if last else None],
         "errors": [plan.error.message] if plan.error else [],
-        "rejected": [{k: r.get(k) for k in ("row_number", "column", "reason")} for r in plan.rejected],
+        "rejected": sorted(({k: r.get(k) for k in ("row_number", "column", "reason")} for r in rejected),
+                           key=lambda r: r["row_number"]),
     }
 
 
@@ -78,7 +83,7 @@ def report(results: list[dict], as_json: bool, verb: str) -> int:
 def run(args) -> int:
     con = db.connect(args.db)
     try:
-        results = [summary(plan, loaded.rows_loaded if loaded else 0, loaded.rows_duplicate if loaded else 0, path)
+        results = [summary(plan, loaded, path)
                    for path, (plan, loaded) in zip(args.paths, ingest_paths(con, args.paths, options_from(args)))]
         return report(results, args.json, "loaded")
     finally:

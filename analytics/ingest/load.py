@@ -56,6 +56,7 @@ class LoadResult:
     rows_duplicate: int
     rows_rejected: int
     stubs_created: list[str] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
 
 
 def reference_problems(con: duckdb.DuckDBPyConnection, batch: PlatformBatch) -> list[dict]:
@@ -88,7 +89,7 @@ def load_platform(con: duckdb.DuckDBPyConnection, batch: PlatformBatch, info: Up
             frame = frame.assign(is_stub=False)
         loaded, duplicate = _upsert(con, batch.kind, frame, KEYS[batch.kind], upload_id)
         _finish_upload(con, upload_id, loaded, duplicate, batch.rejected)
-    return LoadResult(upload_id, loaded, duplicate, len(batch.rejected), stubs)
+    return LoadResult(upload_id, loaded, duplicate, len(batch.rejected), stubs, batch.rejected)
 
 
 def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
@@ -120,7 +121,7 @@ def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
             save_mapping(con, batch.fingerprint, *saved_mapping)
         rejected = list(batch.rejected)
         _finish_upload(con, upload_id, len(fresh), len(same), rejected)
-    return LoadResult(upload_id, len(fresh), len(same), len(rejected))
+    return LoadResult(upload_id, len(fresh), len(same), len(rejected), rejected=rejected)
 
 
 def link_respondents(con: duckdb.DuckDBPyConnection, responses: pd.DataFrame) -> pd.DataFrame:

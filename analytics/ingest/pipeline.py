@@ -54,6 +54,7 @@ class Plan:
     format: str | None = None
     rows_read: int = 0
     batch: PlatformBatch | SurveyBatch | None = None
+    unresolved: list[dict] = field(default_factory=list)  # rows naming pairs not loaded (yet)
     error: IngestError | None = None
     options: Options = field(default_factory=Options)
 
@@ -113,7 +114,8 @@ def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None =
             batch = parse_platform(table, plan.kind, file_name, day_first=options.day_first,
                                    decimal_comma=raw.delimiter == ";")
             if con is not None:
-                batch = store.without_rows(batch, store.reference_problems(con, batch))
+                # Flagged, not dropped: a pairs file loaded first (same upload) may resolve them.
+                plan.unresolved = store.reference_problems(con, batch)
             plan.batch = batch
     except IngestError as exc:
         plan.error = exc.in_file(file_name)
@@ -148,40 +150,29 @@ def analyse_path(path: str | Path, con: duckdb.DuckDBPyConnection | None = None,
     return analyse(data, path.name, con, options)
 
 
+def in_load_order(plans: list[Plan]) -> list[int]:
+    """Indexes of `plans` with people and pairs before what refers to them."""
+    return sorted(range(len(plans)), key=lambda i: LOAD_ORDER.index(plans[i].kind)
+                  if plans[i].kind in LOAD_ORDER else len(LOAD_ORDER))
+
+
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], options: Options = Options(),
                  progress=None) -> list[tuple[Plan, store.LoadResult | None]]:
     """Analyse and load several files, people and pairs before what refers to them,
     whatever order they were given in. Results come back in the given order; a
     refused file has no result and the others still load."""
-    plans = [analyse_path(path, None, options) for path in paths]
-    order = sorted(range(len(plans)), key=lambda i: LOAD_ORDER.index(plans[i].kind)
-                   if plans[i].kind in LOAD_ORDER else len(LOAD_ORDER))
+    plans = [analyse_path(path, con, options) for path in paths]
     results: list[store.LoadResult | None] = [None] * len(plans)
+    order = in_load_order(plans)
     for step, i in enumerate(order):
         if progress:
             progress(step / len(order), f"Loading {plans[i].file_name}")
-        if plans[i].kind in ("sessions", "goals", "survey"):
-            # Their checks depend on what is stored (pairs loaded just before, saved mappings).
-            plans[i] = _with_store(con, plans[i], paths[i], options)
         if plans[i].ok:
             try:
                 results[i] = load(con, plans[i])
             except IngestError as exc:
                 plans[i].error = exc.in_file(plans[i].file_name)
     return list(zip(plans, results))
-
-
-def _with_store(con: duckdb.DuckDBPyConnection, plan: Plan, path: str | Path, options: Options) -> Plan:
-    """What `analyse_path(path, con, options)` gives, without reading and parsing the file a
-    second time where the first pass already holds it: a platform batch only lacks the check
-    of its pair references against the store, and a survey parses the same unless a mapping
-    was saved for it."""
-    if plan.ok and isinstance(plan.batch, PlatformBatch):
-        plan.batch = store.without_rows(plan.batch, store.reference_problems(con, plan.batch))
-        return plan
-    if plan.ok and isinstance(plan.batch, SurveyBatch) and store.saved_mapping(con, plan.batch.fingerprint) == ({}, {}):
-        return plan
-    return analyse_path(path, con, options)
 
 
 def _parse_survey(raw: RawTable, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:
