@@ -7,40 +7,22 @@ from pages import _common as ui
 st.title("Overview")
 st.caption(f"{ui.filters().sentence(ui.period())}: the headline figures, each against the quarter before.")
 
-now = ui.standard("metrics.metrics_json")
-before = ui.compute("metrics.metrics_json", ui.period().previous(), ui.filters())
-change = ui.standard("satisfaction.change")
-if now is not None and before is not None and change is not None:
-    nps, engaged = now["satisfaction"]["nps"], now["engagement"]
-    overall = ui.pick(now["satisfaction"]["dimensions"], dimension="overall_satisfaction")
-    six, six_before = (ui.pick(m["retention"]["pair_survival"], months=6) for m in (now, before))
-    people, people_before = (m["retention"]["employee_retention_12m"] or {} for m in (now, before))
-    row1, row2 = st.columns(3), st.columns(3)
-    with row1[0]:
-        ui.tile("Net Promoter Score", nps["value"], kind="nps", metric="nps", suppressed=nps["suppressed"],
-                n=nps["n"], **ui.tested_change(change, "nps"))
-    with row1[1]:
-        ui.tile("Overall satisfaction (mean score)", overall.get("mean"), kind="score",
-                metric="overall_satisfaction_mean", suppressed=bool(overall.get("suppressed")), n=overall.get("n"),
-                **ui.tested_change(change, "overall_satisfaction"))
-    with row1[2]:
-        ui.tile("Active pair rate", engaged["active_pair_rate"], previous=before["engagement"]["active_pair_rate"],
-                metric="active_pair_rate", n=engaged["open_pairs"])
-    with row2[0]:
-        ui.tile("Pairs together at 6 months", six.get("survival"), previous=six_before.get("survival"),
-                metric="pair_survival_6m", n=six.get("at_risk"))
-    with row2[1]:
-        ui.tile("Participants' 12-month retention", people.get("participants"),
-                previous=people_before.get("participants"), metric="employee_retention_12m",
-                n=people.get("n_participants"), suppressed=bool(people.get("suppressed")))
-        ui.versus_caption(people, "non-participants")
-    with row2[2]:
-        ui.tile("Goal attainment", now["outcomes"]["goal_attainment_rate"],
-                previous=before["outcomes"]["goal_attainment_rate"], metric="goal_attainment_rate")
-    st.caption("✱ marks a change on the previous quarter with p < 0.05 (NPS and satisfaction are tested; "
-               "the other changes are shown untested). Hover a tile for its definition and n.")
-    if not engaged["open_pairs"] and not now["satisfaction"]["responses"]:
-        ui.empty_state("pairs", "surveys")
+heads = ui.standard("headlines.headlines")
+for start in (0, 3):
+    for column, row in zip(st.columns(3), heads.iloc[start:start + 3].to_dict("records")):
+        with column:
+            # The ✱ marks a change on the previous quarter; retention's test compares groups instead.
+            tested = row["p_compares"] == "previous quarter"
+            ui.tile(row["label"], row["value"], kind=row["kind"], change=row["change"],
+                    significant=row["significant"] if tested else None, suppressed=bool(row["suppressed"]),
+                    n=row["n"], metric=row["metric"])
+            if not tested:
+                ui.versus_caption(row)
+st.caption("✱ marks a change on the previous quarter with p < 0.05 (NPS, satisfaction and goal attainment are "
+           "tested; pair rates are not, as mostly the same pairs count in both quarters). Hover a tile for its "
+           "definition and n.")
+if not heads.loc[heads["key"] == "active_pair_rate", "n"].iloc[0] and not heads.loc[heads["key"] == "nps", "n"].iloc[0]:
+    ui.empty_state("pairs", "surveys")
 
 left, right = st.columns(2)
 periods = ui.trend_periods()

@@ -258,28 +258,14 @@ def chart(builder: Callable[..., Any], data: pd.DataFrame | None, name: str, *, 
     return has_rows(data)
 
 
-def pick(records: list[dict], **where: Any) -> dict:
-    """The first record matching `where` (metrics JSON lists), or {}."""
-    return next((r for r in records if all(r.get(k) == v for k, v in where.items())), {})
-
-
-def tested_change(change: pd.DataFrame, dimension: str) -> dict:
-    """change/significant of one dimension from satisfaction.change, for a tile."""
-    row = change[change["dimension"] == dimension]
-    if row.empty:
-        return {}
-    return {"change": row["change"].iloc[0], "significant": bool(row["significant"].iloc[0])}
-
-
-def versus_caption(comparison: dict, other: str) -> None:
-    """'Non-participants: 78% · difference +13 pts (95% CI …), p = …' under a tile."""
-    if not comparison or comparison.get("suppressed") or missing(comparison.get("non_participants")):
+def versus_caption(headline: dict) -> None:
+    """'Non-participants: 78% · difference +13 pts (95% CI …), p = …' under the retention tile."""
+    if headline["suppressed"] or missing(headline.get("other")):
         return
-    text = (f"{other.capitalize()}: {comparison['non_participants']:.0%} · difference "
-            f"{comparison['difference'] * 100:+.0f} pts (95% CI {comparison['ci_low'] * 100:+.0f} to "
-            f"{comparison['ci_high'] * 100:+.0f})")
-    if not missing(comparison.get("p_value")):
-        text += f", {charts.p_text(comparison['p_value'])}" + (" ✱" if comparison["p_value"] < 0.05 else "")
+    text = (f"Non-participants: {headline['other']:.0%} · difference {headline['difference'] * 100:+.0f} pts "
+            f"(95% CI {headline['ci_low'] * 100:+.0f} to {headline['ci_high'] * 100:+.0f})")
+    if not missing(headline.get("p_value")):
+        text += f", {charts.p_text(headline['p_value'])}" + (" ✱" if headline["significant"] else "")
     st.caption(text)
 
 

@@ -18,16 +18,14 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import (charts, engagement, feedback, improvements, insights, outcomes, retention, satisfaction,
-                       settings, stats)
+from analytics import (charts, engagement, feedback, headlines, improvements, insights, outcomes, retention,
+                       satisfaction, settings)
+from analytics.headlines import ALPHA, NOT_TESTED
 from analytics.filters import Filters, Period, known_values, over_periods, validate_filters
 from analytics.metrics import REGISTRY
 
-# METRICS.md: "Significant" means p < 0.05.
-ALPHA = 0.05
 TREND_QUARTERS = 4
 MAX_FINDINGS = 7
-NOT_TESTED = "not tested"
 
 
 class ReportError(ValueError):
@@ -219,74 +217,21 @@ class _Builder:
     # -- headline figures -------------------------------------------------------------
 
     def headlines(self, data: dict[str, Any]) -> list[Headline]:
-        change = data["change"]
-        nps, dims = data["nps"], data["dimensions"]
-        nps_hidden = bool(_value(nps, "suppressed")) and bool(_value(nps, "n"))
-        overall_hidden = bool(_value(dims, "suppressed", dimension="overall_satisfaction"))
-
-        def survey_change(dimension: str, test: str) -> dict[str, Any]:
-            row = change[change["dimension"] == dimension]
-            # A quarter without answers has no figure to hide: its change reads '–', not 'n < 5'.
-            hidden = bool(_value(row, "suppressed")) and bool(_value(row, "n")) and bool(_value(row, "n_previous"))
-            return {"previous": self.hide(_value(row, "previous"), hidden),
-                    "change": self.hide(_value(row, "change"), hidden),
-                    "p_value": _value(row, "p_value"), "test": test}
-
-        eng, eng_prev = data["engagement"], data["engagement_previous"]
-        survival, survival_prev = data["survival"], data["survival_previous"]
-        goals, goals_prev = data["goals"], data["goals_previous"]
-        overlap = f"{NOT_TESTED}: largely the same pairs in both quarters"
-        rate = lambda a, b: None if a is None or b is None else a - b  # noqa: E731 - a null-safe difference
-
-        active, active_prev = _value(eng, "active_pair_rate"), _value(eng_prev, "active_pair_rate")
-        six, six_prev = _value(survival, "survival", months=6), _value(survival_prev, "survival", months=6)
-        attained, attained_prev = (_value(goals, "goal_attainment_rate"), _value(goals_prev, "goal_attainment_rate"))
-        goal_p = stats.two_by_two_p(int(_value(goals, "achieved") or 0), int(_value(goals, "n") or 0),
-                                    int(_value(goals_prev, "achieved") or 0), int(_value(goals_prev, "n") or 0))
-        out = [
-            Headline("nps", "Net Promoter Score", "nps", self.hide(_value(nps, "value"), nps_hidden),
-                     n=f"n = {int(_value(nps, 'n') or 0):,} answers", **survey_change("nps", "z-test")),
-            Headline("overall_satisfaction", "Overall satisfaction (mean score)", "score",
-                     self.hide(_value(dims, "mean", dimension="overall_satisfaction"), overall_hidden),
-                     n=f"n = {int(_value(dims, 'n', dimension='overall_satisfaction') or 0):,} responses",
-                     note=f"on a 1–{_value(dims, 'scale_points', dimension='overall_satisfaction') or 5} scale",
-                     **survey_change("overall_satisfaction", "Mann–Whitney U")),
-            Headline("active_pair_rate", "Active pair rate", "rate", active, active_prev, rate(active, active_prev),
-                     None, overlap, n=f"n = {int(_value(eng, 'open_pairs') or 0):,} open pairs"),
-            Headline("pair_survival_6m", "Pair retention at 6 months", "rate", six, six_prev, rate(six, six_prev),
-                     None, overlap,
-                     n=f"n = {int(_value(survival, 'n', months=6) or 0):,} pairs, "
-                       f"{int(_value(survival, 'at_risk', months=6) or 0):,} at risk at 6 months"),
-            self.employee_headline(data),
-            Headline("goal_attainment_rate", "Goal attainment", "rate", attained, attained_prev,
-                     rate(attained, attained_prev), None if math.isnan(goal_p) else goal_p,
-                     "chi-square / Fisher exact (different goals each quarter)",
-                     n=f"n = {int(_value(goals, 'n') or 0):,} goals due"),
-        ]
+        out = []
+        for row in data["headlines"].to_dict("records"):
+            row = {key: _plain(value) for key, value in row.items()}
+            hidden, change_hidden = bool(row["suppressed"]), bool(row["change_suppressed"])
+            note = ""
+            if row["key"] == "overall_satisfaction":
+                note = f"on a 1–{row['scale_points'] or 5} scale"
+            elif row["key"] == "employee_retention_12m" and not hidden and row["other"] is not None:
+                note = (f"non-participants {display(row['other'], 'rate')}; difference "
+                        f"{display(row['difference'], 'rate_change')} (95% CI {display(row['ci_low'], 'rate_change')} "
+                        f"to {display(row['ci_high'], 'rate_change')})")
+            out.append(Headline(row["key"], row["label"], row["kind"], self.hide(row["value"], hidden),
+                                self.hide(row["previous"], change_hidden), self.hide(row["change"], change_hidden),
+                                row["p_value"], row["test"], row["n_text"], note))
         return out
-
-    def employee_headline(self, data: dict[str, Any]) -> Headline:
-        label = "12-month retention: participants vs non-participants"
-        now, before = data["employees"], data["employees_previous"]
-        if now is None:
-            return Headline("employee_retention_12m", label, "rate", None, None, None, None,
-                            f"{NOT_TESTED}: no employee file loaded", n="no employee file loaded")
-        row = now[now["measure"] == "retention_12m"]
-        old = before[before["measure"] == "retention_12m"]
-        hidden = bool(_value(row, "suppressed")) and bool(_value(row, "n"))
-        old_hidden = bool(_value(old, "suppressed")) and bool(_value(old, "n"))
-        value, previous = _value(row, "participants"), _value(old, "participants")
-        note = "" if hidden else (f"non-participants {display(_value(row, 'non_participants'), 'rate')}; "
-                                  f"difference {display(_value(row, 'difference'), 'rate_change')} "
-                                  f"(95% CI {display(_value(row, 'ci_low'), 'rate_change')} to "
-                                  f"{display(_value(row, 'ci_high'), 'rate_change')})")
-        return Headline(
-            "employee_retention_12m", label, "rate", self.hide(value, hidden), self.hide(previous, old_hidden),
-            self.hide(None if value is None or previous is None else value - previous, hidden or old_hidden),
-            _value(row, "p_value"), "chi-square / Fisher exact, participants vs non-participants",
-            n=f"n = {int(_value(row, 'n_participants') or 0):,} participants, "
-              f"{int(_value(row, 'n_non_participants') or 0):,} non-participants",
-            note=note)
 
     # -- sections ------------------------------------------------------------------------
 
@@ -614,21 +559,19 @@ def _compute(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
         "cohort_months": engagement.cohort_month_activity(con, period, filters),
         "at_risk": cohorts[["cohort", "open_pairs", "active_pairs", "at_risk_pairs"]],
         "survival": retention.survival_at(con, period, filters),
-        "survival_previous": retention.survival_at(con, previous, filters),
         "km": retention.km_curves(con, period, filters),
         "early_exit": retention.early_exit(con, period, filters),
         "exit_reasons": retention.early_exit_reasons(con, period, filters),
         "employees": retention.employee_outcomes(con, period, filters) if has_employees else None,
-        "employees_previous": retention.employee_outcomes(con, previous, filters) if has_employees else None,
         "pre_post": outcomes.pre_post(con, period, filters),
         "goals": outcomes.goal_attainment(con, period, filters),
-        "goals_previous": outcomes.goal_attainment(con, previous, filters),
         "goal_categories": outcomes.goal_attainment(con, period, filters, by="category"),
         "comment_count": feedback.comment_count(con, period, filters),
         "comments": feedback.comments(con, period, filters),
         "themes": feedback.themes(con, period, filters),
         "sentiment": feedback.sentiment_summary(con, period, filters),
         "findings": insights.findings(con, period, filters),
+        "headlines": headlines.headlines(con, period, filters),
         "segment_by": by,
         "segments": _segments(con, period, filters, by),
         **_trends(con, period.quarters_back(TREND_QUARTERS), filters),
