@@ -77,6 +77,19 @@ class Dataset:
         return self.manifest["counts"]
 
 
+def generator_version() -> str:
+    """A hash of the generator's and writers' source: the cache is stale when they change."""
+    import hashlib
+
+    import analytics.sample
+    import analytics.sample_writers
+
+    digest = hashlib.sha256()
+    for module in (analytics.sample, analytics.sample_writers):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def folder_for(scale: float, seed: int = SEED, cache: Path = CACHE) -> Path:
     return cache / f"seed{seed}-scale{scale:g}"
 
@@ -88,7 +101,8 @@ def ensure(scale: float = BENCH_SCALE, seed: int = SEED, *, exports: bool = True
     manifest_path = folder / "manifest.json"
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
-        if manifest.get("version") == MANIFEST_VERSION and (manifest["export_files"] or not exports):
+        if (manifest.get("version") == MANIFEST_VERSION and manifest.get("generator") == generator_version()
+                and (manifest["export_files"] or not exports)):
             return Dataset(scale, folder, manifest)
     if folder.exists():
         shutil.rmtree(folder)
@@ -105,7 +119,7 @@ def ensure(scale: float = BENCH_SCALE, seed: int = SEED, *, exports: bool = True
     export_files = write_tool_exports(data, folder / "exports") if exports else []
     written = time.perf_counter() - started
     manifest = {
-        "version": MANIFEST_VERSION, "seed": seed, "scale": scale, "end": END.isoformat(),
+        "version": MANIFEST_VERSION, "generator": generator_version(), "seed": seed, "scale": scale, "end": END.isoformat(),
         "counts": {name: len(getattr(data, name)) for name in (*PLATFORM_FILES, "surveys")},
         "survey_files": survey_files, "export_files": export_files,
         "bytes": {p.name: p.stat().st_size for p in sorted(folder.rglob("*")) if p.is_file()},

@@ -119,6 +119,13 @@ def _s(x, digits=2):
     return "—" if x is None else f"{x:.{digits}f}"
 
 
+def _t(m, runs):
+    """Median seconds, marked when the step was slow enough to run once only."""
+    if not m or not m.seconds:
+        return "—"
+    return f"{m.median_seconds:.2f}" + (" (1 run)" if len(m.seconds) < runs else "")
+
+
 def _mb(x):
     return "—" if x is None else f"{x:,.0f}"
 
@@ -133,7 +140,9 @@ def render(results) -> str:
         f"at commit `{mach.get('commit', '?')}`; the whole run took {results.seconds / 60:.0f} min.",
         "",
         f"Machine: {mach['cores']} cores ({mach['cpu']}), {_s(mach['memory_gb'], 1)} GB memory, {mach['os']}; "
-        f"Python {mach['python']}, " + ", ".join(f"{k} {v}" for k, v in mach["versions"].items()) + ".",
+        f"Python {mach['python']}, " + ", ".join(f"{k} {v}" for k, v in mach["versions"].items()) + ". "
+        f"The machine was shared with other work: load average {mach.get('load_start', '?')} at the start, "
+        f"{mach.get('load_end', '?')} at the end. A step slower than 60 s was run once (marked).",
         "",
         f"Every figure is the median of {c.runs} runs, each in a fresh process (cold caches); "
         "peak memory is the largest peak resident set (VmHWM) of those processes, imports included. "
@@ -185,7 +194,7 @@ def render(results) -> str:
         ratio = _ratio(ingest.median_seconds, floor.median_seconds if floor else None)
         err = f" ({ingest.error})" if ingest.error else ""
         lines.append(f"| {key}{err} | {rows if rows is not None else '—':,} | {_s((size or 0) / 1e6, 1)} | "
-                     f"{_s(ingest.median_seconds)} | {_mb(ingest.max_rss_mb)} | "
+                     f"{_t(ingest, c.runs)} | {_mb(ingest.max_rss_mb)} | "
                      f"{_s(floor.median_seconds) if floor else 'n/a (XLSX)'} | {_mb(floor.max_rss_mb) if floor else '—'} | "
                      f"{_s(ratio, 0) + '×' if ratio else '—'} |")
     total_ingest = sum(i.median_seconds or 0 for f, i, _ in results.ingest if f.parent.name != "exports")
@@ -240,19 +249,21 @@ def render(results) -> str:
                       "(1 = linear)."]
     lines += ["", "## 3. Each page's first render", ""]
     if results.pages:
-        lines += ["`streamlit.testing.v1.AppTest` of `dashboard.py` with the page selected, in a new process "
-                  "(empty caches), on the ingested database; the default quarter is the data's latest.", "",
+        lines += ["`streamlit.testing.v1.AppTest` of `dashboard.py` in a new process (empty caches) on the "
+                  "ingested database; the sidebar's default quarter is the data's latest. A session opens on "
+                  "Overview, so its row times opening the dashboard (sidebar included); every other row times "
+                  "switching to that page once the session is open (the page's own figures cold).", "",
                   "| Page | First render s | Peak MB | Errors |", "|---|---:|---:|---|"]
         for name, p in results.pages:
             errors = "; ".join(_exceptions(p)) or (p.error or "none")
-            lines.append(f"| {name} | {_s(p.median_seconds)} | {_mb(p.max_rss_mb)} | {errors[:200]} |")
+            lines.append(f"| {name} | {_t(p, c.runs)} | {_mb(p.max_rss_mb)} | {errors[:200]} |")
     lines += ["", "## 4. The report", ""]
     if results.reports:
         lines += ["`build_report(con, period, Filters(), fmt)` on a fresh read-only connection.", "",
                   "| Format | Seconds | Peak MB | Bytes |", "|---|---:|---:|---:|"]
         for fmt, r in results.reports:
             size = (r.result or {}).get("bytes")
-            lines.append(f"| {fmt} | {_s(r.median_seconds)} | {_mb(r.max_rss_mb)} | "
+            lines.append(f"| {fmt} | {_t(r, c.runs)} | {_mb(r.max_rss_mb)} | "
                          f"{f'{size:,}' if size else (r.error or '—')} |")
     if results.not_measured:
         lines += ["", "## Not measured", ""] + [f"- {n}" for n in results.not_measured]

@@ -138,7 +138,15 @@ def run(config: Config) -> Results:
             results.reports.append((fmt, step("report", {"db": str(data.database), "quarter": period.label,
                                                          "format": fmt}, f"report {fmt}")))
     results.seconds = time.perf_counter() - started
+    results.machine["load_end"] = _load()
     return results
+
+
+def _load() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
 
 
 def _has_build_report() -> bool:
@@ -200,5 +208,5 @@ def machine() -> dict:
             versions[package] = "not installed"
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
-    return {"cores": os.cpu_count(), "memory_gb": memory, "cpu": cpu, "python": platform.python_version(),
+    return {"load_start": _load(), "cores": os.cpu_count(), "memory_gb": memory, "cpu": cpu, "python": platform.python_version(),
             "os": f"{platform.system()} {platform.release()}", "versions": versions, "commit": commit}
