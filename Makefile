@@ -30,11 +30,14 @@ $(VENV)/.installed: requirements.txt
 run: install
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
+# The browser test runs on its own afterwards: it drives a live server and
+# should not compete with the rest of the suite for the two cores.
 test: install
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 -q -m "not browser"
+	$(PY) -m pytest -q -m browser
 
 fuzz: install
-	FUZZ_EXAMPLES=10000 $(PY) -m pytest -q -p no:randomly tests -k fuzz
+	FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/test_fuzz.py
 
 bench: install
 	$(PY) -m benchmarks

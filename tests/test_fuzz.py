@@ -1,0 +1,84 @@
+"""Property-based fuzzing of the readers and parsers: whatever the bytes or
+text, they answer with a result or an IngestError, never anything else.
+
+A short run is part of `make test`; `make fuzz` runs 10,000 cases each
+(FUZZ_EXAMPLES overrides the count).
+"""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from analytics.ingest import scales
+from analytics.ingest.dates import parse_dates
+from analytics.ingest.detect import detect_format, detect_kind
+from analytics.ingest.errors import IngestError, NeedsMapping
+from analytics.ingest.pipeline import analyse
+from analytics.ingest.read import read_raw
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Text that looks like a CSV: separators, quotes, line ends, odd characters.
+cells = st.text(alphabet=st.sampled_from(list('abc,;\t"\'\r\n =+-@0123456789/:.é€\u00a0\ufeff')), max_size=12)
+csv_like = st.lists(st.lists(cells, min_size=1, max_size=6), min_size=1, max_size=8).map(
+    lambda rows: "\n".join(",".join(row) for row in rows))
+encodings = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "mac-roman"])
+
+
+@fuzz
+@given(st.binary(max_size=2048))
+def test_fuzz_read_raw_on_any_bytes(data):
+    try:
+        table = read_raw(data, "fuzz.csv")
+    except IngestError as exc:
+        assert "fuzz.csv" in exc.message
+        return
+    assert all(isinstance(cell, str) for row in table.rows for cell in row)
+
+
+@fuzz
+@given(csv_like, encodings)
+def test_fuzz_csv_text_reads_detects_and_analyses(text, encoding):
+    data = text.encode(encoding, errors="replace")
+    try:
+        table = read_raw(data, "fuzz.csv")
+        fmt = detect_format(table)
+        detect_kind(table, fmt)
+    except IngestError:
+        pass
+    plan = analyse(data, "fuzz.csv")  # never raises: a bad file is a plan with an error
+    assert plan.ok or plan.error is not None
+
+
+@fuzz
+@given(st.lists(st.one_of(st.none(), st.text(max_size=25),
+                          st.from_regex(r"\d{1,2}/\d{1,2}/\d{2,4}( \d{1,2}:\d{2}( [AP]M)?)?", fullmatch=True),
+                          st.from_regex(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})?)?", fullmatch=True)),
+                max_size=20),
+       st.sampled_from([None, True, False]))
+def test_fuzz_dates_parse_or_ask(values, day_first):
+    series = pd.Series(values, dtype=object)
+    try:
+        parsed = parse_dates(series, day_first=day_first, column="d")
+    except NeedsMapping:
+        assert day_first is None
+        return
+    assert len(parsed) == len(series)
+
+
+@fuzz
+@given(st.text(max_size=40))
+def test_fuzz_likert_labels(text):
+    answer = scales.parse_answer(text)
+    assert answer is None or isinstance(answer, scales.Answer)
+
+
+@fuzz
+@given(st.lists(st.one_of(st.text(max_size=20), st.integers(-100, 100).map(str)), max_size=15),
+       st.sampled_from([None, "networking", "nps", "comment"]))
+def test_fuzz_convert_column(values, dimension):
+    converted = scales.convert_column(pd.Series(values, dtype=object), "q1", dimension=dimension, label_map=None)
+    assert len(converted.value_num) == len(values)
