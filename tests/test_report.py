@@ -235,3 +235,10 @@ def test_cli_refuses_with_exit_1(database, tmp_path, capsys, args, out, message)
     assert cli.main(["report", "--format", "html", "--db", str(database), "--out", str(target), *args]) == 1
     assert message in capsys.readouterr().err
     assert not target.exists()
+
+
+@pytest.mark.parametrize("include, has_sheet", [(True, True), (False, False)])
+def test_comments_can_be_left_out_for_readers_who_may_not_see_them(con, include, has_sheet):
+    book = workbook(build_report(con, PERIOD, Filters(), "xlsx", GENERATED, include_comments=include))
+    assert ("Comments" in book.sheetnames) is has_sheet
+    assert "Feedback themes" in book.sheetnames  # the aggregated themes stay

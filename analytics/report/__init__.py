@@ -38,10 +38,11 @@ def _renderer(fmt: str) -> Callable[[Report], bytes]:
 
 
 def build_report(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, fmt: str,
-                 generated_on: date | None = None) -> bytes:
-    """The report file's bytes; ReportError for an unknown format or filter value, or a quarter without data."""
+                 generated_on: date | None = None, include_comments: bool = True) -> bytes:
+    """The report file's bytes; ReportError for an unknown format or filter value, or a quarter without data.
+    `include_comments=False` leaves the (masked) comment list out, for roles that may not read comments."""
     render = _renderer(fmt)
-    return render(build_model(con, period, filters, generated_on))
+    return render(build_model(con, period, filters, generated_on, include_comments))
 
 
 def file_name(period: Period, filters: Filters, fmt: str) -> str:

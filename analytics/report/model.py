@@ -189,8 +189,10 @@ def _plain(value: Any) -> Any:
 class _Builder:
     """Collects the report for one database, period and filters."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, period: Period, filters: Filters):
+    def __init__(self, con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+                 include_comments: bool = True):
         self.con, self.period, self.filters = con, period, filters
+        self.include_comments = include_comments
         self.previous = period.previous()
         self.min_size = int(settings.get(con, "min_group_size"))
         self.hidden = f"n < {self.min_size}"
@@ -385,13 +387,17 @@ class _Builder:
                 Column("label", "Theme"), Column("kind", "Kind"), Column("mentions", "Comments mentioning", "count"),
                 Column("share", "Share of comments", "rate")],
                 note=f"Sentiment (VADER): {positive} of comments positive, {negative} negative."),
-            self.table("comments", "Comments (masked)", "Comments", data["comments"], [
-                Column("submitted_on", "Date", "date"), Column("wave", "Wave"), Column("program", "Program"),
-                Column("cohort", "Cohort"), Column("role", "Role"), Column("comment", "Comment"),
-                Column("themes", "Themes")],
-                note="" if n >= threshold else
-                f"Comments are listed only when at least {threshold} respondents commented; {n} did."),
         ]
+        if self.include_comments:
+            section.tables.append(self.table(
+                "comments", "Comments (masked)", "Comments", data["comments"], [
+                    Column("submitted_on", "Date", "date"), Column("wave", "Wave"), Column("program", "Program"),
+                    Column("cohort", "Cohort"), Column("role", "Role"), Column("comment", "Comment"),
+                    Column("themes", "Themes")],
+                note="" if n >= threshold else
+                f"Comments are listed only when at least {threshold} respondents commented; {n} did."))
+        else:
+            section.intro += " The comments themselves are left out of this copy of the report."
         return section
 
     def improvements(self) -> Section:
@@ -584,8 +590,9 @@ def _has_data(data: dict[str, Any]) -> bool:
 
 
 def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
-                generated_on: date | None = None) -> Report:
-    """The report for a period and filters; ReportError for an unknown filter value or a quarter without data."""
+                generated_on: date | None = None, include_comments: bool = True) -> Report:
+    """The report for a period and filters; ReportError for an unknown filter value or a quarter without data.
+    Without `include_comments` (readers whose role may not see raw comments) the comment list is left out."""
     try:
         validate_filters(con, filters)
     except ValueError as exc:
@@ -595,7 +602,7 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
         raise ReportError(f"No data for {filters.sentence(period)} ({period.start.isoformat()} to "
                           f"{period.end.isoformat()}): no survey responses, open pairs or goals due in it. "
                           "Choose another quarter or load its exports first.")
-    builder = _Builder(con, period, filters)
+    builder = _Builder(con, period, filters, include_comments)
     programs = [filters.program] if filters.program else known_values(con, "program")
     return Report(
         title="Mentoring program evaluation",
