@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import audit, backup, db, privacy
+from analytics import audit, db, privacy
 from analytics.cli import main
 from analytics.ingest.pipeline import Options, analyse, load
 from tests import builders, fixtures_formats as fx

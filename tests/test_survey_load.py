@@ -4,7 +4,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import db
 from analytics.ingest.pipeline import Options, analyse, load
 from tests import fixtures_formats as fx
 

@@ -1,1 +1,11 @@
 """Sub-commands of `python -m analytics`, one module each."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_db_argument(parser: argparse.ArgumentParser, help: str = "database file") -> None:  # noqa: A002
+    """The --db option every command that opens the database shares."""
+    parser.add_argument("--db", type=Path, default=None,
+                        help=f"{help} (default: $MENTORSCOPE_DB or data/mentorscope.duckdb)")

@@ -1,9 +1,9 @@
 """`python -m analytics erase --participant ID`: remove one person's data everywhere."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from analytics import db
+from analytics.commands import add_db_argument
 from analytics.privacy import erase_participant
 
 
@@ -12,7 +12,7 @@ def register(sub) -> None:
                             description="Delete a participant's records, survey answers and comments; "
                                         "pairs keep an anonymous token in their place.")
     parser.add_argument("--participant", required=True, metavar="ID", help="participant (employee) id")
-    parser.add_argument("--db", type=Path, default=None, help="database file")
+    add_db_argument(parser)
     parser.set_defaults(run=run)
 
 

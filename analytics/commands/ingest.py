@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from analytics import db
+from analytics.commands import add_db_argument
 from analytics.ingest.columns import KINDS
 from analytics.ingest.load import LoadResult
 from analytics.ingest.pipeline import WAVES, Options, Plan, ingest_paths
@@ -27,8 +27,7 @@ def add_file_arguments(parser: argparse.ArgumentParser) -> None:
                        help="dates like 03/04/2026 mean 3 April")
     order.add_argument("--month-first", dest="day_first", action="store_false",
                        help="dates like 03/04/2026 mean March 4")
-    parser.add_argument("--db", type=Path, default=None, help="database file (default: $MENTORSCOPE_DB "
-                        "or data/mentorscope.duckdb)")
+    add_db_argument(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from analytics import db, settings
+from analytics.commands import add_db_argument
 from analytics.filters import Filters, Period, validate_filters
 from analytics.metrics import metrics_json
 
@@ -20,7 +21,7 @@ def register(sub) -> None:
     parser.add_argument("--quarter", required=True, help="2026Q2 (calendar) or FY2026Q1 (fiscal)")
     for name in ("program", "cohort", "department", "role"):
         parser.add_argument(f"--{name}", default=None, help=f"only this {name}")
-    parser.add_argument("--db", default=None, help="database file (default: $MENTORSCOPE_DB or data/mentorscope.duckdb)")
+    add_db_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the JSON contract instead of a table")
     parser.set_defaults(run=run)
 

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from analytics import db, settings
+from analytics.commands import add_db_argument
 from analytics.filters import Filters, Period
 from analytics.report import FORMATS, ReportError, build_report
 
@@ -17,7 +18,7 @@ def register(sub) -> None:
     parser.add_argument("--out", required=True, help="file to write")
     for name in ("program", "cohort", "department"):
         parser.add_argument(f"--{name}", default=None, help=f"only this {name}")
-    parser.add_argument("--db", default=None, help="database file (default: $MENTORSCOPE_DB or data/mentorscope.duckdb)")
+    add_db_argument(parser)
     parser.set_defaults(run=run)
 
 
