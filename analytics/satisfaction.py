@@ -114,12 +114,18 @@ def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters:
     return stats.suppress(frame, settings.get(con, "min_group_size"), ["count", "share"])
 
 
-def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """Per-response scores → [response_id, respondent_id, dimension, score, scale_points]."""
+SCORE_COLUMNS = ("response_id", "respondent_id", "dimension", "score", "scale_points")
+
+
+def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+                     columns: tuple[str, ...] = SCORE_COLUMNS) -> pd.DataFrame:
+    """Per-response scores → [response_id, respondent_id, dimension, score, scale_points]; `columns`
+    narrows that list (a quarter holds hundreds of thousands of scores: fetch only what is used)."""
+    unknown = set(columns) - set(SCORE_COLUMNS)
+    if unknown:
+        raise ValueError(f"Unknown score columns {sorted(unknown)}; choose from {SCORE_COLUMNS}.")
     responses, params = period_responses_sql(period, filters)
-    return con.execute(
-        f"SELECT response_id, respondent_id, dimension, score, scale_points FROM ({scores_sql(responses)})", params
-    ).df()
+    return con.execute(f"SELECT {', '.join(columns)} FROM ({scores_sql(responses)})", params).df()
 
 
 def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
@@ -130,7 +136,7 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
     dimensions, a z-test for NPS. Suppressed when either period's n is small.
     """
     previous = period.previous()
-    now, before = dimension_scores(con, period, filters), dimension_scores(con, previous, filters)
+    now, before = (dimension_scores(con, p, filters, columns=("dimension", "score")) for p in (period, previous))
     rows = []
     for dimension in sorted(set(now["dimension"]) | set(before["dimension"])):
         a = before.loc[before["dimension"] == dimension, "score"]
