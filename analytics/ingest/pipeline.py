@@ -44,6 +44,7 @@ class Options:
     is_demo: bool = False
     accept_suggestions: bool = False  # map unmapped questions as suggested (the demo's own surveys)
     max_bytes: int = MAX_UPLOAD_BYTES
+    actor: str | None = None  # who loads the file, for the audit log
 
 
 @dataclass
@@ -127,7 +128,7 @@ def load(con: duckdb.DuckDBPyConnection, plan: Plan) -> store.LoadResult:
     if not plan.ok:
         raise plan.error or FileRefused("nothing to load", file=plan.file_name)
     info = store.UploadInfo(plan.file_name, plan.sha256, plan.kind, plan.format, plan.rows_read,
-                            plan.date_range, plan.options.is_demo)
+                            plan.date_range, plan.options.is_demo, plan.options.actor)
     if isinstance(plan.batch, SurveyBatch):
         confirmed = None
         if plan.options.mapping or plan.options.label_map:
