@@ -1,7 +1,9 @@
-"""Settings: anonymity thresholds, the at-risk rule, the fiscal year and the meeting target; clear the demo."""
+"""Settings: anonymity thresholds, the at-risk rule, the fiscal year and the meeting target; clear the demo;
+for admins, the audit log, erasure of one person and the configured users."""
+import pandas as pd
 import streamlit as st
 
-from analytics import demo, settings
+from analytics import audit, demo, privacy, settings
 from pages import _common as ui
 
 
@@ -17,10 +19,11 @@ def settings_form() -> None:
                                           max_value=None if spec.high is None else spec.kind(spec.high),
                                           key=f"setting_{key}", help=f"`{key}`, default {spec.default:g}")
         if st.form_submit_button("Save settings", type="primary"):
+            ui.require("change_settings")
             try:
                 for key, value in values.items():
                     if value != current[key]:
-                        settings.set(ui.cursor(), key, value)
+                        settings.set(ui.cursor(), key, value, actor=ui.user().name)
             except settings.SettingsError as exc:
                 st.error(str(exc))
                 return
@@ -31,15 +34,71 @@ def demo_controls() -> None:
     if not demo.has_demo(ui.cursor()):
         st.caption("No demo data is loaded.")
     elif st.button("Clear demo data", type="primary", key="clear_demo", icon=":material/delete:"):
-        removed = demo.clear_demo(ui.cursor())
+        ui.require("clear_demo")
+        removed = demo.clear_demo(ui.cursor(), actor=ui.user().name)
         ui.wrote(f"Removed {removed} demo uploads. Upload your own exports on the **Upload** page.")
     else:
         st.caption("The sample programs loaded on first start. Clearing removes their rows, uploads and "
                    "improvement actions; your own uploads stay.")
 
 
+def audit_log() -> None:
+    st.caption("Sign-ins (and failed ones), uploads, removals, erasures and setting changes, newest first.")
+    entries = audit.entries(ui.cursor())
+    if entries.empty:
+        st.caption("Nothing recorded yet.")
+    ui.table(entries, "audit_log")
+
+
+def erasure() -> None:
+    st.caption("Removes one person's participant and HR records, survey answers and comments, and rejected rows "
+               "naming them; their pairs stay for the partner's sake with the id replaced. The audit log records "
+               "that an erasure happened, not whom it erased. This cannot be undone.")
+    pending = st.session_state.get("erase_pending")
+    if pending is None:
+        participant = st.text_input("Participant id", key="erase_id", max_chars=200)
+        if st.button("Erase…", key="erase_start", icon=":material/person_remove:", disabled=not participant.strip()):
+            st.session_state["erase_pending"] = participant.strip()
+            st.rerun()
+        return
+    st.warning(f"Erase everything stored about participant **{ui.escape(pending)}**? This cannot be undone.",
+               icon=":material/warning:")
+    confirm, cancel = st.columns(2)
+    if cancel.button("Cancel", key="erase_cancel"):
+        st.session_state.pop("erase_pending")
+        st.rerun()
+    if confirm.button("Yes, erase", type="primary", key="erase_confirm", icon=":material/delete_forever:"):
+        ui.require("erase")
+        st.session_state.pop("erase_pending")
+        try:
+            changed = privacy.erase_participant(ui.cursor(), pending, actor=ui.user().name)
+        except privacy.ErasureError as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        removed = ", ".join(f"{table.replace('_', ' ')} {count:,}" for table, count in changed.items() if count)
+        ui.wrote(f"Erased participant {ui.escape(pending)}. Rows removed or made anonymous: {removed}.")
+
+
+def users() -> None:
+    configured = ui.configured_users()
+    if not configured:
+        st.caption("No users are configured: Mentorscope runs in single-user local mode.")
+    else:
+        ui.table(pd.DataFrame([(name, entry["role"]) for name, entry in configured.items()],
+                              columns=["user", "role"]), "users")
+    st.caption("Users and their roles are added, changed and removed in `.streamlit/secrets.toml` (README, "
+               "*Sign-in and roles*); `python -m analytics hash-password` makes a password hash. A change applies "
+               "at the user's next click.")
+
+
 st.title("Settings")
+ui.require_page("10_Settings")
 st.caption("These apply to every page, the report and the command line.")
-settings_form()
-st.subheader("Demo data")
-demo_controls()
+# (section title, right it needs, what draws it)
+SECTIONS = [("Thresholds and calendar", "change_settings", settings_form), ("Demo data", "clear_demo", demo_controls),
+            ("Audit log", "view_audit", audit_log), ("Erase one person", "erase", erasure),
+            ("Users and roles", "manage_users", users)]
+for title, right, draw in SECTIONS:
+    if ui.can(right):
+        st.subheader(title)
+        draw()

@@ -65,15 +65,18 @@ def upload_plan(file, index: int):
                                  help="For survey exports without a wave column.")
         order = cols[2].selectbox("Dates like 03/04 are", ["detected", "day first (3 April)", "month first (March 4)"],
                                   key=f"{key}_dates")
+        may_map = ui.can("map_columns")
         options = pipeline.Options(kind=kind, wave=None if wave == "from the file" else wave,
                                    day_first=None if order == "detected" else order.startswith("day"),
-                                   label_map=label_map_from(key) or None)
+                                   label_map=(label_map_from(key) if may_map else None) or None,
+                                   actor=ui.user().name)
         # The file as it maps itself (or as confirmed before) decides which questions to ask about.
         base = analysed(file, options)
         questions = open_questions(base)
         suggestions = base.batch.suggestions if not questions.empty else {}
+        # Without the right to map, the file loads as it maps itself; choices left in the session do not count.
         mapping = {item: st.session_state.get(f"{key}_map_{item}", suggestions.get(item) or NOT_SCORED)
-                   for item in questions["item_id"]}
+                   for item in questions["item_id"]} if may_map else {}
         mapping = {item: None if code == NOT_SCORED else code for item, code in mapping.items()}
         plan = analysed(file, replace(options, mapping=mapping)) if mapping else base
         needs = plan.needs_mapping
@@ -82,7 +85,8 @@ def upload_plan(file, index: int):
             known.update({item: labels for item, labels in needs.labels.items() if item not in known})
         st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · format **{plan.format or 'unknown'}** · "
                    f"{plan.rows_read:,} rows read")
-        mapping_widgets(key, questions, suggestions)
+        if may_map:
+            mapping_widgets(key, questions, suggestions)
         if needs and needs.ambiguous_dates:
             st.warning("The dates in " + ", ".join(needs.ambiguous_dates) + " could be day/month or month/day. "
                        "Choose the order under 'Dates like 03/04 are' above.", icon=":material/event:")
@@ -127,6 +131,7 @@ def validation(plan, key: str) -> None:
 
 
 def load_plans(plans) -> None:
+    ui.require("upload")
     bar = st.progress(0.0, text="Loading…")
     messages = []
     for step, index in enumerate(pipeline.in_load_order(plans)):
@@ -158,9 +163,11 @@ def upload_history() -> None:
         if rejected.empty:
             st.caption("None: every row of this upload loaded or was a duplicate.")
         ui.table(rejected, f"rejected_upload_{int(choice)}")
-    if cols[2].button("Remove", icon=":material/delete:", key="remove_upload",
-                      help="Delete the rows this upload wrote (rows a later upload changed stay)."):
-        remove_upload(ui.cursor(), int(choice))
+    if ui.can("remove_upload") and cols[2].button(
+            "Remove", icon=":material/delete:", key="remove_upload",
+            help="Delete the rows this upload wrote (rows a later upload changed stay)."):
+        ui.require("remove_upload")
+        remove_upload(ui.cursor(), int(choice), actor=ui.user().name)
         ui.wrote(f"Removed upload #{int(choice)} and the rows it wrote.")
 
 
@@ -171,6 +178,7 @@ def data_health() -> None:
 
 
 st.title("Upload")
+ui.require_page("2_Upload")
 st.caption("Drop one or more exports: participants, pairs, sessions, goals, the HR employee file, or surveys "
            "(Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms, plain CSV or XLSX). Nothing is written "
            "until you press Load; files are loaded people and pairs first, whatever their order.")

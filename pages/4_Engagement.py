@@ -38,6 +38,8 @@ with right:
 ui.chart(charts.heatmap, ui.standard("engagement.cohort_month_activity"), "cohort_month_activity",
          metric="active_pair_rate")
 
+NAMES_NOTE = "Pair, mentor and mentee ids need the lead role."
+
 st.subheader("Pairs at risk")
 at_risk = ui.standard("engagement.at_risk_pairs")
 if at_risk is not None:
@@ -46,10 +48,16 @@ if at_risk is not None:
     else:
         st.caption(f"{len(at_risk):,} open pairs without a held meeting in the last "
                    f"{ui.setting('at_risk_days')} days, longest silence first. Contact them this week.")
-        ui.table(at_risk, "at_risk_pairs", metric="at_risk_pairs")
+        if ui.can("view_names"):
+            ui.table(at_risk, "at_risk_pairs", metric="at_risk_pairs")
+        else:
+            st.info(f"The list of these pairs is not shown: {NAMES_NOTE}", icon=":material/visibility_off:")
 
 st.subheader("Mentor load")
-load = ui.standard("engagement.mentor_load")
-if load is not None and not load.empty:
-    st.caption("Mentors with an open pair this quarter, the busiest first.")
-    ui.table(load.rename(columns={"n": "open_pairs"}), "mentor_load")
+if not ui.can("view_names"):
+    st.info(f"Open pairs per mentor is not shown: {NAMES_NOTE}", icon=":material/visibility_off:")
+else:
+    load = ui.standard("engagement.mentor_load")
+    if load is not None and not load.empty:
+        st.caption("Mentors with an open pair this quarter, the busiest first.")
+        ui.table(load.rename(columns={"n": "open_pairs"}), "mentor_load")

@@ -20,7 +20,10 @@ with right:
 
 st.subheader("Comments")
 count = ui.standard("feedback.comment_count")
-if count is not None and bool(count["suppressed"].iloc[0]):
+if not ui.can("view_comments"):
+    st.info("The comments themselves need the lead role; the themes and sentiment above summarise them.",
+            icon=":material/visibility_off:")
+elif count is not None and bool(count["suppressed"].iloc[0]):
     st.info(f"{int(count['n'].iloc[0]):,} comments in this group: the list appears from "
             f"{int(count['threshold'].iloc[0]):,} comments on, so nobody can be recognised by their words. "
             "Widen the filters or pick a longer-running quarter.", icon=":material/visibility_off:")

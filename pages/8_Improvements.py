@@ -20,10 +20,11 @@ def log_form() -> None:
         owner = cols[0].text_input("Owner", key="improvement_owner")
         description = st.text_area("Why, and what exactly", key="improvement_description")
         if st.form_submit_button("Add action", type="primary", icon=":material/add:"):
+            ui.require("log_improvement")
             try:
                 improvements.add_action(ui.cursor(), title=title, started_on=started, metric=metric,
                                         program=program.strip() or None, owner=owner.strip() or None,
-                                        description=description.strip() or None)
+                                        description=description.strip() or None, actor=ui.user().name)
             except improvements.ImprovementError as exc:
                 st.error(str(exc))
                 return
@@ -33,7 +34,10 @@ def log_form() -> None:
 st.title("Improvements")
 st.caption("Log an action when you change the program. Each action is judged on its target metric over the two "
            "quarters before and the two after it, and appears as a dashed line on the trend charts.")
-log_form()
+if ui.can("log_improvement"):
+    log_form()
+else:
+    st.caption("Logging actions needs the lead role; everyone can read them and their effect.")
 st.subheader("Actions and their effect")
 effects = ui.standard("insights.improvement_effects")
 for effect in effects or []:

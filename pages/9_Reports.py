@@ -18,11 +18,16 @@ ui.insights()
 
 st.subheader("Download the report")
 fmt = st.radio("Format", report.FORMATS, format_func=LABELS.get, horizontal=True, key="report_format")
+comments = ui.can("view_comments")
+if not comments:
+    st.caption("The report leaves out the comment list: reading comments needs the lead role.")
 if st.button("Build the report", type="primary", key="build_report", icon=":material/description:"):
+    ui.require("download_reports")
     with st.spinner(f"Building the {fmt.upper()} report… (a PDF takes a few seconds for its charts)"):
         try:
             st.session_state["report_file"] = (fmt, ui.period(), ui.filters(),
-                                               report.build_report(ui.cursor(), ui.period(), ui.filters(), fmt))
+                                               report.build_report(ui.cursor(), ui.period(), ui.filters(), fmt,
+                                                                   include_comments=comments))
         except report.ReportError as exc:
             st.session_state.pop("report_file", None)
             st.error(str(exc), icon=":material/error:")

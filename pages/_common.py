@@ -1,5 +1,5 @@
-"""Helpers every page shares: the session's cursor, period and filters, cached
-metric calls, figure framing (definition, n, CSV), suppressed values and
+"""Helpers every page shares: the session's cursor, user, period and filters,
+rights checks, cached metric calls, figure framing (definition, n, CSV), suppressed values and
 empty states. Pages stay layout only; everything they show comes from
 `analytics`.
 """
@@ -11,8 +11,9 @@ from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
 
-from analytics import charts
+from analytics import auth, charts
 from analytics.filters import Filters, Period
 
 # What to upload next, per missing kind of data (empty states say this).
@@ -36,6 +37,55 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def cursor():
     """This session's DuckDB cursor (dashboard.py opens it)."""
     return st.session_state["cursor"]
+
+
+def configured_users() -> dict[str, dict]:
+    """The users of secrets.toml's [auth.users]; {} (single-user local mode) when there is no
+    secrets file or no such section. AuthError when the section, or the file, is broken:
+    a typo must not quietly turn sign-in off."""
+    try:
+        return auth.configured_users(st.secrets)
+    except StreamlitSecretNotFoundError as exc:
+        if exc.error_id == "no-secrets-found":
+            return {}
+        raise auth.AuthError(str(exc)) from None
+
+
+def user() -> auth.User:
+    """Who uses this session (dashboard.py signs them in, or sets the local user)."""
+    return st.session_state["user"]
+
+
+def can(right: str) -> bool:
+    return user().can(right)
+
+
+def require(*rights: str) -> None:
+    """Stop the page here, saying which role is needed, unless the user has one of
+    `rights`. Called by every handler before it writes, not only where buttons are hidden."""
+    if any(can(right) for right in rights):
+        return
+    try:
+        auth.require(user(), rights[0])
+    except auth.PermissionDenied as exc:
+        st.warning(str(exc), icon=":material/lock:")
+        st.stop()
+
+
+# Pages a role may not use at all, with the rights that make them usable (any one).
+PAGE_RIGHTS = {
+    "2_Upload": ("upload",),
+    "10_Settings": ("change_settings", "clear_demo", "view_audit", "erase", "manage_users"),
+}
+
+
+def page_allowed(page: str) -> bool:
+    return any(can(right) for right in PAGE_RIGHTS.get(page, ("view_dashboards",)))
+
+
+def require_page(page: str) -> None:
+    """The whole page's check: navigation hides it, but its address still opens it."""
+    require(*PAGE_RIGHTS.get(page, ("view_dashboards",)))
 
 
 def period() -> Period:
