@@ -91,7 +91,7 @@ def _pairs(con, period, filters) -> list[dict]:
 
 
 def _employees(con, period, filters) -> dict:
-    key, label = "employee_retention_12m", "12-month retention: participants vs non-participants"
+    key, label = "employee_retention_12m", "Participants' 12-month retention"
     if not retention.has_employees(con):
         return _row(key, key, label, "rate", None, None, None, f"{NOT_TESTED}: no employee file loaded", 0,
                     "no employee file loaded")

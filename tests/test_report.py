@@ -88,7 +88,7 @@ def headline_values(result: dict) -> dict[str, tuple[float, str]]:
         "Overall satisfaction (mean score)": (overall["mean"], "score"),
         "Active pair rate": (result["engagement"]["active_pair_rate"], "rate"),
         "Pair retention at 6 months": (six["survival"], "rate"),
-        "12-month retention: participants vs non-participants":
+        "Participants' 12-month retention":
             (result["retention"]["employee_retention_12m"]["participants"], "rate"),
         "Goal attainment": (result["outcomes"]["goal_attainment_rate"], "rate"),
     }
