@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -140,8 +141,7 @@ def _read_csv(data: bytes) -> RawTable:
     csv.field_size_limit(MAX_CELL_CHARS)
     try:
         # Cleaned record by record: the raw records are never all held at once.
-        rows = [[_csv_cell(cell) for cell in record]
-                for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = [_csv_record(record) for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
         raise FileRefused(f"the file is not readable as CSV ({exc}).", fix=RESAVE_FIX) from None
     _check_width(max(map(len, rows), default=0))
@@ -233,6 +233,18 @@ def sniff_delimiter(text: str) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+# What `_csv_cell` may change: a CR, an apostrophe, a cell starting or ending with
+# whitespace (cells joined by NUL, which a readable file never holds). Most records
+# have none, and are kept as they are without a call per cell.
+_NEEDS_CLEANING = re.compile(r"\s\x00|\x00\s|^\s|\s$|[\r']")
+
+
+def _csv_record(record: list[str]) -> list[str]:
+    if not _NEEDS_CLEANING.search("\x00".join(record)):
+        return record
+    return [_csv_cell(cell) for cell in record]
 
 
 def _csv_cell(cell: str) -> str:
