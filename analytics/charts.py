@@ -34,7 +34,7 @@ TEMPLATE = go.layout.Template(layout=go.Layout(
     yaxis=dict(gridcolor="#e6e6e6", zeroline=False, automargin=True),
     # Below the plot, so it never covers the title however many entries wrap.
     legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.01, xanchor="left", x=0.01, title=None),
-    margin=dict(l=10, r=20, t=70, b=70),
+    margin=dict(l=64, r=20, t=70, b=70),  # room for the y-axis title beside the tick labels
     hoverlabel=dict(bgcolor="white", font_size=13),
     height=400,
 ))

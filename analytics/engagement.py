@@ -97,15 +97,20 @@ def trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filter
 
 def at_risk_pairs(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """The pairs program leads should contact, longest silence first →
-    [pair_id, mentor_id, mentee_id, program, cohort, matched_on, days_since_last_meeting,
-    meetings_so_far]; days_since_last_meeting is null for pairs that never met."""
+    [pair_id, mentor_id, mentor_name, mentee_id, mentee_name, program, cohort, matched_on,
+    days_since_last_meeting, meetings_so_far]; days_since_last_meeting is null for pairs that never met,
+    names are null where the participants file has none."""
     facts, params = _pair_facts_sql(period, filters, con)
     return con.execute(f"""
-        SELECT pair_id, mentor_id, mentee_id, program, cohort, matched_on,
-               date_diff('day', last_held, as_of) AS days_since_last_meeting, meetings_so_far
-        FROM ({facts}) WHERE at_risk
-        ORDER BY coalesce(date_diff('day', last_held, as_of), date_diff('day', matched_on, as_of)) DESC, pair_id""",
-        params).df()
+        SELECT f.pair_id, f.mentor_id, mentor.name AS mentor_name, f.mentee_id, mentee.name AS mentee_name,
+               f.program, f.cohort, f.matched_on,
+               date_diff('day', f.last_held, f.as_of) AS days_since_last_meeting, f.meetings_so_far
+        FROM ({facts}) f
+        LEFT JOIN participants mentor ON mentor.participant_id = f.mentor_id
+        LEFT JOIN participants mentee ON mentee.participant_id = f.mentee_id
+        WHERE f.at_risk
+        ORDER BY coalesce(date_diff('day', f.last_held, f.as_of), date_diff('day', f.matched_on, f.as_of)) DESC,
+                 f.pair_id""", params).df()
 
 
 def mentor_load(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:

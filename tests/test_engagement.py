@@ -34,10 +34,10 @@ s9         | p7      | 2026-06-25  |                  | held
 s10        | p7      | 2026-07-02  | 60               | held
 """
 PARTICIPANTS = """
-participant_id | department
-e1             | Eng
-e2             | Eng
-e4             | Sales
+participant_id | department | name
+e1             | Eng        | Ana Silva
+e2             | Eng        |
+e4             | Sales      | Bo Chen
 """
 
 
@@ -103,12 +103,14 @@ def test_by_segment(con):
 
 def test_at_risk_list(con):
     got = engagement.at_risk_pairs(con, Q2, Filters())
-    assert list(got.columns) == ["pair_id", "mentor_id", "mentee_id", "program", "cohort", "matched_on",
-                                 "days_since_last_meeting", "meetings_so_far"]
+    assert list(got.columns) == ["pair_id", "mentor_id", "mentor_name", "mentee_id", "mentee_name", "program",
+                                 "cohort", "matched_on", "days_since_last_meeting", "meetings_so_far"]
     # Longest silence first: p2 71 days (Jun 30 − Apr 20), p5 never met (60 days since matching),
     # p1 51 days (Jun 30 − May 10)
     assert got["pair_id"].tolist() == ["p2", "p5", "p1"]
     assert got["meetings_so_far"].tolist() == [1, 0, 3]
+    # Names come from the participants file where it has them.
+    assert got["mentee_name"].fillna("").tolist() == ["", "", "Ana Silva"]
     days = got["days_since_last_meeting"].tolist()
     assert days[0] == 71 and pd.isna(days[1]) and days[2] == 51
 
