@@ -248,6 +248,9 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
     try:
         con = duckdb.connect(target, read_only=read_only)
     except duckdb.Error as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseError(f"The database {target} is in use by another program (a running dashboard, or "
+                                "another command). Stop it first, or use another file with --db.") from exc
         raise DatabaseError(f"Cannot open the database {target}: {exc}. Is it a Mentorscope DuckDB file?") from exc
     try:
         version = _known_version(con)

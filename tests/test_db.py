@@ -62,3 +62,17 @@ def test_connect_honours_the_environment_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("MENTORSCOPE_DB", str(target))
     db.connect().close()
     assert target.exists()
+
+
+def test_a_database_held_by_another_process_says_so(db_path):
+    import subprocess
+    import sys
+    db.connect(db_path).close()
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db_path)!r}); "
+                               "print('open', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(db.DatabaseError, match="in use by another program"):
+            db.connect(db_path)
+    finally:
+        holder.kill()

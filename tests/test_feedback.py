@@ -27,6 +27,13 @@ def test_mask(text, expected):
     ("Honestly a poor match: different field entirely", ["poor_match"]),
     ("It fizzled out after the second month", ["fading_engagement"]),
     ("Great sounding board, helped my career direction", ["support", "career_direction"]),
+    ("Great support and honest feedback every time we met", ["support"]),      # "time" alone is no constraint
+    ("Hard to find time for our meetings with the current workload", ["time_constraints"]),
+    ("It was never clear what we were supposed to cover", ["unclear_expectations"]),
+    ("Engagement dropped off and we have not met for a while", ["fading_engagement"]),
+    ("We met a lot at first but the meetings faded out", ["fading_engagement"]),
+    ("Having someone to talk to during a difficult project", ["support"]),
+    ("Could someone help me find a new mentor?", ["poor_match"]),
     ("ok", []),
 ])
 def test_themes(text, expected):
