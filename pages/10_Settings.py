@@ -57,7 +57,10 @@ def erasure() -> None:
     pending = st.session_state.get("erase_pending")
     if pending is None:
         participant = st.text_input("Participant id", key="erase_id", max_chars=200)
-        if st.button("Erase…", key="erase_start", icon=":material/person_remove:", disabled=not participant.strip()):
+        if st.button("Erase…", key="erase_start", icon=":material/person_remove:"):
+            if not participant.strip():
+                st.error("Give the participant id to erase.", icon=":material/error:")
+                return
             st.session_state["erase_pending"] = participant.strip()
             st.rerun()
         return
