@@ -39,6 +39,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "month (1-12) in which the fiscal year starts"),
     Setting("default_meeting_target", 1, float, 0.000001, 100,
             "meetings per month expected of a pair without its own target"),
+    Setting("max_upload_mb", 200, int, 1, 1000,
+            "largest file accepted for upload, in MB"),
 )}
 
 

@@ -101,3 +101,16 @@ def test_ambiguous_dates_ask_and_the_flag_answers(files, db_path, capsys):
     assert code == 1 and "--day-first" in err
     code, out, _ = run(capsys, "ingest", path, "--day-first", "--db", str(db_path), "--json")
     assert code == 0 and json.loads(out)["files"][0]["date_range"] == ["2020-04-03", "2020-04-03"]
+
+
+@pytest.mark.parametrize("limit_mb, size_mb, code", [(1, 2, 1), (3, 2, 0)])
+def test_the_upload_limit_is_a_setting(files, db_path, capsys, limit_mb, size_mb, code):
+    from analytics import settings
+    con = db.connect(db_path)
+    settings.set(con, "max_upload_mb", limit_mb)
+    con.close()
+    rows = "".join(f"E{i:07d},2020-01-01\n" for i in range(size_mb * 1024 * 1024 // 20))
+    path = files("big.csv", "employee_id,hired_on\n" + rows)
+    exit_code, _, err = run(capsys, "ingest", path, "--db", str(db_path))
+    assert exit_code == code
+    assert (f"over the {limit_mb} MB upload limit" in err) is bool(code)

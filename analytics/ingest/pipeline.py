@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analytics import settings
 from analytics.ingest import load as store
 from analytics.ingest.columns import KINDS
 from analytics.ingest.detect import detect_format, detect_kind
@@ -23,7 +24,7 @@ from analytics.ingest.platform import PlatformBatch, parse_platform
 from analytics.ingest.read import RawTable, read_raw
 from analytics.ingest.survey import SurveyBatch, parse_survey, survey_fingerprint
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MB = 1024 * 1024
 WAVES = ("baseline", "midpoint", "exit", "pulse")
 # The column whose dates give an upload's date range.
 # Files are loaded in this order so that references resolve.
@@ -43,7 +44,7 @@ class Options:
     label_map: dict[str, dict[str, tuple[float, int]]] | None = None  # item -> label -> (score, points)
     is_demo: bool = False
     accept_suggestions: bool = False  # map unmapped questions as suggested (the demo's own surveys)
-    max_bytes: int = MAX_UPLOAD_BYTES
+    max_bytes: int | None = None  # None: the max_upload_mb setting
     actor: str | None = None  # who loads the file, for the audit log
 
 
@@ -98,10 +99,11 @@ def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None =
     plan = Plan(file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), options=options)
     try:
         _check_options(options, file_name)
-        if len(data) > options.max_bytes:
-            raise FileRefused(f"the file is {len(data) / 1e6:.0f} MB, over the {options.max_bytes / 1e6:.0f} MB "
-                              "upload limit", file=file_name,
-                              fix="Split the export by date range, or raise the limit in Settings.")
+        limit = _upload_limit(con, options)
+        if len(data) > limit:
+            raise FileRefused(f"the file is {len(data) / MB:.0f} MB, over the {limit / MB:.0f} MB upload limit",
+                              file=file_name, fix="Split the export by date range, or raise max_upload_mb in "
+                                                  "Settings.")
         raw = read_raw(data, file_name)
         plan.format = detect_format(raw)
         plan.kind = detect_kind(raw, plan.format) if options.kind == "auto" else options.kind
@@ -204,6 +206,13 @@ def _as_frame(raw: RawTable, file_name: str) -> pd.DataFrame:
     rows = [(r + [""] * width)[:width] for r in body]
     # Row numbers as a spreadsheet shows them: the header is row 1.
     return pd.DataFrame(rows, columns=header, index=range(2, len(rows) + 2), dtype=object)
+
+
+def _upload_limit(con: duckdb.DuckDBPyConnection | None, options: Options) -> int:
+    if options.max_bytes is not None:
+        return options.max_bytes
+    setting = settings.SETTINGS["max_upload_mb"]
+    return int(settings.get(con, setting.key) if con is not None else setting.default) * MB
 
 
 def _check_options(options: Options, file_name: str) -> None:
