@@ -1,0 +1,508 @@
+"""Independent audit of the metrics JSON on the demo data.
+
+Every figure of the METRICS.md contract is recomputed here from the raw tables
+with plain pandas and scipy, following the words of METRICS.md, and compared
+with `metrics_json`. Nothing below calls the analytics metric modules: the
+reference reads `SELECT * FROM <table>` frames and works from those alone.
+
+The database (the demo: 18 months, two programs) is built once per module;
+both computations are cached per (quarter, filters, min_group_size).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analytics import db, demo, settings
+from analytics.filters import Filters, Period
+from analytics.metrics import metrics_json
+
+MONTH_DAYS = 30.4375
+MIN_GROUP = 5                # METRICS.md default min_group_size
+AT_RISK_DAYS = 45            # METRICS.md default at_risk_days
+DEFAULT_TARGET = 1.0         # meetings_target_per_month when a pair has none
+CADENCE_MIN_DAYS = 30
+SURVIVAL_MONTHS = (3, 6, 12)
+NOT_LIKERT = ("nps", "comment")
+TABLES = ("pairs", "sessions", "goals", "employees", "participants", "responses", "answers", "items")
+
+QUARTERS = {  # written out by hand, not parsed by the code under audit
+    "2026Q2": (date(2026, 4, 1), date(2026, 6, 30)),
+    "2026Q3": (date(2026, 7, 1), date(2026, 9, 30)),
+}
+FILTERS = {
+    "all": {},
+    "program": {"program": "Leadership program"},
+    "department": {"department": "Engineering"},
+    "cohort": {"cohort": "2026 Spring"},
+    "program+department": {"program": "New-hire mentoring", "department": "Sales"},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The database, built once
+# ---------------------------------------------------------------------------------------------
+
+class Audit:
+    def __init__(self, con):
+        self.con = con
+        self.tables = {name: con.execute(f"SELECT * FROM {name}").df() for name in TABLES}
+        self._got: dict = {}
+        self._expected: dict = {}
+
+    def got(self, quarter: str, filter_name: str, min_group: int = MIN_GROUP) -> dict:
+        key = (quarter, filter_name, min_group)
+        if key not in self._got:
+            settings.set(self.con, "min_group_size", min_group)
+            try:
+                self._got[key] = metrics_json(self.con, Period.parse(quarter), Filters(**FILTERS[filter_name]))
+            finally:
+                settings.set(self.con, "min_group_size", MIN_GROUP)
+        return self._got[key]
+
+    def expected(self, quarter: str, filter_name: str, min_group: int = MIN_GROUP) -> dict:
+        key = (quarter, filter_name, min_group)
+        if key not in self._expected:
+            start, end = QUARTERS[quarter]
+            self._expected[key] = reference(self.tables, start, end, FILTERS[filter_name], min_group)
+        return self._expected[key]
+
+
+@pytest.fixture(scope="module")
+def audit(tmp_path_factory):
+    con = db.connect(tmp_path_factory.mktemp("audit") / "demo.duckdb")
+    demo.load_demo(con)
+    yield Audit(con)
+    con.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference computation (pandas + scipy, from METRICS.md)
+# ---------------------------------------------------------------------------------------------
+
+def ts(day: date) -> pd.Timestamp:
+    return pd.Timestamp(day)
+
+
+def num(value):
+    """A float, or None for NaN/inf/None (JSON null)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def ratio(numerator, denominator):
+    """A ratio whose denominator is 0 is null."""
+    return None if denominator == 0 else numerator / denominator
+
+
+def median_or_none(values) -> float | None:
+    """A median of nothing is null."""
+    values = pd.Series(values, dtype="float64").dropna()
+    return None if values.empty else float(values.median())
+
+
+def pair_frame(t: dict, f: dict) -> pd.DataFrame:
+    """Pairs narrowed by program/cohort (the pair's own) and department (the mentee's)."""
+    mentees = t["participants"][["participant_id", "department"]].rename(columns={"participant_id": "mentee_id"})
+    pairs = t["pairs"].merge(mentees, on="mentee_id", how="left")
+    keep = pd.Series(True, index=pairs.index)
+    for key in ("program", "cohort", "department"):
+        if key in f:
+            keep &= (pairs[key] == f[key]).fillna(False).astype(bool)
+    return pairs[keep].reset_index(drop=True)
+
+
+def response_frame(t: dict, f: dict | None) -> pd.DataFrame:
+    """Responses with program/cohort taken from the response, else the respondent's participant
+    record; department is the respondent's. `f` None: no narrowing."""
+    who = t["participants"][["participant_id", "program", "cohort", "department"]].rename(
+        columns={"participant_id": "respondent_id", "program": "who_program", "cohort": "who_cohort"})
+    r = t["responses"].merge(who, on="respondent_id", how="left")
+    r["program"] = r["program"].fillna(r["who_program"])
+    r["cohort"] = r["cohort"].fillna(r["who_cohort"])
+    keep = pd.Series(True, index=r.index)
+    for key in ("program", "cohort", "department"):
+        if f and key in f:
+            keep &= (r[key] == f[key]).fillna(False).astype(bool)
+    return r[keep].reset_index(drop=True)
+
+
+def answer_frame(t: dict) -> pd.DataFrame:
+    """Answers with their item's dimension and the scale size (the answer's own, else the item's)."""
+    items = t["items"][["survey_id", "item_id", "dimension", "scale_points"]].rename(
+        columns={"scale_points": "item_points"})
+    a = t["answers"].merge(items, on=["survey_id", "item_id"], how="inner")
+    a["k"] = a["scale_points"].astype("float64").fillna(a["item_points"].astype("float64"))
+    return a
+
+
+def likert_scores(t: dict, responses: pd.DataFrame) -> pd.DataFrame:
+    """One row per (response, Likert dimension): mean of the non-missing items; the scale size."""
+    a = answer_frame(t)
+    a = a[a["response_id"].isin(responses["response_id"]) & a["value_num"].notna()
+          & a["dimension"].notna() & ~a["dimension"].isin(NOT_LIKERT)]
+    scores = a.groupby(["response_id", "dimension"], as_index=False).agg(score=("value_num", "mean"), k=("k", "max"))
+    return scores.merge(responses[["response_id", "respondent_id", "submitted_at", "submitted_on"]], on="response_id")
+
+
+def satisfaction_ref(t, start, end, f, min_group) -> dict:
+    r = response_frame(t, f)
+    r = r[(r["submitted_on"] >= ts(start)) & (r["submitted_on"] <= ts(end)) & (r["wave"] != "baseline")]
+    # NPS over the 0-10 answers of those responses.
+    a = answer_frame(t)
+    answers = a[a["response_id"].isin(r["response_id"]) & (a["dimension"] == "nps")]["value_num"].dropna()
+    answers = answers[(answers >= 0) & (answers <= 10)]
+    n = len(answers)
+    promoters, detractors = int((answers >= 9).sum()), int((answers <= 6).sum())
+    passives = n - promoters - detractors
+    nps = {"value": None, "ci_low": None, "ci_high": None, "n": n, "promoters": promoters,
+           "passives": passives, "detractors": detractors, "suppressed": n < min_group}
+    if n:
+        p, d = promoters / n, detractors / n
+        value = 100 * (p - d)
+        se = math.sqrt(100 ** 2 * ((p + d) - (p - d) ** 2) / n)
+        nps.update(value=value, ci_low=max(-100.0, value - 1.96 * se), ci_high=min(100.0, value + 1.96 * se))
+    if n < min_group:
+        nps.update(value=None, ci_low=None, ci_high=None, promoters=None, passives=None, detractors=None)
+    # Likert dimensions.
+    dimensions = []
+    scores = likert_scores(t, r)
+    for dimension, group in scores.groupby("dimension", sort=True):
+        x = group["score"].to_numpy(float)
+        n_dim = len(x)
+        mean = x.mean()
+        low = high = None
+        if n_dim >= 2:
+            half = stats.t.ppf(0.975, n_dim - 1) * x.std(ddof=1) / math.sqrt(n_dim)
+            low, high = mean - half, mean + half
+        row = {"dimension": dimension, "mean": mean, "ci_low": low, "ci_high": high,
+               "top2box": float((group["score"] >= group["k"] - 1).mean()), "n": n_dim,
+               "scale_points": int(group["k"].value_counts().idxmax()), "suppressed": n_dim < min_group}
+        if n_dim < min_group:
+            row.update(mean=None, ci_low=None, ci_high=None, top2box=None)
+        dimensions.append(row)
+    return {"responses": len(r), "nps": nps, "dimensions": dimensions}
+
+
+def engagement_ref(t, start, end, f) -> dict:
+    s0, e0 = ts(start), ts(end)
+    pairs = pair_frame(t, f)
+    sessions = t["sessions"][t["sessions"]["pair_id"].isin(pairs["pair_id"])]
+    dated = sessions[(sessions["occurred_on"] >= s0) & (sessions["occurred_on"] <= e0)]
+    held = dated[dated["status"] == "held"]
+    held_by_pair = held.groupby("pair_id").size()
+    minutes_by_pair = held.groupby("pair_id")["duration_minutes"].sum()
+
+    is_open = (pairs["matched_on"] <= e0) & (pairs["ended_on"].isna() | (pairs["ended_on"] >= s0))
+    open_pairs = pairs[is_open]
+    n_held = open_pairs["pair_id"].map(held_by_pair).fillna(0)
+    active = open_pairs[n_held > 0]
+
+    matched_in = pairs[(pairs["matched_on"] >= s0) & (pairs["matched_on"] <= e0)]
+    held_to_date = sessions[(sessions["status"] == "held") & (sessions["occurred_on"] <= e0)]
+    first_held = held_to_date.groupby("pair_id")["occurred_on"].min()
+    first = matched_in["pair_id"].map(first_held)
+    days_to_first = (first - matched_in["matched_on"]).dt.days[first.notna()]
+
+    # Cadence: open pairs matched >= 30 days before the as-of date.
+    judged = open_pairs[(e0 - open_pairs["matched_on"]).dt.days >= CADENCE_MIN_DAYS]
+    span_start = judged["matched_on"].where(judged["matched_on"] > s0, s0)
+    span_end = judged["ended_on"].fillna(e0)
+    span_end = span_end.where(span_end < e0, e0)
+    open_days = (span_end - span_start).dt.days + 1
+    months_open = np.maximum(1, np.floor(open_days / MONTH_DAYS))
+    target = judged["meetings_target_per_month"].fillna(DEFAULT_TARGET)
+    reached = judged["pair_id"].map(held_by_pair).fillna(0) >= target * months_open
+
+    # At risk on the as-of date.
+    window_start = e0 - pd.Timedelta(days=AT_RISK_DAYS - 1)
+    recent = held_to_date[held_to_date["occurred_on"] >= window_start]["pair_id"]
+    at_risk = pairs[(pairs["matched_on"] <= e0) & (pairs["ended_on"].isna() | (pairs["ended_on"] >= e0))
+                    & ((e0 - pairs["matched_on"]).dt.days >= AT_RISK_DAYS) & ~pairs["pair_id"].isin(recent)]
+
+    n_active = len(active)
+    missed = dated["status"].isin(["cancelled", "no_show"]).sum()
+    return {
+        "open_pairs": len(open_pairs),
+        "active_pairs": n_active,
+        "active_pair_rate": ratio(n_active, len(open_pairs)),
+        "sessions_held": len(held),
+        "sessions_per_active_pair_per_month": None if n_active == 0 else len(held) / n_active / 3,
+        "cancellation_rate": ratio(int(missed), len(dated)),
+        "median_hours_per_active_pair": median_or_none(active["pair_id"].map(minutes_by_pair) / 60),
+        "median_days_to_first_meeting": median_or_none(days_to_first),
+        "pairs_never_met": int(first.isna().sum()),
+        "cadence_adherence": ratio(int(reached.sum()), len(judged)),
+        "at_risk_pairs": len(at_risk),
+    }
+
+
+def survival_ref(t, start, end, f) -> list[dict]:
+    e0 = ts(end)
+    pairs = pair_frame(t, f)
+    pairs = pairs[pairs["matched_on"] <= e0]
+    ended = pairs["ended_on"].notna() & (pairs["ended_on"] <= e0)
+    stop = pairs["ended_on"].where(ended, e0)
+    times = ((stop - pairs["matched_on"]).dt.days / MONTH_DAYS).to_numpy(float)
+    event = (ended & (pairs["end_reason"].fillna("") != "completed")).to_numpy(bool)
+    rows = []
+    sf = ci = None
+    if len(times):
+        sf = stats.ecdf(stats.CensoredData(uncensored=times[event], right=times[~event])).sf
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ci = sf.confidence_interval(0.95, method="log-log")
+    for month in SURVIVAL_MONTHS:
+        known = sf is not None and month <= times.max()
+        rows.append({"months": month,
+                     "survival": num(sf.evaluate(month)) if known else None,
+                     "ci_low": num(ci.low.evaluate(month)) if known else None,
+                     "ci_high": num(ci.high.evaluate(month)) if known else None,
+                     "at_risk": int((times >= month).sum())})
+    return rows
+
+
+def early_exit_ref(t, start, end, f):
+    pairs = pair_frame(t, f)
+    ended = pairs[(pairs["ended_on"] >= ts(start)) & (pairs["ended_on"] <= ts(end))]
+    return ratio(int((ended["end_reason"].fillna("") != "completed").sum()), len(ended))
+
+
+def two_groups(x1, n1, x2, n2, min_group) -> dict:
+    """Shares, Wald CI of the difference, chi-square (corrected) or Fisher p; suppression."""
+    out = {"participants": ratio(x1, n1), "non_participants": ratio(x2, n2), "difference": None,
+           "ci_low": None, "ci_high": None, "p_value": None,
+           "n_participants": n1, "n_non_participants": n2, "suppressed": min(n1, n2) < min_group}
+    if n1 and n2:
+        p1, p2 = x1 / n1, x2 / n2
+        half = 1.96 * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+        table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
+        expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+        if (expected < 5).any():
+            p_value = stats.fisher_exact(table, alternative="two-sided").pvalue
+        else:
+            p_value = stats.chi2_contingency(table).pvalue
+        out.update(difference=p1 - p2, ci_low=p1 - p2 - half, ci_high=p1 - p2 + half, p_value=float(p_value))
+    if out["suppressed"]:
+        for key in ("participants", "non_participants", "difference", "ci_low", "ci_high", "p_value"):
+            out[key] = None
+    return out
+
+
+def employees_ref(t, start, end, f, min_group) -> tuple[dict, dict]:
+    e0 = ts(end)
+    ws = ts(end + timedelta(days=1)) - pd.DateOffset(months=12)
+    emp = t["employees"]
+    if "department" in f:
+        emp = emp[emp["department"] == f["department"]]
+    population = emp[(emp["hired_on"] < ws) & (emp["terminated_on"].isna() | (emp["terminated_on"] >= ws))]
+    pairs = t["pairs"]
+    window_pairs = pairs[(pairs["matched_on"] <= e0) & (pairs["ended_on"].isna() | (pairs["ended_on"] >= ws))]
+    selected = pd.Series(True, index=window_pairs.index)
+    for key in ("program", "cohort"):
+        if key in f:
+            selected &= (window_pairs[key] == f[key]).fillna(False).astype(bool)
+    members = set(window_pairs["mentor_id"]) | set(window_pairs["mentee_id"])
+    chosen = set(window_pairs[selected]["mentor_id"]) | set(window_pairs[selected]["mentee_id"])
+    part = population[population["employee_id"].isin(chosen)]
+    non = population[~population["employee_id"].isin(members)]
+
+    def retained(g):
+        return int((g["terminated_on"].isna() | (g["terminated_on"] > e0)).sum())
+
+    def promoted(g):
+        return int(((g["last_promoted_on"] >= ws) & (g["last_promoted_on"] <= e0)).sum())
+
+    return (two_groups(retained(part), len(part), retained(non), len(non), min_group),
+            two_groups(promoted(part), len(part), promoted(non), len(non), min_group))
+
+
+def pre_post_ref(t, start, end, f, min_group) -> list[dict]:
+    r = response_frame(t, f)
+    exits = r[(r["wave"] == "exit") & (r["submitted_on"] >= ts(start)) & (r["submitted_on"] <= ts(end))
+              & r["respondent_id"].notna()]
+    everyone = response_frame(t, None)
+    baselines = everyone[(everyone["wave"] == "baseline") & everyone["respondent_id"].isin(exits["respondent_id"])]
+    order = ["respondent_id", "dimension", "submitted_at", "response_id"]
+    exit_scores = likert_scores(t, exits).sort_values(order).groupby(["respondent_id", "dimension"]).tail(1)
+    base_scores = likert_scores(t, baselines).sort_values(order).groupby(["respondent_id", "dimension"]).head(1)
+    both = exit_scores.merge(base_scores, on=["respondent_id", "dimension"], suffixes=("_exit", "_base"))
+    rows = []
+    for dimension, group in both.groupby("dimension", sort=True):
+        before, after = group["score_base"].to_numpy(float), group["score_exit"].to_numpy(float)
+        diff = after - before
+        n = len(diff)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            t_p = stats.ttest_rel(after, before).pvalue if n > 1 else None
+        w_p = stats.wilcoxon(diff).pvalue if (diff != 0).any() else None
+        sd = diff.std(ddof=1) if n > 1 else float("nan")
+        n_exit = int((exit_scores["dimension"] == dimension).sum())
+        row = {"dimension": dimension, "n_pairs": n, "n_excluded": n_exit - n,
+               "mean_baseline": before.mean(), "mean_exit": after.mean(), "mean_change": diff.mean(),
+               "t_p_value": num(t_p), "wilcoxon_p_value": num(w_p),
+               "cohens_dz": num(diff.mean() / sd) if sd > 0 else None, "suppressed": n < min_group}
+        if n < min_group:
+            row.update({k: None for k in ("mean_baseline", "mean_exit", "mean_change", "t_p_value",
+                                          "wilcoxon_p_value", "cohens_dz")})
+        rows.append(row)
+    return rows
+
+
+def goals_ref(t, start, end, f):
+    pairs = pair_frame(t, f)
+    goals = t["goals"][t["goals"]["pair_id"].isin(pairs["pair_id"])]
+    due = goals[(goals["due_on"] >= ts(start)) & (goals["due_on"] <= ts(end))]
+    return ratio(int((due["achieved_on"] <= ts(end)).sum()), len(due))
+
+
+def reference(t, start, end, f, min_group) -> dict:
+    employees, promotion = employees_ref(t, start, end, f, min_group)
+    return {
+        "satisfaction": satisfaction_ref(t, start, end, f, min_group),
+        "engagement": engagement_ref(t, start, end, f),
+        "retention": {"pair_survival": survival_ref(t, start, end, f),
+                      "early_exit_rate": early_exit_ref(t, start, end, f),
+                      "employee_retention_12m": employees, "promotion_rate_12m": promotion},
+        "outcomes": {"pre_post": pre_post_ref(t, start, end, f, min_group),
+                     "goal_attainment_rate": goals_ref(t, start, end, f)},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparison
+# ---------------------------------------------------------------------------------------------
+
+def assert_same(expected, got, where: str = "") -> None:
+    """Recursive equality: numbers to rel 1e-9, nulls equal nulls, only the expected keys of dicts,
+    lists by position."""
+    if expected is None:
+        assert got is None, f"{where}: expected null, got {got!r}"
+    elif isinstance(expected, bool):
+        assert got is expected, f"{where}: expected {expected}, got {got!r}"
+    elif isinstance(expected, dict):
+        assert isinstance(got, dict), f"{where}: expected an object, got {got!r}"
+        for key, value in expected.items():
+            assert key in got, f"{where}: key {key!r} missing"
+            assert_same(value, got[key], f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(got, list) and len(got) == len(expected), \
+            f"{where}: expected {len(expected)} rows, got {got!r}"
+        for k, (e, g) in enumerate(zip(expected, got)):
+            assert_same(e, g, f"{where}[{k}]")
+    elif isinstance(expected, str):
+        assert got == expected, f"{where}: expected {expected!r}, got {got!r}"
+    else:
+        assert got is not None, f"{where}: expected {expected!r}, got null"
+        assert not isinstance(got, bool), f"{where}: expected a number, got {got!r}"
+        assert got == pytest.approx(float(expected), rel=1e-9, abs=1e-12), f"{where}: expected {expected!r}, got {got!r}"
+
+
+def pick(result: dict, path: str):
+    for key in path.split("."):
+        result = result[key]
+    return result
+
+
+ENGAGEMENT_FIGURES = ["open_pairs", "active_pairs", "active_pair_rate", "sessions_held",
+                      "sessions_per_active_pair_per_month", "cancellation_rate", "median_hours_per_active_pair",
+                      "median_days_to_first_meeting", "pairs_never_met", "cadence_adherence", "at_risk_pairs"]
+FIGURES = [
+    "satisfaction.responses", "satisfaction.nps", "satisfaction.dimensions",
+    *(f"engagement.{name}" for name in ENGAGEMENT_FIGURES),
+    "retention.pair_survival", "retention.early_exit_rate",
+    "retention.employee_retention_12m", "retention.promotion_rate_12m",
+    "outcomes.pre_post", "outcomes.goal_attainment_rate",
+]
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+@pytest.mark.parametrize("filter_name", FILTERS)
+@pytest.mark.parametrize("quarter", QUARTERS)
+def test_figure_matches_independent_computation(audit, quarter, filter_name, figure):
+    assert_same(pick(audit.expected(quarter, filter_name), figure), pick(audit.got(quarter, filter_name), figure),
+                figure)
+
+
+@pytest.mark.parametrize("quarter", QUARTERS)
+def test_period_and_filters_echoed(audit, quarter):
+    got = audit.got(quarter, "program+department")
+    start, end = QUARTERS[quarter]
+    assert got["period"] == {"label": quarter, "start": start.isoformat(), "end": end.isoformat()}
+    assert got["filters"] == {"program": "New-hire mentoring", "cohort": None, "department": "Sales", "role": None}
+
+
+# Suppression: a threshold high enough that some survey and employee groups fall below it.
+SUPPRESSION_CASES = [("2026Q2", "all", 60), ("2026Q2", "department", 30), ("2026Q3", "program", 20),
+                     ("2026Q3", "cohort", 40)]
+SUPPRESSIBLE = ["satisfaction.nps", "satisfaction.dimensions", "retention.employee_retention_12m",
+                "retention.promotion_rate_12m", "outcomes.pre_post"]
+
+
+@pytest.mark.parametrize("figure", [*SUPPRESSIBLE, "satisfaction.responses", "engagement", "retention.pair_survival"])
+@pytest.mark.parametrize("quarter, filter_name, min_group", SUPPRESSION_CASES)
+def test_suppression_matches_independent_computation(audit, quarter, filter_name, min_group, figure):
+    assert_same(pick(audit.expected(quarter, filter_name, min_group), figure),
+                pick(audit.got(quarter, filter_name, min_group), figure), figure)
+
+
+def _suppressed_flags(result: dict) -> list[bool]:
+    flags = [result["satisfaction"]["nps"]["suppressed"]]
+    flags += [d["suppressed"] for d in result["satisfaction"]["dimensions"]]
+    flags += [result["retention"][k]["suppressed"] for k in ("employee_retention_12m", "promotion_rate_12m")]
+    flags += [row["suppressed"] for row in result["outcomes"]["pre_post"]]
+    return flags
+
+
+def test_suppression_cases_exercise_both_outcomes(audit):
+    """The thresholds above hide some figures and show others; the default hides fewer."""
+    flags = [f for case in SUPPRESSION_CASES for f in _suppressed_flags(audit.got(*case))]
+    assert any(flags) and not all(flags)
+    for quarter, filter_name, min_group in SUPPRESSION_CASES:
+        strict, default = audit.got(quarter, filter_name, min_group), audit.got(quarter, filter_name)
+        assert sum(_suppressed_flags(strict)) >= sum(_suppressed_flags(default))
+        # Counts stay visible when a figure is suppressed.
+        for row in strict["satisfaction"]["dimensions"]:
+            assert row["n"] > 0 and row["scale_points"] in (4, 5, 7, 10)
+            if row["suppressed"]:
+                assert row["mean"] is None and row["top2box"] is None and row["n"] < min_group
+        nps = strict["satisfaction"]["nps"]
+        if nps["suppressed"]:
+            assert nps["n"] < min_group and nps["promoters"] is None and nps["value"] is None
+        for key in ("employee_retention_12m", "promotion_rate_12m"):
+            block = strict["retention"][key]
+            assert block["n_participants"] is not None and block["n_non_participants"] is not None
+            if block["suppressed"]:
+                assert block["p_value"] is None and min(block["n_participants"], block["n_non_participants"]) < min_group
+        for row in strict["outcomes"]["pre_post"]:
+            if row["suppressed"]:
+                assert row["n_pairs"] < min_group and row["mean_change"] is None
+
+
+def test_demo_exercises_the_interesting_branches(audit):
+    """The audit is only as good as its data: check the demo reaches the branches that matter."""
+    t = audit.tables
+    # Pairs ended early, completed, and still open; blank end reasons count as early ends.
+    assert t["pairs"]["end_reason"].isna().any() and (t["pairs"]["end_reason"] == "completed").any()
+    # Responses without their own cohort fall back to the respondent's participant record.
+    assert t["responses"]["cohort"].isna().any()
+    # Both the chi-square and the Fisher branch of the employee p-values are taken somewhere.
+    methods = set()
+    for quarter in QUARTERS:
+        for filter_name in FILTERS:
+            for block in (audit.expected(quarter, filter_name)["retention"]["employee_retention_12m"],
+                          audit.expected(quarter, filter_name)["retention"]["promotion_rate_12m"]):
+                n1, n2 = block["n_participants"], block["n_non_participants"]
+                x1, x2 = round(block["participants"] * n1), round(block["non_participants"] * n2)
+                table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
+                expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+                methods.add("fisher" if (expected < 5).any() else "chi2")
+    assert methods == {"fisher", "chi2"}
