@@ -38,7 +38,7 @@ with right:
 ui.chart(charts.heatmap, ui.standard("engagement.cohort_month_activity"), "cohort_month_activity",
          metric="active_pair_rate")
 
-NAMES_NOTE = "Pair, mentor and mentee ids need the lead role."
+NAMES_NOTE = "pair, mentor and mentee ids need the lead role."
 
 st.subheader("Pairs at risk")
 at_risk = ui.standard("engagement.at_risk_pairs")
@@ -47,8 +47,9 @@ if at_risk is not None:
         st.success("No pair is at risk: every open pair has met recently.", icon=":material/check_circle:")
     else:
         st.caption(f"{len(at_risk):,} open pairs without a held meeting in the last "
-                   f"{ui.setting('at_risk_days')} days, longest silence first. Contact them this week.")
+                   f"{ui.setting('at_risk_days')} days.")
         if ui.can("view_names"):
+            st.caption("Longest silence first. Contact them this week.")
             ui.table(at_risk, "at_risk_pairs", metric="at_risk_pairs")
         else:
             st.info(f"The list of these pairs is not shown: {NAMES_NOTE}", icon=":material/visibility_off:")
