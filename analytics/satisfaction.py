@@ -2,8 +2,9 @@
 responses submitted in the period (every wave but `baseline`).
 
 A response's score on a dimension is the mean of its non-missing items on that
-dimension; `n` counts responses with a score. Figures of groups smaller than
-`min_group_size` are suppressed (counts stay).
+dimension; `n` counts responses with a score. Figures of groups with fewer than
+`min_group_size` respondents are suppressed (counts stay): one person answering
+two pulses is one respondent, an anonymous response is a respondent of its own.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from analytics.filters import Filters, Period, group_by, name_segment, over_peri
 NOT_LIKERT = ("nps", "comment")
 DIMENSION_STATS = ["mean", "sd", "ci_low", "ci_high", "top2box"]
 NPS_STATS = ["value", "ci_low", "ci_high", "variance", "promoters", "passives", "detractors"]
+# The people behind a set of responses (alias `r`), which decides suppression.
+RESPONDENTS = "count(DISTINCT coalesce(r.respondent_id, r.response_id))"
 
 
 def period_responses_sql(period: Period, filters: Filters) -> tuple[str, list]:
@@ -53,31 +56,33 @@ def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
 
 def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
                by: str | None = None) -> pd.DataFrame:
-    """→ [segment?, dimension, n, mean, sd, ci_low, ci_high, top2box, scale_points, suppressed]."""
+    """→ [segment?, dimension, n, mean, sd, ci_low, ci_high, top2box, scale_points, respondents, suppressed]."""
     responses, params = period_responses_sql(period, filters)
     frame = con.execute(f"""
         SELECT {segment_key('survey', by)} AS segment, dimension, count(*) AS n, avg(score) AS mean,
                stddev_samp(score) AS sd,
                avg(CASE WHEN score >= scale_points - 1 THEN 1.0 ELSE 0.0 END) AS top2box,
-               mode(scale_points) AS scale_points
-        FROM ({scores_sql(responses)}) GROUP BY ALL ORDER BY ALL""", params).df()
+               mode(scale_points) AS scale_points, {RESPONDENTS} AS respondents
+        FROM ({scores_sql(responses)}) r GROUP BY ALL ORDER BY ALL""", params).df()
     intervals = [stats.t_interval(m, s, n) for m, s, n in zip(frame["mean"], frame["sd"], frame["n"])]
     frame.insert(5, "ci_low", [low for low, _ in intervals])
     frame.insert(6, "ci_high", [high for _, high in intervals])
-    frame = stats.suppress(frame, settings.get(con, "min_group_size"), DIMENSION_STATS)
+    frame = stats.suppress(frame, settings.get(con, "min_group_size"), DIMENSION_STATS, n_column="respondents")
     return name_segment(frame, by)
 
 
 def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
         by: str | None = None) -> pd.DataFrame:
-    """→ [segment?, n, value, ci_low, ci_high, variance, promoters, passives, detractors, suppressed].
+    """→ [segment?, n, respondents, value, ci_low, ci_high, variance, promoters, passives, detractors,
+    suppressed].
     One row per group; without a split, one row even when nobody answered."""
     responses, params = period_responses_sql(period, filters)
     frame = con.execute(f"""
         SELECT {segment_key('survey', by)} AS segment,
                count(*) FILTER (WHERE a.value_num >= 9) AS promoters,
                count(*) FILTER (WHERE a.value_num >= 7 AND a.value_num < 9) AS passives,
-               count(*) FILTER (WHERE a.value_num < 7) AS detractors
+               count(*) FILTER (WHERE a.value_num < 7) AS detractors,
+               {RESPONDENTS} AS respondents
         FROM ({responses}) r
         JOIN answers a ON a.response_id = r.response_id
         JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
@@ -87,31 +92,34 @@ def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     frame["n"] = [s.n for s in scores]
     for column in ("value", "ci_low", "ci_high", "variance"):
         frame[column] = [getattr(s, column) for s in scores]
-    frame = frame[["segment", "n", *NPS_STATS]]
-    return name_segment(stats.suppress(frame, settings.get(con, "min_group_size"), NPS_STATS), by)
+    frame = frame[["segment", "n", "respondents", *NPS_STATS]]
+    return name_segment(stats.suppress(frame, settings.get(con, "min_group_size"), NPS_STATS,
+                                       n_column="respondents"), by)
 
 
 def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """Answers per scale point, for diverging bars.
 
-    → [dimension, scale_points, value, count, share, n, suppressed]; `share` is
+    → [dimension, scale_points, value, count, share, n, respondents, suppressed]; `share` is
     within the dimension and scale, `n` the responses scoring the dimension.
     """
     responses, params = period_responses_sql(period, filters)
     frame = con.execute(f"""
         WITH answered AS (
             SELECT i.dimension, coalesce(a.scale_points, i.scale_points) AS scale_points, a.value_num AS value,
-                   a.response_id
+                   a.response_id, r.respondent_id
             FROM ({responses}) r
             JOIN answers a ON a.response_id = r.response_id
             JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
             WHERE a.value_num IS NOT NULL AND i.dimension IS NOT NULL AND i.dimension NOT IN {NOT_LIKERT}),
-        scored AS (SELECT dimension, count(DISTINCT response_id) AS n FROM answered GROUP BY dimension)
+        scored AS (SELECT dimension, count(DISTINCT response_id) AS n, {RESPONDENTS} AS respondents
+                   FROM answered r GROUP BY dimension)
         SELECT dimension, scale_points, value, count(*) AS count,
-               count(*) / sum(count(*)) OVER (PARTITION BY dimension, scale_points) AS share, any_value(n) AS n
+               count(*) / sum(count(*)) OVER (PARTITION BY dimension, scale_points) AS share, any_value(n) AS n,
+               any_value(respondents) AS respondents
         FROM answered JOIN scored USING (dimension)
         GROUP BY dimension, scale_points, value ORDER BY ALL""", params).df()
-    return stats.suppress(frame, settings.get(con, "min_group_size"), ["count", "share"])
+    return stats.suppress(frame, settings.get(con, "min_group_size"), ["count", "share"], n_column="respondents")
 
 
 SCORE_COLUMNS = ("response_id", "respondent_id", "dimension", "score", "scale_points")
@@ -128,32 +136,43 @@ def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Fi
     return con.execute(f"SELECT {', '.join(columns)} FROM ({scores_sql(responses)})", params).df()
 
 
+def respondent_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, int]:
+    """Respondents scoring each Likert dimension in the period → {dimension: respondents}."""
+    responses, params = period_responses_sql(period, filters)
+    rows = con.execute(f"SELECT dimension, {RESPONDENTS} FROM ({scores_sql(responses)}) r GROUP BY dimension",
+                       params).fetchall()
+    return dict(rows)
+
+
 def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """Quarter-over-quarter change per dimension, plus an `nps` row.
 
     → [dimension, n, n_previous, value, previous, change, p_value, test, significant, suppressed];
     `value` is the mean score (NPS for the nps row); Mann–Whitney U for Likert
-    dimensions, a z-test for NPS. Suppressed when either period's n is small.
+    dimensions, a z-test for NPS. Suppressed when either period has few respondents.
     """
     previous = period.previous()
     now, before = (dimension_scores(con, p, filters, columns=("dimension", "score")) for p in (period, previous))
+    people_now, people_before = respondent_counts(con, period, filters), respondent_counts(con, previous, filters)
     rows = []
     for dimension in sorted(set(now["dimension"]) | set(before["dimension"])):
         a = before.loc[before["dimension"] == dimension, "score"]
         b = now.loc[now["dimension"] == dimension, "score"]
         rows.append({"dimension": dimension, "n": len(b), "n_previous": len(a),
                      "value": b.mean() if len(b) else stats.NAN, "previous": a.mean() if len(a) else stats.NAN,
-                     "p_value": stats.mann_whitney_p(a, b), "test": "mann_whitney_u"})
+                     "p_value": stats.mann_whitney_p(a, b), "test": "mann_whitney_u",
+                     "smaller_n": min(people_now.get(dimension, 0), people_before.get(dimension, 0))})
     now_nps, before_nps = nps(con, period, filters).iloc[0], nps(con, previous, filters).iloc[0]
     if now_nps["n"] or before_nps["n"]:
         rows.append({"dimension": "nps", "n": int(now_nps["n"]), "n_previous": int(before_nps["n"]),
                      "value": now_nps["value"], "previous": before_nps["value"],
                      "p_value": stats.nps_z_test(before_nps["value"], before_nps["variance"],
                                                  now_nps["value"], now_nps["variance"]),
-                     "test": "nps_z"})
-    frame = pd.DataFrame(rows, columns=["dimension", "n", "n_previous", "value", "previous", "p_value", "test"])
+                     "test": "nps_z",
+                     "smaller_n": min(int(now_nps["respondents"]), int(before_nps["respondents"]))})
+    frame = pd.DataFrame(rows, columns=["dimension", "n", "n_previous", "value", "previous", "p_value", "test",
+                                        "smaller_n"])
     frame.insert(5, "change", frame["value"] - frame["previous"])
-    frame["smaller_n"] = frame[["n", "n_previous"]].min(axis=1)
     frame = stats.suppress(frame, settings.get(con, "min_group_size"), ["value", "previous", "change", "p_value"],
                            n_column="smaller_n").drop(columns="smaller_n")
     frame.insert(8, "significant", frame["p_value"] < 0.05)

@@ -170,3 +170,31 @@ def test_respondent_department_filter():
     responses(con, "response_id | respondent_id | wave | submitted_on | networking\n" + rows)
     got = row(satisfaction.dimensions(con, Q2, Filters(department="Eng")), dimension="networking")
     assert got["n"] == 5 and got["mean"] == pytest.approx(np.mean([3, 4, 3, 4, 3]))
+
+
+def test_suppression_counts_respondents_not_responses():
+    """Three people answering two pulses each: six responses, but fewer than five respondents."""
+    con = fresh()
+    rows = "\n".join(f"r{i} | p{i % 3} | pulse | 2026-0{4 + i % 2}-01 | 4 | 9" for i in range(6))
+    responses(con, "response_id | respondent_id | wave | submitted_on | networking | nps\n" + rows)
+    dims, nps = satisfaction.dimensions(con, Q2, Filters()), satisfaction.nps(con, Q2, Filters())
+    assert (dims["n"].tolist(), dims["respondents"].tolist()) == ([6], [3])  # counts stay visible
+    assert (nps["n"].tolist(), nps["respondents"].tolist()) == ([6], [3])
+    assert dims["suppressed"].tolist() == [True] and math.isnan(dims["mean"].iloc[0])
+    assert nps["suppressed"].tolist() == [True] and math.isnan(nps["value"].iloc[0])
+    assert satisfaction.likert_distribution(con, Q2, Filters())["suppressed"].all()
+    # Anonymous responses are a respondent each.
+    anonymous = fresh()
+    rows = "\n".join(f"r{i} |  | pulse | 2026-05-01 | 4" for i in range(5))
+    responses(anonymous, "response_id | respondent_id | wave | submitted_on | networking\n" + rows)
+    assert satisfaction.dimensions(anonymous, Q2, Filters())["suppressed"].tolist() == [False]
+
+
+def test_change_suppression_counts_respondents():
+    con = fresh()
+    q1 = "\n".join(f"a{i} | a{i} | pulse | 2026-02-01 | 3" for i in range(5))
+    q2 = "\n".join(f"b{i} | b{i % 2} | pulse | 2026-05-0{1 + i} | 4" for i in range(5))  # 2 people
+    responses(con, "response_id | respondent_id | wave | submitted_on | networking\n" + q1 + "\n" + q2)
+    got = row(satisfaction.change(con, Q2, Filters()), dimension="networking")
+    assert (got["n"], got["n_previous"], bool(got["suppressed"])) == (5, 5, True)
+    assert math.isnan(got["change"]) and math.isnan(got["p_value"])
