@@ -153,24 +153,33 @@ def likert_scores(t: dict, responses: pd.DataFrame) -> pd.DataFrame:
     return scores.merge(responses[["response_id", "respondent_id", "submitted_at", "submitted_on"]], on="response_id")
 
 
+def people(responses: pd.DataFrame) -> int:
+    """Distinct respondents; an anonymous response is a person of its own."""
+    return responses["respondent_id"].fillna(responses["response_id"]).nunique()
+
+
 def satisfaction_ref(t, start, end, f, min_group) -> dict:
+    """Suppression counts respondents (METRICS.md: "fewer than min_group_size respondents"),
+    while `n` counts responses (answers for NPS): one person answering two pulses is one respondent."""
     r = response_frame(t, f)
     r = r[(r["submitted_on"] >= ts(start)) & (r["submitted_on"] <= ts(end)) & (r["wave"] != "baseline")]
     # NPS over the 0-10 answers of those responses.
     a = answer_frame(t)
-    answers = a[a["response_id"].isin(r["response_id"]) & (a["dimension"] == "nps")]["value_num"].dropna()
-    answers = answers[(answers >= 0) & (answers <= 10)]
+    answered = a[a["response_id"].isin(r["response_id"]) & (a["dimension"] == "nps")
+                 & (a["value_num"] >= 0) & (a["value_num"] <= 10)]
+    answers = answered["value_num"]
     n = len(answers)
+    hidden = people(r[r["response_id"].isin(answered["response_id"])]) < min_group
     promoters, detractors = int((answers >= 9).sum()), int((answers <= 6).sum())
     passives = n - promoters - detractors
     nps = {"value": None, "ci_low": None, "ci_high": None, "n": n, "promoters": promoters,
-           "passives": passives, "detractors": detractors, "suppressed": n < min_group}
+           "passives": passives, "detractors": detractors, "suppressed": hidden}
     if n:
         p, d = promoters / n, detractors / n
         value = 100 * (p - d)
         se = math.sqrt(100 ** 2 * ((p + d) - (p - d) ** 2) / n)
         nps.update(value=value, ci_low=max(-100.0, value - 1.96 * se), ci_high=min(100.0, value + 1.96 * se))
-    if n < min_group:
+    if hidden:
         nps.update(value=None, ci_low=None, ci_high=None, promoters=None, passives=None, detractors=None)
     # Likert dimensions.
     dimensions = []
@@ -178,6 +187,7 @@ def satisfaction_ref(t, start, end, f, min_group) -> dict:
     for dimension, group in scores.groupby("dimension", sort=True):
         x = group["score"].to_numpy(float)
         n_dim = len(x)
+        hidden = people(group) < min_group
         mean = x.mean()
         low = high = None
         if n_dim >= 2:
@@ -185,8 +195,8 @@ def satisfaction_ref(t, start, end, f, min_group) -> dict:
             low, high = mean - half, mean + half
         row = {"dimension": dimension, "mean": mean, "ci_low": low, "ci_high": high,
                "top2box": float((group["score"] >= group["k"] - 1).mean()), "n": n_dim,
-               "scale_points": int(group["k"].value_counts().idxmax()), "suppressed": n_dim < min_group}
-        if n_dim < min_group:
+               "scale_points": int(group["k"].value_counts().idxmax()), "suppressed": hidden}
+        if hidden:
             row.update(mean=None, ci_low=None, ci_high=None, top2box=None)
         dimensions.append(row)
     return {"responses": len(r), "nps": nps, "dimensions": dimensions}
@@ -442,7 +452,9 @@ def test_period_and_filters_echoed(audit, quarter):
 
 # Suppression: a threshold high enough that some survey and employee groups fall below it.
 SUPPRESSION_CASES = [("2026Q2", "all", 60), ("2026Q2", "department", 30), ("2026Q3", "program", 20),
-                     ("2026Q3", "cohort", 40)]
+                     ("2026Q3", "cohort", 40),
+                     # 29-32 responses per dimension from 16-18 people: suppressed by people, not responses
+                     ("2026Q3", "program+department", 20)]
 SUPPRESSIBLE = ["satisfaction.nps", "satisfaction.dimensions", "retention.employee_retention_12m",
                 "retention.promotion_rate_12m", "outcomes.pre_post"]
 
@@ -473,10 +485,10 @@ def test_suppression_cases_exercise_both_outcomes(audit):
         for row in strict["satisfaction"]["dimensions"]:
             assert row["n"] > 0 and row["scale_points"] in (4, 5, 7, 10)
             if row["suppressed"]:
-                assert row["mean"] is None and row["top2box"] is None and row["n"] < min_group
+                assert row["mean"] is None and row["top2box"] is None
         nps = strict["satisfaction"]["nps"]
         if nps["suppressed"]:
-            assert nps["n"] < min_group and nps["promoters"] is None and nps["value"] is None
+            assert nps["n"] is not None and nps["promoters"] is None and nps["value"] is None
         for key in ("employee_retention_12m", "promotion_rate_12m"):
             block = strict["retention"][key]
             assert block["n_participants"] is not None and block["n_non_participants"] is not None
