@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import audit, auth, db, demo, settings
+from analytics import audit, auth, db, demo, filters, settings
 from analytics.filters import Filters, Period, known_values
 from pages import _common as common
 
@@ -137,7 +137,7 @@ def load_demo_when_empty(cur) -> None:
 def quarters(fiscal_start: int) -> list[str]:
     """Quarters with held meetings or survey responses, newest first; the current
     quarter alone on an empty database."""
-    found = common.compute("filters.available_quarters", fiscal_start)
+    found = common.compute(filters.available_quarters, fiscal_start)
     if found:
         return [p.label for p in found]
     today = date.today()

@@ -1,13 +1,13 @@
 """Overview: is the program working? Six KPIs against last quarter, two trends, the top insights."""
 import streamlit as st
 
-from analytics import charts
+from analytics import charts, engagement, headlines, satisfaction
 from pages import _common as ui
 
 st.title("Overview")
 st.caption(f"{ui.filters().sentence(ui.period())}: the headline figures, each against the quarter before.")
 
-heads = ui.standard("headlines.headlines")
+heads = ui.standard(headlines.headlines)
 for start in (0, 3):
     for column, row in zip(st.columns(3), heads.iloc[start:start + 3].to_dict("records")):
         with column:
@@ -28,10 +28,10 @@ left, right = st.columns(2)
 periods = ui.trend_periods()
 actions = ui.actions()
 with left:
-    ui.chart(charts.nps_trend, ui.compute("satisfaction.nps_trend", periods, ui.filters()), "nps_trend",
+    ui.chart(charts.nps_trend, ui.compute(satisfaction.nps_trend, periods, ui.filters()), "nps_trend",
              metric="nps", needs=("surveys",), actions=actions)
 with right:
-    ui.chart(charts.trend, ui.compute("engagement.trend", periods, ui.filters()), "active_pair_rate_trend",
+    ui.chart(charts.trend, ui.compute(engagement.trend, periods, ui.filters()), "active_pair_rate_trend",
              metric="active_pair_rate", needs=("pairs",), series={"active_pair_rate": "Active pair rate"},
              title="Active pair rate by quarter", y_title="Pairs with a held meeting (%)", percent=True,
              actions=actions)

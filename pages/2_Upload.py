@@ -4,7 +4,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from analytics import charts
+from analytics import charts, health
 from analytics.ingest import pipeline
 from analytics.ingest.columns import KINDS
 from analytics.ingest.load import remove_upload
@@ -149,7 +149,7 @@ def load_plans(plans) -> None:
 
 
 def upload_history() -> None:
-    history = ui.compute("health.upload_history")
+    history = ui.compute(health.upload_history)
     if history.empty:
         st.caption("Nothing uploaded yet.")
         return
@@ -159,7 +159,7 @@ def upload_history() -> None:
     choice = cols[0].selectbox("An upload", history["upload_id"], key="history_upload_id",
                                format_func=lambda i: f"#{i} {names[i]}")
     with cols[1].popover("Rejected rows", icon=":material/rule:"):
-        rejected = ui.compute("health.rejected_rows", int(choice))
+        rejected = ui.compute(health.rejected_rows, int(choice))
         if rejected.empty:
             st.caption("None: every row of this upload loaded or was a duplicate.")
         ui.table(rejected, f"rejected_upload_{int(choice)}")
@@ -174,7 +174,7 @@ def upload_history() -> None:
 def data_health() -> None:
     st.caption("Rows per table, the dates they cover, and rows that point at nothing (for example meetings of "
                "a pair whose upload was removed).")
-    ui.table(ui.compute("health.data_health"), "data_health")
+    ui.table(ui.compute(health.data_health), "data_health")
 
 
 st.title("Upload")

@@ -1,7 +1,7 @@
 """Satisfaction: how participants rate the program, per dimension and segment, and NPS."""
 import streamlit as st
 
-from analytics import charts
+from analytics import charts, satisfaction
 from pages import _common as ui
 
 st.title("Satisfaction")
@@ -10,19 +10,19 @@ by = ui.split_picker("sat_by", ("program", "cohort", "department", "role"))
 
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.likert_diverging, ui.standard("satisfaction.likert_distribution"), "likert_distribution",
+    ui.chart(charts.likert_diverging, ui.standard(satisfaction.likert_distribution), "likert_distribution",
              metric="overall_satisfaction_top2box", needs=("surveys",))
 with right:
-    ui.chart(charts.mean_ci_dots, ui.standard("satisfaction.dimensions", by=by), "dimension_means", by=by,
+    ui.chart(charts.mean_ci_dots, ui.standard(satisfaction.dimensions, by=by), "dimension_means", by=by,
              metric="overall_satisfaction_mean", title="Mean score with 95% CI" + (f", by {by}" if by else ""))
 
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.nps_split, ui.standard("satisfaction.nps", by=by), "nps_split", by=by, metric="nps")
+    ui.chart(charts.nps_split, ui.standard(satisfaction.nps, by=by), "nps_split", by=by, metric="nps")
 with right:
-    ui.chart(charts.nps_trend, ui.compute("satisfaction.nps_trend", ui.trend_periods(), ui.filters()), "nps_trend",
+    ui.chart(charts.nps_trend, ui.compute(satisfaction.nps_trend, ui.trend_periods(), ui.filters()), "nps_trend",
              metric="nps", actions=ui.actions())
 
 st.subheader("Mentors and mentees side by side")
-ui.chart(charts.mean_ci_dots, ui.standard("satisfaction.dimensions", by="role"), "dimension_means_by_role",
+ui.chart(charts.mean_ci_dots, ui.standard(satisfaction.dimensions, by="role"), "dimension_means_by_role",
          by="role", title="Mentors vs mentees: mean score with 95% CI")

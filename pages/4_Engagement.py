@@ -1,27 +1,26 @@
 """Engagement: are pairs meeting, which pairs need a nudge, and how loaded are mentors?"""
 import streamlit as st
 
-from analytics import charts
+from analytics import charts, engagement
 from pages import _common as ui
 
 st.title("Engagement")
 st.caption(f"{ui.filters().sentence(ui.period())}: pairs and their meetings.")
 
-summary = ui.standard("engagement.summary")
-if summary is not None:
-    row = summary.iloc[0]
-    ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs"),
-              ("Active pair rate", row["active_pair_rate"], "rate", "active_pair_rate"),
-              ("Sessions per active pair per month", row["sessions_per_active_pair_per_month"], "number",
-               "sessions_per_active_pair_per_month"),
-              ("Cancellation rate", row["cancellation_rate"], "rate", "cancellation_rate"),
-              ("Median days to first meeting", row["median_days_to_first_meeting"], "count",
-               "median_days_to_first_meeting"),
-              ("At-risk pairs", row["at_risk_pairs"], "count", "at_risk_pairs")])
-    if not row["open_pairs"]:
-        ui.empty_state("pairs")
+summary = ui.standard(engagement.summary)
+row = summary.iloc[0]
+ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs"),
+          ("Active pair rate", row["active_pair_rate"], "rate", "active_pair_rate"),
+          ("Sessions per active pair per month", row["sessions_per_active_pair_per_month"], "number",
+           "sessions_per_active_pair_per_month"),
+          ("Cancellation rate", row["cancellation_rate"], "rate", "cancellation_rate"),
+          ("Median days to first meeting", row["median_days_to_first_meeting"], "count",
+           "median_days_to_first_meeting"),
+          ("At-risk pairs", row["at_risk_pairs"], "count", "at_risk_pairs")])
+if not row["open_pairs"]:
+    ui.empty_state("pairs")
 
-trend = ui.compute("engagement.trend", ui.trend_periods(), ui.filters())
+trend = ui.compute(engagement.trend, ui.trend_periods(), ui.filters())
 actions = ui.actions()
 left, right = st.columns(2)
 with left:
@@ -35,30 +34,29 @@ with right:
              title="Active pairs, cadence and cancellations", y_title="Share of pairs or sessions (%)", percent=True,
              actions=actions)
 
-ui.chart(charts.heatmap, ui.standard("engagement.cohort_month_activity"), "cohort_month_activity",
+ui.chart(charts.heatmap, ui.standard(engagement.cohort_month_activity), "cohort_month_activity",
          metric="active_pair_rate")
 
 NAMES_NOTE = "pair, mentor and mentee ids need the lead role."
 
 st.subheader("Pairs at risk")
-at_risk = ui.standard("engagement.at_risk_pairs")
-if at_risk is not None:
-    if at_risk.empty:
-        st.success("No pair is at risk: every open pair has met recently.", icon=":material/check_circle:")
+at_risk = ui.standard(engagement.at_risk_pairs)
+if at_risk.empty:
+    st.success("No pair is at risk: every open pair has met recently.", icon=":material/check_circle:")
+else:
+    st.caption(f"{len(at_risk):,} open pairs without a held meeting in the last "
+               f"{ui.setting('at_risk_days')} days.")
+    if ui.can("view_names"):
+        st.caption("Longest silence first. Contact them this week.")
+        ui.table(at_risk, "at_risk_pairs", metric="at_risk_pairs")
     else:
-        st.caption(f"{len(at_risk):,} open pairs without a held meeting in the last "
-                   f"{ui.setting('at_risk_days')} days.")
-        if ui.can("view_names"):
-            st.caption("Longest silence first. Contact them this week.")
-            ui.table(at_risk, "at_risk_pairs", metric="at_risk_pairs")
-        else:
-            st.info(f"The list of these pairs is not shown: {NAMES_NOTE}", icon=":material/visibility_off:")
+        st.info(f"The list of these pairs is not shown: {NAMES_NOTE}", icon=":material/visibility_off:")
 
 st.subheader("Mentor load")
 if not ui.can("view_names"):
     st.info(f"Open pairs per mentor is not shown: {NAMES_NOTE}", icon=":material/visibility_off:")
 else:
-    load = ui.standard("engagement.mentor_load")
-    if load is not None and not load.empty:
+    load = ui.standard(engagement.mentor_load)
+    if not load.empty:
         st.caption("Mentors with an open pair this quarter, the busiest first.")
         ui.table(load.rename(columns={"n": "open_pairs"}), "mentor_load")

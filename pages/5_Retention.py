@@ -1,7 +1,7 @@
 """Retention: do pairs last, and do participants stay with the organisation longer?"""
 import streamlit as st
 
-from analytics import charts
+from analytics import charts, retention
 from pages import _common as ui
 
 st.title("Retention")
@@ -11,23 +11,22 @@ by = ui.split_picker("ret_by", ("cohort", "program", "department"), default="coh
 
 left, right = st.columns([3, 2])
 with left:
-    curves = ui.standard("retention.km_curves", by=by)
-    p_value = ui.standard("retention.logrank_p", by=by) if by else None
+    curves = ui.standard(retention.km_curves, by=by)
+    p_value = ui.standard(retention.logrank_p, by=by) if by else None
     ui.chart(charts.km_curves, curves, "pair_survival_curves", metric="pair_survival_6m", needs=("pairs",),
              group=by, p_value=p_value)
 with right:
     st.markdown("**Pairs still together at 3, 6 and 12 months**")
-    ui.table(ui.standard("retention.survival_at"), "pair_survival", metric="pair_survival_12m",
+    ui.table(ui.standard(retention.survival_at), "pair_survival", metric="pair_survival_12m",
              column_config=ui.percent_columns("survival", "ci_low", "ci_high"))
-    reasons = ui.standard("retention.early_exit_reasons")
+    reasons = ui.standard(retention.early_exit_reasons)
     ui.chart(charts.group_bars, reasons, "early_exit_reasons", metric="early_exit_rate", category="end_reason",
              value="share", title="Why pairs ended early this quarter", value_title="Share of early exits (%)",
              horizontal=True)
 
 st.subheader("Participants vs non-participants")
-outcomes = ui.standard("retention.employee_outcomes")
-if outcomes is not None:
-    if not ui.compute("retention.has_employees"):
-        ui.empty_state("employees")
-    else:
-        ui.chart(charts.participants_vs, outcomes, "employee_outcomes", metric="employee_retention_12m")
+outcomes = ui.standard(retention.employee_outcomes)
+if not ui.compute(retention.has_employees):
+    ui.empty_state("employees")
+else:
+    ui.chart(charts.participants_vs, outcomes, "employee_outcomes", metric="employee_retention_12m")

@@ -1,19 +1,19 @@
 """Outcomes: did participants grow from baseline to exit, and were goals achieved?"""
 import streamlit as st
 
-from analytics import charts
+from analytics import charts, outcomes
 from pages import _common as ui
 
 st.title("Outcomes")
 st.caption(f"{ui.filters().sentence(ui.period())}: respondents whose exit survey falls in the quarter, "
            "against their own baseline.")
 
-pre_post = ui.standard("outcomes.pre_post")
+pre_post = ui.standard(outcomes.pre_post)
 left, right = st.columns(2)
 with left:
     drawn = ui.chart(charts.dumbbell, pre_post, "pre_post", metric="overall_satisfaction_change", needs=("surveys",))
 with right:
-    ui.chart(charts.group_bars, ui.standard("outcomes.goal_attainment", by="category"), "goal_attainment",
+    ui.chart(charts.group_bars, ui.standard(outcomes.goal_attainment, by="category"), "goal_attainment",
              metric="goal_attainment_rate", needs=("goals",), category="category", value="goal_attainment_rate",
              title="Goals achieved, by category", value_title="Goals achieved (%)")
 if drawn:

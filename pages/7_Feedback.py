@@ -1,7 +1,7 @@
 """Feedback: what participants say in their own words (masked, and only for large enough groups)."""
 import streamlit as st
 
-from analytics import charts
+from analytics import charts, feedback
 from pages import _common as ui
 
 st.title("Feedback")
@@ -10,25 +10,25 @@ st.caption(f"{ui.filters().sentence(ui.period())}: free-text survey comments. Em
 
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.group_bars, ui.standard("feedback.themes"), "feedback_themes", needs=("comments",),
+    ui.chart(charts.group_bars, ui.standard(feedback.themes), "feedback_themes", needs=("comments",),
              category="label", value="share", colour_by="kind", n_shared=True, title="What comments talk about",
              value_title="Share of comments mentioning it (%)", horizontal=True)
 with right:
-    ui.chart(charts.trend, ui.compute("feedback.sentiment_trend", ui.trend_periods(), ui.filters()),
+    ui.chart(charts.trend, ui.compute(feedback.sentiment_trend, ui.trend_periods(), ui.filters()),
              "sentiment_trend", series={"mean_sentiment": "Mean sentiment"}, title="Comment sentiment by quarter",
              y_title="Mean sentiment (−1 to +1)", y_range=(-1, 1), actions=ui.actions())
 
 st.subheader("Comments")
-count = ui.standard("feedback.comment_count")
+count = ui.standard(feedback.comment_count)
 if not ui.can("view_comments"):
     st.info("The comments themselves need the lead role; the themes and sentiment above summarise them.",
             icon=":material/visibility_off:")
-elif count is not None and bool(count["suppressed"].iloc[0]):
+elif bool(count["suppressed"].iloc[0]):
     st.info(f"{int(count['n'].iloc[0]):,} comments in this group: the list appears from "
             f"{int(count['threshold'].iloc[0]):,} comments on, so nobody can be recognised by their words. "
             "Widen the filters or pick a longer-running quarter.", icon=":material/visibility_off:")
 else:
     search = st.text_input("Search comments", key="feedback_search", placeholder="a word or phrase")
-    ui.table(ui.standard("feedback.comments", search=search or None), "comments",
+    ui.table(ui.standard(feedback.comments, search=search or None), "comments",
              column_config=ui.number_columns(sentiment="%+.2f"),
              column_order=["submitted_on", "comment", "themes", "sentiment", "program", "cohort", "role", "wave"])

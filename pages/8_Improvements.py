@@ -3,7 +3,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import improvements, metrics
+from analytics import improvements, insights, metrics
 from pages import _common as ui
 
 
@@ -39,11 +39,11 @@ if ui.can("log_improvement"):
 else:
     st.caption("Logging actions needs the lead role; everyone can read them and their effect.")
 st.subheader("Actions and their effect")
-effects = ui.standard("insights.improvement_effects")
+effects = ui.standard(insights.improvement_effects)
 for effect in effects or []:
     st.markdown(f"- {ui.escape(effect['message'])}")
 logged = ui.actions()
-if logged is None or logged.empty:
+if logged.empty:
     st.caption("No actions logged yet.")
 else:
     ui.table(logged.drop(columns=["is_demo"], errors="ignore"), "improvement_actions")

@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from analytics import report
+from analytics import metrics, report
 from pages import _common as ui
 
 LABELS = {"pdf": "PDF, for reading", "xlsx": "XLSX, for the numbers", "html": "HTML, to share"}
@@ -39,11 +39,10 @@ if built and built[:3] == (fmt, ui.period(), ui.filters()):
 st.caption("The same report from the command line: `python -m analytics report --quarter "
            f"{ui.period().label} --format {fmt} --out report.{fmt}`")
 
-figures = ui.standard("metrics.metrics_json")
-if figures is not None:
-    with st.expander("Every figure as JSON (the `metrics --json` contract)"):
-        st.caption("Rates are shares from 0 to 1; null means no data or a group below the minimum size.")
-        st.download_button("Download metrics (JSON)", json.dumps(figures, indent=2, default=str),
-                           file_name=f"mentorscope-{ui.period().label}.json", mime="application/json",
-                           key="download_metrics_json", icon=":material/download:")
-        st.json(figures, expanded=1)
+figures = ui.standard(metrics.metrics_json)
+with st.expander("Every figure as JSON (the `metrics --json` contract)"):
+    st.caption("Rates are shares from 0 to 1; null means no data or a group below the minimum size.")
+    st.download_button("Download metrics (JSON)", json.dumps(figures, indent=2, default=str),
+                       file_name=f"mentorscope-{ui.period().label}.json", mime="application/json",
+                       key="download_metrics_json", icon=":material/download:")
+    st.json(figures, expanded=1)

@@ -6,14 +6,14 @@ empty states. Pages stay layout only; everything they show comes from
 from __future__ import annotations
 
 import csv
-import importlib
 from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from analytics import auth, charts
+from analytics import auth, charts, improvements, metrics, settings
+from analytics import insights as insights_module
 from analytics.filters import Filters, Period
 
 # What to upload next, per missing kind of data (empty states say this).
@@ -119,38 +119,22 @@ def data_version(path: str, counts: dict, settings: dict) -> tuple:
     return (path, _writes()["count"], tuple(counts.items()), tuple(settings.items()))
 
 
-def analytics_function(path: str) -> Callable | None:
-    """`module.function` from analytics, or None while that part is not written yet."""
-    module, _, name = path.rpartition(".")
-    try:
-        return getattr(importlib.import_module(f"analytics.{module}"), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def not_available(path: str) -> None:
-    st.info(f"Not available yet: this part of the page needs `analytics.{path}`, which is still being built.",
-            icon=":material/construction:")
-
-
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached(path: str, version: Any, args: tuple, kwargs: tuple, _con) -> Any:
-    return analytics_function(path)(_con, *args, **dict(kwargs))
+def _cached(name: str, version: Any, args: tuple, kwargs: tuple, _function: Callable, _con) -> Any:
+    return _function(_con, *args, **dict(kwargs))
 
 
-def compute(path: str, *args, **kwargs) -> Any:
+def compute(function: Callable, *args, **kwargs) -> Any:
     """Call an analytics function with this session's cursor, cached per data
-    version and arguments (so an upload or a settings change refreshes it).
-    Returns None, after saying so on the page, when the function does not exist yet."""
-    if analytics_function(path) is None:
-        not_available(path)
-        return None
-    return _cached(path, st.session_state.get("data_version"), args, tuple(sorted(kwargs.items())), _con=cursor())
+    version and arguments (so an upload or a settings change refreshes it)."""
+    name = f"{function.__module__}.{function.__qualname__}"
+    return _cached(name, st.session_state.get("data_version"), args, tuple(sorted(kwargs.items())),
+                   _function=function, _con=cursor())
 
 
-def standard(path: str, **kwargs) -> Any:
+def standard(function: Callable, **kwargs) -> Any:
     """A metric of the sidebar's period and filters."""
-    return compute(path, period(), filters(), **kwargs)
+    return compute(function, period(), filters(), **kwargs)
 
 
 def trend_periods(count: int = 6) -> list[Period]:
@@ -161,11 +145,8 @@ def trend_periods(count: int = 6) -> list[Period]:
 
 def definition(metric: str) -> str | None:
     """The registry's one-line definition of a metric, or None."""
-    get = analytics_function("metrics.get")
-    try:
-        return get(metric).definition if get else None
-    except KeyError:
-        return None
+    found = metrics.REGISTRY.get(metric)
+    return found.definition if found else None
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:
@@ -278,7 +259,7 @@ def split_picker(key: str, options: tuple[str, ...], default: str | None = None)
 
 
 def setting(key: str) -> Any:
-    return compute("settings.get", key)
+    return compute(settings.get, key)
 
 
 def percent_columns(*names: str) -> dict:
@@ -296,12 +277,10 @@ def has_rows(data: pd.DataFrame | None) -> bool:
     return "n" not in data.columns or bool(data["n"].fillna(0).sum() > 0)
 
 
-def chart(builder: Callable[..., Any], data: pd.DataFrame | None, name: str, *, metric: str | None = None,
+def chart(builder: Callable[..., Any], data: pd.DataFrame, name: str, *, metric: str | None = None,
           needs: tuple[str, ...] = (), **kwargs) -> bool:
     """A figure from `data` (its builder draws the empty state itself), plus what to
     upload next when there is nothing. False when there was nothing to show."""
-    if data is None:
-        return False
     figure(builder(data, **kwargs), data, name, metric)
     if not has_rows(data) and needs:
         empty_state(*needs)
@@ -319,17 +298,14 @@ def versus_caption(headline: dict) -> None:
     st.caption(text)
 
 
-def actions() -> pd.DataFrame | None:
-    """Improvement actions [started_on, title] for trend annotations (None until the log exists)."""
-    listing = analytics_function("improvements.list_actions")
-    return listing(cursor(), filters().program) if listing else None
+def actions() -> pd.DataFrame:
+    """Improvement actions [started_on, title, …] for trend annotations."""
+    return compute(improvements.list_actions, filters().program)
 
 
 def insights() -> None:
     """The top findings in plain language."""
-    found = standard("insights.findings")
-    if found is None:
-        return
+    found = standard(insights_module.findings)
     if found.empty:
         st.write("Nothing stands out for this quarter: no significant changes, at-risk pairs or weak spots.")
         return
