@@ -91,20 +91,37 @@ def action_effect(con: duckdb.DuckDBPyConnection, started_on, metric: str, filte
     return mean([start.shifted(-2), start.shifted(-1)]), (mean(after) if after[-1].end <= as_of else None)
 
 
+EFFECT_COLUMNS = ["action_id", "title", "program", "started_on", "metric", "metric_label", "before", "after",
+                  "change"]
+
+
+def action_effects(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """Each logged action's target metric over the two quarters before and the two after it
+    → [action_id, title, program, started_on, metric, metric_label, before, after, change];
+    `after` and `change` stay null until both later quarters have ended by the period's end."""
+    rows = []
+    for action in improvements.list_actions(con, filters.program).itertuples():
+        program = action.program if isinstance(action.program, str) else None  # a null reads back as NaN
+        scope = replace(filters, program=program or filters.program)
+        before, after = action_effect(con, action.started_on, action.metric, scope, period.as_of)
+        rows.append({"action_id": action.action_id, "title": action.title, "program": program,
+                     "started_on": action.started_on, "metric": action.metric,
+                     "metric_label": REGISTRY[action.metric].label, "before": before, "after": after,
+                     "change": None if before is None or after is None else after - before})
+    return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
+
+
 def improvement_effects(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
     out = []
-    for action in improvements.list_actions(con, filters.program).itertuples():
-        scope = replace(filters, program=action.program or filters.program)
-        before, after = action_effect(con, action.started_on, action.metric, scope, period.as_of)
-        label = REGISTRY[action.metric].label.lower()
-        if before is None or after is None:
-            message = f"“{action.title}”: too early to compare {label} before and after."
-            change = None
+    for effect in action_effects(con, period, filters).to_dict("records"):
+        label = effect["metric_label"].lower()
+        if pd.isna(effect["change"]):
+            message = f"“{effect['title']}”: too early to compare {label} before and after."
         else:
-            change = after - before
-            message = (f"“{action.title}”: {label} went from {before:.3g} (two quarters before) to {after:.3g} "
-                       "(two quarters after).")
-        out.append(_finding(1.5, "improvement_action", message, action.metric, after, change))
+            message = (f"“{effect['title']}”: {label} went from {effect['before']:.3g} (two quarters before) to "
+                       f"{effect['after']:.3g} (two quarters after).")
+        out.append(_finding(1.5, "improvement_action", message, effect["metric"], effect["after"],
+                            None if pd.isna(effect["change"]) else effect["change"]))
     return out
 
 

@@ -39,9 +39,12 @@ if ui.can("log_improvement"):
 else:
     st.caption("Logging actions needs the lead role; everyone can read them and their effect.")
 st.subheader("Actions and their effect")
-effects = ui.standard(insights.improvement_effects)
-for effect in effects or []:
+for effect in ui.standard(insights.improvement_effects):
     st.markdown(f"- {ui.escape(effect['message'])}")
+ui.table(ui.standard(insights.action_effects), "improvement_effects",
+         column_order=["title", "program", "started_on", "metric_label", "before", "after", "change"],
+         column_config=ui.number_columns(before="%.3g", after="%.3g", change="%+.3g"))
+st.subheader("The log")
 logged = ui.actions()
 if logged.empty:
     st.caption("No actions logged yet.")

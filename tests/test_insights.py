@@ -78,3 +78,13 @@ def test_top_challenge(comments, expected):
         f"c{i} | e{i} | pulse | 2026-05-01 | {text}" for i, text in enumerate(comments)))
     found = insights.top_challenge(con, Q2, Filters())
     assert [f["message"] for f in found] == ([expected] if expected else [])
+
+
+def test_action_effects_table(con):
+    add_action(con, title="Reminders", metric="sessions_held", started_on="2025-08-15", program="L")
+    add_action(con, title="Too new", metric="sessions_held", started_on="2026-05-01")
+    table = insights.action_effects(con, Q2, Filters()).set_index("title")
+    # Reminders (2025Q3): before = mean(2025Q1, 2025Q2) = (1 + 1) / 2; after = mean(2025Q4, 2026Q1) = (3 + 4) / 2.
+    assert table.loc["Reminders", ["before", "after", "change"]].tolist() == [1.0, 3.5, 2.5]
+    assert table.loc["Reminders", "metric_label"] == "Sessions held"
+    assert pd.isna(table.loc["Too new", "after"]) and pd.isna(table.loc["Too new", "change"])
