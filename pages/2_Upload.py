@@ -185,7 +185,8 @@ st.caption("Drop one or more exports: participants, pairs, sessions, goals, the 
 
 batch = st.session_state.setdefault("upload_batch", 0)
 files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "tsv"], accept_multiple_files=True,
-                         key=f"upload_files_{batch}")
+                         key=f"upload_files_{batch}", max_upload_size=int(ui.setting("max_upload_mb")),
+                         help="The size limit is the max_upload_mb setting (Settings).")
 plans = [upload_plan(file, index) for index, file in enumerate(files or [])]
 ready = [plan for plan in plans if plan.ok]
 if plans:
