@@ -118,3 +118,20 @@ def test_goal_attainment(filters, by, expected):
 
 def test_goal_attainment_without_goals_is_null():
     assert math.isnan(outcomes.goal_attainment(fresh(), Q2, Filters())["goal_attainment_rate"].iloc[0])
+
+
+def test_latest_exit_and_earliest_baseline_by_submission_time():
+    """Two exits (and two baselines) on one day: the later exit and the earlier baseline count,
+    whatever their response ids."""
+    con = fresh()
+    settings.set(con, "min_group_size", 1)
+    responses(con, """response_id | respondent_id | wave | submitted_on | skill_development
+a_base_late | p | baseline | 2025-09-01 | 1
+z_base_early | p | baseline | 2025-09-01 | 2
+z_exit_early | p | exit | 2026-05-01 | 3
+a_exit_late | p | exit | 2026-05-01 | 5""")
+    for response_id, at in (("z_base_early", "2025-09-01 08:00"), ("a_base_late", "2025-09-01 17:00"),
+                            ("z_exit_early", "2026-05-01 09:00"), ("a_exit_late", "2026-05-01 15:00")):
+        con.execute("UPDATE responses SET submitted_at = CAST(? AS TIMESTAMP) WHERE response_id = ?", [at, response_id])
+    row = outcomes.pre_post(con, Q2, Filters()).iloc[0]
+    assert (row["n_pairs"], row["mean_baseline"], row["mean_exit"]) == (1, 2, 5)
