@@ -86,6 +86,69 @@ def audit(tmp_path_factory):
     con.close()
 
 
+@pytest.fixture(scope="module")
+def edge_audit(tmp_path_factory):
+    con = db.connect(tmp_path_factory.mktemp("audit") / "edge.duckdb")
+    demo.load_demo(con)
+    add_edge_cases(con)
+    yield Audit(con)
+    con.close()
+
+
+def add_edge_cases(con) -> None:
+    """Rows on the boundaries METRICS.md draws, added to the demo (2026Q2: Apr 1 - Jun 30; the 12-month
+    window starts 2025-07-01)."""
+    run = con.execute
+    # Two exits by one respondent on one day: the later (by time) counts, though its id sorts first;
+    # its answers are the mirror image of the earlier exit's, so picking the wrong one shows.
+    rid = run("SELECT min(response_id) FROM responses WHERE wave = 'exit' "
+              "AND submitted_on BETWEEN '2026-04-01' AND '2026-06-30'").fetchone()[0]
+    run("""INSERT INTO responses SELECT '!later-' || response_id, survey_id, respondent_id, role, program, cohort,
+           wave, submitted_at + INTERVAL 1 MINUTE, submitted_on, upload_id FROM responses WHERE response_id = ?""",
+        [rid])
+    run("""INSERT INTO answers SELECT '!later-' || response_id, survey_id, item_id,
+           CASE WHEN value_num IS NULL THEN NULL WHEN scale_points = 11 THEN 10 - value_num
+                ELSE scale_points + 1 - value_num END, value_text, scale_points
+           FROM answers WHERE response_id = ?""", [rid])
+    # Anonymous pulses (no respondent id): each is a respondent of its own; the program is the response's.
+    anonymous = [r[0] for r in run("SELECT response_id FROM responses WHERE wave = 'pulse' AND submitted_on "
+                                   "BETWEEN '2026-04-01' AND '2026-06-30' ORDER BY response_id LIMIT 3").fetchall()]
+    for k, response_id in enumerate(anonymous):
+        run("""INSERT INTO responses SELECT 'anon-' || ?, survey_id, NULL, NULL, 'Leadership program', NULL, wave,
+               submitted_at, submitted_on, upload_id FROM responses WHERE response_id = ?""", [k, response_id])
+        run("""INSERT INTO answers SELECT 'anon-' || ?, survey_id, item_id, value_num, value_text, scale_points
+               FROM answers WHERE response_id = ?""", [k, response_id])
+    run("""INSERT INTO pairs (pair_id, mentor_id, mentee_id, matched_on, ended_on, end_reason, program, cohort,
+                              meetings_target_per_month) VALUES
+        -- matched on the period start, mentee unknown to the participants file, never met: at risk
+        ('X1', 'E100421', 'E999001', '2026-04-01', NULL, NULL, 'New-hire mentoring', '2026 Spring', NULL),
+        -- ends early on the as-of date; last held session 44 days before it: open, not at risk
+        ('X2', 'E100421', 'E100121', '2026-02-01', '2026-06-30', 'withdrawn', 'Leadership program', '2026 Spring', 2),
+        -- blank end reason on the as-of date; last held session 45 days before it: at risk, an early end
+        ('X3', 'E100421', 'E100834', '2026-02-01', '2026-06-30', NULL, 'Leadership program', '2026 Spring', NULL),
+        -- matched exactly 30 days before the as-of date (cadence judged) and 45 days (at-risk age)
+        ('X4', 'E100555', 'E100121', '2026-05-31', NULL, NULL, 'New-hire mentoring', '2026 Spring', NULL),
+        ('X5', 'E100555', 'E100834', '2026-05-16', NULL, NULL, 'New-hire mentoring', '2026 Spring', NULL),
+        -- ended the day before the period: not open, not in cadence
+        ('X6', 'E100555', 'E999002', '2025-12-01', '2026-03-31', 'completed', 'New-hire mentoring', '2025 Autumn',
+         NULL)""")
+    run("""INSERT INTO sessions (session_id, pair_id, occurred_on, duration_minutes, status) VALUES
+        ('XS1', 'X2', '2026-05-17', 60, 'held'), ('XS2', 'X2', '2026-04-10', 30, 'held'),
+        ('XS3', 'X3', '2026-05-16', 45, 'held'), ('XS4', 'X3', '2026-06-30', 30, 'cancelled'),
+        ('XS5', 'X4', '2026-06-30', 15, 'held'), ('XS6', 'X6', '2026-03-31', 60, 'held'),
+        ('XS7', 'X6', '2026-04-01', 60, 'no_show')""")
+    run("""INSERT INTO goals (goal_id, pair_id, set_on, due_on, achieved_on, status, category) VALUES
+        ('XG1', 'X2', '2026-02-01', '2026-06-30', '2026-07-01', 'achieved', 'Leadership'),
+        ('XG2', 'X2', '2026-02-01', '2026-04-01', '2026-04-01', 'achieved', 'Leadership'),
+        ('XG3', 'X3', '2026-02-01', '2026-06-30', NULL, 'open', 'Leadership')""")
+    run("""INSERT INTO employees (employee_id, hired_on, terminated_on, last_promoted_on, department, level) VALUES
+        ('E999001', '2025-07-01', NULL, NULL, 'Engineering', 'Associate'),       -- hired on the window start: out
+        ('E999002', '2020-01-01', '2025-07-01', NULL, 'Engineering', 'Associate'),  -- left on it: in, not retained
+        ('E999003', '2020-01-01', '2025-06-30', NULL, 'Engineering', 'Associate'),  -- left the day before: out
+        ('E999004', '2020-01-01', '2026-06-30', '2025-07-01', 'Engineering', 'Senior'),  -- left on the as-of date
+        ('E999005', '2020-01-01', '2026-07-01', '2025-06-30', 'Engineering', 'Senior')""")  # after it: retained
+
+
 # ---------------------------------------------------------------------------------------------
 # Reference computation (pandas + scipy, from METRICS.md)
 # ---------------------------------------------------------------------------------------------
@@ -450,6 +513,13 @@ FIGURES = [
 def test_figure_matches_independent_computation(audit, quarter, filter_name, figure):
     assert_same(pick(audit.expected(quarter, filter_name), figure), pick(audit.got(quarter, filter_name), figure),
                 figure)
+
+
+@pytest.mark.parametrize("figure", FIGURES)
+@pytest.mark.parametrize("filter_name", ["all", "program", "department", "role"])
+def test_boundary_rows_match_independent_computation(edge_audit, filter_name, figure):
+    assert_same(pick(edge_audit.expected("2026Q2", filter_name), figure),
+                pick(edge_audit.got("2026Q2", filter_name), figure), figure)
 
 
 @pytest.mark.parametrize("quarter", QUARTERS)
