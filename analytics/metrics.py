@@ -65,7 +65,8 @@ def _metrics() -> list[Metric]:
         words = d.replace("_", " ")
         m.append(Metric(f"{d}_mean", f"{words.capitalize()}: mean score",
                         f"Mean {words} score of responses in the period (a response's score is the mean of its "
-                        "answered items on the dimension), with a 95% t-interval.",
+                        "answered items on the dimension), with a 95% t-interval; answers on another scale than "
+                        "the most common one are placed on it first.",
                         "score", "survey", "satisfaction", _from(satisfaction.dimensions, "mean", dimension=d)))
         m.append(Metric(f"{d}_top2box", f"{words.capitalize()}: top-2-box",
                         f"Share of responses whose {words} score is at least k − 1 on a k-point scale.",

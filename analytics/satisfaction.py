@@ -58,12 +58,25 @@ def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
                by: str | None = None) -> pd.DataFrame:
     """→ [segment?, dimension, n, mean, sd, ci_low, ci_high, top2box, scale_points, respondents, suppressed]."""
     responses, params = period_responses_sql(period, filters)
+    # A dimension answered on two scales (say 5- and 7-point surveys) is reported on its most
+    # common scale k (ties: the longer one); each score x on a k_x-point scale is placed on
+    # 1..k as 1 + (x − 1)(k − 1)/(k_x − 1) before averaging. Top-2-box uses each score's own scale.
     frame = con.execute(f"""
-        SELECT {segment_key('survey', by)} AS segment, dimension, count(*) AS n, avg(score) AS mean,
-               stddev_samp(score) AS sd,
+        WITH scored AS (SELECT {segment_key('survey', by)} AS segment, * FROM ({scores_sql(responses)}) r),
+        scales AS (SELECT segment, dimension, scale_points, count(*) AS c FROM scored
+                   WHERE scale_points IS NOT NULL GROUP BY ALL),
+        target AS (SELECT segment, dimension, arg_max(scale_points, c * 1000 + scale_points) AS k
+                   FROM scales GROUP BY ALL),
+        placed AS (
+            SELECT s.*, t.k,
+                   CASE WHEN s.scale_points IS NULL OR t.k IS NULL OR s.scale_points = t.k OR s.scale_points < 2
+                        THEN s.score
+                        ELSE 1 + (s.score - 1) * (t.k - 1) / (s.scale_points - 1) END AS on_k
+            FROM scored s LEFT JOIN target t ON t.segment IS NOT DISTINCT FROM s.segment AND t.dimension = s.dimension)
+        SELECT segment, dimension, count(*) AS n, avg(on_k) AS mean, stddev_samp(on_k) AS sd,
                avg(CASE WHEN score >= scale_points - 1 THEN 1.0 ELSE 0.0 END) AS top2box,
-               mode(scale_points) AS scale_points, {RESPONDENTS} AS respondents
-        FROM ({scores_sql(responses)}) r GROUP BY ALL ORDER BY ALL""", params).df()
+               any_value(k) AS scale_points, {RESPONDENTS} AS respondents
+        FROM placed r GROUP BY segment, dimension ORDER BY ALL""", params).df()
     intervals = [stats.t_interval(m, s, n) for m, s, n in zip(frame["mean"], frame["sd"], frame["n"])]
     frame.insert(5, "ci_low", [low for low, _ in intervals])
     frame.insert(6, "ci_high", [high for _, high in intervals])

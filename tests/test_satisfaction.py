@@ -198,3 +198,21 @@ def test_change_suppression_counts_respondents():
     got = row(satisfaction.change(con, Q2, Filters()), dimension="networking")
     assert (got["n"], got["n_previous"], bool(got["suppressed"])) == (5, 5, True)
     assert math.isnan(got["change"]) and math.isnan(got["p_value"])
+
+
+def test_a_dimension_on_two_scales_is_reported_on_the_more_common_one():
+    con = fresh()
+    responses(con, """
+        response_id | respondent_id | wave  | submitted_on | networking
+        a           | e1            | pulse | 2026-05-01   | 5
+        b           | e2            | pulse | 2026-05-01   | 1""", scale_points=5)
+    responses(con, """
+        response_id | respondent_id | wave  | submitted_on | networking
+        c           | e3            | exit  | 2026-05-02   | 7""", scale_points=7)
+    settings.set(con, "min_group_size", 1)
+    row = satisfaction.dimensions(con, Q2, Filters()).iloc[0]
+    # k = 5 (two of three answers); the 7 on a 7-point scale is 1 + (7 − 1)(5 − 1)/(7 − 1) = 5.
+    assert row["scale_points"] == 5
+    assert row["mean"] == pytest.approx((5 + 1 + 5) / 3)
+    # Top-2-box on each answer's own scale: 5 ≥ 4 and 7 ≥ 6 count, 1 does not.
+    assert row["top2box"] == pytest.approx(2 / 3)
