@@ -93,8 +93,16 @@ def page(args: dict):
     """
     from streamlit.testing.v1 import AppTest
 
+    before = os.environ.get("MENTORSCOPE_DB")
     os.environ["MENTORSCOPE_DB"] = args["db"]
     folder, remove = _scratch(args)
+
+    def cleanup():  # in-process (the smoke test) the environment must not leak into what runs next
+        if before is None:
+            os.environ.pop("MENTORSCOPE_DB", None)
+        else:
+            os.environ["MENTORSCOPE_DB"] = before
+        remove()
     # Run dashboard.py from a folder without pages/ next to it: there AppTest would
     # run a page on its own, without the sidebar dashboard.py draws around it.
     entry = folder / "app.py"
@@ -108,7 +116,7 @@ def page(args: dict):
             app.switch_page(str(ROOT / args["page"]))
         app.run()
         return {"exceptions": [str(e.value)[:300] for e in app.exception], "elements": len(list(app.main))}
-    return work, remove
+    return work, cleanup
 
 
 def report(args: dict):
