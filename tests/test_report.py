@@ -242,3 +242,16 @@ def test_comments_can_be_left_out_for_readers_who_may_not_see_them(con, include,
     book = workbook(build_report(con, PERIOD, Filters(), "xlsx", GENERATED, include_comments=include))
     assert ("Comments" in book.sheetnames) is has_sheet
     assert "Feedback themes" in book.sheetnames  # the aggregated themes stay
+
+
+def test_pdf_and_html_list_a_sample_of_many_comments_the_xlsx_all(con, reports):
+    from analytics import feedback
+    total = len(feedback.comments(con, PERIOD, Filters()))
+    assert total > 40, "the sample quarter has more comments than the PDF and HTML list"
+    listed = 40  # READING_COMMENTS
+    sheet = list(workbook(reports["xlsx"])["Comments"].iter_rows(values_only=True))
+    header = sheet.index(("Date", "Wave", "Program", "Cohort", "Role", "Comment", "Themes"))
+    assert sum(row[5] is not None for row in sheet[header + 1:]) == total  # every comment in the XLSX
+    table = reports["html"].decode("utf-8").split('<table class="data comments">')[1].split("</table>")[0]
+    assert table.count("<tr>") == listed + 1  # header row + listed comments
+    assert f"The 40 most recent of {total:,} comments" in reports["html"].decode("utf-8")

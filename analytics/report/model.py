@@ -26,6 +26,7 @@ from analytics.metrics import REGISTRY
 
 TREND_QUARTERS = 4
 MAX_FINDINGS = 7
+READING_COMMENTS = 40
 
 
 class ReportError(ValueError):
@@ -56,6 +57,7 @@ class Table:
     columns: list[Column]
     rows: list[list[Any]]
     note: str = ""
+    reading_rows: int | None = None  # rows the PDF and HTML list (the XLSX has them all)
 
 
 @dataclass
@@ -389,13 +391,19 @@ class _Builder:
                 note=f"Sentiment (VADER): {positive} of comments positive, {negative} negative."),
         ]
         if self.include_comments:
-            section.tables.append(self.table(
+            comments = self.table(
                 "comments", "Comments (masked)", "Comments", data["comments"], [
                     Column("submitted_on", "Date", "date"), Column("wave", "Wave"), Column("program", "Program"),
                     Column("cohort", "Cohort"), Column("role", "Role"), Column("comment", "Comment"),
                     Column("themes", "Themes")],
                 note="" if n >= threshold else
-                f"Comments are listed only when at least {threshold} respondents commented; {n} did."))
+                f"Comments are listed only when at least {threshold} respondents commented; {n} did.")
+            if len(comments.rows) > READING_COMMENTS:
+                # A reader wants a sample, not every comment of a large program; the XLSX keeps them all.
+                comments.reading_rows = READING_COMMENTS
+                comments.note = (f"The {READING_COMMENTS} most recent of {len(comments.rows):,} comments; "
+                                 "the XLSX report lists them all.")
+            section.tables.append(comments)
         else:
             section.intro += " The comments themselves are left out of this copy of the report."
         return section
