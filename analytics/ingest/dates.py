@@ -36,10 +36,12 @@ def parse_dates(values: pd.Series, *, day_first: bool | None = None, column: str
     if iso.any():
         out[iso] = _parse_iso(text[iso], tz)
 
-    parts = text.str.extract(_SLASH)
-    slash = parts["a"].notna()
+    parts = text[~iso].str.extract(_SLASH)  # an ISO date never matches the slash pattern
+    found = parts[parts["a"].notna()]
+    slash = pd.Series(False, index=values.index)
+    slash[found.index] = True
     if slash.any():
-        out[slash] = _parse_slash(parts[slash], _day_first(parts[slash], day_first, column), tz)
+        out[slash] = _parse_slash(found, _day_first(found, day_first, column), tz)
 
     serial = text.str.match(_SERIAL, na=False) & ~iso & ~slash
     if serial.any():

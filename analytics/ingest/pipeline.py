@@ -203,7 +203,8 @@ def _as_frame(raw: RawTable, file_name: str) -> pd.DataFrame:
         raise FileRefused("the file has a header but no data rows", file=file_name,
                           fix="Export again with the data included.")
     width = len(header)
-    rows = [(r + [""] * width)[:width] for r in body]
+    # `read_raw` already makes the table rectangular: copy rows to pad or cut them only when it did not.
+    rows = body if all(len(r) == width for r in body) else [(r + [""] * width)[:width] for r in body]
     # Row numbers as a spreadsheet shows them: the header is row 1.
     return pd.DataFrame(rows, columns=header, index=range(2, len(rows) + 2), dtype=object)
 
