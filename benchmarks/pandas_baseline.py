@@ -100,10 +100,15 @@ def satisfaction(responses: pd.DataFrame, start, end) -> dict:
         n = len(scores)
         if n == 0:
             continue
+        # Answered on two scales (5- and 7-point surveys): reported on the most common one (ties: the
+        # longer), each score placed on it as 1 + (x − 1)(k − 1)/(k_x − 1); top-2-box on its own scale.
+        counts = points.value_counts()
+        k = int(max(counts.index, key=lambda size: (counts[size], size)))
+        on_k = (1 + (scores - 1) * (k - 1) / (points - 1)).where(points != k, scores)
         row = {"dimension": dim, "mean": None, "ci_low": None, "ci_high": None, "top2box": None, "n": n,
-               "scale_points": int(points.mode().min()), "suppressed": n < MIN_GROUP}
+               "scale_points": k, "suppressed": n < MIN_GROUP}
         if n >= MIN_GROUP:
-            mean, sd = scores.mean(), scores.std()
+            mean, sd = on_k.mean(), on_k.std()
             half = stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
             row.update(mean=mean, ci_low=mean - half, ci_high=mean + half,
                        top2box=(scores >= points - 1).mean())
