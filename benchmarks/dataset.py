@@ -232,8 +232,8 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
 
 def _bulk_survey(con, file: Path, upload_id: int, scale_points: int) -> None:
     survey_id = "bench-" + file.stem
-    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM read_csv(?, header = true, "
-                f"types = {{'response_id': 'VARCHAR', 'comment': 'VARCHAR'}})", [str(file)])
+    con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM read_csv(?, header = true, "
+                "types = {'response_id': 'VARCHAR', 'comment': 'VARCHAR'})", [str(file)])
     columns = [r[0] for r in con.execute("DESCRIBE incoming").fetchall()]
     scored = [c for c in columns if c in SCORED]
     con.execute("INSERT INTO surveys VALUES (?, ?, 'generic', ?)", [survey_id, survey_id, file.stem])

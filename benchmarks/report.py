@@ -5,7 +5,6 @@ section (written by whoever investigates a miss) is kept as it is.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np

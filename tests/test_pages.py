@@ -79,10 +79,9 @@ def small_exports(folder: Path) -> list[Path]:
     return paths
 
 
-@pytest.fixture(scope="module")
-def populated_file(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("populated")
-    path = folder / "populated.duckdb"
+def small_database(folder: Path) -> Path:
+    """A database holding small_exports (the survey mapped) and one improvement action."""
+    path = folder / "small.duckdb"
     con = db.connect(path)
     for file in small_exports(folder):
         options = pipeline.Options(mapping=SURVEY_MAPPING if file.name == "survey.csv" else None)
@@ -93,6 +92,11 @@ def populated_file(tmp_path_factory) -> Path:
                             started_on=date(2026, 2, 1))
     con.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def populated_file(tmp_path_factory) -> Path:
+    return small_database(tmp_path_factory.mktemp("populated"))
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth, db, improvements
-from analytics.ingest import pipeline
-from tests.test_pages import ROOT, SURVEY_MAPPING, small_exports, texts
+from analytics import auth, db
+from tests.test_pages import ROOT, small_database, texts
 
 PASSWORDS = {"vera": "viewer password", "lena": "lead password", "adam": "admin password"}
 ROLE_OF = {"vera": "viewer", "lena": "lead", "adam": "admin"}
@@ -34,17 +33,7 @@ def secrets() -> dict:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("roles")
-    path = folder / "roles.duckdb"
-    con = db.connect(path)
-    for file in small_exports(folder):
-        options = pipeline.Options(mapping=SURVEY_MAPPING if file.name == "survey.csv" else None)
-        plan = pipeline.analyse(file.read_bytes(), file.name, con, options)
-        pipeline.load(con, plan)
-    improvements.add_action(con, title="Monthly check-in reminders", metric="active_pair_rate",
-                            started_on="2026-02-01")
-    con.close()
-    return path
+    return small_database(tmp_path_factory.mktemp("roles"))
 
 
 @pytest.fixture
