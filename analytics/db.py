@@ -300,11 +300,6 @@ def registered(con: duckdb.DuckDBPyConnection, **frames: pd.DataFrame) -> Iterat
             con.unregister(name)
 
 
-def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
-    """Run a parameterised query and return a DataFrame."""
-    return con.execute(sql, params or []).df()
-
-
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
     row = con.execute(sql, params or []).fetchone()
     return None if row is None else row[0]

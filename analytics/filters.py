@@ -179,15 +179,6 @@ class Filters:
                 params.append(value)
         return (" AND ".join(clauses) or "TRUE"), params
 
-    def pair_where(self) -> tuple[str, list[Any]]:
-        return self.where("pair")
-
-    def survey_where(self) -> tuple[str, list[Any]]:
-        return self.where("survey")
-
-    def employee_where(self) -> tuple[str, list[Any]]:
-        return self.where("employee")
-
     def pairs_sql(self) -> tuple[str, list[Any]]:
         """Filtered pairs, with the mentee's department as `department`."""
         where, params = self.where("pair")

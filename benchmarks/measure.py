@@ -44,10 +44,6 @@ class Measurement:
         return statistics.median(self.seconds) if self.seconds else None
 
     @property
-    def median_rss_mb(self) -> float | None:
-        return statistics.median(self.peak_rss_mb) if self.peak_rss_mb else None
-
-    @property
     def max_rss_mb(self) -> float | None:
         return max(self.peak_rss_mb) if self.peak_rss_mb else None
 

@@ -82,7 +82,7 @@ def test_where_fragments(filters, grain, sql, params):
 
 def test_values_are_bound_never_spliced():
     hostile = "x' OR 1=1 --"
-    sql, params = Filters(program=hostile).pair_where()
+    sql, params = Filters(program=hostile).where("pair")
     assert hostile not in sql and params == [hostile]
 
 

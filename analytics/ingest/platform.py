@@ -59,10 +59,6 @@ class PlatformBatch:
     rejected: list[dict] = field(default_factory=list)
     unmapped_columns: list[str] = field(default_factory=list)
 
-    @property
-    def key(self) -> str:
-        return KEYS[self.kind]
-
 
 def parse_platform(table: pd.DataFrame, kind: str, file_name: str, *,
                    day_first: bool | None = None, decimal_comma: bool = False) -> PlatformBatch:

@@ -96,10 +96,6 @@ def normalise_label(text: object) -> str:
     return re.sub(r"\s+", " ", clean).strip().rstrip(".").strip().lower()
 
 
-def is_missing(text: object) -> bool:
-    return normalise_label(text) in MISSING
-
-
 def parse_number(label: str) -> float | None:
     try:
         value = float(label.replace(",", "."))
