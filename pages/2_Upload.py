@@ -118,6 +118,10 @@ def validation(plan, key: str) -> None:
     cols[3].metric("To", str(last or "—"))
     st.caption("Rows identical to ones already loaded are counted as duplicates when you load; changed rows "
                "replace the old ones.")
+    ignored = plan.batch.unmapped_columns if plan.kind != "survey" else []
+    if ignored:
+        st.caption("Columns Mentorscope does not use (they are not stored): "
+                   + ", ".join(ui.escape(name) for name in ignored) + ".")
     preview = plan.batch.responses if plan.kind == "survey" else plan.batch.frame
     with st.expander(f"Preview (first 20 of {len(preview):,} rows)"):
         st.dataframe(preview.head(20), hide_index=True)

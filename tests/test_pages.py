@@ -213,6 +213,13 @@ def test_upload_maps_a_question_then_loads_the_survey(populated_db, app, tmp_pat
     assert rows == [("comment",)]
 
 
+def test_upload_names_the_columns_it_will_not_store(populated_db, app):
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("hr.csv", b"employee_id,hired_on,Salary band\nx1,2020-01-01,B\n", "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Columns Mentorscope does not use (they are not stored): Salary band." in texts(at)
+
+
 def test_upload_shows_rejected_rows_before_loading(populated_db, app, tmp_path):
     bad = "pair_id,mentor_id,mentee_id,matched_on\nq1,m1,e1,2026-01-05\nq2,m2,e2,not a date\n"
     at = app("2_Upload")

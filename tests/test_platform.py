@@ -111,3 +111,10 @@ def test_a_column_that_tells_its_own_order_needs_no_question():
     batch = parse_platform(table(["employee_id", "hired_on"], ["E1", "03/04/2026"], ["E2", "25/04/2026"]),
                            "employees", "hr.csv")
     assert batch.frame["hired_on"].dt.strftime("%Y-%m-%d").tolist() == ["2026-04-03", "2026-04-25"]
+
+
+def test_columns_the_kind_does_not_use_are_listed_not_stored():
+    batch = parse_platform(table(["pair_id", "occurred_on", "Room booked", "Notes"], ["P1", "2026-01-05", "B2", "x"]),
+                           "sessions", "s.csv")
+    assert batch.unmapped_columns == ["Room booked", "Notes"]
+    assert "Room booked" not in batch.frame.columns
