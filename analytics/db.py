@@ -175,6 +175,117 @@ MIGRATIONS: list[str] = [
         detail VARCHAR
     );
     """,
+    # 3: the bulk tables without primary-key indexes: a unique index over millions of VARCHAR
+    # keys made loading 2M sessions four times slower than reading the file. The loader keeps
+    # keys unique (a key twice in one file is rejected; a stored key is replaced), and
+    # `response_scores` holds one score per (response, dimension), written at load time so
+    # that survey figures need not re-derive it from every stored answer.
+    """
+    CREATE TABLE participants_v3 (
+        participant_id VARCHAR NOT NULL,
+        role VARCHAR,
+        program VARCHAR,
+        cohort VARCHAR,
+        department VARCHAR,
+        level VARCHAR,
+        location VARCHAR,
+        joined_on DATE,
+        left_on DATE,
+        name VARCHAR,
+        email VARCHAR,
+        is_stub BOOLEAN NOT NULL DEFAULT FALSE,
+        upload_id INTEGER
+    );
+    INSERT INTO participants_v3 SELECT * FROM participants;
+    DROP TABLE participants;
+    ALTER TABLE participants_v3 RENAME TO participants;
+    CREATE TABLE pairs_v3 (
+        pair_id VARCHAR NOT NULL,
+        mentor_id VARCHAR NOT NULL,
+        mentee_id VARCHAR NOT NULL,
+        matched_on DATE NOT NULL,
+        ended_on DATE,
+        end_reason VARCHAR,
+        program VARCHAR,
+        cohort VARCHAR,
+        meetings_target_per_month DOUBLE,
+        upload_id INTEGER
+    );
+    INSERT INTO pairs_v3 SELECT * FROM pairs;
+    DROP TABLE pairs;
+    ALTER TABLE pairs_v3 RENAME TO pairs;
+    CREATE TABLE sessions_v3 (
+        session_id VARCHAR NOT NULL,
+        pair_id VARCHAR NOT NULL,
+        occurred_on DATE NOT NULL,
+        duration_minutes DOUBLE,
+        status VARCHAR NOT NULL DEFAULT 'held',
+        format VARCHAR,
+        topic VARCHAR,
+        upload_id INTEGER
+    );
+    INSERT INTO sessions_v3 SELECT * FROM sessions;
+    DROP TABLE sessions;
+    ALTER TABLE sessions_v3 RENAME TO sessions;
+    CREATE TABLE goals_v3 (
+        goal_id VARCHAR NOT NULL,
+        pair_id VARCHAR NOT NULL,
+        set_on DATE,
+        due_on DATE,
+        achieved_on DATE,
+        status VARCHAR,
+        category VARCHAR,
+        upload_id INTEGER
+    );
+    INSERT INTO goals_v3 SELECT * FROM goals;
+    DROP TABLE goals;
+    ALTER TABLE goals_v3 RENAME TO goals;
+    CREATE TABLE employees_v3 (
+        employee_id VARCHAR NOT NULL,
+        hired_on DATE NOT NULL,
+        terminated_on DATE,
+        last_promoted_on DATE,
+        department VARCHAR,
+        level VARCHAR,
+        upload_id INTEGER
+    );
+    INSERT INTO employees_v3 SELECT * FROM employees;
+    DROP TABLE employees;
+    ALTER TABLE employees_v3 RENAME TO employees;
+    CREATE TABLE responses_v3 (
+        response_id VARCHAR NOT NULL,
+        survey_id VARCHAR NOT NULL,
+        respondent_id VARCHAR,
+        role VARCHAR,
+        program VARCHAR,
+        cohort VARCHAR,
+        wave VARCHAR NOT NULL DEFAULT 'pulse',
+        submitted_at TIMESTAMP NOT NULL,
+        submitted_on DATE NOT NULL,
+        upload_id INTEGER
+    );
+    INSERT INTO responses_v3 SELECT * FROM responses;
+    DROP TABLE responses;
+    ALTER TABLE responses_v3 RENAME TO responses;
+    CREATE TABLE answers_v3 (
+        response_id VARCHAR NOT NULL,
+        survey_id VARCHAR NOT NULL,
+        item_id VARCHAR NOT NULL,
+        value_num DOUBLE,
+        value_text VARCHAR,
+        scale_points INTEGER
+    );
+    INSERT INTO answers_v3 SELECT * FROM answers;
+    DROP TABLE answers;
+    ALTER TABLE answers_v3 RENAME TO answers;
+    CREATE TABLE response_scores (
+        response_id VARCHAR NOT NULL,
+        survey_id VARCHAR NOT NULL,
+        dimension VARCHAR NOT NULL,
+        score DOUBLE NOT NULL,
+        scale_points INTEGER
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

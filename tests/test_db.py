@@ -76,3 +76,23 @@ def test_a_database_held_by_another_process_says_so(db_path):
             db.connect(db_path)
     finally:
         holder.kill()
+
+
+def test_schema_3_keeps_the_rows_defaults_and_not_null_keys_of_a_schema_2_file(db_path):
+    old = duckdb.connect(str(db_path))
+    db.migrate(old, target=2)
+    old.execute("INSERT INTO participants (participant_id, role) VALUES ('E1', 'mentor')")
+    old.execute("INSERT INTO pairs VALUES ('P1', 'E1', 'E2', DATE '2026-01-05', NULL, NULL, 'x', 'c', 2, 1)")
+    old.execute("INSERT INTO sessions (session_id, pair_id, occurred_on) VALUES ('S1', 'P1', DATE '2026-02-01')")
+    old.close()
+
+    con = db.connect(db_path)
+    assert con.execute("SELECT participant_id, is_stub FROM participants").fetchall() == [("E1", False)]
+    assert con.execute("SELECT session_id, status FROM sessions").fetchall() == [("S1", "held")]
+    # No unique index any more: the loader, not the table, keeps keys unique.
+    assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                       "AND table_name IN ('participants', 'pairs', 'sessions', 'goals', 'employees', "
+                       "'responses', 'answers')").fetchone() == (0,)
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute("INSERT INTO sessions (session_id, pair_id, occurred_on) VALUES (NULL, 'P1', DATE '2026-02-01')")
+    con.close()

@@ -114,7 +114,8 @@ def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
         with registered(con, incoming_responses=fresh[RESPONSE_COLUMNS], incoming_answers=fresh_answers):
             # A corrected re-export replaces the response's answers, never adds to them.
             con.execute("DELETE FROM answers WHERE response_id IN (SELECT response_id FROM incoming_responses)")
-            con.execute(f"INSERT OR REPLACE INTO responses SELECT {', '.join(RESPONSE_COLUMNS)}, ? "
+            con.execute("DELETE FROM responses WHERE response_id IN (SELECT response_id FROM incoming_responses)")
+            con.execute(f"INSERT INTO responses SELECT {', '.join(RESPONSE_COLUMNS)}, ? "
                         "FROM incoming_responses", [upload_id])
             con.execute(f"INSERT INTO answers SELECT {', '.join(ANSWER_COLUMNS)} FROM incoming_answers")
         if saved_mapping:
@@ -227,9 +228,13 @@ def _upsert(con, table: str, frame: pd.DataFrame, key: str, upload_id: int) -> t
     changed = (f"SELECT i.* FROM incoming i WHERE NOT EXISTS "
                f"(SELECT 1 FROM {table} t WHERE t.{key} = i.{key} AND {same})")
     with registered(con, incoming=frame):
-        loaded = con.execute(f"SELECT count(*) FROM ({changed})").fetchone()[0]
-        con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}, upload_id) "
-                    f"SELECT *, ? FROM ({changed})", [upload_id])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE changed_rows AS {changed}")
+        loaded = con.execute("SELECT count(*) FROM changed_rows").fetchone()[0]
+        # The tables keep no unique index (schema 3): a changed row replaces the stored one.
+        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM changed_rows)")
+        con.execute(f"INSERT INTO {table} ({', '.join(columns)}, upload_id) SELECT *, ? FROM changed_rows",
+                    [upload_id])
+        con.execute("DROP TABLE changed_rows")
     return int(loaded), len(frame) - int(loaded)
 
 
