@@ -1,0 +1,152 @@
+"""A file's cells as a DuckDB table, so that validation can run in SQL, column by column.
+
+`stage` puts every cell of a file into the table `staged` of a private in-memory
+DuckDB connection: VARCHAR columns c0 … c{width-1} (NULL where a cell is blank)
+and `row_number`, the spreadsheet row a user sees (1-based, header rows
+included; a CSV record with newlines inside quotes is one row). Cells are
+cleaned exactly as `read.read_raw` cleans them.
+
+A well-formed UTF-8 CSV is parsed by DuckDB's own parallel reader, straight
+into columns. Anything else (other encodings, XLSX, ragged rows, blank lines,
+bare CR line ends, stray quotes) first goes through `read.read_raw`, which knows
+those traps; both routes give the same table (tests/test_staged.py compares them).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from analytics.ingest.errors import FileRefused
+from analytics.ingest.read import MAGIC, MAX_COLUMNS, OLE2, ZIP, RawTable, read_raw, sniff_delimiter
+
+HEAD_ROWS = 3  # enough for every tool's header rows (detect.py, survey.py)
+SNIFF_BYTES = 256 * 1024
+# Python's str.strip() whitespace, which `read._csv_cell` removes from both ends of a cell.
+_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
+
+
+@dataclass
+class Staged:
+    con: duckdb.DuckDBPyConnection  # private, in memory: owns the table `staged`
+    width: int
+    height: int                      # rows, header rows included
+    head: RawTable                   # the first HEAD_ROWS rows as text ('' for blank), for detection
+    parser: str                      # 'duckdb' (the fast route) or 'python' (read_raw)
+
+    @property
+    def columns(self) -> list[str]:
+        return [f"c{i}" for i in range(self.width)]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def stage(data: bytes, file_name: str, path: Path | None = None) -> Staged:
+    """Stage a file's bytes (read from `path` by DuckDB when given); raises only IngestError."""
+    con = duckdb.connect()
+    try:
+        fast = _fast_dialect(data)
+        if fast is not None:
+            try:
+                _stage_csv(con, data, path, fast)
+                encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+                return _finish(con, RawTable([], encoding, fast, "csv"), "duckdb")
+            except duckdb.Error:  # the CSV is not as regular as it looked: take the careful route
+                con.close()
+                con = duckdb.connect()
+        raw = read_raw(data, file_name)
+        _stage_rows(con, raw.rows)
+        return _finish(con, raw, "python")
+    except BaseException:
+        con.close()
+        raise
+
+
+def _fast_dialect(data: bytes) -> str | None:
+    """The delimiter, when DuckDB's reader gives what `read_raw` would; None otherwise."""
+    if not data.strip() or data.startswith((OLE2, ZIP, b"\xff\xfe", b"\xfe\xff", *(m for m, _ in MAGIC))) \
+            or b"\x00" in data:
+        return None  # read_raw opens it, or refuses it with the reason
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    # DuckDB skips blank lines, where a spreadsheet (and read_raw) counts them as rows;
+    # a bare CR is a line end only to Python's reader.
+    if b"\n\n" in body or b"\n\r\n" in body or (b"\r" in body and b"\r\n" not in body):
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    head = body[:SNIFF_BYTES].decode("utf-8", errors="ignore")
+    return sniff_delimiter(head)
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, data: bytes, path: Path | None, delimiter: str) -> None:
+    if path is not None:
+        _read_into_cells(con, str(path), delimiter)
+        return
+    handle, name = tempfile.mkstemp(suffix=".csv")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        _read_into_cells(con, name, delimiter)
+    finally:
+        os.unlink(name)
+
+
+def _read_into_cells(con: duckdb.DuckDBPyConnection, path: str, delimiter: str) -> None:
+    source = ("read_csv(?, all_varchar = true, header = false, delim = ?, quote = '\"', escape = '\"', "
+              "comment = '', skip = 0, strict_mode = true, max_line_size = 20000000)")
+    # column0 or column00 …: DuckDB pads the numbers to the widest
+    names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}", [path, delimiter]).fetchall()]
+    _check_width(len(names))
+    cells = ", ".join(f"{_clean(name)} AS c{i}" for i, name in enumerate(names))
+    # Insertion order is kept, so rowid is the record's place in the file.
+    con.execute(f"CREATE TABLE cells AS SELECT {cells} FROM {source}", [path, delimiter])
+
+
+def _stage_rows(con: duckdb.DuckDBPyConnection, rows: list[list[str]]) -> None:
+    """Rows read_raw has already cleaned."""
+    width = len(rows[0]) if rows else 0
+    _check_width(width)
+    columns = {f"c{i}": pa.array([r[i] or None for r in rows], pa.string()) for i in range(width)}
+    con.register("incoming_rows", pa.table(columns) if columns else pa.table({"c0": pa.array([], pa.string())}))
+    con.execute("CREATE TABLE cells AS SELECT * FROM incoming_rows")
+    con.unregister("incoming_rows")
+
+
+def _check_width(width: int) -> None:
+    if width > MAX_COLUMNS:
+        raise FileRefused(f"the file has {width} columns; Mentorscope reads at most {MAX_COLUMNS}.",
+                          fix="Remove unused columns and upload it again.")
+
+
+def _clean(column: str) -> str:
+    """`read._csv_cell` in SQL: CRs as newlines, outer whitespace and Excel's text apostrophe
+    gone, blank as NULL. Most cells need none of it, so the regexes run only where they might."""
+    needs = (f"(contains({column}, chr(13)) OR regexp_matches({column}, '^{_SPACE}|{_SPACE}$') "
+             f"OR starts_with({column}, ''''))")
+    cleaned = (f"regexp_replace(regexp_replace(replace(replace({column}, chr(13) || chr(10), chr(10)), chr(13), "
+               f"chr(10)), '^{_SPACE}+|{_SPACE}+$', '', 'g'), '^''([0-9=+\\-@])', '\\1')")
+    return f"nullif(CASE WHEN {needs} THEN {cleaned} ELSE {column} END, '')"
+
+
+def _finish(con: duckdb.DuckDBPyConnection, raw: RawTable, parser: str) -> Staged:
+    """cells(c0…) → the view staged(row_number, c0…), without trailing blank rows or columns."""
+    width = len(con.execute("SELECT * FROM cells LIMIT 0").description)
+    any_cell = " OR ".join(f"c{i} IS NOT NULL" for i in range(width)) or "false"
+    counts = con.execute("SELECT " + "".join(f"count(c{i}), " for i in range(width))
+                         + f"max(CASE WHEN {any_cell} THEN rowid END), count(*) FROM cells").fetchone()
+    used, last, rows = counts[:-2], counts[-2], counts[-1]
+    width = max((i + 1 for i, n in enumerate(used) if n), default=0)
+    kept = "".join(f", c{i}" for i in range(width))
+    height = 0 if last is None else int(last) + 1
+    trailing = f" WHERE rowid < {height}" if height < rows else ""
+    con.execute(f"CREATE VIEW staged AS SELECT rowid + 1 AS row_number{kept} FROM cells{trailing}")
+    head = [["" if v is None else v for v in row[1:]] for row in con.execute(
+        f"SELECT * FROM staged ORDER BY row_number LIMIT {HEAD_ROWS}").fetchall()]
+    return Staged(con, width, height, RawTable(head, raw.encoding, raw.delimiter, raw.source, raw.sheet), parser)
