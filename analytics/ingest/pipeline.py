@@ -9,6 +9,7 @@ all go through here.
 from __future__ import annotations
 
 import hashlib
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from analytics.ingest.columns import KINDS
 from analytics.ingest.detect import detect_format, detect_kind
 from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.platform import PlatformBatch, parse_platform
-from analytics.ingest.read import RawTable, read_raw
+from analytics.ingest.read import RawTable
+from analytics.ingest.staged import stage
 from analytics.ingest.survey import SurveyBatch, parse_survey, survey_fingerprint
 
 MB = 1024 * 1024
@@ -94,8 +96,9 @@ class Plan:
 
 
 def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None = None,
-            options: Options = Options()) -> Plan:
-    """Everything but the write. Never raises for a bad file: the Plan carries the error."""
+            options: Options = Options(), path: Path | None = None) -> Plan:
+    """Everything but the write. Never raises for a bad file: the Plan carries the error.
+    `path`, when the bytes are a file on disk, lets DuckDB read the file itself."""
     plan = Plan(file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), options=options)
     try:
         _check_options(options, file_name)
@@ -104,22 +107,23 @@ def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None =
             raise FileRefused(f"the file is {len(data) / MB:.0f} MB, over the {limit / MB:.0f} MB upload limit",
                               file=file_name, fix="Split the export by date range, or raise max_upload_mb in "
                                                   "Settings.")
-        raw = read_raw(data, file_name)
-        plan.format = detect_format(raw)
-        plan.kind = detect_kind(raw, plan.format) if options.kind == "auto" else options.kind
-        if plan.kind == "survey":
-            plan.batch = _parse_survey(raw, plan.format, file_name, con, options)
-            batch = plan.batch
-            plan.rows_read = len(batch.responses) + len(batch.rejected) + sum(batch.skipped.values())
-        else:
-            table = _as_frame(raw, file_name)
-            plan.rows_read = len(table)
-            batch = parse_platform(table, plan.kind, file_name, day_first=options.day_first,
-                                   decimal_comma=raw.delimiter == ";")
-            if con is not None:
-                # Flagged, not dropped: a pairs file loaded first (same upload) may resolve them.
-                plan.unresolved = store.reference_problems(con, batch)
-            plan.batch = batch
+        with closing(stage(data, file_name, path)) as staged:
+            plan.format = detect_format(staged.head)
+            plan.kind = detect_kind(staged.head, plan.format) if options.kind == "auto" else options.kind
+            raw = staged.raw()
+            if plan.kind == "survey":
+                plan.batch = _parse_survey(raw, plan.format, file_name, con, options)
+                batch = plan.batch
+                plan.rows_read = len(batch.responses) + len(batch.rejected) + sum(batch.skipped.values())
+            else:
+                table = _as_frame(raw, file_name)
+                plan.rows_read = len(table)
+                batch = parse_platform(table, plan.kind, file_name, day_first=options.day_first,
+                                       decimal_comma=raw.delimiter == ";")
+                if con is not None:
+                    # Flagged, not dropped: a pairs file loaded first (same upload) may resolve them.
+                    plan.unresolved = store.reference_problems(con, batch)
+                plan.batch = batch
     except IngestError as exc:
         plan.error = exc.in_file(file_name)
     return plan
@@ -150,7 +154,7 @@ def analyse_path(path: str | Path, con: duckdb.DuckDBPyConnection | None = None,
         plan.error = FileRefused(f"cannot be read ({exc.strerror or exc})", file=str(path),
                                  fix="Check the path and permissions.")
         return plan
-    return analyse(data, path.name, con, options)
+    return analyse(data, path.name, con, options, path)
 
 
 def in_load_order(plans: list[Plan]) -> list[int]:
