@@ -9,8 +9,11 @@ import pandas as pd
 _COVERAGE = {
     "participants": ("joined_on", "SELECT count(*) FROM participants WHERE is_stub",
                      "named in a pairs file but not in any participants file"),
-    "pairs": ("matched_on", "SELECT count(*) FROM pairs p WHERE NOT EXISTS "
-              "(SELECT 1 FROM participants x WHERE x.participant_id IN (p.mentor_id, p.mentee_id))",
+    # Two equality tests, not `IN (mentor, mentee)`: DuckDB turns each into an anti join,
+    # where the IN form was a nested loop (3.7 s over 20k pairs and 40k participants).
+    "pairs": ("matched_on", "SELECT count(*) FROM pairs p "
+              "WHERE NOT EXISTS (SELECT 1 FROM participants x WHERE x.participant_id = p.mentor_id) "
+              "AND NOT EXISTS (SELECT 1 FROM participants x WHERE x.participant_id = p.mentee_id)",
               "mentor and mentee both unknown"),
     "sessions": ("occurred_on", "SELECT count(*) FROM sessions s ANTI JOIN pairs p USING (pair_id)",
                  "meetings of a pair that is no longer loaded"),

@@ -54,3 +54,18 @@ def test_available_quarters(fiscal_start, expected):
         s3         | p1      | 2026-05-01  | cancelled""")
     builders.responses(con, "response_id | respondent_id | wave | submitted_on | nps\nr1 | e1 | pulse | 2026-08-01 | 9")
     assert [p.label for p in available_quarters(con, fiscal_start)] == expected
+
+
+@pytest.mark.parametrize("known, orphans", [
+    ([], 3),                  # nobody known: every pair points at nothing
+    (["M1"], 2),              # one side known is enough
+    (["E2", "M3"], 1),
+    (["M1", "E2", "E3"], 0),
+])
+def test_a_pair_is_an_orphan_when_neither_person_is_a_participant(con, known, orphans):
+    con.execute("INSERT INTO pairs (pair_id, mentor_id, mentee_id, matched_on) VALUES "
+                "('P1', 'M1', 'E1', DATE '2026-01-05'), ('P2', 'M2', 'E2', DATE '2026-01-05'), "
+                "('P3', 'M3', 'E3', DATE '2026-01-05')")
+    for person in known:
+        con.execute("INSERT INTO participants (participant_id, role) VALUES (?, 'mentee')", [person])
+    assert health.data_health(con).set_index("table").at["pairs", "orphans"] == orphans
