@@ -72,9 +72,11 @@ def mask(text: str) -> str:
     return _PHONE_CANDIDATE.sub(phone, text)
 
 
-def themes_of(text: str) -> list[str]:
+@lru_cache(maxsize=200_000)
+def themes_of(text: str) -> tuple[str, ...]:
+    """The themes a comment mentions (cached: the list and the theme chart read the same comments)."""
     lowered = text.lower()
-    return [theme for theme, pattern in _COMPILED.items() if pattern.search(lowered)]
+    return tuple(theme for theme, pattern in _COMPILED.items() if pattern.search(lowered))
 
 
 @lru_cache(maxsize=1)
@@ -127,7 +129,8 @@ def comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
 
 def comment_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ one row [n, threshold, suppressed]: whether the comment list may be shown."""
-    n = len(_raw_comments(con, period, filters))
+    sql, params = _comments_sql(period, filters)
+    n = int(con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
     threshold = settings.get(con, "min_comment_group_size")
     return pd.DataFrame([{"n": n, "threshold": threshold, "suppressed": n < threshold}])
 

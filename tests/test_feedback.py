@@ -37,7 +37,7 @@ def test_mask(text, expected):
     ("ok", []),
 ])
 def test_themes(text, expected):
-    assert feedback.themes_of(text) == expected
+    assert feedback.themes_of(text) == tuple(expected)
 
 
 @pytest.mark.parametrize("text", ["This was wonderful and helpful!", "Terrible, a waste of time.", "We met."])
