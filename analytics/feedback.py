@@ -17,7 +17,7 @@ import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from analytics import settings
-from analytics.filters import Filters, Period, over_periods
+from analytics.filters import Filters, Period
 
 # Theme -> (label, kind, patterns). Built on what mentoring programs report
 # struggling with and what they deliver; patterns are matched on lower case.
@@ -157,8 +157,27 @@ def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
 def sentiment_summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ one row [n, mean_sentiment, positive_share, negative_share, suppressed]."""
     texts = _raw_comments(con, period, filters)["comment"]
+    return _sentiment_row(texts, settings.get(con, "min_group_size"))
+
+
+def sentiment_trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filters) -> pd.DataFrame:
+    """sentiment_summary per period, oldest first → [period, start, end, n, mean_sentiment, …].
+    The comments of all periods are fetched in one query and split here."""
+    if not periods:
+        return pd.DataFrame()
+    span = Period("trend", min(p.start for p in periods), max(p.end for p in periods))
+    comments = _raw_comments(con, span, filters)
+    dates = pd.to_datetime(comments["submitted_on"]).dt.date
+    minimum = settings.get(con, "min_group_size")
+    rows = [_sentiment_row(comments["comment"][(dates >= p.start) & (dates <= p.end)], minimum)
+            .assign(period=p.label, start=p.start, end=p.end) for p in periods]
+    frame = pd.concat(rows, ignore_index=True)
+    return frame[["period", "start", "end", *[c for c in frame.columns if c not in ("period", "start", "end")]]]
+
+
+def _sentiment_row(texts: pd.Series, min_group_size: int) -> pd.DataFrame:
     n = len(texts)
-    too_small = 0 < n < settings.get(con, "min_group_size")
+    too_small = 0 < n < min_group_size
     if n == 0 or too_small:
         return pd.DataFrame([{"n": n, "mean_sentiment": None, "positive_share": None, "negative_share": None,
                               "suppressed": too_small}])
@@ -166,8 +185,3 @@ def sentiment_summary(con: duckdb.DuckDBPyConnection, period: Period, filters: F
     return pd.DataFrame([{"n": n, "mean_sentiment": scores.mean(),
                           "positive_share": (scores >= POSITIVE).mean(),
                           "negative_share": (scores <= NEGATIVE).mean(), "suppressed": False}])
-
-
-def sentiment_trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filters) -> pd.DataFrame:
-    """sentiment_summary per period, oldest first."""
-    return over_periods(sentiment_summary, con, periods, filters)

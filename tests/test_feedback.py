@@ -1,6 +1,7 @@
 """Feedback: masking, themes, sentiment against VADER itself, and the comment thresholds."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -102,3 +103,19 @@ def test_thresholds_are_settings():
 def test_no_comments_is_not_a_suppressed_group():
     frame = feedback.themes(builders.fresh(), Q2, Filters())
     assert (frame["n"] == 0).all() and not frame["suppressed"].any() and frame["share"].isna().all()
+
+
+def test_the_trend_is_the_summary_of_each_quarter():
+    con = builders.fresh()
+    # Q1: 3 comments (suppressed below 5), Q2: 5, Q3: none, and one on the last day of Q2.
+    rows = ([f"a{i} | e{i} | pulse | 2026-02-0{i + 1} | Wonderful mentor" for i in range(3)]
+            + [f"b{i} | f{i} | pulse | 2026-05-0{i + 1} | Terrible experience" for i in range(4)]
+            + ["b9 | f9 | pulse | 2026-06-30 | Great and helpful"])
+    builders.responses(con, "response_id | respondent_id | wave | submitted_on | comment\n" + "\n".join(rows))
+    quarters = [Period.parse(q) for q in ("2026Q1", "2026Q2", "2026Q3")]
+    trend = feedback.sentiment_trend(con, quarters, Filters())
+    expected = pd.concat([feedback.sentiment_summary(con, q, Filters()).assign(period=q.label, start=q.start,
+                                                                                end=q.end) for q in quarters])
+    assert trend.columns.tolist()[:3] == ["period", "start", "end"]
+    assert trend.to_dict("records") == expected[trend.columns].to_dict("records")
+    assert trend[["n", "suppressed"]].values.tolist() == [[3, True], [5, False], [0, False]]
