@@ -168,7 +168,7 @@ def build_database(dataset: Dataset, *, log=print) -> Path:
     from analytics.ingest.pipeline import Options, ingest_paths
 
     done = dataset.folder / "database.json"
-    if done.exists() and dataset.database.exists():
+    if _built_for_this_schema(done) and dataset.database.exists():
         return dataset.database
     log(f"Loading the scale-{dataset.scale:g} dataset into {dataset.database.name} through ingest …")
     for stale in (dataset.database, Path(str(dataset.database) + ".wal"), done):
@@ -184,8 +184,17 @@ def build_database(dataset: Dataset, *, log=print) -> Path:
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    done.write_text(json.dumps({"seconds": time.perf_counter() - started, "counts": counts}, indent=1))
+    done.write_text(json.dumps({"seconds": time.perf_counter() - started, "counts": counts,
+                                "schema": db.SCHEMA_VERSION}, indent=1))
     return dataset.database
+
+
+def _built_for_this_schema(done: Path) -> bool:
+    """A cached database is reused only if it was built at the current schema: an older one
+    lacks what the engine now writes at load time (and opening it read-only cannot migrate it)."""
+    from analytics import db
+
+    return done.exists() and json.loads(done.read_text()).get("schema") == db.SCHEMA_VERSION
 
 
 # ---- a bulk loader for the scaling runs -------------------------------------------
@@ -203,7 +212,7 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
 
     path = path or dataset.folder / "bulk.duckdb"
     done = Path(str(path) + ".json")
-    if done.exists() and path.exists():
+    if _built_for_this_schema(done) and path.exists():
         return path
     log(f"Bulk-loading the scale-{dataset.scale:g} dataset into {path.name} …")
     for stale in (path, Path(str(path) + ".wal"), done):
@@ -226,7 +235,7 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    done.write_text(json.dumps({"seconds": time.perf_counter() - started}))
+    done.write_text(json.dumps({"seconds": time.perf_counter() - started, "schema": db.SCHEMA_VERSION}))
     return path
 
 
