@@ -34,6 +34,11 @@ def staged_rows(data: bytes, path: Path | None = None) -> tuple[list[list[str]],
     (b"a,b,c\n'0123,'=1+1,'quoted'\n' 5,'',''x\n", "duckdb"),           # Excel's text apostrophe
     ("a,b\n\u00a0x\u00a0, y\t\n\u3000z,\u2003\n".encode(), "duckdb"),   # outer whitespace, any kind
     (b'h1,h2\n"q ""quoted""",2\n', "duckdb"),
+    (b"a,b\n x ,y \n'7,z\n", "duckdb"),                             # ASCII, unquoted: spaces at the edges
+    (b'a,b\n" x","y\n"\n"\nz",2\n', "duckdb"),                     # ASCII, quoted: spaces and line breaks
+    (b"a\tb\n x \t y\n", "duckdb"),                                   # tab-delimited
+    (b"a,b\n\x0bx,y\x1f\n", "duckdb"),                                # control characters are whitespace too
+    (b'a,b\n"\tx",y\n', "duckdb"),                                     # a tab inside quotes
     (b"a;b;c\n1,5;2;3\n", "duckdb"),
     (b"a\tb\n1\t2\n", "duckdb"),
     (b"a,b\n1,2\n\n3,4\n", "python"),                                   # a blank line is a row
