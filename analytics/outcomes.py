@@ -12,7 +12,7 @@ import pandas as pd
 
 from analytics import scores, settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, segment_key
-from analytics.satisfaction import scores_sql
+from analytics.satisfaction import LIKERT_ROWS, scores_sql
 
 PRE_POST_STATS = ["mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value", "cohens_dz"]
 PRE_POST_COLUMNS = ["dimension", "n_pairs", "n_excluded", *PRE_POST_STATS, "n", "suppressed"]
@@ -26,7 +26,8 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
         WITH exit_responses AS (
             SELECT * FROM ({exits}) WHERE wave = 'exit' AND submitted_on BETWEEN ? AND ?
                 AND respondent_id IS NOT NULL),
-        exit_scores AS ({scores_sql("SELECT * FROM exit_responses", "s.submitted_on BETWEEN ? AND ?")}),
+        exit_scores AS ({scores_sql("SELECT * FROM exit_responses",
+                                    f"{LIKERT_ROWS} AND s.submitted_on BETWEEN ? AND ?")}),
         baseline_scores AS ({scores_sql(
             f"SELECT * FROM ({everyone}) WHERE wave = 'baseline' "
             "AND respondent_id IN (SELECT respondent_id FROM exit_responses)")}),

@@ -29,20 +29,27 @@ def period_responses_sql(period: Period, filters: Filters) -> tuple[str, list]:
             params + [period.start, period.end])
 
 
-def scores_sql(responses: str, stored: str = "TRUE") -> str:
-    """One row per (response, Likert dimension) of `responses`: its stored score and scale size.
-    `stored` narrows response_scores (`s`) before the join; a date range there skips other quarters' blocks."""
+# The rows of response_scores (`s`) that are Likert scores; NPS rows are single answers.
+LIKERT_ROWS = "s.dimension <> 'nps'"
+
+
+def scores_sql(responses: str, where: str = LIKERT_ROWS) -> str:
+    """Stored scores (`where` on response_scores `s`) of `responses`: one row per (response, Likert
+    dimension) by default, with the score, its scale size and the response's columns."""
+    # Materialised: the responses are narrowed and their participant resolved before they meet the
+    # scores; otherwise the planner resolves the participant of every score row instead.
     return f"""
+        WITH chosen AS MATERIALIZED ({responses})
         SELECT r.response_id, r.respondent_id, r.wave, r.submitted_on, r.program, r.cohort, r.role, r.department,
                s.dimension, s.score, s.scale_points
-        FROM ({responses}) r JOIN response_scores s ON s.response_id = r.response_id
-        WHERE s.dimension <> 'nps' AND {stored}"""
+        FROM chosen r JOIN response_scores s ON s.response_id = r.response_id
+        WHERE {where}"""
 
 
-def period_scores_sql(period: Period, filters: Filters) -> tuple[str, list]:
-    """`scores_sql` of the period's filtered responses."""
+def period_scores_sql(period: Period, filters: Filters, where: str = LIKERT_ROWS) -> tuple[str, list]:
+    """`scores_sql` of the period's filtered responses; the date range skips other quarters' blocks."""
     responses, params = period_responses_sql(period, filters)
-    return scores_sql(responses, "s.submitted_on BETWEEN ? AND ?"), params + [period.start, period.end]
+    return scores_sql(responses, f"{where} AND s.submitted_on BETWEEN ? AND ?"), params + [period.start, period.end]
 
 
 def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
@@ -90,17 +97,16 @@ def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     """→ [segment?, n, respondents, value, ci_low, ci_high, variance, promoters, passives, detractors,
     suppressed].
     One row per group; without a split, one row even when nobody answered."""
-    responses, params = period_responses_sql(period, filters)
     # response_scores holds each NPS answer (0–10) as a row of its own: NPS counts answers.
+    answers, params = period_scores_sql(period, filters, "s.dimension = 'nps'")
     frame = scores.read(con, f"""
         SELECT {segment_key('survey', by)} AS segment,
-               count(*) FILTER (WHERE s.score >= 9) AS promoters,
-               count(*) FILTER (WHERE s.score >= 7 AND s.score < 9) AS passives,
-               count(*) FILTER (WHERE s.score < 7) AS detractors,
+               count(*) FILTER (WHERE r.score >= 9) AS promoters,
+               count(*) FILTER (WHERE r.score >= 7 AND r.score < 9) AS passives,
+               count(*) FILTER (WHERE r.score < 7) AS detractors,
                {RESPONDENTS} AS respondents
-        FROM ({responses}) r JOIN response_scores s ON s.response_id = r.response_id
-        WHERE s.dimension = 'nps' AND s.submitted_on BETWEEN ? AND ?
-        {group_by(by)}""", params + [period.start, period.end]).df()
+        FROM ({answers}) r
+        {group_by(by)}""", params).df()
     results = [stats.nps(p, q, d) for p, q, d in zip(frame["promoters"], frame["passives"], frame["detractors"])]
     frame["n"] = [s.n for s in results]
     for column in ("value", "ci_low", "ci_high", "variance"):
@@ -167,10 +173,12 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
     previous = period.previous()
     now, before = (dimension_scores(con, p, filters, columns=("dimension", "score")) for p in (period, previous))
     people_now, people_before = respondent_counts(con, period, filters), respondent_counts(con, previous, filters)
+    # Grouped once: comparing a quarter's hundreds of thousands of names per dimension is what costs.
+    now, before = (dict(tuple(frame.groupby("dimension", sort=False)["score"])) for frame in (now, before))
+    empty = pd.Series(dtype=float)
     rows = []
-    for dimension in sorted(set(now["dimension"]) | set(before["dimension"])):
-        a = before.loc[before["dimension"] == dimension, "score"]
-        b = now.loc[now["dimension"] == dimension, "score"]
+    for dimension in sorted(now.keys() | before.keys()):
+        a, b = before.get(dimension, empty), now.get(dimension, empty)
         rows.append({"dimension": dimension, "n": len(b), "n_previous": len(a),
                      "value": b.mean() if len(b) else stats.NAN, "previous": a.mean() if len(a) else stats.NAN,
                      "p_value": stats.mann_whitney_p(a, b), "test": "mann_whitney_u",
