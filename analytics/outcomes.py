@@ -33,11 +33,11 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
             "AND respondent_id IN (SELECT respondent_id FROM exit_responses)")}),
         -- latest and earliest by submission time, not only date: two exits on one day keep the later one
         latest_exit AS (
-            SELECT s.respondent_id, s.dimension, arg_max(s.score, (t.submitted_at, s.response_id)) AS exit
-            FROM exit_scores s JOIN responses t ON t.response_id = s.response_id GROUP BY ALL),
+            SELECT respondent_id, dimension, arg_max(score, (submitted_at, response_id)) AS exit
+            FROM exit_scores GROUP BY ALL),
         earliest_baseline AS (
-            SELECT s.respondent_id, s.dimension, arg_min(s.score, (t.submitted_at, s.response_id)) AS baseline
-            FROM baseline_scores s JOIN responses t ON t.response_id = s.response_id GROUP BY ALL)
+            SELECT respondent_id, dimension, arg_min(score, (submitted_at, response_id)) AS baseline
+            FROM baseline_scores GROUP BY ALL)
         SELECT x.respondent_id, x.dimension, b.baseline, x.exit
         FROM latest_exit x LEFT JOIN earliest_baseline b USING (respondent_id, dimension)
         ORDER BY x.dimension, x.respondent_id""", [*params, period.start, period.end, period.start, period.end]).df()

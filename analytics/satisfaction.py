@@ -40,8 +40,8 @@ def scores_sql(responses: str, where: str = LIKERT_ROWS) -> str:
     # scores; otherwise the planner resolves the participant of every score row instead.
     return f"""
         WITH chosen AS MATERIALIZED ({responses})
-        SELECT r.response_id, r.respondent_id, r.wave, r.submitted_on, r.program, r.cohort, r.role, r.department,
-               s.dimension, s.score, s.scale_points
+        SELECT r.response_id, r.respondent_id, r.wave, r.submitted_at, r.submitted_on, r.program, r.cohort,
+               r.role, r.department, s.dimension, s.score, s.scale_points
         FROM chosen r JOIN response_scores s ON s.response_id = r.response_id
         WHERE {where}"""
 
