@@ -287,7 +287,7 @@ MIGRATIONS: list[str] = [
         score DOUBLE NOT NULL,
         scale_points INTEGER
     );
-    CREATE TABLE response_scores_source (answers BIGINT NOT NULL);
+    CREATE TABLE response_scores_source (answers BIGINT NOT NULL, numeric_answers BIGINT NOT NULL);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

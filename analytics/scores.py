@@ -32,8 +32,9 @@ _SCORES = """
     FROM answered WHERE dimension = 'nps' AND value_num BETWEEN 0 AND 10
     ORDER BY 3"""
 
-# What the recorded count counts: answers a score can be made from (comments have no number).
-_NUMERIC_ANSWERS = "SELECT count(*) FROM answers WHERE value_num IS NOT NULL"
+# What `response_scores_source` records: every answer (a row count DuckDB knows without reading
+# them) and the answers a score can be made from (comments have no number).
+_COUNTS = "SELECT count(*), count(value_num) FROM answers"
 
 
 def refresh(con: duckdb.DuckDBPyConnection, responses: str | None = None, params: Sequence[Any] = ()) -> None:
@@ -47,15 +48,17 @@ def refresh(con: duckdb.DuckDBPyConnection, responses: str | None = None, params
         con.execute(f"INSERT INTO response_scores {_SCORES.format(only=f'AND a.response_id IN ({responses})')}",
                     list(params))
     con.execute("DELETE FROM response_scores_source")
-    con.execute(f"INSERT INTO response_scores_source {_NUMERIC_ANSWERS}")
+    con.execute(f"INSERT INTO response_scores_source {_COUNTS}")
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild every score when numeric answers were written without `refresh`: their count differs
-    from the one recorded (an edit that keeps the count is not seen; counting takes milliseconds)."""
-    stale = con.execute(f"SELECT ({_NUMERIC_ANSWERS}) IS DISTINCT FROM "
-                        "(SELECT max(answers) FROM response_scores_source)").fetchone()[0]
-    if stale:
+    from the one recorded (an edit that keeps the count is not seen). While the number of answers is
+    the recorded one nothing is read; otherwise the numeric ones are counted."""
+    recorded = con.execute("SELECT answers, numeric_answers FROM response_scores_source").fetchone()
+    if recorded and con.execute("SELECT count(*) FROM answers").fetchone()[0] == recorded[0]:
+        return
+    if recorded is None or con.execute(_COUNTS).fetchone()[1] != recorded[1]:
         with transaction(con):
             refresh(con)
 
