@@ -179,7 +179,8 @@ MIGRATIONS: list[str] = [
     # keys made loading 2M sessions four times slower than reading the file. The loader keeps
     # keys unique (a key twice in one file is rejected; a stored key is replaced), and
     # `response_scores` holds one score per (response, dimension), written at load time so
-    # that survey figures need not re-derive it from every stored answer.
+    # that survey figures need not re-derive it from every stored answer (analytics/scores.py);
+    # `response_scores_source` counts the answers they were computed from.
     """
     CREATE TABLE participants_v3 (
         participant_id VARCHAR NOT NULL,
@@ -281,17 +282,20 @@ MIGRATIONS: list[str] = [
     CREATE TABLE response_scores (
         response_id VARCHAR NOT NULL,
         survey_id VARCHAR NOT NULL,
+        submitted_on DATE NOT NULL,
         dimension VARCHAR NOT NULL,
         score DOUBLE NOT NULL,
         scale_points INTEGER
     );
+    CREATE TABLE response_scores_source (answers BIGINT NOT NULL, numeric_answers BIGINT NOT NULL);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+SCORES_SINCE = 3  # the version that created response_scores
 
 # Tables that hold program data, in an order safe for deletion.
 DATA_TABLES = (
-    "answers", "responses", "items", "surveys", "goals", "sessions", "pairs",
+    "response_scores", "answers", "responses", "items", "surveys", "goals", "sessions", "pairs",
     "participants", "employees", "rejected_rows", "uploads",
 )
 
@@ -332,6 +336,11 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int
         with transaction(con):
             con.execute(MIGRATIONS[version - 1])
             con.execute("INSERT INTO schema_version VALUES (?, ?)", [version, datetime.now()])
+    if current < SCORES_SINCE <= target:
+        # Filled here, not in the migration's SQL, so that the one definition of a score writes them.
+        from analytics import scores  # scores writes through this module's transaction()
+        with transaction(con):
+            scores.refresh(con)
     return schema_version(con)
 
 

@@ -193,7 +193,7 @@ class Filters:
         where, params = self.where("survey")
         survey = _EXPRESSIONS["survey"]
         return (
-            "SELECT r.response_id, r.survey_id, r.respondent_id, r.wave, r.submitted_on, "
+            "SELECT r.response_id, r.survey_id, r.respondent_id, r.wave, r.submitted_at, r.submitted_on, "
             f"{survey['program']} AS program, {survey['cohort']} AS cohort, "
             f"{survey['role']} AS role, {survey['department']} AS department "
             "FROM responses r LEFT JOIN participants who ON who.participant_id = r.respondent_id "

@@ -49,8 +49,7 @@ def _row(key: str, metric: str, label: str, kind: str, value: Any, previous: Any
             "change_suppressed": change_suppressed, **extra}
 
 
-def _survey(con, period, filters) -> list[dict]:
-    change = satisfaction.change(con, period, filters)
+def _survey(con, period, filters, change: pd.DataFrame) -> list[dict]:
     nps, dims = satisfaction.nps(con, period, filters), satisfaction.dimensions(con, period, filters)
     rows = []
     for key, metric, label, kind, test, frame, value_column, where in (
@@ -123,7 +122,8 @@ def _goals(con, period, filters) -> dict:
                 f"n = {n:,} goals due")
 
 
-def headlines(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+def headlines(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+              change: pd.DataFrame | None = None) -> pd.DataFrame:
     """→ one row per headline: [key, metric, label, kind, value, previous, change, p_value, test,
     significant, p_compares, n, n_text, suppressed, change_suppressed, scale_points, other, difference,
     ci_low, ci_high].
@@ -132,7 +132,10 @@ def headlines(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) 
     quarter's figure or the change is hidden); `test` names the test behind
     `p_value`, or starts with "not tested" and says why none was run; `p_compares` says what
     the test compares: the previous quarter, or (retention) participants with non-participants.
+    A caller that has `satisfaction.change` of the same period and filters passes it as `change`.
     """
-    rows = [*_survey(con, period, filters), *_pairs(con, period, filters), _employees(con, period, filters),
+    if change is None:
+        change = satisfaction.change(con, period, filters)
+    rows = [*_survey(con, period, filters, change), *_pairs(con, period, filters), _employees(con, period, filters),
             _goals(con, period, filters)]
     return pd.DataFrame(rows).reindex(columns=COLUMNS)

@@ -24,8 +24,8 @@ def _finding(priority: float, kind: str, message: str, metric: str | None = None
     return dict(zip(COLUMNS, (priority, kind, message, metric, value, change, p_value)))
 
 
-def significant_changes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
-    change = satisfaction.change(con, period, filters)
+def significant_changes(change: pd.DataFrame, period: Period) -> list[dict]:
+    """`change` is satisfaction.change of the period."""
     out = []
     for row in change[change["significant"] & ~change["suppressed"]].itertuples():
         direction = "rose" if row.change > 0 else "fell"
@@ -138,11 +138,16 @@ def top_challenge(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
                      f"({int(top['mentions'])} of {int(top['n'])} comments).", None, top["share"])]
 
 
-FINDERS = (significant_changes, at_risk, slipping_cohorts, improvement_effects, top_challenge, weakest_dimension)
+FINDERS = (at_risk, slipping_cohorts, improvement_effects, top_challenge, weakest_dimension)
 
 
-def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ [priority, kind, message, metric, value, change, p_value], most important first."""
-    rows = [row for finder in FINDERS for row in finder(con, period, filters)]
+def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+             change: pd.DataFrame | None = None) -> pd.DataFrame:
+    """→ [priority, kind, message, metric, value, change, p_value], most important first. A caller that
+    has `satisfaction.change` of the same period and filters passes it (it is the costliest figure here)."""
+    if change is None:
+        change = satisfaction.change(con, period, filters)
+    rows = [*significant_changes(change, period),
+            *(row for finder in FINDERS for row in finder(con, period, filters))]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.sort_values("priority", ascending=False, kind="stable").reset_index(drop=True)

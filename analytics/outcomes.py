@@ -10,9 +10,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics import settings, stats
+from analytics import scores, settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, segment_key
-from analytics.satisfaction import scores_sql
+from analytics.satisfaction import LIKERT_ROWS, scores_sql
 
 PRE_POST_STATS = ["mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value", "cohens_dz"]
 PRE_POST_COLUMNS = ["dimension", "n_pairs", "n_excluded", *PRE_POST_STATS, "n", "suppressed"]
@@ -22,32 +22,33 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
     """→ [respondent_id, dimension, baseline, exit]; baseline is null when the respondent has none."""
     exits, params = filters.responses_sql()
     everyone, _ = Filters().responses_sql()
-    return con.execute(f"""
+    return scores.read(con, f"""
         WITH exit_responses AS (
             SELECT * FROM ({exits}) WHERE wave = 'exit' AND submitted_on BETWEEN ? AND ?
                 AND respondent_id IS NOT NULL),
-        exit_scores AS ({scores_sql("SELECT * FROM exit_responses")}),
+        exit_scores AS ({scores_sql("SELECT * FROM exit_responses",
+                                    f"{LIKERT_ROWS} AND s.submitted_on BETWEEN ? AND ?")}),
         baseline_scores AS ({scores_sql(
             f"SELECT * FROM ({everyone}) WHERE wave = 'baseline' "
             "AND respondent_id IN (SELECT respondent_id FROM exit_responses)")}),
         -- latest and earliest by submission time, not only date: two exits on one day keep the later one
         latest_exit AS (
-            SELECT s.respondent_id, s.dimension, arg_max(s.score, (t.submitted_at, s.response_id)) AS exit
-            FROM exit_scores s JOIN responses t ON t.response_id = s.response_id GROUP BY ALL),
+            SELECT respondent_id, dimension, arg_max(score, (submitted_at, response_id)) AS exit
+            FROM exit_scores GROUP BY ALL),
         earliest_baseline AS (
-            SELECT s.respondent_id, s.dimension, arg_min(s.score, (t.submitted_at, s.response_id)) AS baseline
-            FROM baseline_scores s JOIN responses t ON t.response_id = s.response_id GROUP BY ALL)
+            SELECT respondent_id, dimension, arg_min(score, (submitted_at, response_id)) AS baseline
+            FROM baseline_scores GROUP BY ALL)
         SELECT x.respondent_id, x.dimension, b.baseline, x.exit
         FROM latest_exit x LEFT JOIN earliest_baseline b USING (respondent_id, dimension)
-        ORDER BY x.dimension, x.respondent_id""", [*params, period.start, period.end]).df()
+        ORDER BY x.dimension, x.respondent_id""", [*params, period.start, period.end, period.start, period.end]).df()
 
 
 def pre_post(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ [dimension, n_pairs, n_excluded, mean_baseline, mean_exit, mean_change, t_p_value,
     wilcoxon_p_value, cohens_dz, n (= n_pairs), suppressed]; a row per dimension with a pair."""
-    scores = matched_scores(con, period, filters)
+    matched = matched_scores(con, period, filters)
     rows = []
-    for dimension, group in scores.groupby("dimension", sort=True):
+    for dimension, group in matched.groupby("dimension", sort=True):
         both = group.dropna(subset=["baseline"])
         if both.empty:
             continue

@@ -12,7 +12,7 @@ import secrets
 
 import duckdb
 
-from analytics import audit
+from analytics import audit, scores
 from analytics.db import transaction
 from analytics.ingest.load import WRITE_LOCK, email_token
 
@@ -31,9 +31,11 @@ def erase_participant(con: duckdb.DuckDBPyConnection, participant_id: str, actor
         email = con.execute("SELECT email FROM participants WHERE participant_id = ?", [participant_id]).fetchone()
         respondent_ids = [participant_id] + ([email_token(email[0])] if email and email[0] else [])
         marks = ", ".join("?" for _ in respondent_ids)
+        their_responses = f"SELECT response_id FROM responses WHERE respondent_id IN ({marks})"
+        answers = _count(con, f"DELETE FROM answers WHERE response_id IN ({their_responses})", respondent_ids)
+        scores.refresh(con, their_responses, respondent_ids)  # without answers: no scores left
         changed = {
-            "answers": _count(con, f"DELETE FROM answers WHERE response_id IN (SELECT response_id FROM responses "
-                                   f"WHERE respondent_id IN ({marks}))", respondent_ids),
+            "answers": answers,
             "responses": _count(con, f"DELETE FROM responses WHERE respondent_id IN ({marks})", respondent_ids),
             "participants": _count(con, "DELETE FROM participants WHERE participant_id = ?", [participant_id]),
             "employees": _count(con, "DELETE FROM employees WHERE employee_id = ?", [participant_id]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics import settings, stats
+from analytics import scores, settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, over_periods, segment_key
 
 # Dimensions that are not scored on a Likert scale.
@@ -29,19 +29,27 @@ def period_responses_sql(period: Period, filters: Filters) -> tuple[str, list]:
             params + [period.start, period.end])
 
 
-def scores_sql(responses: str) -> str:
-    """One row per (response, Likert dimension): its score and scale size."""
+# The rows of response_scores (`s`) that are Likert scores; NPS rows are single answers.
+LIKERT_ROWS = "s.dimension <> 'nps'"
+
+
+def scores_sql(responses: str, where: str = LIKERT_ROWS) -> str:
+    """Stored scores (`where` on response_scores `s`) of `responses`: one row per (response, Likert
+    dimension) by default, with the score, its scale size and the response's columns."""
+    # Materialised: the responses are narrowed and their participant resolved before they meet the
+    # scores; otherwise the planner resolves the participant of every score row instead.
     return f"""
-        SELECT r.response_id, any_value(r.respondent_id) AS respondent_id, any_value(r.wave) AS wave,
-               any_value(r.submitted_on) AS submitted_on, any_value(r.program) AS program,
-               any_value(r.cohort) AS cohort, any_value(r.role) AS role,
-               any_value(r.department) AS department, i.dimension,
-               avg(a.value_num) AS score, max(coalesce(a.scale_points, i.scale_points)) AS scale_points
-        FROM ({responses}) r
-        JOIN answers a ON a.response_id = r.response_id
-        JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
-        WHERE a.value_num IS NOT NULL AND i.dimension IS NOT NULL AND i.dimension NOT IN {NOT_LIKERT}
-        GROUP BY r.response_id, i.dimension"""
+        WITH chosen AS MATERIALIZED ({responses})
+        SELECT r.response_id, r.respondent_id, r.wave, r.submitted_at, r.submitted_on, r.program, r.cohort,
+               r.role, r.department, s.dimension, s.score, s.scale_points
+        FROM chosen r JOIN response_scores s ON s.response_id = r.response_id
+        WHERE {where}"""
+
+
+def period_scores_sql(period: Period, filters: Filters, where: str = LIKERT_ROWS) -> tuple[str, list]:
+    """`scores_sql` of the period's filtered responses; the date range skips other quarters' blocks."""
+    responses, params = period_responses_sql(period, filters)
+    return scores_sql(responses, f"{where} AND s.submitted_on BETWEEN ? AND ?"), params + [period.start, period.end]
 
 
 def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
@@ -57,12 +65,12 @@ def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
 def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
                by: str | None = None) -> pd.DataFrame:
     """→ [segment?, dimension, n, mean, sd, ci_low, ci_high, top2box, scale_points, respondents, suppressed]."""
-    responses, params = period_responses_sql(period, filters)
+    scored, params = period_scores_sql(period, filters)
     # A dimension answered on two scales (say 5- and 7-point surveys) is reported on its most
     # common scale k (ties: the longer one); each score x on a k_x-point scale is placed on
     # 1..k as 1 + (x − 1)(k − 1)/(k_x − 1) before averaging. Top-2-box uses each score's own scale.
-    frame = con.execute(f"""
-        WITH scored AS (SELECT {segment_key('survey', by)} AS segment, * FROM ({scores_sql(responses)}) r),
+    frame = scores.read(con, f"""
+        WITH scored AS (SELECT {segment_key('survey', by)} AS segment, * FROM ({scored}) r),
         scales AS (SELECT segment, dimension, scale_points, count(*) AS c FROM scored
                    WHERE scale_points IS NOT NULL GROUP BY ALL),
         target AS (SELECT segment, dimension, arg_max(scale_points, c * 1000 + scale_points) AS k
@@ -89,22 +97,20 @@ def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     """→ [segment?, n, respondents, value, ci_low, ci_high, variance, promoters, passives, detractors,
     suppressed].
     One row per group; without a split, one row even when nobody answered."""
-    responses, params = period_responses_sql(period, filters)
-    frame = con.execute(f"""
+    # response_scores holds each NPS answer (0–10) as a row of its own: NPS counts answers.
+    answers, params = period_scores_sql(period, filters, "s.dimension = 'nps'")
+    frame = scores.read(con, f"""
         SELECT {segment_key('survey', by)} AS segment,
-               count(*) FILTER (WHERE a.value_num >= 9) AS promoters,
-               count(*) FILTER (WHERE a.value_num >= 7 AND a.value_num < 9) AS passives,
-               count(*) FILTER (WHERE a.value_num < 7) AS detractors,
+               count(*) FILTER (WHERE r.score >= 9) AS promoters,
+               count(*) FILTER (WHERE r.score >= 7 AND r.score < 9) AS passives,
+               count(*) FILTER (WHERE r.score < 7) AS detractors,
                {RESPONDENTS} AS respondents
-        FROM ({responses}) r
-        JOIN answers a ON a.response_id = r.response_id
-        JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
-        WHERE i.dimension = 'nps' AND a.value_num BETWEEN 0 AND 10
+        FROM ({answers}) r
         {group_by(by)}""", params).df()
-    scores = [stats.nps(p, q, d) for p, q, d in zip(frame["promoters"], frame["passives"], frame["detractors"])]
-    frame["n"] = [s.n for s in scores]
+    results = [stats.nps(p, q, d) for p, q, d in zip(frame["promoters"], frame["passives"], frame["detractors"])]
+    frame["n"] = [s.n for s in results]
     for column in ("value", "ci_low", "ci_high", "variance"):
-        frame[column] = [getattr(s, column) for s in scores]
+        frame[column] = [getattr(s, column) for s in results]
     frame = frame[["segment", "n", "respondents", *NPS_STATS]]
     return name_segment(stats.suppress(frame, settings.get(con, "min_group_size"), NPS_STATS,
                                        n_column="respondents"), by)
@@ -145,14 +151,14 @@ def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Fi
     unknown = set(columns) - set(SCORE_COLUMNS)
     if unknown:
         raise ValueError(f"Unknown score columns {sorted(unknown)}; choose from {SCORE_COLUMNS}.")
-    responses, params = period_responses_sql(period, filters)
-    return con.execute(f"SELECT {', '.join(columns)} FROM ({scores_sql(responses)})", params).df()
+    scored, params = period_scores_sql(period, filters)
+    return scores.read(con, f"SELECT {', '.join(columns)} FROM ({scored})", params).df()
 
 
 def respondent_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, int]:
     """Respondents scoring each Likert dimension in the period → {dimension: respondents}."""
-    responses, params = period_responses_sql(period, filters)
-    rows = con.execute(f"SELECT dimension, {RESPONDENTS} FROM ({scores_sql(responses)}) r GROUP BY dimension",
+    scored, params = period_scores_sql(period, filters)
+    rows = scores.read(con, f"SELECT dimension, {RESPONDENTS} FROM ({scored}) r GROUP BY dimension",
                        params).fetchall()
     return dict(rows)
 
@@ -167,10 +173,12 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
     previous = period.previous()
     now, before = (dimension_scores(con, p, filters, columns=("dimension", "score")) for p in (period, previous))
     people_now, people_before = respondent_counts(con, period, filters), respondent_counts(con, previous, filters)
+    # Grouped once: comparing a quarter's hundreds of thousands of names per dimension is what costs.
+    now, before = (dict(tuple(frame.groupby("dimension", sort=False)["score"])) for frame in (now, before))
+    empty = pd.Series(dtype=float)
     rows = []
-    for dimension in sorted(set(now["dimension"]) | set(before["dimension"])):
-        a = before.loc[before["dimension"] == dimension, "score"]
-        b = now.loc[now["dimension"] == dimension, "score"]
+    for dimension in sorted(now.keys() | before.keys()):
+        a, b = before.get(dimension, empty), now.get(dimension, empty)
         rows.append({"dimension": dimension, "n": len(b), "n_previous": len(a),
                      "value": b.mean() if len(b) else stats.NAN, "previous": a.mean() if len(a) else stats.NAN,
                      "p_value": stats.mann_whitney_p(a, b), "test": "mann_whitney_u",

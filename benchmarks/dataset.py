@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analytics import scores
 from analytics.filters import Period
 from analytics.sample import DIMENSIONS, SURVEYS, generate
 from analytics.sample_writers import PLATFORM_FILES, WRITERS
@@ -261,6 +262,7 @@ def _bulk_survey(con, file: Path, upload_id: int, scale_points: int) -> None:
     con.execute("""
         INSERT INTO answers SELECT ? || ':' || response_id, ?, 'comment', NULL, comment, NULL
         FROM incoming WHERE comment IS NOT NULL AND trim(comment) <> ''""", [survey_id, survey_id])
+    scores.refresh(con, "SELECT response_id FROM responses WHERE survey_id = ?", [survey_id])
     con.execute("DROP TABLE incoming")
 
 

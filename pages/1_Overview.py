@@ -7,7 +7,8 @@ from pages import _common as ui
 st.title("Overview")
 st.caption(f"{ui.filters().sentence(ui.period())}: the headline figures, each against the quarter before.")
 
-heads = ui.standard(headlines.headlines)
+change = ui.standard(satisfaction.change)  # the headlines and the insights both read it: computed once
+heads = ui.standard(headlines.headlines, change=change)
 for start in (0, 3):
     for column, row in zip(st.columns(3), heads.iloc[start:start + 3].to_dict("records")):
         with column:
@@ -37,4 +38,4 @@ with right:
              actions=actions)
 
 st.subheader("What stands out")
-ui.insights()
+ui.insights(change)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
-from analytics import db
+from analytics import db, scores
 
 
 def fresh() -> duckdb.DuckDBPyConnection:
@@ -73,6 +73,7 @@ def responses(con: duckdb.DuckDBPyConnection, rows: str, scale_points: int = 5) 
                 [record["response_id"], item, float(record[item]) if numeric else None,
                  None if numeric else record[item], 11 if dimension == "nps" else scale_points if numeric else None],
             )
+    scores.refresh(con, "SELECT response_id FROM responses WHERE survey_id = 's1'")
 
 
 

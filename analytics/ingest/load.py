@@ -15,7 +15,7 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from analytics import audit
+from analytics import audit, scores
 from analytics.db import registered, transaction
 from analytics.ingest.platform import KEYS, PlatformBatch
 
@@ -118,6 +118,7 @@ def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
             con.execute(f"INSERT INTO responses SELECT {', '.join(RESPONSE_COLUMNS)}, ? "
                         "FROM incoming_responses", [upload_id])
             con.execute(f"INSERT INTO answers SELECT {', '.join(ANSWER_COLUMNS)} FROM incoming_answers")
+        scores.refresh(con, "SELECT response_id FROM responses WHERE survey_id = ?", [batch.survey_id])
         if saved_mapping:
             save_mapping(con, batch.fingerprint, *saved_mapping)
         rejected = list(batch.rejected)
@@ -175,6 +176,7 @@ def remove_upload(con: duckdb.DuckDBPyConnection, upload_id: int, actor: str | N
         removed["answers"] = con.execute(
             "DELETE FROM answers WHERE response_id IN (SELECT response_id FROM responses WHERE upload_id = ?)",
             [upload_id]).fetchone()[0]
+        scores.refresh(con, "SELECT response_id FROM responses WHERE upload_id = ?", [upload_id])  # now none
         for table in ("responses", "goals", "sessions", "pairs", "participants", "employees", "rejected_rows"):
             removed[table] = con.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id]).fetchone()[0]
         con.execute("DELETE FROM uploads WHERE upload_id = ?", [upload_id])
