@@ -179,8 +179,7 @@ MIGRATIONS: list[str] = [
     # keys made loading 2M sessions four times slower than reading the file. The loader keeps
     # keys unique (a key twice in one file is rejected; a stored key is replaced), and
     # `response_scores` holds one score per (response, dimension), written at load time so
-    # that survey figures need not re-derive it from every stored answer (analytics/scores.py);
-    # `response_scores_source` counts the answers they were computed from.
+    # that survey figures need not re-derive it from every stored answer (analytics/scores.py).
     """
     CREATE TABLE participants_v3 (
         participant_id VARCHAR NOT NULL,
@@ -287,7 +286,6 @@ MIGRATIONS: list[str] = [
         score DOUBLE NOT NULL,
         scale_points INTEGER
     );
-    CREATE TABLE response_scores_source (answers BIGINT NOT NULL, numeric_answers BIGINT NOT NULL);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

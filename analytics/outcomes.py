@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics import scores, settings, stats
+from analytics import settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, segment_key
 from analytics.satisfaction import LIKERT_ROWS, scores_sql
 
@@ -22,7 +22,7 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
     """→ [respondent_id, dimension, baseline, exit]; baseline is null when the respondent has none."""
     exits, params = filters.responses_sql()
     everyone, _ = Filters().responses_sql()
-    return scores.read(con, f"""
+    return con.execute(f"""
         WITH exit_responses AS (
             SELECT * FROM ({exits}) WHERE wave = 'exit' AND submitted_on BETWEEN ? AND ?
                 AND respondent_id IS NOT NULL),

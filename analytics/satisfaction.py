@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics import scores, settings, stats
+from analytics import settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, over_periods, segment_key
 
 # Dimensions that are not scored on a Likert scale.
@@ -69,7 +69,7 @@ def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     # A dimension answered on two scales (say 5- and 7-point surveys) is reported on its most
     # common scale k (ties: the longer one); each score x on a k_x-point scale is placed on
     # 1..k as 1 + (x − 1)(k − 1)/(k_x − 1) before averaging. Top-2-box uses each score's own scale.
-    frame = scores.read(con, f"""
+    frame = con.execute(f"""
         WITH scored AS (SELECT {segment_key('survey', by)} AS segment, * FROM ({scored}) r),
         scales AS (SELECT segment, dimension, scale_points, count(*) AS c FROM scored
                    WHERE scale_points IS NOT NULL GROUP BY ALL),
@@ -99,7 +99,7 @@ def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     One row per group; without a split, one row even when nobody answered."""
     # response_scores holds each NPS answer (0–10) as a row of its own: NPS counts answers.
     answers, params = period_scores_sql(period, filters, "s.dimension = 'nps'")
-    frame = scores.read(con, f"""
+    frame = con.execute(f"""
         SELECT {segment_key('survey', by)} AS segment,
                count(*) FILTER (WHERE r.score >= 9) AS promoters,
                count(*) FILTER (WHERE r.score >= 7 AND r.score < 9) AS passives,
@@ -152,13 +152,13 @@ def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Fi
     if unknown:
         raise ValueError(f"Unknown score columns {sorted(unknown)}; choose from {SCORE_COLUMNS}.")
     scored, params = period_scores_sql(period, filters)
-    return scores.read(con, f"SELECT {', '.join(columns)} FROM ({scored})", params).df()
+    return con.execute(f"SELECT {', '.join(columns)} FROM ({scored})", params).df()
 
 
 def respondent_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, int]:
     """Respondents scoring each Likert dimension in the period → {dimension: respondents}."""
     scored, params = period_scores_sql(period, filters)
-    rows = scores.read(con, f"SELECT dimension, {RESPONDENTS} FROM ({scored}) r GROUP BY dimension",
+    rows = con.execute(f"SELECT dimension, {RESPONDENTS} FROM ({scored}) r GROUP BY dimension",
                        params).fetchall()
     return dict(rows)
 

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics import db, demo, settings
+from analytics import db, demo, scores, settings
 from analytics.filters import Filters, Period
 from analytics.metrics import metrics_json
 
@@ -123,6 +123,7 @@ def add_edge_cases(con) -> None:
                submitted_at, submitted_on, upload_id FROM responses WHERE response_id = ?""", [k, response_id])
         run("""INSERT INTO answers SELECT 'anon-' || ?, survey_id, item_id, value_num, value_text, scale_points
                FROM answers WHERE response_id = ?""", [k, response_id])
+    scores.refresh(con, "SELECT response_id FROM responses WHERE response_id LIKE '!later-%' OR response_id LIKE 'anon-%'")
     run("""INSERT INTO pairs (pair_id, mentor_id, mentee_id, matched_on, ended_on, end_reason, program, cohort,
                               meetings_target_per_month) VALUES
         -- matched on the period start, mentee unknown to the participants file, never met: at risk

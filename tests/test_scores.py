@@ -57,16 +57,6 @@ def test_rows_are_written_in_submission_order_so_a_quarter_reads_few_blocks():
     assert days == sorted(days)
 
 
-def test_answers_written_without_refresh_are_scored_before_the_next_figure():
-    con = builders.fresh()
-    builders.responses(con, SURVEY)
-    con.execute("INSERT INTO responses (response_id, survey_id, wave, submitted_at, submitted_on) "
-                "VALUES ('r9', 's1', 'pulse', TIMESTAMP '2026-04-20 09:00', DATE '2026-04-20')")
-    con.execute("INSERT INTO answers VALUES ('r9', 's1', 'networking', 3, NULL, 5)")
-    scores = satisfaction.dimension_scores(con, Period.parse("2026Q2"), Filters())
-    assert sorted(scores[scores["dimension"] == "networking"]["score"]) == [2.0, 3.0, 4.5]  # r2, r9, r1
-
-
 def _survey_upload(con) -> int:
     return con.execute("SELECT max(upload_id) FROM uploads WHERE kind = 'survey'").fetchone()[0]
 
