@@ -122,9 +122,9 @@ def validation(plan, key: str) -> None:
     if ignored:
         st.caption("Columns Mentorscope does not use (they are not stored): "
                    + ", ".join(ui.escape(name) for name in ignored) + ".")
-    preview = plan.batch.responses if plan.kind == "survey" else plan.batch.frame
-    with st.expander(f"Preview (first 20 of {len(preview):,} rows)"):
-        st.dataframe(preview.head(20), hide_index=True)
+    preview = plan.batch.responses.head(20) if plan.kind == "survey" else plan.batch.head(20)
+    with st.expander(f"Preview (first 20 of {plan.rows_valid:,} rows)"):
+        st.dataframe(preview, hide_index=True)
     if plan.unresolved:
         st.warning(f"{len(plan.unresolved):,} rows name pairs that are not loaded yet. They load if this upload "
                    "also holds their pairs file (pairs are loaded first); otherwise they are rejected.",

@@ -10,9 +10,20 @@ the column's type.
 """
 from __future__ import annotations
 
+import csv
+import io
+
 import duckdb
 
 from analytics import db, scores
+from analytics.ingest.staged import Staged, stage
+
+
+def staged_csv(header: list[str], *rows: list[str]) -> Staged:
+    """Cells as an export gives them, staged as ingest stages a CSV file (the header is row 1)."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([header, *rows])
+    return stage(text.getvalue().encode(), "f.csv")
 
 
 def fresh() -> duckdb.DuckDBPyConnection:

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import threading
 
-import pandas as pd
 import pytest
 
 from analytics import db
 from analytics.ingest import load as store
 from analytics.ingest.platform import parse_platform
+from tests.builders import staged_csv
 
 
 def batch(kind: str, header: list[str], *rows: list[str]):
-    frame = pd.DataFrame(list(rows), columns=header, index=range(2, len(rows) + 2), dtype=object)
-    return parse_platform(frame, kind, f"{kind}.csv")
+    return parse_platform(staged_csv(header, *rows), kind, f"{kind}.csv")
 
 
 def info(kind: str, rows: int) -> store.UploadInfo:

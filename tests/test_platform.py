@@ -1,16 +1,11 @@
 """Validation of platform exports: each bad row rejected with its reason."""
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from analytics.ingest.errors import FileRefused, NeedsMapping
 from analytics.ingest.platform import parse_platform
-
-
-def table(header: list[str], *rows: list[str]) -> pd.DataFrame:
-    """Cells as an export gives them; index = spreadsheet row (header is row 1)."""
-    return pd.DataFrame(list(rows), columns=header, index=range(2, len(rows) + 2), dtype=object)
+from tests.builders import staged_csv as table
 
 
 PAIRS = ["Pair ID", "Mentor", "Mentee ID", "Match date", "End reason"]

@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import audit, scores
 from analytics.db import registered, transaction
@@ -61,22 +63,22 @@ class LoadResult:
 
 def reference_problems(con: duckdb.DuckDBPyConnection, batch: PlatformBatch) -> list[dict]:
     """Sessions and goals must name a pair that is loaded (or in this file)."""
-    if batch.kind not in ("sessions", "goals") or batch.frame.empty:
+    if batch.kind not in ("sessions", "goals") or batch.rows.num_rows == 0:
         return []
-    pair_ids = pd.DataFrame({"pair_id": batch.frame["pair_id"].unique()})
-    with registered(con, incoming_pair_ids=pair_ids):
-        unknown = {r[0] for r in con.execute(
-            "SELECT i.pair_id FROM incoming_pair_ids i ANTI JOIN pairs p USING (pair_id)").fetchall()}
-    rows = batch.frame[batch.frame["pair_id"].isin(unknown)]
+    with registered(con, incoming_pair_ids=batch.rows.select(["row_number", "pair_id"])):
+        rows = con.execute("SELECT i.row_number, i.pair_id FROM incoming_pair_ids i ANTI JOIN pairs p "
+                           "USING (pair_id) ORDER BY i.row_number").fetchall()
     return [{"row_number": int(r), "column": "pair_id",
              "reason": f"pair '{p}' is not loaded; upload the pairs file first, then this file again"}
-            for r, p in rows["pair_id"].items()]
+            for r, p in rows]
 
 
 def without_rows(batch: PlatformBatch, problems: list[dict]) -> PlatformBatch:
-    bad = {p["row_number"] for p in problems}
-    return PlatformBatch(batch.kind, batch.frame.drop(index=list(bad)), batch.rejected + problems,
-                         batch.unmapped_columns)
+    if not problems:
+        return batch
+    bad = pa.array(sorted({p["row_number"] for p in problems}), batch.rows.schema.field("row_number").type)
+    kept = batch.rows.filter(pc.invert(pc.is_in(batch.rows["row_number"], value_set=bad)))
+    return PlatformBatch(batch.kind, kept, batch.rejected + problems, batch.unmapped_columns)
 
 
 def load_platform(con: duckdb.DuckDBPyConnection, batch: PlatformBatch, info: UploadInfo) -> LoadResult:
@@ -84,10 +86,7 @@ def load_platform(con: duckdb.DuckDBPyConnection, batch: PlatformBatch, info: Up
         batch = without_rows(batch, reference_problems(con, batch))
         upload_id = _log_upload(con, info)
         stubs = _create_stubs(con, batch, upload_id) if batch.kind == "pairs" else []
-        frame = batch.frame[TABLE_COLUMNS[batch.kind]]
-        if batch.kind == "participants":  # a real record completes a stub made from a pairs file
-            frame = frame.assign(is_stub=False)
-        loaded, duplicate = _upsert(con, batch.kind, frame, KEYS[batch.kind], upload_id)
+        loaded, duplicate = _upsert(con, batch, upload_id)
         _finish_upload(con, upload_id, loaded, duplicate, batch.rejected)
     return LoadResult(upload_id, loaded, duplicate, len(batch.rejected), stubs, batch.rejected)
 
@@ -210,34 +209,34 @@ def _finish_upload(con, upload_id: int, loaded: int, duplicate: int, rejected: l
 
 
 def _create_stubs(con, batch: PlatformBatch, upload_id: int) -> list[str]:
-    """Mentors and mentees a pairs file names but no participants file has yet."""
-    people = pd.concat([
-        pd.DataFrame({"participant_id": batch.frame["mentor_id"], "role": "mentor"}),
-        pd.DataFrame({"participant_id": batch.frame["mentee_id"], "role": "mentee"}),
-    ]).drop_duplicates("participant_id")
-    with registered(con, incoming_people=people):
+    """Mentors and mentees a pairs file names but no participants file has yet
+    (someone named as both is a mentor)."""
+    with registered(con, incoming_pairs=batch.rows.select(["mentor_id", "mentee_id"])):
         created = [r[0] for r in con.execute(
             "INSERT INTO participants (participant_id, role, is_stub, upload_id) "
-            "SELECT i.participant_id, i.role, TRUE, ? FROM incoming_people i "
-            "ANTI JOIN participants p USING (participant_id) RETURNING participant_id", [upload_id]).fetchall()]
+            "SELECT participant_id, CASE WHEN bool_or(mentor) THEN 'mentor' ELSE 'mentee' END, TRUE, ? "
+            "FROM (SELECT mentor_id AS participant_id, TRUE AS mentor FROM incoming_pairs "
+            "      UNION ALL SELECT mentee_id, FALSE FROM incoming_pairs) i "
+            "ANTI JOIN participants p USING (participant_id) GROUP BY participant_id "
+            "RETURNING participant_id", [upload_id]).fetchall()]
     return sorted(created)
 
 
-def _upsert(con, table: str, frame: pd.DataFrame, key: str, upload_id: int) -> tuple[int, int]:
+def _upsert(con, batch: PlatformBatch, upload_id: int) -> tuple[int, int]:
     """Insert new keys, replace changed rows, count identical ones as duplicates."""
-    columns = list(frame.columns)
-    same = " AND ".join(f"i.{c} IS NOT DISTINCT FROM t.{c}" for c in columns)
-    changed = (f"SELECT i.* FROM incoming i WHERE NOT EXISTS "
-               f"(SELECT 1 FROM {table} t WHERE t.{key} = i.{key} AND {same})")
-    with registered(con, incoming=frame):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE changed_rows AS {changed}")
-        loaded = con.execute("SELECT count(*) FROM changed_rows").fetchone()[0]
+    table, key = batch.kind, KEYS[batch.kind]
+    values = {c: f"i.{c}" for c in TABLE_COLUMNS[table]}
+    if table == "participants":  # a real record completes a stub made from a pairs file
+        values["is_stub"] = "FALSE"
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM {v}" for c, v in values.items())
+    # Rows with no identical stored row: new keys, and corrections of stored ones.
+    changed = f"FROM incoming i WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = i.{key} AND {same})"
+    with registered(con, incoming=batch.rows):
         # The tables keep no unique index (schema 3): a changed row replaces the stored one.
-        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM changed_rows)")
-        con.execute(f"INSERT INTO {table} ({', '.join(columns)}, upload_id) SELECT *, ? FROM changed_rows",
-                    [upload_id])
-        con.execute("DROP TABLE changed_rows")
-    return int(loaded), len(frame) - int(loaded)
+        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT i.{key} {changed})")
+        loaded = con.execute(f"INSERT INTO {table} ({', '.join(values)}, upload_id) "
+                             f"SELECT {', '.join(values.values())}, ? {changed}", [upload_id]).fetchone()[0]
+    return int(loaded), batch.rows.num_rows - int(loaded)
 
 
 def _identical_responses(con, responses: pd.DataFrame, answers: pd.DataFrame) -> set[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.compute as pc
 
 from analytics import settings
 from analytics.ingest import load as store
@@ -23,7 +24,7 @@ from analytics.ingest.detect import detect_format, detect_kind
 from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.platform import PlatformBatch, parse_platform
 from analytics.ingest.read import RawTable
-from analytics.ingest.staged import stage
+from analytics.ingest.staged import Staged, stage
 from analytics.ingest.survey import SurveyBatch, parse_survey, survey_fingerprint
 
 MB = 1024 * 1024
@@ -78,17 +79,16 @@ class Plan:
     def rows_valid(self) -> int:
         if isinstance(self.batch, SurveyBatch):
             return len(self.batch.responses)
-        return len(self.batch.frame) if self.batch is not None else 0
+        return self.batch.rows.num_rows if self.batch is not None else 0
 
     @property
     def date_range(self) -> tuple:
         if self.batch is None:
             return (None, None)
-        if isinstance(self.batch, SurveyBatch):
-            values = pd.to_datetime(self.batch.responses["submitted_at"])
-        else:
-            values = pd.to_datetime(self.batch.frame[DATE_RANGE_COLUMN[self.kind]])
-        values = values.dropna()
+        if isinstance(self.batch, PlatformBatch):
+            bounds = pc.min_max(self.batch.rows[DATE_RANGE_COLUMN[self.kind]]).as_py()
+            return tuple(None if v is None else v.date() for v in (bounds["min"], bounds["max"]))
+        values = pd.to_datetime(self.batch.responses["submitted_at"]).dropna()
         return (None, None) if values.empty else (values.min().date(), values.max().date())
 
     def rejected_frame(self) -> pd.DataFrame:
@@ -110,16 +110,15 @@ def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None =
         with closing(stage(data, file_name, path)) as staged:
             plan.format = detect_format(staged.head)
             plan.kind = detect_kind(staged.head, plan.format) if options.kind == "auto" else options.kind
-            raw = staged.raw()
             if plan.kind == "survey":
-                plan.batch = _parse_survey(raw, plan.format, file_name, con, options)
+                plan.batch = _parse_survey(staged.raw(), plan.format, file_name, con, options)
                 batch = plan.batch
                 plan.rows_read = len(batch.responses) + len(batch.rejected) + sum(batch.skipped.values())
             else:
-                table = _as_frame(raw, file_name)
-                plan.rows_read = len(table)
-                batch = parse_platform(table, plan.kind, file_name, day_first=options.day_first,
-                                       decimal_comma=raw.delimiter == ";")
+                _check_table(staged, file_name)
+                plan.rows_read = staged.height - 1
+                batch = parse_platform(staged, plan.kind, file_name, day_first=options.day_first,
+                                       decimal_comma=staged.head.delimiter == ";")
                 if con is not None:
                     # Flagged, not dropped: a pairs file loaded first (same upload) may resolve them.
                     plan.unresolved = store.reference_problems(con, batch)
@@ -199,18 +198,13 @@ def _parse_survey(raw: RawTable, fmt: str, file_name: str, con, options: Options
     return batch
 
 
-def _as_frame(raw: RawTable, file_name: str) -> pd.DataFrame:
-    if not raw.rows or not any(cell.strip() for cell in raw.rows[0]):
+def _check_table(staged: Staged, file_name: str) -> None:
+    """A platform file needs a header row and at least one row under it."""
+    if not staged.head.rows or not any(cell.strip() for cell in staged.head.rows[0]):
         raise FileRefused("the file is empty", file=file_name, fix="Export the data again, with its header row.")
-    header, body = raw.rows[0], raw.rows[1:]
-    if not body:
+    if staged.height < 2:
         raise FileRefused("the file has a header but no data rows", file=file_name,
                           fix="Export again with the data included.")
-    width = len(header)
-    # `read_raw` already makes the table rectangular: copy rows to pad or cut them only when it did not.
-    rows = body if all(len(r) == width for r in body) else [(r + [""] * width)[:width] for r in body]
-    # Row numbers as a spreadsheet shows them: the header is row 1.
-    return pd.DataFrame(rows, columns=header, index=range(2, len(rows) + 2), dtype=object)
 
 
 def _upload_limit(con: duckdb.DuckDBPyConnection | None, options: Options) -> int:

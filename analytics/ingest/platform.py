@@ -1,6 +1,11 @@
 """Validate platform/spreadsheet exports (participants, pairs, sessions, goals,
-employees) into canonical, typed frames. Bad rows are rejected one by one with a
+employees) into canonical, typed rows. Bad rows are rejected one by one with a
 reason; a file that is unusable as a whole raises FileRefused.
+
+Validation runs in SQL over the staged file, column by column, so a file of
+millions of rows never becomes Python objects. Only the distinct spellings SQL
+cannot read the way the Python parsers do (slash dates, zones, Excel serials,
+odd numbers, enum synonyms) go through those parsers, and are joined back.
 
 Row numbers are the spreadsheet's line numbers (the header is row 1), so a user
 can find the row in Excel.
@@ -12,10 +17,12 @@ import re
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 
 from analytics.ingest.columns import all_columns, map_header, required_columns
-from analytics.ingest.dates import invalid_mask, parse_dates
+from analytics.ingest.dates import parse_dates
 from analytics.ingest.errors import FileRefused
+from analytics.ingest.staged import Staged
 
 # The key that identifies a row of each kind; sessions without an id get a
 # natural key (pair + timestamp) so re-exports upsert instead of duplicating.
@@ -52,18 +59,36 @@ ENUMS: dict[tuple[str, str], dict[str, str]] = {
 DEFAULTS = {("sessions", "status"): "held"}
 
 
+# An ISO date or minute/second timestamp without a zone, in years pandas reads: DuckDB casts
+# these exactly as dates.parse_dates reads them. Every other spelling goes through parse_dates.
+_ISO_PLAIN = (r"(1[7-9]|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+              r"([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?")
+# A plain decimal, read alike by DuckDB and pandas; anything else goes through pd.to_numeric.
+_DECIMAL_PLAIN = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"
+# Types of converted values, in SQL and in Arrow.
+_TIMESTAMP, _DOUBLE, _TEXT = ("TIMESTAMP", pa.timestamp("us")), ("DOUBLE", pa.float64()), ("VARCHAR", pa.string())
+
+
 @dataclass
 class PlatformBatch:
     kind: str
-    frame: pd.DataFrame            # canonical, typed columns; index = file row number
+    rows: pa.Table                 # row_number (the file's row) + canonical, typed columns
     rejected: list[dict] = field(default_factory=list)
     unmapped_columns: list[str] = field(default_factory=list)
 
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows as pandas, index = file row number (blank text as None)."""
+        return _pandas(self.rows)
 
-def parse_platform(table: pd.DataFrame, kind: str, file_name: str, *,
+    def head(self, count: int) -> pd.DataFrame:
+        return _pandas(self.rows.slice(0, count))
+
+
+def parse_platform(staged: Staged, kind: str, file_name: str, *,
                    day_first: bool | None = None, decimal_comma: bool = False) -> PlatformBatch:
-    """`table`: all-string cells under the file's own headers, index = row number."""
-    header = [str(c) for c in table.columns]
+    """Validate the staged file in SQL: typed good rows, and a reason for every bad one."""
+    header = staged.head.rows[0] if staged.head.rows else []
     mapping = map_header(header, kind)
     missing = [c for c in required_columns(kind) if c not in mapping.values()]
     if missing:
@@ -71,107 +96,165 @@ def parse_platform(table: pd.DataFrame, kind: str, file_name: str, *,
             f"this {kind} file has no {_names(missing)} column (found: {_names(header[:12])})",
             file=file_name,
             fix=f"Rename the columns to {_names(required_columns(kind))}, or choose another kind.")
-    frame = pd.DataFrame({name: _clean(table.iloc[:, index]) for index, name in mapping.items()},
-                         index=table.index)
-    for column in all_columns(kind):  # optional columns the export lacks are blank
-        if column not in frame:
-            frame[column] = None
-    if frame.empty:
+    if staged.height < 2:
         raise FileRefused("the file has a header but no data rows", file=file_name,
                           fix="Export again with the data included.")
-    problems: list[dict] = []
+    con, sql = staged.con, _Sql()
+    source = {name: f"c{index}" for index, name in mapping.items()}
+    columns = [*mapping.values(), *(c for c in all_columns(kind) if c not in mapping.values())]
+    # Optional columns the export lacks are blank.
+    text = ", ".join(f"{_clean(source[c])} AS {c}" if c in source else f"NULL::VARCHAR AS {c}" for c in columns)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW cleaned AS SELECT row_number, {text} FROM staged WHERE row_number > 1")
 
-    def reject(mask: pd.Series, column: str | None, reason) -> None:
-        for row in mask[mask].index:
-            text = reason(row) if callable(reason) else reason
-            problems.append({"row_number": int(row), "column": column, "reason": text})
-
-    for column in required_columns(kind):
-        reject(frame[column].isna(), column, f"{column} is empty")
-
+    joins, typed = [], {}
     for column in DATE_COLUMNS[kind]:
-        raw = frame[column]
-        parsed = parse_dates(raw, day_first=day_first, column=column)
-        reject(invalid_mask(raw, parsed), column, lambda r, raw=raw, c=column: f"'{raw[r]}' in {c} is not a date")
-        frame[column] = parsed.dt.normalize() if column != "occurred_on" else parsed
-
+        plain = f"regexp_full_match({column}, {sql(_ISO_PLAIN)})"
+        looked_up = _lookup(con, sql, joins, column, f"NOT {plain}", _TIMESTAMP,
+                            lambda values, c=column: parse_dates(pd.Series(values, dtype=object),
+                                                                 day_first=day_first, column=c))
+        typed[column] = f"CASE WHEN {plain} THEN TRY_CAST({column} AS TIMESTAMP) ELSE {looked_up} END"
     for column in NUMBER_COLUMNS.get(kind, ()):
-        raw = frame[column]
-        text = raw.str.replace(",", ".", regex=False) if decimal_comma else raw
-        number = pd.to_numeric(text, errors="coerce")
-        reject(number.isna() & raw.notna(), column, lambda r, raw=raw, c=column: f"'{raw[r]}' in {c} is not a number")
-        reject(number < 0, column, lambda r, raw=raw, c=column: f"{c} is negative ({raw[r]})")
-        frame[column] = number
-
+        decimal = f"replace({column}, ',', '.')" if decimal_comma else column
+        plain = f"regexp_full_match({decimal}, {sql(_DECIMAL_PLAIN)})"
+        looked_up = _lookup(con, sql, joins, column, f"NOT {plain}", _DOUBLE,
+                            lambda values: _numbers(values, decimal_comma))
+        typed[column] = f"CASE WHEN {plain} THEN CAST({decimal} AS DOUBLE) ELSE {looked_up} END"
     for (enum_kind, column), allowed in ENUMS.items():
-        if enum_kind != kind:
-            continue
-        raw = frame[column]
-        value = raw.map(lambda v: None if v is None or pd.isna(v) else allowed.get(_word(v)), na_action=None)
-        choices = ", ".join(sorted(set(allowed.values())))
-        reject(value.isna() & raw.notna(), column,
-               lambda r, raw=raw, c=column, ch=choices: f"'{raw[r]}' is not a known {c} (use one of: {ch})")
-        frame[column] = value.fillna(DEFAULTS.get((kind, column))) if (kind, column) in DEFAULTS else value
-
-    _check_logic(frame, kind, reject)
-    if kind == "sessions":
-        frame["session_id"] = _session_ids(frame)
-
+        if enum_kind == kind:
+            typed[column] = _lookup(con, sql, joins, column, "true", _TEXT,
+                                    lambda values, a=allowed: pd.Series([a.get(_word(v)) for v in values],
+                                                                        dtype=object))
+    values = ", ".join(f"{expression} AS v_{column}" for column, expression in typed.items())
     key = KEYS[kind]
-    seen = frame[key].notna() & frame[key].duplicated(keep="first")
-    first_row = frame.reset_index().groupby(key)["index"].min() if seen.any() else None
-    reject(seen, key, lambda r: f"duplicate {key} '{frame.at[r, key]}' (first on row {first_row[frame.at[r, key]]})")
+    key_value = key
+    if kind == "sessions":  # the export's id; else pair + timestamp, stable across re-exports
+        key_value = f"coalesce(session_id, pair_id || '@' || strftime(v_occurred_on, '%Y-%m-%dT%H:%M'))"
+    sql.execute(con, f"CREATE OR REPLACE TEMP TABLE typed AS SELECT *, {key_value} AS row_key FROM "
+                     f"(SELECT cleaned.*, {values} FROM cleaned {' '.join(joins)})")
 
-    bad = sorted({p["row_number"] for p in problems})
-    for problem in problems:
-        problem["raw"] = _raw_row(table, problem["row_number"])
-    good = frame.drop(index=bad)
-    if kind == "sessions":
-        good["occurred_on"] = good["occurred_on"].dt.normalize()
-    if good.empty:
-        first = problems[0]
-        raise FileRefused(f"none of the {len(frame)} rows can be loaded; the first problem is on row "
-                          f"{first['row_number']}: {first['reason']}", file=file_name,
+    checks = _checks(kind, sql)
+    problems = " UNION ALL ".join(
+        f"SELECT row_number, {order} AS step, {sql(column)} AS column_name, {reason} AS reason FROM typed WHERE {where}"
+        for order, (column, where, reason) in enumerate(checks))
+    # Duplicates count every row, good or bad: the later row names the first.
+    duplicate = (f"SELECT t.row_number, {len(checks)}, {sql(key)}, {sql(f'duplicate {key} ' + chr(39))} || "
+                 f"t.row_key || {sql(chr(39) + ' (first on row ')} || d.first_row || ')' FROM typed t JOIN "
+                 "(SELECT row_key, min(row_number) AS first_row FROM typed WHERE row_key IS NOT NULL "
+                 "GROUP BY row_key HAVING count(*) > 1) d USING (row_key) WHERE t.row_number > d.first_row")
+    sql.execute(con, f"CREATE OR REPLACE TEMP TABLE problems AS {problems} UNION ALL {duplicate}")
+
+    output = ", ".join(f"{_output(kind, column, column in typed, sql)} AS {column}" for column in columns)
+    good = sql.execute(con, f"SELECT row_number, {output} FROM typed ANTI JOIN problems USING (row_number) "
+                            "ORDER BY row_number").to_arrow_table()
+    rejected = _rejected(con, staged.width)
+    if good.num_rows == 0:
+        number, _, reason = con.execute("SELECT row_number, step, reason FROM problems "
+                                        "ORDER BY step, row_number LIMIT 1").fetchone()
+        raise FileRefused(f"none of the {staged.height - 1} rows can be loaded; the first problem is on row "
+                          f"{number}: {reason}", file=file_name,
                           fix="Fix that and re-upload; the rejected rows can be downloaded to see every reason.")
     unmapped = [h for i, h in enumerate(header) if i not in mapping and h.strip()]
-    return PlatformBatch(kind, good, sorted(problems, key=lambda p: p["row_number"]), unmapped)
+    return PlatformBatch(kind, good, rejected, unmapped)
 
 
-def _check_logic(frame: pd.DataFrame, kind: str, reject) -> None:
-    """Rows whose values contradict each other."""
-    if kind == "pairs":
-        reject(frame["mentor_id"].notna() & (frame["mentor_id"] == frame["mentee_id"]), "mentee_id",
-               "mentor and mentee are the same person")
-        reject(frame["ended_on"] < frame["matched_on"], "ended_on", "ended_on is before matched_on")
-        if "meetings_target_per_month" in frame:
-            reject(frame["meetings_target_per_month"] == 0, "meetings_target_per_month",
-                   "meetings_target_per_month must be above 0 (leave it blank for the default)")
-    elif kind == "employees":
-        reject(frame["terminated_on"] < frame["hired_on"], "terminated_on", "terminated_on is before hired_on")
-    elif kind == "participants":
-        reject(frame["left_on"] < frame["joined_on"], "left_on", "left_on is before joined_on")
-    elif kind == "goals":
-        reject(frame["due_on"] < frame["set_on"], "due_on", "due_on is before set_on")
+class _Sql:
+    """Collects the values a statement binds while it is being built."""
+
+    def __init__(self):
+        self.params: dict[str, object] = {}
+
+    def __call__(self, value) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+    def execute(self, con, statement: str):
+        """Run `statement` with the values it names (DuckDB refuses unused ones)."""
+        used = set(re.findall(r"\$(p\d+)", statement))
+        return con.sql(statement, params={k: v for k, v in self.params.items() if k in used})
 
 
-def _session_ids(frame: pd.DataFrame) -> pd.Series:
-    """Keep the export's id; else pair + timestamp, stable across re-exports."""
-    def natural(rows: pd.DataFrame) -> pd.Series:
-        return rows["pair_id"].astype("string") + "@" + rows["occurred_on"].dt.strftime("%Y-%m-%dT%H:%M")
+def _lookup(con, sql: _Sql, joins: list[str], column: str, where: str, kind: tuple[str, pa.DataType],
+            convert) -> str:
+    """Convert the column's distinct values that `where` picks in Python (`convert`: list -> Series);
+    returns the SQL of the converted value, joined back by the text."""
+    distinct = [r[0] for r in sql.execute(con, f"SELECT DISTINCT {column} FROM cleaned WHERE {column} IS NOT NULL "
+                                                f"AND {where}").fetchall()]
+    if not distinct:
+        return f"NULL::{kind[0]}"
+    name = f"lookup_{column}"
+    con.register(name, pa.table({"text": pa.array(distinct, pa.string()),
+                                 "value": pa.array(convert(distinct), kind[1], from_pandas=True)}))
+    joins.append(f"LEFT JOIN {name} ON {name}.text = cleaned.{column}")
+    return f"{name}.value"
 
-    if "session_id" not in frame:
-        return natural(frame)
-    ids = frame["session_id"]
-    missing = ids.isna()
-    if not missing.any():  # every row has its id: no timestamps to format
-        return ids.copy()
-    return ids.fillna(natural(frame[missing]))
+
+def _numbers(values: list[str], decimal_comma: bool) -> pd.Series:
+    text = pd.Series(values, dtype=object)
+    return pd.to_numeric(text.str.replace(",", ".", regex=False) if decimal_comma else text, errors="coerce")
 
 
-def _clean(column: pd.Series) -> pd.Series:
-    """Strip, drop Excel's leading apostrophe, blank -> None (as object strings)."""
-    text = column.astype("string").str.strip().str.removeprefix("'")
-    return text.astype(object).where(text.notna() & (text != ""), None)
+def _checks(kind: str, sql: _Sql) -> list[tuple[str, str, str]]:
+    """(column, bad-row condition, reason SQL), in the order a row's problems are listed."""
+    def quoted(column: str, after: str) -> str:
+        return f"{sql(chr(39))} || {column} || {sql(chr(39) + after)}"
+
+    checks = [(c, f"{c} IS NULL", sql(f"{c} is empty")) for c in required_columns(kind)]
+    checks += [(c, f"{c} IS NOT NULL AND v_{c} IS NULL", quoted(c, f" in {c} is not a date"))
+               for c in DATE_COLUMNS[kind]]
+    for c in NUMBER_COLUMNS.get(kind, ()):
+        checks.append((c, f"{c} IS NOT NULL AND v_{c} IS NULL", quoted(c, f" in {c} is not a number")))
+        checks.append((c, f"v_{c} < 0", f"{sql(f'{c} is negative (')} || {c} || ')'"))
+    for (enum_kind, c), allowed in ENUMS.items():
+        if enum_kind == kind:
+            choices = ", ".join(sorted(set(allowed.values())))
+            checks.append((c, f"{c} IS NOT NULL AND v_{c} IS NULL",
+                           quoted(c, f" is not a known {c} (use one of: {choices})")))
+    logic = {
+        "pairs": [("mentee_id", "mentor_id = mentee_id", "mentor and mentee are the same person"),
+                  ("ended_on", "v_ended_on::DATE < v_matched_on::DATE", "ended_on is before matched_on"),
+                  ("meetings_target_per_month", "v_meetings_target_per_month = 0",
+                   "meetings_target_per_month must be above 0 (leave it blank for the default)")],
+        "employees": [("terminated_on", "v_terminated_on::DATE < v_hired_on::DATE", "terminated_on is before hired_on")],
+        "participants": [("left_on", "v_left_on::DATE < v_joined_on::DATE", "left_on is before joined_on")],
+        "goals": [("due_on", "v_due_on::DATE < v_set_on::DATE", "due_on is before set_on")],
+    }
+    checks += [(c, where, sql(reason)) for c, where, reason in logic.get(kind, [])]
+    return checks
+
+
+def _output(kind: str, column: str, converted: bool, sql: _Sql) -> str:
+    """A good row's value: dates at midnight, enums with their default, the sessions' key."""
+    if column == KEYS[kind]:
+        return "row_key"
+    if not converted:
+        return column
+    if column in DATE_COLUMNS[kind]:
+        return f"CAST(CAST(v_{column} AS DATE) AS TIMESTAMP)"
+    default = DEFAULTS.get((kind, column))
+    return f"coalesce(v_{column}, {sql(default)})" if default else f"v_{column}"
+
+
+def _rejected(con, width: int) -> list[dict]:
+    """Each problem with the row's cells as the file gave them, by row then check."""
+    cells = ", ".join(f"coalesce(s.c{i}, '')" for i in range(width))
+    rows = con.execute(f"SELECT p.row_number, p.column_name, p.reason, concat_ws(',', {cells}) FROM problems p "
+                       "JOIN staged s USING (row_number) ORDER BY p.row_number, p.step").fetchall()
+    return [{"row_number": number, "column": column, "reason": reason, "raw": raw[:2000]}
+            for number, column, reason, raw in rows]
+
+
+def _clean(column: str) -> str:
+    """Excel's text apostrophe gone, blank as NULL (staged cells are already trimmed)."""
+    return f"CASE WHEN starts_with({column}, '''') THEN nullif({column}[2:], '') ELSE {column} END"
+
+
+def _pandas(rows: pa.Table) -> pd.DataFrame:
+    frame = rows.to_pandas().set_index("row_number").rename_axis(None)
+    for name, kind in zip(rows.column_names, rows.schema.types):
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    return frame
 
 
 def _word(value: str) -> str:
@@ -186,9 +269,3 @@ def _normal_word(text: str) -> str:
 
 def _names(columns) -> str:
     return ", ".join(f"'{c}'" for c in columns)
-
-
-def _raw_row(table: pd.DataFrame, row: int) -> str:
-    values = table.loc[row].tolist() if row in table.index else []
-    return ",".join("" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v) for v in values)[:2000]
-
