@@ -32,6 +32,7 @@ def staged_rows(data: bytes, path: Path | None = None) -> tuple[list[list[str]],
     (b"\xef\xbb\xbfa,b,\r\n1,2,\r\n,,\r\n", "duckdb"),                  # BOM, trailing column and row
     (b'a,b\r\n1,"x\ny"\r\n2," x\r\ny "\r\n', "duckdb"),                # newlines inside quotes
     (b"a,b,c\n'0123,'=1+1,'quoted'\n' 5,'',''x\n", "duckdb"),           # Excel's text apostrophe
+    ("a,b\n'\u0661\u0662,'-1\n".encode(), "duckdb"),                    # only before ASCII digits
     ("a,b\n\u00a0x\u00a0, y\t\n\u3000z,\u2003\n".encode(), "duckdb"),   # outer whitespace, any kind
     (b'h1,h2\n"q ""quoted""",2\n', "duckdb"),
     (b"a,b\n x ,y \n'7,z\n", "duckdb"),                             # ASCII, unquoted: spaces at the edges

@@ -250,7 +250,7 @@ def _csv_record(record: list[str]) -> list[str]:
 def _csv_cell(cell: str) -> str:
     cell = cell.replace("\r\n", "\n").replace("\r", "\n").strip()
     # Excel's text prefix ('0123, '=1+1) sometimes survives into a CSV.
-    if len(cell) > 1 and cell[0] == "'" and (cell[1].isdigit() or cell[1] in "=+-@"):
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in "0123456789=+-@":  # ASCII digits, as staged.py
         return cell[1:]
     return cell
 
