@@ -141,18 +141,11 @@ def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters:
     return stats.suppress(frame, settings.get(con, "min_group_size"), ["count", "share"], n_column="respondents")
 
 
-SCORE_COLUMNS = ("response_id", "respondent_id", "dimension", "score", "scale_points")
-
-
-def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
-                     columns: tuple[str, ...] = SCORE_COLUMNS) -> pd.DataFrame:
-    """Per-response scores → [response_id, respondent_id, dimension, score, scale_points]; `columns`
-    narrows that list (a quarter holds hundreds of thousands of scores: fetch only what is used)."""
-    unknown = set(columns) - set(SCORE_COLUMNS)
-    if unknown:
-        raise ValueError(f"Unknown score columns {sorted(unknown)}; choose from {SCORE_COLUMNS}.")
+def score_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """How many responses gave each score on each Likert dimension → [dimension, score, count].
+    Scores take few distinct values, so this stands in for a quarter's hundreds of thousands of them."""
     scored, params = period_scores_sql(period, filters)
-    return con.execute(f"SELECT {', '.join(columns)} FROM ({scored})", params).df()
+    return con.execute(f"SELECT dimension, score, count(*) AS count FROM ({scored}) GROUP BY ALL", params).df()
 
 
 def respondent_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, int]:
@@ -171,17 +164,16 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
     dimensions, a z-test for NPS. Suppressed when either period has few respondents.
     """
     previous = period.previous()
-    now, before = (dimension_scores(con, p, filters, columns=("dimension", "score")) for p in (period, previous))
+    now, before = ({dimension: table.set_index("score")["count"] for dimension, table in
+                    score_counts(con, p, filters).groupby("dimension")} for p in (period, previous))
     people_now, people_before = respondent_counts(con, period, filters), respondent_counts(con, previous, filters)
-    # Grouped once: comparing a quarter's hundreds of thousands of names per dimension is what costs.
-    now, before = (dict(tuple(frame.groupby("dimension", sort=False)["score"])) for frame in (now, before))
     empty = pd.Series(dtype=float)
     rows = []
     for dimension in sorted(now.keys() | before.keys()):
         a, b = before.get(dimension, empty), now.get(dimension, empty)
-        rows.append({"dimension": dimension, "n": len(b), "n_previous": len(a),
-                     "value": b.mean() if len(b) else stats.NAN, "previous": a.mean() if len(a) else stats.NAN,
-                     "p_value": stats.mann_whitney_p(a, b), "test": "mann_whitney_u",
+        rows.append({"dimension": dimension, "n": int(b.sum()), "n_previous": int(a.sum()),
+                     "value": _mean(b), "previous": _mean(a), "p_value": stats.mann_whitney_p_counts(a, b),
+                     "test": "mann_whitney_u",
                      "smaller_n": min(people_now.get(dimension, 0), people_before.get(dimension, 0))})
     now_nps, before_nps = nps(con, period, filters).iloc[0], nps(con, previous, filters).iloc[0]
     if now_nps["n"] or before_nps["n"]:
@@ -198,6 +190,12 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
                            n_column="smaller_n").drop(columns="smaller_n")
     frame.insert(8, "significant", frame["p_value"] < 0.05)
     return frame
+
+
+def _mean(counts: pd.Series) -> float:
+    """The mean of a sample given as value → count."""
+    n = counts.sum()
+    return float((counts.index.to_numpy(float) * counts.to_numpy(float)).sum() / n) if n else stats.NAN
 
 
 def trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filters) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 NAN = float("nan")
 Z95 = 1.96  # METRICS.md fixes the NPS and Wald intervals at ±1.96 standard errors
@@ -84,6 +84,32 @@ def mann_whitney_p(a: Sequence[float], b: Sequence[float]) -> float:
     if len(a) == 0 or len(b) == 0:
         return NAN
     return float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+
+
+def mann_whitney_p_counts(a: pd.Series, b: pd.Series) -> float:
+    """`mann_whitney_p` of two samples given as value → count (scores take few distinct values,
+    so a quarter's hundreds of thousands of them are a few dozen rows). Below nine on a side
+    without ties scipy's exact test decides, so the samples are expanded and passed to it;
+    otherwise the normal approximation with scipy's tie and continuity corrections, from
+    average ranks per value."""
+    a, b = a[a > 0], b[b > 0]
+    n1, n2 = int(a.sum()), int(b.sum())
+    if n1 == 0 or n2 == 0:
+        return NAN
+    table = pd.DataFrame({"a": a, "b": b}).fillna(0).sort_index()
+    ties = table["a"] + table["b"]
+    if (n1 <= 8 or n2 <= 8) and not (ties > 1).any():
+        return mann_whitney_p(np.repeat(a.index.to_numpy(float), a.to_numpy(int)),
+                              np.repeat(b.index.to_numpy(float), b.to_numpy(int)))
+    above = ties.cumsum()
+    average_rank = above - (ties - 1) / 2  # the ranks of a value's ties run from above - ties + 1 to above
+    u1 = float((average_rank * table["a"]).sum()) - n1 * (n1 + 1) / 2
+    u = max(u1, n1 * n2 - u1)
+    n = n1 + n2
+    spread = math.sqrt(n1 * n2 / 12 * ((n + 1) - float((ties ** 3 - ties).sum()) / (n * (n - 1))))
+    if spread == 0:
+        return 1.0  # every score equal: U is its mean, and scipy's corrected z is -inf
+    return float(min(1.0, max(0.0, 2 * special.ndtr(-(u - n1 * n2 / 2 - 0.5) / spread))))
 
 
 @dataclass(frozen=True)

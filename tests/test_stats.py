@@ -108,3 +108,25 @@ def test_suppress_at_the_threshold(n, suppressed):
     assert frame["suppressed"].iloc[0] == suppressed
     assert math.isnan(frame["mean"].iloc[0]) == suppressed
     assert frame["count"].iloc[0] == n  # counts stay
+
+
+@pytest.mark.parametrize("n1, n2, values, seed", [
+    (3, 4, 100, 0),      # small, no ties: scipy's exact test
+    (5, 5, 3, 1),        # small with ties: the normal approximation
+    (9, 9, 2, 2),
+    (2, 300, 4, 3),
+    (10, 10, 1, 4),      # every score the same: p = 1
+    (1000, 1200, 5, 5),
+    (50000, 60000, 21, 6),  # a quarter of Likert scores (means of up to four items: quarter steps)
+])
+def test_mann_whitney_from_counts_is_scipys(n1, n2, values, seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(1, values + 1, n1) / 4, rng.integers(1, values + 1, n2) / 4
+    # Reference: scipy.stats.mannwhitneyu on the expanded samples (method 'auto', continuity on).
+    expected = sps.mannwhitneyu(a, b, alternative="two-sided").pvalue
+    got = stats.mann_whitney_p_counts(pd.Series(a).value_counts(), pd.Series(b).value_counts())
+    assert got == pytest.approx(expected, rel=1e-9, abs=1e-15)
+
+
+def test_mann_whitney_from_counts_of_an_empty_side_is_nan():
+    assert math.isnan(stats.mann_whitney_p_counts(pd.Series(dtype=float), pd.Series({3.0: 4})))
