@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import audit, auth, db, demo, filters, settings
+from analytics import audit, auth, db, demo, filters, memo, settings
 from analytics.filters import Filters, Period, known_values
 from pages import _common as common
 
@@ -213,4 +213,5 @@ account(user)
 local_mode_banner(user)
 demo_banner(cur, settings_page)
 common.show_flash()
-page.run()
+with memo.scope():  # a figure the page asks for twice is computed once
+    page.run()

@@ -15,6 +15,8 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import pandas as pd
 
+from analytics import memo
+
 DEFAULT_DB = Path("data") / "mentorscope.duckdb"
 
 # Each migration takes the schema from version i to i + 1. Append, never edit:
@@ -398,6 +400,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+    memo.forget()  # figures remembered before the write are stale
 
 
 @contextmanager

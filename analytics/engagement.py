@@ -8,7 +8,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics import settings
+from analytics import memo, settings
 from analytics.filters import Filters, Period, group_by, name_segment, over_periods, segment_key
 
 MONTH_DAYS = 30.4375
@@ -53,6 +53,7 @@ def _pair_facts_sql(period: Period, filters: Filters, con: duckdb.DuckDBPyConnec
     return sql, [period.start, period.end, *params, target, at_risk_days, at_risk_days]
 
 
+@memo.once
 def summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
             by: str | None = None) -> pd.DataFrame:
     """→ [segment?, n (= open_pairs), open_pairs, active_pairs, active_pair_rate, sessions_held,

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from analytics import settings
+from analytics import memo, settings
 from analytics.filters import Filters, Period
 
 # Theme -> (label, kind, patterns). Built on what mentoring programs report
@@ -102,6 +102,7 @@ def _comments_sql(period: Period, filters: Filters) -> tuple[str, list]:
         ORDER BY r.submitted_on DESC, r.response_id""", params + [period.start, period.end]
 
 
+@memo.once
 def _raw_comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     sql, params = _comments_sql(period, filters)
     return con.execute(sql, params).df()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics import settings, stats
+from analytics import memo, settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, segment_key
 from analytics.satisfaction import LIKERT_ROWS, scores_sql
 
@@ -43,6 +43,7 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
         ORDER BY x.dimension, x.respondent_id""", [*params, period.start, period.end, period.start, period.end]).df()
 
 
+@memo.once
 def pre_post(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ [dimension, n_pairs, n_excluded, mean_baseline, mean_exit, mean_change, t_p_value,
     wilcoxon_p_value, cohens_dz, n (= n_pairs), suppressed]; a row per dimension with a pair."""
@@ -62,6 +63,7 @@ def pre_post(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
     return stats.suppress(frame, settings.get(con, "min_group_size"), PRE_POST_STATS)
 
 
+@memo.once
 def goal_attainment(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
                     by: str | None = None) -> pd.DataFrame:
     """Goals due in the period → [segment?, n, achieved, goal_attainment_rate]; `by` may be

@@ -16,7 +16,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 from scipy import stats as sps
 
-from analytics import settings, stats
+from analytics import memo, settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, segment_key
 
 MONTH_DAYS = 30.4375
@@ -49,6 +49,7 @@ def _fit(months: np.ndarray, events: np.ndarray):
     return fit, interval
 
 
+@memo.once
 def survival_at(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
                 months: tuple[int, ...] = SURVIVAL_MONTHS) -> pd.DataFrame:
     """→ [months, survival, ci_low, ci_high, at_risk, n]; a row per month, null
@@ -168,6 +169,7 @@ def employee_groups(con: duckdb.DuckDBPyConnection, period: Period, filters: Fil
         GROUP BY 1""", [window_start(period), period.as_of, *employee_params, *member_params]).df()
 
 
+@memo.once
 def employee_outcomes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ [measure ('retention_12m' | 'promotion_rate_12m'), participants, non_participants,
     difference, ci_low, ci_high, p_value, n_participants, n_non_participants, n, suppressed];

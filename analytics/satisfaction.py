@@ -11,7 +11,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics import settings, stats
+from analytics import memo, settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, over_periods, segment_key
 
 # Dimensions that are not scored on a Likert scale.
@@ -52,6 +52,7 @@ def period_scores_sql(period: Period, filters: Filters, where: str = LIKERT_ROWS
     return scores_sql(responses, f"{where} AND s.submitted_on BETWEEN ? AND ?"), params + [period.start, period.end]
 
 
+@memo.once
 def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
                    by: str | None = None) -> pd.DataFrame:
     """Responses in the period (counted, never suppressed) → [segment?, n]."""
@@ -62,6 +63,7 @@ def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
     return name_segment(frame, by)
 
 
+@memo.once
 def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
                by: str | None = None) -> pd.DataFrame:
     """→ [segment?, dimension, n, mean, sd, ci_low, ci_high, top2box, scale_points, respondents, suppressed]."""
@@ -92,6 +94,7 @@ def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     return name_segment(frame, by)
 
 
+@memo.once
 def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
         by: str | None = None) -> pd.DataFrame:
     """→ [segment?, n, respondents, value, ci_low, ci_high, variance, promoters, passives, detractors,
@@ -148,6 +151,7 @@ def score_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
     return con.execute(f"SELECT dimension, score, count(*) AS count FROM ({scored}) GROUP BY ALL", params).df()
 
 
+@memo.once
 def respondent_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, int]:
     """Respondents scoring each Likert dimension in the period → {dimension: respondents}."""
     scored, params = period_scores_sql(period, filters)
@@ -156,6 +160,7 @@ def respondent_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: F
     return dict(rows)
 
 
+@memo.once
 def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """Quarter-over-quarter change per dimension, plus an `nps` row.
 

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import (charts, engagement, feedback, headlines, improvements, insights, outcomes, retention,
+from analytics import (charts, engagement, feedback, headlines, improvements, insights, memo, outcomes, retention,
                        satisfaction, settings)
 from analytics.headlines import ALPHA, NOT_TESTED
 from analytics.filters import Filters, Period, known_values, over_periods, validate_filters
@@ -606,7 +606,8 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
         validate_filters(con, filters)
     except ValueError as exc:
         raise ReportError(str(exc)) from None
-    data = _collect(con, period, filters)
+    with memo.scope():  # sections share figures: each is computed once
+        data = _collect(con, period, filters)
     if not _has_data(data):
         raise ReportError(f"No data for {filters.sentence(period)} ({period.start.isoformat()} to "
                           f"{period.end.isoformat()}): no survey responses, open pairs or goals due in it. "
