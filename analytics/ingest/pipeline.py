@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.compute as pc
 
 from analytics import settings
 from analytics.ingest import load as store
@@ -23,7 +24,7 @@ from analytics.ingest.detect import detect_format, detect_kind
 from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.platform import PlatformBatch, parse_platform
 from analytics.ingest.read import RawTable
-from analytics.ingest.staged import stage
+from analytics.ingest.staged import Staged, stage
 from analytics.ingest.survey import SurveyBatch, parse_survey, survey_fingerprint
 
 MB = 1024 * 1024
@@ -77,7 +78,7 @@ class Plan:
     @property
     def rows_valid(self) -> int:
         if isinstance(self.batch, SurveyBatch):
-            return len(self.batch.responses)
+            return self.batch.response_rows.num_rows
         return len(self.batch.frame) if self.batch is not None else 0
 
     @property
@@ -85,9 +86,9 @@ class Plan:
         if self.batch is None:
             return (None, None)
         if isinstance(self.batch, SurveyBatch):
-            values = pd.to_datetime(self.batch.responses["submitted_at"])
-        else:
-            values = pd.to_datetime(self.batch.frame[DATE_RANGE_COLUMN[self.kind]])
+            first, last = pc.min_max(self.batch.response_rows["submitted_at"]).values()
+            return (None, None) if not first.is_valid else (first.as_py().date(), last.as_py().date())
+        values = pd.to_datetime(self.batch.frame[DATE_RANGE_COLUMN[self.kind]])
         values = values.dropna()
         return (None, None) if values.empty else (values.min().date(), values.max().date())
 
@@ -110,12 +111,12 @@ def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None =
         with closing(stage(data, file_name, path)) as staged:
             plan.format = detect_format(staged.head)
             plan.kind = detect_kind(staged.head, plan.format) if options.kind == "auto" else options.kind
-            raw = staged.raw()
             if plan.kind == "survey":
-                plan.batch = _parse_survey(raw, plan.format, file_name, con, options)
+                plan.batch = _parse_survey(staged, plan.format, file_name, con, options)
                 batch = plan.batch
-                plan.rows_read = len(batch.responses) + len(batch.rejected) + sum(batch.skipped.values())
+                plan.rows_read = batch.response_rows.num_rows + len(batch.rejected) + sum(batch.skipped.values())
             else:
+                raw = staged.raw()
                 table = _as_frame(raw, file_name)
                 plan.rows_read = len(table)
                 batch = parse_platform(table, plan.kind, file_name, day_first=options.day_first,
@@ -182,18 +183,18 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
     return list(zip(plans, results))
 
 
-def _parse_survey(raw: RawTable, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:
+def _parse_survey(staged: Staged, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:
     """Parse, applying the mapping the user gives now or confirmed for this survey before."""
     mapping, labels = options.mapping, options.label_map
     if con is not None:
-        saved_columns, saved_labels = store.saved_mapping(con, survey_fingerprint(raw, fmt))
+        saved_columns, saved_labels = store.saved_mapping(con, survey_fingerprint(staged.head, fmt))
         mapping = {**saved_columns, **(mapping or {})} or None
         labels = {item: {**saved_labels.get(item, {}), **(labels or {}).get(item, {})}
                   for item in {*saved_labels, *(labels or {})}} or None
-    batch = parse_survey(raw, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
+    batch = parse_survey(staged, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
                          program=options.program, day_first=options.day_first)
     if options.accept_suggestions and batch.suggestions:
-        batch = parse_survey(raw, fmt, file_name, mapping={**batch.suggestions, **(mapping or {})},
+        batch = parse_survey(staged, fmt, file_name, mapping={**batch.suggestions, **(mapping or {})},
                              label_map=labels, wave=options.wave, program=options.program,
                              day_first=options.day_first)
     return batch
