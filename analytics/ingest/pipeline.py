@@ -191,13 +191,9 @@ def _parse_survey(staged: Staged, fmt: str, file_name: str, con, options: Option
         mapping = {**saved_columns, **(mapping or {})} or None
         labels = {item: {**saved_labels.get(item, {}), **(labels or {}).get(item, {})}
                   for item in {*saved_labels, *(labels or {})}} or None
-    batch = parse_survey(staged, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
-                         program=options.program, day_first=options.day_first)
-    if options.accept_suggestions and batch.suggestions:
-        batch = parse_survey(staged, fmt, file_name, mapping={**batch.suggestions, **(mapping or {})},
-                             label_map=labels, wave=options.wave, program=options.program,
-                             day_first=options.day_first)
-    return batch
+    return parse_survey(staged, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
+                        program=options.program, day_first=options.day_first,
+                        accept_suggestions=options.accept_suggestions)
 
 
 def _as_frame(raw: RawTable, file_name: str) -> pd.DataFrame:

@@ -107,9 +107,11 @@ def parse_survey(staged: Staged, fmt: str, file_name: str, *,
                  mapping: dict[str, str | None] | None = None,
                  label_map: dict[str, dict[str, tuple[float, int]]] | None = None,
                  wave: str | None = None, program: str | None = None,
-                 day_first: bool | None = None) -> SurveyBatch:
+                 day_first: bool | None = None, accept_suggestions: bool = False) -> SurveyBatch:
+    """`accept_suggestions`: map each unmapped question as suggested (the demo's own surveys)."""
     try:
-        return _parse(staged, fmt, file_name, mapping or {}, label_map or {}, wave, program, day_first)
+        return _parse(staged, fmt, file_name, mapping or {}, label_map or {}, wave, program, day_first,
+                      accept_suggestions)
     except IngestError as exc:
         raise exc.in_file(file_name)
 
@@ -123,7 +125,7 @@ def _fingerprint(questions: list[Column]) -> str:
     return header_fingerprint((c.key, c.fingerprint_key) for c in questions)
 
 
-def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first) -> SurveyBatch:
+def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first, accept_suggestions) -> SurveyBatch:
     header_rows = HEADER_ROWS.get(fmt, 1)
     if staged.height <= header_rows:
         raise FileRefused("has no data rows, only headers.", fix="Export the survey again with its responses.")
@@ -143,12 +145,18 @@ def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first)
     skipped = _body(con, staged.width, header_rows, columns, fmt)
     rejected = _responses(con, staged.width, fields, fmt, survey_id, _time_zone(head, fmt, fields),
                           wave, program, day_first)
-    items, suggestions = _items_and_answers(con, questions, mapping, label_map, fmt)
+    items, value_map, suggestions = _items(con, questions, mapping, label_map, fmt)
+    if accept_suggestions and suggestions:
+        items, value_map, suggestions = _items(con, questions, {**suggestions, **mapping}, label_map, fmt)
+    _answer_rows(con, questions, value_map)
     responses = con.sql(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM kept ORDER BY row_number").to_arrow_table()
-    answers = con.sql(f"SELECT {', '.join(ANSWER_COLUMNS)} FROM answer_rows "
-                      "ORDER BY position, row_number").to_arrow_table()
-    return SurveyBatch(survey_id, fingerprint, fmt, PurePath(file_name).stem, items, responses, answers,
-                       rejected, skipped, suggestions)
+    return SurveyBatch(survey_id, fingerprint, fmt, PurePath(file_name).stem, items, responses,
+                       _answer_table(con), rejected, skipped, suggestions)
+
+
+def _answer_table(con) -> pa.Table:
+    return con.sql(f"SELECT {', '.join(ANSWER_COLUMNS)} FROM answer_rows "
+                   "ORDER BY position, row_number").to_arrow_table()
 
 
 # ---- header rows → columns ------------------------------------------------
@@ -363,7 +371,7 @@ def _responses(con, width, fields, fmt, survey_id, tz, wave, program, day_first)
     hashed = f"? || ':' || left(sha256(concat_ws(chr(31), ?, {_cells(width)})), 16)"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE checked AS
-        SELECT body.*, coalesce({given_id}, {hashed}) AS response_id,
+        SELECT body.*, CASE WHEN {cell['response_id']} IS NULL THEN {hashed} ELSE {given_id} END AS response_id,
                {cell['respondent_id']} AS respondent_id, emails.value AS email, {cell['role']} AS role,
                coalesce({cell['program']}, ?) AS program, {cell['cohort']} AS cohort,
                coalesce(waves.value, ?) AS wave, dates.value AS submitted_at,
@@ -372,7 +380,7 @@ def _responses(con, width, fields, fmt, survey_id, tz, wave, program, day_first)
         LEFT JOIN emails ON emails.raw = {cell['email']}
         LEFT JOIN waves ON waves.raw = {cell['wave']}
         LEFT JOIN dates ON dates.raw = body.c{date_column.index}""",
-                [*([survey_id] if fmt in ("ms_forms", "generic") else []), survey_id, survey_id, program,
+                [survey_id, survey_id, *([survey_id] if fmt in ("ms_forms", "generic") else []), program,
                  (wave or "pulse").lower()])
     con.execute("""
         CREATE OR REPLACE TEMP TABLE verdicts AS
@@ -404,8 +412,8 @@ def _rejection(row: int, column: str | None, reason: str, raw: str) -> dict:
 
 # ---- questions → items and answers ----------------------------------------
 
-def _items_and_answers(con, questions, mapping, label_map, fmt):
-    """Items, and the table `answer_rows`: one row per answer given in a kept response."""
+def _items(con, questions, mapping, label_map, fmt):
+    """Items, each question's value map (cell → value_num, value_text) and the suggested mappings."""
     unknown_codes = {v for v in mapping.values() if v and v not in DIMENSIONS}
     if unknown_codes:
         raise IngestError(f"the mapping names unknown dimensions: {', '.join(sorted(unknown_codes))}.",
@@ -438,10 +446,9 @@ def _items_and_answers(con, questions, mapping, label_map, fmt):
         }))
     if unknown:
         raise _needs_label_mapping(unknown)
-    _answer_rows(con, questions, pd.concat(maps, ignore_index=True))
     item_frame = pd.DataFrame(items, columns=ITEM_COLUMNS)
     item_frame["scale_points"] = item_frame["scale_points"].astype("Int64")
-    return item_frame, suggestions
+    return item_frame, pd.concat(maps, ignore_index=True), suggestions
 
 
 def _distinct_answers(con, questions) -> dict[int, tuple[pd.Series, list[int]]]:
@@ -459,7 +466,7 @@ def _distinct_answers(con, questions) -> dict[int, tuple[pd.Series, list[int]]]:
 
 
 def _answer_rows(con, questions, value_map: pd.DataFrame) -> None:
-    """Every kept response's answers: one UNPIVOT of the question cells joined to each column's value map."""
+    """The table `answer_rows`: every kept response's answers: one UNPIVOT of the question cells joined to each column's value map."""
     table = pa.Table.from_pandas(value_map, schema=pa.schema([
         ("position", pa.int32()), ("cell", pa.string()), ("raw", pa.string()), ("item_id", pa.string()),
         ("value_num", pa.float64()), ("value_text", pa.string()), ("scale_points", pa.int64())]),
