@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.ingest.columns import canonical, normalise_name
-from analytics.ingest.dates import parse_dates
+from analytics.ingest.dates import decide_day_first, parse_dates, slash_parts
 from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.mapping import DIMENSIONS, header_fingerprint, self_mapped, suggest_dimension
 from analytics.ingest.read import RawTable
@@ -89,7 +89,7 @@ class SurveyBatch:
     title: str
     items: pd.DataFrame
     response_rows: pa.Table  # RESPONSE_COLUMNS, in row order
-    answer_rows: pa.Table    # ANSWER_COLUMNS, question by question, in row order
+    answer_rows: pa.Table    # ANSWER_COLUMNS, in no particular order
     rejected: list[dict] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     suggestions: dict[str, str] = field(default_factory=dict)
@@ -145,18 +145,13 @@ def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first,
     skipped = _body(con, staged.width, header_rows, columns, fmt)
     rejected = _responses(con, staged.width, fields, fmt, survey_id, _time_zone(head, fmt, fields),
                           wave, program, day_first)
-    items, value_map, suggestions = _items(con, questions, mapping, label_map, fmt)
+    distinct = _distinct_answers(con, questions)
+    items, value_map, suggestions = _items(distinct, questions, mapping, label_map, fmt)
     if accept_suggestions and suggestions:
-        items, value_map, suggestions = _items(con, questions, {**suggestions, **mapping}, label_map, fmt)
-    _answer_rows(con, questions, value_map)
+        items, value_map, suggestions = _items(distinct, questions, {**suggestions, **mapping}, label_map, fmt)
     responses = con.sql(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM kept ORDER BY row_number").to_arrow_table()
     return SurveyBatch(survey_id, fingerprint, fmt, PurePath(file_name).stem, items, responses,
-                       _answer_table(con), rejected, skipped, suggestions)
-
-
-def _answer_table(con) -> pa.Table:
-    return con.sql(f"SELECT {', '.join(ANSWER_COLUMNS)} FROM answer_rows "
-                   "ORDER BY position, row_number").to_arrow_table()
+                       _answers(con, questions, value_map), rejected, skipped, suggestions)
 
 
 # ---- header rows → columns ------------------------------------------------
@@ -337,24 +332,51 @@ def _email(text: pd.Series) -> pa.Array:
     return pa.array(lower.mask(lower.eq("anonymous")), pa.string())
 
 
-# The ISO timestamps DuckDB reads exactly as pandas does; everything else goes to dates.parse_dates.
+# Shapes DuckDB reads exactly as dates.parse_dates does (ASCII digits, years pandas holds,
+# no zone); every other value goes to parse_dates itself.
 _PLAIN_ISO = (r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
               r"( ([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?)?$")
+_PLAIN_SLASH = (r"^([0-9]{1,2})[/.]([0-9]{1,2})[/.]((?:19|20)[0-9]{2}|[0-9]{2})"
+                r"(?:[ T,]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))? *([AaPp]\.?[Mm]\.?)?)?$")
 
 
 def _dates(con, column: Column, tz: str | None, day_first: bool | None) -> None:
     """The table `dates`(raw, value): each distinct submitted_at cell as a timestamp, NULL when invalid."""
     cell = f"c{column.index}"
-    plain = "false" if tz else f"regexp_full_match({cell}, '{_PLAIN_ISO}')"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE dates AS SELECT DISTINCT {cell} AS raw, "
-                f"CAST(NULL AS TIMESTAMP) AS value, {plain} AS plain FROM body WHERE {cell} IS NOT NULL")
-    con.execute("UPDATE dates SET value = try_cast(raw AS TIMESTAMP) WHERE plain")
-    con.execute("UPDATE dates SET plain = false WHERE value IS NULL")
-    rest = pd.Series([v for v, in con.execute("SELECT raw FROM dates WHERE NOT plain").fetchall()], dtype="string")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE date_shapes AS
+        SELECT raw, CASE WHEN regexp_full_match(raw, '{_PLAIN_ISO}') THEN try_cast(raw AS TIMESTAMP) END AS iso,
+               CASE WHEN regexp_full_match(raw, '{_PLAIN_SLASH}') THEN
+                   regexp_extract(raw, '{_PLAIN_SLASH}', ['a', 'b', 'y', 'h', 'mi', 's', 'ampm']) END AS slash
+        FROM (SELECT DISTINCT {cell} AS raw FROM body WHERE {cell} IS NOT NULL AND NOT ?)""", [tz is not None])
+    rest = pd.Series([v for v, in con.execute(
+        f"SELECT DISTINCT {cell} FROM body ANTI JOIN (SELECT raw FROM date_shapes WHERE iso IS NOT NULL "
+        f"OR slash IS NOT NULL) ON raw = {cell} WHERE {cell} IS NOT NULL").fetchall()], dtype="string")
+    # Day/month order is one decision for the column: the slash dates read here and in parse_dates.
+    pairs = con.execute("SELECT DISTINCT slash.a, slash.b FROM date_shapes WHERE slash IS NOT NULL").df()
+    if not pairs.empty:
+        day_first = decide_day_first(pd.concat([pairs, slash_parts(rest)[["a", "b"]]]), day_first, column.text)
     parsed = parse_dates(rest, day_first=day_first, column=column.text, tz=tz)
     con.register("parsed_dates", pa.table({"raw": pa.array(rest, pa.string()),
                                            "value": pa.array(parsed, pa.timestamp("us"))}))
-    con.execute("UPDATE dates SET value = p.value FROM parsed_dates p WHERE dates.raw = p.raw")
+    # _parse_slash in SQL: two-digit years below 70 are 20xx; times add to the date as pandas adds them.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE dates AS
+        WITH parts AS (
+            SELECT raw, slash.a::INT AS a, slash.b::INT AS b, slash.y::INT AS y, length(slash.y) AS y_len,
+                   coalesce(try_cast(slash.h AS INT), 0) AS h, coalesce(try_cast(slash.mi AS INT), 0) AS mi,
+                   coalesce(try_cast(slash.s AS INT), 0) AS s, lower(left(slash.ampm, 1)) AS ampm
+            FROM date_shapes WHERE slash IS NOT NULL)
+        SELECT raw, iso AS value FROM date_shapes WHERE iso IS NOT NULL
+        UNION ALL
+        SELECT raw, try_cast(printf('%04d-%02d-%02d', CASE WHEN y_len = 4 THEN y WHEN y < 70 THEN y + 2000
+                                                           ELSE y + 1900 END,
+                                    CASE WHEN ? THEN b ELSE a END, CASE WHEN ? THEN a ELSE b END) AS DATE)
+                    + to_hours(CASE ampm WHEN 'p' THEN h % 12 + 12 WHEN 'a' THEN h % 12 ELSE h END)
+                    + to_minutes(mi) + to_seconds(s)
+        FROM parts
+        UNION ALL
+        SELECT raw, value FROM parsed_dates""", [bool(day_first), bool(day_first)])
     con.unregister("parsed_dates")
 
 
@@ -369,32 +391,31 @@ def _responses(con, width, fields, fmt, survey_id, tz, wave, program, day_first)
     given_id = f"? || ':' || {cell['response_id']}" if fmt in ("ms_forms", "generic") else cell["response_id"]
     # A row without an id: the hash of the survey id and its cells (the same row re-uploaded gets the same id).
     hashed = f"? || ':' || left(sha256(concat_ws(chr(31), ?, {_cells(width)})), 16)"
+    # `checked` is narrow (no cells): its window sorts little. `kept` joins the cells back.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE checked AS
-        SELECT body.*, CASE WHEN {cell['response_id']} IS NULL THEN {hashed} ELSE {given_id} END AS response_id,
-               {cell['respondent_id']} AS respondent_id, emails.value AS email, {cell['role']} AS role,
-               coalesce({cell['program']}, ?) AS program, {cell['cohort']} AS cohort,
-               coalesce(waves.value, ?) AS wave, dates.value AS submitted_at,
-               dates.value IS NULL AS bad_date
-        FROM body
-        LEFT JOIN emails ON emails.raw = {cell['email']}
-        LEFT JOIN waves ON waves.raw = {cell['wave']}
-        LEFT JOIN dates ON dates.raw = body.c{date_column.index}""",
-                [survey_id, survey_id, *([survey_id] if fmt in ("ms_forms", "generic") else []), program,
-                 (wave or "pulse").lower()])
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE verdicts AS
-        SELECT row_number, bad_date, NOT bad_date AND NOT list_contains(?, wave) AS bad_wave,
+        SELECT *, NOT bad_date AND NOT list_contains(?, wave) AS bad_wave,
                NOT bad_date AND row_number() OVER (PARTITION BY response_id ORDER BY row_number) > 1 AS duplicate
-        FROM checked""", [list(WAVES)])
-    con.execute("CREATE OR REPLACE TEMP TABLE kept AS SELECT checked.* FROM checked JOIN verdicts USING (row_number) "
-                "WHERE NOT (verdicts.bad_date OR bad_wave OR duplicate)")
+        FROM (SELECT row_number,
+                     CASE WHEN {cell['response_id']} IS NULL THEN {hashed} ELSE {given_id} END AS response_id,
+                     {cell['respondent_id']} AS respondent_id, emails.value AS email, {cell['role']} AS role,
+                     coalesce({cell['program']}, ?) AS program, {cell['cohort']} AS cohort,
+                     coalesce(waves.value, ?) AS wave, dates.value AS submitted_at,
+                     dates.value IS NULL AS bad_date
+              FROM body
+              LEFT JOIN emails ON emails.raw = {cell['email']}
+              LEFT JOIN waves ON waves.raw = {cell['wave']}
+              LEFT JOIN dates ON dates.raw = body.c{date_column.index})""",
+                [list(WAVES), survey_id, survey_id, *([survey_id] if fmt in ("ms_forms", "generic") else []),
+                 program, (wave or "pulse").lower()])
+    con.execute("CREATE OR REPLACE TEMP VIEW kept AS SELECT body.* EXCLUDE (row_number), checked.* "
+                "FROM checked JOIN body USING (row_number) WHERE NOT (bad_date OR bad_wave OR duplicate)")
     rejected = []
     for row, bad_date, bad_wave, duplicate, value, wave_given, response_id, raw in con.execute(f"""
-            SELECT row_number, v.bad_date, bad_wave, duplicate, c{date_column.index}, wave, response_id,
+            SELECT row_number, bad_date, bad_wave, duplicate, c{date_column.index}, wave, response_id,
                    concat_ws(',', {_cells(width)})
-            FROM checked JOIN verdicts v USING (row_number)
-            WHERE v.bad_date OR bad_wave OR duplicate ORDER BY row_number""").fetchall():
+            FROM checked JOIN body USING (row_number)
+            WHERE bad_date OR bad_wave OR duplicate ORDER BY row_number""").fetchall():
         if bad_date:
             reason = "submitted_at is empty" if value is None else f"'{value}' is not a date"
             rejected.append(_rejection(row, date_column.text, reason, raw))
@@ -412,19 +433,18 @@ def _rejection(row: int, column: str | None, reason: str, raw: str) -> dict:
 
 # ---- questions → items and answers ----------------------------------------
 
-def _items(con, questions, mapping, label_map, fmt):
+def _items(distinct, questions, mapping, label_map, fmt):
     """Items, each question's value map (cell → value_num, value_text) and the suggested mappings."""
     unknown_codes = {v for v in mapping.values() if v and v not in DIMENSIONS}
     if unknown_codes:
         raise IngestError(f"the mapping names unknown dimensions: {', '.join(sorted(unknown_codes))}.",
                           fix=f"Use one of: {', '.join(DIMENSIONS)}.")
     dimension_of = {c.key: mapping[c.key] if c.key in mapping else self_mapped(c.key) for c in questions}
-    distinct = _distinct_answers(con, questions)
     values = {c.key: _answer_text(distinct[c.index][0], fmt) for c in questions}
     points = {dim: dimension_points([values[k] for k, d in dimension_of.items() if d == dim], dim)
               for dim in set(dimension_of.values()) if dim}
     items, maps, unknown, suggestions = [], [], {}, {}
-    for position, column in enumerate(questions):
+    for column in questions:
         dim = dimension_of[column.key]
         suggested = suggest_dimension(column.text, column.key) if dim is None else None
         if suggested:
@@ -440,7 +460,7 @@ def _items(con, questions, mapping, label_map, fmt):
         items.append((column.key, column.text, dim, converted.item_type, converted.scale_points))
         given = converted.value_text.notna()
         maps.append(pd.DataFrame({
-            "position": position, "cell": f"c{column.index}", "raw": raw[given], "item_id": column.key,
+            "cell": f"c{column.index}", "raw": raw[given], "item_id": column.key,
             "value_num": converted.value_num[given], "value_text": converted.value_text[given].astype(object),
             "scale_points": converted.scale_points if converted.item_type == "likert" else None,
         }))
@@ -465,20 +485,21 @@ def _distinct_answers(con, questions) -> dict[int, tuple[pd.Series, list[int]]]:
     return {i: (pd.Series(values, dtype="string"), counts) for i, (values, counts) in found.items()}
 
 
-def _answer_rows(con, questions, value_map: pd.DataFrame) -> None:
-    """The table `answer_rows`: every kept response's answers: one UNPIVOT of the question cells joined to each column's value map."""
+def _answers(con, questions, value_map: pd.DataFrame) -> pa.Table:
+    """Every kept response's answers (in no particular order): one UNPIVOT of the question cells
+    joined to each column's value map."""
     table = pa.Table.from_pandas(value_map, schema=pa.schema([
-        ("position", pa.int32()), ("cell", pa.string()), ("raw", pa.string()), ("item_id", pa.string()),
+        ("cell", pa.string()), ("raw", pa.string()), ("item_id", pa.string()),
         ("value_num", pa.float64()), ("value_text", pa.string()), ("scale_points", pa.int64())]),
         preserve_index=False)
     cells = ", ".join(f"c{c.index}" for c in questions)
     con.register("value_map", table)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE answer_rows AS
-        SELECT u.response_id, m.item_id, m.value_num, m.value_text, m.scale_points, m.position, u.row_number
-        FROM (UNPIVOT (SELECT row_number, response_id, {cells} FROM kept) ON {cells} INTO NAME cell VALUE raw) u
-        JOIN value_map m ON m.cell = u.cell AND m.raw = u.raw""")
+    answers = con.sql(f"""
+        SELECT u.response_id, m.item_id, m.value_num, m.value_text, m.scale_points
+        FROM (UNPIVOT (SELECT response_id, {cells} FROM kept) ON {cells} INTO NAME cell VALUE raw) u
+        JOIN value_map m ON m.cell = u.cell AND m.raw = u.raw""").to_arrow_table()
     con.unregister("value_map")
+    return answers
 
 
 def _answer_text(cells: pd.Series, fmt: str) -> pd.Series:
