@@ -108,12 +108,12 @@ def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
         # A corrected re-export replaces the response's answers, never adds to them.
         con.execute("DELETE FROM answers WHERE response_id IN (SELECT response_id FROM fresh_ids)")
         con.execute("DELETE FROM responses WHERE response_id IN (SELECT response_id FROM fresh_ids)")
+        # Usually nothing is stored already: then every row is fresh, with no join to find which.
+        only_fresh = " SEMI JOIN fresh_ids USING (response_id)" if same else ""
         con.execute(f"INSERT INTO responses SELECT {', '.join(RESPONSE_COLUMNS)}, ? "
-                    "FROM incoming_responses SEMI JOIN fresh_ids USING (response_id)", [upload_id])
-        # Usually nothing is stored already: then every answer is fresh, with no join to find which.
-        fresh_answers = "batch_answers" + (" SEMI JOIN fresh_ids USING (response_id)" if same else "")
+                    f"FROM incoming_responses{only_fresh}", [upload_id])
         con.execute("INSERT INTO answers SELECT response_id, ?, item_id, value_num, value_text, scale_points "
-                    f"FROM {fresh_answers}", [batch.survey_id])
+                    f"FROM batch_answers{only_fresh}", [batch.survey_id])
         # Per-response scores of the answers just written are computed here, inside the same transaction.
         fresh = con.execute("SELECT count(*) FROM fresh_ids").fetchone()[0]
         con.execute("DROP TABLE incoming_responses")
