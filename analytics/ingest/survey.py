@@ -299,11 +299,10 @@ def _cells(width: int) -> str:
 
 def _body(con, width: int, header_rows: int, columns: list[Column], fmt: str) -> dict[str, int]:
     """The table `body`: data rows without blank rows and Qualtrics preview rows; returns those skipped."""
+    data = f"FROM staged WHERE row_number > {header_rows}"
     blank = " AND ".join(f"c{i} IS NULL" for i in range(width))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE body AS SELECT * FROM staged WHERE row_number > {header_rows} AND NOT ({blank})")
-    skipped = {"survey_preview": 0,
-               "blank": con.execute(f"SELECT count(*) FROM staged WHERE row_number > {header_rows} AND {blank}")
-               .fetchone()[0]}
+    con.execute(f"CREATE OR REPLACE TEMP TABLE body AS SELECT * {data} AND NOT ({blank})")
+    skipped = {"survey_preview": 0, "blank": con.execute(f"SELECT count(*) {data} AND {blank}").fetchone()[0]}
     status = next((c for c in columns if normalise_name(c.key) == "status"), None)
     if status is not None and fmt.startswith("qualtrics"):
         values = [v for v, in con.execute(f"SELECT DISTINCT c{status.index} FROM body "
@@ -381,7 +380,8 @@ def _dates(con, column: Column, tz: str | None, day_first: bool | None) -> None:
 
 
 def _responses(con, width, fields, fmt, survey_id, tz, wave, program, day_first) -> list[dict]:
-    """The table `kept` (responses with their cells); returns the rows rejected."""
+    """The table `checked` (every body row's response fields and verdicts) and the view `kept`
+    (the rows that pass, with their cells); returns the rows rejected."""
     date_column = fields["submitted_at"]
     _dates(con, date_column, tz, day_first)
     cell = {name: f"body.c{fields[name].index}" if name in fields else "CAST(NULL AS VARCHAR)"
