@@ -29,19 +29,18 @@ def parse_dates(values: pd.Series, *, day_first: bool | None = None, column: str
 
     Callers tell blank from invalid with `invalid_mask(values, parsed)`.
     """
-    text = values.astype("string").str.strip().str.lstrip("'")
+    text = _text(values)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
 
     iso = text.str.match(_ISO, na=False)
     if iso.any():
         out[iso] = _parse_iso(text[iso], tz)
 
-    parts = text[~iso].str.extract(_SLASH)  # an ISO date never matches the slash pattern
-    found = parts[parts["a"].notna()]
+    found = _slash_parts(text, iso)
     slash = pd.Series(False, index=values.index)
     slash[found.index] = True
     if slash.any():
-        out[slash] = _parse_slash(found, _day_first(found, day_first, column), tz)
+        out[slash] = _parse_slash(found, decide_day_first(found, day_first, column), tz)
 
     serial = text.str.match(_SERIAL, na=False) & ~iso & ~slash
     if serial.any():
@@ -49,6 +48,21 @@ def parse_dates(values: pd.Series, *, day_first: bool | None = None, column: str
         ok = days.between(20000, 80000)  # 1954 .. 2119: anything else is not a date
         out[serial & ok.reindex(values.index, fill_value=False)] = _EXCEL_EPOCH + pd.to_timedelta(days[ok], unit="D")
     return out
+
+
+def slash_parts(values: pd.Series) -> pd.DataFrame:
+    """Parts a, b, y, h, mi, s, ampm of the values that are slash or dot dates."""
+    text = _text(values)
+    return _slash_parts(text, text.str.match(_ISO, na=False))
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.strip().str.lstrip("'")
+
+
+def _slash_parts(text: pd.Series, iso: pd.Series) -> pd.DataFrame:
+    parts = text[~iso].str.extract(_SLASH)  # an ISO date never matches the slash pattern
+    return parts[parts["a"].notna()]
 
 
 def invalid_mask(values: pd.Series, parsed: pd.Series) -> pd.Series:
@@ -85,7 +99,8 @@ def _parse_slash(parts: pd.DataFrame, day_first: bool, tz: str | None) -> pd.Ser
     return _localise(stamp, tz)
 
 
-def _day_first(parts: pd.DataFrame, day_first: bool | None, column: str) -> bool:
+def decide_day_first(parts: pd.DataFrame, day_first: bool | None, column: str) -> bool:
+    """Whether slash dates with these parts (columns a and b, as text) are day-first; may ask the user."""
     if day_first is not None:
         return day_first
     a, b = parts["a"].astype(int), parts["b"].astype(int)

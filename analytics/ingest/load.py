@@ -35,7 +35,6 @@ TABLE_COLUMNS = {
 }
 RESPONSE_COLUMNS = ["response_id", "survey_id", "respondent_id", "role", "program", "cohort", "wave",
                     "submitted_at", "submitted_on"]
-ANSWER_COLUMNS = ["response_id", "survey_id", "item_id", "value_num", "value_text", "scale_points"]
 ITEM_COLUMNS = ["survey_id", "item_id", "question_text", "dimension", "item_type", "scale_points"]
 
 
@@ -94,51 +93,53 @@ def load_platform(con: duckdb.DuckDBPyConnection, batch: PlatformBatch, info: Up
 def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
                 saved_mapping: tuple[dict, dict] | None = None) -> LoadResult:
     """`batch` is an ingest.survey.SurveyBatch; `saved_mapping` = (columns, labels) to remember."""
-    responses = link_respondents(con, batch.responses.copy())
-    responses["survey_id"] = batch.survey_id
-    responses["submitted_on"] = pd.to_datetime(responses["submitted_at"]).dt.normalize()
-    answers = batch.answers.copy()
-    answers["survey_id"] = batch.survey_id
-    items = batch.items.copy()
-    items["survey_id"] = batch.survey_id
-    with WRITE_LOCK, transaction(con):
+    items = batch.items.assign(survey_id=batch.survey_id)
+    with WRITE_LOCK, registered(con, incoming_items=items[ITEM_COLUMNS], batch_responses=batch.response_rows,
+                                batch_answers=batch.answer_rows), transaction(con):
         upload_id = _log_upload(con, info)
         con.execute("INSERT OR REPLACE INTO surveys VALUES (?, ?, ?, ?)",
                     [batch.survey_id, batch.fingerprint, batch.format, batch.title])
-        with registered(con, incoming_items=items[ITEM_COLUMNS]):
-            con.execute(f"INSERT OR REPLACE INTO items SELECT {', '.join(ITEM_COLUMNS)} FROM incoming_items")
-        same = _identical_responses(con, responses[RESPONSE_COLUMNS], answers[ANSWER_COLUMNS])
-        fresh = responses[~responses["response_id"].isin(same)]
-        fresh_answers = answers[answers["response_id"].isin(fresh["response_id"])][ANSWER_COLUMNS]
-        with registered(con, incoming_responses=fresh[RESPONSE_COLUMNS], incoming_answers=fresh_answers):
-            # A corrected re-export replaces the response's answers, never adds to them.
-            con.execute("DELETE FROM answers WHERE response_id IN (SELECT response_id FROM incoming_responses)")
-            con.execute("DELETE FROM responses WHERE response_id IN (SELECT response_id FROM incoming_responses)")
-            con.execute(f"INSERT INTO responses SELECT {', '.join(RESPONSE_COLUMNS)}, ? "
-                        "FROM incoming_responses", [upload_id])
-            con.execute(f"INSERT INTO answers SELECT {', '.join(ANSWER_COLUMNS)} FROM incoming_answers")
+        con.execute(f"INSERT OR REPLACE INTO items SELECT {', '.join(ITEM_COLUMNS)} FROM incoming_items")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_responses AS {_linked_responses()}", [batch.survey_id])
+        same = _identical_responses(con)
+        con.execute("CREATE OR REPLACE TEMP TABLE fresh_ids AS SELECT response_id FROM incoming_responses "
+                    "ANTI JOIN same_ids USING (response_id)")
+        # A corrected re-export replaces the response's answers, never adds to them.
+        con.execute("DELETE FROM answers WHERE response_id IN (SELECT response_id FROM fresh_ids)")
+        con.execute("DELETE FROM responses WHERE response_id IN (SELECT response_id FROM fresh_ids)")
+        # Usually nothing is stored already: then every row is fresh, with no join to find which.
+        only_fresh = " SEMI JOIN fresh_ids USING (response_id)" if same else ""
+        con.execute(f"INSERT INTO responses SELECT {', '.join(RESPONSE_COLUMNS)}, ? "
+                    f"FROM incoming_responses{only_fresh}", [upload_id])
+        con.execute("INSERT INTO answers SELECT response_id, ?, item_id, value_num, value_text, scale_points "
+                    f"FROM batch_answers{only_fresh}", [batch.survey_id])
+        # Every response of the survey: a re-upload may have changed an item's dimension.
         scores.refresh(con, "SELECT response_id FROM responses WHERE survey_id = ?", [batch.survey_id])
+        fresh = con.execute("SELECT count(*) FROM fresh_ids").fetchone()[0]
+        con.execute("DROP TABLE incoming_responses")
+        con.execute("DROP TABLE fresh_ids")
+        con.execute("DROP TABLE same_ids")
         if saved_mapping:
             save_mapping(con, batch.fingerprint, *saved_mapping)
         rejected = list(batch.rejected)
-        _finish_upload(con, upload_id, len(fresh), len(same), rejected)
-    return LoadResult(upload_id, len(fresh), len(same), len(rejected), rejected=rejected)
+        _finish_upload(con, upload_id, fresh, same, rejected)
+    return LoadResult(upload_id, fresh, same, len(rejected), rejected=rejected)
 
 
-def link_respondents(con: duckdb.DuckDBPyConnection, responses: pd.DataFrame) -> pd.DataFrame:
-    """Replace emails by participant ids; never keep the address itself.
+def _linked_responses() -> str:
+    """The batch's responses as stored (one parameter: the survey id), emails replaced by participant ids.
 
-    An email that matches no participant becomes a one-way hash, so a
-    respondent's baseline and exit answers can still be paired.
+    An email that matches no participant becomes a one-way hash (`email_token`), so a
+    respondent's baseline and exit answers can still be paired; the address itself is never kept.
     """
-    if "email" not in responses:
-        return responses
-    email = responses["email"].astype("string").str.strip().str.lower()
-    known = dict(con.execute("SELECT lower(email), participant_id FROM participants "
-                             "WHERE email IS NOT NULL").fetchall())
-    by_email = email.map(lambda e: known.get(e) or email_token(e) if isinstance(e, str) and "@" in e else None)
-    responses["respondent_id"] = responses["respondent_id"].where(responses["respondent_id"].notna(), by_email)
-    return responses.drop(columns="email")
+    return f"""
+        WITH known AS (SELECT lower(email) AS email, arg_max(participant_id, rowid) AS participant_id
+                       FROM participants WHERE email IS NOT NULL GROUP BY ALL)
+        SELECT r.response_id, ? AS survey_id,
+               coalesce(r.respondent_id, CASE WHEN contains(r.email, '@') THEN
+                   coalesce(nullif(k.participant_id, ''), 'anon-' || left(sha256(r.email), 16)) END) AS respondent_id,
+               r.role, r.program, r.cohort, r.wave, r.submitted_at, CAST(r.submitted_at AS DATE) AS submitted_on
+        FROM batch_responses r LEFT JOIN known k ON k.email = r.email"""
 
 
 def email_token(email: str) -> str:
@@ -239,20 +240,23 @@ def _upsert(con, batch: PlatformBatch, upload_id: int) -> tuple[int, int]:
     return int(loaded), batch.rows.num_rows - int(loaded)
 
 
-def _identical_responses(con, responses: pd.DataFrame, answers: pd.DataFrame) -> set[str]:
-    """Response ids already stored with the same metadata and the same answers."""
+def _identical_responses(con) -> int:
+    """The table same_ids: incoming_responses already stored with the same metadata and the same
+    batch_answers (only responses whose metadata match are compared answer by answer). Returns its size."""
     signature = ("string_agg(item_id || '=' || coalesce(CAST(value_num AS VARCHAR), '') || '|' || "
                  "coalesce(value_text, ''), ';' ORDER BY item_id)")
     same_meta = " AND ".join(f"i.{c} IS NOT DISTINCT FROM r.{c}" for c in RESPONSE_COLUMNS if c != "response_id")
-    with registered(con, incoming_responses=responses, incoming_answers=answers):
-        rows = con.execute(f"""
-            WITH new_sig AS (SELECT response_id, {signature} AS sig FROM incoming_answers GROUP BY response_id),
-                 old_sig AS (SELECT response_id, {signature} AS sig FROM answers
-                             WHERE response_id IN (SELECT response_id FROM incoming_responses) GROUP BY response_id)
-            SELECT i.response_id FROM incoming_responses i
-            JOIN responses r ON r.response_id = i.response_id AND {same_meta}
-            LEFT JOIN new_sig n ON n.response_id = i.response_id
-            LEFT JOIN old_sig o ON o.response_id = i.response_id
-            WHERE n.sig IS NOT DISTINCT FROM o.sig
-        """).fetchall()
-    return {r[0] for r in rows}
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE same_ids AS
+        WITH candidates AS (SELECT i.response_id FROM incoming_responses i
+                            JOIN responses r ON r.response_id = i.response_id AND {same_meta}),
+             new_sig AS (SELECT response_id, {signature} AS sig FROM batch_answers
+                         WHERE response_id IN (SELECT response_id FROM candidates) GROUP BY response_id),
+             old_sig AS (SELECT response_id, {signature} AS sig FROM answers
+                         WHERE response_id IN (SELECT response_id FROM candidates) GROUP BY response_id)
+        SELECT c.response_id FROM candidates c
+        LEFT JOIN new_sig n ON n.response_id = c.response_id
+        LEFT JOIN old_sig o ON o.response_id = c.response_id
+        WHERE n.sig IS NOT DISTINCT FROM o.sig
+    """)
+    return con.execute("SELECT count(*) FROM same_ids").fetchone()[0]

@@ -23,7 +23,6 @@ from analytics.ingest.columns import KINDS
 from analytics.ingest.detect import detect_format, detect_kind
 from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.platform import PlatformBatch, parse_platform
-from analytics.ingest.read import RawTable
 from analytics.ingest.staged import Staged, stage
 from analytics.ingest.survey import SurveyBatch, parse_survey, survey_fingerprint
 
@@ -78,18 +77,17 @@ class Plan:
     @property
     def rows_valid(self) -> int:
         if isinstance(self.batch, SurveyBatch):
-            return len(self.batch.responses)
+            return self.batch.response_rows.num_rows
         return self.batch.rows.num_rows if self.batch is not None else 0
 
     @property
     def date_range(self) -> tuple:
         if self.batch is None:
             return (None, None)
-        if isinstance(self.batch, PlatformBatch):
-            bounds = pc.min_max(self.batch.rows[DATE_RANGE_COLUMN[self.kind]]).as_py()
-            return tuple(None if v is None else v.date() for v in (bounds["min"], bounds["max"]))
-        values = pd.to_datetime(self.batch.responses["submitted_at"]).dropna()
-        return (None, None) if values.empty else (values.min().date(), values.max().date())
+        rows, column = ((self.batch.response_rows, "submitted_at") if isinstance(self.batch, SurveyBatch)
+                        else (self.batch.rows, DATE_RANGE_COLUMN[self.kind]))
+        bounds = pc.min_max(rows[column]).as_py()
+        return tuple(None if v is None else v.date() for v in (bounds["min"], bounds["max"]))
 
     def rejected_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rejected, columns=["row_number", "column", "reason", "raw"])
@@ -111,9 +109,9 @@ def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None =
             plan.format = detect_format(staged.head)
             plan.kind = detect_kind(staged.head, plan.format) if options.kind == "auto" else options.kind
             if plan.kind == "survey":
-                plan.batch = _parse_survey(staged.raw(), plan.format, file_name, con, options)
+                plan.batch = _parse_survey(staged, plan.format, file_name, con, options)
                 batch = plan.batch
-                plan.rows_read = len(batch.responses) + len(batch.rejected) + sum(batch.skipped.values())
+                plan.rows_read = batch.response_rows.num_rows + len(batch.rejected) + sum(batch.skipped.values())
             else:
                 _check_table(staged, file_name)
                 plan.rows_read = staged.height - 1
@@ -181,21 +179,17 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
     return list(zip(plans, results))
 
 
-def _parse_survey(raw: RawTable, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:
+def _parse_survey(staged: Staged, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:
     """Parse, applying the mapping the user gives now or confirmed for this survey before."""
     mapping, labels = options.mapping, options.label_map
     if con is not None:
-        saved_columns, saved_labels = store.saved_mapping(con, survey_fingerprint(raw, fmt))
+        saved_columns, saved_labels = store.saved_mapping(con, survey_fingerprint(staged.head, fmt))
         mapping = {**saved_columns, **(mapping or {})} or None
         labels = {item: {**saved_labels.get(item, {}), **(labels or {}).get(item, {})}
                   for item in {*saved_labels, *(labels or {})}} or None
-    batch = parse_survey(raw, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
-                         program=options.program, day_first=options.day_first)
-    if options.accept_suggestions and batch.suggestions:
-        batch = parse_survey(raw, fmt, file_name, mapping={**batch.suggestions, **(mapping or {})},
-                             label_map=labels, wave=options.wave, program=options.program,
-                             day_first=options.day_first)
-    return batch
+    return parse_survey(staged, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
+                        program=options.program, day_first=options.day_first,
+                        accept_suggestions=options.accept_suggestions)
 
 
 def _check_table(staged: Staged, file_name: str) -> None:

@@ -164,13 +164,16 @@ def dimension_points(columns: list[pd.Series], dimension: str | None) -> int | N
 
 def convert_column(values: pd.Series, item_id: str, *, dimension: str | None,
                    label_map: dict[str, tuple[float, int]] | None,
-                   scale_points: int | None = None) -> ConvertedColumn:
+                   scale_points: int | None = None, counts: list[int] | None = None) -> ConvertedColumn:
     """Convert one question column.
 
     In a column mapped to a scored dimension, labels nothing explains are
     returned in `unknown` (the caller asks the user to map them). An unmapped
     column that is not wholly numeric/Likert keeps only its text.
-    `scale_points` forces the size of plain numeric answers.
+    `scale_points` forces the size of plain numeric answers. `counts`, when
+    given, says how often each of `values` occurs (the caller passes each
+    distinct answer once, in the order they first appear): values convert one
+    by one, only the text/categorical call weighs them.
     """
     text = values.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
                       else unicodedata.normalize("NFKC", str(v)).strip())
@@ -214,8 +217,9 @@ def convert_column(values: pd.Series, item_id: str, *, dimension: str | None,
         # Unmapped and not a scale: counts and the like keep their numbers.
         if labels and all(numbers[label] is not None for label in labels):
             value_num[answered] = [numbers.get(label, math.nan) for label in originals]
+        weights = [n for n, a in zip(counts, answered) if a] if counts is not None else [1] * int(answered.sum())
         return ConvertedColumn(value_num.astype(float), None, text.where(answered), [],
-                               _unscored_type(list(text[answered])))
+                               _unscored_type(list(text[answered]), weights))
     value_num[answered] = [scored.get(label, (math.nan, None))[0] for label in originals]
     # report unknown labels as the file wrote them, once each
     shown = {}
@@ -226,10 +230,12 @@ def convert_column(values: pd.Series, item_id: str, *, dimension: str | None,
                            list(shown.values()), "likert")
 
 
-def _unscored_type(answers: list[str]) -> str:
-    """Free text when most answers are distinct and sentence-long; else categories."""
-    if not answers:
+def _unscored_type(answers: list[str], counts: list[int]) -> str:
+    """Free text when most answers are distinct and sentence-long; else categories.
+    `counts[i]` is how often `answers[i]` was given."""
+    total = sum(counts)
+    if not total:
         return "text"
-    distinct = len(set(answers)) / len(answers)
-    mean_length = sum(map(len, answers)) / len(answers)
+    distinct = len(set(answers)) / total
+    mean_length = sum(len(a) * n for a, n in zip(answers, counts)) / total
     return "text" if mean_length >= 30 or (distinct > 0.5 and len(set(answers)) > 10) else "categorical"

@@ -43,12 +43,6 @@ class Staged:
     def columns(self) -> list[str]:
         return [f"c{i}" for i in range(self.width)]
 
-    def raw(self) -> RawTable:
-        """Every row as text ('' for blank), as read_raw gives it."""
-        rows = self.con.execute(f"SELECT {', '.join(self.columns) or 'NULL'} FROM staged ORDER BY row_number").fetchall()
-        return RawTable([["" if v is None else v for v in row[:self.width]] for row in rows], self.head.encoding,
-                        self.head.delimiter, self.head.source, self.head.sheet)
-
     def close(self) -> None:
         self.con.close()
 

@@ -18,7 +18,6 @@ Conventions:
 from __future__ import annotations
 
 import ast
-import hashlib
 import html
 import json
 import re
@@ -27,13 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 import pandas as pd
+import pyarrow as pa
 
 from analytics.ingest.columns import canonical, normalise_name
-from analytics.ingest.dates import invalid_mask, parse_dates
+from analytics.ingest.dates import decide_day_first, parse_dates, slash_parts
 from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.mapping import DIMENSIONS, header_fingerprint, self_mapped, suggest_dimension
 from analytics.ingest.read import RawTable
 from analytics.ingest.scales import convert_column, dimension_points
+from analytics.ingest.staged import Staged
 
 WAVES = ("baseline", "midpoint", "exit", "pulse")
 RESPONSE_FIELDS = ("response_id", "respondent_id", "email", "role", "program", "cohort", "wave")
@@ -81,25 +82,36 @@ class Column:
 
 @dataclass
 class SurveyBatch:
+    """Responses and answers stay Arrow tables: the loader hands them to DuckDB without copying."""
     survey_id: str
     fingerprint: str
     format: str
     title: str
     items: pd.DataFrame
-    responses: pd.DataFrame
-    answers: pd.DataFrame
+    response_rows: pa.Table  # RESPONSE_COLUMNS, in row order
+    answer_rows: pa.Table    # ANSWER_COLUMNS, in no particular order
     rejected: list[dict] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     suggestions: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def responses(self) -> pd.DataFrame:
+        return self.response_rows.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
-def parse_survey(raw: RawTable, fmt: str, file_name: str, *,
+    @property
+    def answers(self) -> pd.DataFrame:
+        return self.answer_rows.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
+def parse_survey(staged: Staged, fmt: str, file_name: str, *,
                  mapping: dict[str, str | None] | None = None,
                  label_map: dict[str, dict[str, tuple[float, int]]] | None = None,
                  wave: str | None = None, program: str | None = None,
-                 day_first: bool | None = None) -> SurveyBatch:
+                 day_first: bool | None = None, accept_suggestions: bool = False) -> SurveyBatch:
+    """`accept_suggestions`: map each unmapped question as suggested (the demo's own surveys)."""
     try:
-        return _parse(raw, fmt, file_name, mapping or {}, label_map or {}, wave, program, day_first)
+        return _parse(staged, fmt, file_name, mapping or {}, label_map or {}, wave, program, day_first,
+                      accept_suggestions)
     except IngestError as exc:
         raise exc.in_file(file_name)
 
@@ -113,11 +125,12 @@ def _fingerprint(questions: list[Column]) -> str:
     return header_fingerprint((c.key, c.fingerprint_key) for c in questions)
 
 
-def _parse(raw, fmt, file_name, mapping, label_map, wave, program, day_first) -> SurveyBatch:
+def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first, accept_suggestions) -> SurveyBatch:
     header_rows = HEADER_ROWS.get(fmt, 1)
-    if len(raw.rows) <= header_rows:
+    if staged.height <= header_rows:
         raise FileRefused("has no data rows, only headers.", fix="Export the survey again with its responses.")
-    columns = _columns(raw, fmt)
+    head = staged.head
+    columns = _columns(head, fmt)
     fields = _pick_fields(columns)
     if "submitted_at" not in fields:
         raise FileRefused("has no column saying when each response was submitted.",
@@ -128,25 +141,17 @@ def _parse(raw, fmt, file_name, mapping, label_map, wave, program, day_first) ->
     fingerprint = _fingerprint(questions)
     survey_id = f"{fmt}-{fingerprint[:12]}"
 
-    body = pd.DataFrame(raw.rows[header_rows:], dtype="string").fillna("")
-    body.index = range(header_rows + 1, header_rows + 1 + len(body))  # spreadsheet row numbers
-    skipped = {"survey_preview": 0, "blank": 0}
-    blank = body.eq("").all(axis=1)
-    skipped["blank"] = int(blank.sum())
-    body = body[~blank]
-    status = next((c for c in columns if normalise_name(c.key) == "status"), None)
-    if status is not None and fmt.startswith("qualtrics"):
-        preview = body[status.index].str.strip().str.lower().isin(["survey preview", "1"])
-        skipped["survey_preview"] = int(preview.sum())
-        body = body[~preview]
-
-    responses, rejected = _responses(body, fields, columns, fmt, survey_id, _time_zone(raw, fmt, fields),
-                                     wave, program, day_first)
-    body = body.loc[responses.index]
-    items, answers, suggestions = _items_and_answers(body, questions, responses, mapping, label_map, fmt)
-    return SurveyBatch(survey_id, fingerprint, fmt, PurePath(file_name).stem, items,
-                       responses.reset_index(drop=True)[RESPONSE_COLUMNS], answers, rejected, skipped,
-                       suggestions)
+    con = staged.con
+    skipped = _body(con, staged.width, header_rows, columns, fmt)
+    rejected = _responses(con, staged.width, fields, fmt, survey_id, _time_zone(head, fmt, fields),
+                          wave, program, day_first)
+    distinct = _distinct_answers(con, questions)
+    items, value_map, suggestions = _items(distinct, questions, mapping, label_map, fmt)
+    if accept_suggestions and suggestions:
+        items, value_map, suggestions = _items(distinct, questions, {**suggestions, **mapping}, label_map, fmt)
+    responses = con.sql(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM kept ORDER BY row_number").to_arrow_table()
+    return SurveyBatch(survey_id, fingerprint, fmt, PurePath(file_name).stem, items, responses,
+                       _answers(con, questions, value_map), rejected, skipped, suggestions)
 
 
 # ---- header rows → columns ------------------------------------------------
@@ -283,69 +288,162 @@ def _time_zone(raw: RawTable, fmt: str, fields: dict[str, Column]) -> str | None
 
 
 # ---- rows → responses -----------------------------------------------------
+# Rows are handled in SQL over the staged cells (the view `staged`). Whatever
+# Python decides about a value (dates, case, answer labels) it decides once per
+# distinct value of a column, and a join carries the result back to the rows.
 
-def _responses(body, fields, columns, fmt, survey_id, tz, wave, program, day_first):
-    submitted_column = fields["submitted_at"]
-    raw_dates = body[submitted_column.index]
-    submitted = parse_dates(raw_dates, day_first=day_first, column=submitted_column.text, tz=tz)
-    bad = invalid_mask(raw_dates, submitted) | raw_dates.str.strip().eq("")
-    out = pd.DataFrame(index=body.index)
-    for name in RESPONSE_FIELDS:
-        column = fields.get(name)
-        text = body[column.index].str.strip() if column else pd.Series("", index=body.index, dtype="string")
-        out[name] = text.mask(text.eq(""))
-    out["email"] = out["email"].str.lower().mask(out["email"].str.lower().eq("anonymous"))
-    out["wave"] = out["wave"].str.lower().fillna((wave or "pulse").lower())
-    out["program"] = out["program"].fillna(program) if program else out["program"]
-    out["submitted_at"] = submitted
-    out["row_number"] = body.index
-    out["response_id"] = _response_ids(out["response_id"], body, fmt, survey_id)
+def _cells(width: int) -> str:
+    """A row's cells as the text read_raw gives ('' for blank), for joining."""
+    return ", ".join(f"coalesce(c{i}, '')" for i in range(width))
 
+
+def _body(con, width: int, header_rows: int, columns: list[Column], fmt: str) -> dict[str, int]:
+    """The table `body`: data rows without blank rows and Qualtrics preview rows; returns those skipped."""
+    data = f"FROM staged WHERE row_number > {header_rows}"
+    blank = " AND ".join(f"c{i} IS NULL" for i in range(width))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE body AS SELECT * {data} AND NOT ({blank})")
+    skipped = {"survey_preview": 0, "blank": con.execute(f"SELECT count(*) {data} AND {blank}").fetchone()[0]}
+    status = next((c for c in columns if normalise_name(c.key) == "status"), None)
+    if status is not None and fmt.startswith("qualtrics"):
+        values = [v for v, in con.execute(f"SELECT DISTINCT c{status.index} FROM body "
+                                          f"WHERE c{status.index} IS NOT NULL").fetchall()]
+        preview = [v for v in values if v.strip().lower() in ("survey preview", "1")]
+        skipped["survey_preview"] = con.execute(f"DELETE FROM body WHERE list_contains(?, c{status.index})",
+                                                [preview]).fetchone()[0]
+    return skipped
+
+
+def _value_map(con, name: str, column: str, convert) -> None:
+    """The table `name`(raw, value): `convert` over the distinct values of body's `column`."""
+    raw = [v for v, in con.execute(f"SELECT DISTINCT {column} FROM body WHERE {column} IS NOT NULL").fetchall()]
+    table = pa.table({"raw": pa.array(raw, pa.string()), "value": convert(pd.Series(raw, dtype="string"))})
+    con.register(f"{name}_arrow", table)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
+
+
+def _lower(text: pd.Series) -> pa.Array:
+    return pa.array(text.str.lower(), pa.string())
+
+
+def _email(text: pd.Series) -> pa.Array:
+    lower = text.str.lower()
+    return pa.array(lower.mask(lower.eq("anonymous")), pa.string())
+
+
+# Shapes DuckDB reads exactly as dates.parse_dates does (ASCII digits, years pandas holds,
+# no zone); every other value goes to parse_dates itself.
+_PLAIN_ISO = (r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+              r"( ([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?)?$")
+_PLAIN_SLASH = (r"^([0-9]{1,2})[/.]([0-9]{1,2})[/.]((?:19|20)[0-9]{2}|[0-9]{2})"
+                r"(?:[ T,]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))? *([AaPp]\.?[Mm]\.?)?)?$")
+
+
+def _dates(con, column: Column, tz: str | None, day_first: bool | None) -> None:
+    """The table `dates`(raw, value): each distinct submitted_at cell as a timestamp, NULL when invalid."""
+    cell = f"c{column.index}"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE date_shapes AS
+        SELECT raw, CASE WHEN regexp_full_match(raw, '{_PLAIN_ISO}') THEN try_cast(raw AS TIMESTAMP) END AS iso,
+               CASE WHEN regexp_full_match(raw, '{_PLAIN_SLASH}') THEN
+                   regexp_extract(raw, '{_PLAIN_SLASH}', ['a', 'b', 'y', 'h', 'mi', 's', 'ampm']) END AS slash
+        FROM (SELECT DISTINCT {cell} AS raw FROM body WHERE {cell} IS NOT NULL AND NOT ?)""", [tz is not None])
+    rest = pd.Series([v for v, in con.execute(
+        f"SELECT DISTINCT {cell} FROM body ANTI JOIN (SELECT raw FROM date_shapes WHERE iso IS NOT NULL "
+        f"OR slash IS NOT NULL) ON raw = {cell} WHERE {cell} IS NOT NULL").fetchall()], dtype="string")
+    # Day/month order is one decision for the column: the slash dates read here and in parse_dates.
+    pairs = con.execute("SELECT DISTINCT slash.a, slash.b FROM date_shapes WHERE slash IS NOT NULL").df()
+    if not pairs.empty:
+        day_first = decide_day_first(pd.concat([pairs, slash_parts(rest)[["a", "b"]]]), day_first, column.text)
+    parsed = parse_dates(rest, day_first=day_first, column=column.text, tz=tz)
+    con.register("parsed_dates", pa.table({"raw": pa.array(rest, pa.string()),
+                                           "value": pa.array(parsed, pa.timestamp("us"))}))
+    # _parse_slash in SQL: two-digit years below 70 are 20xx; times add to the date as pandas adds them.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE dates AS
+        WITH parts AS (
+            SELECT raw, slash.a::INT AS a, slash.b::INT AS b, slash.y::INT AS y, length(slash.y) AS y_len,
+                   coalesce(try_cast(slash.h AS INT), 0) AS h, coalesce(try_cast(slash.mi AS INT), 0) AS mi,
+                   coalesce(try_cast(slash.s AS INT), 0) AS s, lower(left(slash.ampm, 1)) AS ampm
+            FROM date_shapes WHERE slash IS NOT NULL)
+        SELECT raw, iso AS value FROM date_shapes WHERE iso IS NOT NULL
+        UNION ALL
+        SELECT raw, try_cast(printf('%04d-%02d-%02d', CASE WHEN y_len = 4 THEN y WHEN y < 70 THEN y + 2000
+                                                           ELSE y + 1900 END,
+                                    CASE WHEN ? THEN b ELSE a END, CASE WHEN ? THEN a ELSE b END) AS DATE)
+                    + to_hours(CASE ampm WHEN 'p' THEN h % 12 + 12 WHEN 'a' THEN h % 12 ELSE h END)
+                    + to_minutes(mi) + to_seconds(s)
+        FROM parts
+        UNION ALL
+        SELECT raw, value FROM parsed_dates""", [bool(day_first), bool(day_first)])
+    con.unregister("parsed_dates")
+
+
+def _responses(con, width, fields, fmt, survey_id, tz, wave, program, day_first) -> list[dict]:
+    """The table `checked` (every body row's response fields and verdicts) and the view `kept`
+    (the rows that pass, with their cells); returns the rows rejected."""
+    date_column = fields["submitted_at"]
+    _dates(con, date_column, tz, day_first)
+    cell = {name: f"body.c{fields[name].index}" if name in fields else "CAST(NULL AS VARCHAR)"
+            for name in RESPONSE_FIELDS}
+    _value_map(con, "emails", cell["email"], _email)
+    _value_map(con, "waves", cell["wave"], _lower)
+    given_id = f"? || ':' || {cell['response_id']}" if fmt in ("ms_forms", "generic") else cell["response_id"]
+    # A row without an id: the hash of the survey id and its cells (the same row re-uploaded gets the same id).
+    hashed = f"? || ':' || left(sha256(concat_ws(chr(31), ?, {_cells(width)})), 16)"
+    # `checked` is narrow (no cells): its window sorts little. `kept` joins the cells back.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE checked AS
+        SELECT *, NOT bad_date AND NOT list_contains(?, wave) AS bad_wave,
+               NOT bad_date AND row_number() OVER (PARTITION BY response_id ORDER BY row_number) > 1 AS duplicate
+        FROM (SELECT row_number,
+                     CASE WHEN {cell['response_id']} IS NULL THEN {hashed} ELSE {given_id} END AS response_id,
+                     {cell['respondent_id']} AS respondent_id, emails.value AS email, {cell['role']} AS role,
+                     coalesce({cell['program']}, ?) AS program, {cell['cohort']} AS cohort,
+                     coalesce(waves.value, ?) AS wave, dates.value AS submitted_at,
+                     dates.value IS NULL AS bad_date
+              FROM body
+              LEFT JOIN emails ON emails.raw = {cell['email']}
+              LEFT JOIN waves ON waves.raw = {cell['wave']}
+              LEFT JOIN dates ON dates.raw = body.c{date_column.index})""",
+                [list(WAVES), survey_id, survey_id, *([survey_id] if fmt in ("ms_forms", "generic") else []),
+                 program, (wave or "pulse").lower()])
+    con.execute("CREATE OR REPLACE TEMP VIEW kept AS SELECT body.* EXCLUDE (row_number), checked.* "
+                "FROM checked JOIN body USING (row_number) WHERE NOT (bad_date OR bad_wave OR duplicate)")
     rejected = []
-    for row in body.index[bad]:
-        value = raw_dates[row]
-        reason = "submitted_at is empty" if not value.strip() else f"'{value}' is not a date"
-        rejected.append(_rejection(row, submitted_column.text, reason, body.loc[row]))
-    for row in out.index[~bad & ~out["wave"].isin(WAVES)]:
-        rejected.append(_rejection(row, fields["wave"].text,
-                                   f"wave '{out.at[row, 'wave']}' is not one of {', '.join(WAVES)}",
-                                   body.loc[row]))
-    first_seen = out["response_id"].duplicated(keep="first")
-    for row in out.index[first_seen & ~bad]:
-        rejected.append(_rejection(row, None, f"duplicate response id '{out.at[row, 'response_id']}'",
-                                   body.loc[row]))
-    keep = ~bad & out["wave"].isin(WAVES) & ~first_seen
-    return out[keep], sorted(rejected, key=lambda r: r["row_number"])
+    for row, bad_date, bad_wave, duplicate, value, wave_given, response_id, raw in con.execute(f"""
+            SELECT row_number, bad_date, bad_wave, duplicate, c{date_column.index}, wave, response_id,
+                   concat_ws(',', {_cells(width)})
+            FROM checked JOIN body USING (row_number)
+            WHERE bad_date OR bad_wave OR duplicate ORDER BY row_number""").fetchall():
+        if bad_date:
+            reason = "submitted_at is empty" if value is None else f"'{value}' is not a date"
+            rejected.append(_rejection(row, date_column.text, reason, raw))
+        if bad_wave:
+            rejected.append(_rejection(row, fields["wave"].text,
+                                       f"wave '{wave_given}' is not one of {', '.join(WAVES)}", raw))
+        if duplicate:
+            rejected.append(_rejection(row, None, f"duplicate response id '{response_id}'", raw))
+    return rejected
 
 
-def _response_ids(ids: pd.Series, body: pd.DataFrame, fmt: str, survey_id: str) -> pd.Series:
-    if fmt in ("ms_forms", "generic"):
-        ids = survey_id + ":" + ids
-    # Only rows without an id need the hash of their content.
-    missing = ids.isna()
-    if len(body) and not missing.any():
-        return ids.copy()
-    hashed = body[missing].apply(lambda row: survey_id + ":" + hashlib.sha256(
-        "\x1f".join([survey_id, *row]).encode("utf-8")).hexdigest()[:16], axis=1)
-    return ids.fillna(hashed)
-
-
-def _rejection(row: int, column: str | None, reason: str, cells: pd.Series) -> dict:
-    return {"row_number": int(row), "column": column, "reason": reason, "raw": ",".join(cells)}
+def _rejection(row: int, column: str | None, reason: str, raw: str) -> dict:
+    return {"row_number": int(row), "column": column, "reason": reason, "raw": raw}
 
 
 # ---- questions → items and answers ----------------------------------------
 
-def _items_and_answers(body, questions, responses, mapping, label_map, fmt):
+def _items(distinct, questions, mapping, label_map, fmt):
+    """Items, each question's value map (cell → value_num, value_text) and the suggested mappings."""
     unknown_codes = {v for v in mapping.values() if v and v not in DIMENSIONS}
     if unknown_codes:
         raise IngestError(f"the mapping names unknown dimensions: {', '.join(sorted(unknown_codes))}.",
                           fix=f"Use one of: {', '.join(DIMENSIONS)}.")
     dimension_of = {c.key: mapping[c.key] if c.key in mapping else self_mapped(c.key) for c in questions}
-    values = {c.key: _answer_text(body[c.index], fmt) for c in questions}
+    values = {c.key: _answer_text(distinct[c.index][0], fmt) for c in questions}
     points = {dim: dimension_points([values[k] for k, d in dimension_of.items() if d == dim], dim)
               for dim in set(dimension_of.values()) if dim}
-    items, answers, unknown, suggestions = [], [], {}, {}
+    items, maps, unknown, suggestions = [], [], {}, {}
     for column in questions:
         dim = dimension_of[column.key]
         suggested = suggest_dimension(column.text, column.key) if dim is None else None
@@ -353,24 +451,55 @@ def _items_and_answers(body, questions, responses, mapping, label_map, fmt):
             suggestions[column.key] = suggested
         # An unmapped comment box is free text even when someone wrote "Good".
         read_as = dim or ("comment" if suggested == "comment" else None)
+        raw, counts = distinct[column.index]
         converted = convert_column(values[column.key], column.key, dimension=read_as,
-                                   label_map=label_map.get(column.key), scale_points=points.get(dim))
+                                   label_map=label_map.get(column.key), scale_points=points.get(dim),
+                                   counts=counts)
         if converted.unknown:
             unknown[column.key] = (column.text, converted.unknown)
         items.append((column.key, column.text, dim, converted.item_type, converted.scale_points))
         given = converted.value_text.notna()
-        answers.append(pd.DataFrame({
-            "response_id": responses["response_id"][given], "item_id": column.key,
-            "value_num": converted.value_num[given], "value_text": converted.value_text[given],
+        maps.append(pd.DataFrame({
+            "cell": f"c{column.index}", "raw": raw[given], "item_id": column.key,
+            "value_num": converted.value_num[given], "value_text": converted.value_text[given].astype(object),
             "scale_points": converted.scale_points if converted.item_type == "likert" else None,
         }))
     if unknown:
         raise _needs_label_mapping(unknown)
-    answer_frame = pd.concat(answers, ignore_index=True) if answers else pd.DataFrame(columns=ANSWER_COLUMNS)
-    answer_frame["scale_points"] = answer_frame["scale_points"].astype("Int64")
     item_frame = pd.DataFrame(items, columns=ITEM_COLUMNS)
     item_frame["scale_points"] = item_frame["scale_points"].astype("Int64")
-    return item_frame, answer_frame[ANSWER_COLUMNS], suggestions
+    return item_frame, pd.concat(maps, ignore_index=True), suggestions
+
+
+def _distinct_answers(con, questions) -> dict[int, tuple[pd.Series, list[int]]]:
+    """Per question column: its distinct answers in the order they first appear, and how often each does."""
+    found: dict[int, tuple[list, list]] = {c.index: ([], []) for c in questions}
+    cells = ", ".join(f"c{c.index}" for c in questions)
+    for cell, value, count in con.execute(f"""
+            SELECT cell, value, count(*) FROM (UNPIVOT (SELECT row_number, {cells} FROM kept)
+                                              ON {cells} INTO NAME cell VALUE value)
+            GROUP BY cell, value ORDER BY cell, min(row_number)""").fetchall():
+        values, counts = found[int(cell[1:])]
+        values.append(value)
+        counts.append(count)
+    return {i: (pd.Series(values, dtype="string"), counts) for i, (values, counts) in found.items()}
+
+
+def _answers(con, questions, value_map: pd.DataFrame) -> pa.Table:
+    """Every kept response's answers (in no particular order): one UNPIVOT of the question cells
+    joined to each column's value map."""
+    table = pa.Table.from_pandas(value_map, schema=pa.schema([
+        ("cell", pa.string()), ("raw", pa.string()), ("item_id", pa.string()),
+        ("value_num", pa.float64()), ("value_text", pa.string()), ("scale_points", pa.int64())]),
+        preserve_index=False)
+    cells = ", ".join(f"c{c.index}" for c in questions)
+    con.register("value_map", table)
+    answers = con.sql(f"""
+        SELECT u.response_id, m.item_id, m.value_num, m.value_text, m.scale_points
+        FROM (UNPIVOT (SELECT response_id, {cells} FROM kept) ON {cells} INTO NAME cell VALUE raw) u
+        JOIN value_map m ON m.cell = u.cell AND m.raw = u.raw""").to_arrow_table()
+    con.unregister("value_map")
+    return answers
 
 
 def _answer_text(cells: pd.Series, fmt: str) -> pd.Series:
