@@ -20,6 +20,8 @@ _ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?$"
 _SLASH = (r"^(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4}|\d{2})"
           r"(?:[ T,]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$")
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
+# A zone after a time: Z, +02, +0200 or +02:00 (a date's own "-05" is not one).
+_ZONE = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -72,7 +74,7 @@ def invalid_mask(values: pd.Series, parsed: pd.Series) -> pd.Series:
 
 
 def _parse_iso(text: pd.Series, tz: str | None) -> pd.Series:
-    has_zone = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True, na=False)
+    has_zone = text.str.contains(_ZONE, regex=True, na=False)
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     if has_zone.any():
         aware = pd.to_datetime(text[has_zone], format="ISO8601", utc=True, errors="coerce")
