@@ -7,6 +7,7 @@ A short run is part of `make test`; `make fuzz` runs 10,000 cases each
 from __future__ import annotations
 
 import os
+from contextlib import closing
 
 import pandas as pd
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -17,6 +18,7 @@ from analytics.ingest.detect import detect_format, detect_kind
 from analytics.ingest.errors import IngestError, NeedsMapping
 from analytics.ingest.pipeline import analyse
 from analytics.ingest.read import read_raw
+from analytics.ingest.staged import stage
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -51,6 +53,25 @@ def test_fuzz_csv_text_reads_detects_and_analyses(text, encoding):
         pass
     plan = analyse(data, "fuzz.csv")  # never raises: a bad file is a plan with an error
     assert plan.ok or plan.error is not None
+
+
+@fuzz
+@given(csv_like, encodings)
+def test_fuzz_staged_cells_are_read_raws(text, encoding):
+    """Both routes of `stage` (DuckDB's reader, or read_raw) give read_raw's cells."""
+    data = text.encode(encoding, errors="replace")
+    try:
+        expected = read_raw(data, "fuzz.csv").rows
+    except IngestError:
+        expected = None
+    try:
+        with closing(stage(data, "fuzz.csv")) as staged:
+            columns = ", ".join(staged.columns) or "NULL"
+            rows = staged.con.execute(f"SELECT {columns} FROM staged ORDER BY row_number").fetchall()
+            got = [["" if v is None else v for v in row[:staged.width]] for row in rows]
+    except IngestError:
+        got = None
+    assert got == expected
 
 
 @fuzz

@@ -43,6 +43,7 @@ def staged_rows(data: bytes, path: Path | None = None) -> tuple[list[list[str]],
     (b"a;b;c\n1,5;2;3\n", "duckdb"),
     (b"a\tb\n1\t2\n", "duckdb"),
     (b"a,b\n1,2\n\n3,4\n", "python"),                                   # a blank line is a row
+    (b"\na,b\n1,2\n", "python"),                                         # even the first one
     (b'a,b\r1,"x\ry"\r', "python"),                                      # bare CR
     (b"a;b;c\n1,5;2\n", "python"),                                      # ragged
     (b"a,b\n1,x\"y\n", "duckdb"),                                       # a stray quote kept

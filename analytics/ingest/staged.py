@@ -76,7 +76,8 @@ def _fast_dialect(data: bytes) -> str | None:
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     # DuckDB skips blank lines, where a spreadsheet (and read_raw) counts them as rows;
     # a bare CR is a line end only to Python's reader.
-    if b"\n\n" in body or b"\n\r\n" in body or (b"\r" in body and b"\r\n" not in body):
+    if body.startswith((b"\n", b"\r")) or b"\n\n" in body or b"\n\r\n" in body \
+            or (b"\r" in body and b"\r\n" not in body):
         return None
     try:
         body.decode("utf-8")
