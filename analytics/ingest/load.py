@@ -233,6 +233,9 @@ def _upsert(con, batch: PlatformBatch, upload_id: int) -> tuple[int, int]:
     # Rows with no identical stored row: new keys, and corrections of stored ones.
     changed = f"FROM incoming i WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = i.{key} AND {same})"
     with registered(con, incoming=batch.rows):
+        stored = con.execute(f"SELECT count(*) FROM incoming WHERE {key} IN (SELECT {key} FROM {table})").fetchall()
+        if stored == [(0,)]:  # a first load of these keys (the common case): nothing to compare or replace
+            changed = "FROM incoming i"
         # The tables keep no unique index (schema 3): a changed row replaces the stored one.
         con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT i.{key} {changed})")
         loaded = con.execute(f"INSERT INTO {table} ({', '.join(values)}, upload_id) "

@@ -70,19 +70,20 @@ def stage(data: bytes, file_name: str, path: Path | None = None) -> Staged:
 
 def _fast_dialect(data: bytes) -> str | None:
     """The delimiter, when DuckDB's reader gives what `read_raw` would; None otherwise."""
-    if not data.strip() or data.startswith((OLE2, ZIP, b"\xff\xfe", b"\xfe\xff", *(m for m, _ in MAGIC))) \
-            or b"\x00" in data:
+    if data.startswith((OLE2, ZIP, b"\xff\xfe", b"\xfe\xff", *(m for m, _ in MAGIC))) or b"\x00" in data \
+            or not (data[:SNIFF_BYTES].strip() or data.strip()):
         return None  # read_raw opens it, or refuses it with the reason
     body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     # DuckDB skips blank lines, where a spreadsheet (and read_raw) counts them as rows;
     # a bare CR is a line end only to Python's reader.
-    if body.startswith((b"\n", b"\r")) or b"\n\n" in body or b"\n\r\n" in body \
-            or (b"\r" in body and b"\r\n" not in body):
+    if body.startswith((b"\n", b"\r")) or b"\n\n" in body \
+            or (b"\r" in body and (b"\n\r\n" in body or b"\r\n" not in body)):
         return None
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    if not body.isascii():  # ASCII is UTF-8 already; only other bytes need the check
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     head = body[:SNIFF_BYTES].decode("utf-8", errors="ignore")
     return sniff_delimiter(head)
 
