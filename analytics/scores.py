@@ -41,3 +41,11 @@ def refresh(con: duckdb.DuckDBPyConnection, responses: str | None = None, params
         con.execute(f"DELETE FROM response_scores WHERE response_id IN ({responses})", list(params))
         con.execute(f"INSERT INTO response_scores {_SCORES.format(only=f'AND a.response_id IN ({responses})')}",
                     list(params))
+
+
+def refresh_survey(con: duckdb.DuckDBPyConnection, survey_id: str) -> None:
+    """`refresh` of every response of one survey (what a survey upload changes), picked by the
+    survey column instead of by response ids, so that the other surveys' rows are skipped."""
+    con.execute("DELETE FROM response_scores WHERE survey_id = ?", [survey_id])
+    con.execute(f"INSERT INTO response_scores {_SCORES.format(only='AND a.survey_id = ? AND r.survey_id = ?')}",
+                [survey_id, survey_id])

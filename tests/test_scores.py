@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, privacy, satisfaction
+from analytics import db, privacy, satisfaction, scores
 from analytics.filters import Filters, Period
 from analytics.ingest.load import remove_upload
 from analytics.report.model import build_model
@@ -48,6 +48,15 @@ def test_response_scores_hold_each_responses_score_per_dimension_and_each_nps_an
     # NPS counts answers: Q2 holds 10 (r1), 9 and 4 (r2): 3 answers of 2 respondents.
     q2 = satisfaction.nps(con, Period.parse("2026Q2"), Filters()).iloc[0]
     assert (q2["n"], q2["respondents"]) == (3, 2)
+
+
+@pytest.mark.parametrize("survey, kept", [("s1", []), ("other", EXPECTED)])
+def test_refreshing_one_survey_rewrites_its_scores_only(survey, kept):
+    con = builders.fresh()
+    builders.responses(con, SURVEY)
+    con.execute("DELETE FROM answers")  # stored scores now lag behind their answers
+    scores.refresh_survey(con, survey)
+    assert con.execute(STORED).fetchall() == kept
 
 
 def test_rows_are_written_in_submission_order_so_a_quarter_reads_few_blocks():

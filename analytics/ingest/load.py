@@ -114,7 +114,7 @@ def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
         con.execute("INSERT INTO answers SELECT response_id, ?, item_id, value_num, value_text, scale_points "
                     f"FROM batch_answers{only_fresh}", [batch.survey_id])
         # Every response of the survey: a re-upload may have changed an item's dimension.
-        scores.refresh(con, "SELECT response_id FROM responses WHERE survey_id = ?", [batch.survey_id])
+        scores.refresh_survey(con, batch.survey_id)
         fresh = con.execute("SELECT count(*) FROM fresh_ids").fetchone()[0]
         con.execute("DROP TABLE incoming_responses")
         con.execute("DROP TABLE fresh_ids")
