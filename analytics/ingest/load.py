@@ -132,7 +132,7 @@ def _linked_responses() -> str:
     An email that matches no participant becomes a one-way hash (`email_token`), so a
     respondent's baseline and exit answers can still be paired; the address itself is never kept.
     """
-    return f"""
+    return """
         WITH known AS (SELECT lower(email) AS email, arg_max(participant_id, rowid) AS participant_id
                        FROM participants WHERE email IS NOT NULL GROUP BY ALL)
         SELECT r.response_id, ? AS survey_id,

@@ -128,7 +128,7 @@ def parse_platform(staged: Staged, kind: str, file_name: str, *,
     key = KEYS[kind]
     key_value = key
     if kind == "sessions":  # the export's id; else pair + timestamp, stable across re-exports
-        key_value = f"coalesce(session_id, pair_id || '@' || strftime(v_occurred_on, '%Y-%m-%dT%H:%M'))"
+        key_value = "coalesce(session_id, pair_id || '@' || strftime(v_occurred_on, '%Y-%m-%dT%H:%M'))"
     sql.execute(con, f"CREATE OR REPLACE TEMP TABLE typed AS SELECT *, {key_value} AS row_key FROM "
                      f"(SELECT cleaned.*, {values} FROM cleaned {' '.join(joins)})")
 
