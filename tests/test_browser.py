@@ -4,6 +4,7 @@ renders. Screenshots of each page go to artifacts/screenshots/ (git-ignored)."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -105,7 +106,7 @@ def test_main_path_in_chromium(server):
 
             open_page(page, "Settings")
             page.get_by_role("button", name="Clear demo data").click()
-            page.get_by_text("demo uploads").wait_for(timeout=60_000)
+            page.get_by_text(re.compile(r"Removed \d+ demo uploads")).wait_for(timeout=60_000)
             open_page(page, "Overview")
             assert "No data here yet" in main_text(page)
             before = main_text(page)
