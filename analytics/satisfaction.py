@@ -63,26 +63,37 @@ def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
     return name_segment(frame, by)
 
 
-@memo.once
-def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
-               by: str | None = None) -> pd.DataFrame:
-    """→ [segment?, dimension, n, mean, sd, ci_low, ci_high, top2box, scale_points, respondents, suppressed]."""
+def placed_scores_sql(period: Period, filters: Filters, by: str | None = None) -> tuple[str, list]:
+    """The period's Likert scores placed on their dimension's reporting scale → [segment, response_id,
+    respondent_id, dimension, score, scale_points, k, on_k]: the one placement behind `dimensions` and
+    `change`.
+
+    A dimension answered on two scales (say 5- and 7-point surveys) is reported on its most common
+    scale k (ties: the longer one); each score x on a k_x-point scale is placed on 1..k as
+    1 + (x − 1)(k − 1)/(k_x − 1)."""
     scored, params = period_scores_sql(period, filters)
-    # A dimension answered on two scales (say 5- and 7-point surveys) is reported on its most
-    # common scale k (ties: the longer one); each score x on a k_x-point scale is placed on
-    # 1..k as 1 + (x − 1)(k − 1)/(k_x − 1) before averaging. Top-2-box uses each score's own scale.
-    frame = con.execute(f"""
+    placed = f"""
         WITH scored AS (SELECT {segment_key('survey', by)} AS segment, * FROM ({scored}) r),
         scales AS (SELECT segment, dimension, scale_points, count(*) AS c FROM scored
                    WHERE scale_points IS NOT NULL GROUP BY ALL),
         target AS (SELECT segment, dimension, arg_max(scale_points, c * 1000 + scale_points) AS k
-                   FROM scales GROUP BY ALL),
-        placed AS (
-            SELECT s.*, t.k,
-                   CASE WHEN s.scale_points IS NULL OR t.k IS NULL OR s.scale_points = t.k OR s.scale_points < 2
-                        THEN s.score
-                        ELSE 1 + (s.score - 1) * (t.k - 1) / (s.scale_points - 1) END AS on_k
-            FROM scored s LEFT JOIN target t ON t.segment IS NOT DISTINCT FROM s.segment AND t.dimension = s.dimension)
+                   FROM scales GROUP BY ALL)
+        SELECT s.*, t.k,
+               CASE WHEN s.scale_points IS NULL OR t.k IS NULL OR s.scale_points = t.k OR s.scale_points < 2
+                    THEN s.score
+                    ELSE 1 + (s.score - 1) * (t.k - 1) / (s.scale_points - 1) END AS on_k
+        FROM scored s LEFT JOIN target t ON t.segment IS NOT DISTINCT FROM s.segment AND t.dimension = s.dimension"""
+    return placed, params
+
+
+@memo.once
+def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+               by: str | None = None) -> pd.DataFrame:
+    """→ [segment?, dimension, n, mean, sd, ci_low, ci_high, top2box, scale_points, respondents, suppressed]."""
+    placed, params = placed_scores_sql(period, filters, by)
+    # The mean is of placed scores; top-2-box judges each score on its own scale.
+    frame = con.execute(f"""
+        WITH placed AS ({placed})
         SELECT segment, dimension, count(*) AS n, avg(on_k) AS mean, stddev_samp(on_k) AS sd,
                avg(CASE WHEN score >= scale_points - 1 THEN 1.0 ELSE 0.0 END) AS top2box,
                any_value(k) AS scale_points, {RESPONDENTS} AS respondents
@@ -145,10 +156,11 @@ def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters:
 
 
 def score_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """How many responses gave each score on each Likert dimension → [dimension, score, count].
+    """How many responses gave each (placed) score on each Likert dimension → [dimension, score, count].
     Scores take few distinct values, so this stands in for a quarter's hundreds of thousands of them."""
-    scored, params = period_scores_sql(period, filters)
-    return con.execute(f"SELECT dimension, score, count(*) AS count FROM ({scored}) GROUP BY ALL", params).df()
+    placed, params = placed_scores_sql(period, filters)
+    return con.execute(f"SELECT dimension, on_k AS score, count(*) AS count FROM ({placed}) GROUP BY ALL",
+                       params).df()
 
 
 @memo.once
@@ -165,8 +177,9 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
     """Quarter-over-quarter change per dimension, plus an `nps` row.
 
     → [dimension, n, n_previous, value, previous, change, p_value, test, significant, suppressed];
-    `value` is the mean score (NPS for the nps row); Mann–Whitney U for Likert
-    dimensions, a z-test for NPS. Suppressed when either period has few respondents.
+    `value` is the mean score as `dimensions` reports it, on the dimension's reporting scale (NPS
+    for the nps row); Mann–Whitney U on those placed scores for Likert dimensions, a z-test for NPS.
+    Suppressed when either period has few respondents.
     """
     previous = period.previous()
     now, before = ({dimension: table.set_index("score")["count"] for dimension, table in

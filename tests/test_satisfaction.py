@@ -216,3 +216,27 @@ def test_a_dimension_on_two_scales_is_reported_on_the_more_common_one():
     assert row["mean"] == pytest.approx((5 + 1 + 5) / 3)
     # Top-2-box on each answer's own scale: 5 ≥ 4 and 7 ≥ 6 count, 1 does not.
     assert row["top2box"] == pytest.approx(2 / 3)
+
+
+def test_change_compares_the_means_dimensions_reports_on_mixed_scales():
+    """Q1 and Q2 each mix 5- and 7-point answers; both report on 5 points (the more common scale)."""
+    con = fresh()
+    q1_five, q1_seven = [2, 3, 3, 4, 2, 3], [7, 1]
+    q2_five, q2_seven = [4, 5, 4, 5, 3, 4], [6]
+    five = [(f"a{i}", "2026-02-01", v) for i, v in enumerate(q1_five)] + \
+           [(f"b{i}", "2026-05-01", v) for i, v in enumerate(q2_five)]
+    seven = [(f"c{i}", "2026-02-02", v) for i, v in enumerate(q1_seven)] + \
+            [(f"d{i}", "2026-05-02", v) for i, v in enumerate(q2_seven)]
+    header = "response_id | respondent_id | wave | submitted_on | networking\n"
+    responses(con, header + "\n".join(f"{r} | {r} | pulse | {d} | {v}" for r, d, v in five), scale_points=5)
+    responses(con, header + "\n".join(f"{r} | {r} | pulse | {d} | {v}" for r, d, v in seven), scale_points=7)
+    on_five = lambda x: 1 + (x - 1) * 4 / 6  # noqa: E731  a 7-point answer placed on 1..5
+    before = q1_five + [on_five(v) for v in q1_seven]
+    after = q2_five + [on_five(v) for v in q2_seven]
+    got = row(satisfaction.change(con, Q2, Filters()), dimension="networking")
+    means = {q: row(satisfaction.dimensions(con, Period.parse(q), Filters()), dimension="networking")["mean"]
+             for q in ("2026Q1", "2026Q2")}
+    assert got["change"] == pytest.approx(means["2026Q2"] - means["2026Q1"])
+    assert got["change"] == pytest.approx(np.mean(after) - np.mean(before))
+    # reference: scipy.stats.mannwhitneyu on the placed scores
+    assert got["p_value"] == pytest.approx(sps.mannwhitneyu(before, after, alternative="two-sided").pvalue)
