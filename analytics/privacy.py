@@ -29,7 +29,7 @@ def erase_participant(con: duckdb.DuckDBPyConnection, participant_id: str, actor
         raise ErasureError("Give the participant id to erase.")
     with WRITE_LOCK, transaction(con):
         email = con.execute("SELECT email FROM participants WHERE participant_id = ?", [participant_id]).fetchone()
-        respondent_ids = [participant_id] + ([email_token(email[0])] if email and email[0] else [])
+        respondent_ids = [participant_id] + ([email_token(con, email[0])] if email and email[0] else [])
         marks = ", ".join("?" for _ in respondent_ids)
         their_responses = f"SELECT response_id FROM responses WHERE respondent_id IN ({marks})"
         answers = _count(con, f"DELETE FROM answers WHERE response_id IN ({their_responses})", respondent_ids)

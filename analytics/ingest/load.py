@@ -7,7 +7,6 @@ so two users uploading at once both land, one after the other.
 """
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -129,22 +128,27 @@ def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
 def _linked_responses() -> str:
     """The batch's responses as stored (one parameter: the survey id), emails replaced by participant ids.
 
-    An email that matches no participant becomes a one-way hash (`email_token`), so a
+    An email that matches no participant becomes a one-way hash (`email_token_sql`), so a
     respondent's baseline and exit answers can still be paired; the address itself is never kept.
     """
-    return """
+    return f"""
         WITH known AS (SELECT lower(email) AS email, arg_max(participant_id, rowid) AS participant_id
                        FROM participants WHERE email IS NOT NULL GROUP BY ALL)
         SELECT r.response_id, ? AS survey_id,
                coalesce(r.respondent_id, CASE WHEN contains(r.email, '@') THEN
-                   coalesce(nullif(k.participant_id, ''), 'anon-' || left(sha256(r.email), 16)) END) AS respondent_id,
+                   coalesce(nullif(k.participant_id, ''), {email_token_sql('r.email')}) END) AS respondent_id,
                r.role, r.program, r.cohort, r.wave, r.submitted_at, CAST(r.submitted_at AS DATE) AS submitted_on
         FROM batch_responses r LEFT JOIN known k ON k.email = r.email"""
 
 
-def email_token(email: str) -> str:
-    """A stable pseudonym for an address that matches no participant."""
-    return "anon-" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+def email_token_sql(email: str) -> str:
+    """SQL of the stable pseudonym of an address that matches no participant: the one definition,
+    written at load and looked up at erasure."""
+    return f"'anon-' || left(sha256(lower(trim({email}))), 16)"
+
+
+def email_token(con: duckdb.DuckDBPyConnection, email: str) -> str:
+    return con.execute(f"SELECT {email_token_sql('?')}", [email]).fetchall()[0][0]
 
 
 def save_mapping(con: duckdb.DuckDBPyConnection, fingerprint: str, columns: dict[str, str | None],
