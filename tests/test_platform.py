@@ -113,3 +113,12 @@ def test_columns_the_kind_does_not_use_are_listed_not_stored():
                            "sessions", "s.csv")
     assert batch.unmapped_columns == ["Room booked", "Notes"]
     assert "Room booked" not in batch.frame.columns
+
+
+def test_good_rows_keep_the_files_order_however_many():
+    # Enough rows for DuckDB to join the spelling lookups in parallel, which may reorder them.
+    rows = [[f"S{i}", f"P{i % 97}", f"2026-01-{1 + i % 28:02d}", ["held", "Canceled", "no-show"][i % 3]]
+            for i in range(400_000)]
+    batch = parse_platform(table(["session_id", "pair_id", "occurred_on", "status"], *rows), "sessions", "s.csv")
+    assert not batch.rejected
+    assert batch.rows["row_number"].to_pylist() == list(range(2, 400_002))

@@ -144,11 +144,11 @@ def parse_platform(staged: Staged, kind: str, file_name: str, *,
     sql.execute(con, f"CREATE OR REPLACE TEMP TABLE problems AS {problems} UNION ALL {duplicate}")
 
     output = ", ".join(f"{_output(kind, column, column in typed, sql)} AS {column}" for column in columns)
-    # Most files have no bad row: then the rows are taken as they are, in file order, with no join or sort.
+    # Most files have no bad row: then no join is needed to leave them out. The joins above may have
+    # shuffled the rows; file order is kept for the preview and for the store (exports run by date).
     clean = con.execute("SELECT count(*) FROM problems").fetchall() == [(0,)]
     rows = "typed" if clean else "typed ANTI JOIN problems USING (row_number)"
-    good = sql.execute(con, f"SELECT row_number, {output} FROM {rows}{'' if clean else ' ORDER BY row_number'}"
-                       ).to_arrow_table()
+    good = sql.execute(con, f"SELECT row_number, {output} FROM {rows} ORDER BY row_number").to_arrow_table()
     rejected = _rejected(con, staged.width)
     if good.num_rows == 0:
         number, _, reason = con.execute("SELECT row_number, step, reason FROM problems "
