@@ -62,7 +62,7 @@ def read_raw(data: bytes, file_name: str) -> RawTable:
     return table
 
 
-def _check_width(columns: int) -> None:
+def check_width(columns: int) -> None:
     if columns > MAX_COLUMNS:
         raise FileRefused(f"the file has {columns} columns; Mentorscope reads at most {MAX_COLUMNS}.",
                           fix="Remove unused columns and upload it again.")
@@ -109,7 +109,7 @@ def _read_xlsx(data: bytes) -> RawTable:
         sheet.reset_dimensions()  # a lying <dimension> tag must not pad rows to 16,384 columns
         rows = []
         for values in sheet.iter_rows(values_only=True):
-            _check_width(len(values))
+            check_width(len(values))
             rows.append([_cell_text(v) for v in values])
         title = sheet.title
     finally:
@@ -144,7 +144,7 @@ def _read_csv(data: bytes) -> RawTable:
         rows = [_csv_record(record) for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     except csv.Error as exc:
         raise FileRefused(f"the file is not readable as CSV ({exc}).", fix=RESAVE_FIX) from None
-    _check_width(max(map(len, rows), default=0))
+    check_width(max(map(len, rows), default=0))
     return RawTable(_tidy(rows), encoding, delimiter, "csv", None)
 
 

@@ -22,8 +22,7 @@ from typing import Callable
 import duckdb
 import pyarrow as pa
 
-from analytics.ingest.errors import FileRefused
-from analytics.ingest.read import MAGIC, MAX_COLUMNS, OLE2, ZIP, RawTable, read_raw, sniff_delimiter
+from analytics.ingest.read import MAGIC, OLE2, ZIP, RawTable, check_width, read_raw, sniff_delimiter
 
 HEAD_ROWS = 3  # enough for every tool's header rows (detect.py, survey.py)
 SNIFF_BYTES = 256 * 1024
@@ -108,7 +107,7 @@ def _read_into_cells(con: duckdb.DuckDBPyConnection, path: str, delimiter: str,
               "comment = '', skip = 0, strict_mode = true, max_line_size = 20000000)")
     # column0 or column00 …: DuckDB pads the numbers to the widest
     names = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}", [path, delimiter]).fetchall()]
-    _check_width(len(names))
+    check_width(len(names))
     cells = ", ".join(f"{_clean(name, needs(name))} AS c{i}" for i, name in enumerate(names))
     # Insertion order is kept, so rowid is the record's place in the file.
     con.execute(f"CREATE TABLE cells AS SELECT {cells} FROM {source}", [path, delimiter])
@@ -117,17 +116,11 @@ def _read_into_cells(con: duckdb.DuckDBPyConnection, path: str, delimiter: str,
 def _stage_rows(con: duckdb.DuckDBPyConnection, rows: list[list[str]]) -> None:
     """Rows read_raw has already cleaned."""
     width = len(rows[0]) if rows else 0
-    _check_width(width)
+    check_width(width)
     columns = {f"c{i}": pa.array([r[i] or None for r in rows], pa.string()) for i in range(width)}
     con.register("incoming_rows", pa.table(columns) if columns else pa.table({"c0": pa.array([], pa.string())}))
     con.execute("CREATE TABLE cells AS SELECT * FROM incoming_rows")
     con.unregister("incoming_rows")
-
-
-def _check_width(width: int) -> None:
-    if width > MAX_COLUMNS:
-        raise FileRefused(f"the file has {width} columns; Mentorscope reads at most {MAX_COLUMNS}.",
-                          fix="Remove unused columns and upload it again.")
 
 
 def edge_test(data: bytes, delimiter: str) -> Callable[[str], str]:
