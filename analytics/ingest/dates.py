@@ -20,6 +20,11 @@ _ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?$"
 _SLASH = (r"^(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4}|\d{2})"
           r"(?:[ T,]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$")
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
+# An ISO date or minute/second timestamp without a zone, in years pandas reads: DuckDB casts
+# these exactly as parse_dates reads them, so ingest converts them in SQL and sends every other
+# spelling here.
+ISO_PLAIN = (r"(1[7-9]|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+             r"([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?")
 # A zone after a time: Z, +02, +0200 or +02:00 (a date's own "-05" is not one).
 _ZONE = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.ingest.columns import all_columns, map_header, required_columns
-from analytics.ingest.dates import parse_dates
+from analytics.ingest.dates import ISO_PLAIN, parse_dates
 from analytics.ingest.errors import FileRefused
 from analytics.ingest.staged import Staged
 
@@ -59,10 +59,6 @@ ENUMS: dict[tuple[str, str], dict[str, str]] = {
 DEFAULTS = {("sessions", "status"): "held"}
 
 
-# An ISO date or minute/second timestamp without a zone, in years pandas reads: DuckDB casts
-# these exactly as dates.parse_dates reads them. Every other spelling goes through parse_dates.
-_ISO_PLAIN = (r"(1[7-9]|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-              r"([ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?)?")
 # A plain decimal, read alike by DuckDB and pandas; anything else goes through pd.to_numeric.
 _DECIMAL_PLAIN = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"
 # Types of converted values, in SQL and in Arrow.
@@ -108,7 +104,7 @@ def parse_platform(staged: Staged, kind: str, file_name: str, *,
 
     joins, typed = [], {}
     for column in DATE_COLUMNS[kind]:
-        plain = f"regexp_full_match({column}, {sql(_ISO_PLAIN)})"
+        plain = f"regexp_full_match({column}, {sql(ISO_PLAIN)})"
         looked_up = _lookup(con, sql, joins, column, f"NOT {plain}", _TIMESTAMP,
                             lambda values, c=column: parse_dates(pd.Series(values, dtype=object),
                                                                  day_first=day_first, column=c))

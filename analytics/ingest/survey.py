@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.ingest.columns import canonical, normalise_name
-from analytics.ingest.dates import decide_day_first, parse_dates, slash_parts
+from analytics.ingest.dates import ISO_PLAIN, decide_day_first, parse_dates, slash_parts
 from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.mapping import DIMENSIONS, header_fingerprint, self_mapped, suggest_dimension
 from analytics.ingest.read import RawTable
@@ -331,10 +331,8 @@ def _email(text: pd.Series) -> pa.Array:
     return pa.array(lower.mask(lower.eq("anonymous")), pa.string())
 
 
-# Shapes DuckDB reads exactly as dates.parse_dates does (ASCII digits, years pandas holds,
-# no zone); every other value goes to parse_dates itself.
-_PLAIN_ISO = (r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
-              r"( ([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?)?$")
+# Slash dates DuckDB splits exactly as dates.parse_dates does (ISO ones: dates.ISO_PLAIN);
+# every other value goes to parse_dates itself.
 _PLAIN_SLASH = (r"^([0-9]{1,2})[/.]([0-9]{1,2})[/.]((?:19|20)[0-9]{2}|[0-9]{2})"
                 r"(?:[ T,]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))? *([AaPp]\.?[Mm]\.?)?)?$")
 
@@ -344,7 +342,7 @@ def _dates(con, column: Column, tz: str | None, day_first: bool | None) -> None:
     cell = f"c{column.index}"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE date_shapes AS
-        SELECT raw, CASE WHEN regexp_full_match(raw, '{_PLAIN_ISO}') THEN try_cast(raw AS TIMESTAMP) END AS iso,
+        SELECT raw, CASE WHEN regexp_full_match(raw, '{ISO_PLAIN}') THEN try_cast(raw AS TIMESTAMP) END AS iso,
                CASE WHEN regexp_full_match(raw, '{_PLAIN_SLASH}') THEN
                    regexp_extract(raw, '{_PLAIN_SLASH}', ['a', 'b', 'y', 'h', 'mi', 's', 'ampm']) END AS slash
         FROM (SELECT DISTINCT {cell} AS raw FROM body WHERE {cell} IS NOT NULL AND NOT ?)""", [tz is not None])
