@@ -145,7 +145,7 @@ def parse_platform(staged: Staged, kind: str, file_name: str, *,
     clean = con.execute("SELECT count(*) FROM problems").fetchall() == [(0,)]
     rows = "typed" if clean else "typed ANTI JOIN problems USING (row_number)"
     good = sql.execute(con, f"SELECT row_number, {output} FROM {rows} ORDER BY row_number").to_arrow_table()
-    rejected = _rejected(con, staged.width)
+    rejected = _rejected(staged)
     if good.num_rows == 0:
         number, _, reason = con.execute("SELECT row_number, step, reason FROM problems "
                                         "ORDER BY step, row_number LIMIT 1").fetchone()
@@ -234,11 +234,11 @@ def _output(kind: str, column: str, converted: bool, sql: _Sql) -> str:
     return f"coalesce(v_{column}, {sql(default)})" if default else f"v_{column}"
 
 
-def _rejected(con, width: int) -> list[dict]:
+def _rejected(staged: Staged) -> list[dict]:
     """Each problem with the row's cells as the file gave them, by row then check."""
-    cells = ", ".join(f"coalesce(s.c{i}, '')" for i in range(width))
-    rows = con.execute(f"SELECT p.row_number, p.column_name, p.reason, concat_ws(',', {cells}) FROM problems p "
-                       "JOIN staged s USING (row_number) ORDER BY p.row_number, p.step").fetchall()
+    rows = staged.con.execute(
+        f"SELECT p.row_number, p.column_name, p.reason, concat_ws(',', {staged.text_cells('s.')}) FROM problems p "
+        "JOIN staged s USING (row_number) ORDER BY p.row_number, p.step").fetchall()
     return [{"row_number": number, "column": column, "reason": reason, "raw": raw[:2000]}
             for number, column, reason, raw in rows]
 

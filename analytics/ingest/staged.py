@@ -42,6 +42,10 @@ class Staged:
     def columns(self) -> list[str]:
         return [f"c{i}" for i in range(self.width)]
 
+    def text_cells(self, alias: str = "") -> str:
+        """SQL of a row's cells as text read_raw gives ('' for blank), for joining or hashing a row."""
+        return ", ".join(f"coalesce({alias}c{i}, '')" for i in range(self.width))
+
     def close(self) -> None:
         self.con.close()
 

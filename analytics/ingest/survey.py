@@ -143,7 +143,7 @@ def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first,
 
     con = staged.con
     skipped = _body(con, staged.width, header_rows, columns, fmt)
-    rejected = _responses(con, staged.width, fields, fmt, survey_id, _time_zone(head, fmt, fields),
+    rejected = _responses(con, staged.text_cells(), fields, fmt, survey_id, _time_zone(head, fmt, fields),
                           wave, program, day_first)
     distinct = _distinct_answers(con, questions)
     items, value_map, suggestions = _items(distinct, questions, mapping, label_map, fmt)
@@ -292,11 +292,6 @@ def _time_zone(raw: RawTable, fmt: str, fields: dict[str, Column]) -> str | None
 # Python decides about a value (dates, case, answer labels) it decides once per
 # distinct value of a column, and a join carries the result back to the rows.
 
-def _cells(width: int) -> str:
-    """A row's cells as the text read_raw gives ('' for blank), for joining."""
-    return ", ".join(f"coalesce(c{i}, '')" for i in range(width))
-
-
 def _body(con, width: int, header_rows: int, columns: list[Column], fmt: str) -> dict[str, int]:
     """The table `body`: data rows without blank rows and Qualtrics preview rows; returns those skipped."""
     data = f"FROM staged WHERE row_number > {header_rows}"
@@ -377,9 +372,9 @@ def _dates(con, column: Column, tz: str | None, day_first: bool | None) -> None:
     con.unregister("parsed_dates")
 
 
-def _responses(con, width, fields, fmt, survey_id, tz, wave, program, day_first) -> list[dict]:
+def _responses(con, cells, fields, fmt, survey_id, tz, wave, program, day_first) -> list[dict]:
     """The table `checked` (every body row's response fields and verdicts) and the view `kept`
-    (the rows that pass, with their cells); returns the rows rejected."""
+    (the rows that pass, with their cells); returns the rows rejected. `cells`: a row's cells as text."""
     date_column = fields["submitted_at"]
     _dates(con, date_column, tz, day_first)
     cell = {name: f"body.c{fields[name].index}" if name in fields else "CAST(NULL AS VARCHAR)"
@@ -388,7 +383,7 @@ def _responses(con, width, fields, fmt, survey_id, tz, wave, program, day_first)
     _value_map(con, "waves", cell["wave"], _lower)
     given_id = f"? || ':' || {cell['response_id']}" if fmt in ("ms_forms", "generic") else cell["response_id"]
     # A row without an id: the hash of the survey id and its cells (the same row re-uploaded gets the same id).
-    hashed = f"? || ':' || left(sha256(concat_ws(chr(31), ?, {_cells(width)})), 16)"
+    hashed = f"? || ':' || left(sha256(concat_ws(chr(31), ?, {cells})), 16)"
     # `checked` is narrow (no cells): its window sorts little. `kept` joins the cells back.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE checked AS
@@ -411,7 +406,7 @@ def _responses(con, width, fields, fmt, survey_id, tz, wave, program, day_first)
     rejected = []
     for row, bad_date, bad_wave, duplicate, value, wave_given, response_id, raw in con.execute(f"""
             SELECT row_number, bad_date, bad_wave, duplicate, c{date_column.index}, wave, response_id,
-                   concat_ws(',', {_cells(width)})
+                   concat_ws(',', {cells})
             FROM checked JOIN body USING (row_number)
             WHERE bad_date OR bad_wave OR duplicate ORDER BY row_number""").fetchall():
         if bad_date:
