@@ -122,8 +122,7 @@ def _goals(con, period, filters) -> dict:
                 f"n = {n:,} goals due")
 
 
-def headlines(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
-              change: pd.DataFrame | None = None) -> pd.DataFrame:
+def headlines(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ one row per headline: [key, metric, label, kind, value, previous, change, p_value, test,
     significant, p_compares, n, n_text, suppressed, change_suppressed, scale_points, other, difference,
     ci_low, ci_high].
@@ -132,10 +131,7 @@ def headlines(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     quarter's figure or the change is hidden); `test` names the test behind
     `p_value`, or starts with "not tested" and says why none was run; `p_compares` says what
     the test compares: the previous quarter, or (retention) participants with non-participants.
-    A caller that has `satisfaction.change` of the same period and filters passes it as `change`.
     """
-    if change is None:
-        change = satisfaction.change(con, period, filters)
-    rows = [*_survey(con, period, filters, change), *_pairs(con, period, filters), _employees(con, period, filters),
+    rows = [*_survey(con, period, filters, satisfaction.change(con, period, filters)), *_pairs(con, period, filters), _employees(con, period, filters),
             _goals(con, period, filters)]
     return pd.DataFrame(rows).reindex(columns=COLUMNS)

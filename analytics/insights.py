@@ -141,13 +141,9 @@ def top_challenge(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
 FINDERS = (at_risk, slipping_cohorts, improvement_effects, top_challenge, weakest_dimension)
 
 
-def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
-             change: pd.DataFrame | None = None) -> pd.DataFrame:
-    """→ [priority, kind, message, metric, value, change, p_value], most important first. A caller that
-    has `satisfaction.change` of the same period and filters passes it (it is the costliest figure here)."""
-    if change is None:
-        change = satisfaction.change(con, period, filters)
-    rows = [*significant_changes(change, period),
+def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """→ [priority, kind, message, metric, value, change, p_value], most important first."""
+    rows = [*significant_changes(satisfaction.change(con, period, filters), period),
             *(row for finder in FINDERS for row in finder(con, period, filters))]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.sort_values("priority", ascending=False, kind="stable").reset_index(drop=True)

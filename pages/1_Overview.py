@@ -7,8 +7,7 @@ from pages import _common as ui
 st.title("Overview")
 st.caption(f"{ui.filters().sentence(ui.period())}: the headline figures, each against the quarter before.")
 
-change = ui.standard(satisfaction.change)  # the headlines and the insights both read it: computed once
-heads = ui.standard(headlines.headlines, change=change)
+heads = ui.standard(headlines.headlines)
 for start in (0, 3):
     for column, row in zip(st.columns(3), heads.iloc[start:start + 3].to_dict("records")):
         with column:
@@ -38,4 +37,4 @@ with right:
              actions=actions)
 
 st.subheader("What stands out")
-ui.insights(change)
+ui.insights()

@@ -303,9 +303,9 @@ def actions() -> pd.DataFrame:
     return compute(improvements.list_actions, filters().program)
 
 
-def insights(change: pd.DataFrame | None = None) -> None:
-    """The top findings in plain language; `change`: the page's satisfaction.change, when it has it."""
-    found = standard(insights_module.findings, change=change)
+def insights() -> None:
+    """The top findings in plain language."""
+    found = standard(insights_module.findings)
     if found.empty:
         st.write("Nothing stands out for this quarter: no significant changes, at-risk pairs or weak spots.")
         return

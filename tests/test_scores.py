@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, privacy, satisfaction, scores
+from analytics import db, memo, privacy, satisfaction, scores
 from analytics.filters import Filters, Period
 from analytics.ingest.load import remove_upload
 from analytics.report.model import build_model
@@ -103,14 +103,14 @@ def test_a_schema_2_file_gets_its_scores_when_it_migrates(tmp_path):
 
 
 def _counting(monkeypatch) -> list:
-    """Replace satisfaction.change by a wrapper that records each call."""
-    calls, change = [], satisfaction.change
+    """Record each computation of satisfaction.change (a repeat it remembers is not one)."""
+    calls, compute = [], satisfaction.change.__wrapped__
 
-    @functools.wraps(change)
+    @functools.wraps(compute)
     def counted(*args, **kwargs):
         calls.append(args[1:])
-        return change(*args, **kwargs)
-    monkeypatch.setattr(satisfaction, "change", counted)
+        return compute(*args, **kwargs)
+    monkeypatch.setattr(satisfaction, "change", memo.once(counted))
     return calls
 
 

@@ -562,7 +562,7 @@ def _compute(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
     has_employees = retention.has_employees(con)
     by = "cohort" if filters.program else "program"
     cohorts = engagement.summary(con, period, filters, by="cohort")
-    change = satisfaction.change(con, period, filters)  # shown, and read by the findings and headlines
+    change = satisfaction.change(con, period, filters)
     return {
         "responses": int(satisfaction.response_count(con, period, filters)["n"].iloc[0]),
         "nps": satisfaction.nps(con, period, filters),
@@ -585,8 +585,8 @@ def _compute(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
         "comments": feedback.comments(con, period, filters),
         "themes": feedback.themes(con, period, filters),
         "sentiment": feedback.sentiment_summary(con, period, filters),
-        "findings": insights.findings(con, period, filters, change),
-        "headlines": headlines.headlines(con, period, filters, change),
+        "findings": insights.findings(con, period, filters),
+        "headlines": headlines.headlines(con, period, filters),
         "segment_by": by,
         "segments": _segments(con, period, filters, by),
         **_trends(con, period.quarters_back(TREND_QUARTERS), filters),
