@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from analytics.db import registered
 from analytics.ingest.columns import all_columns, map_header, required_columns
 from analytics.ingest.dates import ISO_PLAIN, parse_dates
 from analytics.ingest.errors import FileRefused
@@ -61,6 +63,8 @@ DEFAULTS = {("sessions", "status"): "held"}
 
 # A plain decimal, read alike by DuckDB and pandas; anything else goes through pd.to_numeric.
 _DECIMAL_PLAIN = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"
+# Up to this many distinct spellings are converted by a CASE; more, by a join to a lookup table.
+_INLINE_LOOKUP = 64
 # Types of converted values, in SQL and in Arrow.
 _TIMESTAMP, _DOUBLE, _TEXT = ("TIMESTAMP", pa.timestamp("us")), ("DOUBLE", pa.float64()), ("VARCHAR", pa.string())
 
@@ -102,49 +106,32 @@ def parse_platform(staged: Staged, kind: str, file_name: str, *,
     text = ", ".join(f"{_clean(source[c])} AS {c}" if c in source else f"NULL::VARCHAR AS {c}" for c in columns)
     con.execute(f"CREATE OR REPLACE TEMP VIEW cleaned AS SELECT row_number, {text} FROM staged WHERE row_number > 1")
 
-    joins, typed = [], {}
-    for column in DATE_COLUMNS[kind]:
-        plain = f"regexp_full_match({column}, {sql(ISO_PLAIN)})"
-        looked_up = _lookup(con, sql, joins, column, f"NOT {plain}", _TIMESTAMP,
-                            lambda values, c=column: parse_dates(pd.Series(values, dtype=object),
-                                                                 day_first=day_first, column=c))
-        typed[column] = f"CASE WHEN {plain} THEN TRY_CAST({column} AS TIMESTAMP) ELSE {looked_up} END"
-    for column in NUMBER_COLUMNS.get(kind, ()):
-        decimal = f"replace({column}, ',', '.')" if decimal_comma else column
-        plain = f"regexp_full_match({decimal}, {sql(_DECIMAL_PLAIN)})"
-        looked_up = _lookup(con, sql, joins, column, f"NOT {plain}", _DOUBLE,
-                            lambda values: _numbers(values, decimal_comma))
-        typed[column] = f"CASE WHEN {plain} THEN CAST({decimal} AS DOUBLE) ELSE {looked_up} END"
-    for (enum_kind, column), allowed in ENUMS.items():
-        if enum_kind == kind:
-            typed[column] = _lookup(con, sql, joins, column, "true", _TEXT,
-                                    lambda values, a=allowed: pd.Series([a.get(_word(v)) for v in values],
-                                                                        dtype=object))
-    values = ", ".join(f"{expression} AS v_{column}" for column, expression in typed.items())
+    converted = _converted(con, sql, kind, day_first, decimal_comma)
+    joins = [c.join for c in converted.values() if c.join]
+    values = ", ".join(f"{c.value} AS v_{column}" for column, c in converted.items())
     key = KEYS[kind]
     key_value = key
     if kind == "sessions":  # the export's id; else pair + timestamp, stable across re-exports
         key_value = "coalesce(session_id, pair_id || '@' || strftime(v_occurred_on, '%Y-%m-%dT%H:%M'))"
-    sql.execute(con, f"CREATE OR REPLACE TEMP TABLE typed AS SELECT *, {key_value} AS row_key FROM "
-                     f"(SELECT cleaned.*, {values} FROM cleaned {' '.join(joins)})")
+    # A subquery, not a view: a view cannot hold the values bound to it.
+    typed = (f"(SELECT *, {key_value} AS row_key FROM (SELECT cleaned.*, {values} FROM cleaned "
+             f"{' '.join(joins)})) typed")
 
+    # One pass gives every row's output and whether any check fails it; reasons are
+    # worked out afterwards, for the failing rows only (most files have none).
     checks = _checks(kind, sql)
-    problems = " UNION ALL ".join(
-        f"SELECT row_number, {order} AS step, {sql(column)} AS column_name, {reason} AS reason FROM typed WHERE {where}"
-        for order, (column, where, reason) in enumerate(checks))
-    # Duplicates count every row, good or bad: the later row names the first.
-    duplicate = (f"SELECT t.row_number, {len(checks)}, {sql(key)}, {sql(f'duplicate {key} ' + chr(39))} || "
-                 f"t.row_key || {sql(chr(39) + ' (first on row ')} || d.first_row || ')' FROM typed t JOIN "
-                 "(SELECT row_key, min(row_number) AS first_row FROM typed WHERE row_key IS NOT NULL "
-                 "GROUP BY row_key HAVING count(*) > 1) d USING (row_key) WHERE t.row_number > d.first_row")
-    sql.execute(con, f"CREATE OR REPLACE TEMP TABLE problems AS {problems} UNION ALL {duplicate}")
-
-    output = ", ".join(f"{_output(kind, column, column in typed, sql)} AS {column}" for column in columns)
-    # Most files have no bad row: then no join is needed to leave them out. The joins above may have
-    # shuffled the rows; file order is kept for the preview and for the store (exports run by date).
-    clean = con.execute("SELECT count(*) FROM problems").fetchall() == [(0,)]
-    rows = "typed" if clean else "typed ANTI JOIN problems USING (row_number)"
-    good = sql.execute(con, f"SELECT row_number, {output} FROM {rows} ORDER BY row_number").to_arrow_table()
+    output = ", ".join(f"{_output(kind, column, column in converted, sql)} AS {column}" for column in columns)
+    failing = " OR ".join(f"({where})" for _, where, _ in checks)
+    # A lookup join may shuffle the rows: file order is kept for the preview and for the store.
+    order = " ORDER BY row_number" if joins else ""
+    rows = sql.execute(con, f"SELECT row_number, {output}, row_key, coalesce({failing}, false) AS failing "
+                            f"FROM {typed}{order}").to_arrow_table()
+    with registered(con, checked_rows=rows):
+        _find_problems(con, sql, typed, key, checks)
+        bad = [r[0] for r in con.execute("SELECT DISTINCT row_number FROM problems").fetchall()]
+    good = rows.drop_columns(["row_key", "failing"])
+    if bad:
+        good = good.filter(pc.invert(pc.is_in(good["row_number"], pa.array(bad, good["row_number"].type))))
     rejected = _rejected(staged)
     if good.num_rows == 0:
         number, _, reason = con.execute("SELECT row_number, step, reason FROM problems "
@@ -154,6 +141,84 @@ def parse_platform(staged: Staged, kind: str, file_name: str, *,
                           fix="Fix that and re-upload; the rejected rows can be downloaded to see every reason.")
     unmapped = [h for i, h in enumerate(header) if i not in mapping and h.strip()]
     return PlatformBatch(kind, good, rejected, unmapped)
+
+
+def _find_problems(con, sql: "_Sql", typed: str, key: str, checks: list[tuple[str, str, str]]) -> None:
+    """The table problems(row_number, step, column_name, reason) of `checked_rows`:
+    each failed check, and each repeat of a key (duplicates count every row, good
+    or bad: the later row names the first)."""
+    any_failing = con.execute("SELECT bool_or(failing) FROM checked_rows").fetchall() == [(True,)]
+    failing = ("WHERE row_number IN (SELECT row_number FROM checked_rows WHERE failing)" if any_failing
+               else "LIMIT 0")  # not a scan of the whole file to find nothing
+    sql.execute(con, f"CREATE OR REPLACE TEMP TABLE failing_rows AS SELECT * FROM {typed} {failing}")
+    problems = " UNION ALL ".join(
+        f"SELECT row_number, {order} AS step, {sql(column)} AS column_name, {reason} AS reason "
+        f"FROM failing_rows WHERE {where}"
+        for order, (column, where, reason) in enumerate(checks))
+    duplicate = (f"SELECT t.row_number, {len(checks)}, {sql(key)}, {sql(f'duplicate {key} ' + chr(39))} || "
+                 f"t.row_key || {sql(chr(39) + ' (first on row ')} || d.first_row || ')' FROM checked_rows t JOIN "
+                 "(SELECT row_key, min(row_number) AS first_row FROM checked_rows WHERE row_key IS NOT NULL "
+                 "GROUP BY row_key HAVING count(*) > 1) d USING (row_key) WHERE t.row_number > d.first_row")
+    sql.execute(con, f"CREATE OR REPLACE TEMP TABLE problems AS {problems} UNION ALL {duplicate}")
+
+
+@dataclass(frozen=True)
+class _Converted:
+    """A column's converted value in SQL, and the lookup join it needs, if any."""
+    value: str
+    join: str | None = None
+
+
+def _converted(con, sql: "_Sql", kind: str, day_first: bool | None, decimal_comma: bool) -> dict[str, _Converted]:
+    """Column -> its converted value: SQL casts the plain spellings; the distinct others
+    (found in one scan) go through the Python parsers."""
+    wanted = {}  # column -> (needs-Python condition, SQL type, Arrow type, convert list -> Series, plain SQL)
+    for column in DATE_COLUMNS[kind]:
+        plain = f"regexp_full_match({column}, {sql(ISO_PLAIN)})"
+        wanted[column] = (f"NOT {plain}", _TIMESTAMP,
+                          lambda values, c=column: parse_dates(pd.Series(values, dtype=object),
+                                                               day_first=day_first, column=c),
+                          (plain, f"TRY_CAST({column} AS TIMESTAMP)"))
+    for column in NUMBER_COLUMNS.get(kind, ()):
+        decimal = f"replace({column}, ',', '.')" if decimal_comma else column
+        plain = f"regexp_full_match({decimal}, {sql(_DECIMAL_PLAIN)})"
+        wanted[column] = (f"NOT {plain}", _DOUBLE, lambda values: _numbers(values, decimal_comma),
+                          (plain, f"CAST({decimal} AS DOUBLE)"))
+    for (enum_kind, column), allowed in ENUMS.items():
+        if enum_kind == kind:
+            wanted[column] = ("true", _TEXT,
+                              lambda values, a=allowed: pd.Series([a.get(_word(v)) for v in values], dtype=object),
+                              None)
+    if not wanted:
+        return {}
+    lists = ", ".join(f"list(DISTINCT {c}) FILTER (WHERE {c} IS NOT NULL AND {w[0]})" for c, w in wanted.items())
+    found = sql.execute(con, f"SELECT {lists} FROM cleaned").fetchall()[0]
+    converted = {}
+    for (column, (_, kind_, convert, plain)), distinct in zip(wanted.items(), found):
+        looked_up = _lookup(con, sql, column, distinct or [], kind_, convert)
+        if plain is None:
+            converted[column] = looked_up
+        else:
+            condition, cast = plain
+            converted[column] = _Converted(f"CASE WHEN {condition} THEN {cast} ELSE {looked_up.value} END",
+                                           looked_up.join)
+    return converted
+
+
+def _lookup(con, sql: "_Sql", column: str, distinct: list[str], kind: tuple[str, pa.DataType],
+            convert) -> _Converted:
+    """The converted value of `distinct` texts of a column: a CASE over a few values
+    (keeping row order), a join to a lookup table over many."""
+    if not distinct:
+        return _Converted(f"NULL::{kind[0]}")
+    converted = pa.array(convert(distinct), kind[1], from_pandas=True)
+    if len(distinct) <= _INLINE_LOOKUP:
+        branches = " ".join(f"WHEN {sql(text)} THEN CAST({sql(value)} AS {kind[0]})"
+                            for text, value in zip(distinct, converted.to_pylist()) if value is not None)
+        return _Converted(f"CASE {column} {branches} END" if branches else f"NULL::{kind[0]}")
+    name = f"lookup_{column}"
+    con.register(name, pa.table({"text": pa.array(distinct, pa.string()), "value": converted}))
+    return _Converted(f"{name}.value", f"LEFT JOIN {name} ON {name}.text = cleaned.{column}")
 
 
 class _Sql:
@@ -171,21 +236,6 @@ class _Sql:
         """Run `statement` with the values it names (DuckDB refuses unused ones)."""
         used = set(re.findall(r"\$(p\d+)", statement))
         return con.sql(statement, params={k: v for k, v in self.params.items() if k in used})
-
-
-def _lookup(con, sql: _Sql, joins: list[str], column: str, where: str, kind: tuple[str, pa.DataType],
-            convert) -> str:
-    """Convert the column's distinct values that `where` picks in Python (`convert`: list -> Series);
-    returns the SQL of the converted value, joined back by the text."""
-    distinct = [r[0] for r in sql.execute(con, f"SELECT DISTINCT {column} FROM cleaned WHERE {column} IS NOT NULL "
-                                                f"AND {where}").fetchall()]
-    if not distinct:
-        return f"NULL::{kind[0]}"
-    name = f"lookup_{column}"
-    con.register(name, pa.table({"text": pa.array(distinct, pa.string()),
-                                 "value": pa.array(convert(distinct), kind[1], from_pandas=True)}))
-    joins.append(f"LEFT JOIN {name} ON {name}.text = cleaned.{column}")
-    return f"{name}.value"
 
 
 def _numbers(values: list[str], decimal_comma: bool) -> pd.Series:
