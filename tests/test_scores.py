@@ -50,6 +50,28 @@ def test_response_scores_hold_each_responses_score_per_dimension_and_each_nps_an
     assert (q2["n"], q2["respondents"]) == (3, 2)
 
 
+# Every dimension asked by one item (no grouping needed): each answer is its own score.
+ONE_ITEM_EACH = """
+response_id | respondent_id | wave  | submitted_on | networking | skill_development | nps
+r1          | a             | pulse | 2026-04-02   | 4          |                   | 10
+r2          | b             | pulse | 2026-04-15   |            | 2                 | 12
+"""
+
+
+@pytest.mark.parametrize("rows, expected", [
+    (SURVEY, EXPECTED),
+    (ONE_ITEM_EACH, [("r1", date(2026, 4, 2), "networking", 4.0, 5), ("r1", date(2026, 4, 2), "nps", 10.0, 11),
+                     ("r2", date(2026, 4, 15), "skill_development", 2.0, 5)]),
+])
+def test_scores_are_the_same_whether_or_not_a_dimension_needs_grouping(rows, expected):
+    con = builders.fresh()
+    builders.responses(con, rows)
+    for refresh in (lambda: scores.refresh(con), lambda: scores.refresh_survey(con, "s1"),
+                    lambda: scores.refresh(con, "SELECT response_id FROM responses")):
+        refresh()
+        assert con.execute(STORED).fetchall() == expected
+
+
 @pytest.mark.parametrize("survey, kept", [("s1", []), ("other", EXPECTED)])
 def test_refreshing_one_survey_rewrites_its_scores_only(survey, kept):
     con = builders.fresh()
