@@ -198,6 +198,8 @@ def _converted(con, sql: "_Sql", kind: str, day_first: bool | None, decimal_comm
         looked_up = _lookup(con, sql, column, distinct or [], kind_, convert)
         if plain is None:
             converted[column] = looked_up
+        elif not distinct:  # every value is a plain spelling: no row needs testing again
+            converted[column] = _Converted(plain[1])
         else:
             condition, cast = plain
             converted[column] = _Converted(f"CASE WHEN {condition} THEN {cast} ELSE {looked_up.value} END",
