@@ -143,7 +143,7 @@ def parse_platform(staged: Staged, kind: str, file_name: str, *,
     return PlatformBatch(kind, good, rejected, unmapped)
 
 
-def _find_problems(con, sql: "_Sql", typed: str, key: str, checks: list[tuple[str, str, str]]) -> None:
+def _find_problems(con, sql: _Sql, typed: str, key: str, checks: list[tuple[str, str, str]]) -> None:
     """The table problems(row_number, step, column_name, reason) of `checked_rows`:
     each failed check, and each repeat of a key (duplicates count every row, good
     or bad: the later row names the first)."""
@@ -169,7 +169,7 @@ class _Converted:
     join: str | None = None
 
 
-def _converted(con, sql: "_Sql", kind: str, day_first: bool | None, decimal_comma: bool) -> dict[str, _Converted]:
+def _converted(con, sql: _Sql, kind: str, day_first: bool | None, decimal_comma: bool) -> dict[str, _Converted]:
     """Column -> its converted value: SQL casts the plain spellings; the distinct others
     (found in one scan) go through the Python parsers."""
     wanted = {}  # column -> (needs-Python condition, SQL type, Arrow type, convert list -> Series, plain SQL)
@@ -207,7 +207,7 @@ def _converted(con, sql: "_Sql", kind: str, day_first: bool | None, decimal_comm
     return converted
 
 
-def _lookup(con, sql: "_Sql", column: str, distinct: list[str], kind: tuple[str, pa.DataType],
+def _lookup(con, sql: _Sql, column: str, distinct: list[str], kind: tuple[str, pa.DataType],
             convert) -> _Converted:
     """The converted value of `distinct` texts of a column: a CASE over a few values
     (keeping row order), a join to a lookup table over many."""
