@@ -16,6 +16,9 @@ from analytics.satisfaction import LIKERT_ROWS, scores_sql
 
 PRE_POST_STATS = ["mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value", "cohens_dz"]
 PRE_POST_COLUMNS = ["dimension", "n_pairs", "n_excluded", *PRE_POST_STATS, "n", "suppressed"]
+# A stored score carries its response's date: matching it too lets the scan of every quarter's scores
+# skip the blocks outside the baselines' dates instead of reading all of them.
+BASELINE_SCORE_ROWS = f"{LIKERT_ROWS} AND s.submitted_on = r.submitted_on"
 
 
 def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
@@ -30,7 +33,8 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
                                     f"{LIKERT_ROWS} AND s.submitted_on BETWEEN ? AND ?")}),
         baseline_scores AS ({scores_sql(
             f"SELECT * FROM ({everyone}) WHERE wave = 'baseline' "
-            "AND respondent_id IN (SELECT respondent_id FROM exit_responses)")}),
+            "AND respondent_id IN (SELECT respondent_id FROM exit_responses)",
+            BASELINE_SCORE_ROWS)}),
         -- latest and earliest by submission time, not only date: two exits on one day keep the later one
         latest_exit AS (
             SELECT respondent_id, dimension, arg_max(score, (submitted_at, response_id)) AS exit
