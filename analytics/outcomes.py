@@ -8,6 +8,7 @@ dimension are excluded from its row and counted in `n_excluded`.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics import memo, settings, stats
@@ -53,12 +54,14 @@ def pre_post(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
     wilcoxon_p_value, cohens_dz, n (= n_pairs), suppressed]; a row per dimension with a pair."""
     matched = matched_scores(con, period, filters)
     rows = []
-    for dimension, group in matched.groupby("dimension", sort=True):
-        both = group.dropna(subset=["baseline"])
-        if both.empty:
+    # Each dimension's scores as arrays, in the frame's order: a frame per dimension cost more than its statistics.
+    baselines, exits = matched["baseline"].to_numpy(float), matched["exit"].to_numpy(float)
+    for dimension, at in sorted(matched.groupby("dimension").indices.items()):
+        paired = ~np.isnan(baselines[at])  # exit scores without a baseline score are excluded
+        if not paired.any():
             continue
-        result = stats.paired(both["baseline"], both["exit"])
-        rows.append({"dimension": dimension, "n_pairs": result.n, "n_excluded": len(group) - len(both),
+        result = stats.paired(baselines[at][paired], exits[at][paired])
+        rows.append({"dimension": dimension, "n_pairs": result.n, "n_excluded": int((~paired).sum()),
                      "mean_baseline": result.mean_before, "mean_exit": result.mean_after,
                      "mean_change": result.mean_change, "t_p_value": result.t_p_value,
                      "wilcoxon_p_value": result.wilcoxon_p_value, "cohens_dz": result.cohens_dz,
