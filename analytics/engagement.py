@@ -20,6 +20,9 @@ def _pair_facts_sql(period: Period, filters: Filters, con: duckdb.DuckDBPyConnec
     pairs, params = filters.pairs_sql()
     at_risk_days = settings.get(con, "at_risk_days")
     target = settings.get(con, "default_meeting_target")
+    # Narrowing the sessions to the filtered pairs saves aggregating the others; unfiltered it would
+    # only cost a probe per session, as the join to `fp` below drops sessions of unknown pairs anyway.
+    filtered_pairs = "AND s.pair_id IN (SELECT pair_id FROM fp)" if filters.narrows("pair") else ""
     sql = f"""
         WITH bounds AS (SELECT ?::DATE AS start, ?::DATE AS as_of),
         fp AS ({pairs}),
@@ -35,7 +38,7 @@ def _pair_facts_sql(period: Period, filters: Filters, con: duckdb.DuckDBPyConnec
                    max(s.occurred_on) FILTER (WHERE s.status = 'held') AS last_held,
                    count(*) FILTER (WHERE s.status = 'held') AS meetings_so_far
             FROM sessions s, bounds b
-            WHERE s.occurred_on <= b.as_of AND s.pair_id IN (SELECT pair_id FROM fp)
+            WHERE s.occurred_on <= b.as_of {filtered_pairs}
             GROUP BY s.pair_id)
         SELECT fp.*, b.start, b.as_of,
                coalesce(h.held, 0) AS held, coalesce(h.missed, 0) AS missed, coalesce(h.dated, 0) AS dated,

@@ -179,6 +179,10 @@ class Filters:
                 params.append(value)
         return (" AND ".join(clauses) or "TRUE"), params
 
+    def narrows(self, grain: str) -> bool:
+        """Does any active filter narrow this grain (is `where` more than TRUE)?"""
+        return bool(self.where(grain)[1])
+
     def pairs_sql(self) -> tuple[str, list[Any]]:
         """Filtered pairs, with the mentee's department as `department`."""
         where, params = self.where("pair")

@@ -8,6 +8,7 @@ dimension are excluded from its row and counted in `n_excluded`.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics import memo, settings, stats
@@ -16,6 +17,9 @@ from analytics.satisfaction import LIKERT_ROWS, scores_sql
 
 PRE_POST_STATS = ["mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value", "cohens_dz"]
 PRE_POST_COLUMNS = ["dimension", "n_pairs", "n_excluded", *PRE_POST_STATS, "n", "suppressed"]
+# A stored score carries its response's date: matching it too lets the scan of every quarter's scores
+# skip the blocks outside the baselines' dates instead of reading all of them.
+BASELINE_SCORE_ROWS = f"{LIKERT_ROWS} AND s.submitted_on = r.submitted_on"
 
 
 def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
@@ -30,7 +34,8 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
                                     f"{LIKERT_ROWS} AND s.submitted_on BETWEEN ? AND ?")}),
         baseline_scores AS ({scores_sql(
             f"SELECT * FROM ({everyone}) WHERE wave = 'baseline' "
-            "AND respondent_id IN (SELECT respondent_id FROM exit_responses)")}),
+            "AND respondent_id IN (SELECT respondent_id FROM exit_responses)",
+            BASELINE_SCORE_ROWS)}),
         -- latest and earliest by submission time, not only date: two exits on one day keep the later one
         latest_exit AS (
             SELECT respondent_id, dimension, arg_max(score, (submitted_at, response_id)) AS exit
@@ -49,12 +54,14 @@ def pre_post(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
     wilcoxon_p_value, cohens_dz, n (= n_pairs), suppressed]; a row per dimension with a pair."""
     matched = matched_scores(con, period, filters)
     rows = []
-    for dimension, group in matched.groupby("dimension", sort=True):
-        both = group.dropna(subset=["baseline"])
-        if both.empty:
+    # Each dimension's scores as arrays, in the frame's order: a frame per dimension cost more than its statistics.
+    baselines, exits = matched["baseline"].to_numpy(float), matched["exit"].to_numpy(float)
+    for dimension, at in sorted(matched.groupby("dimension").indices.items()):
+        paired = ~np.isnan(baselines[at])  # exit scores without a baseline score are excluded
+        if not paired.any():
             continue
-        result = stats.paired(both["baseline"], both["exit"])
-        rows.append({"dimension": dimension, "n_pairs": result.n, "n_excluded": len(group) - len(both),
+        result = stats.paired(baselines[at][paired], exits[at][paired])
+        rows.append({"dimension": dimension, "n_pairs": result.n, "n_excluded": int((~paired).sum()),
                      "mean_baseline": result.mean_before, "mean_exit": result.mean_after,
                      "mean_change": result.mean_change, "t_p_value": result.t_p_value,
                      "wilcoxon_p_value": result.wilcoxon_p_value, "cohens_dz": result.cohens_dz,

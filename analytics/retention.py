@@ -24,20 +24,25 @@ SURVIVAL_MONTHS = (3, 6, 12)
 EMPLOYEE_STATS = ["participants", "non_participants", "difference", "ci_low", "ci_high", "p_value"]
 
 
-def survival_data(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """Per pair matched by the as-of date → [pair_id, program, cohort, department, months, event].
+def _survival_sql(period: Period, filters: Filters) -> tuple[str, list]:
+    """Per pair matched by the as-of date → pair_id, program, cohort, department, months, event.
 
     An event is an early end (ended by the as-of date, reason not 'completed');
     completed, open and later-ending pairs are censored.
     """
     pairs, params = filters.pairs_sql()
-    return con.execute(f"""
+    return f"""
         SELECT pair_id, program, cohort, department,
                date_diff('day', matched_on, CASE WHEN ended_on <= ?::DATE THEN ended_on ELSE ?::DATE END)
                    / {MONTH_DAYS} AS months,
                coalesce(ended_on <= ?::DATE AND coalesce(end_reason, '') <> 'completed', FALSE) AS event
-        FROM ({pairs}) WHERE matched_on <= ?::DATE ORDER BY pair_id""",
-        [period.end, period.end, period.end, *params, period.end]).df()
+        FROM ({pairs}) WHERE matched_on <= ?::DATE""", [period.end, period.end, period.end, *params, period.end]
+
+
+def survival_data(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """`_survival_sql` as a frame, by pair_id."""
+    survival, params = _survival_sql(period, filters)
+    return con.execute(f"{survival} ORDER BY pair_id", params).df()
 
 
 def _fit(months: np.ndarray, events: np.ndarray):
@@ -54,7 +59,10 @@ def survival_at(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
                 months: tuple[int, ...] = SURVIVAL_MONTHS) -> pd.DataFrame:
     """→ [months, survival, ci_low, ci_high, at_risk, n]; a row per month, null
     survival past the largest observed time (or when there are no pairs)."""
-    data = survival_data(con, period, filters)
+    # Only times and events, in any order (Kaplan–Meier counts them): a pair's ids and names as
+    # text would cost more to fetch than the fit.
+    survival, params = _survival_sql(period, filters)
+    data = con.execute(f"SELECT months, event FROM ({survival})", params).df()
     times, events = data["months"].to_numpy(float), data["event"].to_numpy(bool)
     rows = []
     fit = interval = None

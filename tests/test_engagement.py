@@ -93,6 +93,16 @@ def test_filters(con, filters, open_pairs, sessions_held):
     assert (got["open_pairs"], got["sessions_held"]) == (open_pairs, sessions_held)
 
 
+@pytest.mark.parametrize("filters", [Filters(), Filters(program="L")])
+def test_sessions_of_unknown_pairs_do_not_count(con, filters):
+    before = engagement.summary(con, Q2, filters)
+    insert(con, "sessions", """
+session_id | pair_id | occurred_on | duration_minutes | status
+s99        | p99     | 2026-05-01  | 60               | held
+""")
+    pd.testing.assert_frame_equal(engagement.summary(con, Q2, filters), before)
+
+
 def test_by_segment(con):
     by = engagement.summary(con, Q2, Filters(), by="program").set_index("program")
     assert by.loc["L", "active_pair_rate"] == pytest.approx(3 / 3)

@@ -80,6 +80,18 @@ def test_where_fragments(filters, grain, sql, params):
     assert filters.where(grain) == (sql, params)
 
 
+@pytest.mark.parametrize("filters, grain, narrows", [
+    (Filters(), "pair", False),
+    (Filters(role="mentee"), "pair", False),  # role selects every pair
+    (Filters(role="mentee"), "survey", True),
+    (Filters(program="L"), "employee", False),  # program decides participation, not the population
+    (Filters(department="Eng"), "employee", True),
+    (Filters(cohort="C1", role="mentor"), "pair", True),
+])
+def test_narrows(filters, grain, narrows):
+    assert filters.narrows(grain) is narrows
+
+
 def test_values_are_bound_never_spliced():
     hostile = "x' OR 1=1 --"
     sql, params = Filters(program=hostile).where("pair")

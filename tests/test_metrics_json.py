@@ -2,9 +2,10 @@
 import json
 import math
 
+import pandas as pd
 import pytest
 
-from analytics import settings
+from analytics import metrics, settings
 from analytics.filters import Filters, Period
 from analytics.metrics import metrics_json
 from tests.builders import fresh, insert, responses
@@ -117,3 +118,19 @@ def test_numbers_are_unrounded(populated):
     result = metrics_json(populated, Q2, Filters())
     low = result["satisfaction"]["dimensions"][0]["ci_low"]
     assert isinstance(low, float) and not math.isclose(low, round(low, 4), rel_tol=0, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("name", metrics.FIGURES)
+@pytest.mark.parametrize("filters", [Filters(), Filters(program="L")])
+def test_figures_side_by_side_are_those_of_the_connection(populated, name, filters):
+    settings.set(populated, "min_group_size", 1)  # a cursor reads the settings of the database too
+    alone = metrics.FIGURES[name](populated, Q2, filters)
+    pd.testing.assert_frame_equal(metrics._side_by_side(populated, Q2, filters)[name], alone)
+
+
+def test_a_failing_figure_fails_the_json(populated, monkeypatch):
+    def broken(con, period, filters):
+        raise RuntimeError("broken figure")
+    monkeypatch.setitem(metrics.FIGURES, "goals", broken)
+    with pytest.raises(RuntimeError, match="broken figure"):
+        metrics_json(populated, Q2, Filters())
