@@ -36,7 +36,7 @@ def targets(results) -> list[tuple[str, str, bool | None]]:
     if ratios:
         worst = max(ratios, key=lambda x: x[1])
         out.append(("Ingest within 2× of DuckDB read_csv (every file)",
-                    f"worst {worst[1]:.0f}× ({worst[0]}); {sum(r <= 2 for _, r in ratios)}/{len(ratios)} files within 2×",
+                    f"worst {worst[1]:.1f}× ({worst[0]}); {sum(r <= 2 for _, r in ratios)}/{len(ratios)} files within 2×",
                     all(r <= 2 for _, r in ratios)))
     else:
         out.append(("Ingest within 2× of DuckDB read_csv (every file)", "not measured", None))
@@ -195,12 +195,12 @@ def render(results) -> str:
         lines.append(f"| {key}{err} | {rows if rows is not None else '—':,} | {_s((size or 0) / 1e6, 1)} | "
                      f"{_t(ingest, c.runs)} | {_mb(ingest.max_rss_mb)} | "
                      f"{_s(floor.median_seconds) if floor else 'n/a (XLSX)'} | {_mb(floor.max_rss_mb) if floor else '—'} | "
-                     f"{_s(ratio, 0) + '×' if ratio else '—'} |")
+                     f"{_s(ratio, 1) + '×' if ratio else '—'} |")
     total_ingest = sum(i.median_seconds or 0 for f, i, _ in results.ingest if f.parent.name != "exports")
     total_floor = sum(fl.median_seconds or 0 for f, _, fl in results.ingest if fl and f.parent.name != "exports")
     if total_floor:
         lines += ["", f"All platform and plain survey files: ingest {total_ingest:.1f} s against read_csv "
-                      f"{total_floor:.1f} s ({total_ingest / total_floor:.0f}×)."]
+                      f"{total_floor:.1f} s ({total_ingest / total_floor:.1f}×)."]
     m, b = results.metrics, results.baseline
     lines += ["", f"## 2. Metrics JSON for {results.quarter} vs the pandas baseline", ""]
     if m and m.seconds and b and b.seconds:
