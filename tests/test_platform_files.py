@@ -7,6 +7,8 @@ rows, the first problem of a refused file in the order the checks run).
 """
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from analytics.ingest.pipeline import Options, analyse
@@ -41,6 +43,7 @@ CASES = [
 @pytest.mark.parametrize("name, data, kind, expected", CASES, ids=[c[0] for c in CASES])
 def test_a_file_loads_and_rejects_exactly_as_recorded(name, data, kind, expected):
     plan = analyse(data, name, options=Options(kind=kind))
+    assert plan.sha256 == hashlib.sha256(data).hexdigest()  # the upload log's checksum, refused or not
     if expected[0] == "refused":
         assert plan.error is not None and str(plan.error) == expected[1]
         return

@@ -9,6 +9,7 @@ all go through here.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,7 +98,19 @@ def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None =
             options: Options = Options(), path: Path | None = None) -> Plan:
     """Everything but the write. Never raises for a bad file: the Plan carries the error.
     `path`, when the bytes are a file on disk, lets DuckDB read the file itself."""
-    plan = Plan(file_name=file_name, sha256=hashlib.sha256(data).hexdigest(), options=options)
+    # hashlib lets go of the GIL, so the upload log's checksum costs nothing while DuckDB reads the file.
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        checksum = hashing.submit(lambda: hashlib.sha256(data).hexdigest())
+        plan = Plan(file_name=file_name, sha256="", options=options)
+        _analyse_into(plan, data, con, options, path)
+        plan.sha256 = checksum.result()
+    return plan
+
+
+def _analyse_into(plan: Plan, data: bytes, con: duckdb.DuckDBPyConnection | None, options: Options,
+                  path: Path | None) -> None:
+    """`analyse` but the checksum: fills `plan`, and its error when the file is refused."""
+    file_name = plan.file_name
     try:
         _check_options(options, file_name)
         limit = _upload_limit(con, options)
@@ -123,7 +136,6 @@ def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None =
                 plan.batch = batch
     except IngestError as exc:
         plan.error = exc.in_file(file_name)
-    return plan
 
 
 def load(con: duckdb.DuckDBPyConnection, plan: Plan) -> store.LoadResult:
