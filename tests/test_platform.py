@@ -49,6 +49,20 @@ def test_end_reasons_are_normalised(value, expected):
     assert batch.frame.at[2, "end_reason"] == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("45", 45.0), ("45,5", None),  # a comma file's decimal comma is read only in ';' files
+    ("12345678901234567", 1.2345678901234568e16),  # longer than a double holds exactly: read, not a crash
+    ("1e3", 1000.0),
+])
+def test_durations_read_as_numbers(text, expected):
+    file = table(["pair_id", "occurred_on", "duration_minutes"], ["P1", "2026-01-05", text])
+    if expected is None:  # the only row is bad: the file is refused, naming the reason
+        with pytest.raises(FileRefused, match="is not a number"):
+            parse_platform(file, "sessions", "s.csv")
+    else:
+        assert parse_platform(file, "sessions", "s.csv").frame.at[2, "duration_minutes"] == expected
+
+
 @pytest.mark.parametrize("status, fmt, expected_status, expected_format", [
     ("", "Zoom", "held", "video"), ("Canceled", "in person", "cancelled", "in_person"),
     ("No-show", "Phone", "no_show", "phone"),

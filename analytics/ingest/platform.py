@@ -242,7 +242,9 @@ class _Sql:
 
 def _numbers(values: list[str], decimal_comma: bool) -> pd.Series:
     text = pd.Series(values, dtype=object)
-    return pd.to_numeric(text.str.replace(",", ".", regex=False) if decimal_comma else text, errors="coerce")
+    # As floats: pandas reads a long digit string as an integer Arrow cannot hold exactly as a double.
+    return pd.to_numeric(text.str.replace(",", ".", regex=False) if decimal_comma else text,
+                         errors="coerce").astype("float64")
 
 
 def _checks(kind: str, sql: _Sql) -> list[tuple[str, str, str]]:
