@@ -177,7 +177,8 @@ def _side_by_side(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
 
     Each figure alone leaves a core idle for much of its time (single-threaded steps of its queries,
     fetching its frame, scipy); two at a time keep both busy. The figures are independent reads of
-    committed data, outside any memo scope of the caller."""
+    committed data (a cursor does not see an open transaction's writes: no caller computes them
+    inside one), outside any memo scope of the caller."""
     def compute(figure: Compute) -> Any:
         with con.cursor() as cursor:  # a DuckDB connection serves one thread at a time
             return figure(cursor, period, filters)

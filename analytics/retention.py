@@ -7,7 +7,6 @@ log-rank test, which SQL cannot.
 from __future__ import annotations
 
 import math
-import warnings
 from datetime import timedelta
 
 import duckdb
@@ -48,8 +47,7 @@ def survival_data(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
 def _fit(months: np.ndarray, events: np.ndarray):
     """scipy's Kaplan–Meier estimate and its 95% log-log Greenwood interval."""
     fit = sps.ecdf(sps.CensoredData(uncensored=months[events], right=months[~events]))
-    with warnings.catch_warnings():  # the interval is undefined where survival is 1; NaN says so
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with stats.runtime_warnings_ignored():  # the interval is undefined where survival is 1; NaN says so
         interval = fit.sf.confidence_interval(0.95, method="log-log")
     return fit, interval
 

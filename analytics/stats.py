@@ -7,9 +7,11 @@ into null). Formulas follow METRICS.md.
 from __future__ import annotations
 
 import math
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,18 @@ def t_interval(mean: float, sd: float, n: int, confidence: float = 0.95) -> tupl
     half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n)
     return mean - half, mean + half
 
+
+_WARNING_FILTERS = threading.Lock()
+
+
+@contextmanager
+def runtime_warnings_ignored() -> Iterator[None]:
+    """scipy's RuntimeWarnings silenced for the block. `warnings.catch_warnings` swaps process-wide
+    state, and metrics computes figures in two threads: two blocks interleaved could leave a filter
+    behind, so they take turns."""
+    with _WARNING_FILTERS, warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
 @dataclass(frozen=True)
 class Nps:
@@ -132,8 +146,7 @@ def paired(before: Sequence[float], after: Sequence[float]) -> Paired:
     if n == 0:
         return Paired(0, NAN, NAN, NAN, NAN, NAN, NAN)
     sd = float(np.std(diff, ddof=1)) if n > 1 else NAN
-    with warnings.catch_warnings():  # zero-variance differences: scipy's own p (0 or NaN) stands
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with runtime_warnings_ignored():  # zero-variance differences: scipy's own p (0 or NaN) stands
         t_p = float(stats.ttest_rel(after, before).pvalue) if n > 1 else NAN
     w_p = float(stats.wilcoxon(diff).pvalue) if np.any(diff != 0) else NAN
     dz = float(diff.mean() / sd) if n > 1 and sd > 0 else NAN  # an infinite d_z is not reportable

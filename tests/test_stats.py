@@ -1,4 +1,7 @@
 import math
+import sys
+import threading
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -130,3 +133,23 @@ def test_mann_whitney_from_counts_is_scipys(n1, n2, values, seed):
 
 def test_mann_whitney_from_counts_of_an_empty_side_is_nan():
     assert math.isnan(stats.mann_whitney_p_counts(pd.Series(dtype=float), pd.Series({3.0: 4})))
+
+
+def test_paired_in_two_threads_leaves_the_warning_filters_as_they_were():
+    # metrics computes figures two at a time; interleaved warning blocks once left a filter behind
+    # (and let scipy's zero-variance warning through). Frequent thread switches make that likely.
+    interval = sys.getswitchinterval()
+    before = list(warnings.filters)
+    sys.setswitchinterval(1e-6)
+    try:
+        def work():
+            for _ in range(200):
+                stats.paired(np.array([1.0, 2, 3]), np.array([2.0, 3, 4]))  # differences all 1: zero variance
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert warnings.filters == before
