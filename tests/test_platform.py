@@ -52,7 +52,7 @@ def test_end_reasons_are_normalised(value, expected):
 @pytest.mark.parametrize("text, expected", [
     ("45", 45.0), ("45,5", None),  # a comma file's decimal comma is read only in ';' files
     ("12345678901234567", 1.2345678901234568e16),  # longer than a double holds exactly: read, not a crash
-    ("1e3", 1000.0),
+    ("1e3", 1000.0), ("inf", None), ("1e400", None), ("nan", None),
 ])
 def test_durations_read_as_numbers(text, expected):
     file = table(["pair_id", "occurred_on", "duration_minutes"], ["P1", "2026-01-05", text])

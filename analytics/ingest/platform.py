@@ -243,8 +243,9 @@ class _Sql:
 def _numbers(values: list[str], decimal_comma: bool) -> pd.Series:
     text = pd.Series(values, dtype=object)
     # As floats: pandas reads a long digit string as an integer Arrow cannot hold exactly as a double.
-    return pd.to_numeric(text.str.replace(",", ".", regex=False) if decimal_comma else text,
-                         errors="coerce").astype("float64")
+    numbers = pd.to_numeric(text.str.replace(",", ".", regex=False) if decimal_comma else text,
+                            errors="coerce").astype("float64")
+    return numbers.where(numbers.abs() != float("inf"))  # 'inf' or '1e400' is no duration or target
 
 
 def _checks(kind: str, sql: _Sql) -> list[tuple[str, str, str]]:
