@@ -184,7 +184,11 @@ def _side_by_side(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
             return figure(cursor, period, filters)
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {name: pool.submit(compute, figure) for name, figure in FIGURES.items()}
-        return {name: future.result() for name, future in futures.items()}
+        try:
+            return {name: future.result() for name, future in futures.items()}
+        except BaseException:  # a failed figure (or Ctrl+C) fails the JSON now, not after the queued ones
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:

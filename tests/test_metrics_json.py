@@ -1,6 +1,7 @@
 """The metrics JSON against the METRICS.md contract: every key, on an empty and a populated database."""
 import json
 import math
+import time
 
 import pandas as pd
 import pytest
@@ -134,3 +135,20 @@ def test_a_failing_figure_fails_the_json(populated, monkeypatch):
     monkeypatch.setitem(metrics.FIGURES, "goals", broken)
     with pytest.raises(RuntimeError, match="broken figure"):
         metrics_json(populated, Q2, Filters())
+
+
+def test_a_failing_figure_stops_the_figures_still_queued(populated, monkeypatch):
+    ran = []
+
+    def broken(con, period, filters):
+        raise RuntimeError("broken figure")
+
+    def slow(con, period, filters):
+        ran.append(1)
+        time.sleep(0.2)
+    figures = {"first": broken, **{f"other{i}": slow for i in range(8)}}
+    monkeypatch.setattr(metrics, "FIGURES", figures)
+    with pytest.raises(RuntimeError, match="broken figure"):
+        metrics._side_by_side(populated, Q2, Filters())
+    # Two workers: while the first fails at once, at most a couple of the others have started.
+    assert len(ran) <= 3
