@@ -25,14 +25,6 @@ def label_map_from(key: str) -> dict:
     return {item: labels for item, labels in chosen.items() if labels}
 
 
-def open_questions(plan) -> pd.DataFrame:
-    """Survey questions the file itself does not map to a dimension."""
-    if plan.batch is None or plan.kind != "survey":
-        return pd.DataFrame(columns=["item_id", "question_text"])
-    items = plan.batch.items
-    return items[items["dimension"].isna()]
-
-
 def mapping_widgets(key: str, questions: pd.DataFrame, suggestions: dict) -> None:
     if not questions.empty:
         st.markdown("**Map the questions**: which dimension does each one measure? Suggestions are pre-filled.")
@@ -72,7 +64,7 @@ def upload_plan(file, index: int):
                                    actor=ui.user().name)
         # The file as it maps itself (or as confirmed before) decides which questions to ask about.
         base = analysed(file, options)
-        questions = open_questions(base)
+        questions = base.open_questions()
         suggestions = base.batch.suggestions if not questions.empty else {}
         # Without the right to map, the file loads as it maps itself; choices left in the session do not count.
         mapping = {item: st.session_state.get(f"{key}_map_{item}", suggestions.get(item) or NOT_SCORED)

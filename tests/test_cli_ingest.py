@@ -114,3 +114,20 @@ def test_the_upload_limit_is_a_setting(files, db_path, capsys, limit_mb, size_mb
     exit_code, _, err = run(capsys, "ingest", path, "--db", str(db_path))
     assert exit_code == code
     assert (f"over the {limit_mb} MB upload limit" in err) is bool(code)
+
+
+SURVEY = ("response_id,submitted_at,networking,My mentor helped me grow my professional network\n"
+          "r1,2026-04-02,4,5\nr2,2026-04-03,3,4\n")
+
+
+def test_questions_that_map_to_no_dimension_are_named_with_their_suggestion(files, db_path, capsys):
+    path = files("pulse.csv", SURVEY)
+    code, out, err = run(capsys, "ingest", path, "--db", str(db_path), "--json")
+    assert code == 0, err
+    # 'networking' names its dimension itself; the free-worded question is stored but in no figure yet.
+    assert json.loads(out)["files"][0]["unmapped_questions"] == [{
+        "item_id": "my_mentor_helped_me_grow_my_professional_network",
+        "question": "My mentor helped me grow my professional network", "suggested": "networking"}]
+    code, out, _ = run(capsys, "check", path, "--db", str(db_path))
+    assert "1 question maps to no dimension" in out and "(suggested: networking)" in out
+    assert "Upload page" in out

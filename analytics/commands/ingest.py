@@ -55,7 +55,14 @@ def summary(plan: Plan, loaded: LoadResult | None = None, path: str | None = Non
         "errors": [plan.error.message] if plan.error else [],
         "rejected": sorted(({k: r.get(k) for k in ("row_number", "column", "reason")} for r in rejected),
                            key=lambda r: r["row_number"]),
+        "unmapped_questions": unmapped_questions(plan),
     }
+
+
+def unmapped_questions(plan: Plan) -> list[dict]:
+    """A survey's questions that map to no dimension (stored, but in no figure), with the suggestion."""
+    return [{"item_id": row.item_id, "question": row.question_text,
+             "suggested": plan.batch.suggestions.get(row.item_id)} for row in plan.open_questions().itertuples()]
 
 
 def report(results: list[dict], as_json: bool, verb: str) -> int:
@@ -76,7 +83,23 @@ def report(results: list[dict], as_json: bool, verb: str) -> int:
                 print(f"  row {row['row_number']}: {row['reason']}")
             if len(r["rejected"]) > 10:
                 print(f"  … and {len(r['rejected']) - 10} more rejected rows")
+            if r["unmapped_questions"]:
+                print(_unmapped_line(r["unmapped_questions"]))
     return 1 if refused else 0
+
+
+def _unmapped_line(questions: list[dict]) -> str:
+    shown = ", ".join(f"'{_short(q['question'])}'" + (f" (suggested: {q['suggested']})" if q["suggested"] else "")
+                      for q in questions[:3])
+    more = f" and {len(questions) - 3} more" if len(questions) > 3 else ""
+    count = "1 question maps" if len(questions) == 1 else f"{len(questions)} questions map"
+    return (f"  {count} to no dimension, so they count in no figure yet: {shown}{more}. "
+            "Upload the file once on the Upload page to map them; later uploads of this survey reuse the mapping.")
+
+
+def _short(text: str) -> str:
+    """A question's end: grid questions share their start and differ in their statement."""
+    return text if len(text) <= 50 else "…" + text[-50:].lstrip()
 
 
 def run(args) -> int:

@@ -90,6 +90,13 @@ class Plan:
         bounds = pc.min_max(rows[column]).as_py()
         return tuple(None if v is None else v.date() for v in (bounds["min"], bounds["max"]))
 
+    def open_questions(self) -> pd.DataFrame:
+        """A survey's questions the file does not map to a dimension (stored, but in no figure):
+        its items' rows, with item_id and question_text."""
+        if not isinstance(self.batch, SurveyBatch):
+            return pd.DataFrame(columns=["item_id", "question_text"])
+        return self.batch.items[self.batch.items["dimension"].isna()]
+
     def rejected_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rejected, columns=["row_number", "column", "reason", "raw"])
 
