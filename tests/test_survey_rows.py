@@ -39,6 +39,7 @@ DATES = [
     ("2025-01-05T10:00:00Z", datetime(2025, 1, 5, 10, 0)),
     ("2025-01-05 14:30:00+02", datetime(2025, 1, 5, 12, 30)),  # short offsets, beside zoneless times
     ("2025-01-05T14:30+05:30", datetime(2025, 1, 5, 9, 0)),
+    ("2025-01-05T14:30:00.123456789+05:30", datetime(2025, 1, 5, 9, 0, 0, 123456)),  # to the microsecond
     ("2025-01-05 23:30:00 -0200", datetime(2025, 1, 6, 1, 30)),
     ("45000", datetime(2023, 3, 15)),  # an Excel serial day
     ("x", None),

@@ -83,7 +83,7 @@ def _parse_iso(text: pd.Series, tz: str | None) -> pd.Series:
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     if has_zone.any():
         aware = pd.to_datetime(text[has_zone], format="ISO8601", utc=True, errors="coerce")
-        out[has_zone] = aware.dt.tz_localize(None)
+        out[has_zone] = aware.dt.tz_localize(None).astype("datetime64[us]")  # nanoseconds would not fit
     naive = ~has_zone
     if naive.any():
         out[naive] = _localise(pd.to_datetime(text[naive], format="ISO8601", errors="coerce"), tz)
