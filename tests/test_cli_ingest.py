@@ -130,4 +130,14 @@ def test_questions_that_map_to_no_dimension_are_named_with_their_suggestion(file
         "question": "My mentor helped me grow my professional network", "suggested": "networking"}]
     code, out, _ = run(capsys, "check", path, "--db", str(db_path))
     assert "1 question maps to no dimension" in out and "(suggested: networking)" in out
-    assert "Upload page" in out
+    assert "Upload page" in out and "--accept-suggestions" in out
+
+
+def test_accepting_the_suggestions_maps_those_questions(files, db_path, capsys):
+    code, out, err = run(capsys, "ingest", files("pulse.csv", SURVEY), "--db", str(db_path), "--json",
+                         "--accept-suggestions")
+    assert code == 0, err
+    assert json.loads(out)["files"][0]["unmapped_questions"] == []
+    with db.connect(db_path) as con:
+        assert con.execute("SELECT item_id, dimension FROM items ORDER BY item_id").fetchall() == [
+            ("my_mentor_helped_me_grow_my_professional_network", "networking"), ("networking", "networking")]

@@ -27,6 +27,8 @@ def add_file_arguments(parser: argparse.ArgumentParser) -> None:
                        help="dates like 03/04/2026 mean 3 April")
     order.add_argument("--month-first", dest="day_first", action="store_false",
                        help="dates like 03/04/2026 mean March 4")
+    parser.add_argument("--accept-suggestions", action="store_true",
+                        help="map each survey question no mapping covers to its suggested dimension")
     add_db_argument(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
 
@@ -39,7 +41,8 @@ def register(sub) -> None:
 
 
 def options_from(args) -> Options:
-    return Options(kind=args.kind, wave=args.wave, program=args.program, day_first=args.day_first)
+    return Options(kind=args.kind, wave=args.wave, program=args.program, day_first=args.day_first,
+                   accept_suggestions=args.accept_suggestions)
 
 
 def summary(plan: Plan, loaded: LoadResult | None = None, path: str | None = None) -> dict:
@@ -93,8 +96,10 @@ def _unmapped_line(questions: list[dict]) -> str:
                       for q in questions[:3])
     more = f" and {len(questions) - 3} more" if len(questions) > 3 else ""
     count = "1 question maps" if len(questions) == 1 else f"{len(questions)} questions map"
-    return (f"  {count} to no dimension, so they count in no figure yet: {shown}{more}. "
-            "Upload the file once on the Upload page to map them; later uploads of this survey reuse the mapping.")
+    fix = "Upload the file once on the Upload page to map them; later uploads of this survey reuse the mapping"
+    if any(q["suggested"] for q in questions):
+        fix += " (or pass --accept-suggestions)"
+    return f"  {count} to no dimension, so they count in no figure yet: {shown}{more}. {fix}."
 
 
 def _short(text: str) -> str:
