@@ -16,7 +16,7 @@ from analytics.ingest import scales
 from analytics.ingest.dates import parse_dates
 from analytics.ingest.detect import detect_format, detect_kind
 from analytics.ingest.errors import IngestError, NeedsMapping
-from analytics.ingest.pipeline import analyse
+from analytics.ingest.pipeline import Options, analyse
 from analytics.ingest.read import read_raw
 from analytics.ingest.staged import stage
 
@@ -53,6 +53,32 @@ def test_fuzz_csv_text_reads_detects_and_analyses(text, encoding):
         pass
     plan = analyse(data, "fuzz.csv")  # never raises: a bad file is a plan with an error
     assert plan.ok or plan.error is not None
+
+
+# Cells an export may really hold under a known header: numbers and dates in every spelling that has
+# crashed a parser once (17-digit numbers, 'inf', zoned nanosecond timestamps), and their neighbours.
+TRICKY = st.sampled_from([
+    "", "45", "45,5", "-3", "1e3", "1e400", "inf", "nan", "None", "NaT", "12345678901234567", "０１２", "١٢",
+    "2026-01-05", "2026-1-5", "05/01/2026", "1/5/26", "13/13/2026", "2026-02-30", "2026-01-05T14:30:00Z",
+    "2026-01-05 14:30:00+02", "2026-01-05T14:30:00.123456789+05:30", "45000", "45000.5", "1677-09-21",
+    "9999-12-31", "Jan 5 2026", "held", "No-show", "Zoom", "protégé", "mentor", "P1", "E1", "'45", "=1+1", "😀"])
+KNOWN_HEADERS = {
+    "sessions": ["session_id", "pair_id", "occurred_on", "duration_minutes", "status", "format"],
+    "pairs": ["pair_id", "mentor_id", "mentee_id", "matched_on", "ended_on", "meetings_target_per_month"],
+    "employees": ["employee_id", "hired_on", "terminated_on", "last_promoted_on"],
+    "survey": ["response_id", "respondent_id", "submitted_at", "wave", "networking", "nps"],
+}
+
+
+@fuzz
+@given(st.sampled_from(sorted(KNOWN_HEADERS)), st.data())
+def test_fuzz_known_columns_with_tricky_values_analyse(kind, data):
+    header = KNOWN_HEADERS[kind]
+    rows = data.draw(st.lists(st.lists(TRICKY, min_size=len(header), max_size=len(header)), min_size=1, max_size=6))
+    text = "\n".join(",".join(row) for row in [header, *rows]) + "\n"
+    for as_kind in ("auto", kind):
+        plan = analyse(text.encode(), "fuzz.csv", options=Options(kind=as_kind))  # never raises
+        assert plan.ok or plan.error is not None
 
 
 @fuzz
