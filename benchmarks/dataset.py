@@ -209,7 +209,6 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
     benchmark size that both databases give the same metrics.
     """
     from analytics import db
-    from analytics.sample import SURVEYS as ALL_SURVEYS
 
     path = path or dataset.folder / "bulk.duckdb"
     done = Path(str(path) + ".json")
@@ -229,10 +228,9 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
             for upload_id, file in enumerate(dataset.platform_files, start=1):
                 con.execute(f"INSERT INTO {file.stem} BY NAME SELECT *, ? AS upload_id "
                             "FROM read_csv(?, header = true)", [upload_id, str(file)])
-            scales = {s.name: s.scale_points for s in ALL_SURVEYS}
             first = len(dataset.platform_files) + 1
             for upload_id, file in enumerate(dataset.survey_files, start=first):
-                _bulk_survey(con, file, upload_id, scales[file.stem.removeprefix("survey_")])
+                bulk_survey(con, file, upload_id)
         con.execute("CHECKPOINT")
     finally:
         con.close()
@@ -240,7 +238,11 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
     return path
 
 
-def _bulk_survey(con, file: Path, upload_id: int, scale_points: int) -> None:
+def bulk_survey(con, file: Path, upload_id: int) -> None:
+    """A plain survey CSV into responses, answers and stored scores by DuckDB's own reader, unchecked."""
+    from analytics.sample import SURVEYS as ALL_SURVEYS
+
+    scale_points = next(s.scale_points for s in ALL_SURVEYS if s.name == file.stem.removeprefix("survey_"))
     survey_id = "bench-" + file.stem
     con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM read_csv(?, header = true, "
                 "types = {'response_id': 'VARCHAR', 'comment': 'VARCHAR'})", [str(file)])
@@ -254,15 +256,18 @@ def _bulk_survey(con, file: Path, upload_id: int, scale_points: int) -> None:
     con.execute("""
         INSERT INTO responses SELECT ? || ':' || response_id, ?, respondent_id, role, program, cohort, wave,
                submitted_at, submitted_at::DATE, ? FROM incoming""", [survey_id, survey_id, upload_id])
-    for column in scored:
-        points = None if column == "nps" else 5 if column == "overall_satisfaction" else scale_points
-        con.execute(f"""
-            INSERT INTO answers SELECT ? || ':' || response_id, ?, ?, "{column}", "{column}"::VARCHAR, ?
-            FROM incoming WHERE "{column}" IS NOT NULL""", [survey_id, survey_id, column, points])
+    # One pass for every scored column; as text first, so that each answer's text is its own column's.
+    as_text = ", ".join(f'"{c}"::VARCHAR AS "{c}"' for c in scored)
+    on = ", ".join(f'"{c}"' for c in scored)
+    con.execute(f"""
+        INSERT INTO answers SELECT ? || ':' || response_id, ?, item_id, value::DOUBLE, value,
+               CASE item_id WHEN 'nps' THEN NULL WHEN 'overall_satisfaction' THEN 5 ELSE ? END
+        FROM (UNPIVOT (SELECT response_id, {as_text} FROM incoming) ON {on} INTO NAME item_id VALUE value)""",
+                [survey_id, survey_id, scale_points])
     con.execute("""
         INSERT INTO answers SELECT ? || ':' || response_id, ?, 'comment', NULL, comment, NULL
         FROM incoming WHERE comment IS NOT NULL AND trim(comment) <> ''""", [survey_id, survey_id])
-    scores.refresh(con, "SELECT response_id FROM responses WHERE survey_id = ?", [survey_id])
+    scores.refresh_survey(con, survey_id)
     con.execute("DROP TABLE incoming")
 
 

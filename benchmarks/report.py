@@ -35,9 +35,12 @@ def targets(results) -> list[tuple[str, str, bool | None]]:
     ratios = [(n, r) for n, r in ratios if r is not None]
     if ratios:
         worst = max(ratios, key=lambda x: x[1])
-        out.append(("Ingest within 2× of DuckDB read_csv (every file)",
-                    f"worst {worst[1]:.1f}× ({worst[0]}); {sum(r <= 2 for _, r in ratios)}/{len(ratios)} files within 2×",
-                    all(r <= 2 for _, r in ratios)))
+        measured = f"worst {worst[1]:.1f}× ({worst[0]}); {sum(r <= 2 for _, r in ratios)}/{len(ratios)} files within 2×"
+        stored = [r for r in (_stored_ratio(results, f, fl) for f, _, fl in results.ingest) if r is not None]
+        if stored:
+            measured += (f"; a survey's stored rows alone, written from read_csv without checks, take "
+                         f"{min(stored):.1f}–{max(stored):.1f}×")
+        out.append(("Ingest within 2× of DuckDB read_csv (every file)", measured, all(r <= 2 for _, r in ratios)))
     else:
         out.append(("Ingest within 2× of DuckDB read_csv (every file)", "not measured", None))
     m = results.metrics
@@ -84,6 +87,11 @@ def targets(results) -> list[tuple[str, str, bool | None]]:
     return out
 
 
+def _stored_ratio(results, file: Path, floor) -> float | None:
+    stored = results.stored.get(file.name) if file.parent.name != "exports" else None
+    return _ratio(stored.median_seconds, floor.median_seconds) if stored and floor else None
+
+
 def scaling_exponent(results) -> float | None:
     points = [(_rows(rows), m.median_seconds) for _, rows, m in results.scaling if m.seconds]
     return growth_exponent([p[0] for p in points], [p[1] for p in points]) if len(points) >= 2 else None
@@ -103,6 +111,8 @@ def _all_measurements(results):
         yield f"ingest {f.name}", i
         if fl:
             yield f"read_csv {f.name}", fl
+    for name, m in results.stored.items():
+        yield f"stored rows of {name}", m
     for label, m in (("metrics", results.metrics), ("pandas baseline", results.baseline)):
         if m:
             yield label, m
@@ -182,8 +192,14 @@ def render(results) -> str:
         "and goals, participants for surveys; loaded before the clock starts). The floor is "
         "`CREATE TABLE t AS SELECT * FROM read_csv(file)` into a fresh database file.",
         "",
-        "| File | Rows | MB | Ingest s | Ingest peak MB | read_csv s | read_csv peak MB | Ratio |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "A platform file is stored as it reads, a row per line. A survey is stored long: a row per response, "
+        "per answer and per score. *Stored rows alone* is DuckDB's reader writing exactly those rows for a "
+        "plain survey file, with no checks, through the same score definition "
+        "(`benchmarks.dataset.bulk_survey`): the least any ingest that stores them can cost.",
+        "",
+        "| File | Rows | MB | Ingest s | Ingest peak MB | read_csv s | read_csv peak MB | Ratio "
+        "| Stored rows alone s | Its ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     sizes = data["bytes"]
     for file, ingest, floor in results.ingest:
@@ -192,10 +208,12 @@ def render(results) -> str:
         size = sizes.get(file.name) if file.parent.name != "exports" else sizes.get(file.name)
         ratio = _ratio(ingest.median_seconds, floor.median_seconds if floor else None)
         err = f" ({ingest.error})" if ingest.error else ""
+        stored_ratio = _stored_ratio(results, file, floor)
         lines.append(f"| {key}{err} | {rows if rows is not None else '—':,} | {_s((size or 0) / 1e6, 1)} | "
                      f"{_t(ingest, c.runs)} | {_mb(ingest.max_rss_mb)} | "
                      f"{_s(floor.median_seconds) if floor else 'n/a (XLSX)'} | {_mb(floor.max_rss_mb) if floor else '—'} | "
-                     f"{_s(ratio, 1) + '×' if ratio else '—'} |")
+                     f"{_s(ratio, 1) + '×' if ratio else '—'} | {_t(results.stored.get(file.name), c.runs)} | "
+                     f"{_s(stored_ratio, 1) + '×' if stored_ratio else '—'} |")
     total_ingest = sum(i.median_seconds or 0 for f, i, _ in results.ingest if f.parent.name != "exports")
     total_floor = sum(fl.median_seconds or 0 for f, _, fl in results.ingest if fl and f.parent.name != "exports")
     if total_floor:

@@ -60,6 +60,27 @@ def floor(args: dict):
     return work, cleanup
 
 
+def stored(args: dict):
+    """A plain survey CSV into the tables Mentorscope stores it in (responses, one answer per
+    question, one score per scored answer), by DuckDB's own reader with no checks at all: the
+    least that writing those rows costs, whatever the ingest path does before it."""
+    from analytics import db
+    from benchmarks.dataset import bulk_survey
+
+    folder, remove = _scratch(args)
+    con = db.connect(folder / "stored.duckdb")
+
+    def work():
+        with db.transaction(con):
+            bulk_survey(con, Path(args["file"]), upload_id=1)
+        return {"answers": con.execute("SELECT count(*) FROM answers").fetchone()[0]}
+
+    def cleanup():
+        con.close()
+        remove()
+    return work, cleanup
+
+
 def _period(args: dict):
     from analytics.filters import Period
     return Period.parse(args["quarter"])
@@ -134,5 +155,5 @@ def report(args: dict):
     return (lambda: {"bytes": len(build_report(con, period, Filters(), args["format"]))}), con.close
 
 
-STEPS = {"ingest": ingest, "floor": floor, "metrics": metrics, "baseline": baseline, "page": page,
+STEPS = {"ingest": ingest, "floor": floor, "stored": stored, "metrics": metrics, "baseline": baseline, "page": page,
          "report": report}

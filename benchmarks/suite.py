@@ -40,6 +40,7 @@ class Results:
     data: dict = field(default_factory=dict)
     quarter: str = ""
     ingest: list[tuple[Path, Measurement, Measurement | None]] = field(default_factory=list)
+    stored: dict[str, Measurement] = field(default_factory=dict)  # plain survey file -> its rows by read_csv alone
     metrics: Measurement | None = None
     baseline: Measurement | None = None
     agreement: list[str] | None = None
@@ -94,6 +95,8 @@ def run(config: Config) -> Results:
         ingest = step("ingest", {"file": str(file), "prerequisites": prerequisites}, f"ingest {file.name}")
         floor = None if file.suffix == ".xlsx" else step("floor", {"file": str(file)}, f"read_csv {file.name}")
         results.ingest.append((file, ingest, floor))
+        if file in data.survey_files:
+            results.stored[file.name] = step("stored", {"file": str(file)}, f"stored rows of {file.name}")
 
     # 2. the metrics JSON for one quarter, against the pandas notebook
     results.metrics = step("metrics", {"db": str(data.database), "quarter": period.label},
