@@ -2,10 +2,12 @@
 
 Comments are the answers to questions mapped to the `comment` dimension, from
 responses submitted in the period (every wave: a baseline comment is still
-feedback). Raw comments are only returned for groups of at least
-`min_comment_group_size` commenters; theme and sentiment figures are
-aggregates and follow `min_group_size`. Emails and phone numbers are always
-masked.
+feedback). Raw comments are only returned once at least
+`min_comment_group_size` respondents have commented; theme and sentiment
+figures are aggregates and follow `min_group_size`. Both thresholds count
+respondents, not comments: one person's many comments (several pulse
+responses, or two comment questions) would otherwise unlock a list of their
+own words. Emails and phone numbers are always masked.
 """
 from __future__ import annotations
 
@@ -92,8 +94,12 @@ def sentiment(text: str) -> float:
 
 def _comments_sql(period: Period, filters: Filters) -> tuple[str, list]:
     responses, params = filters.responses_sql()
+    # `commenter` is who the thresholds count: the respondent, or an anonymous response on its own.
+    # The prefixes keep a respondent id from matching an anonymous response's id.
     return f"""
-        SELECT r.response_id, r.submitted_on, r.wave, r.program, r.cohort, r.role, a.value_text AS comment
+        SELECT r.response_id, r.submitted_on, r.wave, r.program, r.cohort, r.role, a.value_text AS comment,
+               CASE WHEN r.respondent_id IS NULL THEN 'response ' || r.response_id
+                    ELSE 'respondent ' || r.respondent_id END AS commenter
         FROM ({responses}) r
         JOIN answers a ON a.response_id = r.response_id
         JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
@@ -111,54 +117,61 @@ def _raw_comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
 def comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
              search: str | None = None) -> pd.DataFrame:
     """The masked comment list → [submitted_on, wave, program, cohort, role, comment, themes,
-    sentiment, n, suppressed]; no rows when fewer than min_comment_group_size responses commented.
-    `search` keeps comments containing it (case-insensitive, in the masked text)."""
+    sentiment, n, respondents, suppressed]; no rows when fewer than min_comment_group_size
+    respondents commented. `search` keeps comments containing it (case-insensitive, in the masked text)."""
     frame = _raw_comments(con, period, filters)
-    n, threshold = len(frame), settings.get(con, "min_comment_group_size")
+    n, respondents = len(frame), frame["commenter"].nunique()
     columns = ["submitted_on", "wave", "program", "cohort", "role", "comment", "themes", "sentiment", "n",
-               "suppressed"]
-    if n < threshold:
+               "respondents", "suppressed"]
+    if respondents < settings.get(con, "min_comment_group_size"):
         return pd.DataFrame(columns=columns)
     frame["comment"] = frame["comment"].map(mask)
     frame["themes"] = frame["comment"].map(lambda t: ", ".join(THEMES[k][0] for k in themes_of(t)))
     frame["sentiment"] = frame["comment"].map(sentiment)
-    frame["n"], frame["suppressed"] = n, False
+    frame["n"], frame["respondents"], frame["suppressed"] = n, respondents, False
     if search:
         frame = frame[frame["comment"].str.contains(search, case=False, regex=False)]
     return frame[columns].reset_index(drop=True)
 
 
 def comment_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ one row [n, threshold, suppressed]: whether the comment list may be shown."""
+    """→ one row [n, respondents, threshold, suppressed]: n comments from that many respondents, and
+    whether the comment list may be shown."""
     sql, params = _comments_sql(period, filters)
-    n = int(con.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0])
+    n, respondents = con.execute(f"SELECT count(*), count(DISTINCT commenter) FROM ({sql})", params).fetchone()
     threshold = settings.get(con, "min_comment_group_size")
-    return pd.DataFrame([{"n": n, "threshold": threshold, "suppressed": n < threshold}])
+    return pd.DataFrame([{"n": n, "respondents": respondents, "threshold": threshold,
+                          "suppressed": respondents < threshold}])
+
+
+def comments_from(n: int, respondents: int) -> str:
+    """'12 comments from 1 respondent', for the notes that say why the comment list is hidden."""
+    return f"{n:,} comment{'s' * (n != 1)} from {respondents:,} respondent{'s' * (respondents != 1)}"
 
 
 def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ [theme, label, kind, mentions, share, n, suppressed], one row per theme;
-    `share` of the n comments mentioning it; suppressed below min_group_size."""
-    texts = _raw_comments(con, period, filters)["comment"]
-    n = len(texts)
-    found = [themes_of(t) for t in texts]
-    suppressed = 0 < n < settings.get(con, "min_group_size")  # no comments is "none", not "too few"
+    """→ [theme, label, kind, mentions, share, n, respondents, suppressed], one row per theme;
+    `share` of the n comments mentioning it; suppressed below min_group_size respondents."""
+    frame = _raw_comments(con, period, filters)
+    n, respondents = len(frame), frame["commenter"].nunique()
+    found = [themes_of(t) for t in frame["comment"]]
+    suppressed = 0 < respondents < settings.get(con, "min_group_size")  # no comments is "none", not "too few"
     rows = []
     for theme, (label, kind, _) in THEMES.items():
         mentions = sum(theme in f for f in found)
         rows.append({"theme": theme, "label": label, "kind": kind,
                      "mentions": None if suppressed else mentions,
                      "share": None if suppressed or n == 0 else mentions / n,
-                     "n": n, "suppressed": suppressed})
+                     "n": n, "respondents": respondents, "suppressed": suppressed})
     frame = pd.DataFrame(rows)
     return frame.sort_values(["kind", "mentions", "theme"], ascending=[True, False, True],
                              na_position="last").reset_index(drop=True)
 
 
 def sentiment_summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ one row [n, mean_sentiment, positive_share, negative_share, suppressed]."""
-    texts = _raw_comments(con, period, filters)["comment"]
-    return _sentiment_row(texts, settings.get(con, "min_group_size"))
+    """→ one row [n, respondents, mean_sentiment, positive_share, negative_share, suppressed];
+    suppressed below min_group_size respondents."""
+    return _sentiment_row(_raw_comments(con, period, filters), settings.get(con, "min_group_size"))
 
 
 def sentiment_trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filters) -> pd.DataFrame:
@@ -170,19 +183,19 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filte
     comments = _raw_comments(con, span, filters)
     dates = pd.to_datetime(comments["submitted_on"]).dt.date
     minimum = settings.get(con, "min_group_size")
-    rows = [_sentiment_row(comments["comment"][(dates >= p.start) & (dates <= p.end)], minimum)
+    rows = [_sentiment_row(comments[(dates >= p.start) & (dates <= p.end)], minimum)
             .assign(period=p.label, start=p.start, end=p.end) for p in periods]
     frame = pd.concat(rows, ignore_index=True)
     return frame[["period", "start", "end", *[c for c in frame.columns if c not in ("period", "start", "end")]]]
 
 
-def _sentiment_row(texts: pd.Series, min_group_size: int) -> pd.DataFrame:
-    n = len(texts)
-    too_small = 0 < n < min_group_size
+def _sentiment_row(comments: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+    n, respondents = len(comments), comments["commenter"].nunique()
+    too_small = 0 < respondents < min_group_size
     if n == 0 or too_small:
-        return pd.DataFrame([{"n": n, "mean_sentiment": None, "positive_share": None, "negative_share": None,
-                              "suppressed": too_small}])
-    scores = pd.Series([sentiment(t) for t in texts])
-    return pd.DataFrame([{"n": n, "mean_sentiment": scores.mean(),
+        return pd.DataFrame([{"n": n, "respondents": respondents, "mean_sentiment": None, "positive_share": None,
+                              "negative_share": None, "suppressed": too_small}])
+    scores = pd.Series([sentiment(t) for t in comments["comment"]])
+    return pd.DataFrame([{"n": n, "respondents": respondents, "mean_sentiment": scores.mean(),
                           "positive_share": (scores >= POSITIVE).mean(),
                           "negative_share": (scores <= NEGATIVE).mean(), "suppressed": False}])

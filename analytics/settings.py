@@ -32,7 +32,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("min_group_size", 5, int, 1, None,
             "smallest group whose survey or HR figures are shown"),
     Setting("min_comment_group_size", 10, int, 1, None,
-            "smallest group whose comments are shown"),
+            "fewest different respondents who must have commented before comments are shown"),
     Setting("at_risk_days", 45, int, 1, 3660,
             "days without a held meeting before a pair is at risk"),
     Setting("fiscal_year_start_month", 1, int, 1, 12,

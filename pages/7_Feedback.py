@@ -24,9 +24,10 @@ if not ui.can("view_comments"):
     st.info("The comments themselves need the lead role; the themes and sentiment above summarise them.",
             icon=":material/visibility_off:")
 elif bool(count["suppressed"].iloc[0]):
-    st.info(f"{int(count['n'].iloc[0]):,} comments in this group: the list appears from "
-            f"{int(count['threshold'].iloc[0]):,} comments on, so nobody can be recognised by their words. "
-            "Widen the filters or pick a longer-running quarter.", icon=":material/visibility_off:")
+    st.info(f"{feedback.comments_from(int(count['n'].iloc[0]), int(count['respondents'].iloc[0]))} in this "
+            f"group: the list appears once {int(count['threshold'].iloc[0]):,} different respondents have "
+            "commented, so nobody can be recognised by their words. Widen the filters or pick a longer-running "
+            "quarter.", icon=":material/visibility_off:")
 else:
     search = st.text_input("Search comments", key="feedback_search", placeholder="a word or phrase")
     ui.table(ui.standard(feedback.comments, search=search or None), "comments",

@@ -85,9 +85,3 @@ def responses(con: duckdb.DuckDBPyConnection, rows: str, scale_points: int = 5) 
                  None if numeric else record[item], 11 if dimension == "nps" else scale_points if numeric else None],
             )
     scores.refresh(con, "SELECT response_id FROM responses WHERE survey_id = 's1'")
-
-
-
-def many(prefix: str, count: int, template: str) -> str:
-    """Rows `template.format(i=…, id=prefix+i)` for i in 1..count (for group-size tests)."""
-    return "\n".join(template.format(i=i, id=f"{prefix}{i}") for i in range(1, count + 1))

@@ -7,6 +7,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from analytics import feedback, settings
 from analytics.filters import Filters, Period
+from analytics.report.model import build_model
 from tests import builders
 
 Q2 = Period.parse("2026Q2")
@@ -47,20 +48,67 @@ def test_sentiment_is_vaders_compound_score(text):
     assert feedback.sentiment(text) == SentimentIntensityAnalyzer().polarity_scores(text)["compound"]
 
 
-def comments_db(count: int, text: str = "Great support, thank you"):
+def commented(respondents: list[str], items: int = 1, text: str = "Great support, thank you"):
+    """One pulse response per entry, by that respondent ('' for an anonymous response: no respondent_id),
+    each answering `items` comment questions with `text`."""
     con = builders.fresh()
-    builders.responses(con, "response_id | respondent_id | wave | submitted_on | comment\n" + builders.many(
-        "r", count, "{id} | e{i} | pulse | 2026-05-01 | " + text))
+    questions = ["comment", *(f"comment__{k}" for k in range(2, items + 1))]
+    builders.responses(con, " | ".join(["response_id", "respondent_id", "wave", "submitted_on", *questions]) + "\n"
+                       + "\n".join(" | ".join([f"r{i}", who, "pulse", "2026-05-01", *[text] * items])
+                                   for i, who in enumerate(respondents)))
     return con
 
 
-@pytest.mark.parametrize("count, shown", [(9, 0), (10, 10)])
-def test_comment_list_needs_the_comment_threshold(count, shown):
-    con = comments_db(count)
-    frame = feedback.comments(con, Q2, Filters())
-    assert len(frame) == shown
+def comments_db(count: int, text: str = "Great support, thank you"):
+    """`count` comments, each from a different respondent."""
+    return commented([f"e{i}" for i in range(1, count + 1)], text=text)
+
+
+NINE = [f"e{i}" for i in range(1, 10)]
+
+
+# The comment threshold (10) counts respondents: comments, and responses, of one person count once.
+@pytest.mark.parametrize("respondents, items, comments, commenters, listed", [
+    pytest.param(NINE, 1, 9, 9, False, id="9 people"),
+    pytest.param(["e1"] * 10, 1, 10, 1, False, id="one person's 10 pulse responses"),
+    pytest.param(NINE + ["e10"], 1, 10, 10, True, id="10 people"),
+    pytest.param(NINE * 2, 1, 18, 9, False, id="9 people, twice each"),
+    pytest.param(NINE[:5], 2, 10, 5, False, id="5 responses to two comment questions"),
+    pytest.param(NINE + ["e10"], 2, 20, 10, True, id="10 responses to two comment questions"),
+    pytest.param(NINE + [""], 1, 10, 10, True, id="9 people and an anonymous response"),
+    pytest.param(NINE + ["", ""], 1, 11, 11, True, id="anonymous responses count one each"),
+    pytest.param(NINE[:8] + ["", ""], 1, 10, 10, True, id="8 people and two anonymous responses"),
+    pytest.param(NINE * 2 + [""], 1, 19, 10, True, id="9 people twice and an anonymous response"),
+    pytest.param(["", "r0"], 1, 2, 2, False, id="a respondent id equal to an anonymous response id"),
+])
+def test_the_comment_list_counts_respondents_not_comments(respondents, items, comments, commenters, listed):
+    con = commented(respondents, items)
     gate = feedback.comment_count(con, Q2, Filters()).iloc[0]
-    assert (gate["n"], gate["threshold"], bool(gate["suppressed"])) == (count, 10, shown == 0)
+    assert (gate["n"], gate["respondents"], gate["threshold"], bool(gate["suppressed"])) == (
+        comments, commenters, 10, not listed)
+    frame = feedback.comments(con, Q2, Filters())
+    assert len(frame) == (comments if listed else 0)
+    assert frame[["n", "respondents"]].drop_duplicates().values.tolist() == ([[comments, commenters]] if listed else [])
+
+
+# Themes and sentiment (minimum group size 5) count respondents too, in a quarter's summary and in the trend.
+@pytest.mark.parametrize("respondents, items, comments, commenters, suppressed", [
+    pytest.param(["e1"] * 12, 1, 12, 1, True, id="one person's 12 comments"),
+    pytest.param(NINE[:4] * 3, 1, 12, 4, True, id="4 people, three times each"),
+    pytest.param(NINE[:2], 3, 6, 2, True, id="2 responses to three comment questions"),
+    pytest.param(NINE[:4] + [""], 1, 5, 5, False, id="4 people and an anonymous response"),
+    pytest.param(NINE[:5], 1, 5, 5, False, id="5 people"),
+])
+def test_themes_and_sentiment_count_respondents_not_comments(respondents, items, comments, commenters, suppressed):
+    con = commented(respondents, items)
+    support = feedback.themes(con, Q2, Filters()).set_index("theme").loc["support"]
+    assert (support["n"], support["respondents"], bool(support["suppressed"])) == (comments, commenters, suppressed)
+    assert pd.isna(support["share"]) is suppressed
+    summary = feedback.sentiment_summary(con, Q2, Filters()).iloc[0]
+    assert (summary["n"], summary["respondents"], bool(summary["suppressed"])) == (comments, commenters, suppressed)
+    assert pd.isna(summary["mean_sentiment"]) is suppressed
+    trend = feedback.sentiment_trend(con, [Q2], Filters()).iloc[0]
+    assert (trend["n"], trend["respondents"], bool(trend["suppressed"])) == (comments, commenters, suppressed)
 
 
 def test_listed_comments_are_masked_and_searchable():
@@ -119,3 +167,14 @@ def test_the_trend_is_the_summary_of_each_quarter():
     assert trend.columns.tolist()[:3] == ["period", "start", "end"]
     assert trend.to_dict("records") == expected[trend.columns].to_dict("records")
     assert trend[["n", "suppressed"]].values.tolist() == [[3, True], [5, False], [0, False]]
+
+
+@pytest.mark.parametrize("respondents, note", [
+    (["e1"] * 12, "Comments are listed only when at least 10 different respondents commented; "
+                  "there were 12 comments from 1 respondent."),
+    (NINE * 2, "Comments are listed only when at least 10 different respondents commented; "
+               "there were 18 comments from 9 respondents."),
+])
+def test_the_report_says_how_many_respondents_commented(respondents, note):
+    report = build_model(commented(respondents), Q2, Filters())
+    assert next(t for t in report.tables() if t.key == "comments").note == note

@@ -180,6 +180,17 @@ def test_filtering_a_program_narrows_the_page(populated_db, app, page):
     assert "New hire program" in texts(at)
 
 
+def test_feedback_hides_the_comments_of_too_few_respondents(populated_db, app):
+    con = db.connect(populated_db)
+    settings.set(con, "min_comment_group_size", 11)
+    con.close()
+    at = app("7_Feedback")
+    at.selectbox(key="filter_program").set_value("New hire").run()  # 10 mentees, a pulse and an exit comment each
+    assert not at.exception, [e.value for e in at.exception]
+    assert "20 comments from 10 respondents in this group: the list appears once 11 different" in texts(at)
+    assert not [w for w in at.text_input if w.key == "feedback_search"]
+
+
 def test_filter_matching_nothing_shows_an_empty_state(populated_db, app):
     at = app("3_Satisfaction")
     at.selectbox(key="filter_program").set_value("New hire").run()

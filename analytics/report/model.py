@@ -374,7 +374,7 @@ class _Builder:
 
     def feedback(self, data: dict[str, Any]) -> Section:
         count = data["comment_count"]
-        n, threshold = int(_value(count, "n") or 0), int(_value(count, "threshold") or 0)
+        n, respondents, threshold = (int(_value(count, column) or 0) for column in ("n", "respondents", "threshold"))
         section = Section("feedback", "Feedback themes",
                           f"{n:,} free-text comments in the quarter, grouped into themes. Emails and phone numbers "
                           "are masked.")
@@ -396,8 +396,9 @@ class _Builder:
                     Column("submitted_on", "Date", "date"), Column("wave", "Wave"), Column("program", "Program"),
                     Column("cohort", "Cohort"), Column("role", "Role"), Column("comment", "Comment"),
                     Column("themes", "Themes")],
-                note="" if n >= threshold else
-                f"Comments are listed only when at least {threshold} respondents commented; {n} did.")
+                note="" if not _value(count, "suppressed") else
+                f"Comments are listed only when at least {threshold:,} different respondents commented; "
+                f"there were {feedback.comments_from(n, respondents)}.")
             if len(comments.rows) > READING_COMMENTS:
                 # A reader wants a sample, not every comment of a large program; the XLSX keeps them all.
                 comments.reading_rows = READING_COMMENTS
