@@ -118,6 +118,8 @@ def test_the_upload_limit_is_a_setting(files, db_path, capsys, limit_mb, size_mb
 
 SURVEY = ("response_id,submitted_at,networking,My mentor helped me grow my professional network\n"
           "r1,2026-04-02,4,5\nr2,2026-04-03,3,4\n")
+FREE = "my_mentor_helped_me_grow_my_professional_network"  # suggested: networking
+AGAIN = "i_would_sign_up_again"  # no suggestion
 
 
 def test_questions_that_map_to_no_dimension_are_named_with_their_suggestion(files, db_path, capsys):
@@ -129,8 +131,11 @@ def test_questions_that_map_to_no_dimension_are_named_with_their_suggestion(file
         "item_id": "my_mentor_helped_me_grow_my_professional_network",
         "question": "My mentor helped me grow my professional network", "suggested": "networking"}]
     code, out, _ = run(capsys, "check", path, "--db", str(db_path))
-    assert "1 question maps to no dimension" in out and "(suggested: networking)" in out
-    assert "Upload page" in out and "--accept-suggestions" in out
+    assert "1 question maps to no dimension" in out
+    # Named by the item id --map takes.
+    assert (f"    {FREE}: 'My mentor helped me grow my professional network' (suggested: networking)\n"
+            in out)
+    assert "--map ITEM=DIMENSION" in out and "--accept-suggestions" in out and "Upload page" in out
 
 
 def test_accepting_the_suggestions_maps_those_questions(files, db_path, capsys):
@@ -141,3 +146,112 @@ def test_accepting_the_suggestions_maps_those_questions(files, db_path, capsys):
     with db.connect(db_path) as con:
         assert con.execute("SELECT item_id, dimension FROM items ORDER BY item_id").fetchall() == [
             ("my_mentor_helped_me_grow_my_professional_network", "networking"), ("networking", "networking")]
+
+
+def free_worded(first: int = 1, count: int = 6) -> str:
+    """A survey with a self-mapped question, one with a suggestion and one without; enough
+    responses for its figures to show."""
+    rows = "".join(f"r{i},2026-04-{i:02d},4,5,{i % 5 + 1}\n" for i in range(first, first + count))
+    return ("response_id,submitted_at,networking,My mentor helped me grow my professional network,"
+            "I would sign up again\n" + rows)
+
+
+def unmapped(out: str) -> list[str]:
+    return [q["item_id"] for f in json.loads(out)["files"] for q in f["unmapped_questions"]]
+
+
+def dimensions(db_path) -> dict:
+    with db.connect(db_path) as con:
+        return dict(con.execute("SELECT item_id, dimension FROM items").fetchall())
+
+
+@pytest.mark.parametrize("argv, mapped, still_unmapped", [
+    (["--map", f"{FREE}=career_clarity"], {FREE: "career_clarity", AGAIN: None}, [AGAIN]),
+    (["--map", f"{AGAIN}=overall_satisfaction"], {FREE: None, AGAIN: "overall_satisfaction"}, [FREE]),
+    (["--map", f"{AGAIN}=none"], {FREE: None, AGAIN: None}, [FREE]),  # not scored: no longer asked about
+    (["--map", f" {AGAIN} = NONE "], {FREE: None, AGAIN: None}, [FREE]),
+    (["--map", "networking=none"], {"networking": None, FREE: None, AGAIN: None}, [FREE, AGAIN]),
+    (["--map", f"{FREE}=nps", "--map", f"{FREE}=career_clarity"], {FREE: "career_clarity", AGAIN: None}, [AGAIN]),
+    # With --accept-suggestions, --map wins for its question and the suggestions map the rest.
+    (["--map", f"{FREE}=career_clarity", "--accept-suggestions"], {FREE: "career_clarity", AGAIN: None}, [AGAIN]),
+    (["--map", f"{FREE}=none", "--accept-suggestions"], {FREE: None, AGAIN: None}, [AGAIN]),
+    (["--map", f"{AGAIN}=overall_satisfaction", "--accept-suggestions"],
+     {FREE: "networking", AGAIN: "overall_satisfaction"}, []),
+])
+def test_map_gives_one_question_its_dimension(files, db_path, capsys, argv, mapped, still_unmapped):
+    code, out, err = run(capsys, "ingest", files("pulse.csv", free_worded()), "--db", str(db_path), "--json", *argv)
+    assert code == 0, err
+    assert unmapped(out) == still_unmapped
+    assert dimensions(db_path) == {"networking": "networking", **mapped}
+
+
+@pytest.mark.parametrize("argv, scored", [
+    (["--map", f"{AGAIN}=overall_satisfaction"], ["networking", "overall_satisfaction"]),
+    (["--map", f"{FREE}=career_clarity", "--map", f"{AGAIN}=none"], ["career_clarity", "networking"]),
+])
+def test_a_mapped_question_counts_in_the_metrics(files, db_path, capsys, argv, scored):
+    run(capsys, "ingest", files("pulse.csv", free_worded()), "--db", str(db_path), *argv)
+    code, out, err = run(capsys, "metrics", "--quarter", "2026Q2", "--db", str(db_path), "--json")
+    assert code == 0, err
+    shown = json.loads(out)["satisfaction"]["dimensions"]
+    assert sorted(d["dimension"] for d in shown if d["mean"] is not None) == scored
+
+
+def stored(db_path) -> dict:
+    with db.connect(db_path) as con:
+        return {**db.table_counts(con), "mappings": db.scalar(con, "SELECT count(*) FROM column_mappings")}
+
+
+@pytest.mark.parametrize("command", ["ingest", "check"])
+@pytest.mark.parametrize("value, survey, message", [
+    ("foo", True, "--map foo: write ITEM=DIMENSION, e.g. --map Q7=networking."),
+    ("=networking", True, "--map =networking: write ITEM=DIMENSION"),
+    (f"{AGAIN}=netwrking", True, "'netwrking' is not a dimension. Use one of: industry_knowledge, networking, "),
+    (f"{AGAIN}=", True, "or none to leave the question unscored."),
+    ("Q9=networking", True, "--map Q9=networking: not a question of any survey file given. Use an item id of one "
+                            f"(pulse.csv: networking, {FREE}, {AGAIN})."),
+    (f"{AGAIN}=networking", False, f"--map {AGAIN}=networking: none of the files is a survey"),
+])
+def test_a_bad_map_value_is_refused_in_one_line_and_nothing_is_written(
+        files, db_path, capsys, command, value, survey, message):
+    run(capsys, "ingest", files("pairs.csv", PAIRS), "--db", str(db_path))
+    before = stored(db_path)
+    paths = [files("pairs.csv", PAIRS), *([files("pulse.csv", free_worded())] if survey else [])]
+    code, out, err = run(capsys, command, *paths, "--db", str(db_path), "--map", value)
+    assert (code, out) == (1, "")
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err
+    assert stored(db_path) == before
+
+
+@pytest.mark.parametrize("first, later, still_unmapped", [
+    ("ingest", {FREE: "career_clarity", AGAIN: None}, []),  # ingest saves the mapping for the survey
+    ("check", {FREE: None, AGAIN: None}, [FREE, AGAIN]),    # check writes nothing
+])
+def test_a_map_given_to_ingest_is_reused_by_later_uploads_of_the_survey(
+        files, db_path, capsys, first, later, still_unmapped):
+    run(capsys, "ingest", files("pairs.csv", PAIRS), "--db", str(db_path))
+    run(capsys, first, files("april.csv", free_worded(1)), "--db", str(db_path),
+        "--map", f"{FREE}=career_clarity", "--map", f"{AGAIN}=none")
+    code, out, err = run(capsys, "ingest", files("may.csv", free_worded(10)), "--db", str(db_path), "--json")
+    assert code == 0, err
+    assert unmapped(out) == still_unmapped
+    assert dimensions(db_path) == {"networking": "networking", **later}
+
+
+def test_a_map_serves_the_survey_that_has_the_question_and_platform_files_ignore_it(files, db_path, capsys):
+    again_only = "response_id,submitted_at,I would sign up again\nr1,2026-04-02,5\n"
+    code, out, err = run(capsys, "ingest", files("pairs.csv", PAIRS), files("pulse.csv", SURVEY),
+                         files("again.csv", again_only), "--db", str(db_path), "--json",
+                         "--map", f"{FREE}=career_clarity", "--map", f"{AGAIN}=none")
+    assert code == 0, err
+    assert [f["rows_loaded"] for f in json.loads(out)["files"]] == [2, 2, 1]
+    with db.connect(db_path) as con:
+        assert sorted(con.execute("SELECT s.title, m.item_id, m.dimension FROM column_mappings m "
+                                  "JOIN surveys s USING (fingerprint)").fetchall()) == [
+            ("again", AGAIN, None), ("pulse", FREE, "career_clarity")]
+
+
+def test_a_refused_survey_says_why_rather_than_that_the_map_names_no_question(files, db_path, capsys):
+    ambiguous = "response_id,submitted_at,I would sign up again\nr1,03/04/2026,5\n"
+    code, _, err = run(capsys, "check", files("pulse.csv", ambiguous), "--db", str(db_path), "--map", "Q9=networking")
+    assert code == 1 and "--day-first" in err and "--map" not in err

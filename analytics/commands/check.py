@@ -1,11 +1,12 @@
 """`python -m analytics check PATH...`: the ingest analysis, nothing written."""
 from __future__ import annotations
 
+from contextlib import closing, nullcontext
 from pathlib import Path
 
 from analytics import db
-from analytics.commands.ingest import add_file_arguments, options_from, report, summary
-from analytics.ingest.pipeline import analyse_path
+from analytics.commands import fail
+from analytics.commands.ingest import BadMap, add_file_arguments, analysed, options_from, report, summary
 
 
 def register(sub) -> None:
@@ -16,15 +17,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    # Read-only when the database exists, so references can be checked; never created.
     path = args.db or db.default_path()
-    con = db.connect(path, read_only=True) if Path(path).exists() else None
     try:
-        results = []
-        for name in args.paths:
-            plan = analyse_path(name, con, options_from(args))
-            results.append(summary(plan, path=name))
-        return report(results, args.json, "would load")
-    finally:
-        if con is not None:
-            con.close()
+        options = options_from(args)
+        # Read-only when the database exists, so references can be checked; never created.
+        with closing(db.connect(path, read_only=True)) if Path(path).exists() else nullcontext() as con:
+            plans = analysed(args.paths, con, options)
+    except BadMap as exc:
+        return fail(str(exc))
+    return report([summary(plan, path=name) for name, plan in zip(args.paths, plans)], args.json, "would load")

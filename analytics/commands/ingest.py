@@ -1,19 +1,29 @@
 """`python -m analytics ingest PATH...`: load exports into the store.
 
 Exit 0 when every file loaded (some rows may be rejected), 1 when any file was
-refused (the others still load), 2 on usage errors.
+refused (the others still load) or a --map value is wrong (then nothing loads),
+2 on usage errors.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from contextlib import closing
 
 from analytics import db
-from analytics.commands import add_db_argument
+from analytics.commands import add_db_argument, fail
 from analytics.ingest.columns import KINDS
 from analytics.ingest.load import LoadResult
-from analytics.ingest.pipeline import WAVES, Options, Plan, ingest_paths
+from analytics.ingest.mapping import DIMENSIONS
+from analytics.ingest.pipeline import WAVES, Options, Plan, analyse_path, load_plans
+
+NOT_SCORED = "none"  # --map ITEM=none: the question stays stored but in no figure
+SHOWN = 10  # rejected rows and unmapped questions listed in the text output; --json has them all
+
+
+class BadMap(ValueError):
+    """A --map value that cannot be used; the message names it and says what to write instead."""
 
 
 def add_file_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +39,11 @@ def add_file_arguments(parser: argparse.ArgumentParser) -> None:
                        help="dates like 03/04/2026 mean March 4")
     parser.add_argument("--accept-suggestions", action="store_true",
                         help="map each survey question no mapping covers to its suggested dimension")
+    parser.add_argument("--map", action="append", default=[], metavar="ITEM=DIMENSION",
+                        help="map one survey question (its item id, as the unmapped-question notice and --json "
+                             f"show it) to a dimension: {', '.join(DIMENSIONS)}, or {NOT_SCORED} to leave it "
+                             "unscored. Repeatable; wins over --accept-suggestions for its question; ignored for "
+                             "platform files; ingest (not check) saves it for later uploads of the same survey")
     add_db_argument(parser)
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
 
@@ -41,8 +56,44 @@ def register(sub) -> None:
 
 
 def options_from(args) -> Options:
+    """The options the arguments give; BadMap when a --map value is not ITEM=DIMENSION."""
     return Options(kind=args.kind, wave=args.wave, program=args.program, day_first=args.day_first,
-                   accept_suggestions=args.accept_suggestions)
+                   mapping=mapping_from(args.map) or None, accept_suggestions=args.accept_suggestions)
+
+
+def mapping_from(values: list[str]) -> dict[str, str | None]:
+    """--map ITEM=DIMENSION values as item -> dimension code (None: not scored); a later value for
+    the same item wins."""
+    mapping: dict[str, str | None] = {}
+    for value in values:
+        item, equals, code = value.partition("=")
+        item, code = item.strip(), code.strip().lower()
+        if not equals or not item:
+            raise BadMap(f"--map {value}: write ITEM=DIMENSION, e.g. --map Q7=networking.")
+        if code != NOT_SCORED and code not in DIMENSIONS:
+            raise BadMap(f"--map {value}: '{code}' is not a dimension. Use one of: {', '.join(DIMENSIONS)}, "
+                         f"or {NOT_SCORED} to leave the question unscored.")
+        mapping[item] = None if code == NOT_SCORED else code
+    return mapping
+
+
+def analysed(paths: list[str], con, options: Options) -> list[Plan]:
+    """Every file analysed. Raises BadMap when a --map item is a question of none of the
+    survey files: checked before anything loads, so a mistyped item id writes nothing."""
+    plans = [analyse_path(path, con, options) for path in paths]
+    surveys = [plan for plan in plans if plan.kind == "survey"]
+    # A refused survey's questions are unknown; its own error says why it was refused.
+    if not options.mapping or any(not plan.ok for plan in surveys):
+        return plans
+    known = {item for plan in surveys for item in plan.batch.items["item_id"]}
+    wrong = ", ".join(f"--map {item}={code or NOT_SCORED}" for item, code in options.mapping.items()
+                      if item not in known)
+    if wrong and not surveys:
+        raise BadMap(f"{wrong}: none of the files is a survey, and --map maps survey questions.")
+    if wrong:
+        ids = "; ".join(f"{plan.file_name}: {', '.join(plan.batch.items['item_id'])}" for plan in surveys)
+        raise BadMap(f"{wrong}: not a question of any survey file given. Use an item id of one ({ids}).")
+    return plans
 
 
 def summary(plan: Plan, loaded: LoadResult | None = None, path: str | None = None) -> dict:
@@ -82,24 +133,29 @@ def report(results: list[dict], as_json: bool, verb: str) -> int:
             print(f"{r['path']}: {r['kind']} ({r['format']}), {r['rows_read']} rows read, "
                   f"{r['rows_loaded']} {verb}, {r['rows_duplicate']} duplicate, "
                   f"{r['rows_rejected']} rejected; {span}")
-            for row in r["rejected"][:10]:
+            for row in r["rejected"][:SHOWN]:
                 print(f"  row {row['row_number']}: {row['reason']}")
-            if len(r["rejected"]) > 10:
-                print(f"  … and {len(r['rejected']) - 10} more rejected rows")
+            if len(r["rejected"]) > SHOWN:
+                print(f"  … and {len(r['rejected']) - SHOWN} more rejected rows")
             if r["unmapped_questions"]:
-                print(_unmapped_line(r["unmapped_questions"]))
+                print("\n".join(_unmapped_lines(r["unmapped_questions"])))
     return 1 if refused else 0
 
 
-def _unmapped_line(questions: list[dict]) -> str:
-    shown = ", ".join(f"'{_short(q['question'])}'" + (f" (suggested: {q['suggested']})" if q["suggested"] else "")
-                      for q in questions[:3])
-    more = f" and {len(questions) - 3} more" if len(questions) > 3 else ""
+def _unmapped_lines(questions: list[dict]) -> list[str]:
+    """The notice: each question by the item id --map takes, then the ways to map them."""
     count = "1 question maps" if len(questions) == 1 else f"{len(questions)} questions map"
-    fix = "Upload the file once on the Upload page to map them; later uploads of this survey reuse the mapping"
-    if any(q["suggested"] for q in questions):
-        fix += " (or pass --accept-suggestions)"
-    return f"  {count} to no dimension, so they count in no figure yet: {shown}{more}. {fix}."
+    lines = [f"  {count} to no dimension, so {'it counts' if len(questions) == 1 else 'they count'} "
+             "in no figure yet:"]
+    for q in questions[:SHOWN]:
+        suggestion = f" (suggested: {q['suggested']})" if q["suggested"] else ""
+        lines.append(f"    {q['item_id']}: '{_short(q['question'])}'{suggestion}")
+    if len(questions) > SHOWN:
+        lines.append(f"    … and {len(questions) - SHOWN} more (--json lists them all)")
+    suggested = ", all as suggested with --accept-suggestions," if any(q["suggested"] for q in questions) else ""
+    lines.append(f"  Map each with --map ITEM=DIMENSION (or ITEM={NOT_SCORED}: not scored){suggested} or on the "
+                 "Upload page; ingest --map and the page save the mapping for later uploads of this survey.")
+    return lines
 
 
 def _short(text: str) -> str:
@@ -108,10 +164,12 @@ def _short(text: str) -> str:
 
 
 def run(args) -> int:
-    con = db.connect(args.db)
     try:
-        results = [summary(plan, loaded, path)
-                   for path, (plan, loaded) in zip(args.paths, ingest_paths(con, args.paths, options_from(args)))]
-        return report(results, args.json, "loaded")
-    finally:
-        con.close()
+        options = options_from(args)  # before connecting: a malformed --map creates no database
+        with closing(db.connect(args.db)) as con:
+            plans = analysed(args.paths, con, options)
+            results = [summary(plan, loaded, path)
+                       for path, plan, loaded in zip(args.paths, plans, load_plans(con, plans))]
+    except BadMap as exc:
+        return fail(str(exc))
+    return report(results, args.json, "loaded")

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from analytics import db, settings
-from analytics.commands import add_db_argument
+from analytics.commands import add_db_argument, fail
 from analytics.filters import Filters, Period, validate_filters
 from analytics.metrics import metrics_json
 
@@ -26,25 +25,20 @@ def register(sub) -> None:
     parser.set_defaults(run=run)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 1
-
-
 def run(args) -> int:
     path = Path(args.db) if args.db else db.default_path()
     if not path.exists():
-        return _fail(EMPTY_MESSAGE)
+        return fail(EMPTY_MESSAGE)
     con = db.connect(path, read_only=True)
     try:
         if all(db.scalar(con, f"SELECT count(*) FROM {table}") == 0 for table in DATA_TABLES):
-            return _fail(EMPTY_MESSAGE)
+            return fail(EMPTY_MESSAGE)
         try:
             period = Period.parse(args.quarter, settings.get(con, "fiscal_year_start_month"))
             filters = Filters(args.program, args.cohort, args.department, args.role)
             validate_filters(con, filters)
         except ValueError as exc:
-            return _fail(str(exc))
+            return fail(str(exc))
         result = metrics_json(con, period, filters)
     finally:
         con.close()

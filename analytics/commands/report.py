@@ -1,11 +1,10 @@
 """`python -m analytics report --quarter 2026Q2 --format pdf|html|xlsx --out PATH [filters]`: the quarterly report."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from analytics import db, settings
-from analytics.commands import add_db_argument
+from analytics.commands import add_db_argument, fail
 from analytics.filters import Filters, Period
 from analytics.report import FORMATS, ReportError, build_report
 
@@ -22,32 +21,27 @@ def register(sub) -> None:
     parser.set_defaults(run=run)
 
 
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 1
-
-
 def run(args) -> int:
     out = Path(args.out)
     if out.is_dir():
-        return _fail(f"{out} is a folder; pass a file path with --out.")
+        return fail(f"{out} is a folder; pass a file path with --out.")
     if not out.parent.is_dir():
-        return _fail(f"cannot write {out}: the folder {out.parent} does not exist.")
+        return fail(f"cannot write {out}: the folder {out.parent} does not exist.")
     path = Path(args.db) if args.db else db.default_path()
     if not path.exists():
-        return _fail(f"no database at {path}: run python -m analytics ingest FILE… (or python -m analytics sample) "
-                     "first, or pass --db.")
+        return fail(f"no database at {path}: run python -m analytics ingest FILE… (or python -m analytics sample) "
+                    "first, or pass --db.")
     con = db.connect(path, read_only=True)
     try:
         period = Period.parse(args.quarter, settings.get(con, "fiscal_year_start_month"))
         content = build_report(con, period, Filters(args.program, args.cohort, args.department), args.format)
     except (ReportError, ValueError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     finally:
         con.close()
     try:
         out.write_bytes(content)
     except OSError as exc:
-        return _fail(f"cannot write {out}: {exc.strerror or exc}.")
+        return fail(f"cannot write {out}: {exc.strerror or exc}.")
     print(f"Wrote {out} ({len(content):,} bytes).")
     return 0

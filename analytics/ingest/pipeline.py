@@ -91,11 +91,12 @@ class Plan:
         return tuple(None if v is None else v.date() for v in (bounds["min"], bounds["max"]))
 
     def open_questions(self) -> pd.DataFrame:
-        """A survey's questions the file does not map to a dimension (stored, but in no figure):
-        its items' rows, with item_id and question_text."""
+        """A survey's questions no mapping covers yet (stored, but in no figure): its items' rows,
+        with item_id and question_text. A question mapped to "not scored" is settled, not open."""
         if not isinstance(self.batch, SurveyBatch):
             return pd.DataFrame(columns=["item_id", "question_text"])
-        return self.batch.items[self.batch.items["dimension"].isna()]
+        items = self.batch.items
+        return items[items["dimension"].isna() & ~items["item_id"].isin(self.batch.not_scored)]
 
     def rejected_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.rejected, columns=["row_number", "column", "reason", "raw"])
@@ -152,9 +153,10 @@ def load(con: duckdb.DuckDBPyConnection, plan: Plan) -> store.LoadResult:
     info = store.UploadInfo(plan.file_name, plan.sha256, plan.kind, plan.format, plan.rows_read,
                             plan.date_range, plan.options.is_demo, plan.options.actor)
     if isinstance(plan.batch, SurveyBatch):
-        confirmed = None
-        if plan.options.mapping or plan.options.label_map:
-            confirmed = (plan.options.mapping or {}, plan.options.label_map or {})
+        # Remembered for this survey: only its own questions (one mapping may serve several files).
+        own = set(plan.batch.items["item_id"])
+        mapping = {item: code for item, code in (plan.options.mapping or {}).items() if item in own}
+        confirmed = (mapping, plan.options.label_map or {}) if mapping or plan.options.label_map else None
         return store.load_survey(con, plan.batch, info, confirmed)
     return store.load_platform(con, plan.batch, info)
 
@@ -185,6 +187,12 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
     whatever order they were given in. Results come back in the given order; a
     refused file has no result and the others still load."""
     plans = [analyse_path(path, con, options) for path in paths]
+    return list(zip(plans, load_plans(con, plans, progress)))
+
+
+def load_plans(con: duckdb.DuckDBPyConnection, plans: list[Plan], progress=None) -> list[store.LoadResult | None]:
+    """Load analysed plans in load order; results in the given order. A refused plan has no
+    result (a load that fails records its error on the plan) and the others still load."""
     results: list[store.LoadResult | None] = [None] * len(plans)
     order = in_load_order(plans)
     for step, i in enumerate(order):
@@ -195,7 +203,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
                 results[i] = load(con, plans[i])
             except IngestError as exc:
                 plans[i].error = exc.in_file(plans[i].file_name)
-    return list(zip(plans, results))
+    return results
 
 
 def _parse_survey(staged: Staged, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:

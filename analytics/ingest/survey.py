@@ -93,6 +93,7 @@ class SurveyBatch:
     rejected: list[dict] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     suggestions: dict[str, str] = field(default_factory=dict)
+    not_scored: frozenset[str] = frozenset()  # questions the mapping leaves without a dimension on purpose
 
     @property
     def responses(self) -> pd.DataFrame:
@@ -150,8 +151,9 @@ def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first,
     if accept_suggestions and suggestions:
         items, value_map, suggestions = _items(distinct, questions, {**suggestions, **mapping}, label_map, fmt)
     responses = con.sql(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM kept ORDER BY row_number").to_arrow_table()
+    not_scored = frozenset(c.key for c in questions if c.key in mapping and mapping[c.key] is None)
     return SurveyBatch(survey_id, fingerprint, fmt, PurePath(file_name).stem, items, responses,
-                       _answers(con, questions, value_map), rejected, skipped, suggestions)
+                       _answers(con, questions, value_map), rejected, skipped, suggestions, not_scored)
 
 
 # ---- header rows → columns ------------------------------------------------
