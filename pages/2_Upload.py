@@ -129,16 +129,12 @@ def validation(plan, key: str) -> None:
 def load_plans(plans) -> None:
     ui.require("upload")
     bar = st.progress(0.0, text="Loading…")
-    messages = []
-    for step, index in enumerate(pipeline.in_load_order(plans)):
-        plan = plans[index]
-        bar.progress(step / len(plans), text=f"Loading {plan.file_name}…")
-        result = pipeline.load(ui.cursor(), plan)
-        messages.append(f"{ui.escape(plan.file_name)}: {result.rows_loaded:,} rows loaded, {result.rows_duplicate:,} "
-                        f"duplicates skipped, {result.rows_rejected:,} rejected"
-                        + (f", {len(result.stubs_created):,} people added from the pairs file"
-                           if result.stubs_created else "") + ".")
+    results = pipeline.load_plans(ui.cursor(), plans, progress=lambda done, text: bar.progress(done, text=f"{text}…"))
     bar.progress(1.0, text="Done")
+    messages = [f"{ui.escape(plan.file_name)}: {result.rows_loaded:,} rows loaded, {result.rows_duplicate:,} "
+                f"duplicates skipped, {result.rows_rejected:,} rejected"
+                + (f", {len(result.stubs_created):,} people added from the pairs file" if result.stubs_created else "")
+                + "." for plan, result in zip(plans, results) if result is not None]
     st.session_state["upload_batch"] += 1  # a fresh, empty file picker
     st.session_state.pop("upload_plans", None)
     ui.wrote(*messages)

@@ -250,6 +250,9 @@ def test_pairs_and_their_sessions_load_together_whatever_their_order(populated_d
     at.button(key="load_files").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert reading(at, populated_db, "SELECT count(*) FROM sessions WHERE pair_id = 'z1'") == [(2,)]
+    assert [s.value for s in at.success] == ["sessions\\.csv: 2 rows loaded, 0 duplicates skipped, 0 rejected.",
+                                             "pairs\\.csv: 1 rows loaded, 0 duplicates skipped, 0 rejected, "
+                                             "2 people added from the pairs file."]
 
 
 def test_an_upload_is_removed_from_the_history(populated_db, app):

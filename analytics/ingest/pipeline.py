@@ -192,17 +192,14 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[str | Path], option
 
 def load_plans(con: duckdb.DuckDBPyConnection, plans: list[Plan], progress=None) -> list[store.LoadResult | None]:
     """Load analysed plans in load order; results in the given order. A refused plan has no
-    result (a load that fails records its error on the plan) and the others still load."""
+    result, and the others still load."""
     results: list[store.LoadResult | None] = [None] * len(plans)
     order = in_load_order(plans)
     for step, i in enumerate(order):
         if progress:
             progress(step / len(order), f"Loading {plans[i].file_name}")
         if plans[i].ok:
-            try:
-                results[i] = load(con, plans[i])
-            except IngestError as exc:
-                plans[i].error = exc.in_file(plans[i].file_name)
+            results[i] = load(con, plans[i])
     return results
 
 
