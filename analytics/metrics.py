@@ -118,7 +118,8 @@ def _metrics() -> list[Metric]:
         words = d.replace("_", " ")
         m.append(Metric(f"{d}_change", f"{words.capitalize()}: baseline to exit",
                         f"Mean change in {words} score from a respondent's baseline to their exit survey (exit in "
-                        "the period), with paired t and Wilcoxon p-values and Cohen's d_z.",
+                        "the period), with paired t and Wilcoxon p-values and Cohen's d_z; scores on another scale "
+                        "than the most common one among the matched baseline and exit scores are placed on it first.",
                         "difference", "survey", "outcomes", _from(outcomes.pre_post, "mean_change", dimension=d)))
     m.append(Metric("goal_attainment_rate", "Goal attainment rate",
                     "Among goals due in the period, the share achieved by its end.",

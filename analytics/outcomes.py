@@ -4,6 +4,13 @@ Pre/post pairs a respondent's latest exit score on a dimension (exit submitted
 in the period; the filters apply to it) with their earliest baseline score on
 the same dimension. Respondents with an exit score but no baseline score on a
 dimension are excluded from its row and counted in `n_excluded`.
+
+A pair's two scores are compared on one scale: each dimension is reported on the
+most common scale among its pairs' baseline and exit scores together (ties: the
+longer one), and a score x on a k_x-point scale is placed on that scale's 1..k as
+1 + (x − 1)(k − 1)/(k_x − 1) before the change is taken, as satisfaction places
+its scores (`satisfaction.placed_sql`). So 5 of 7 at baseline and 4 of 5 at exit
+are a gain (5 → 5.5 on 7 points, 3.67 → 4 on 5), not a decline of 1.
 """
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ import pandas as pd
 
 from analytics import memo, settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, segment_key
-from analytics.satisfaction import LIKERT_ROWS, scores_sql
+from analytics.satisfaction import LIKERT_ROWS, placed_sql, scores_sql
 
 PRE_POST_STATS = ["mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value", "cohens_dz"]
 PRE_POST_COLUMNS = ["dimension", "n_pairs", "n_excluded", *PRE_POST_STATS, "n", "suppressed"]
@@ -23,7 +30,8 @@ BASELINE_SCORE_ROWS = f"{LIKERT_ROWS} AND s.submitted_on = r.submitted_on"
 
 
 def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ [respondent_id, dimension, baseline, exit]; baseline is null when the respondent has none."""
+    """→ [respondent_id, dimension, baseline, exit]; baseline is null when the respondent has none.
+    A pair's scores are placed on the dimension's reporting scale; an unpaired exit keeps its own score."""
     exits, params = filters.responses_sql()
     everyone, _ = Filters().responses_sql()
     return con.execute(f"""
@@ -36,15 +44,27 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
             f"SELECT * FROM ({everyone}) WHERE wave = 'baseline' "
             "AND respondent_id IN (SELECT respondent_id FROM exit_responses)",
             BASELINE_SCORE_ROWS)}),
-        -- latest and earliest by submission time, not only date: two exits on one day keep the later one
+        -- latest and earliest by submission time, not only date: two exits on one day keep the later one;
+        -- score and scale taken together, as arg_max would skip a null scale for another response's
         latest_exit AS (
-            SELECT respondent_id, dimension, arg_max(score, (submitted_at, response_id)) AS exit
-            FROM exit_scores GROUP BY ALL),
+            SELECT respondent_id, dimension, 'exit' AS wave,
+                   unnest(arg_max({{'score': score, 'scale_points': scale_points}}, (submitted_at, response_id)))
+            FROM exit_scores GROUP BY respondent_id, dimension),
         earliest_baseline AS (
-            SELECT respondent_id, dimension, arg_min(score, (submitted_at, response_id)) AS baseline
-            FROM baseline_scores GROUP BY ALL)
-        SELECT x.respondent_id, x.dimension, b.baseline, x.exit
-        FROM latest_exit x LEFT JOIN earliest_baseline b USING (respondent_id, dimension)
+            SELECT respondent_id, dimension, 'baseline' AS wave,
+                   unnest(arg_min({{'score': score, 'scale_points': scale_points}}, (submitted_at, response_id)))
+            FROM baseline_scores GROUP BY respondent_id, dimension),
+        -- only the scores that are compared choose the scale they are compared on
+        paired AS (
+            SELECT * FROM latest_exit SEMI JOIN earliest_baseline USING (respondent_id, dimension)
+            UNION ALL
+            SELECT * FROM earliest_baseline SEMI JOIN latest_exit USING (respondent_id, dimension)),
+        placed AS (
+            SELECT respondent_id, dimension, any_value(on_k) FILTER (WHERE wave = 'baseline') AS baseline,
+                   any_value(on_k) FILTER (WHERE wave = 'exit') AS exit
+            FROM ({placed_sql("SELECT * FROM paired", ("dimension",))}) GROUP BY respondent_id, dimension)
+        SELECT x.respondent_id, x.dimension, p.baseline, coalesce(p.exit, x.score) AS exit
+        FROM latest_exit x LEFT JOIN placed p USING (respondent_id, dimension)
         ORDER BY x.dimension, x.respondent_id""", [*params, period.start, period.end, period.start, period.end]).df()
 
 

@@ -63,27 +63,37 @@ def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
     return name_segment(frame, by)
 
 
-def placed_scores_sql(period: Period, filters: Filters, by: str | None = None) -> tuple[str, list]:
-    """The period's Likert scores placed on their dimension's reporting scale → [segment, response_id,
-    respondent_id, dimension, score, scale_points, k, on_k]: the one placement behind `dimensions` and
-    `change`.
+def placed_sql(scored: str, per: tuple[str, ...]) -> str:
+    """The rows of `scored` (with `score` and `scale_points`) with `k`, the reporting scale of their group
+    (their values of the columns `per`), and `on_k`, the score placed on 1..k: the one placement of scores
+    answered on different scales, behind satisfaction and pre/post alike.
 
-    A dimension answered on two scales (say 5- and 7-point surveys) is reported on its most common
+    A group answered on two scales (say 5- and 7-point surveys) is reported on its most common
     scale k (ties: the longer one); each score x on a k_x-point scale is placed on 1..k as
-    1 + (x − 1)(k − 1)/(k_x − 1)."""
-    scored, params = period_scores_sql(period, filters)
-    placed = f"""
-        WITH scored AS (SELECT {segment_key('survey', by)} AS segment, * FROM ({scored}) r),
-        scales AS (SELECT segment, dimension, scale_points, count(*) AS c FROM scored
+    1 + (x − 1)(k − 1)/(k_x − 1). A score without a scale (null or under 2 points) stays as it is."""
+    columns = ", ".join(per)
+    # A null key (an unset segment) is a group of its own.
+    same_group = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in per)
+    return f"""
+        WITH scored AS ({scored}),
+        scales AS (SELECT {columns}, scale_points, count(*) AS c FROM scored
                    WHERE scale_points IS NOT NULL GROUP BY ALL),
-        target AS (SELECT segment, dimension, arg_max(scale_points, c * 1000 + scale_points) AS k
+        target AS (SELECT {columns}, arg_max(scale_points, c * 1000 + scale_points) AS k
                    FROM scales GROUP BY ALL)
         SELECT s.*, t.k,
                CASE WHEN s.scale_points IS NULL OR t.k IS NULL OR s.scale_points = t.k OR s.scale_points < 2
                     THEN s.score
                     ELSE 1 + (s.score - 1) * (t.k - 1) / (s.scale_points - 1) END AS on_k
-        FROM scored s LEFT JOIN target t ON t.segment IS NOT DISTINCT FROM s.segment AND t.dimension = s.dimension"""
-    return placed, params
+        FROM scored s LEFT JOIN target t ON {same_group}"""
+
+
+def placed_scores_sql(period: Period, filters: Filters, by: str | None = None) -> tuple[str, list]:
+    """The period's Likert scores placed on their dimension's reporting scale (`placed_sql` per segment
+    and dimension) → [segment, response_id, respondent_id, dimension, score, scale_points, k, on_k]: the
+    scores behind `dimensions` and `change`."""
+    scored, params = period_scores_sql(period, filters)
+    return placed_sql(f"SELECT {segment_key('survey', by)} AS segment, * FROM ({scored}) r",
+                      ("segment", "dimension")), params
 
 
 @memo.once

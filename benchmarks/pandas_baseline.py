@@ -232,14 +232,15 @@ def outcomes(responses: pd.DataFrame, goals: pd.DataFrame, pairs: pd.DataFrame, 
     for dim in sorted(LIKERT):
         if dim not in responses:
             continue
+        columns = [dim, f"{dim}_points"]
         x = exits[exits[dim].notna()].sort_values(["submitted_at", "response_id"])
-        latest = x.groupby("respondent_id")[dim].last()
+        latest = x.groupby("respondent_id")[columns].last().set_axis(["exit", "exit_points"], axis=1)
         b = baselines[baselines[dim].notna()].sort_values(["submitted_at", "response_id"])
-        earliest = b.groupby("respondent_id")[dim].first()
+        earliest = b.groupby("respondent_id")[columns].first().set_axis(["baseline", "baseline_points"], axis=1)
         if latest.empty:
             continue
-        both = pd.DataFrame({"exit": latest}).join(earliest.rename("baseline"), how="left")
-        matched = both.dropna()
+        both = latest.join(earliest, how="left")
+        matched = both.dropna(subset=["baseline"])
         n = len(matched)
         if n == 0:
             continue
@@ -247,10 +248,16 @@ def outcomes(responses: pd.DataFrame, goals: pd.DataFrame, pairs: pd.DataFrame, 
                "mean_exit": None, "mean_change": None, "t_p_value": None, "wilcoxon_p_value": None,
                "cohens_dz": None, "suppressed": n < MIN_GROUP}
         if n >= MIN_GROUP:
-            diff = matched["exit"] - matched["baseline"]
-            row.update(mean_baseline=matched["baseline"].mean(), mean_exit=matched["exit"].mean(),
+            # Both waves on the most common scale among the pairs' baseline and exit scores (ties: the
+            # longer), each score placed on it as satisfaction places its scores.
+            counts = pd.concat([matched["baseline_points"], matched["exit_points"]]).value_counts()
+            k = int(max(counts.index, key=lambda size: (counts[size], size)))
+            before, after = (1 + (matched[wave] - 1) * (k - 1) / (matched[f"{wave}_points"] - 1)
+                             for wave in ("baseline", "exit"))
+            diff = after - before
+            row.update(mean_baseline=before.mean(), mean_exit=after.mean(),
                        mean_change=diff.mean(),
-                       t_p_value=_num(stats.ttest_rel(matched["exit"], matched["baseline"]).pvalue),
+                       t_p_value=_num(stats.ttest_rel(after, before).pvalue),
                        wilcoxon_p_value=_num(stats.wilcoxon(diff).pvalue) if (diff != 0).any() else None,
                        cohens_dz=_num(diff.mean() / diff.std()) if diff.std() > 0 else None)
         pre_post.append(row)

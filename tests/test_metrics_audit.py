@@ -11,7 +11,8 @@ Both computations are cached per (quarter, filters, min_group_size).
 
 Where METRICS.md leaves a choice open the reference says which reading it takes:
 role filtering (see FILTERS) and dimensions answered on two scales (placed on
-the most common scale before averaging; see test_mixed_scale_mean_is_on_the_reported_scale).
+the most common scale before averaging or, for pre/post, before differencing; see
+test_mixed_scale_mean_is_on_the_reported_scale).
 """
 from __future__ import annotations
 
@@ -430,7 +431,11 @@ def pre_post_ref(t, start, end, f, min_group) -> list[dict]:
     both = exit_scores.merge(base_scores, on=["respondent_id", "dimension"], suffixes=("_exit", "_base"))
     rows = []
     for dimension, group in both.groupby("dimension", sort=True):
-        before, after = group["score_base"].to_numpy(float), group["score_exit"].to_numpy(float)
+        # Both waves on the most common scale k among the pairs' baseline and exit scores (ties: the longer one).
+        counts = pd.concat([group["k_base"], group["k_exit"]]).value_counts()
+        k = max(counts[counts == counts.max()].index)
+        before, after = ((1 + (group[f"score_{w}"] - 1) * (k - 1) / (group[f"k_{w}"] - 1)).to_numpy(float)
+                         for w in ("base", "exit"))
         diff = after - before
         n = len(diff)
         with warnings.catch_warnings():
