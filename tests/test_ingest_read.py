@@ -31,6 +31,9 @@ from analytics.ingest.read import MAX_COLUMNS, read_raw
     (b"submitted_at,nps\n", [["submitted_at", "nps"]], "utf-8", ","),
     # a header cell holding the other delimiters does not fool the sniffer
     (b'"x;y",b\n1,2\n', [["x;y", "b"], ["1", "2"]], "utf-8", ","),
+    # a quote after spaces still opens a quoted cell, as in DuckDB's reader; after a tab it does not
+    (b'a,b\n1, "x, y"\n "2",z\n', [["a", "b"], ["1", "x, y"], ["2", "z"]], "utf-8", ","),
+    (b'a,b\n1,\t"x"\n', [["a", "b"], ["1", '"x"']], "utf-8", ","),
 ])
 def test_csv_cells(data, expected_rows, encoding, delimiter):
     raw = read_raw(data, "f.csv")

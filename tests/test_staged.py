@@ -47,6 +47,9 @@ def staged_rows(data: bytes, path: Path | None = None) -> tuple[list[list[str]],
     (b'a,b\r1,"x\ry"\r', "python"),                                      # bare CR
     (b"a;b;c\n1,5;2\n", "python"),                                      # ragged
     (b"a,b\n1,x\"y\n", "duckdb"),                                       # a stray quote kept
+    (b' ","', "duckdb"),                                                # a quote after a space opens a cell
+    (b'a,b\n1,  "x, y"\n "2",z\n', None),
+    (b'a,b\n"1" ,\t"z"\n', None),                                      # after the closing quote; a tab
     ("q,r\r\ndon’t,café\r\n".encode("cp1252"), "python"),
     ("a\tb\r\nNaïve\t2\r\n".encode("utf-16"), "python"),
     (F.qualtrics_current_de(), None), (F.qualtrics_2016(), None), (F.qualtrics_legacy(), None),

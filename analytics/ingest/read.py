@@ -140,8 +140,11 @@ def _read_csv(data: bytes) -> RawTable:
     delimiter = sniff_delimiter(text)
     csv.field_size_limit(MAX_CELL_CHARS)
     try:
-        # Cleaned record by record: the raw records are never all held at once.
-        rows = [_csv_record(record) for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        # Cleaned record by record: the raw records are never all held at once. A quote after spaces
+        # opens a quoted cell (`a, "b, c"` is two cells), as DuckDB's reader (staged.py's fast route)
+        # reads it; cells are trimmed anyway, so the spaces themselves change nothing.
+        rows = [_csv_record(record) for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                                                             skipinitialspace=True)]
     except csv.Error as exc:
         raise FileRefused(f"the file is not readable as CSV ({exc}).", fix=RESAVE_FIX) from None
     check_width(max(map(len, rows), default=0))
@@ -217,7 +220,7 @@ def sniff_delimiter(text: str) -> str:
     next records agree with it; ',' for a one-column file."""
     best, best_score = ",", (0.0, 1)
     for delimiter in DELIMITERS:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
         widths = []
         try:
             for record in reader:
