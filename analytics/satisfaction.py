@@ -144,9 +144,11 @@ def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters:
     """Answers per scale point, for diverging bars.
 
     → [dimension, scale_points, value, count, share, n, respondents, suppressed]; `share` is
-    within the dimension and scale, `n` the responses scoring the dimension.
+    within the dimension and scale, `n` the responses scoring the dimension. A dimension with fewer
+    than min_group_size respondents is one row of its counts, scale_points and value null.
     """
     responses, params = period_responses_sql(period, filters)
+    minimum = settings.get(con, "min_group_size")
     frame = con.execute(f"""
         WITH answered AS (
             SELECT i.dimension, coalesce(a.scale_points, i.scale_points) AS scale_points, a.value_num AS value,
@@ -160,9 +162,13 @@ def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters:
         SELECT dimension, scale_points, value, count(*) AS count,
                count(*) / sum(count(*)) OVER (PARTITION BY dimension, scale_points) AS share, any_value(n) AS n,
                any_value(respondents) AS respondents
-        FROM answered JOIN scored USING (dimension)
-        GROUP BY dimension, scale_points, value ORDER BY ALL""", params).df()
-    return stats.suppress(frame, settings.get(con, "min_group_size"), ["count", "share"], n_column="respondents")
+        FROM answered JOIN scored USING (dimension) WHERE respondents >= ?
+        GROUP BY dimension, scale_points, value
+        UNION ALL
+        -- Blanked counts would still list which values a few people gave, so a small group gets no value rows.
+        SELECT dimension, NULL, NULL, NULL, NULL, n, respondents FROM scored WHERE respondents < ?
+        ORDER BY ALL""", params + [minimum, minimum]).df()
+    return stats.suppress(frame, minimum, ["count", "share"], n_column="respondents")
 
 
 def score_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:

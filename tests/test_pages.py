@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import db, improvements, settings
@@ -189,6 +190,37 @@ def test_feedback_hides_the_comments_of_too_few_respondents(populated_db, app):
     assert not at.exception, [e.value for e in at.exception]
     assert "20 comments from 10 respondents in this group: the list appears once 11 different" in texts(at)
     assert not [w for w in at.text_input if w.key == "feedback_search"]
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, pd.DataFrame]:
+    """The CSV downloads the page offers, by file name, read back as frames."""
+    offered, button = {}, st.download_button
+
+    def record(label, data, file_name=None, **kwargs):
+        offered[file_name] = pd.read_csv(io.BytesIO(data))
+        return button(label, data, file_name=file_name, **kwargs)
+    monkeypatch.setattr(st, "download_button", record)
+    return offered
+
+
+# Engineering has 10 respondents: at a minimum group size of 11 its answer distribution is hidden, and its
+# download must not say which answers were given; at 10 it lists them.
+@pytest.mark.parametrize("minimum, listed", [(11, False), (10, True)])
+def test_satisfaction_download_of_a_hidden_group_gives_no_answer_values(populated_db, app, downloads, minimum,
+                                                                         listed):
+    con = db.connect(populated_db)
+    settings.set(con, "min_group_size", minimum)
+    con.close()
+    at = app("3_Satisfaction")
+    at.selectbox(key="filter_department").set_value("Engineering").run()
+    assert not at.exception, [e.value for e in at.exception]
+    frame = downloads["likert_distribution.csv"]
+    assert frame["suppressed"].tolist() == [not listed] * len(frame)
+    assert frame[["value", "count", "share"]].notna().to_numpy().all() == listed
+    assert frame[["value", "count", "share"]].isna().to_numpy().all() != listed
+    assert frame["dimension"].is_unique != listed  # a hidden dimension is one row
+    assert (frame["respondents"] == 10).all()
 
 
 def test_filter_matching_nothing_shows_an_empty_state(populated_db, app):

@@ -131,6 +131,34 @@ def test_likert_distribution(con):
     assert set(networking["n"]) == {6}
 
 
+def _records(frame):
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+# A dimension of fewer than 5 respondents is one row of counts: blank counts beside its answer values would
+# still say which answers its few people gave (for a group of one, that person's scores).
+@pytest.mark.parametrize("respondents, listed", [
+    pytest.param(["p1"], [], id="one respondent"),
+    pytest.param(["p1"] * 6, [], id="one person's 6 pulse responses"),
+    pytest.param(["p1", "p2", "p3", "p4"], [], id="4 respondents"),
+    pytest.param(["p1", "p2", "p3", "p4", "p5"], [(1, 1), (2, 1), (3, 1), (4, 1), (5, 1)], id="5 respondents"),
+    pytest.param(["p1", "p2", "p3", "p4", "p5", "p6"], [(1, 2), (2, 1), (3, 1), (4, 1), (5, 1)],
+                 id="6 respondents"),
+])
+def test_likert_distribution_of_a_small_group_lists_no_answer_values(respondents, listed):
+    con = fresh()
+    rows = "\n".join(f"r{i} | {who} | pulse | 2026-05-01 | {1 + i % 5}" for i, who in enumerate(respondents))
+    responses(con, "response_id | respondent_id | wave | submitted_on | networking\n" + rows)
+    dist = satisfaction.likert_distribution(con, Q2, Filters())
+    counts = {"n": len(respondents), "respondents": len(set(respondents))}  # counts stay visible
+    n = len(respondents)
+    expected = ([{"dimension": "networking", "scale_points": 5, "value": value, "count": count, "share": count / n,
+                  **counts, "suppressed": False} for value, count in listed] if listed else
+                [{"dimension": "networking", "scale_points": None, "value": None, "count": None, "share": None,
+                  **counts, "suppressed": True}])
+    assert _records(dist) == expected
+
+
 def test_change_quarter_over_quarter():
     con = fresh()
     q1 = [(f"a{i}", "2026-02-01", v, nps) for i, (v, nps) in enumerate(zip([2, 3, 3, 4, 2, 3], [5, 6, 9, 7, 3, 10]))]
