@@ -97,15 +97,14 @@ def _comments_sql(period: Period, filters: Filters) -> tuple[str, list]:
     # `commenter` is who the thresholds count: the respondent, or an anonymous response on its own.
     # The prefixes keep a respondent id from matching an anonymous response's id.
     return f"""
-        SELECT r.response_id, r.submitted_on, r.wave, r.program, r.cohort, r.role, a.value_text AS comment,
+        SELECT r.response_id, r.submitted_on, a.value_text AS comment,
                CASE WHEN r.respondent_id IS NULL THEN 'response ' || r.response_id
                     ELSE 'respondent ' || r.respondent_id END AS commenter
         FROM ({responses}) r
         JOIN answers a ON a.response_id = r.response_id
         JOIN items i ON i.survey_id = a.survey_id AND i.item_id = a.item_id
         WHERE i.dimension = 'comment' AND r.submitted_on BETWEEN ? AND ?
-          AND a.value_text IS NOT NULL AND trim(a.value_text) <> ''
-        ORDER BY r.submitted_on DESC, r.response_id""", params + [period.start, period.end]
+          AND a.value_text IS NOT NULL AND trim(a.value_text) <> ''""", params + [period.start, period.end]
 
 
 @memo.once
@@ -116,16 +115,21 @@ def _raw_comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
 
 def comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
              search: str | None = None) -> pd.DataFrame:
-    """The masked comment list → [submitted_on, wave, program, cohort, role, comment, themes,
-    sentiment, n, respondents, suppressed]; no rows when fewer than min_comment_group_size
-    respondents commented. `search` keeps comments containing it (case-insensitive, in the masked text)."""
+    """The masked comment list → [month ('2026-07'), comment, themes, sentiment, n, respondents,
+    suppressed], newest month first; no rows when fewer than min_comment_group_size respondents
+    commented. `search` keeps comments containing it (case-insensitive, in the masked text).
+
+    The threshold covers the whole list only: a listed program, cohort, role, wave or day would let a
+    reader pick out the few comments of a smaller group, so none is listed, and within a month the
+    comments are in text order, which keeps one response's comments from standing side by side."""
     frame = _raw_comments(con, period, filters)
     n, respondents = len(frame), frame["commenter"].nunique()
-    columns = ["submitted_on", "wave", "program", "cohort", "role", "comment", "themes", "sentiment", "n",
-               "respondents", "suppressed"]
+    columns = ["month", "comment", "themes", "sentiment", "n", "respondents", "suppressed"]
     if respondents < settings.get(con, "min_comment_group_size"):
         return pd.DataFrame(columns=columns)
-    frame["comment"] = frame["comment"].map(mask)
+    frame = frame.assign(month=pd.to_datetime(frame["submitted_on"]).dt.strftime("%Y-%m"),
+                         comment=frame["comment"].map(mask)).sort_values(["month", "comment"],
+                                                                         ascending=[False, True])
     frame["themes"] = frame["comment"].map(lambda t: ", ".join(THEMES[k][0] for k in themes_of(t)))
     frame["sentiment"] = frame["comment"].map(sentiment)
     frame["n"], frame["respondents"], frame["suppressed"] = n, respondents, False

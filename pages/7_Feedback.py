@@ -29,7 +29,10 @@ elif bool(count["suppressed"].iloc[0]):
             "commented, so nobody can be recognised by their words. Widen the filters or pick a longer-running "
             "quarter.", icon=":material/visibility_off:")
 else:
+    st.caption("Comments are listed without program, cohort, role, wave or day, so that nobody can narrow the "
+               "list to a few people. To read one group's comments, pick it in the sidebar: the list then "
+               "appears only if that group has enough respondents.")
     search = st.text_input("Search comments", key="feedback_search", placeholder="a word or phrase")
     ui.table(ui.standard(feedback.comments, search=search or None), "comments",
              column_config=ui.number_columns(sentiment="%+.2f"),
-             column_order=["submitted_on", "comment", "themes", "sentiment", "program", "cohort", "role", "wave"])
+             column_order=["month", "comment", "themes", "sentiment"])

@@ -120,6 +120,26 @@ def test_listed_comments_are_masked_and_searchable():
     assert feedback.comments(con, Q2, Filters(), search="example.com").empty  # the address is gone
 
 
+LISTED = ["month", "comment", "themes", "sentiment", "n", "respondents", "suppressed"]
+
+
+# The threshold covers the whole list: a listed program, cohort, role, wave or day would let a reader count out
+# the comments of a smaller group, so a comment carries only its month.
+@pytest.mark.parametrize("days, months", [
+    pytest.param(["2026-04-01"] * 10, ["2026-04"] * 10, id="one day"),
+    pytest.param(["2026-04-01", "2026-06-30"] * 5, ["2026-06"] * 5 + ["2026-04"] * 5, id="newest month first"),
+    pytest.param([f"2026-05-{d:02}" for d in range(1, 11)], ["2026-05"] * 10, id="ten days of one month"),
+])
+def test_listed_comments_name_no_group_and_give_the_month(days, months):
+    con = builders.fresh()
+    builders.responses(con, "response_id | respondent_id | wave | submitted_on | program | cohort | role | comment\n"
+                       + "\n".join(f"r{i} | e{i} | {'exit' if i % 2 else 'pulse'} | {day} | New-hire | 2026 Spring | "
+                                    f"{'mentor' if i < 2 else 'mentee'} | Comment {i}" for i, day in enumerate(days)))
+    frame = feedback.comments(con, Q2, Filters())
+    assert frame.columns.tolist() == LISTED
+    assert frame["month"].tolist() == months
+
+
 @pytest.mark.parametrize("count, suppressed, support_share", [(4, True, None), (5, False, 1.0)])
 def test_theme_shares_follow_the_minimum_group_size(count, suppressed, support_share):
     con = comments_db(count)

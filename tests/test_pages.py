@@ -223,6 +223,16 @@ def test_satisfaction_download_of_a_hidden_group_gives_no_answer_values(populate
     assert (frame["respondents"] == 10).all()
 
 
+def test_feedback_lists_comments_by_month_only(populated_db, app, downloads):
+    at = app("7_Feedback")
+    assert not at.exception, [e.value for e in at.exception]
+    for frame in (at.dataframe[0].value, downloads["comments.csv"]):
+        assert frame.columns.tolist() == ["month", "comment", "themes", "sentiment", "n", "respondents",
+                                          "suppressed"]
+        assert frame["month"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
+    assert "To read one group's comments, pick it in the sidebar" in texts(at)
+
+
 def test_filter_matching_nothing_shows_an_empty_state(populated_db, app):
     at = app("3_Satisfaction")
     at.selectbox(key="filter_program").set_value("New hire").run()

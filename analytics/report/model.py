@@ -393,17 +393,15 @@ class _Builder:
         if self.include_comments:
             comments = self.table(
                 "comments", "Comments (masked)", "Comments", data["comments"], [
-                    Column("submitted_on", "Date", "date"), Column("wave", "Wave"), Column("program", "Program"),
-                    Column("cohort", "Cohort"), Column("role", "Role"), Column("comment", "Comment"),
-                    Column("themes", "Themes")],
+                    Column("month", "Month"), Column("comment", "Comment"), Column("themes", "Themes")],
                 note="" if not _value(count, "suppressed") else
                 f"Comments are listed only when at least {threshold:,} different respondents commented; "
                 f"there were {feedback.comments_from(n, respondents)}.")
             if len(comments.rows) > READING_COMMENTS:
                 # A reader wants a sample, not every comment of a large program; the XLSX keeps them all.
                 comments.reading_rows = READING_COMMENTS
-                comments.note = (f"The {READING_COMMENTS} most recent of {len(comments.rows):,} comments; "
-                                 "the XLSX report lists them all.")
+                comments.note = (f"The first {READING_COMMENTS} of {len(comments.rows):,} comments, newest month "
+                                 "first; the XLSX report lists them all.")
             section.tables.append(comments)
         else:
             section.intro += " The comments themselves are left out of this copy of the report."
