@@ -5,7 +5,8 @@ from analytics import charts, engagement
 from pages import _common as ui
 
 st.title("Engagement")
-st.caption(f"{ui.filters().sentence(ui.period())}: pairs and their meetings.")
+st.caption("  \n".join([f"{ui.filters().sentence(ui.period(), 'pair')}: pairs and their meetings.",
+                       *ui.filters().ignored("pair")]))
 
 summary = ui.standard(engagement.summary)
 row = summary.iloc[0]

@@ -302,3 +302,28 @@ def test_csv_downloads_cannot_run_formulas():
     written = pd.read_csv(io.BytesIO(safe_csv(pd.DataFrame({"comment": cells, "n": range(7)}))))
     assert list(written["comment"]) == ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "fine"]
     assert list(written["n"]) == list(range(7)), "numbers stay numbers"
+
+
+def test_engagement_says_the_role_filter_does_not_narrow_pairs(populated_db, app):
+    at = app("4_Engagement")
+    tiles = [m.value for m in at.metric]
+    at.selectbox(key="filter_role").set_value("mentor").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m.value for m in at.metric] == tiles, "every pair has a mentor: the figures stay"
+    assert "Q2 2026: pairs and their meetings." in texts(at)
+    assert "The role filter (mentor) does not narrow these figures" in texts(at)
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("filter_department", "Sales", "in pair and meeting figures, pairs with a mentee in Sales; in survey figures, "
+                                   "respondents in Sales; in HR figures, employees in Sales."),
+    ("filter_role", "mentee", "Showing: Q2 2026 · mentee role"),
+])
+def test_sidebar_says_whom_the_filters_select(populated_db, app, field, value, says):
+    at = app("1_Overview")
+    at.selectbox(key=field).set_value(value).run()
+    assert not at.exception, [e.value for e in at.exception]
+    sidebar = "\n".join(c.value for c in at.sidebar.caption)
+    assert says in sidebar
+    assert "mentees in Sales" not in sidebar
+
