@@ -327,3 +327,8 @@ def test_sidebar_says_whom_the_filters_select(populated_db, app, field, value, s
     assert says in sidebar
     assert "mentees in Sales" not in sidebar
 
+
+def test_engagement_without_pairs_says_there_are_none_yet(empty_db, app):
+    at = app("4_Engagement")
+    assert "No pair is at risk" not in texts(at)
+    assert texts(at).count("No open pairs for Q") == 2, "under Pairs at risk and under Mentor load"
