@@ -300,7 +300,7 @@ def versus_caption(headline: dict) -> None:
 
 def actions() -> pd.DataFrame:
     """Improvement actions [started_on, title, …] for trend annotations."""
-    return compute(improvements.list_actions, filters().program)
+    return compute(improvements.marking_actions, filters().program)
 
 
 def insights() -> None:

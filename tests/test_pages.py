@@ -332,3 +332,24 @@ def test_engagement_without_pairs_says_there_are_none_yet(empty_db, app):
     at = app("4_Engagement")
     assert "No pair is at risk" not in texts(at)
     assert texts(at).count("No open pairs for Q") == 2, "under Pairs at risk and under Mentor load"
+
+
+def test_improvement_program_is_chosen_from_the_data(populated_db, app):
+    at = app("8_Improvements")
+    assert at.selectbox(key="improvement_program").options == ["All programs", "Leadership", "New hire"]
+    at.text_input(key="improvement_title").input("Buddy lunches")
+    at.selectbox(key="improvement_program").set_value("New hire")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ("Buddy lunches", "New hire") in reading(at, populated_db, "SELECT title, program FROM improvements")
+    assert at.text_input(key="improvement_title").value == "", "a logged action empties the form"
+
+
+def test_an_action_refused_keeps_what_was_typed(populated_db, app):
+    at = app("8_Improvements")
+    at.selectbox(key="improvement_program").set_value("Leadership")
+    at.text_area(key="improvement_description").input("Pairs book their next meeting before leaving")
+    at.button[0].click().run()
+    assert "An improvement action needs a title." in [e.value for e in at.error]
+    assert at.selectbox(key="improvement_program").value == "Leadership"
+    assert at.text_area(key="improvement_description").value == "Pairs book their next meeting before leaving"
