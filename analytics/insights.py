@@ -169,3 +169,15 @@ def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
             *(row for finder in FINDERS for row in finder(con, period, filters))]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.sort_values("priority", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def nothing_found(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> str:
+    """What to say instead of findings when there are none: that nothing stood out, or, without survey
+    answers or open pairs to look at, that there is no data yet and where it comes from."""
+    responses = int(satisfaction.response_count(con, period, filters)["n"].iloc[0])
+    open_pairs = int(engagement.summary(con, period, filters)["open_pairs"].iloc[0])
+    if responses or open_pairs:
+        return "Nothing stands out for this quarter: no significant changes, at-risk pairs or weak spots."
+    return (f"No survey answers or open pairs for {filters.sentence(period)} yet, so nothing to compare. Upload "
+            "the survey, pairs and sessions exports on the **Upload** page, or pick another quarter or fewer "
+            "filters in the sidebar.")

@@ -115,3 +115,11 @@ def test_an_action_finding_names_its_program_and_why_it_cannot_be_judged(con, pr
                                                                          message):
     add_action(con, title="Reminders", metric=metric, started_on=started_on, program=program)
     assert [f["message"] for f in insights.improvement_effects(con, Q2, Filters())] == [message]
+
+
+@pytest.mark.parametrize("filters, says", [
+    (Filters(), "Nothing stands out for this quarter"),
+    (Filters(cohort="C9"), "No survey answers or open pairs for Q2 2026 · cohort C9 yet"),
+])
+def test_nothing_found_tells_quiet_from_empty(con, filters, says):
+    assert insights.nothing_found(con, Q2, filters).startswith(says)

@@ -353,3 +353,10 @@ def test_an_action_refused_keeps_what_was_typed(populated_db, app):
     assert "An improvement action needs a title." in [e.value for e in at.error]
     assert at.selectbox(key="improvement_program").value == "Leadership"
     assert at.text_area(key="improvement_description").value == "Pairs book their next meeting before leaving"
+
+
+@pytest.mark.parametrize("page", ["1_Overview", "9_Reports"])
+def test_summary_without_data_says_there_is_none_yet(empty_db, app, page):
+    at = app(page)
+    assert "Nothing stands out" not in texts(at)
+    assert "No survey answers or open pairs for Q" in texts(at)
