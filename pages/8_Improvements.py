@@ -48,21 +48,26 @@ def log_form() -> None:
 
 st.title("Improvements")
 st.caption("Log an action when you change the program. Each action is judged on its target metric over the two "
-           "quarters before and the two after it, in its own program, and appears as a dashed line on the trend charts "
-           "of that program (an action for all programs, on every trend chart).")
+           "quarters before and the two after it, in its own program, and appears as a dashed line on the trend "
+           "charts of that program (an action for all programs, on every trend chart).")
 if ui.can("log_improvement"):
     log_form()
 else:
     st.caption("Logging actions needs the lead role; everyone can read them and their effect.")
+program = ui.filters().program
+NONE_LOGGED = "No actions logged yet" + (f" for {ui.escape(program)} or for all programs." if program else ".")
 st.subheader("Actions and their effect")
-for effect in ui.standard(insights.improvement_effects):
+effects = ui.standard(insights.improvement_effects)
+if not effects:
+    st.caption(NONE_LOGGED)
+for effect in effects:
     st.markdown(f"- {ui.escape(effect['message'])}")
 ui.table(ui.standard(insights.action_effects), "improvement_effects",
          column_order=["title", "program", "started_on", "metric_label", "before", "after", "change", "note"],
          column_config=ui.number_columns(before="%.3g", after="%.3g", change="%+.3g"))
 st.subheader("The log")
-logged = ui.compute(improvements.list_actions, ui.filters().program)
+logged = ui.compute(improvements.list_actions, program)
 if logged.empty:
-    st.caption("No actions logged yet.")
+    st.caption(NONE_LOGGED)
 else:
     ui.table(logged.drop(columns=["is_demo"], errors="ignore"), "improvement_actions")
