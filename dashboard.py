@@ -169,7 +169,8 @@ def sidebar(cur) -> None:
             st.session_state[f"kept_filter_{field}"] = pick
             chosen[field] = None if pick == ALL else pick
         st.session_state["filters"] = Filters(**chosen)
-        st.caption(f"Showing: {st.session_state['filters'].sentence(st.session_state['period'])}")
+        shown = st.session_state["filters"]
+        st.caption("  \n".join([f"Showing: {shown.sentence(st.session_state['period'])}", *shown.notes()]))
 
 
 def account(user: auth.User) -> None:

@@ -276,6 +276,10 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
     if y_range:
         fig.update_yaxes(range=list(y_range))
     fig.update_layout(showlegend=len(series) > 1 or bool(ci))
+    if actions is not None and not actions.empty:
+        # An action outside the quarters shown would stretch the axis over an empty stretch.
+        days = pd.to_datetime(actions["started_on"])
+        actions = actions[days.between(pd.to_datetime(shown["start"]).min(), pd.to_datetime(shown["end"]).max())]
     return annotate_actions(fig, actions)
 
 

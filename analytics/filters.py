@@ -16,7 +16,7 @@ Grains and the aliases their fragments expect:
 - pair (`p` = pairs, `mentee` = the mentee's participants row): program and
   cohort are the pair's own; department is the mentee's. Role does not narrow
   pair metrics: every pair has one mentor and one mentee, so the role filter
-  is shown in the sentence but selects all pairs.
+  selects all pairs (and the pair sentence leaves it out).
 - survey (`r` = responses, `who` = the respondent's participants row): program,
   cohort and role are the response's own, else the respondent's participant
   record; department is the respondent's.
@@ -148,6 +148,16 @@ _EXPRESSIONS: dict[str, dict[str, str | None]] = {
 }
 
 
+# Whom a department or role value selects in each grain's figures, in words (None: the grain ignores
+# the field, for the reason in _IGNORED); they follow _EXPRESSIONS, and a test holds them together.
+_SELECTS: dict[str, dict[str, str | None]] = {
+    "department": {"pair": "pairs with a mentee in {}", "survey": "respondents in {}", "employee": "employees in {}"},
+    "role": {"pair": None, "survey": "answers from {}s", "employee": "participants who were {}s"},
+}
+_IGNORED = {"role": "every pair, as each has one mentor and one mentee"}
+_FIGURES = {"pair": "pair and meeting figures", "survey": "survey figures", "employee": "HR figures"}
+
+
 def segment_column(grain: str, by: str) -> str:
     """Validate a split (program, cohort, department, role) for a grain; the
     column of that name exists in the grain's filtered relation (see Filters)."""
@@ -208,19 +218,38 @@ class Filters:
         where, params = self.where("employee")
         return f"SELECT e.* FROM employees e WHERE {where}", params
 
-    def sentence(self, period: Period | None = None) -> str:
-        """'Q2 2026 · Leadership program · mentees in Engineering'."""
+    def sentence(self, period: Period | None = None, grain: str | None = None) -> str:
+        """'Q2 2026 · Leadership program · Engineering department'. Without a grain the department and
+        role are only named (a page mixing grains reads them differently, see `notes`); with one they
+        say whom they select there, and a filter that grain ignores is left out."""
         parts = [period.sentence()] if period is not None else []
         if self.program:
             parts.append(self.program if self.program.lower().endswith("program") else f"{self.program} program")
         if self.cohort:
             parts.append(f"cohort {self.cohort}")
-        who = f"{self.role}s" if self.role else ("mentees" if self.department else None)
-        if who and self.department:
-            parts.append(f"{who} in {self.department}")
-        elif who:
-            parts.append(who)
+        for name, named in (("department", "{} department"), ("role", "{} role")):
+            value = getattr(self, name)
+            phrase = named if grain is None else _SELECTS[name][grain]
+            if value and phrase:
+                parts.append(phrase.format(value))
         return " · ".join(parts) or "All programs"
+
+    def notes(self) -> list[str]:
+        """One line per active department or role filter: whom it selects in each kind of figure."""
+        lines = []
+        for name in ("department", "role"):
+            value = getattr(self, name)
+            if not value:
+                continue
+            selects = [f"in {what}, {(_SELECTS[name][grain] or _IGNORED[name]).format(value)}"
+                       for grain, what in _FIGURES.items()]
+            lines.append(f"{name.capitalize()} {value}: {'; '.join(selects)}.")
+        return lines
+
+    def ignored(self, grain: str) -> list[str]:
+        """Why an active filter leaves this grain's figures as they are, one line each."""
+        return [f"The {name} filter ({value}) does not narrow these figures: they count {_IGNORED[name]}."
+                for name, value in self.active().items() if name in _SELECTS and _SELECTS[name][grain] is None]
 
     def to_dict(self) -> dict[str, str | None]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -75,9 +75,19 @@ def delete_action(con: duckdb.DuckDBPyConnection, action_id: int, actor: str | N
     audit.record(con, "improvement", f"action {action_id} deleted", actor)
 
 
+def _actions(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> pd.DataFrame:
+    return con.execute(f"SELECT {', '.join(COLUMNS)} FROM improvements WHERE {where} "
+                       "ORDER BY started_on DESC, action_id DESC", params).df()
+
+
 def list_actions(con: duckdb.DuckDBPyConnection, program: str | None = None) -> pd.DataFrame:
     """→ [action_id, program, title, description, owner, started_on, metric, created_at, is_demo],
     newest start first; with `program`, that program's actions and those for every program (null)."""
-    return con.execute(
-        f"SELECT {', '.join(COLUMNS)} FROM improvements WHERE ?::VARCHAR IS NULL OR program = ? OR program IS NULL "
-        "ORDER BY started_on DESC, action_id DESC", [program, program]).df()
+    return _actions(con, "?::VARCHAR IS NULL OR program = ? OR program IS NULL", [program, program])
+
+
+def marking_actions(con: duckdb.DuckDBPyConnection, program: str | None = None) -> pd.DataFrame:
+    """The actions a trend of `program` (None: every program) marks, as list_actions gives them: that
+    program's and those for every program. A one-program action does not mark an all-program trend,
+    which it touches only in part."""
+    return _actions(con, "program IS NULL OR program = ?", [program])

@@ -5,7 +5,8 @@ from analytics import charts, engagement
 from pages import _common as ui
 
 st.title("Engagement")
-st.caption(f"{ui.filters().sentence(ui.period())}: pairs and their meetings.")
+st.caption("  \n".join([f"{ui.filters().sentence(ui.period(), 'pair')}: pairs and their meetings.",
+                       *ui.filters().ignored("pair")]))
 
 summary = ui.standard(engagement.summary)
 row = summary.iloc[0]
@@ -39,9 +40,19 @@ ui.chart(charts.heatmap, ui.standard(engagement.cohort_month_activity), "cohort_
 
 NAMES_NOTE = "pair, mentor and mentee ids need the lead role."
 
+
+def no_pairs(listed: str) -> None:
+    """Without open pairs there is nothing to list: "none at risk" would read as good news."""
+    st.caption(f"No open pairs for {ui.filters().sentence(ui.period(), 'pair')}, so nothing to list yet: {listed} "
+               "listed here once the pairs and sessions exports are uploaded on the **Upload** page (or pick "
+               "another quarter or fewer filters).")
+
+
 st.subheader("Pairs at risk")
 at_risk = ui.standard(engagement.at_risk_pairs)
-if at_risk.empty:
+if not row["open_pairs"]:
+    no_pairs("pairs without a recent meeting are")
+elif at_risk.empty:
     st.success("No pair is at risk: every open pair has met recently.", icon=":material/check_circle:")
 else:
     st.caption(f"{len(at_risk):,} open pairs without a held meeting in the last "
@@ -53,10 +64,10 @@ else:
         st.info(f"The list of these pairs is not shown: {NAMES_NOTE}", icon=":material/visibility_off:")
 
 st.subheader("Mentor load")
-if not ui.can("view_names"):
+if not row["open_pairs"]:
+    no_pairs("each mentor's open pairs are")
+elif not ui.can("view_names"):
     st.info(f"Open pairs per mentor is not shown: {NAMES_NOTE}", icon=":material/visibility_off:")
 else:
-    load = ui.standard(engagement.mentor_load)
-    if not load.empty:
-        st.caption("Mentors with an open pair this quarter, the busiest first.")
-        ui.table(load.rename(columns={"n": "open_pairs"}), "mentor_load")
+    st.caption("Mentors with an open pair this quarter, the busiest first.")
+    ui.table(ui.standard(engagement.mentor_load).rename(columns={"n": "open_pairs"}), "mentor_load")

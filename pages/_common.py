@@ -300,14 +300,14 @@ def versus_caption(headline: dict) -> None:
 
 def actions() -> pd.DataFrame:
     """Improvement actions [started_on, title, …] for trend annotations."""
-    return compute(improvements.list_actions, filters().program)
+    return compute(improvements.marking_actions, filters().program)
 
 
 def insights() -> None:
     """The top findings in plain language."""
     found = standard(insights_module.findings)
     if found.empty:
-        st.write("Nothing stands out for this quarter: no significant changes, at-risk pairs or weak spots.")
+        st.write(standard(insights_module.nothing_found))
         return
     for message in found["message"].head(6):
         st.markdown(f"- {escape(message)}")

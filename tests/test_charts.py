@@ -2,7 +2,7 @@
 frame gives an empty-state figure instead of an exception."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -129,3 +129,16 @@ def test_labels_read_like_words_without_mangling_names(code, expected):
 @pytest.mark.parametrize("p, expected", [(0.0004, "p < 0.001"), (0.034, "p = 0.034"), (0.5, "p = 0.5")])
 def test_p_values_read_plainly(p, expected):
     assert charts.p_text(p) == expected
+
+
+@pytest.mark.parametrize("started_on, drawn", [
+    (PERIODS[0].start, True),   # the first day shown
+    (PERIODS[-1].end, True),    # the last day shown
+    (PERIODS[0].start - timedelta(days=1), False),
+    (PERIODS[-1].end + timedelta(days=1), False),  # e.g. an action logged today, after the last quarter
+])
+def test_actions_outside_the_quarters_shown_are_left_out(started_on, drawn):
+    actions = pd.DataFrame({"started_on": [started_on], "title": ["Buddy lunches"]})
+    fig = charts.nps_trend(CASES["nps_trend"][1], actions=actions)
+    assert ("Buddy lunches" in [a.text for a in fig.layout.annotations]) is drawn
+    assert len(fig.layout.shapes) == int(drawn)

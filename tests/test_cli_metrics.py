@@ -45,7 +45,7 @@ def test_json(capsys, loaded):
 def test_table(capsys, loaded):
     code, out, _ = run(capsys, "--quarter", "2026Q2", "--db", str(loaded), "--department", "Engineering")
     assert code == 0
-    assert out.startswith("Q2 2026 · mentees in Engineering")
+    assert out.startswith("Q2 2026 · Engineering department")
     line = next(l for l in out.splitlines() if l.startswith("sessions_held"))
     assert line.split()[-1] == "1"
     assert "no employee file loaded" in out

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from analytics import filters as filters_module
 from analytics.filters import Filters, Period, known_values, validate_filters
 from tests.builders import fresh, insert
 
@@ -103,16 +104,53 @@ def test_unknown_grain():
         Filters().where("sessions; DROP TABLE pairs")
 
 
-@pytest.mark.parametrize("filters, period, sentence", [
-    (Filters(program="Leadership", department="Engineering"), Period.parse("2026Q2"),
-     "Q2 2026 · Leadership program · mentees in Engineering"),
-    (Filters(), Period.parse("FY2026Q1", 7), "Q1 FY2026"),
-    (Filters(cohort="2026-spring", role="mentor"), None, "cohort 2026-spring · mentors"),
-    (Filters(program="Women in Tech Program"), None, "Women in Tech Program"),
-    (Filters(), None, "All programs"),
+@pytest.mark.parametrize("filters, period, grain, sentence", [
+    # Pages mixing grains only name the department and role: each kind of figure reads them its own way.
+    (Filters(program="Leadership", department="Engineering"), Period.parse("2026Q2"), None,
+     "Q2 2026 · Leadership program · Engineering department"),
+    (Filters(), Period.parse("FY2026Q1", 7), None, "Q1 FY2026"),
+    (Filters(cohort="2026-spring", role="mentor"), None, None, "cohort 2026-spring · mentor role"),
+    (Filters(program="Women in Tech Program"), None, None, "Women in Tech Program"),
+    (Filters(), None, None, "All programs"),
+    # Pair figures: a pair's department is its mentee's, and the role filter selects every pair.
+    (Filters(department="Legal"), Period.parse("2026Q3"), "pair", "Q3 2026 · pairs with a mentee in Legal"),
+    (Filters(role="mentor"), Period.parse("2026Q3"), "pair", "Q3 2026"),
+    (Filters(department="Legal", role="mentor"), None, "survey", "respondents in Legal · answers from mentors"),
+    (Filters(department="Legal", role="mentee"), None, "employee",
+     "employees in Legal · participants who were mentees"),
 ])
-def test_sentence(filters, period, sentence):
-    assert filters.sentence(period) == sentence
+def test_sentence(filters, period, grain, sentence):
+    assert filters.sentence(period, grain) == sentence
+
+
+@pytest.mark.parametrize("filters, notes", [
+    (Filters(program="Leadership", cohort="C1"), []),
+    (Filters(department="Legal"), ["Department Legal: in pair and meeting figures, pairs with a mentee in Legal; "
+                                   "in survey figures, respondents in Legal; in HR figures, employees in Legal."]),
+    (Filters(role="mentor"), ["Role mentor: in pair and meeting figures, every pair, as each has one mentor and "
+                              "one mentee; in survey figures, answers from mentors; in HR figures, participants "
+                              "who were mentors."]),
+])
+def test_notes_say_whom_each_filter_selects(filters, notes):
+    assert filters.notes() == notes
+
+
+@pytest.mark.parametrize("filters, grain, ignored", [
+    (Filters(role="mentor"), "pair", ["The role filter (mentor) does not narrow these figures: they count every "
+                                      "pair, as each has one mentor and one mentee."]),
+    (Filters(role="mentor", department="Legal"), "survey", []),
+    (Filters(program="L", department="Legal"), "pair", []),
+])
+def test_ignored_filters_are_named(filters, grain, ignored):
+    assert filters.ignored(grain) == ignored
+
+
+@pytest.mark.parametrize("field", ["department", "role"])
+@pytest.mark.parametrize("grain", ["pair", "survey", "employee"])
+def test_the_words_follow_the_sql(field, grain):
+    """A filter the sentence says narrows a grain narrows its SQL (employees: role through memberships)."""
+    sql_grain = "membership" if (grain, field) == ("employee", "role") else grain
+    assert (filters_module._SELECTS[field][grain] is not None) == Filters(**{field: "x"}).narrows(sql_grain)
 
 
 def test_response_program_falls_back_to_participant_record():

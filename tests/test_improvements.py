@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from analytics.improvements import ImprovementError, add_action, delete_action, edit_action, list_actions
+from analytics.improvements import (ImprovementError, add_action, delete_action, edit_action, list_actions,
+                                   marking_actions)
 from tests.builders import fresh
 
 
@@ -44,3 +45,17 @@ def test_edit_refuses_unknown_fields_and_actions():
         edit_action(con, 99, title="y")
     with pytest.raises(ImprovementError, match="no improvement action 99"):
         delete_action(con, 99)
+
+
+@pytest.mark.parametrize("program, listed, marked", [
+    # All programs: the log lists every action, but only the all-program one marks the charts.
+    (None, ["New hire only", "Everyone"], ["Everyone"]),
+    ("New hire", ["New hire only", "Everyone"], ["New hire only", "Everyone"]),
+    ("Leadership", ["Everyone"], ["Everyone"]),
+])
+def test_an_action_marks_the_trends_of_its_own_program(program, listed, marked):
+    con = fresh()
+    add_action(con, title="Everyone", metric="nps", started_on="2026-01-01")
+    add_action(con, title="New hire only", metric="nps", started_on="2026-02-01", program="New hire")
+    assert list_actions(con, program)["title"].tolist() == listed
+    assert marking_actions(con, program)["title"].tolist() == marked

@@ -88,3 +88,38 @@ def test_action_effects_table(con):
     assert table.loc["Reminders", ["before", "after", "change"]].tolist() == [1.0, 3.5, 2.5]
     assert table.loc["Reminders", "metric_label"] == "Sessions held"
     assert pd.isna(table.loc["Too new", "after"]) and pd.isna(table.loc["Too new", "change"])
+    assert pd.isna(table.loc["Reminders", "note"])
+    assert table.loc["Too new", "note"] == "too early to compare sessions held before and after"
+    assert [f["message"][:20] for f in insights.improvement_effects(con, Q2, Filters())] == [
+        "“Too new”: too early", "“Reminders” (L progr"]
+
+
+@pytest.mark.parametrize("program, started_on, metric, message", [
+    # Measured in its own program, and the finding says which.
+    ("L", "2025-08-15", "sessions_held",
+     "“Reminders” (L program): sessions held went from 1 (two quarters before) to 3.5 (two quarters after)."),
+    (None, "2025-08-15", "sessions_held",
+     "“Reminders”: sessions held went from 1 (two quarters before) to 3.5 (two quarters after)."),
+    ("L", "2026-05-01", "sessions_held",
+     "“Reminders” (L program): too early to compare sessions held before and after."),
+    # A program no data names is the reason, not the calendar.
+    ("L typo", "2025-08-15", "sessions_held",
+     "“Reminders”: no data for program L typo: no uploaded file names it."),
+    ("L typo", "2026-05-01", "sessions_held",
+     "“Reminders”: no data for program L typo: no uploaded file names it."),
+    # Quarters that have ended but hold nothing to compare (no survey answer belongs to L).
+    ("L", "2025-08-15", "nps",
+     "“Reminders” (L program): no net promoter score data before or after the action to compare."),
+])
+def test_an_action_finding_names_its_program_and_why_it_cannot_be_judged(con, program, started_on, metric,
+                                                                         message):
+    add_action(con, title="Reminders", metric=metric, started_on=started_on, program=program)
+    assert [f["message"] for f in insights.improvement_effects(con, Q2, Filters())] == [message]
+
+
+@pytest.mark.parametrize("filters, says", [
+    (Filters(), "Nothing stands out for this quarter"),
+    (Filters(cohort="C9"), "No survey answers or open pairs for Q2 2026 · cohort C9 yet"),
+])
+def test_nothing_found_tells_quiet_from_empty(con, filters, says):
+    assert insights.nothing_found(con, Q2, filters).startswith(says)

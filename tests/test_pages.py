@@ -344,3 +344,61 @@ def test_csv_downloads_cannot_run_formulas():
     written = pd.read_csv(io.BytesIO(safe_csv(pd.DataFrame({"comment": cells, "n": range(7)}))))
     assert list(written["comment"]) == ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "fine"]
     assert list(written["n"]) == list(range(7)), "numbers stay numbers"
+
+
+def test_engagement_says_the_role_filter_does_not_narrow_pairs(populated_db, app):
+    at = app("4_Engagement")
+    tiles = [m.value for m in at.metric]
+    at.selectbox(key="filter_role").set_value("mentor").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m.value for m in at.metric] == tiles, "every pair has a mentor: the figures stay"
+    assert "Q2 2026: pairs and their meetings." in texts(at)
+    assert "The role filter (mentor) does not narrow these figures" in texts(at)
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("filter_department", "Sales", "in pair and meeting figures, pairs with a mentee in Sales; in survey figures, "
+                                   "respondents in Sales; in HR figures, employees in Sales."),
+    ("filter_role", "mentee", "Showing: Q2 2026 · mentee role"),
+])
+def test_sidebar_says_whom_the_filters_select(populated_db, app, field, value, says):
+    at = app("1_Overview")
+    at.selectbox(key=field).set_value(value).run()
+    assert not at.exception, [e.value for e in at.exception]
+    sidebar = "\n".join(c.value for c in at.sidebar.caption)
+    assert says in sidebar
+    assert "mentees in Sales" not in sidebar
+
+
+def test_engagement_without_pairs_says_there_are_none_yet(empty_db, app):
+    at = app("4_Engagement")
+    assert "No pair is at risk" not in texts(at)
+    assert texts(at).count("No open pairs for Q") == 2, "under Pairs at risk and under Mentor load"
+
+
+def test_improvement_program_is_chosen_from_the_data(populated_db, app):
+    at = app("8_Improvements")
+    assert at.selectbox(key="improvement_program").options == ["All programs", "Leadership", "New hire"]
+    at.text_input(key="improvement_title").input("Buddy lunches")
+    at.selectbox(key="improvement_program").set_value("New hire")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ("Buddy lunches", "New hire") in reading(at, populated_db, "SELECT title, program FROM improvements")
+    assert at.text_input(key="improvement_title").value == "", "a logged action empties the form"
+
+
+def test_an_action_refused_keeps_what_was_typed(populated_db, app):
+    at = app("8_Improvements")
+    at.selectbox(key="improvement_program").set_value("Leadership")
+    at.text_area(key="improvement_description").input("Pairs book their next meeting before leaving")
+    at.button[0].click().run()
+    assert "An improvement action needs a title." in [e.value for e in at.error]
+    assert at.selectbox(key="improvement_program").value == "Leadership"
+    assert at.text_area(key="improvement_description").value == "Pairs book their next meeting before leaving"
+
+
+@pytest.mark.parametrize("page", ["1_Overview", "9_Reports"])
+def test_summary_without_data_says_there_is_none_yet(empty_db, app, page):
+    at = app(page)
+    assert "Nothing stands out" not in texts(at)
+    assert "No survey answers or open pairs for Q" in texts(at)
