@@ -15,6 +15,8 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.settings import SETTINGS
+
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 GREY = "#999999"
@@ -22,6 +24,8 @@ GREY = "#999999"
 NEGATIVE = ["#D55E00", "#E69F00", "#F5C869"]
 POSITIVE = ["#9BD0EE", "#56B4E9", "#0072B2"]
 NEUTRAL = "#C8C8C8"
+# Builders take the `min_group_size` setting in use; this default only serves callers without a database.
+MIN_SIZE = SETTINGS["min_group_size"].default
 
 TEMPLATE = go.layout.Template(layout=go.Layout(
     font=dict(family="Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif", size=13, color="#262730"),
@@ -61,12 +65,17 @@ def p_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
-def _n_text(n: int | None, suppressed: int = 0, note: str | None = None) -> str:
+def hidden_text(min_size: int) -> str:
+    """How a figure hidden by the minimum group size reads: 'n < 5'."""
+    return f"n < {min_size}"
+
+
+def _n_text(n: int | None, suppressed: int = 0, note: str | None = None, min_size: int = MIN_SIZE) -> str:
     parts = []
     if n is not None:
         parts.append(f"n = {int(n):,}")
     if suppressed:
-        parts.append(f"{suppressed} group{'s' if suppressed != 1 else ''} hidden (n < 5)")
+        parts.append(f"{suppressed} group{'s' if suppressed != 1 else ''} hidden ({hidden_text(min_size)})")
     if note:
         parts.append(note)
     return " · ".join(parts)
@@ -80,15 +89,26 @@ def _figure(title: str, subtitle: str, x_title: str | None, y_title: str | None,
     return fig
 
 
-def empty(title: str, message: str = "No data for this period and these filters.") -> go.Figure:
+def empty(title: str, message: str = "No data for this period and these filters.",
+          subtitle: str = "n = 0") -> go.Figure:
     """A titled figure with a message instead of data, no axes."""
-    fig = _figure(title, "n = 0", None, None, height=260)
+    fig = _figure(title, subtitle, None, None, height=260)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.add_annotation(text="<br>".join(textwrap.wrap(message, 48)), x=0.5, y=0.5, xref="paper", yref="paper",
                        showarrow=False,
                        font=dict(size=14, color="#555"))
     return fig
+
+
+def _nothing_shown(title: str, message: str, hidden: int, min_size: int, what: str = "group",
+                   people: str = "respondents") -> go.Figure:
+    """The empty state: `message` when there is no data; when every group with data is below the minimum
+    size, that it is hidden and why (its n is not 0)."""
+    if not hidden:
+        return empty(title, message)
+    return empty(title, f"Hidden to protect anonymity: every {what} with data here has fewer than {min_size} "
+                        f"{people}, the minimum group size.", hidden_text(min_size))
 
 
 def _visible(frame: pd.DataFrame | None, value: str) -> tuple[pd.DataFrame, int]:
@@ -109,13 +129,14 @@ def _total(frame: pd.DataFrame, column: str = "n") -> int | None:
 
 # ---- satisfaction ----------------------------------------------------------
 
-def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated each dimension") -> go.Figure:
+def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated each dimension", *,
+                     min_size: int = MIN_SIZE) -> go.Figure:
     """Diverging stacked bars from [dimension, scale_points, value, share, count, n]:
     disagreement to the left of zero, agreement to the right, the neutral
     middle split across it. Shares in % of the dimension's answers."""
     shown, hidden = _visible(dist, "share")
     if shown.empty:
-        return empty(title, "No rated answers for this period and these filters.")
+        return _nothing_shown(title, "No rated answers for this period and these filters.", hidden, min_size)
     # One scale per dimension: the most answered one.
     main = shown.groupby("dimension")["scale_points"].agg(lambda s: s.value_counts().idxmax())
     shown = shown[shown["scale_points"] == shown["dimension"].map(main)]
@@ -130,7 +151,7 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
     frame = pd.DataFrame(rows)
     order = frame.groupby("dimension")["agree"].first().sort_values().index.tolist()
     n = int(shown.groupby("dimension")["n"].first().max())
-    fig = _figure(title, _n_text(n, hidden, "low answers left of 0, high answers right"),
+    fig = _figure(title, _n_text(n, hidden, "low answers left of 0, high answers right", min_size),
                   "Share of answers (%)", None, barmode="relative", height=max(340, 140 + 36 * len(order)))
     offsets = sorted(frame["offset"].unique())
     one_scale = frame["k"].nunique() == 1
@@ -161,23 +182,24 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
 
 
 def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score with 95% CI",
-                 value_title: str = "Mean score (1 = lowest)") -> go.Figure:
+                 value_title: str = "Mean score (1 = lowest)", *, min_size: int = MIN_SIZE) -> go.Figure:
     """Dot per dimension (and segment) at its mean, whiskers for the 95% CI.
     [dimension, by?, n, mean, ci_low, ci_high, scale_points?]."""
     shown, hidden = _visible(frame, "mean")
     if shown.empty:
-        return empty(title, "No scored answers for this period and these filters"
-                            + (" (or every group is below the minimum size)." if hidden else "."))
-    groups = [(None, shown)] if not by or by not in shown.columns else list(shown.groupby(by, dropna=False))
+        return _nothing_shown(title, "No scored answers for this period and these filters.", hidden, min_size)
+    split = bool(by) and by in shown.columns
+    groups = list(shown.groupby(by, dropna=False)) if split else [(None, shown)]
     dims = shown.groupby("dimension")["mean"].mean().sort_values().index.tolist()
-    fig = _figure(title, _n_text(_total(shown.drop_duplicates(subset=[c for c in ("dimension", by) if c]))
-                                 if by else int(shown["n"].max()), hidden,
-                                 "n per dot in the hover" if by else "largest dimension's n"),
+    # A response scores several dimensions: n is each group's most answered dimension, never a sum over them.
+    n = sum(int(group["n"].max()) for _, group in groups)
+    fig = _figure(title, _n_text(n, hidden, "responses to the most answered dimension"
+                                 + (" per group; n per dot in the hover" if split else ""), min_size),
                   value_title, None, height=max(320, 80 + 34 * len(dims) * (1 if len(groups) < 4 else 1.4)))
     for i, (segment, group) in enumerate(groups):
         fig.add_scatter(
             x=group["mean"], y=[label(d) for d in group["dimension"]], mode="markers",
-            name=str(segment).capitalize() if segment is not None else "All", showlegend=segment is not None,
+            name=str(segment) if segment is not None else "All", showlegend=segment is not None,
             offsetgroup=str(segment), orientation="h",
             marker=dict(size=10, color=PALETTE[i % len(PALETTE)]),
             error_x=dict(type="data", symmetric=False, array=group["ci_high"] - group["mean"],
@@ -190,15 +212,17 @@ def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score w
     return fig
 
 
-def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, passives and detractors") -> go.Figure:
+def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, passives and detractors", *,
+              min_size: int = MIN_SIZE) -> go.Figure:
     """Stacked 100% bars per segment (or one bar) from [by?, n, promoters, passives, detractors]."""
     shown, hidden = _visible(frame, "promoters")
     shown = shown[shown["n"] > 0] if not shown.empty else shown
     if shown.empty:
-        return empty(title, "No 0–10 recommendation answers for this period and these filters"
-                            + (" (or every group is below the minimum size)." if hidden else "."))
+        return _nothing_shown(title, "No 0–10 recommendation answers for this period and these filters.", hidden,
+                              min_size)
     names = [str(s) for s in shown[by]] if by and by in shown.columns else ["All respondents"]
-    fig = _figure(title, _n_text(_total(shown), hidden), "Share of respondents (%)", None, barmode="stack",
+    fig = _figure(title, _n_text(_total(shown), hidden, min_size=min_size), "Share of respondents (%)", None,
+                  barmode="stack",
                   height=max(260, 120 + 40 * len(names)))
     for column, colour, text in (("detractors", PALETTE[3], "Detractors (0–6)"),
                                  ("passives", GREY, "Passives (7–8)"),
@@ -242,20 +266,21 @@ def annotate_actions(fig: go.Figure, actions: pd.DataFrame | None) -> go.Figure:
 
 def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str, *, percent: bool = False,
           actions: pd.DataFrame | None = None, ci: tuple[str, str] | None = None,
-          y_range: tuple[float, float] | None = None) -> go.Figure:
+          y_range: tuple[float, float] | None = None, min_size: int = MIN_SIZE) -> go.Figure:
     """Lines over quarters from a trend frame [period, start, end, n, <series columns>].
     `series` maps column → legend name; `ci` names (low, high) columns drawn as a band
     around the first series; `actions` adds improvement lines."""
     first = next(iter(series))
     shown, hidden = _visible(frame, first)
     if shown.empty:
-        return empty(title, "No data in these quarters for these filters"
-                            + (" (or every quarter is below the minimum size)." if hidden else "."))
+        return _nothing_shown(title, "No data in these quarters for these filters.", hidden, min_size,
+                              what="quarter")
     scale = 100 if percent else 1
     shown = shown.sort_values("start")
     x = _midpoints(shown)
     periods = shown["period"].astype(str)
-    fig = _figure(title, _n_text(_total(shown), hidden, f"{len(shown)} quarters"), "Quarter", y_title)
+    quarters = f"{len(shown)} quarter{'s' if len(shown) != 1 else ''}"
+    fig = _figure(title, _n_text(_total(shown), hidden, quarters, min_size), "Quarter", y_title)
     if ci and ci[0] in shown.columns:
         fig.add_scatter(x=list(x) + list(x[::-1]), y=list(shown[ci[1]] * scale) + list(shown[ci[0]][::-1] * scale),
                         fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",
@@ -283,23 +308,25 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
     return annotate_actions(fig, actions)
 
 
-def nps_trend(frame: pd.DataFrame, actions: pd.DataFrame | None = None) -> go.Figure:
+def nps_trend(frame: pd.DataFrame, actions: pd.DataFrame | None = None, *, min_size: int = MIN_SIZE) -> go.Figure:
     """NPS per quarter with its 95% CI band, from satisfaction.nps_trend."""
     return trend(frame, {"value": "NPS"}, "Net Promoter Score by quarter", "NPS (−100 to +100)",
-                 ci=("ci_low", "ci_high"), actions=actions)
+                 ci=("ci_low", "ci_high"), actions=actions, min_size=min_size)
 
 
-def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and month") -> go.Figure:
+def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and month", *,
+            min_size: int = MIN_SIZE) -> go.Figure:
     """Cohort × month heat map from [cohort, month, n, active_pair_rate, sessions_held]."""
     shown, hidden = _visible(frame, "active_pair_rate")
     if shown.empty:
-        return empty(title, "No open pairs in this period for these filters.")
+        return _nothing_shown(title, "No open pairs in this period for these filters.", hidden, min_size,
+                              people="pairs")
     shown = shown.assign(cohort=shown["cohort"].fillna("(no cohort)").astype(str),
                          month=pd.to_datetime(shown["month"]).dt.strftime("%b %Y"))
     z = shown.pivot_table(index="cohort", columns="month", values="active_pair_rate", sort=False) * 100
     n = shown.pivot_table(index="cohort", columns="month", values="n", sort=False).reindex_like(z)
     pairs = int(shown.groupby("cohort")["n"].max().sum())
-    fig = _figure(title, _n_text(pairs, hidden, "pairs open per cell in the hover"),
+    fig = _figure(title, _n_text(pairs, hidden, "pairs open per cell in the hover", min_size),
                   "Month", "Cohort", height=max(260, 110 + 34 * len(z)))
     fig.add_heatmap(z=z.values, x=list(z.columns), y=list(z.index), colorscale="Cividis", zmin=0, zmax=100,
                     customdata=n.values, colorbar=dict(title="Active %", ticksuffix="%"),
@@ -313,16 +340,18 @@ def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and mo
 # ---- retention -----------------------------------------------------------------
 
 def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | None = None,
-              title: str = "Pairs still together (Kaplan–Meier)") -> go.Figure:
+              title: str = "Pairs still together (Kaplan–Meier)", *, min_size: int = MIN_SIZE) -> go.Figure:
     """Step curves with 95% CI bands from [group?, months, survival, ci_low, ci_high, at_risk?, n?]."""
     shown, hidden = _visible(frame, "survival")
     if shown.empty:
-        return empty(title, "No matched pairs up to the end of this period.")
+        return _nothing_shown(title, "No matched pairs up to the end of this period.", hidden, min_size,
+                              people="pairs")
     groups = [(None, shown)] if not group or group not in shown.columns else list(shown.groupby(group, dropna=False))
     note = None if p_value is None or pd.isna(p_value) else f"log-rank {p_text(p_value)}"
     n = _total(shown.groupby(group, dropna=False)["n"].max().reset_index()) if group and "n" in shown.columns \
         else (int(shown["n"].max()) if "n" in shown.columns else None)
-    fig = _figure(title, _n_text(n, hidden, note), "Months since matched", "Share of pairs not ended early (%)")
+    fig = _figure(title, _n_text(n, hidden, note, min_size), "Months since matched",
+                  "Share of pairs not ended early (%)")
     for i, (name, part) in enumerate(groups):
         part = part.sort_values("months")
         colour = PALETTE[i % len(PALETTE)]
@@ -346,14 +375,14 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
 
 def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value_title: str, *,
                percent: bool = True, ci: tuple[str, str] | None = None, n_column: str = "n",
-               horizontal: bool = False, colour_by: str | None = None, n_shared: bool = False) -> go.Figure:
+               horizontal: bool = False, colour_by: str | None = None, n_shared: bool = False,
+               min_size: int = MIN_SIZE) -> go.Figure:
     """Bars per category with optional CI whiskers: goal attainment by category, theme
     frequencies, early-exit reasons, mentor load. `colour_by` colours bars by a column's values;
     `n_shared`: every row carries the same n (shares of one group), so n is not summed."""
     shown, hidden = _visible(frame, value)
     if shown.empty:
-        return empty(title, "Nothing to show for this period and these filters"
-                            + (" (every group is below the minimum size)." if hidden else "."))
+        return _nothing_shown(title, "Nothing to show for this period and these filters.", hidden, min_size)
     scale = 100 if percent else 1
     names = shown[category].fillna("(none)").map(label)
     values = shown[value] * scale
@@ -364,7 +393,7 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
                      arrayminus=(values - shown[ci[0]] * scale).clip(lower=0), thickness=1.5, width=6)
     axis_title = category.replace("_", " ").capitalize()
     total = (int(n.max()) if n_shared else int(n.sum())) if n.notna().any() else None
-    fig = _figure(title, _n_text(total, hidden),
+    fig = _figure(title, _n_text(total, hidden, min_size=min_size),
                   axis_title if not horizontal else value_title, value_title if not horizontal else None,
                   height=max(300, 110 + 30 * len(shown)) if horizontal else 380)
     fmt = ".1f" if percent else ",.1f"
@@ -374,7 +403,7 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
         else pd.Series("", index=shown.index)
     for i, group in enumerate(dict.fromkeys(groups)):
         rows = groups == group
-        bar = dict(marker_color=PALETTE[i % len(PALETTE)], name=group.capitalize() or value_title,
+        bar = dict(marker_color=PALETTE[i % len(PALETTE)], name=group or value_title,
                    customdata=list(zip(names[rows], values[rows], n[rows])), hovertemplate=hover,
                    texttemplate="%{customdata[1]:" + (".0f}%" if percent else ",.0f}"), textposition="outside",
                    cliponaxis=False)
@@ -396,17 +425,19 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
 
 # ---- outcomes -------------------------------------------------------------------
 
-def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per dimension") -> go.Figure:
+def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per dimension", *,
+             min_size: int = MIN_SIZE) -> go.Figure:
     """Baseline and exit means joined by a line, from
     [dimension, n_pairs, mean_baseline, mean_exit, mean_change, cohens_dz?]."""
     shown, hidden = _visible(frame, "mean_exit")
     if shown.empty:
-        return empty(title, "No respondents with both a baseline and an exit survey"
-                            + (" (or every dimension is below the minimum size)." if hidden else "."))
+        return _nothing_shown(title, "No respondents with both a baseline and an exit survey.", hidden, min_size,
+                              people="matched respondents")
     shown = shown.sort_values("mean_change")
     names = [label(d) for d in shown["dimension"]]
     dz = shown["cohens_dz"] if "cohens_dz" in shown.columns else pd.Series([float("nan")] * len(shown))
-    fig = _figure(title, _n_text(int(shown["n_pairs"].max()), hidden, "largest dimension's matched respondents"),
+    fig = _figure(title, _n_text(int(shown["n_pairs"].max()), hidden, "largest dimension's matched respondents",
+                                 min_size),
                   "Mean score (1 = lowest)", None, height=max(300, 100 + 40 * len(shown)))
     for b, e, name in zip(shown["mean_baseline"], shown["mean_exit"], names):
         fig.add_scatter(x=[b, e], y=[name, name], mode="lines", line=dict(color=GREY, width=3),
@@ -421,13 +452,13 @@ def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per 
     return fig
 
 
-def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-participants, last 12 months") -> go.Figure:
+def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-participants, last 12 months", *,
+                    min_size: int = MIN_SIZE) -> go.Figure:
     """Grouped bars per measure from retention.employee_outcomes, with the difference,
     its 95% CI and p-value written above each pair."""
     shown, hidden = _visible(frame, "participants")
     if shown.empty:
-        return empty(title, "Too few employees in a group to show (n < 5), or no HR file loaded."
-                     if hidden else "No employees in the 12-month window.")
+        return _nothing_shown(title, "No employees in the 12-month window.", hidden, min_size, people="employees")
     names = [{"retention_12m": "Stayed 12 months", "promotion_rate_12m": "Promoted in 12 months"}.get(m, label(m))
              for m in shown["measure"]]
     n1, n2 = int(shown["n_participants"].iloc[0]), int(shown["n_non_participants"].iloc[0])

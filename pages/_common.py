@@ -25,7 +25,6 @@ NEXT_UPLOAD = {
     "employees": "the HR employee file (employee_id, hired_on, terminated_on, last_promoted_on, department)",
     "comments": "a survey export with a free-text comment question",
 }
-SUPPRESSED = "n < 5"
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
 # Cells a spreadsheet would run as a formula (CSV injection).
@@ -214,11 +213,11 @@ def missing(value: Any) -> bool:
 def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, change: Any = None,
          significant: bool | None = None, suppressed: bool = False, n: Any = None, metric: str | None = None) -> None:
     """A KPI tile: the value, its change on the previous quarter (✱ when p < 0.05),
-    'n < 5' when suppressed, the definition and n in the tooltip."""
+    'n < K' (K the minimum group size) when suppressed, the definition and n in the tooltip."""
     show, show_change = FORMATS[kind]
     count = "" if missing(n) else f" n = {int(n):,}."
     if suppressed and not (missing(n) or n == 0):
-        st.metric(label, SUPPRESSED, help=SUPPRESSED_HELP + count, border=True)
+        st.metric(label, charts.hidden_text(setting("min_group_size")), help=SUPPRESSED_HELP + count, border=True)
         return
     about = (definition(metric) or "") if metric else ""
     if missing(value) or suppressed:
@@ -281,7 +280,7 @@ def chart(builder: Callable[..., Any], data: pd.DataFrame, name: str, *, metric:
           needs: tuple[str, ...] = (), **kwargs) -> bool:
     """A figure from `data` (its builder draws the empty state itself), plus what to
     upload next when there is nothing. False when there was nothing to show."""
-    figure(builder(data, **kwargs), data, name, metric)
+    figure(builder(data, min_size=setting("min_group_size"), **kwargs), data, name, metric)
     if not has_rows(data) and needs:
         empty_state(*needs)
     return has_rows(data)

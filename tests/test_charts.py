@@ -142,3 +142,52 @@ def test_actions_outside_the_quarters_shown_are_left_out(started_on, drawn):
     fig = charts.nps_trend(CASES["nps_trend"][1], actions=actions)
     assert ("Buddy lunches" in [a.text for a in fig.layout.annotations]) is drawn
     assert len(fig.layout.shapes) == int(drawn)
+
+
+# A respondent answers every dimension: 10 respondents → 10 answers per dimension, not 10 × dimensions.
+ROLE_MEANS = pd.DataFrame({"dimension": ["networking", "career_clarity", "networking", "career_clarity"],
+                           "role": ["mentee", "mentee", "mentor", "mentor"], "n": [10, 9, 6, 6],
+                           "mean": [3.9, 3.1, 4.0, 3.5], "ci_low": [3.5, 2.8, 3.4, 3.0],
+                           "ci_high": [4.3, 3.4, 4.6, 4.0], "suppressed": [False] * 4})
+
+
+@pytest.mark.parametrize("by, expected", [(None, "n = 10 "), ("role", "n = 16 ")])
+def test_mean_chart_n_counts_responses_not_answers_summed_over_dimensions(by, expected):
+    fig = charts.mean_ci_dots(ROLE_MEANS, by=by)
+    assert expected in text_of(fig)
+
+
+@pytest.mark.parametrize("name", ["likert", "mean_ci", "nps_split", "dumbbell", "participants_vs"])
+@pytest.mark.parametrize("min_size", [5, 200])
+def test_a_hidden_group_reads_n_below_the_minimum_size_in_use(name, min_size):
+    builder, frame, kwargs = CASES[name]
+    fig = builder(frame.assign(suppressed=True), **kwargs, min_size=min_size)
+    text = f"{text_of(fig)} {' '.join(a.text for a in fig.layout.annotations)}"
+    assert f"n < {min_size}" in text
+    assert f"fewer than {min_size}" in text
+    assert "n = 0" not in text
+
+
+@pytest.mark.parametrize("min_size", [5, 200])
+def test_a_partly_hidden_chart_counts_its_hidden_groups_with_the_minimum_size_in_use(min_size):
+    assert f"1 group hidden (n < {min_size})" in text_of(charts.mean_ci_dots(DIMENSIONS, by="program",
+                                                                              min_size=min_size))
+
+
+@pytest.mark.parametrize("builder, frame, kwargs, names", [
+    (charts.mean_ci_dots, DIMENSIONS.assign(program=["2025 Autumn", "2025 Autumn", "Customer Success",
+                                                     "Customer Success"]), {"by": "program"},
+     {"2025 Autumn", "Customer Success"}),
+    (charts.mean_ci_dots, ROLE_MEANS, {"by": "role"}, {"mentee", "mentor"}),
+    (charts.group_bars, GOALS.assign(team=["Customer Success", "sales"]),
+     {"category": "category", "value": "goal_attainment_rate", "title": "Goals", "value_title": "Achieved (%)",
+      "colour_by": "team"}, {"Customer Success", "sales"}),
+])
+def test_legends_show_data_values_as_they_are(builder, frame, kwargs, names):
+    assert {trace.name for trace in builder(frame, **kwargs).data if trace.showlegend is not False} == names
+
+
+@pytest.mark.parametrize("quarters, expected", [(1, "1 quarter"), (3, "3 quarters")])
+def test_trend_counts_its_quarters_in_words(quarters, expected):
+    frame = CASES["nps_trend"][1].tail(quarters)
+    assert text_of(charts.nps_trend(frame)).endswith(expected)

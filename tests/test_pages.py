@@ -3,6 +3,7 @@ populated one, and answers one interaction driven through its widget keys."""
 from __future__ import annotations
 
 import io
+import json
 import random
 import shutil
 from datetime import date, timedelta
@@ -402,3 +403,27 @@ def test_summary_without_data_says_there_is_none_yet(empty_db, app, page):
     at = app(page)
     assert "Nothing stands out" not in texts(at)
     assert "No survey answers or open pairs for Q" in texts(at)
+
+
+def charts_text(at: AppTest) -> str:
+    """Every chart's title, subtitle and notes."""
+    layouts = [json.loads(chart.proto.spec)["layout"] for chart in at.get("plotly_chart")]
+    return " ".join(f"{layout['title']['text']} {layout['title'].get('subtitle', {}).get('text', '')} "
+                    + " ".join(str(note.get("text", "")) for note in layout.get("annotations", []))
+                    for layout in layouts)
+
+
+@pytest.mark.parametrize("min_size", [5, 200])
+def test_hidden_figures_read_the_minimum_group_size_in_use(populated_db, app, min_size):
+    con = db.connect(populated_db)
+    settings.set(con, "min_group_size", min_size)
+    con.close()
+    overview = app("1_Overview")
+    overview.selectbox(key="filter_program").set_value("New hire").run()  # 10 mentees
+    hidden = f"n < {min_size}"
+    assert (hidden in [m.value for m in overview.metric]) is (min_size > 10)
+    satisfaction = app("3_Satisfaction")
+    satisfaction.selectbox(key="filter_program").set_value("New hire").run()
+    assert (hidden in charts_text(satisfaction)) is (min_size > 10)
+    assert "n < 5" not in charts_text(satisfaction) + " ".join(str(m.value) for m in overview.metric) \
+        or min_size == 5

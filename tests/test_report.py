@@ -15,11 +15,11 @@ from datetime import date
 import openpyxl
 import pytest
 
-from analytics import cli, db, demo
+from analytics import cli, db, demo, settings
 from analytics.filters import Filters, Period
 from analytics.metrics import metrics_json
 from analytics.report import FORMATS, build_report
-from analytics.report.model import display
+from analytics.report.model import build_model, display
 
 QUARTER = "2026Q2"
 PERIOD = Period.parse(QUARTER)
@@ -72,6 +72,17 @@ def reports(con) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def small_reports(con) -> dict[str, bytes]:
     return {fmt: build_report(con, PERIOD, SMALL, fmt, GENERATED) for fmt in FORMATS}
+
+
+@pytest.fixture(scope="module")
+def strict_con(database, tmp_path_factory):
+    """The sample with a minimum group size of 200: most groups are hidden."""
+    path = tmp_path_factory.mktemp("strict") / "strict.duckdb"
+    shutil.copy(database, path)
+    connection = db.connect(path)
+    settings.set(connection, "min_group_size", 200)
+    yield connection
+    connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -274,3 +285,19 @@ def test_pdf_and_html_list_a_sample_of_many_comments_the_xlsx_all(con, reports):
     table = reports["html"].decode("utf-8").split('<table class="data comments">')[1].split("</table>")[0]
     assert table.count("<tr>") == listed + 1  # header row + listed comments
     assert f"The first 40 of {total:,} comments, newest month first" in reports["html"].decode("utf-8")
+
+
+# ---- minimum group size ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("filters", [Filters(), SMALL])
+def test_every_hidden_chart_of_the_report_reads_the_minimum_group_size_in_use(strict_con, filters):
+    report = build_model(strict_con, PERIOD, filters, GENERATED)
+    subtitles = [chart.figure.layout.title.subtitle.text for chart in report.charts()]
+    assert any("n < 200" in text for text in subtitles)
+    assert not any("n < 5" in text for text in subtitles)
+
+
+def test_xlsx_hides_figures_below_the_minimum_group_size_in_use(strict_con):
+    rows = summary_rows(workbook(build_report(strict_con, PERIOD, SMALL, "xlsx", GENERATED)))
+    assert rows["Net Promoter Score"][0] == "n < 200"
+    assert "n < 200" in rows["Anonymity"][0]

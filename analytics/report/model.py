@@ -4,8 +4,8 @@ built by calling the same analytics functions as the dashboard and
 
 Cells hold raw values (numbers unrounded, rates as 0..1) so that the XLSX can
 keep them as numbers; `display()` formats them for the HTML and PDF. A figure
-hidden by the minimum group size is replaced by its label ("n < 5") here, so
-no renderer ever sees a suppressed value.
+hidden by the minimum group size is replaced by its label ("n < K", K the
+minimum group size) here, so no renderer ever sees a suppressed value.
 """
 from __future__ import annotations
 
@@ -197,13 +197,13 @@ class _Builder:
         self.include_comments = include_comments
         self.previous = period.previous()
         self.min_size = int(settings.get(con, "min_group_size"))
-        self.hidden = f"n < {self.min_size}"
+        self.hidden = charts.hidden_text(self.min_size)
 
     # -- tables -------------------------------------------------------------------
 
     def table(self, key: str, title: str, sheet: str, frame: pd.DataFrame, columns: list[Column],
               note: str = "") -> Table:
-        """Rows of `frame` in `columns`; in a suppressed row every missing statistic reads 'n < 5'."""
+        """Rows of `frame` in `columns`; in a suppressed row every missing statistic reads 'n < K'."""
         rows = []
         for record in frame.to_dict("records"):
             row = []
@@ -214,6 +214,10 @@ class _Builder:
                 row.append(value)
             rows.append(row)
         return Table(key, title, sheet, columns, rows, note)
+
+    def chart(self, key: str, builder, *args, **kwargs) -> Chart:
+        """A chart drawn with this report's minimum group size."""
+        return Chart(key, builder(*args, min_size=self.min_size, **kwargs))
 
     def hide(self, value: Any, suppressed: bool) -> Any:
         return self.hidden if suppressed else value
@@ -249,10 +253,10 @@ class _Builder:
         nps = data["nps"]
         section = Section("satisfaction", "Satisfaction and NPS",
                           f"{int(data['responses']):,} survey responses in the quarter (baseline surveys excluded).")
-        section.charts = [Chart("nps_trend", charts.nps_trend(data["nps_trend"])),
-                          Chart("nps_split", charts.nps_split(nps, None)),
-                          Chart("dimension_means", charts.mean_ci_dots(data["dimensions"], None)),
-                          Chart("likert", charts.likert_diverging(data["likert"]))]
+        section.charts = [self.chart("nps_trend", charts.nps_trend, data["nps_trend"]),
+                          self.chart("nps_split", charts.nps_split, nps, None),
+                          self.chart("dimension_means", charts.mean_ci_dots, data["dimensions"], None),
+                          self.chart("likert", charts.likert_diverging, data["likert"])]
         section.tables = [
             self.table("nps", "Net Promoter Score", "NPS", nps, [
                 Column("n", "Answers", "count"), Column("value", "NPS", "nps"),
@@ -304,9 +308,9 @@ class _Builder:
                           f"{int(_value(eng, 'open_pairs') or 0):,} pairs were open in the quarter; "
                           f"{int(_value(eng, 'active_pairs') or 0):,} of them met at least once.")
         section.charts = [
-            Chart("active_trend", charts.trend(data["engagement_trend"], {"active_pair_rate": "Active pair rate"},
-                                               "Active pair rate by quarter", "Active pairs (%)", percent=True)),
-            Chart("cohort_heatmap", charts.heatmap(data["cohort_months"]))]
+            self.chart("active_trend", charts.trend, data["engagement_trend"], {"active_pair_rate": "Active pair rate"},
+                       "Active pair rate by quarter", "Active pairs (%)", percent=True),
+            self.chart("cohort_heatmap", charts.heatmap, data["cohort_months"])]
         section.tables = [
             _mixed_table("engagement", "Engagement this quarter and last", "Engagement", rows),
             self.table("at_risk", "At-risk pairs by cohort", "At-risk counts", data["at_risk"], [
@@ -319,7 +323,7 @@ class _Builder:
     def retention(self, data: dict[str, Any]) -> Section:
         section = Section("retention", "Retention",
                           "How long pairs stay together, and whether participants stay with the organisation.")
-        section.charts = [Chart("km", charts.km_curves(data["km"]))]
+        section.charts = [self.chart("km", charts.km_curves, data["km"])]
         section.tables = [
             self.table("survival", "Pair survival (Kaplan–Meier)", "Pair survival", data["survival"], [
                 Column("months", "Months since matched", "count"), Column("survival", "Still together", "rate"),
@@ -339,8 +343,8 @@ class _Builder:
                                    {"group": "Non-participants", "rate": _value(employees, "non_participants",
                                                                                measure="retention_12m"),
                                     "n": _value(employees, "n_non_participants", measure="retention_12m")}])
-            section.charts.append(Chart("employee_retention", charts.group_bars(
-                groups, "group", "rate", "Employees still employed after 12 months", "Retained (%)")))
+            section.charts.append(self.chart("employee_retention", charts.group_bars, groups, "group", "rate",
+                                             "Employees still employed after 12 months", "Retained (%)"))
             section.tables.append(self.table("employees", "Participants vs non-participants", "Employee outcomes",
                                              frame, [
                 Column("measure", "Measure"), Column("participants", "Participants", "rate"),
@@ -355,10 +359,10 @@ class _Builder:
         pre_post = data["pre_post"].assign(dimension=data["pre_post"]["dimension"].map(charts.label))
         section = Section("outcomes", "Outcomes",
                           "Change from the baseline survey to the exit survey, and goals reached.")
-        section.charts = [Chart("pre_post", charts.dumbbell(data["pre_post"])),
-                          Chart("goals", charts.group_bars(data["goal_categories"], "category", "goal_attainment_rate",
-                                                           "Goals achieved by category", "Achieved (%)",
-                                                           horizontal=True))]
+        section.charts = [self.chart("pre_post", charts.dumbbell, data["pre_post"]),
+                          self.chart("goals", charts.group_bars, data["goal_categories"], "category",
+                                     "goal_attainment_rate", "Goals achieved by category", "Achieved (%)",
+                                     horizontal=True)]
         section.tables = [
             self.table("pre_post", "Baseline to exit", "Pre-post", pre_post, [
                 Column("dimension", "Dimension"), Column("n_pairs", "Matched respondents", "count"),
@@ -378,9 +382,8 @@ class _Builder:
         section = Section("feedback", "Feedback themes",
                           f"{n:,} free-text comments in the quarter, grouped into themes. Emails and phone numbers "
                           "are masked.")
-        section.charts = [Chart("themes", charts.group_bars(data["themes"], "label", "share",
-                                                            "Themes mentioned in comments", "Comments mentioning (%)",
-                                                            horizontal=True))]
+        section.charts = [self.chart("themes", charts.group_bars, data["themes"], "label", "share",
+                                     "Themes mentioned in comments", "Comments mentioning (%)", horizontal=True)]
         sentiment = data["sentiment"]
         positive, negative = (display(self.hide(_value(sentiment, column), bool(_value(sentiment, "suppressed"))),
                                       "rate") for column in ("positive_share", "negative_share"))
