@@ -18,8 +18,9 @@ for start in (0, 3):
                     n=row["n"], metric=row["metric"])
             if not tested:
                 ui.versus_caption(row)
-st.caption("✱ marks a change on the previous quarter with p < 0.05 (NPS, satisfaction and goal attainment are "
-           "tested; pair rates are not, as mostly the same pairs count in both quarters). Hover a tile for its "
+st.caption("✱ marks a change on the previous quarter that is significant (p < 0.05). Only the changes in NPS, "
+           "satisfaction and goal attainment are tested: pair rates count mostly the same pairs in both quarters, "
+           "and participants' retention is tested against non-participants instead. Hover a tile for its "
            "definition and n.")
 if not heads.loc[heads["key"] == "active_pair_rate", "n"].iloc[0] and not heads.loc[heads["key"] == "nps", "n"].iloc[0]:
     ui.empty_state("pairs", "surveys")

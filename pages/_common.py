@@ -293,7 +293,8 @@ def versus_caption(headline: dict) -> None:
     text = (f"Non-participants: {headline['other']:.0%} · difference {headline['difference'] * 100:+.0f} pts "
             f"(95% CI {headline['ci_low'] * 100:+.0f} to {headline['ci_high'] * 100:+.0f})")
     if not missing(headline.get("p_value")):
-        text += f", {charts.p_text(headline['p_value'])}" + (" ✱" if headline["significant"] else "")
+        # No ✱: that marks a significant change on the previous quarter, and this p compares groups.
+        text += f", {charts.p_text(headline['p_value'])}"
     st.caption(text)
 
 

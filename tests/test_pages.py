@@ -14,7 +14,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, improvements, settings
+from analytics import db, demo, improvements, settings
 from analytics.ingest import pipeline
 from pages._common import safe_csv
 
@@ -99,6 +99,24 @@ def small_database(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def populated_file(tmp_path_factory) -> Path:
     return small_database(tmp_path_factory.mktemp("populated"))
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    con = db.connect(path)
+    demo.load_demo(con)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(tmp_path, monkeypatch, demo_file) -> Path:
+    """The demo data (its participants stay with the organisation significantly more often)."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_file, path)
+    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
+    return path
 
 
 @pytest.fixture
@@ -427,3 +445,12 @@ def test_hidden_figures_read_the_minimum_group_size_in_use(populated_db, app, mi
     assert (hidden in charts_text(satisfaction)) is (min_size > 10)
     assert "n < 5" not in charts_text(satisfaction) + " ".join(str(m.value) for m in overview.metric) \
         or min_size == 5
+
+
+def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_db, app):
+    at = app("1_Overview")
+    versus = [c.value for c in at.caption if c.value.startswith("Non-participants:")]
+    assert versus and "p < 0.001" in versus[0], "the demo's participants stay significantly longer"
+    assert "✱" not in versus[0], "that p compares groups, not quarters"
+    footnote = next(c.value for c in at.caption if c.value.startswith("✱"))
+    assert "tested against non-participants" in footnote

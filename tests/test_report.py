@@ -301,3 +301,19 @@ def test_xlsx_hides_figures_below_the_minimum_group_size_in_use(strict_con):
     rows = summary_rows(workbook(build_report(strict_con, PERIOD, SMALL, "xlsx", GENERATED)))
     assert rows["Net Promoter Score"][0] == "n < 200"
     assert "n < 200" in rows["Anonymity"][0]
+
+
+@pytest.fixture(scope="module")
+def model(con):
+    return build_model(con, PERIOD, Filters(), GENERATED)
+
+
+@pytest.mark.parametrize("key, says, never", [
+    ("employee_retention_12m", "significant vs non-participants (p", "significant (p"),
+    ("nps", "significant", "non-participants"),
+    ("goal_attainment_rate", "significant", "non-participants"),
+])
+def test_summary_significance_says_what_its_test_compared(model, key, says, never):
+    headline = next(h for h in model.headlines if h.key == key)
+    assert says in headline.significance
+    assert never not in headline.significance

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 
 from analytics import (charts, engagement, feedback, headlines, improvements, insights, memo, outcomes, retention,
                        satisfaction, settings)
-from analytics.headlines import ALPHA, NOT_TESTED
+from analytics.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
 from analytics.filters import Filters, Period, known_values, over_periods, validate_filters
 from analytics.metrics import REGISTRY
 
@@ -87,6 +87,7 @@ class Headline:
     test: str             # the test behind p_value, or why none was run
     n: str                # the n behind the figure, as a reader sees it
     note: str = ""
+    compares: str = PREVIOUS_QUARTER  # what p_value compares: the previous quarter, or another group
 
     @property
     def change_kind(self) -> str:
@@ -100,7 +101,9 @@ class Headline:
     def significance(self) -> str:
         if self.significant is None:
             return NOT_TESTED if self.test.startswith(NOT_TESTED) else "–"
-        word = "significant" if self.significant else "not significant"
+        # Beside the quarter's change, a test of something else must say what it compared.
+        word = ("significant" if self.significant else "not significant") \
+            + ("" if self.compares == PREVIOUS_QUARTER else f" vs {self.compares}")
         p = display(self.p_value, "p")
         return f"{word} (p {p})" if p.startswith("<") else f"{word} (p = {p})"
 
@@ -238,7 +241,7 @@ class _Builder:
                         f"to {display(row['ci_high'], 'rate_change')})")
             out.append(Headline(row["key"], row["label"], row["kind"], self.hide(row["value"], hidden),
                                 self.hide(row["previous"], change_hidden), self.hide(row["change"], change_hidden),
-                                row["p_value"], row["test"], row["n_text"], note))
+                                row["p_value"], row["test"], row["n_text"], note, row["p_compares"]))
         return out
 
     # -- sections ------------------------------------------------------------------------
