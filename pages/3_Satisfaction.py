@@ -7,14 +7,17 @@ from pages import _common as ui
 st.title("Satisfaction")
 st.caption(f"{ui.filters().sentence(ui.period())}: survey answers of every wave but baseline.")
 by = ui.split_picker("sat_by", ("program", "cohort", "department", "role"))
+MEANS = ("Each dimension's mean score over the responses that answered it, with its 95% t-interval; answers on "
+         "another scale than the dimension's most common one are placed on it first.")
 
 left, right = st.columns(2)
 with left:
     ui.chart(charts.likert_diverging, ui.standard(satisfaction.likert_distribution), "likert_distribution",
-             metric="overall_satisfaction_top2box", needs=("surveys",))
+             needs=("surveys",), caption="Each dimension's answers by scale point, as a share of the responses "
+             "that answered it: low answers left of 0, high answers right, the middle answer split across 0.")
 with right:
     ui.chart(charts.mean_ci_dots, ui.standard(satisfaction.dimensions, by=by), "dimension_means", by=by,
-             metric="overall_satisfaction_mean", title="Mean score with 95% CI" + (f", by {by}" if by else ""))
+             caption=MEANS, title="Mean score with 95% CI" + (f", by {by}" if by else ""))
 
 left, right = st.columns(2)
 with left:
@@ -25,4 +28,4 @@ with right:
 
 st.subheader("Mentors and mentees side by side")
 ui.chart(charts.mean_ci_dots, ui.standard(satisfaction.dimensions, by="role"), "dimension_means_by_role",
-         by="role", title="Mentors vs mentees: mean score with 95% CI")
+         by="role", caption=MEANS, title="Mentors vs mentees: mean score with 95% CI")

@@ -13,11 +13,14 @@ left, right = st.columns([3, 2])
 with left:
     curves = ui.standard(retention.km_curves, by=by)
     p_value = ui.standard(retention.logrank_p, by=by) if by else None
-    ui.chart(charts.km_curves, curves, "pair_survival_curves", metric="pair_survival_6m", needs=("pairs",),
-             group=by, p_value=p_value)
+    ui.chart(charts.km_curves, curves, "pair_survival_curves", needs=("pairs",), group=by, p_value=p_value,
+             caption="Kaplan–Meier estimate of the share of pairs not yet ended early at each month since "
+                     "matching (completed and open pairs censored), with 95% log-log Greenwood bands.")
 with right:
     st.markdown("**Pairs still together at 3, 6 and 12 months**")
-    ui.table(ui.standard(retention.survival_at), "pair_survival", metric="pair_survival_12m",
+    ui.table(ui.standard(retention.survival_at), "pair_survival",
+             caption="The same estimate read at 3, 6 and 12 months after matching, with its 95% CI and the "
+                     "pairs still at risk then.",
              column_config=ui.percent_columns("survival", "ci_low", "ci_high"))
     reasons = ui.standard(retention.early_exit_reasons)
     ui.chart(charts.group_bars, reasons, "early_exit_reasons", metric="early_exit_rate", category="end_reason",

@@ -11,7 +11,10 @@ st.caption(f"{ui.filters().sentence(ui.period())}: respondents whose exit survey
 pre_post = ui.standard(outcomes.pre_post)
 left, right = st.columns(2)
 with left:
-    drawn = ui.chart(charts.dumbbell, pre_post, "pre_post", metric="overall_satisfaction_change", needs=("surveys",))
+    drawn = ui.chart(charts.dumbbell, pre_post, "pre_post", needs=("surveys",),
+                     caption="Per dimension, the mean score of respondents' baseline survey and of their exit "
+                             "survey, among respondents who answered both; the table below gives each change "
+                             "with its p-values and effect size.")
 with right:
     ui.chart(charts.group_bars, ui.standard(outcomes.goal_attainment, by="category"), "goal_attainment",
              metric="goal_attainment_rate", needs=("goals",), category="category", value="goal_attainment_rate",

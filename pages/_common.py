@@ -167,24 +167,26 @@ def download(frame: pd.DataFrame | None, name: str, label: str = "Download data 
                        icon=":material/download:")
 
 
-def figure(fig, data: pd.DataFrame | None, name: str, metric: str | None = None) -> None:
-    """A chart with, under it, its metric definition and its data as CSV."""
+def figure(fig, data: pd.DataFrame | None, name: str, metric: str | None = None,
+           caption: str | None = None) -> None:
+    """A chart with, under it, its caption (else its metric's definition) and its data as CSV."""
     st.plotly_chart(fig, theme=None, key=f"chart_{name}", config={"displaylogo": False})
-    text = definition(metric) if metric else None
+    text = caption or (definition(metric) if metric else None)
     if text:
         st.caption(text)
     download(data, name)
 
 
-def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, **config) -> None:
-    """A table (text never rendered as Markdown) with its CSV download."""
+def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, caption: str | None = None,
+          **config) -> None:
+    """A table (text never rendered as Markdown) with its caption (else its metric's definition) and CSV."""
     if frame is None or frame.empty:
         return
     dates = {c: st.column_config.DateColumn(c.replace("_", " "), format="YYYY-MM-DD")
              for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])}
     config["column_config"] = {**dates, **config.get("column_config", {})}
     st.dataframe(frame, hide_index=True, key=f"table_{name}", **config)
-    text = definition(metric) if metric else None
+    text = caption or (definition(metric) if metric else None)
     if text:
         st.caption(text)
     download(frame, name)
@@ -277,10 +279,10 @@ def has_rows(data: pd.DataFrame | None) -> bool:
 
 
 def chart(builder: Callable[..., Any], data: pd.DataFrame, name: str, *, metric: str | None = None,
-          needs: tuple[str, ...] = (), **kwargs) -> bool:
+          needs: tuple[str, ...] = (), caption: str | None = None, **kwargs) -> bool:
     """A figure from `data` (its builder draws the empty state itself), plus what to
     upload next when there is nothing. False when there was nothing to show."""
-    figure(builder(data, min_size=setting("min_group_size"), **kwargs), data, name, metric)
+    figure(builder(data, min_size=setting("min_group_size"), **kwargs), data, name, metric, caption)
     if not has_rows(data) and needs:
         empty_state(*needs)
     return has_rows(data)

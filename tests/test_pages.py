@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import db, demo, improvements, settings
 from analytics.ingest import pipeline
+from analytics.metrics import REGISTRY
 from pages._common import safe_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -454,3 +455,26 @@ def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_d
     assert "✱" not in versus[0], "that p compares groups, not quarters"
     footnote = next(c.value for c in at.caption if c.value.startswith("✱"))
     assert "tested against non-participants" in footnote
+
+
+@pytest.mark.parametrize("page, wrong", [
+    ("3_Satisfaction", "overall_satisfaction_top2box"),  # under the answer shares of every dimension
+    ("3_Satisfaction", "overall_satisfaction_mean"),  # under the means of every dimension
+    ("6_Outcomes", "overall_satisfaction_change"),  # under the change of every dimension
+    ("5_Retention", "pair_survival_6m"),  # under the whole curve
+    ("5_Retention", "pair_survival_12m"),  # under the 3, 6 and 12 months table
+])
+def test_a_chart_is_not_captioned_with_one_metric_it_does_not_show_alone(populated_db, app, page, wrong):
+    at = app(page)
+    assert REGISTRY[wrong].definition not in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("page, caption", [
+    ("3_Satisfaction", "Each dimension's answers by scale point"),
+    ("3_Satisfaction", "Each dimension's mean score"),
+    ("5_Retention", "at each month since matching"),
+    ("5_Retention", "at 3, 6 and 12 months after matching"),
+    ("6_Outcomes", "Per dimension, the mean score of respondents' baseline survey"),
+])
+def test_each_chart_caption_describes_its_own_chart(populated_db, app, page, caption):
+    assert caption in texts(app(page))
