@@ -115,7 +115,8 @@ def validation(plan, key: str) -> None:
         st.caption("Columns Mentorscope does not use (they are not stored): "
                    + ", ".join(ui.escape(name) for name in ignored) + ".")
     preview = plan.batch.responses.head(20) if plan.kind == "survey" else plan.batch.head(20)
-    with st.expander(f"Preview (first 20 of {plan.rows_valid:,} rows)"):
+    shown = f"all {plan.rows_valid:,}" if plan.rows_valid <= 20 else f"first 20 of {plan.rows_valid:,}"
+    with st.expander(f"Preview ({shown} row{'s' if plan.rows_valid != 1 else ''})"):
         st.dataframe(preview, hide_index=True)
     if plan.unresolved:
         st.warning(f"{len(plan.unresolved):,} rows name pairs that are not loaded yet. They load if this upload "
@@ -131,8 +132,9 @@ def load_plans(plans) -> None:
     bar = st.progress(0.0, text="Loading…")
     results = pipeline.load_plans(ui.cursor(), plans, progress=lambda done, text: bar.progress(done, text=f"{text}…"))
     bar.progress(1.0, text="Done")
-    messages = [f"{ui.escape(plan.file_name)}: {result.rows_loaded:,} rows loaded, {result.rows_duplicate:,} "
-                f"duplicates skipped, {result.rows_rejected:,} rejected"
+    messages = [f"{ui.escape(plan.file_name)}: {result.rows_loaded:,} row{'s' if result.rows_loaded != 1 else ''} "
+                f"loaded, {result.rows_duplicate:,} duplicate{'s' if result.rows_duplicate != 1 else ''} skipped, "
+                f"{result.rows_rejected:,} rejected"
                 + (f", {len(result.stubs_created):,} people added from the pairs file" if result.stubs_created else "")
                 + "." for plan, result in zip(plans, results) if result is not None]
     st.session_state["upload_batch"] += 1  # a fresh, empty file picker
@@ -182,7 +184,7 @@ files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "t
 plans = [upload_plan(file, index) for index, file in enumerate(files or [])]
 ready = [plan for plan in plans if plan.ok]
 if plans:
-    label = f"Load {len(ready)} file{'s' if len(ready) != 1 else ''}"
+    label = f"Load {len(ready)} file{'s' if len(ready) != 1 else ''}" if ready else "Nothing to load"
     if st.button(label, type="primary", disabled=not ready, key="load_files", icon=":material/database_upload:"):
         load_plans(ready)
 
