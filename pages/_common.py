@@ -227,13 +227,14 @@ def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, ch
         return
     if missing(change) and not missing(previous):
         change = value - previous
-    delta = None
+    delta, moved = None, False
     if not missing(change):
         mark = " ✱" if significant else ""
         delta = f"{show_change(change)} vs previous quarter{mark}"
+        moved = not show_change(change).startswith("±0")  # no arrow for a change that rounds to nothing
     untested = "" if significant is not None or delta is None else " The change is not tested for significance."
     st.metric(label, show(value), delta=delta, help=f"{about}{count}{untested}".strip() or None, border=True,
-              delta_color="normal" if significant else "off")
+              delta_color="normal" if significant else "off", delta_arrow="auto" if moved else "off")
 
 
 def empty_state(*needs: str) -> None:

@@ -313,7 +313,7 @@ def test_pairs_and_their_sessions_load_together_whatever_their_order(populated_d
     assert not at.exception, [e.value for e in at.exception]
     assert reading(at, populated_db, "SELECT count(*) FROM sessions WHERE pair_id = 'z1'") == [(2,)]
     assert [s.value for s in at.success] == ["sessions\\.csv: 2 rows loaded, 0 duplicates skipped, 0 rejected.",
-                                             "pairs\\.csv: 1 rows loaded, 0 duplicates skipped, 0 rejected, "
+                                             "pairs\\.csv: 1 row loaded, 0 duplicates skipped, 0 rejected, "
                                              "2 people added from the pairs file."]
 
 
@@ -478,3 +478,37 @@ def test_a_chart_is_not_captioned_with_one_metric_it_does_not_show_alone(populat
 ])
 def test_each_chart_caption_describes_its_own_chart(populated_db, app, page, caption):
     assert caption in texts(app(page))
+
+
+@pytest.mark.parametrize("rows, preview", [
+    (1, "Preview (all 1 row)"), (18, "Preview (all 18 rows)"), (20, "Preview (all 20 rows)"),
+    (25, "Preview (first 20 of 25 rows)")])
+def test_upload_preview_says_how_many_rows_it_shows(populated_db, app, rows, preview):
+    pairs = "".join(f"q{i},m{i},e{i},2026-01-05\n" for i in range(rows))
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("pairs.csv", f"pair_id,mentor_id,mentee_id,matched_on\n{pairs}".encode(),
+                                   "text/csv")).run()
+    assert preview in [e.label for e in at.expander]
+
+
+@pytest.mark.parametrize("files, label", [
+    ([("pairs.csv", b"pair_id,mentor_id,mentee_id,matched_on\nq1,m1,e1,2026-01-05\n")], "Load 1 file"),
+    ([("notes.csv", b"colour,shape\nred,round\n")], "Nothing to load"),
+])
+def test_the_load_button_never_offers_to_load_zero_files(populated_db, app, files, label):
+    at = app("2_Upload")
+    at.file_uploader[0].set_value([(name, data, "text/csv") for name, data in files]).run()
+    assert at.button(key="load_files").label == label
+
+
+def tiles_of_changes():
+    from pages import _common as ui
+    for change in (0.001, -0.004, 0.05):
+        ui.tile("Active pair rate", 0.5, kind="rate", change=change)
+
+
+def test_a_change_that_rounds_to_nothing_has_no_arrow():
+    at = AppTest.from_function(tiles_of_changes).run()
+    arrows = [(m.proto.delta, type(m.proto).MetricDirection.Name(m.proto.direction)) for m in at.metric]
+    assert arrows == [("±0 pts vs previous quarter", "NONE"), ("±0 pts vs previous quarter", "NONE"),
+                      ("+5 pts vs previous quarter", "UP")]

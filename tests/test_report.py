@@ -317,3 +317,15 @@ def test_summary_significance_says_what_its_test_compared(model, key, says, neve
     headline = next(h for h in model.headlines if h.key == key)
     assert says in headline.significance
     assert never not in headline.significance
+
+
+@pytest.mark.parametrize("key, note", [("overall_satisfaction", "on a 1–5 scale")])
+def test_summary_notes_read_plainly(model, key, note):
+    assert next(h for h in model.headlines if h.key == key).note == note
+
+
+def test_early_exit_reasons_read_as_words(model):
+    table = next(t for t in model.tables() if t.key == "early_exits")
+    reasons = [row[0] for row in table.rows]
+    assert "Left organization" in reasons
+    assert not any("_" in reason for reason in reasons)

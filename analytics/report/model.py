@@ -234,7 +234,7 @@ class _Builder:
             hidden, change_hidden = bool(row["suppressed"]), bool(row["change_suppressed"])
             note = ""
             if row["key"] == "overall_satisfaction":
-                note = f"on a 1–{row['scale_points'] or 5} scale"
+                note = f"on a 1–{int(row['scale_points'] or 5)} scale"
             elif row["key"] == "employee_retention_12m" and not hidden and row["other"] is not None:
                 note = (f"non-participants {display(row['other'], 'rate')}; difference "
                         f"{display(row['difference'], 'rate_change')} (95% CI {display(row['ci_low'], 'rate_change')} "
@@ -332,7 +332,8 @@ class _Builder:
                 Column("months", "Months since matched", "count"), Column("survival", "Still together", "rate"),
                 Column("ci_low", "95% CI low", "rate"), Column("ci_high", "95% CI high", "rate"),
                 Column("at_risk", "Pairs at risk", "count")]),
-            self.table("early_exits", "Why pairs ended early this quarter", "Early exits", data["exit_reasons"], [
+            self.table("early_exits", "Why pairs ended early this quarter", "Early exits",
+                       data["exit_reasons"].assign(end_reason=data["exit_reasons"]["end_reason"].map(charts.label)), [
                 Column("end_reason", "End reason"), Column("n", "Pairs", "count"), Column("share", "Share", "rate")],
                 note=f"Early exit rate: {display(_value(data['early_exit'], 'early_exit_rate'), 'rate')} of "
                      f"{int(_value(data['early_exit'], 'n') or 0):,} pairs that ended in the quarter.")]
