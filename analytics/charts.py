@@ -70,12 +70,13 @@ def hidden_text(min_size: int) -> str:
     return f"n < {min_size}"
 
 
-def _n_text(n: int | None, suppressed: int = 0, note: str | None = None, min_size: int = MIN_SIZE) -> str:
+def _n_text(n: int | None, suppressed: int = 0, note: str | None = None, min_size: int = MIN_SIZE,
+            what: str = "group") -> str:
     parts = []
     if n is not None:
         parts.append(f"n = {int(n):,}")
     if suppressed:
-        parts.append(f"{suppressed} group{'s' if suppressed != 1 else ''} hidden ({hidden_text(min_size)})")
+        parts.append(f"{suppressed} {what}{'s' if suppressed != 1 else ''} hidden ({hidden_text(min_size)})")
     if note:
         parts.append(note)
     return " · ".join(parts)
@@ -280,7 +281,7 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
     x = _midpoints(shown)
     periods = shown["period"].astype(str)
     quarters = f"{len(shown)} quarter{'s' if len(shown) != 1 else ''}"
-    fig = _figure(title, _n_text(_total(shown), hidden, quarters, min_size), "Quarter", y_title)
+    fig = _figure(title, _n_text(_total(shown), hidden, quarters, min_size, what="quarter"), "Quarter", y_title)
     if ci and ci[0] in shown.columns:
         fig.add_scatter(x=list(x) + list(x[::-1]), y=list(shown[ci[1]] * scale) + list(shown[ci[0]][::-1] * scale),
                         fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",

@@ -187,7 +187,11 @@ def test_legends_show_data_values_as_they_are(builder, frame, kwargs, names):
     assert {trace.name for trace in builder(frame, **kwargs).data if trace.showlegend is not False} == names
 
 
-@pytest.mark.parametrize("quarters, expected", [(1, "1 quarter"), (3, "3 quarters")])
-def test_trend_counts_its_quarters_in_words(quarters, expected):
-    frame = CASES["nps_trend"][1].tail(quarters)
+@pytest.mark.parametrize("hidden, quarters, expected", [
+    (0, 1, "n = 60 · 1 quarter"), (0, 3, "n = 150 · 3 quarters"),
+    (1, 2, "n = 110 · 1 quarter hidden (n < 5) · 2 quarters"),
+    (2, 1, "n = 60 · 2 quarters hidden (n < 5) · 1 quarter")])
+def test_trend_counts_its_quarters_in_words(hidden, quarters, expected):
+    frame = CASES["nps_trend"][1].tail(quarters + hidden)
+    frame = frame.assign(suppressed=[True] * hidden + [False] * quarters)
     assert text_of(charts.nps_trend(frame)).endswith(expected)
