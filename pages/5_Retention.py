@@ -23,7 +23,8 @@ with right:
                      "pairs still at risk then.",
              column_config=ui.percent_columns("survival", "ci_low", "ci_high"))
     reasons = ui.standard(retention.early_exit_reasons)
-    ui.chart(charts.group_bars, reasons, "early_exit_reasons", metric="early_exit_rate", category="end_reason",
+    ui.chart(charts.group_bars, reasons, "early_exit_reasons", category="end_reason",
+             caption="Each end reason's share of the pairs that ended early (not 'completed') in the quarter.",
              value="share", title="Why pairs ended early this quarter", value_title="Share of early exits (%)",
              horizontal=True)
 
@@ -32,4 +33,7 @@ outcomes = ui.standard(retention.employee_outcomes)
 if not ui.compute(retention.has_employees):
     ui.empty_state("employees")
 else:
-    ui.chart(charts.participants_vs, outcomes, "employee_outcomes", metric="employee_retention_12m")
+    ui.chart(charts.participants_vs, outcomes, "employee_outcomes",
+             caption="Shares of participants and of non-participants still employed, and promoted, in the 12 "
+                     "months to the quarter's end, with each difference, its 95% Wald CI and a chi-square/Fisher "
+                     "p-value.")

@@ -463,6 +463,8 @@ def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_d
     ("6_Outcomes", "overall_satisfaction_change"),  # under the change of every dimension
     ("5_Retention", "pair_survival_6m"),  # under the whole curve
     ("5_Retention", "pair_survival_12m"),  # under the 3, 6 and 12 months table
+    ("5_Retention", "early_exit_rate"),  # under the shares of each end reason
+    ("5_Retention", "employee_retention_12m"),  # under retention and promotion
 ])
 def test_a_chart_is_not_captioned_with_one_metric_it_does_not_show_alone(populated_db, app, page, wrong):
     at = app(page)
@@ -474,6 +476,8 @@ def test_a_chart_is_not_captioned_with_one_metric_it_does_not_show_alone(populat
     ("3_Satisfaction", "Each dimension's mean score"),
     ("5_Retention", "at each month since matching"),
     ("5_Retention", "at 3, 6 and 12 months after matching"),
+    ("5_Retention", "Each end reason's share of the pairs that ended early"),
+    ("5_Retention", "still employed, and promoted"),
     ("6_Outcomes", "Per dimension, the mean score of respondents' baseline survey"),
 ])
 def test_each_chart_caption_describes_its_own_chart(populated_db, app, page, caption):
