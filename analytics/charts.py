@@ -52,6 +52,11 @@ DIMENSION_LABELS = {
 }
 
 
+# Columns whose values are codes of Mentorscope's own, shown as words; other columns hold the
+# organisation's values (cohorts, departments, goal categories), shown as they are.
+CODED = {"dimension", "end_reason"}
+
+
 def label(code: object) -> str:
     """A dimension code or snake_case value as a reader would say it; other text as it is."""
     text = str(code)
@@ -385,7 +390,8 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
     if shown.empty:
         return _nothing_shown(title, "Nothing to show for this period and these filters.", hidden, min_size)
     scale = 100 if percent else 1
-    names = shown[category].fillna("(none)").map(label)
+    names = shown[category].fillna("(none)").astype(str)
+    names = names.map(label) if category in CODED else names
     values = shown[value] * scale
     n = shown[n_column] if n_column in shown.columns else pd.Series([None] * len(shown), index=shown.index)
     error = None

@@ -195,3 +195,13 @@ def test_trend_counts_its_quarters_in_words(hidden, quarters, expected):
     frame = CASES["nps_trend"][1].tail(quarters + hidden)
     frame = frame.assign(suppressed=[True] * hidden + [False] * quarters)
     assert text_of(charts.nps_trend(frame)).endswith(expected)
+
+
+@pytest.mark.parametrize("category, values, names", [
+    ("end_reason", ["left_organization", "withdrawn"], ["Left organization", "Withdrawn"]),
+    ("category", ["skills", "Customer Success"], ["skills", "Customer Success"]),
+])
+def test_bars_name_codes_in_words_and_data_values_as_they_are(category, values, names):
+    frame = pd.DataFrame({category: values, "n": [10, 10], "share": [.6, .4]})
+    fig = charts.group_bars(frame, category, "share", "Bars", "Share (%)")
+    assert list(fig.data[0].x) == names
