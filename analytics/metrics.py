@@ -235,8 +235,8 @@ def docs_markdown() -> str:
              "Every figure Mentorscope shows, as defined in its metric registry (`analytics/metrics.py`).",
              "Periods are calendar quarters (`2026Q2`) or fiscal quarters (`FY2026Q1`, the fiscal year named by",
              "the calendar year in which it ends). Figures computed from survey answers or the employee file are",
-             "suppressed (shown as \"n < 5\", null in JSON) when their group has fewer than `min_group_size`",
-             "people; counts stay visible.", ""]
+             "suppressed (shown as \"n < K\", null in JSON) when their group has fewer than K people, K being",
+             "the `min_group_size` setting (5 by default); counts stay visible.", ""]
     for section in SECTIONS:
         lines += [f"## {section.capitalize()}", ""]
         for metric in REGISTRY.values():
