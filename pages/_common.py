@@ -12,6 +12,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from streamlit.runtime.pages_manager import PagesManager
+
 from analytics import auth, charts, improvements, metrics, settings
 from analytics import insights as insights_module
 from analytics.filters import Filters, Period
@@ -33,9 +35,22 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # ---- session -------------------------------------------------------------------
 
+def _session(key: str) -> Any:
+    """What dashboard.py put in the session for the pages.
+
+    Until the server's first st.navigation call, Streamlit runs a pages/ folder next to the entry
+    point the old way: a page's address opened first (right after a start) runs that page on its
+    own, without dashboard.py, so nothing is in the session yet. Leaving that mode and running
+    again puts dashboard.py around the requested page."""
+    if key not in st.session_state and PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return st.session_state[key]
+
+
 def cursor():
     """This session's DuckDB cursor (dashboard.py opens it)."""
-    return st.session_state["cursor"]
+    return _session("cursor")
 
 
 def configured_users() -> dict[str, dict]:
@@ -52,7 +67,7 @@ def configured_users() -> dict[str, dict]:
 
 def user() -> auth.User:
     """Who uses this session (dashboard.py signs them in, or sets the local user)."""
-    return st.session_state["user"]
+    return _session("user")
 
 
 def can(right: str) -> bool:
@@ -88,11 +103,11 @@ def require_page(page: str) -> None:
 
 
 def period() -> Period:
-    return st.session_state["period"]
+    return _session("period")
 
 
 def filters() -> Filters:
-    return st.session_state["filters"]
+    return _session("filters")
 
 
 @st.cache_resource(show_spinner=False)
