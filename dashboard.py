@@ -125,12 +125,13 @@ def navigation() -> tuple:
     return st.navigation(pages), settings_page
 
 
-def load_demo_when_empty(cur) -> None:
-    """The first visit to a database that never had data gets the sample data, marked as demo."""
-    if not demo.wanted(cur):
+def load_missing_demo(cur) -> None:
+    """The first visit to a database that never had data gets the sample data, marked as demo; a
+    later run finishes a load cut short (another session may be loading it: this one waits)."""
+    if not demo.missing_files(cur):
         return
     bar = st.progress(0.0, text="Loading the demo data so there is something to explore…")
-    demo.load_demo(cur, progress=lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text))
+    demo.finish_demo(cur, progress=lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text=text))
     bar.empty()
 
 
@@ -204,7 +205,7 @@ def demo_banner(cur, settings_page) -> None:
 
 cur = session_cursor()
 st.session_state["user"] = user = current_user(cur)
-load_demo_when_empty(cur)
+load_missing_demo(cur)
 # Cached results are keyed on this: any upload, removal or setting change refreshes them.
 st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], db.table_counts(cur),
                                                        settings.all_settings(cur))

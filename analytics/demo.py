@@ -3,6 +3,7 @@ so one click removes them again."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -23,25 +24,48 @@ def demo_files(folder: Path = SAMPLE_DIR) -> list[Path]:
 
 
 def load_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None,
-              folder: Path = SAMPLE_DIR) -> list[Plan]:
-    """Load every sample export as demo data; returns each file's plan (refused ones carry .error)."""
-    plans = [plan for plan, _ in ingest_paths(con, demo_files(folder), Options(is_demo=True, accept_suggestions=True), progress)]
-    _log_demo_improvements(con)
+              folder: Path = SAMPLE_DIR, files: list[Path] | None = None) -> list[Plan]:
+    """Load the sample exports (`files`, or all of them) as demo data, then the demo improvement
+    actions unless the demo has them already; returns each file's plan (refused ones carry .error)."""
+    paths = demo_files(folder) if files is None else files
+    plans = [plan for plan, _ in ingest_paths(con, paths, Options(is_demo=True, accept_suggestions=True), progress)]
+    if not con.execute("SELECT count(*) FROM improvements WHERE is_demo").fetchone()[0]:
+        _log_demo_improvements(con)
     if progress:
         progress(1.0, "Demo data loaded")
     return plans
 
 
-def wanted(con: duckdb.DuckDBPyConnection) -> bool:
-    """Load the demo now? Only into a fresh database, and never with MENTORSCOPE_DEMO=off."""
-    return os.environ.get("MENTORSCOPE_DEMO", "on").lower() != "off" and is_fresh(con)
+# A demo is loaded whole or not at all. Its load can be cut short between two files (each file is
+# one transaction): the visitor moves to another page, which stops the script run, or the server
+# stops. So every run finishes what is missing, and one lock per server process makes concurrent
+# sessions wait for the one loading and then find nothing left to do.
+_LOADING = threading.Lock()
 
 
-def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
-    """Nothing was ever uploaded here: the dashboard offers the demo only then,
-    so a cleared demo stays cleared."""
-    return not con.execute("SELECT EXISTS (SELECT 1 FROM uploads) OR EXISTS "
-                           "(SELECT 1 FROM audit_log WHERE action = 'upload')").fetchone()[0]
+def missing_files(con: duckdb.DuckDBPyConnection, folder: Path = SAMPLE_DIR) -> list[Path]:
+    """The demo files still to load: all of them into a fresh database, the rest of a load cut
+    short. None with MENTORSCOPE_DEMO=off, or once the database holds anything but the demo's own
+    uploads (someone cleared the demo, removed one of its uploads or uploaded their own data)."""
+    if os.environ.get("MENTORSCOPE_DEMO", "on").lower() == "off" or not only_demo_uploads(con):
+        return []
+    loaded = {name for name, in con.execute("SELECT file_name FROM uploads WHERE is_demo").fetchall()}
+    return [path for path in demo_files(folder) if path.name not in loaded]
+
+
+def only_demo_uploads(con: duckdb.DuckDBPyConnection) -> bool:
+    """Every upload ever logged is a demo upload still there (true of a fresh database). The audit
+    log keeps removed and cleared uploads, so a cleared demo stays cleared."""
+    return con.execute("SELECT (SELECT count(*) FROM audit_log WHERE action = 'upload') = "
+                       "(SELECT count(*) FROM uploads WHERE is_demo)").fetchone()[0]
+
+
+def finish_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None,
+                folder: Path = SAMPLE_DIR) -> list[Plan]:
+    """Load the missing demo files (see missing_files), one session at a time; their plans."""
+    with _LOADING:
+        files = missing_files(con, folder)
+        return load_demo(con, progress, folder, files) if files else []
 
 
 def has_demo(con: duckdb.DuckDBPyConnection) -> bool:

@@ -1,10 +1,16 @@
 """The built-in demo: every sample export loads, twice gives identical counts,
-and one call clears it."""
+one call clears it, and a load cut short is finished once, unless the data changed since."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from analytics import db, demo
+from analytics.ingest.load import remove_upload
+from analytics.ingest.pipeline import ingest_paths
+from tests.test_pages import DASHBOARD
 
 
 @pytest.fixture(scope="module")
@@ -35,21 +41,116 @@ def test_loading_the_demo_twice_gives_identical_counts(demo_db):
 
 def test_the_demo_is_marked_and_clears_in_one_call(tmp_path):
     con = db.connect(tmp_path / "d.duckdb")
-    assert demo.is_fresh(con)
+    assert demo.missing_files(con) == demo.demo_files()
     demo.load_demo(con)
     assert demo.has_demo(con)
-    assert not demo.is_fresh(con)
+    assert demo.missing_files(con) == []
     removed = demo.clear_demo(con)
     assert removed > 0 and not demo.has_demo(con)
-    assert not demo.is_fresh(con)  # cleared once, never offered again
+    assert demo.finish_demo(con) == [] and not demo.has_demo(con)  # cleared once, never loaded again
     assert db.table_counts(con) == {t: 0 for t in db.DATA_TABLES}
     assert con.execute("SELECT count(*) FROM improvements").fetchone() == (0,)
     con.close()
 
 
-@pytest.mark.parametrize("setting, fresh, expected", [("on", True, True), ("off", True, False), ("on", False, False)])
-def test_the_demo_is_wanted_only_in_a_fresh_database_unless_switched_off(monkeypatch, con, setting, fresh, expected):
+@pytest.mark.parametrize("setting, own_upload, expected", [("on", False, "all"), ("off", False, "none"),
+                                                           ("on", True, "none")])
+def test_the_demo_loads_only_into_a_fresh_database_unless_switched_off(monkeypatch, con, setting, own_upload,
+                                                                        expected):
     monkeypatch.setenv("MENTORSCOPE_DEMO", setting)
-    if not fresh:
+    if own_upload:
         con.execute("INSERT INTO audit_log VALUES (now(), NULL, 'upload', 'upload 1')")
-    assert demo.wanted(con) is expected
+    assert demo.missing_files(con) == (demo.demo_files() if expected == "all" else [])
+
+
+class Interrupted(Exception):
+    """What stopping the script run raises inside the progress callback (Streamlit's RerunException)."""
+
+
+def interrupted_load(con, files_before_stop: int) -> None:
+    """The dashboard's first load, stopped (the visitor clicked another page) before file number
+    `files_before_stop` + 1 started loading."""
+    calls = []
+
+    def progress(fraction, text):
+        calls.append(text)
+        if len(calls) > files_before_stop:
+            raise Interrupted(text)
+    with pytest.raises(Interrupted):
+        demo.load_demo(con, progress)
+
+
+def loaded(con) -> dict:
+    """Everything an uninterrupted load leaves: row counts, each file's upload, the demo actions."""
+    return {"counts": db.table_counts(con),
+            "uploads": sorted(con.execute("SELECT file_name, rows_loaded, rows_rejected, rows_duplicate "
+                                          "FROM uploads WHERE is_demo").fetchall()),
+            "actions": con.execute("SELECT count(*) FROM improvements WHERE is_demo").fetchone()[0]}
+
+
+@pytest.fixture(scope="module")
+def whole_demo(tmp_path_factory) -> dict:
+    con = db.connect(tmp_path_factory.mktemp("whole") / "whole.duckdb")
+    demo.finish_demo(con)
+    yield loaded(con)
+    con.close()
+
+
+@pytest.mark.parametrize("files_before_stop", [0, 5, 11])
+def test_the_next_run_finishes_a_demo_load_cut_short_exactly_once(monkeypatch, con, whole_demo,
+                                                                  files_before_stop):
+    monkeypatch.setenv("MENTORSCOPE_DEMO", "on")
+    interrupted_load(con, files_before_stop)
+    assert len(demo.missing_files(con)) == len(demo.demo_files()) - files_before_stop
+    plans = demo.finish_demo(con)
+    assert len(plans) == len(demo.demo_files()) - files_before_stop
+    assert loaded(con) == whole_demo
+    assert demo.finish_demo(con) == [] and loaded(con) == whole_demo
+
+
+@pytest.mark.parametrize("then", ["clear the demo", "remove a demo upload", "upload own data"])
+def test_a_demo_load_cut_short_is_not_finished_once_someone_changed_the_data(monkeypatch, con, then):
+    monkeypatch.setenv("MENTORSCOPE_DEMO", "on")
+    interrupted_load(con, 3)
+    if then == "clear the demo":
+        demo.clear_demo(con)
+    elif then == "remove a demo upload":
+        remove_upload(con, 1)
+    else:
+        ingest_paths(con, [demo.SAMPLE_DIR / "employees.csv"])
+    before = db.table_counts(con)
+    assert demo.finish_demo(con) == []
+    assert db.table_counts(con) == before
+
+
+def test_two_sessions_starting_at_once_load_the_demo_once(monkeypatch, tmp_path, whole_demo):
+    monkeypatch.setenv("MENTORSCOPE_DEMO", "on")
+    con = db.connect(tmp_path / "shared.duckdb")
+    with ThreadPoolExecutor(2) as pool:  # a cursor each, as sessions have
+        done = list(pool.map(lambda cursor: demo.finish_demo(cursor), [con.cursor(), con.cursor()]))
+    assert sorted(len(plans) for plans in done) == [0, len(demo.demo_files())]
+    assert loaded(con) == whole_demo
+    con.close()
+
+
+@pytest.mark.parametrize("before, demo_after", [("a load cut short", "whole"), ("a cleared demo", "none")])
+def test_the_dashboard_finishes_a_demo_load_cut_short_but_not_a_cleared_demo(monkeypatch, tmp_path, whole_demo,
+                                                                             before, demo_after):
+    path = tmp_path / "restart.duckdb"
+    con = db.connect(path)
+    if before == "a load cut short":
+        interrupted_load(con, 5)  # the platform files only, as the reviewer saw
+    else:
+        demo.load_demo(con)
+        demo.clear_demo(con)
+    con.close()
+    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
+    monkeypatch.setenv("MENTORSCOPE_DEMO", "on")
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    cursor = at.session_state["cursor"]
+    banner = any("Demo data" in w.value for w in at.warning)
+    if demo_after == "whole":
+        assert loaded(cursor) == whole_demo and banner
+    else:
+        assert not demo.has_demo(cursor) and not banner
