@@ -99,10 +99,16 @@ def test_main_path_in_chromium(server):
             page = browser.new_page(viewport={"width": 1280, "height": 2400})
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(server, wait_until="domcontentloaded")
+            # A page's address as the server's first request: still inside the dashboard, which
+            # loads the demo first, with its own menu (no "dashboard" or "common" entries).
+            page.goto(f"{server}/Satisfaction", wait_until="domcontentloaded")
             page.get_by_text("Demo data.").wait_for(timeout=120_000)
             settle(page)
-            page.screenshot(path=SHOTS / "0_Demo_overview.png")
+            page.screenshot(path=SHOTS / "0_Demo_satisfaction_opened_first.png")
+            assert page.get_by_test_id("stHeading").first.inner_text() == "Satisfaction"
+            assert not page.get_by_test_id("stException").count()
+            menu = page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink").all_inner_texts()
+            assert len(menu) == 10 and not any(entry.split()[-1] in ("dashboard", "common") for entry in menu), menu
 
             open_page(page, "Settings")
             page.get_by_role("button", name="Clear demo data").click()

@@ -20,6 +20,7 @@ from analytics.metrics import REGISTRY
 from pages._common import safe_csv
 
 ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD, PAGE_DIR = ROOT / "dashboard.py", ROOT / "pages"
 PAGES = ["1_Overview", "2_Upload", "3_Satisfaction", "4_Engagement", "5_Retention", "6_Outcomes", "7_Feedback",
          "8_Improvements", "9_Reports", "10_Settings"]
 SURVEY_MAPPING = {"how_satisfied_are_you_with_the_program_overall": "overall_satisfaction",
@@ -142,7 +143,7 @@ def entry(tmp_path_factory) -> Path:
     directory: next to one, AppTest would run a page on its own, without the
     sidebar that dashboard.py draws around it."""
     script = tmp_path_factory.mktemp("entry") / "app.py"
-    script.write_text(f"import runpy\nrunpy.run_path({str(ROOT / 'dashboard.py')!r}, run_name='__main__')\n")
+    script.write_text(f"import runpy\nrunpy.run_path({str(DASHBOARD)!r}, run_name='__main__')\n")
     return script
 
 
@@ -153,7 +154,7 @@ def app(entry):
         at = AppTest.from_file(str(entry), default_timeout=60)
         at.run()
         if page != "1_Overview":
-            at.switch_page(str(ROOT / "pages" / f"{page}.py")).run()
+            at.switch_page(str(PAGE_DIR / f"{page}.py")).run()
         assert not at.exception, [e.value for e in at.exception]
         return at
     return open_page
@@ -175,6 +176,17 @@ def test_every_page_renders_on_an_empty_database(empty_db, app, page):
     at = app(page)
     if page not in ("2_Upload", "8_Improvements", "9_Reports", "10_Settings"):
         assert "Upload" in texts(at), "an empty page says what to upload next"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_address_opens_first_inside_the_dashboard(populated_db, page):
+    """A page's address as a session's first request (a link opened right after a server start):
+    dashboard.py still runs around the page, with its sidebar, instead of the page on its own."""
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
+    at.switch_page(str(PAGE_DIR / f"{page}.py")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == [page.split("_", 1)[1]]
+    assert at.selectbox(key="quarter").value == "2026Q2"
 
 
 @pytest.mark.parametrize("page", PAGES)
