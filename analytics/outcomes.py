@@ -9,7 +9,7 @@ A pair's two scores are compared on one scale: each dimension is reported on the
 most common scale among its pairs' baseline and exit scores together (ties: the
 longer one), and a score x on a k_x-point scale is placed on that scale's 1..k as
 1 + (x − 1)(k − 1)/(k_x − 1) before the change is taken, as satisfaction places
-its scores (`satisfaction.placed_sql`). So 5 of 7 at baseline and 4 of 5 at exit
+its scores (`satisfaction.reporting_scales_sql`, `on_scale_sql`). So 5 of 7 at baseline and 4 of 5 at exit
 are a gain (5 → 5.5 on 7 points, 3.67 → 4 on 5), not a decline of 1.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 
 from analytics import memo, settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, segment_key
-from analytics.satisfaction import LIKERT_ROWS, placed_sql, scores_sql
+from analytics.satisfaction import LIKERT_ROWS, on_scale_sql, reporting_scales_sql, scores_sql
 
 PRE_POST_STATS = ["mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value", "cohens_dz"]
 PRE_POST_COLUMNS = ["dimension", "n_pairs", "n_excluded", *PRE_POST_STATS, "n", "suppressed"]
@@ -47,24 +47,22 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
         -- latest and earliest by submission time, not only date: two exits on one day keep the later one;
         -- score and scale taken together, as arg_max would skip a null scale for another response's
         latest_exit AS (
-            SELECT respondent_id, dimension, 'exit' AS wave,
-                   unnest(arg_max({{'score': score, 'scale_points': scale_points}}, (submitted_at, response_id)))
+            SELECT respondent_id, dimension,
+                   unnest(arg_max({{'exit': score, 'exit_points': scale_points}}, (submitted_at, response_id)))
             FROM exit_scores GROUP BY respondent_id, dimension),
         earliest_baseline AS (
-            SELECT respondent_id, dimension, 'baseline' AS wave,
-                   unnest(arg_min({{'score': score, 'scale_points': scale_points}}, (submitted_at, response_id)))
+            SELECT respondent_id, dimension, unnest(arg_min({{'baseline': score, 'baseline_points': scale_points}},
+                                                            (submitted_at, response_id)))
             FROM baseline_scores GROUP BY respondent_id, dimension),
+        joined AS (SELECT * FROM latest_exit LEFT JOIN earliest_baseline USING (respondent_id, dimension)),
         -- only the scores that are compared choose the scale they are compared on
-        paired AS (
-            SELECT * FROM latest_exit SEMI JOIN earliest_baseline USING (respondent_id, dimension)
-            UNION ALL
-            SELECT * FROM earliest_baseline SEMI JOIN latest_exit USING (respondent_id, dimension)),
-        placed AS (
-            SELECT respondent_id, dimension, any_value(on_k) FILTER (WHERE wave = 'baseline') AS baseline,
-                   any_value(on_k) FILTER (WHERE wave = 'exit') AS exit
-            FROM ({placed_sql("SELECT * FROM paired", ("dimension",))}) GROUP BY respondent_id, dimension)
-        SELECT x.respondent_id, x.dimension, p.baseline, coalesce(p.exit, x.score) AS exit
-        FROM latest_exit x LEFT JOIN placed p USING (respondent_id, dimension)
+        target AS ({reporting_scales_sql(
+            "SELECT dimension, exit_points AS scale_points FROM joined WHERE baseline IS NOT NULL UNION ALL "
+            "SELECT dimension, baseline_points FROM joined WHERE baseline IS NOT NULL", ("dimension",))})
+        SELECT x.respondent_id, x.dimension, {on_scale_sql("x.baseline", "x.baseline_points", "t.k")} AS baseline,
+               CASE WHEN x.baseline IS NULL THEN x.exit ELSE {on_scale_sql("x.exit", "x.exit_points", "t.k")} END
+                   AS exit
+        FROM joined x LEFT JOIN target t USING (dimension)
         ORDER BY x.dimension, x.respondent_id""", [*params, period.start, period.end, period.start, period.end]).df()
 
 

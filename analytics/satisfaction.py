@@ -65,26 +65,33 @@ def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
 
 def placed_sql(scored: str, per: tuple[str, ...]) -> str:
     """The rows of `scored` (with `score` and `scale_points`) with `k`, the reporting scale of their group
-    (their values of the columns `per`), and `on_k`, the score placed on 1..k: the one placement of scores
-    answered on different scales, behind satisfaction and pre/post alike.
-
-    A group answered on two scales (say 5- and 7-point surveys) is reported on its most common
-    scale k (ties: the longer one); each score x on a k_x-point scale is placed on 1..k as
-    1 + (x − 1)(k − 1)/(k_x − 1). A score without a scale (null or under 2 points) stays as it is."""
-    columns = ", ".join(per)
+    (their values of the columns `per`, see `reporting_scales_sql`), and `on_k`, the score placed on
+    1..k (`on_scale_sql`)."""
     # A null key (an unset segment) is a group of its own.
     same_group = " AND ".join(f"t.{c} IS NOT DISTINCT FROM s.{c}" for c in per)
     return f"""
-        WITH scored AS ({scored}),
-        scales AS (SELECT {columns}, scale_points, count(*) AS c FROM scored
-                   WHERE scale_points IS NOT NULL GROUP BY ALL),
-        target AS (SELECT {columns}, arg_max(scale_points, c * 1000 + scale_points) AS k
-                   FROM scales GROUP BY ALL)
-        SELECT s.*, t.k,
-               CASE WHEN s.scale_points IS NULL OR t.k IS NULL OR s.scale_points = t.k OR s.scale_points < 2
-                    THEN s.score
-                    ELSE 1 + (s.score - 1) * (t.k - 1) / (s.scale_points - 1) END AS on_k
+        WITH scored AS ({scored}), target AS ({reporting_scales_sql("SELECT * FROM scored", per)})
+        SELECT s.*, t.k, {on_scale_sql("s.score", "s.scale_points", "t.k")} AS on_k
         FROM scored s LEFT JOIN target t ON {same_group}"""
+
+
+def reporting_scales_sql(scored: str, per: tuple[str, ...]) -> str:
+    """Each group's reporting scale → [per…, k]: of scores answered on different scales, the one
+    placement behind satisfaction and pre/post alike. A group answered on two scales (say 5- and
+    7-point surveys) is reported on its most common scale (ties: the longer one)."""
+    columns = ", ".join(per)
+    return f"""
+        SELECT {columns}, arg_max(scale_points, c * 1000 + scale_points) AS k
+        FROM (SELECT {columns}, scale_points, count(*) AS c FROM ({scored})
+              WHERE scale_points IS NOT NULL GROUP BY ALL)
+        GROUP BY ALL"""
+
+
+def on_scale_sql(score: str, points: str, k: str) -> str:
+    """SQL of a score x on a k_x-point scale placed on 1..k: 1 + (x − 1)(k − 1)/(k_x − 1). A score
+    without a scale (null or under 2 points) stays as it is."""
+    return (f"CASE WHEN {points} IS NULL OR {k} IS NULL OR {points} = {k} OR {points} < 2 THEN {score} "
+            f"ELSE 1 + ({score} - 1) * ({k} - 1) / ({points} - 1) END")
 
 
 def placed_scores_sql(period: Period, filters: Filters, by: str | None = None) -> tuple[str, list]:
