@@ -5,6 +5,8 @@ figures are aggregates of those. Counts are never suppressed.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import duckdb
 import pandas as pd
 
@@ -15,8 +17,15 @@ MONTH_DAYS = 30.4375
 CADENCE_MIN_DAYS = 30  # a pair matched more recently is too new to judge its cadence
 
 
-def _pair_facts_sql(period: Period, filters: Filters, con: duckdb.DuckDBPyConnection) -> tuple[str, list]:
-    """Per filtered pair: open/active flags, its sessions in the period and its history to the as-of date."""
+def _pair_facts_sql(period: Period, filters: Filters, con: duckdb.DuckDBPyConnection,
+                    whole_history: bool = False) -> tuple[str, list]:
+    """Per filtered pair: open/active flags, its sessions in the period and its history to the as-of date.
+
+    Without `whole_history` only the sessions from the period start (or the start of the at-risk window,
+    if earlier) are read: every figure but the at-risk list needs no older one, and grouping every
+    session ever held cost more than all the rest. first_held is then still right where it is used
+    (pairs matched in the period meet on or after its start), and so is at_risk, but last_held and
+    meetings_so_far cover that span only."""
     pairs, params = filters.pairs_sql()
     at_risk_days = settings.get(con, "at_risk_days")
     target = settings.get(con, "default_meeting_target")
@@ -24,7 +33,7 @@ def _pair_facts_sql(period: Period, filters: Filters, con: duckdb.DuckDBPyConnec
     # only cost a probe per session, as the join to `fp` below drops sessions of unknown pairs anyway.
     filtered_pairs = "AND s.pair_id IN (SELECT pair_id FROM fp)" if filters.narrows("pair") else ""
     sql = f"""
-        WITH bounds AS (SELECT ?::DATE AS start, ?::DATE AS as_of),
+        WITH bounds AS (SELECT ?::DATE AS start, ?::DATE AS as_of, ?::DATE AS since),
         fp AS ({pairs}),
         history AS (
             SELECT s.pair_id,
@@ -38,7 +47,7 @@ def _pair_facts_sql(period: Period, filters: Filters, con: duckdb.DuckDBPyConnec
                    max(s.occurred_on) FILTER (WHERE s.status = 'held') AS last_held,
                    count(*) FILTER (WHERE s.status = 'held') AS meetings_so_far
             FROM sessions s, bounds b
-            WHERE s.occurred_on <= b.as_of {filtered_pairs}
+            WHERE s.occurred_on <= b.as_of {"" if whole_history else "AND s.occurred_on >= b.since"} {filtered_pairs}
             GROUP BY s.pair_id)
         SELECT fp.*, b.start, b.as_of,
                coalesce(h.held, 0) AS held, coalesce(h.missed, 0) AS missed, coalesce(h.dated, 0) AS dated,
@@ -53,7 +62,8 @@ def _pair_facts_sql(period: Period, filters: Filters, con: duckdb.DuckDBPyConnec
                    AND (h.last_held IS NULL OR h.last_held < b.as_of - (? - 1)::INTEGER) AS at_risk
         FROM fp CROSS JOIN bounds b LEFT JOIN history h ON h.pair_id = fp.pair_id
         WHERE fp.matched_on <= b.as_of"""
-    return sql, [period.start, period.end, *params, target, at_risk_days, at_risk_days]
+    since = min(period.start, period.end - timedelta(days=at_risk_days - 1))
+    return sql, [period.start, period.end, since, *params, target, at_risk_days, at_risk_days]
 
 
 @memo.once
@@ -104,7 +114,7 @@ def at_risk_pairs(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
     [pair_id, mentor_id, mentor_name, mentee_id, mentee_name, program, cohort, matched_on,
     days_since_last_meeting, meetings_so_far]; days_since_last_meeting is null for pairs that never met,
     names are null where the participants file has none."""
-    facts, params = _pair_facts_sql(period, filters, con)
+    facts, params = _pair_facts_sql(period, filters, con, whole_history=True)
     return con.execute(f"""
         SELECT f.pair_id, f.mentor_id, mentor.name AS mentor_name, f.mentee_id, mentee.name AS mentee_name,
                f.program, f.cohort, f.matched_on,

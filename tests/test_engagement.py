@@ -125,14 +125,18 @@ def test_at_risk_list(con):
     assert days[0] == 71 and pd.isna(days[1]) and days[2] == 51
 
 
-@pytest.mark.parametrize("matched_on, last_held, at_risk", [
-    ("2026-05-16", None, True),           # 45 days before Jun 30, never met
-    ("2026-05-17", None, False),          # 44 days: too new
-    ("2026-01-01", "2026-05-16", True),   # last meeting 45 days ago: outside the window
-    ("2026-01-01", "2026-05-17", False),  # as-of − 44: inside the window
+@pytest.mark.parametrize("matched_on, last_held, days, at_risk", [
+    ("2026-05-16", None, 45, True),           # 45 days before Jun 30, never met
+    ("2026-05-17", None, 45, False),          # 44 days: too new
+    ("2026-01-01", "2026-05-16", 45, True),   # last meeting 45 days ago: outside the window
+    ("2026-01-01", "2026-05-17", 45, False),  # as-of − 44: inside the window
+    # A window reaching back before the quarter: a meeting before its start still counts.
+    ("2025-06-01", "2025-12-13", 200, False),  # as-of − 199
+    ("2025-06-01", "2025-12-12", 200, True),   # as-of − 200
 ])
-def test_at_risk_boundaries(matched_on, last_held, at_risk):
+def test_at_risk_boundaries(matched_on, last_held, days, at_risk):
     con = fresh()
+    settings.set(con, "at_risk_days", days)
     insert(con, "pairs", f"pair_id | mentor_id | mentee_id | matched_on\np | m | e | {matched_on}")
     if last_held:
         insert(con, "sessions", f"session_id | pair_id | occurred_on | status\ns | p | {last_held} | held")
