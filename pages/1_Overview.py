@@ -16,12 +16,13 @@ for start in (0, 3):
             ui.tile(row["label"], row["value"], kind=row["kind"], change=row["change"],
                     significant=row["significant"] if tested else None, suppressed=bool(row["suppressed"]),
                     n=row["n"], metric=row["metric"])
+            st.caption(ui.tile_caption(row))
             if not tested:
                 ui.versus_caption(row)
 st.caption("✱ marks a change on the previous quarter that is significant (p < 0.05). Only the changes in NPS, "
            "satisfaction and goal attainment are tested: pair rates count mostly the same pairs in both quarters, "
            "and participants' retention is tested against non-participants instead. Hover a tile for its "
-           "definition and n.")
+           "definition.")
 if not heads.loc[heads["key"] == "active_pair_rate", "n"].iloc[0] and not heads.loc[heads["key"] == "nps", "n"].iloc[0]:
     ui.empty_state("pairs", "surveys")
 

@@ -304,6 +304,13 @@ def chart(builder: Callable[..., Any], data: pd.DataFrame, name: str, *, metric:
     return has_rows(data)
 
 
+def tile_caption(headline: dict) -> str:
+    """What a headline tile counts, under it: 'n = 191 responses · 1–5 scale'."""
+    scale = headline.get("scale_points")
+    on_scale = f" · 1–{int(scale)} scale" if headline["kind"] == "score" and not missing(scale) else ""
+    return f"{headline['n_text']}{on_scale}"
+
+
 def versus_caption(headline: dict) -> None:
     """'Non-participants: 78% · difference +13 pts (95% CI …), p = …' under the retention tile."""
     if headline["suppressed"] or missing(headline.get("other")):

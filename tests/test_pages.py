@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -194,6 +195,16 @@ def test_every_page_renders_on_a_populated_database(populated_db, app, page):
     at = app(page)
     assert at.selectbox(key="quarter").value == "2026Q2", "the latest quarter with data is the default"
     assert "Not available yet" not in texts(at) or page == "2_Upload"
+
+
+def test_each_overview_tile_shows_what_it_counts(demo_db, app):
+    at = app("1_Overview")
+    captions = [c.value for c in at.caption]
+    # Under the six tiles, in their order (the demo's 2026Q3, as in its headlines).
+    units = [re.sub(r"\d[\d,]*", "N", c) for c in captions if c.startswith("n = ")]
+    assert units == ["n = N answers", "n = N responses · N–N scale", "n = N open pairs",
+                     "n = N pairs, N at risk at N months", "n = N participants, N non-participants",
+                     "n = N goals due"]
 
 
 def test_overview_follows_the_quarter(populated_db, app):
