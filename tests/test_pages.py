@@ -113,13 +113,18 @@ def demo_file(tmp_path_factory) -> Path:
     return path
 
 
+def _in_use(source: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A fresh copy of a database built once per module, as the dashboard's database."""
+    path = tmp_path / source.name
+    shutil.copy(source, path)
+    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
+    return path
+
+
 @pytest.fixture
 def demo_db(tmp_path, monkeypatch, demo_file) -> Path:
     """The demo data (its participants stay with the organisation significantly more often)."""
-    path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_file, path)
-    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
-    return path
+    return _in_use(demo_file, tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -132,10 +137,7 @@ def empty_db(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def populated_db(tmp_path, monkeypatch, populated_file) -> Path:
-    path = tmp_path / "populated.duckdb"
-    shutil.copy(populated_file, path)
-    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
-    return path
+    return _in_use(populated_file, tmp_path, monkeypatch)
 
 
 @pytest.fixture(scope="session")
