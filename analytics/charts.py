@@ -214,6 +214,10 @@ def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score w
             hovertemplate="%{y}<br>mean %{x:.2f} (95% CI %{customdata[1]:.2f}–%{customdata[2]:.2f})"
                           "<br>n = %{customdata[0]:,}<extra>%{fullData.name}</extra>")
     fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in dims])
+    if "scale_points" in shown.columns and shown["scale_points"].notna().any():
+        # The whole scale, 1 to its top: an axis from 0 would put the lowest answer a step above nothing.
+        top = int(shown["scale_points"].max())
+        fig.update_xaxes(range=[0.9, top + 0.1], tickvals=list(range(1, top + 1)))
     fig.update_layout(scattermode="group", scattergap=0.5)
     return fig
 

@@ -107,6 +107,17 @@ def test_suppressed_groups_are_left_out_and_counted():
     assert plotted == 3
 
 
+@pytest.mark.parametrize("scales, axis, ticks", [
+    ([5, 5, 5, 5], (0.9, 5.1), [1, 2, 3, 4, 5]),
+    ([7, 7, 7, 7], (0.9, 7.1), [1, 2, 3, 4, 5, 6, 7]),
+    (None, None, None),  # no scale known: the axis is left to fit the dots
+])
+def test_mean_axis_spans_the_scale_from_one(scales, axis, ticks):
+    frame = ROLE_MEANS if scales is None else ROLE_MEANS.assign(scale_points=scales)
+    xaxis = charts.mean_ci_dots(frame, by="role").layout.xaxis
+    assert (xaxis.range, xaxis.tickvals) == (axis, None if ticks is None else tuple(ticks))
+
+
 def test_improvement_actions_become_dashed_lines_on_trends():
     actions = pd.DataFrame({"started_on": [date(2026, 2, 1)], "title": ["Monthly check-in reminders"]})
     fig = charts.nps_trend(CASES["nps_trend"][1], actions=actions)
