@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.ingest.errors import FileRefused, NeedsMapping
+from analytics.ingest.errors import DATE_FIX, NUMBER_FIX, FileRefused, NeedsMapping
 from analytics.ingest.platform import parse_platform
 from tests.builders import staged_csv as table
 
@@ -14,13 +14,13 @@ PAIRS = ["Pair ID", "Mentor", "Mentee ID", "Match date", "End reason"]
 @pytest.mark.parametrize("kind, header, row, column, reason", [
     ("pairs", PAIRS, ["", "M1", "E1", "2026-01-05", ""], "pair_id", "pair_id is empty"),
     ("pairs", PAIRS, ["P1", "M1", "M1", "2026-01-05", ""], "mentee_id", "mentor and mentee are the same person"),
-    ("pairs", PAIRS, ["P1", "M1", "E1", "2026-02-30", ""], "matched_on", "'2026-02-30' in matched_on is not a date"),
+    ("pairs", PAIRS, ["P1", "M1", "E1", "2026-02-30", ""], "matched_on", "'2026-02-30' in matched_on is not a date" + DATE_FIX),
     ("pairs", PAIRS, ["P1", "M1", "E1", "2026-01-05", "bored"], "end_reason",
      "'bored' is not a known end_reason (use one of: completed, left_organization, other, rematched, withdrawn)"),
     ("sessions", ["pair_id", "date", "duration"], ["P1", "2026-01-05", "-30"], "duration_minutes",
      "duration_minutes is negative (-30)"),
     ("sessions", ["pair_id", "date", "duration"], ["P1", "2026-01-05", "an hour"], "duration_minutes",
-     "'an hour' in duration_minutes is not a number"),
+     "'an hour' in duration_minutes is not a number" + NUMBER_FIX),
     ("sessions", ["pair_id", "date", "status"], ["P1", "2026-01-05", "postponed"], "status",
      "'postponed' is not a known status (use one of: cancelled, held, no_show)"),
     ("employees", ["Employee ID", "Hire date", "Termination date"], ["E1", "2024-05-01", "2023-01-01"],

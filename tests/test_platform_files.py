@@ -11,12 +11,13 @@ import hashlib
 
 import pytest
 
+from analytics.ingest.errors import DATE_FIX, NUMBER_FIX
 from analytics.ingest.pipeline import Options, analyse
 
 # (file name, bytes, kind, (rows that load, [(row, column, reason, raw)]) or ('refused', message))
 CASES = [
     ('blank.csv', b'employee_id,hired_on\nE1,2020-01-01\n\nE2,2020-02-01\n,\nE3,soon\n', 'auto',
-     (2, [(3, 'employee_id', 'employee_id is empty', ','), (3, 'hired_on', 'hired_on is empty', ','), (5, 'employee_id', 'employee_id is empty', ','), (5, 'hired_on', 'hired_on is empty', ','), (6, 'hired_on', "'soon' in hired_on is not a date", 'E3,soon')])),
+     (2, [(3, 'employee_id', 'employee_id is empty', ','), (3, 'hired_on', 'hired_on is empty', ','), (5, 'employee_id', 'employee_id is empty', ','), (5, 'hired_on', 'hired_on is empty', ','), (6, 'hired_on', "'soon' in hired_on is not a date" + DATE_FIX, 'E3,soon')])),
     ('ragged.csv', b'employee_id,hired_on,x\nE1,2020-01-01\nE2,2020-02-01,1,2,3\nE3,2021-01-01,,\n', 'auto',
      (3, [])),
     ('cp.csv', b'employee_id,hired_on,department\nE1,2020-01-01,Caf\xe9\nE1,2020-01-01,Caf\xe9\n', 'auto',
@@ -24,7 +25,7 @@ CASES = [
     ('semi.csv', b'pair_id;occurred_on;duration_minutes\r\nP1;05/01/2026;45,5\r\nP1;25/01/2026;-3\r\n', 'auto',
      (1, [(3, 'duration_minutes', 'duration_minutes is negative (-3)', 'P1,25/01/2026,-3')])),
     ('tab.csv', b'pair_id\toccurred_on\tduration_minutes\nP1\t2026-01-05\t45,5\nP1\t2026-01-06\t4.5\n', 'auto',
-     (1, [(2, 'duration_minutes', "'45,5' in duration_minutes is not a number", 'P1,2026-01-05,45,5')])),
+     (1, [(2, 'duration_minutes', "'45,5' in duration_minutes is not a number" + NUMBER_FIX, 'P1,2026-01-05,45,5')])),
     ('cr.csv', b'\xef\xbb\xbfpair_id,occurred_on\rP1,2026-01-05\rP1,2026-01-05\r', 'sessions',
      (1, [(3, 'session_id', "duplicate session_id 'P1@2026-01-05T00:00' (first on row 2)", 'P1,2026-01-05')])),
     ('blank_header.csv', b',,\n,,\nE1,2020-01-01,\n', 'employees',

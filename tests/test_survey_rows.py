@@ -7,7 +7,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from analytics.ingest.errors import NeedsMapping
+from analytics.ingest.errors import DATE_FIX, NeedsMapping
 from analytics.ingest.pipeline import Options, analyse, load
 from tests import fixtures_formats as fx
 
@@ -64,7 +64,7 @@ def test_dates_of_every_shape():
     rejected = {r["row_number"]: r["reason"] for r in plan.rejected}
     for row, (cell, expected) in enumerate(DATES, start=2):
         if expected is None:
-            assert row not in got and rejected[row] == f"'{cell}' is not a date", cell
+            assert row not in got and rejected[row] == f"'{cell}' is not a date{DATE_FIX}", cell
         else:
             assert got[row] == expected, cell
 
@@ -116,7 +116,7 @@ EDGE_RESPONSES = [
 ]
 EDGE_REJECTED = [
     (3, "submitted_at", "submitted_at is empty", ",A2,anonymous,exit,P,Agree,6,ok,a"),
-    (4, "submitted_at", "'2026-13-45' is not a date", "2026-13-45,A3,,exit,,Agree,6,,"),
+    (4, "submitted_at", "'2026-13-45' is not a date" + DATE_FIX, "2026-13-45,A3,,exit,,Agree,6,,"),
     (5, None, f"duplicate response id '{SURVEY}:A1'", "2026-04-05,A1,y@example.org,exit,,Agree,10,dup,b"),
     (6, "wave", "wave 'final' is not one of baseline, midpoint, exit, pulse",
      "2026-04-06,A4,ANONYMOUS,final,,Neutral,0,x,c"),

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 
+# What to do about a rejected row's cell, after its problem.
+DATE_FIX = " (correct it in the export, e.g. 2026-05-01, and upload again)"
+NUMBER_FIX = " (correct it in the export, e.g. 45 or 45.5, and upload again)"
+
+
 class IngestError(Exception):
     """A file (or a row of it) cannot be used as it is.
 

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from analytics.db import registered
 from analytics.ingest.columns import all_columns, map_header, required_columns
 from analytics.ingest.dates import ISO_PLAIN, parse_dates
-from analytics.ingest.errors import FileRefused
+from analytics.ingest.errors import DATE_FIX, NUMBER_FIX, FileRefused
 from analytics.ingest.staged import Staged
 
 # The key that identifies a row of each kind; sessions without an id get a
@@ -254,10 +254,11 @@ def _checks(kind: str, sql: _Sql) -> list[tuple[str, str, str]]:
         return f"{sql(chr(39))} || {column} || {sql(chr(39) + after)}"
 
     checks = [(c, f"{c} IS NULL", sql(f"{c} is empty")) for c in required_columns(kind)]
-    checks += [(c, f"{c} IS NOT NULL AND v_{c} IS NULL", quoted(c, f" in {c} is not a date"))
+    checks += [(c, f"{c} IS NOT NULL AND v_{c} IS NULL", quoted(c, f" in {c} is not a date{DATE_FIX}"))
                for c in DATE_COLUMNS[kind]]
     for c in NUMBER_COLUMNS.get(kind, ()):
-        checks.append((c, f"{c} IS NOT NULL AND v_{c} IS NULL", quoted(c, f" in {c} is not a number")))
+        checks.append((c, f"{c} IS NOT NULL AND v_{c} IS NULL",
+                       quoted(c, f" in {c} is not a number{NUMBER_FIX}")))
         checks.append((c, f"v_{c} < 0", f"{sql(f'{c} is negative (')} || {c} || ')'"))
     for (enum_kind, c), allowed in ENUMS.items():
         if enum_kind == kind:

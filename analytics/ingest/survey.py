@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from analytics.ingest.columns import canonical, normalise_name
 from analytics.ingest.dates import ISO_PLAIN, decide_day_first, parse_dates, slash_parts
-from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
+from analytics.ingest.errors import DATE_FIX, FileRefused, IngestError, NeedsMapping
 from analytics.ingest.mapping import DIMENSIONS, header_fingerprint, self_mapped, suggest_dimension
 from analytics.ingest.read import RawTable
 from analytics.ingest.scales import convert_column, dimension_points
@@ -412,7 +412,7 @@ def _responses(con, cells, fields, fmt, survey_id, tz, wave, program, day_first)
             FROM checked JOIN body USING (row_number)
             WHERE bad_date OR bad_wave OR duplicate ORDER BY row_number""").fetchall():
         if bad_date:
-            reason = "submitted_at is empty" if value is None else f"'{value}' is not a date"
+            reason = "submitted_at is empty" if value is None else f"'{value}' is not a date{DATE_FIX}"
             rejected.append(_rejection(row, date_column.text, reason, raw))
         if bad_wave:
             rejected.append(_rejection(row, fields["wave"].text,
