@@ -33,13 +33,25 @@ def settings_form() -> None:
 def demo_controls() -> None:
     if not demo.has_demo(ui.cursor()):
         st.caption("No demo data is loaded.")
-    elif st.button("Clear demo data", type="primary", key="clear_demo", icon=":material/delete:"):
+        return
+    st.caption("The sample programs loaded on first start. Clearing removes their rows, uploads and "
+               "improvement actions; your own uploads stay.")
+    if not st.session_state.get("clear_demo_pending"):
+        if st.button("Clear demo data", type="primary", key="clear_demo", icon=":material/delete:"):
+            st.session_state["clear_demo_pending"] = True
+            st.rerun()
+        return
+    st.warning("Clear the demo data? It is not loaded again afterwards, and your own rows that refer to its "
+               "people or pairs will show under Data health on the Upload page.", icon=":material/warning:")
+    confirm, cancel = st.columns(2)
+    if cancel.button("Cancel", key="clear_demo_cancel"):
+        st.session_state.pop("clear_demo_pending")
+        st.rerun()
+    if confirm.button("Yes, clear it", type="primary", key="clear_demo_confirm", icon=":material/delete:"):
         ui.require("clear_demo")
+        st.session_state.pop("clear_demo_pending")
         removed = demo.clear_demo(ui.cursor(), actor=ui.user().name)
         ui.wrote(f"Removed {removed} demo uploads. Upload your own exports on the **Upload** page.")
-    else:
-        st.caption("The sample programs loaded on first start. Clearing removes their rows, uploads and "
-                   "improvement actions; your own uploads stay.")
 
 
 def audit_log() -> None:

@@ -112,6 +112,7 @@ def test_main_path_in_chromium(server):
 
             open_page(page, "Settings")
             page.get_by_role("button", name="Clear demo data").click()
+            page.get_by_role("button", name="Yes, clear it").click()
             page.get_by_text(re.compile(r"Removed \d+ demo uploads")).wait_for(timeout=60_000)
             open_page(page, "Overview")
             assert "No data here yet" in main_text(page)
