@@ -23,6 +23,8 @@ count = ui.standard(feedback.comment_count)
 if not ui.can("view_comments"):
     st.info("The comments themselves need the lead role; the themes and sentiment above summarise them.",
             icon=":material/visibility_off:")
+elif not count["n"].iloc[0]:
+    st.caption("No comments for this quarter and these filters.")
 elif bool(count["suppressed"].iloc[0]):
     st.info(f"{feedback.comments_from(int(count['n'].iloc[0]), int(count['respondents'].iloc[0]))} in this "
             f"group: the list appears once {int(count['threshold'].iloc[0]):,} different respondents have "

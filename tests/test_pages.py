@@ -237,6 +237,12 @@ def test_feedback_hides_the_comments_of_too_few_respondents(populated_db, app):
     assert not [w for w in at.text_input if w.key == "feedback_search"]
 
 
+def test_feedback_without_comments_says_so(empty_db, app):
+    at = app("7_Feedback")
+    assert "No comments for this quarter and these filters." in texts(at)
+    assert "0 comments from 0 respondents" not in texts(at), "no threshold talk when there is nothing to hide"
+
+
 @pytest.fixture
 def downloads(monkeypatch) -> dict[str, pd.DataFrame]:
     """The CSV downloads the page offers, by file name, read back as frames."""
@@ -471,6 +477,17 @@ def test_hidden_figures_read_the_minimum_group_size_in_use(populated_db, app, mi
     assert (hidden in charts_text(satisfaction)) is (min_size > 10)
     assert "n < 5" not in charts_text(satisfaction) + " ".join(str(m.value) for m in overview.metric) \
         or min_size == 5
+
+
+@pytest.mark.parametrize("answer, demo_uploads_left", [("clear_demo_cancel", 12), ("clear_demo_confirm", 0)])
+def test_clearing_the_demo_asks_first(demo_db, app, answer, demo_uploads_left):
+    at = app("10_Settings")
+    at.button(key="clear_demo").click().run()
+    assert any("not loaded again" in w.value for w in at.warning), "a confirm step says what clearing means"
+    assert reading(at, demo_db, "SELECT count(*) FROM uploads WHERE is_demo") == [(12,)]
+    at.button(key=answer).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert reading(at, demo_db, "SELECT count(*) FROM uploads WHERE is_demo") == [(demo_uploads_left,)]
 
 
 def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_db, app):
