@@ -49,7 +49,7 @@ def weakest_dimension(con: duckdb.DuckDBPyConnection, period: Period, filters: F
         split = split[(split["dimension"] == weakest["dimension"])].dropna(subset=["mean", by])
         if len(split) > 1:
             low = split.loc[split["mean"].idxmin()]
-            where = f"; lowest in {by} {low[by]} ({low['mean']:.2f}, n = {low['n']})"
+            where = f"; lowest in {Filters(**{by: low[by]}).sentence()} ({low['mean']:.2f}, n = {low['n']})"
             break
     return [_finding(1, "weakest_dimension",
                      f"The weakest dimension is {weakest['dimension'].replace('_', ' ')} "

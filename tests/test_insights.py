@@ -55,6 +55,22 @@ def test_findings(con):
     assert by_kind.loc["weakest_dimension", "metric"] == "career_clarity"
 
 
+@pytest.mark.parametrize("column, low, place", [
+    ("program", "Leadership program", "Leadership program"),
+    ("program", "New hire", "New hire program"),
+    ("cohort", "2025 Autumn", "cohort 2025 Autumn"),
+])
+def test_the_weakest_dimension_names_where_it_is_lowest(column, low, place):
+    con = fresh()
+    rows = [f"x{i} | x{i} | pulse | 2026-05-01 | {low if i < 5 else 'Other'} | {2 if i < 5 else 4} | 5"
+            for i in range(10)]
+    responses(con, f"response_id | respondent_id | wave | submitted_on | {column} | career_clarity | networking\n"
+              + "\n".join(rows))
+    message = insights.weakest_dimension(con, Q2, Filters())[0]["message"]
+    # career clarity: 2 for the five of `low`, 4 for the others (mean 3, of 5)
+    assert message == f"The weakest dimension is career clarity (3.00 of 5); lowest in {place} (2.00, n = 5)."
+
+
 def test_too_early_to_judge_an_action(con):
     add_action(con, title="New matching form", metric="active_pair_rate", started_on="2026-05-01")
     action = insights.findings(con, Q2, Filters()).set_index("kind").loc["improvement_action"]
