@@ -97,7 +97,7 @@ def _comments_sql(period: Period, filters: Filters) -> tuple[str, list]:
     # `commenter` is who the thresholds count: the respondent, or an anonymous response on its own.
     # The prefixes keep a respondent id from matching an anonymous response's id.
     return f"""
-        SELECT r.response_id, r.submitted_on, a.value_text AS comment,
+        SELECT r.submitted_on, a.value_text AS comment,
                CASE WHEN r.respondent_id IS NULL THEN 'response ' || r.response_id
                     ELSE 'respondent ' || r.respondent_id END AS commenter
         FROM ({responses}) r

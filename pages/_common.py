@@ -11,7 +11,6 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
-
 from streamlit.runtime.pages_manager import PagesManager
 
 from analytics import auth, charts, improvements, metrics, settings
