@@ -35,6 +35,13 @@ def upload_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM uploads ORDER BY upload_id DESC""").df()
 
 
+def same_file_uploads(con: duckdb.DuckDBPyConnection, sha256: str) -> pd.DataFrame:
+    """Uploads still on record of a file with these exact bytes, oldest first → [upload_id, file_name,
+    loaded_at]: loading it again would only count its rows as duplicates (unless rows changed since)."""
+    return con.execute("SELECT upload_id, file_name, loaded_at FROM uploads WHERE sha256 = ? ORDER BY upload_id",
+                       [sha256]).df()
+
+
 def rejected_rows(con: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFrame:
     """→ [row_number, column_name, reason, raw] of one upload, in file order."""
     return con.execute("SELECT row_number, column_name, reason, raw FROM rejected_rows WHERE upload_id = ? "

@@ -110,6 +110,13 @@ def validation(plan, key: str) -> None:
     cols[3].metric("To", str(last or "—"))
     st.caption("Rows identical to ones already loaded are counted as duplicates when you load; changed rows "
                "replace the old ones.")
+    earlier = ui.compute(health.same_file_uploads, plan.sha256)
+    if not earlier.empty:
+        first = earlier.iloc[0]
+        st.info(f"This exact file was loaded before: upload #{first['upload_id']} "
+                f"({ui.escape(first['file_name'])}, {first['loaded_at']:%Y-%m-%d %H:%M}). Its rows still stored "
+                "as it wrote them count as duplicates: loading it again changes only rows changed or removed "
+                "since, back to this file's version.", icon=":material/content_copy:")
     ignored = plan.batch.unmapped_columns if plan.kind != "survey" else []
     if ignored:
         st.caption("Columns Mentorscope does not use (they are not stored): "

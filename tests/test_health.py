@@ -24,6 +24,25 @@ def test_history_lists_uploads_newest_first_with_their_counts(con):
     assert rejected[["row_number", "column_name"]].values.tolist() == [[3, "pair_id"]]
 
 
+PAIRS = "pair_id,mentor_id,mentee_id,matched_on\nP1,M1,E1,2026-01-05\n"
+
+
+@pytest.mark.parametrize("loaded, removed, checked, expected", [
+    ([PAIRS], [], PAIRS, [(1, "pairs.csv")]),
+    ([PAIRS, PAIRS], [], PAIRS, [(1, "pairs.csv"), (2, "pairs.csv")]),  # oldest first
+    ([PAIRS], [], PAIRS.replace("M1", "M9"), []),  # other bytes, even if the same kind and name
+    ([PAIRS], [1], PAIRS, []),  # a removed upload's rows are gone: loading it again is not a repeat
+])
+def test_a_file_loaded_before_is_recognised_by_its_bytes(con, loaded, removed, checked, expected):
+    for text in loaded:
+        ingest(con, "pairs.csv", text)
+    for upload_id in removed:
+        remove_upload(con, upload_id)
+    sha256 = analyse(checked.encode(), "pairs.csv", con).sha256
+    found = health.same_file_uploads(con, sha256)
+    assert list(zip(found["upload_id"], found["file_name"])) == expected
+
+
 def test_health_counts_rows_coverage_and_orphans(con):
     ingest(con, "pairs.csv", "pair_id,mentor_id,mentee_id,matched_on\nP1,M1,E1,2026-01-05\nP2,M2,E2,2026-02-05\n")
     pairs_upload = int(health.upload_history(con).iloc[0]["upload_id"])

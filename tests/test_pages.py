@@ -333,6 +333,19 @@ def test_upload_shows_rejected_rows_before_loading(populated_db, app, tmp_path):
     assert at.get("download_button"), "rejected rows can be downloaded"
 
 
+def test_upload_says_when_the_same_file_was_loaded_before(populated_db, app):
+    pairs = ("pairs.csv", b"pair_id,mentor_id,mentee_id,matched_on\nr1,rm,re,2026-04-15\n", "text/csv")
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(pairs).run()
+    assert not [i for i in at.info if "loaded before" in i.value], "a new file is not a repeat"
+    at.button(key="load_files").click().run()
+    at.file_uploader[0].set_value(pairs).run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [i.value for i in at.info if "loaded before" in i.value]
+    assert len(notes) == 1 and notes[0].startswith("This exact file was loaded before: upload #") \
+        and "(pairs\\.csv, " in notes[0], notes
+
+
 def test_pairs_and_their_sessions_load_together_whatever_their_order(populated_db, app):
     sessions = "pair_id,occurred_on\nz1,2026-05-01\nz1,2026-05-20\n"
     pairs = "pair_id,mentor_id,mentee_id,matched_on\nz1,zm,ze,2026-04-15\n"
