@@ -11,7 +11,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from analytics import engagement, feedback, improvements, satisfaction, settings
+from analytics import charts, engagement, feedback, improvements, satisfaction, settings
 from analytics.filters import Filters, Period, known_values
 from analytics.metrics import REGISTRY
 
@@ -30,8 +30,8 @@ def significant_changes(change: pd.DataFrame, period: Period) -> list[dict]:
     for row in change[change["significant"] & ~change["suppressed"]].itertuples():
         direction = "rose" if row.change > 0 else "fell"
         out.append(_finding(3 + abs(row.change), "significant_change",
-                            f"{row.dimension.replace('_', ' ').capitalize()} {direction} from {row.previous:.2f} to "
-                            f"{row.value:.2f} since {period.previous().sentence()} (p = {row.p_value:.3f}).",
+                            f"{charts.label(row.dimension)} {direction} from {row.previous:.2f} to "
+                            f"{row.value:.2f} since {period.previous().sentence()} ({charts.p_text(row.p_value)}).",
                             row.dimension, row.value, row.change, row.p_value))
     return out
 
@@ -52,7 +52,7 @@ def weakest_dimension(con: duckdb.DuckDBPyConnection, period: Period, filters: F
             where = f"; lowest in {Filters(**{by: low[by]}).sentence()} ({low['mean']:.2f}, n = {low['n']})"
             break
     return [_finding(1, "weakest_dimension",
-                     f"The weakest dimension is {weakest['dimension'].replace('_', ' ')} "
+                     f"The weakest dimension is {charts.label(weakest['dimension'])} "
                      f"({weakest['mean']:.2f} of {weakest['scale_points']}){where}.",
                      weakest["dimension"], weakest["mean"])]
 

@@ -44,6 +44,8 @@ def test_findings(con):
     change = got[(got["kind"] == "significant_change") & (got["metric"] == "networking")].iloc[0]
     assert change["change"] == pytest.approx(3)
     assert change["p_value"] == pytest.approx(sps.mannwhitneyu([1, 2] * 5, [4, 5] * 5).pvalue)
+    # that p is 0.000114: shown as under 0.001, not as 'p = 0.000'
+    assert change["message"] == "Networking rose from 1.50 to 4.50 since Q1 2026 (p < 0.001)."
     assert by_kind.loc["at_risk_pairs", "value"] == 2
     # C1's active-pair rate: 2/2 in Q1, 0/2 in Q2
     assert by_kind.loc["slipping_cohort", "change"] == pytest.approx(-1)
@@ -68,7 +70,7 @@ def test_the_weakest_dimension_names_where_it_is_lowest(column, low, place):
               + "\n".join(rows))
     message = insights.weakest_dimension(con, Q2, Filters())[0]["message"]
     # career clarity: 2 for the five of `low`, 4 for the others (mean 3, of 5)
-    assert message == f"The weakest dimension is career clarity (3.00 of 5); lowest in {place} (2.00, n = 5)."
+    assert message == f"The weakest dimension is Career clarity (3.00 of 5); lowest in {place} (2.00, n = 5)."
 
 
 def test_too_early_to_judge_an_action(con):
