@@ -214,12 +214,17 @@ def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score w
             hovertemplate="%{y}<br>mean %{x:.2f} (95% CI %{customdata[1]:.2f}–%{customdata[2]:.2f})"
                           "<br>n = %{customdata[0]:,}<extra>%{fullData.name}</extra>")
     fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in dims])
-    if "scale_points" in shown.columns and shown["scale_points"].notna().any():
-        # The whole scale, 1 to its top: an axis from 0 would put the lowest answer a step above nothing.
-        top = int(shown["scale_points"].max())
-        fig.update_xaxes(range=[0.9, top + 0.1], tickvals=list(range(1, top + 1)))
+    _whole_scale(fig, shown)
     fig.update_layout(scattermode="group", scattergap=0.5)
     return fig
+
+
+def _whole_scale(fig: go.Figure, shown: pd.DataFrame) -> None:
+    """A mean-score axis from 1 to the top of the largest scale, when `shown` has `scale_points`: an
+    axis from 0 would put the lowest answer a step above nothing."""
+    if "scale_points" in shown.columns and shown["scale_points"].notna().any():
+        top = int(shown["scale_points"].max())
+        fig.update_xaxes(range=[0.9, top + 0.1], tickvals=list(range(1, top + 1)))
 
 
 def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, passives and detractors", *,
@@ -439,7 +444,7 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
 def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per dimension", *,
              min_size: int = MIN_SIZE) -> go.Figure:
     """Baseline and exit means joined by a line, from
-    [dimension, n_pairs, mean_baseline, mean_exit, mean_change, cohens_dz?]."""
+    [dimension, n_pairs, mean_baseline, mean_exit, mean_change, cohens_dz?, scale_points?]."""
     shown, hidden = _visible(frame, "mean_exit")
     if shown.empty:
         return _nothing_shown(title, "No respondents with both a baseline and an exit survey.", hidden, min_size,
@@ -460,6 +465,7 @@ def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per 
                     marker=dict(size=12, color=PALETTE[1]), customdata=custom, hovertemplate=hover)
     fig.add_scatter(x=shown["mean_exit"], y=names, mode="markers", name="Exit",
                     marker=dict(size=12, color=PALETTE[0]), customdata=custom, hovertemplate=hover)
+    _whole_scale(fig, shown)
     return fig
 
 

@@ -23,15 +23,15 @@ from analytics.filters import Filters, Period, group_by, name_segment, segment_k
 from analytics.satisfaction import LIKERT_ROWS, on_scale_sql, reporting_scales_sql, scores_sql
 
 PRE_POST_STATS = ["mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value", "cohens_dz"]
-PRE_POST_COLUMNS = ["dimension", "n_pairs", "n_excluded", *PRE_POST_STATS, "n", "suppressed"]
+PRE_POST_COLUMNS = ["dimension", "n_pairs", "n_excluded", *PRE_POST_STATS, "scale_points", "n", "suppressed"]
 # A stored score carries its response's date: matching it too lets the scan of every quarter's scores
 # skip the blocks outside the baselines' dates instead of reading all of them.
 BASELINE_SCORE_ROWS = f"{LIKERT_ROWS} AND s.submitted_on = r.submitted_on"
 
 
 def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ [respondent_id, dimension, baseline, exit]; baseline is null when the respondent has none.
-    A pair's scores are placed on the dimension's reporting scale; an unpaired exit keeps its own score."""
+    """→ [respondent_id, dimension, baseline, exit, k]; baseline is null when the respondent has none.
+    A pair's scores are placed on the dimension's reporting scale k; an unpaired exit keeps its own score."""
     exits, params = filters.responses_sql()
     everyone, _ = Filters().responses_sql()
     return con.execute(f"""
@@ -61,7 +61,7 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
             "SELECT dimension, baseline_points FROM joined WHERE baseline IS NOT NULL", ("dimension",))})
         SELECT x.respondent_id, x.dimension, {on_scale_sql("x.baseline", "x.baseline_points", "t.k")} AS baseline,
                CASE WHEN x.baseline IS NULL THEN x.exit ELSE {on_scale_sql("x.exit", "x.exit_points", "t.k")} END
-                   AS exit
+                   AS exit, t.k
         FROM joined x LEFT JOIN target t USING (dimension)
         ORDER BY x.dimension, x.respondent_id""", [*params, period.start, period.end, period.start, period.end]).df()
 
@@ -69,11 +69,13 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
 @memo.once
 def pre_post(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ [dimension, n_pairs, n_excluded, mean_baseline, mean_exit, mean_change, t_p_value,
-    wilcoxon_p_value, cohens_dz, n (= n_pairs), suppressed]; a row per dimension with a pair."""
+    wilcoxon_p_value, cohens_dz, scale_points (the scale the means are on), n (= n_pairs), suppressed];
+    a row per dimension with a pair."""
     matched = matched_scores(con, period, filters)
     rows = []
     # Each dimension's scores as arrays, in the frame's order: a frame per dimension cost more than its statistics.
     baselines, exits = matched["baseline"].to_numpy(float), matched["exit"].to_numpy(float)
+    scales = matched["k"].to_numpy(float)
     for dimension, at in sorted(matched.groupby("dimension").indices.items()):
         paired = ~np.isnan(baselines[at])  # exit scores without a baseline score are excluded
         if not paired.any():
@@ -83,7 +85,7 @@ def pre_post(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
                      "mean_baseline": result.mean_before, "mean_exit": result.mean_after,
                      "mean_change": result.mean_change, "t_p_value": result.t_p_value,
                      "wilcoxon_p_value": result.wilcoxon_p_value, "cohens_dz": result.cohens_dz,
-                     "n": result.n})
+                     "scale_points": pd.Series(scales[at]).max(), "n": result.n})
     frame = pd.DataFrame(rows, columns=PRE_POST_COLUMNS[:-1])
     return stats.suppress(frame, settings.get(con, "min_group_size"), PRE_POST_STATS)
 

@@ -118,6 +118,20 @@ def test_mean_axis_spans_the_scale_from_one(scales, axis, ticks):
     assert (xaxis.range, xaxis.tickvals) == (axis, None if ticks is None else tuple(ticks))
 
 
+@pytest.mark.parametrize("scales, axis, ticks", [
+    ([5, 5], (0.9, 5.1), [1, 2, 3, 4, 5]),
+    ([7, 7], (0.9, 7.1), [1, 2, 3, 4, 5, 6, 7]),
+    (None, None, None),
+])
+def test_baseline_to_exit_axis_spans_the_scale_from_one(scales, axis, ticks):
+    frame = pd.DataFrame({"dimension": ["networking", "career_clarity"], "n_pairs": [8, 9],
+                          "mean_baseline": [2.5, 3.0], "mean_exit": [3.5, 3.25], "mean_change": [1.0, 0.25],
+                          "n": [8, 9], "suppressed": [False, False]})
+    frame = frame if scales is None else frame.assign(scale_points=scales)
+    xaxis = charts.dumbbell(frame).layout.xaxis
+    assert (xaxis.range, xaxis.tickvals) == (axis, None if ticks is None else tuple(ticks))
+
+
 def test_improvement_actions_become_dashed_lines_on_trends():
     actions = pd.DataFrame({"started_on": [date(2026, 2, 1)], "title": ["Monthly check-in reminders"]})
     fig = charts.nps_trend(CASES["nps_trend"][1], actions=actions)

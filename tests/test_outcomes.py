@@ -153,46 +153,46 @@ def survey_pairs(con, pairs):
 # Each pair as (baseline, scale, exit, scale), and its two scores placed by hand on the dimension's
 # scale k (the most common among the paired scores, ties: the longer), x on k_x points being
 # 1 + (x − 1)(k − 1)/(k_x − 1).
-@pytest.mark.parametrize("pairs, placed", [
+@pytest.mark.parametrize("pairs, placed, k", [
     pytest.param(
         [(5, 7, 4, 5), (3, 7, 4, 5), (2, 7, 3, 5), (4, 7, 5, 5), (6, 7, 4, 5)],
         # five 7-point and five 5-point scores: k = 7; an exit x of 5 is 1 + 1.5(x − 1)
         [(5, 5.5), (3, 5.5), (2, 4), (4, 7), (6, 5.5)],
-        id="baseline 7-point, exit 5-point"),
+        7, id="baseline 7-point, exit 5-point"),
     pytest.param(
         [(3, 5, 4, 5), (2, 5, 7, 7), (4, 7, 4, 5), (1, 7, 3, 5), (3, 5, 5, 5)],
         # seven 5-point and three 7-point scores: k = 5; x of 7 is 1 + (x − 1)·4/6: 1, 4, 7 → 1, 3, 5
         [(3, 4), (2, 5), (3, 4), (1, 3), (3, 5)],
-        id="mixed scales within each wave"),
+        5, id="mixed scales within each wave"),
     pytest.param(
         [(2, 5, 4, 5), (3, 5, 3, 5), (1, 5, 4, 5), (4, 7, 7, 7), (1, 7, 4, 7)],
         # each pair on one scale, the pairs on two (as when two programs use different surveys): k = 5
         [(2, 4), (3, 3), (1, 4), (3, 5), (1, 3)],
-        id="each pair on its own scale"),
+        5, id="each pair on its own scale"),
     pytest.param(
         [(1, 4, 6, 10), (2, 4, 6, 10), (2, 4, 9, 10), (3, 4, 10, 10), (1, 4, 2, 10)],
         # five 4-point and five 10-point scores: k = 10; a baseline x of 4 is 1 + 3(x − 1)
         [(1, 6), (4, 6), (4, 9), (7, 10), (1, 2)],
-        id="baseline 4-point, exit 10-point"),
+        10, id="baseline 4-point, exit 10-point"),
     pytest.param(
         [(2, None, 5, 7), (3, None, 4, 7), (2, 5, 6, 7), (3, 5, 7, 7), (4, 5, 5, 7)],
         # the scale-less scores stay as they are and choose nothing: 7-point five times, 5-point three: k = 7
         [(2, 5), (3, 4), (2.5, 6), (4, 7), (5.5, 5)],
-        id="null scale_points"),
+        7, id="null scale_points"),
     pytest.param(
         [(2, 7, 3, 5), (3, 7, 5, 5), (5, 7, 4, 5), (None, None, 5, 5), (None, None, 4, 5)],
         # the two exits without a baseline would make 5 points the more common; the pairs alone: k = 7
         [(2, 4), (3, 7), (5, 5.5)],
-        id="only paired scores choose the scale"),
+        7, id="only paired scores choose the scale"),
 ])
-def test_pre_post_places_both_waves_on_one_scale(pairs, placed):
+def test_pre_post_places_both_waves_on_one_scale(pairs, placed, k):
     con = fresh()
     settings.set(con, "min_group_size", 1)
     survey_pairs(con, pairs)
     row = outcomes.pre_post(con, Q2, Filters()).iloc[0]
     before, after = np.array(placed, dtype=float).T
     diff = after - before
-    assert (row["n_pairs"], row["n_excluded"]) == (len(placed), len(pairs) - len(placed))
+    assert (row["n_pairs"], row["n_excluded"], row["scale_points"]) == (len(placed), len(pairs) - len(placed), k)
     assert (row["mean_baseline"], row["mean_exit"], row["mean_change"]) == pytest.approx(
         (before.mean(), after.mean(), diff.mean()))
     # references: scipy.stats.ttest_rel(after, before), scipy.stats.wilcoxon(diff), mean/sd(ddof=1)
