@@ -81,14 +81,30 @@ def themes_of(text: str) -> tuple[str, ...]:
     return tuple(theme for theme, pattern in _COMPILED.items() if pattern.search(lowered))
 
 
+# VADER's lexicon is general-purpose; in mentoring feedback a few words mean something else. "Engagement"
+# names a program measure, not a pleasant feeling ("engagement dropped off" read as positive); the
+# others are how participants say that it helped or that it faded, and VADER has no value for them.
+DOMAIN_LEXICON = {
+    "engagement": 0.0, "learned": 1.5, "learnt": 1.5, "helped": 1.7, "highlight": 2.0,
+    "faded": -1.5, "dropped": -1.3, "rescheduling": -1.0, "rescheduled": -1.0,
+}
+# Idioms VADER reads word by word: "a difficult project made a real difference" came out negative.
+IDIOMS = [(re.compile(r"\bmade (?:a|all the) (?:(?:real|big|huge|great|massive) )?difference\b", re.IGNORECASE),
+           "helped a great deal")]
+
+
 @lru_cache(maxsize=1)
 def _analyzer() -> SentimentIntensityAnalyzer:
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.lexicon.update(DOMAIN_LEXICON)
+    return analyzer
 
 
 @lru_cache(maxsize=200_000)
 def sentiment(text: str) -> float:
-    """VADER compound score in [-1, 1]."""
+    """VADER's compound score in [-1, 1], with the domain's words and idioms (`DOMAIN_LEXICON`, `IDIOMS`)."""
+    for idiom, plain in IDIOMS:
+        text = idiom.sub(plain, text)
     return float(_analyzer().polarity_scores(text)["compound"])
 
 

@@ -42,10 +42,28 @@ def test_themes(text, expected):
     assert feedback.themes_of(text) == tuple(expected)
 
 
-@pytest.mark.parametrize("text", ["This was wonderful and helpful!", "Terrible, a waste of time.", "We met."])
+@pytest.mark.parametrize("text", ["This was wonderful and helpful!", "Terrible, a waste of time.", "We met.",
+                                  "The difference in seniority made it awkward."])
 def test_sentiment_is_vaders_compound_score(text):
     # Reference: SentimentIntensityAnalyzer().polarity_scores(text)["compound"]
     assert feedback.sentiment(text) == SentimentIntensityAnalyzer().polarity_scores(text)["compound"]
+
+
+# Plain VADER's compound score in the comment, and the reading a person would give.
+@pytest.mark.parametrize("text, reading", [
+    ("Having someone to talk to during a difficult project made a real difference.", "positive"),  # -0.36
+    ("It made all the difference.", "positive"),  # 0.00
+    ("It made no difference at all.", "negative"),  # -0.30
+    ("Engagement dropped off and we have not met for a while.", "negative"),  # +0.46
+    ("We met a lot at first but the meetings faded out after a few months.", "negative"),  # 0.00
+    ("Learned a lot about how our industry and the business really work.", "positive"),  # 0.00
+    ("The career planning sessions were the highlight.", "positive"),  # +0.34
+    ("We kept rescheduling because of deadlines.", "negative"),  # 0.00
+])
+def test_sentiment_reads_mentoring_feedback_as_people_do(text, reading):
+    score = feedback.sentiment(text)
+    got = "positive" if score >= feedback.POSITIVE else "negative" if score <= feedback.NEGATIVE else "neutral"
+    assert got == reading, score
 
 
 def commented(respondents: list[str], items: int = 1, text: str = "Great support, thank you"):
