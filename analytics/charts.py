@@ -32,13 +32,15 @@ TEMPLATE = go.layout.Template(layout=go.Layout(
     colorway=PALETTE,
     paper_bgcolor="white",
     plot_bgcolor="white",
-    title=dict(x=0.01, xanchor="left", xref="container", y=0.97, yref="container", yanchor="top",
-               font=dict(size=16), automargin=True),
+    # A row below the top edge: the chart toolbar sits there, over the title, when it shows (on phones, at
+    # every touch).
+    title=dict(x=0.01, xanchor="left", xref="container", y=1, yref="container", yanchor="top",
+               pad=dict(t=30), font=dict(size=16), automargin=True),
     xaxis=dict(showgrid=False, linecolor="#8a8a8a", ticks="outside", automargin=True),
     yaxis=dict(gridcolor="#e6e6e6", zeroline=False, automargin=True),
     # Below the plot, so it never covers the title however many entries wrap.
     legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.01, xanchor="left", x=0.01, title=None),
-    margin=dict(l=64, r=20, t=70, b=70),  # room for the y-axis title beside the tick labels
+    margin=dict(l=64, r=20, t=90, b=70),  # room for the y-axis title beside the tick labels
     hoverlabel=dict(bgcolor="white", font_size=13),
     height=400,
 ))
@@ -75,11 +77,11 @@ def hidden_text(min_size: int) -> str:
     return f"n < {min_size}"
 
 
-def _n_text(n: int | None, suppressed: int = 0, note: str | None = None, min_size: int = MIN_SIZE,
+def _n_text(n: int | str | None, suppressed: int = 0, note: str | None = None, min_size: int = MIN_SIZE,
             what: str = "group") -> str:
     parts = []
     if n is not None:
-        parts.append(f"n = {int(n):,}")
+        parts.append(f"n = {n}" if isinstance(n, str) else f"n = {int(n):,}")
     if suppressed:
         parts.append(f"{suppressed} {what}{'s' if suppressed != 1 else ''} hidden ({hidden_text(min_size)})")
     if note:
@@ -133,6 +135,15 @@ def _total(frame: pd.DataFrame, column: str = "n") -> int | None:
     return int(frame[column].fillna(0).sum()) if column in frame.columns else None
 
 
+def _per_quarter(frame: pd.DataFrame) -> str | None:
+    """A trend's n as its range over the quarters ("40–60 per quarter"): a sum would count a pair open
+    in six quarters six times."""
+    if "n" not in frame.columns:
+        return None
+    low, high = int(frame["n"].fillna(0).min()), int(frame["n"].fillna(0).max())
+    return f"{low:,} per quarter" if low == high else f"{low:,}–{high:,} per quarter"
+
+
 # ---- satisfaction ----------------------------------------------------------
 
 def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated each dimension", *,
@@ -177,9 +188,10 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
             fig.add_bar(
                 y=[label(d) for d in half["dimension"]], x=half["share"], orientation="h", name=name,
                 marker_color=colour, legendgroup=name, showlegend=i == 0,
-                customdata=list(zip(half["value"], half["k"], half["count"], half["n"],
+                # The answer as Python writes it ("3"): plotly's own ":g" pads it to six digits ("3.00000").
+                customdata=list(zip([f"{v:g}" for v in half["value"]], half["k"], half["count"], half["n"],
                                     half["share"].abs() * (2 if offset == 0 else 1))),
-                hovertemplate="%{y}<br>answer %{customdata[0]:g} of %{customdata[1]}: "
+                hovertemplate="%{y}<br>answer %{customdata[0]} of %{customdata[1]}: "
                               "%{customdata[4]:.1f}% (%{customdata[2]:,} answers)<br>n = %{customdata[3]:,} "
                               "responses<extra></extra>")
     fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in order])
@@ -295,7 +307,7 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
     x = _midpoints(shown)
     periods = shown["period"].astype(str)
     quarters = f"{len(shown)} quarter{'s' if len(shown) != 1 else ''}"
-    fig = _figure(title, _n_text(_total(shown), hidden, quarters, min_size, what="quarter"), "Quarter", y_title)
+    fig = _figure(title, _n_text(_per_quarter(shown), hidden, quarters, min_size, what="quarter"), "Quarter", y_title)
     if ci and ci[0] in shown.columns:
         fig.add_scatter(x=list(x) + list(x[::-1]), y=list(shown[ci[1]] * scale) + list(shown[ci[0]][::-1] * scale),
                         fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",

@@ -213,9 +213,10 @@ def test_legends_show_data_values_as_they_are(builder, frame, kwargs, names):
 
 
 @pytest.mark.parametrize("hidden, quarters, expected", [
-    (0, 1, "n = 60 · 1 quarter"), (0, 3, "n = 150 · 3 quarters"),
-    (1, 2, "n = 110 · 1 quarter hidden (n < 5) · 2 quarters"),
-    (2, 1, "n = 60 · 2 quarters hidden (n < 5) · 1 quarter")])
+    # n is 40, 50, 60 over the three quarters: its range among those shown, never their sum
+    (0, 1, "n = 60 per quarter · 1 quarter"), (0, 3, "n = 40–60 per quarter · 3 quarters"),
+    (1, 2, "n = 50–60 per quarter · 1 quarter hidden (n < 5) · 2 quarters"),
+    (2, 1, "n = 60 per quarter · 2 quarters hidden (n < 5) · 1 quarter")])
 def test_trend_counts_its_quarters_in_words(hidden, quarters, expected):
     frame = CASES["nps_trend"][1].tail(quarters + hidden)
     frame = frame.assign(suppressed=[True] * hidden + [False] * quarters)
@@ -230,3 +231,13 @@ def test_bars_name_codes_in_words_and_data_values_as_they_are(category, values, 
     frame = pd.DataFrame({category: values, "n": [10, 10], "share": [.6, .4]})
     fig = charts.group_bars(frame, category, "share", "Bars", "Share (%)")
     assert list(fig.data[0].x) == names
+
+
+@pytest.mark.parametrize("values, shown", [([1.0, 2.0, 3.0, 4.0, 5.0], ["1", "2", "3", "4", "5"]),
+                                           ([1, 2, 3, 4, 5], ["1", "2", "3", "4", "5"])])
+def test_likert_hover_names_the_answer_as_written(values, shown):
+    """'answer 3 of 5', not plotly's six-digit '3.00000'."""
+    fig = charts.likert_diverging(LIKERT.assign(value=values * 2))
+    answers = {point[0] for trace in fig.data for point in trace.customdata}
+    assert answers == set(shown)
+    assert all("answer %{customdata[0]} of" in trace.hovertemplate for trace in fig.data)
