@@ -309,12 +309,13 @@ def validate_filters(con: Any, filters: Filters) -> None:
             raise ValueError(f"Unknown {field} {value!r}; known {field}s: {choices}.")
 
 
+# The days with activity: a quarter is worth reporting when it has some.
+_ACTIVITY = "SELECT occurred_on AS d FROM sessions WHERE status = 'held' UNION ALL SELECT submitted_on FROM responses"
+
+
 def available_quarters(con: Any, fiscal_year_start_month: int = 1) -> list[Period]:
     """Quarters with held meetings or survey responses, newest first."""
-    months = con.execute("""
-        SELECT DISTINCT date_trunc('month', d)::DATE FROM (
-            SELECT occurred_on AS d FROM sessions WHERE status = 'held'
-            UNION ALL SELECT submitted_on FROM responses)""").fetchall()
+    months = con.execute(f"SELECT DISTINCT date_trunc('month', d)::DATE FROM ({_ACTIVITY})").fetchall()
     fiscal = fiscal_year_start_month != 1
     quarters = {}
     for (month,) in months:
@@ -327,3 +328,20 @@ def available_quarters(con: Any, fiscal_year_start_month: int = 1) -> list[Perio
             period = Period.quarter(month.year, (month.month - 1) // 3 + 1)
         quarters[period.label] = period
     return sorted(quarters.values(), key=lambda p: p.start, reverse=True)
+
+
+def check_reportable(con: Any, period: Period, fiscal_year_start_month: int = 1) -> None:
+    """Raise ValueError, saying which quarters have data, when `period` has no held meeting and no survey
+    response: its figures would read as a collapse ("active pairs fell from 98% to 0%") rather than as
+    missing data. The dashboard only offers such quarters; the command line asks here."""
+    if con.execute(f"SELECT count(*) FROM ({_ACTIVITY}) WHERE d BETWEEN ? AND ?",
+                   [period.start, period.end]).fetchone()[0]:
+        return
+    found = available_quarters(con, fiscal_year_start_month)
+    if not found:
+        raise ValueError(f"no held meetings or survey responses are loaded, so {period.label} has nothing to "
+                         "report: load the exports first with python -m analytics ingest FILE….")
+    span = found[0].label if len(found) == 1 else f"{found[-1].label} to {found[0].label}"
+    raise ValueError(f"{period.label} ({period.start} to {period.end}) has no held meetings or survey responses: "
+                     f"the data covers {span}. Choose a quarter in that range, or load exports that cover this "
+                     "one first.")

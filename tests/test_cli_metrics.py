@@ -57,6 +57,10 @@ def test_table(capsys, loaded):
     (["--quarter", "2026Q2", "--cohort", "x"], "known cohorts: 2026-spring"),
     (["--quarter", "2026Q2", "--department", "Legal"], "known departments: Engineering"),
     (["--quarter", "2026Q2", "--role", "boss"], "known roles: mentee"),
+    # the one held meeting is in 2026Q2: 2026Q1 would report an open pair that never met
+    (["--quarter", "2026Q1"], "2026Q1 (2026-01-01 to 2026-03-31) has no held meetings or survey responses: the data "
+                              "covers 2026Q2. Choose a quarter in that range"),
+    (["--quarter", "2030Q1"], "2030Q1 (2030-01-01 to 2030-03-31) has no held meetings"),
 ])
 def test_refusals(capsys, loaded, args, message):
     code, out, err = run(capsys, *args, "--db", str(loaded))

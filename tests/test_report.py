@@ -236,7 +236,11 @@ def test_cli_writes_the_report(database, con, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, out, message", [
-    (["--quarter", "2019Q1"], "report.html", "No data for Q1 2019"),
+    # the data covers 2025Q2–2026Q3: a quarter before or after it would report open pairs that never met
+    (["--quarter", "2019Q1"], "report.html", "2019Q1 (2019-01-01 to 2019-03-31) has no held meetings or survey "
+                                             "responses: the data covers 2025Q2 to 2026Q3."),
+    (["--quarter", "2026Q4"], "report.html", "2026Q4 (2026-10-01 to 2026-12-31) has no held meetings"),
+    (["--quarter", "2030Q1"], "report.html", "2030Q1 (2030-01-01 to 2030-03-31) has no held meetings"),
     (["--quarter", QUARTER, "--program", "Nope"], "report.html", "Unknown program 'Nope'"),
     (["--quarter", QUARTER], "missing-folder/report.html", "does not exist"),
     (["--quarter", "2026Q5"], "report.html", "Unknown period"),

@@ -7,10 +7,11 @@ from typing import Any
 
 from analytics import db, settings
 from analytics.commands import add_db_argument, fail
-from analytics.filters import Filters, Period, validate_filters
+from analytics.filters import Filters, Period, check_reportable, validate_filters
 from analytics.metrics import metrics_json
 
-EMPTY_MESSAGE = "no data loaded yet: run python -m analytics ingest FILE… (or python -m analytics sample) first."
+EMPTY_MESSAGE = ("no data loaded yet: run python -m analytics ingest FILE… first (python -m analytics sample --out DIR "
+                 "writes example exports to try).")
 DATA_TABLES = ("pairs", "sessions", "goals", "responses", "employees")
 
 
@@ -34,7 +35,9 @@ def run(args) -> int:
         if all(db.scalar(con, f"SELECT count(*) FROM {table}") == 0 for table in DATA_TABLES):
             return fail(EMPTY_MESSAGE)
         try:
-            period = Period.parse(args.quarter, settings.get(con, "fiscal_year_start_month"))
+            fiscal_start = settings.get(con, "fiscal_year_start_month")
+            period = Period.parse(args.quarter, fiscal_start)
+            check_reportable(con, period, fiscal_start)
             filters = Filters(args.program, args.cohort, args.department, args.role)
             validate_filters(con, filters)
         except ValueError as exc:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from analytics import db, settings
 from analytics.commands import add_db_argument, fail
-from analytics.filters import Filters, Period
+from analytics.filters import Filters, Period, check_reportable
 from analytics.report import FORMATS, ReportError, build_report
 
 
@@ -29,11 +29,13 @@ def run(args) -> int:
         return fail(f"cannot write {out}: the folder {out.parent} does not exist.")
     path = Path(args.db) if args.db else db.default_path()
     if not path.exists():
-        return fail(f"no database at {path}: run python -m analytics ingest FILE… (or python -m analytics sample) "
-                    "first, or pass --db.")
+        return fail(f"no database at {path}: run python -m analytics ingest FILE… first (python -m analytics sample "
+                    "--out DIR writes example exports to try), or pass --db.")
     con = db.connect(path, read_only=True)
     try:
-        period = Period.parse(args.quarter, settings.get(con, "fiscal_year_start_month"))
+        fiscal_start = settings.get(con, "fiscal_year_start_month")
+        period = Period.parse(args.quarter, fiscal_start)
+        check_reportable(con, period, fiscal_start)
         content = build_report(con, period, Filters(args.program, args.cohort, args.department), args.format)
     except (ReportError, ValueError) as exc:
         return fail(str(exc))
