@@ -13,12 +13,15 @@ import duckdb
 
 from analytics import db
 
+DUCKDB_MAGIC = b"DUCK"  # bytes 8–11 of every DuckDB database file
 
 def backup(db_path: Path, out_dir: Path) -> Path:
     """Copy the database into `out_dir` as mentorscope-YYYYmmddTHHMMSS.duckdb."""
     db_path, out_dir = Path(db_path), Path(out_dir)
     if not db_path.is_file():
         raise db.DatabaseError(f"There is no database at {db_path} to back up.")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise db.DatabaseError(f"{out_dir} is a file: --out takes the folder to write the backup into.")
     con = db.connect(db_path)
     con.execute("CHECKPOINT")  # everything in the write-ahead log goes into the file first
     con.close()
@@ -31,6 +34,13 @@ def backup(db_path: Path, out_dir: Path) -> Path:
 def restore(backup_path: Path, db_path: Path) -> Path | None:
     """Replace the database with a backup; returns where the replaced file was saved."""
     backup_path, db_path = Path(backup_path), Path(db_path)
+    if not backup_path.is_file():
+        raise db.DatabaseError(f"There is no file at {backup_path} to restore: give the path of a backup file "
+                               "written by `backup`.")
+    with backup_path.open("rb") as file:
+        if file.read(12)[8:] != DUCKDB_MAGIC:  # before DuckDB, whose own refusals do not name the problem
+            raise db.DatabaseError(f"{backup_path} is not a Mentorscope database backup (not a DuckDB file): give "
+                                   "the path of a backup file written by `backup`.")
     try:
         with duckdb.connect(str(backup_path), read_only=True) as check:
             version = db.schema_version(check)

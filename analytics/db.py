@@ -368,6 +368,9 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
     try:
         con = duckdb.connect(target, read_only=read_only)
     except duckdb.Error as exc:
+        if "read-only file system" in str(exc).lower() or "permission denied" in str(exc).lower():
+            raise DatabaseError(f"Cannot write the database {target}: the file or its folder is read-only. Make it "
+                                "writable, or copy it somewhere writable and pass that file with --db.") from exc
         if "lock" in str(exc).lower():
             raise DatabaseError(f"The database {target} is in use by another program (a running dashboard, or "
                                 "another command). Stop it first, or use another file with --db.") from exc

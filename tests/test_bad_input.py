@@ -17,6 +17,8 @@ REFUSED = [
     ("empty.csv", b"", ["empty.csv", "empty"]),
     ("header_only.csv", b"pair_id,mentor_id,mentee_id,matched_on\n", ["header_only.csv", "no data rows"]),
     ("binary.csv", bytes(range(256)) * 8, ["binary.csv", "binary data"]),
+    ("binary.xlsx", bytes(range(256)) * 8, ["binary.xlsx", "named as an Excel workbook but is not one",
+                                             "save it again as .xlsx"]),
     ("photo.csv", b"\x89PNG\r\n\x1a\n" + bytes(200), ["photo.csv", "PNG image"]),
     ("macros.xlsm", fx.zipped({"xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": b"x"}), ["macros.xlsm", "macros"]),
     ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), ["locked.xlsx", "password-protected"]),

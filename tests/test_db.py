@@ -78,6 +78,20 @@ def test_a_database_held_by_another_process_says_so(db_path):
         holder.kill()
 
 
+# What DuckDB says when the file cannot be written (a read-only mount, an immutable file, no permission:
+# none of them can be made here, as root, so DuckDB's refusal is stood in for).
+@pytest.mark.parametrize("refusal", [
+    "IO Error: Cannot open file \"x.duckdb\": Read-only file system",
+    "IO Error: Cannot open file \"x.duckdb\": Permission denied",
+])
+def test_a_read_only_database_file_says_how_to_proceed(db_path, monkeypatch, refusal):
+    def refuse(*args, **kwargs):
+        raise duckdb.IOException(refusal)
+    monkeypatch.setattr(duckdb, "connect", refuse)
+    with pytest.raises(db.DatabaseError, match="the file or its folder is read-only. Make it writable, or copy it"):
+        db.connect(db_path)
+
+
 def test_schema_3_keeps_the_rows_defaults_and_not_null_keys_of_a_schema_2_file(db_path):
     old = duckdb.connect(str(db_path))
     db.migrate(old, target=2)

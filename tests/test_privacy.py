@@ -66,12 +66,28 @@ def test_backup_and_restore_round_trip_exactly(db_path, tmp_path, capsys):
     assert list((db_path.parent / "backups").glob("*before-restore*"))
 
 
-@pytest.mark.parametrize("content, message", [(b"junk", "not a Mentorscope database backup")])
+@pytest.mark.parametrize("content, message", [
+    (b"junk", "bogus.duckdb is not a Mentorscope database backup (not a DuckDB file)"),
+    (b"pair_id,mentor_id,mentee_id,matched_on\np1,m1,e1,2026-01-05\n", "is not a Mentorscope database backup (not a "
+                                                                       "DuckDB file)"),
+    (None, "There is no file at"),  # nothing there
+])
 def test_restoring_something_else_is_refused(db_path, tmp_path, capsys, content, message):
     bogus = tmp_path / "bogus.duckdb"
-    bogus.write_bytes(content)
+    if content is not None:
+        bogus.write_bytes(content)
     assert main(["restore", str(bogus), "--db", str(db_path)]) == 1
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and "Error:" not in err and "Errno" not in err
+
+
+def test_a_backup_into_a_file_is_refused(db_path, tmp_path, capsys):
+    db.connect(db_path).close()
+    taken = tmp_path / "taken.txt"
+    taken.write_text("mine")
+    assert main(["backup", "--out", str(taken), "--db", str(db_path)]) == 1
+    assert "taken.txt is a file: --out takes the folder" in capsys.readouterr().err
+    assert taken.read_text() == "mine"
 
 
 def test_uploads_and_removals_are_audited(con):
