@@ -171,7 +171,9 @@ def sidebar(cur) -> None:
             chosen[field] = None if pick == ALL else pick
         st.session_state["filters"] = Filters(**chosen)
         shown = st.session_state["filters"]
-        st.caption("  \n".join([f"Showing: {shown.sentence(st.session_state['period'])}", *shown.notes()]))
+        period = st.session_state["period"]
+        progress = [note] if (note := period.progress_note()) else []
+        st.caption("  \n".join([f"Showing: {shown.sentence(period)}", *shown.notes(), *progress]))
 
 
 def account(user: auth.User) -> None:

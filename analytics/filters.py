@@ -132,6 +132,15 @@ class Period:
     def to_dict(self) -> dict[str, str]:
         return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat()}
 
+    def progress_note(self, today: date | None = None) -> str | None:
+        """What to know about a period that has not ended by `today` (default: today), else None. Its
+        as-of date is still its last day, so the pairs that have not met since mid-quarter count as
+        at risk, and cadence expects the quarter's full meetings."""
+        if self.end < (today or date.today()):
+            return None
+        return (f"{self.sentence()} is not over (it ends {self.end:%d %b %Y}): its figures count what is loaded so "
+                "far, and at-risk pairs and cadence are judged as of its last day.")
+
 
 # SQL expression of each filter field per grain. None: the field does not narrow that grain.
 _EXPRESSIONS: dict[str, dict[str, str | None]] = {

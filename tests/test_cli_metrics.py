@@ -91,3 +91,24 @@ def test_fiscal_quarter_uses_the_setting(capsys, loaded):
     code, out, _ = run(capsys, "--quarter", "FY2026Q4", "--db", str(loaded), "--json")
     assert code == 0 and json.loads(out)["period"] == {"label": "FY2026Q4", "start": "2026-04-01",
                                                        "end": "2026-06-30"}
+
+
+def test_a_quarter_in_progress_is_reported_with_a_note(capsys, tmp_path):
+    from datetime import date
+    from analytics.filters import Period
+    today = date.today()
+    current = Period.quarter(today.year, (today.month - 1) // 3 + 1)
+    path = tmp_path / "now.duckdb"
+    con = db.connect(path)
+    insert(con, "pairs", f"""
+        pair_id | mentor_id | mentee_id | matched_on
+        p1      | m1        | e1        | {current.start}
+    """)
+    insert(con, "sessions", f"""
+        session_id | pair_id | occurred_on | status
+        s1         | p1      | {today}     | held
+    """)
+    con.close()
+    code, out, err = run(capsys, "--quarter", current.label, "--db", str(path), "--json")
+    assert code == 0 and json.loads(out)["engagement"]["sessions_held"] == 1
+    assert err == f"note: {current.progress_note()}\n"

@@ -46,6 +46,19 @@ def test_previous(text, start_month, previous):
     assert (period.label, period.start) == previous
 
 
+@pytest.mark.parametrize("quarter, today, note", [
+    ("2026Q3", date(2026, 11, 26), None),  # over: nothing to say
+    ("2026Q3", date(2026, 10, 1), None),  # over since the day before
+    ("2026Q4", date(2026, 11, 26), "Q4 2026 is not over (it ends 31 Dec 2026): its figures count what is loaded so "
+                                   "far, and at-risk pairs and cadence are judged as of its last day."),
+    ("2026Q4", date(2026, 12, 31), "Q4 2026 is not over (it ends 31 Dec 2026)"),  # its last day is still in it
+    ("2030Q1", date(2026, 11, 26), "Q1 2030 is not over"),
+])
+def test_a_quarter_not_over_says_so(quarter, today, note):
+    got = Period.parse(quarter).progress_note(today)
+    assert got == note if note is None else got.startswith(note)
+
+
 def test_quarters_back_oldest_first():
     labels = [p.label for p in Period.parse("2026Q2").quarters_back(4)]
     assert labels == ["2025Q3", "2025Q4", "2026Q1", "2026Q2"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,8 @@ def run(args) -> int:
             validate_filters(con, filters)
         except ValueError as exc:
             return fail(str(exc))
+        if note := period.progress_note():
+            print(f"note: {note}", file=sys.stderr)
         result = metrics_json(con, period, filters)
     finally:
         con.close()

@@ -1,6 +1,7 @@
 """`python -m analytics report --quarter 2026Q2 --format pdf|html|xlsx --out PATH [filters]`: the quarterly report."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from analytics import db, settings
@@ -36,6 +37,8 @@ def run(args) -> int:
         fiscal_start = settings.get(con, "fiscal_year_start_month")
         period = Period.parse(args.quarter, fiscal_start)
         check_reportable(con, period, fiscal_start)
+        if note := period.progress_note():
+            print(f"note: {note}", file=sys.stderr)
         content = build_report(con, period, Filters(args.program, args.cohort, args.department), args.format)
     except (ReportError, ValueError) as exc:
         return fail(str(exc))
