@@ -29,6 +29,10 @@ REFUSED = [
      ["wide.csv", "columns"]),
     ("labels.csv", b"submitted_at,overall_satisfaction\n2026-04-03,Kinda\n2026-04-04,Meh\n",
      ["labels.csv", "overall_satisfaction", "Kinda", "Meh"]),
+    # a survey export without its timestamp column is a survey refused, not a participants file loaded
+    ("no_timestamp.csv", b"Employee ID,Role,Program,Wave,How much do you agree? [I learned],Overall satisfaction\n"
+                         b"E1,mentor,Leaders,exit,Agree,Very satisfied\n",
+     ["no_timestamp.csv", "has no column saying when each response was submitted"]),
     ("all_bad_dates.csv", b"employee_id,hired_on\nE1,2026-13-45\nE2,31/31/2026\n", ["all_bad_dates.csv", "row 2", "not a date"]),
     ("ambiguous.csv", b"employee_id,hired_on\nE1,03/04/2020\n", ["ambiguous.csv", "hired_on", "day-first"]),
 ]

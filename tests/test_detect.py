@@ -57,6 +57,33 @@ def test_kind_of_generic_files(header, kind):
     assert detect_kind(table(header), "generic") == kind
 
 
+AGREE = "How much do you agree? [{}]"
+
+
+@pytest.mark.parametrize("header, row, kind", [
+    # a Google Forms export without its Timestamp column: the id, role and program a participants
+    # file has too, and a wave and questions (long headers, answers on a scale) only a survey has
+    pytest.param(["Email Address", "Employee ID", "Program", "Role", "Wave", AGREE.format("I learned new skills"),
+                  AGREE.format("I met new people"), "Overall, how satisfied are you with the program?"],
+                 ["a@example.com", "E1", "Leaders", "mentee", "exit", "Agree", "Strongly disagree", "Satisfied"],
+                 "survey", id="survey-without-timestamp"),
+    pytest.param(["participant_id", "role", "Q1", "Q2", "Q3"], ["E1", "mentee", "Agree", "Neutral", "4 - Agree"],
+                 "survey", id="short-headers-scale-answers"),
+    pytest.param(["submitted_at", "participant_id", "role", "networking", "career_clarity", "nps"], [],
+                 "survey", id="dimension-code-questions"),
+    # a platform file with a column that looks like a survey's, or no more of them than its own, stays that kind
+    pytest.param(["Employee ID", "Role", "Comment"], ["E1", "mentee", "Great mentor"], "participants",
+                 id="one-stray-column"),
+    pytest.param(["participant_id", "role", "department", "level", "Q1", "Q2"], ["E1", "mentee", "Sales", "L2",
+                                                                                "Agree", "Agree"],
+                 "participants", id="as-many-own-columns"),
+    pytest.param(["Pair ID", "Meeting date", "Duration", "How did it go?", "What did you discuss?"],
+                 ["P1", "2026-01-05", "30", "Good", "Goals"], "sessions", id="sessions-with-notes"),
+])
+def test_a_file_with_more_survey_columns_than_platform_columns_is_a_survey(header, row, kind):
+    assert detect_kind(table(header, row), "generic") == kind
+
+
 @pytest.mark.parametrize("header", [
     ["name", "favourite colour"],
     ["submitted_at", "respondent_id"],  # a survey without a single question

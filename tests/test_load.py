@@ -44,6 +44,57 @@ def test_a_cumulative_re_export_upserts_corrections_and_adds_new_rows(con):
         ("P1", "2026-06-01"), ("P2", None), ("P3", None)]
 
 
+PARTICIPANT = ["participant_id", "role", "program", "cohort", "department", "level", "name"]
+
+# (kind, stored file, re-export, (loaded, duplicate) of the re-export, columns read back, rows stored after).
+# A re-export that lacks a column leaves it as stored; an empty cell of a column it has clears it.
+PARTIAL_RE_EXPORTS = [
+    pytest.param("participants", (PARTICIPANT, ["E1", "mentee", "Leaders", "2026A", "Sales", "L2", "Ana"]),
+                 (["participant_id", "role"], ["E1", "mentor"]), (1, 0), PARTICIPANT,
+                 [("E1", "mentor", "Leaders", "2026A", "Sales", "L2", "Ana")], id="participants-absent-kept"),
+    pytest.param("participants", (PARTICIPANT, ["E1", "mentee", "Leaders", "2026A", "Sales", "L2", "Ana"]),
+                 (["Participant ID", "Role", "Dept"], ["E1", "mentee", ""]), (1, 0), PARTICIPANT,
+                 [("E1", "mentee", "Leaders", "2026A", None, "L2", "Ana")], id="participants-empty-cell-clears"),
+    pytest.param("participants", (PARTICIPANT, ["E1", "mentee", "Leaders", "2026A", "Sales", "L2", "Ana"]),
+                 (["participant_id", "role"], ["E1", "mentee"], ["E2", "mentor"]), (1, 1), PARTICIPANT,
+                 [("E1", "mentee", "Leaders", "2026A", "Sales", "L2", "Ana"),
+                  ("E2", "mentor", None, None, None, None, None)], id="participants-same-given-columns-duplicate"),
+    pytest.param("pairs", (PAIRS + ["end_reason", "program"], ["P1", "M1", "E1", "2026-01-05", "2026-06-01",
+                                                               "completed", "Leaders"]),
+                 (PAIRS, ["P1", "M1", "E1", "2026-01-05", "2026-06-30"]), (1, 0),
+                 ["pair_id", "ended_on", "end_reason", "program"],
+                 [("P1", "2026-06-30", "completed", "Leaders")], id="pairs"),
+    pytest.param("sessions", (["session_id", "pair_id", "occurred_on", "duration_minutes", "status", "topic"],
+                              ["S1", "P9", "2026-02-01", "30", "cancelled", "Goals"]),
+                 (["session_id", "pair_id", "occurred_on", "duration_minutes"],
+                  ["S1", "P9", "2026-02-01", "45"], ["S2", "P9", "2026-03-01", "60"]), (2, 0),
+                 ["session_id", "duration_minutes", "status", "topic"],
+                 [("S1", "45.0", "cancelled", "Goals"), ("S2", "60.0", "held", None)], id="sessions"),
+    pytest.param("goals", (["goal_id", "pair_id", "due_on", "status", "category"],
+                           ["G1", "P9", "2026-05-01", "achieved", "Career"]),
+                 (["goal_id", "pair_id", "due_on"], ["G1", "P9", "2026-06-01"]), (1, 0),
+                 ["goal_id", "due_on", "status", "category"], [("G1", "2026-06-01", "achieved", "Career")],
+                 id="goals"),
+    pytest.param("employees", (["employee_id", "hired_on", "department", "level"],
+                               ["E1", "2020-01-01", "Sales", "L2"]),
+                 (["employee_id", "hired_on", "terminated_on"], ["E1", "2020-01-01", "2026-04-30"]), (1, 0),
+                 ["employee_id", "terminated_on", "department", "level"],
+                 [("E1", "2026-04-30", "Sales", "L2")], id="employees"),
+]
+
+
+@pytest.mark.parametrize("kind, stored, re_export, counts, columns, expected", PARTIAL_RE_EXPORTS)
+def test_a_re_export_without_a_column_keeps_the_stored_values_of_that_column(con, kind, stored, re_export,
+                                                                              counts, columns, expected):
+    if kind in ("sessions", "goals"):
+        load_pairs(con, ["P9", "M9", "E9", "2026-01-05", ""])
+    for header, *rows in (stored, re_export):
+        result = store.load_platform(con, batch(kind, header, *rows), info(kind, len(rows)))
+    assert (result.rows_loaded, result.rows_duplicate) == counts
+    read = ", ".join(f"{c}::VARCHAR" for c in columns)
+    assert con.execute(f"SELECT {read} FROM {kind} ORDER BY 1").fetchall() == expected
+
+
 def test_pairs_create_stub_participants_and_a_later_participant_file_completes_them(con):
     result = load_pairs(con, ["P1", "M1", "E1", "2026-01-05", ""])
     assert result.stubs_created == ["E1", "M1"]

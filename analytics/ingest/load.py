@@ -76,7 +76,7 @@ def without_rows(batch: PlatformBatch, problems: list[dict]) -> PlatformBatch:
         return batch
     bad = pa.array(sorted({p["row_number"] for p in problems}), batch.rows.schema.field("row_number").type)
     kept = batch.rows.filter(pc.invert(pc.is_in(batch.rows["row_number"], value_set=bad)))
-    return PlatformBatch(batch.kind, kept, batch.rejected + problems, batch.unmapped_columns)
+    return PlatformBatch(batch.kind, kept, batch.given, batch.rejected + problems, batch.unmapped_columns)
 
 
 def load_platform(con: duckdb.DuckDBPyConnection, batch: PlatformBatch, info: UploadInfo) -> LoadResult:
@@ -228,22 +228,35 @@ def _create_stubs(con, batch: PlatformBatch, upload_id: int) -> list[str]:
 
 
 def _upsert(con, batch: PlatformBatch, upload_id: int) -> tuple[int, int]:
-    """Insert new keys, replace changed rows, count identical ones as duplicates."""
+    """Insert new keys, replace changed rows, count identical ones as duplicates.
+
+    A file that lacks a column says nothing about it: a row it replaces keeps the stored value
+    of that column, and only the columns the file has decide whether a row is identical."""
     table, key = batch.kind, KEYS[batch.kind]
     values = {c: f"i.{c}" for c in TABLE_COLUMNS[table]}
     if table == "participants":  # a real record completes a stub made from a pairs file
         values["is_stub"] = "FALSE"
-    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM {v}" for c, v in values.items())
-    # Rows with no identical stored row: new keys, and corrections of stored ones.
-    changed = f"FROM incoming i WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = i.{key} AND {same})"
+    columns = ", ".join(values)
     with registered(con, incoming=batch.rows):
         stored = con.execute(f"SELECT count(*) FROM incoming WHERE {key} IN (SELECT {key} FROM {table})").fetchall()
         if stored == [(0,)]:  # a first load of these keys (the common case): nothing to compare or replace
-            changed = "FROM incoming i"
-        # The tables keep no unique index (schema 3): a changed row replaces the stored one.
-        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT i.{key} {changed})")
-        loaded = con.execute(f"INSERT INTO {table} ({', '.join(values)}, upload_id) "
-                             f"SELECT {', '.join(values.values())}, ? {changed}", [upload_id]).fetchone()[0]
+            loaded = con.execute(f"INSERT INTO {table} ({columns}, upload_id) "
+                                 f"SELECT {', '.join(values.values())}, ? FROM incoming i",
+                                 [upload_id]).fetchone()[0]
+            return int(loaded), batch.rows.num_rows - int(loaded)
+        compared = {c: v for c, v in values.items() if c in batch.given or c == "is_stub"}
+        same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM {v}" for c, v in compared.items())
+        kept = {c: f"CASE WHEN t.{key} IS NULL THEN {v} ELSE t.{c} END" for c, v in values.items()
+                if c not in compared}
+        merged = ", ".join(f"{kept.get(c, v)} AS {c}" for c, v in values.items())
+        # New keys, and stored rows the file changes (the tables keep no unique index, schema 3:
+        # the changed row replaces the stored one).
+        con.execute(f"CREATE OR REPLACE TEMP TABLE changed_rows AS SELECT {merged} FROM incoming i "
+                    f"LEFT JOIN {table} t ON t.{key} = i.{key} WHERE NOT ({same})")
+    con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM changed_rows)")
+    loaded = con.execute(f"INSERT INTO {table} ({columns}, upload_id) SELECT *, ? FROM changed_rows",
+                         [upload_id]).fetchone()[0]
+    con.execute("DROP TABLE changed_rows")
     return int(loaded), batch.rows.num_rows - int(loaded)
 
 

@@ -73,6 +73,7 @@ _TIMESTAMP, _DOUBLE, _TEXT = ("TIMESTAMP", pa.timestamp("us")), ("DOUBLE", pa.fl
 class PlatformBatch:
     kind: str
     rows: pa.Table                 # row_number (the file's row) + canonical, typed columns
+    given: tuple[str, ...]         # the columns the file has, and the key: a stored row keeps the others
     rejected: list[dict] = field(default_factory=list)
     unmapped_columns: list[str] = field(default_factory=list)
 
@@ -140,7 +141,8 @@ def parse_platform(staged: Staged, kind: str, file_name: str, *,
                           f"{number}: {reason}", file=file_name,
                           fix="Fix that and re-upload; the rejected rows can be downloaded to see every reason.")
     unmapped = [h for i, h in enumerate(header) if i not in mapping and h.strip()]
-    return PlatformBatch(kind, good, rejected, unmapped)
+    given = tuple(c for c in columns if c in mapping.values() or c == key)
+    return PlatformBatch(kind, good, given, rejected, unmapped)
 
 
 def _find_problems(con, sql: _Sql, typed: str, key: str, checks: list[tuple[str, str, str]]) -> None:

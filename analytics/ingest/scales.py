@@ -96,6 +96,15 @@ def normalise_label(text: object) -> str:
     return re.sub(r"\s+", " ", clean).strip().rstrip(".").strip().lower()
 
 
+def names_a_point(text: object) -> bool:
+    """Whether an answer is a point a survey scale names ("Agree", "Very satisfied",
+    "4 - Agree", "10 - Extremely likely"); a plain number is not one."""
+    label = normalise_label(text)
+    prefixed = _PREFIXED.match(label)
+    anchor = prefixed.group(2) if prefixed else label
+    return anchor in NPS_ANCHORS or any(anchor in scale for _, scale in SCALES)
+
+
 def parse_number(label: str) -> float | None:
     try:
         value = float(label.replace(",", "."))

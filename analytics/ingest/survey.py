@@ -244,14 +244,19 @@ def _plain_column(index: int, header: str, fmt: str, *, first: bool) -> Column:
     if fmt == "google_forms" and first:
         return Column(index, text, text, "submitted_at")
     name = normalise_name(text)
-    # In the project's own format respondent_id is the person; tools use the word for a response.
-    field_name = canonical(text, "survey") if fmt == "generic" else None
-    field_name = field_name or _meta_field(text)
+    field_name = generic_field(text) if fmt == "generic" else _meta_field(text)
     if fmt == "ms_forms" and name == "id":
         field_name = "response_id"
     field_name = field_name or QUESTION_META.get(name)
     return Column(index, text, text, field_name, drop=(name in DROP and field_name is None) or not text,
                   fingerprint_key=text)
+
+
+def generic_field(header: str) -> str | None:
+    """The response field a column of a survey in the project's own format fills; None for a question."""
+    text = clean_text(header)
+    # In the project's own format respondent_id is the person; tools use the word for a response.
+    return canonical(text, "survey") or _meta_field(text) or QUESTION_META.get(normalise_name(text))
 
 
 def _unique_keys(columns: list[Column], *, keep_ids: bool) -> list[Column]:
