@@ -109,7 +109,7 @@ def validation(plan, key: str) -> None:
     cols[2].metric("From", str(first or "—"))
     cols[3].metric("To", str(last or "—"))
     st.caption("Rows identical to ones already loaded are counted as duplicates when you load; changed rows "
-               "replace the old ones.")
+               "replace the old ones, keeping the stored values of any column this file does not have.")
     earlier = ui.compute(health.same_file_uploads, plan.sha256)
     if not earlier.empty:
         first = earlier.iloc[0]
