@@ -5,6 +5,8 @@ A response's score on a dimension is the mean of its non-missing items on that
 dimension; `n` counts responses with a score. Figures of groups with fewer than
 `min_group_size` respondents are suppressed (counts stay): one person answering
 two pulses is one respondent, an anonymous response is a respondent of its own.
+In a split, a segment hidden alone takes the next smallest with it (`stats.complementary`),
+as the total less the shown segments would give it away.
 """
 from __future__ import annotations
 
@@ -118,7 +120,8 @@ def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     intervals = [stats.t_interval(m, s, n) for m, s, n in zip(frame["mean"], frame["sd"], frame["n"])]
     frame.insert(5, "ci_low", [low for low, _ in intervals])
     frame.insert(6, "ci_high", [high for _, high in intervals])
-    frame = stats.suppress(frame, settings.get(con, "min_group_size"), DIMENSION_STATS, n_column="respondents")
+    frame = stats.suppress(frame, settings.get(con, "min_group_size"), DIMENSION_STATS, n_column="respondents",
+                           within=("dimension",))
     return name_segment(frame, by)
 
 
@@ -144,7 +147,7 @@ def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
         frame[column] = [getattr(s, column) for s in results]
     frame = frame[["segment", "n", "respondents", *NPS_STATS]]
     return name_segment(stats.suppress(frame, settings.get(con, "min_group_size"), NPS_STATS,
-                                       n_column="respondents"), by)
+                                       n_column="respondents", within=()), by)
 
 
 def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:

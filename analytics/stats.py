@@ -182,14 +182,37 @@ def logrank_p(times: Sequence[float], events: Sequence[bool], groups: Sequence[o
     return float(stats.chi2.sf(statistic, len(labels) - 1))
 
 
-def suppress(frame: pd.DataFrame, min_size: int, columns: Iterable[str], n_column: str = "n") -> pd.DataFrame:
+def suppress(frame: pd.DataFrame, min_size: int, columns: Iterable[str], n_column: str = "n",
+             within: Sequence[str] | None = None) -> pd.DataFrame:
     """Blank `columns` (to NaN) where `n_column` < min_size and add a `suppressed` flag.
 
-    Counts stay: only statistics derived from answers are listed in `columns`.
+    Counts stay: only statistics derived from answers are listed in `columns`. With `within`, the rows
+    are the segments of a split, rows alike in the `within` columns one figure's segments (`()`: the
+    frame is one figure), and `complementary` segments are hidden too.
     """
     out = frame.copy()
     hidden = out[n_column].fillna(0) < min_size
+    if within is not None:
+        hidden |= complementary(out, hidden, n_column, within)
     for column in columns:
         out[column] = out[column].astype("float64").where(~hidden)
     out["suppressed"] = hidden.astype(bool)
     return out
+
+
+def complementary(frame: pd.DataFrame, hidden: pd.Series, n_column: str, within: Sequence[str]) -> pd.Series:
+    """The segments to hide besides the `hidden` ones so that none of those can be derived.
+
+    A split is shown beside its total, so when a figure hides one segment with data, the total less the
+    shown segments is that segment's figure; hiding the figure's smallest shown segment as well (ties:
+    the first row) leaves only the two hidden segments' combined figure. Every row is a segment, one
+    whose key is null (not set) too.
+    """
+    sizes = frame[n_column].fillna(0)
+    figures = frame.groupby(list(within), dropna=False, sort=False).groups.values() if within else [frame.index]
+    extra = pd.Series(False, index=frame.index)
+    for rows in figures:
+        shown = sizes[rows][~hidden[rows]]
+        if (hidden[rows] & (sizes[rows] > 0)).sum() == 1 and len(shown):
+            extra[shown.idxmin()] = True
+    return extra

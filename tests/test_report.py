@@ -307,6 +307,22 @@ def test_xlsx_hides_figures_below_the_minimum_group_size_in_use(strict_con):
     assert "n < 200" in rows["Anonymity"][0]
 
 
+def test_a_program_hidden_alone_cannot_be_derived_from_the_total(con):
+    """Operations in 2026Q3: New-hire mentoring has 4 respondents, Leadership 15. Shown beside the total
+    (NPS 7.69 over 26 answers), Leadership's NPS (over 20) would give New-hire's away:
+    (7.69 × 26 − NPS_L × 20) / 6; the same for the overall satisfaction means. So both are hidden."""
+    report = build_model(con, Period.parse("2026Q3"), Filters(department="Operations"), GENERATED)
+    table = next(t for t in report.tables() if t.key == "segments")
+    keys = [column.key for column in table.columns]
+    rows = {row[0]: dict(zip(keys, row)) for row in table.rows}
+    assert set(rows) == {"Leadership program", "New-hire mentoring"}
+    for row in rows.values():
+        assert (row["nps"], row["overall_mean"]) == ("n < 5", "n < 5")
+        assert row["nps_n"] > 0 and row["overall_n"] > 0  # counts stay
+    headline = next(h for h in report.headlines if h.key == "nps")
+    assert headline.value == pytest.approx(100 / 13)  # the total stays shown: 2 more promoters than detractors in 26
+
+
 @pytest.fixture(scope="module")
 def model(con):
     return build_model(con, PERIOD, Filters(), GENERATED)

@@ -200,6 +200,49 @@ def test_respondent_department_filter():
     assert got["n"] == 5 and got["mean"] == pytest.approx(np.mean([3, 4, 3, 4, 3]))
 
 
+def split_survey(groups) -> str:
+    """Responses of (program or None, people, answers networking) groups, one response per person;
+    everyone answers skill_development and nps."""
+    rows = [f"{program or ''}{i} | {program or ''}{i} | pulse | 2026-05-01 | {program or ''} | "
+            f"{(i % 5 + 1) if networking else ''} | {i % 5 + 1} | {i % 11}"
+            for program, people, networking in groups for i in range(people)]
+    return "response_id | respondent_id | wave | submitted_on | program | networking | skill_development | nps\n" \
+        + "\n".join(rows)
+
+
+# Split by program; the unsplit total is shown beside it, so a program hidden alone (fewer than 5 people)
+# would be (total × n − Σ shown × n) / its n. Expected: the programs hidden per figure.
+@pytest.mark.parametrize("groups, hidden", [
+    # N's NPS = (NPS × 24 − NPS_L × 20) / 4: L goes with it
+    ([("L", 20, True), ("N", 4, True)],
+     {"networking": ["L", "N"], "skill_development": ["L", "N"], "nps": ["L", "N"]}),
+    # N alone is the total less L and C: C (6, the smaller shown) goes with it, L stays
+    ([("C", 6, True), ("L", 20, True), ("N", 4, True)],
+     {"networking": ["C", "N"], "skill_development": ["C", "N"], "nps": ["C", "N"]}),
+    # per dimension: N has no networking scores, so there C and L make up the total and both stay;
+    # on skill_development and NPS N is hidden alone and C goes with it
+    ([("C", 6, True), ("L", 20, True), ("N", 4, False)],
+     {"networking": [], "skill_development": ["C", "N"], "nps": ["C", "N"]}),
+    # the "not set" program (null) is a segment: the total less L gives it, so L goes
+    ([("L", 20, True), (None, 4, True)],
+     {"networking": ["L", "not set"], "skill_development": ["L", "not set"], "nps": ["L", "not set"]}),
+])
+def test_a_segment_hidden_alone_takes_the_next_smallest_with_it(groups, hidden):
+    con = fresh()
+    responses(con, split_survey(groups))
+    dims, nps = (satisfaction.dimensions(con, Q2, Filters(), by="program"),
+                 satisfaction.nps(con, Q2, Filters(), by="program"))
+    def named(frame):
+        return frame.loc[frame["suppressed"], "program"].fillna("not set").tolist()
+    got = {dimension: named(frame) for dimension, frame in dims.groupby("dimension")} | {"nps": named(nps)}
+    assert got == hidden
+    assert dims.loc[dims["suppressed"], "mean"].isna().all() and nps.loc[nps["suppressed"], "value"].isna().all()
+    # Counts stay; the unsplit figures are shown.
+    assert nps["n"].sum() == sum(people for _, people, _ in groups)
+    assert not satisfaction.nps(con, Q2, Filters())["suppressed"].any()
+    assert not satisfaction.dimensions(con, Q2, Filters())["suppressed"].any()
+
+
 def test_suppression_counts_respondents_not_responses():
     """Three people answering two pulses each: six responses, but fewer than five respondents."""
     con = fresh()

@@ -113,6 +113,48 @@ def test_suppress_at_the_threshold(n, suppressed):
     assert frame["count"].iloc[0] == n  # counts stay
 
 
+# Segments of a split as (segment, n, mean); min_size 5. The total (all n) is shown beside them, so a
+# lone hidden segment's mean is (total mean × total n − Σ shown mean × n) / its n.
+@pytest.mark.parametrize("segments, hidden", [
+    # total 4.3 over 24: (4.3×24 − 4.5×20) / 4 = 3.3 gives A away, so B (the only other) goes too
+    ([("A", 4, 3.3), ("B", 20, 4.5)], ["A", "B"]),
+    # A alone would be (total − B − C) / 3: the smallest shown, C (8 < 20), is hidden with it
+    ([("A", 3, 2.0), ("B", 20, 4.0), ("C", 8, 3.5)], ["A", "C"]),
+    # two hidden already: the total less B is A and C combined, neither alone
+    ([("A", 3, 2.0), ("B", 20, 4.0), ("C", 4, 3.5)], ["A", "C"]),
+    # a tie for the smallest shown: the first row goes
+    ([("A", 3, 2.0), ("B", 8, 4.0), ("C", 8, 3.5)], ["A", "B"]),
+    # the "not set" segment is a segment: (total − A) / 4 would be it
+    ([("A", 20, 4.0), (None, 4, 3.0)], ["A", "not set"]),
+    # an empty hidden segment has nothing to give away and hides nothing: D (n 3) is still alone
+    ([("A", 0, math.nan), ("B", 20, 4.0), ("C", 9, 3.5), ("D", 3, 2.0)], ["A", "C", "D"]),
+    # nothing hidden, or the only segment hidden (then the total is too): nothing more
+    ([("A", 5, 2.0), ("B", 20, 4.0)], []),
+    ([("A", 4, 2.0)], ["A"]),
+])
+def test_suppress_hides_a_second_segment_when_one_could_be_derived(segments, hidden):
+    frame = pd.DataFrame(segments, columns=["segment", "n", "mean"])
+    got = stats.suppress(frame, 5, ["mean"], within=())
+    assert got.loc[got["suppressed"], "segment"].fillna("not set").tolist() == hidden
+    assert got.loc[got["suppressed"], "mean"].isna().all()
+    assert got["n"].tolist() == frame["n"].tolist()  # counts stay
+
+
+@pytest.mark.parametrize("within, hidden", [
+    # Per dimension: networking hides A (total less B and C gives it), so C goes too; skills hides
+    # nothing, and stays so even though A and C are hidden for networking.
+    (("dimension",), [("A", "networking"), ("C", "networking")]),
+    # Without `within` no second segment is hidden (and A's networking mean can be derived).
+    (None, [("A", "networking")]),
+])
+def test_suppress_complements_each_figure_on_its_own(within, hidden):
+    frame = pd.DataFrame([("A", "networking", 3), ("B", "networking", 20), ("C", "networking", 6),
+                          ("A", "skills", 6), ("B", "skills", 20), ("C", "skills", 6)],
+                         columns=["segment", "dimension", "n"]).assign(mean=4.0)
+    got = stats.suppress(frame, 5, ["mean"], within=within)
+    assert list(got.loc[got["suppressed"], ["segment", "dimension"]].itertuples(index=False, name=None)) == hidden
+
+
 @pytest.mark.parametrize("n1, n2, values, seed", [
     (3, 4, 100, 0),      # small, no ties: scipy's exact test
     (5, 5, 3, 1),        # small with ties: the normal approximation
