@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.settings import SETTINGS
+from analytics.stats import SHIELDS
 
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -77,13 +78,20 @@ def hidden_text(min_size: int) -> str:
     return f"n < {min_size}"
 
 
+# How a figure reads that is hidden although its group is large enough (stats.complementary).
+SHIELDED_TEXT = "hidden with a smaller group"
+
+
 def _n_text(n: int | str | None, suppressed: int = 0, note: str | None = None, min_size: int = MIN_SIZE,
-            what: str = "group") -> str:
+            what: str = "group", shielded: int = 0) -> str:
+    """'n = 120 · 2 groups hidden (n < 5) · note'; `shielded` of the `suppressed` are hidden with a smaller one."""
     parts = []
     if n is not None:
         parts.append(f"n = {n}" if isinstance(n, str) else f"n = {int(n):,}")
     if suppressed:
-        parts.append(f"{suppressed} {what}{'s' if suppressed != 1 else ''} hidden ({hidden_text(min_size)})")
+        why = hidden_text(min_size) + (f"; {shielded} of them so that a smaller one cannot be worked out"
+                                       if shielded else "")
+        parts.append(f"{suppressed} {what}{'s' if suppressed != 1 else ''} hidden ({why})")
     if note:
         parts.append(note)
     return " · ".join(parts)
@@ -129,6 +137,14 @@ def _visible(frame: pd.DataFrame | None, value: str) -> tuple[pd.DataFrame, int]
     # A group with nobody in it is empty, not hidden.
     answered = frame["n"].fillna(0) > 0 if "n" in frame.columns else pd.Series(True, index=frame.index)
     return shown, int((hidden & answered).sum())
+
+
+def _shielded(frame: pd.DataFrame | None) -> int:
+    """Groups with data hidden only to protect a smaller one (`stats.SHIELDS`)."""
+    if frame is None or SHIELDS not in frame.columns:
+        return 0
+    answered = frame["n"].fillna(0) > 0 if "n" in frame.columns else True
+    return int((frame[SHIELDS].fillna(False).astype(bool) & answered).sum())
 
 
 def _total(frame: pd.DataFrame, column: str = "n") -> int | None:
@@ -212,7 +228,8 @@ def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score w
     # A response scores several dimensions: n is each group's most answered dimension, never a sum over them.
     n = sum(int(group["n"].max()) for _, group in groups)
     fig = _figure(title, _n_text(n, hidden, "responses to the most answered dimension"
-                                 + (" per group; n per dot in the hover" if split else ""), min_size),
+                                 + (" per group; n per dot in the hover" if split else ""), min_size,
+                                 shielded=_shielded(frame)),
                   value_title, None, height=max(320, 80 + 34 * len(dims) * (1 if len(groups) < 4 else 1.4)))
     for i, (segment, group) in enumerate(groups):
         fig.add_scatter(
@@ -248,7 +265,8 @@ def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, pass
         return _nothing_shown(title, "No 0–10 recommendation answers for this period and these filters.", hidden,
                               min_size)
     names = [str(s) for s in shown[by]] if by and by in shown.columns else ["All respondents"]
-    fig = _figure(title, _n_text(_total(shown), hidden, min_size=min_size), "Share of respondents (%)", None,
+    fig = _figure(title, _n_text(_total(shown), hidden, min_size=min_size, shielded=_shielded(frame)),
+                  "Share of respondents (%)", None,
                   barmode="stack",
                   height=max(260, 120 + 40 * len(names)))
     for column, colour, text in (("detractors", PALETTE[3], "Detractors (0–6)"),

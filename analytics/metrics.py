@@ -238,7 +238,7 @@ def docs_markdown() -> str:
              "suppressed (shown as \"n < K\", null in JSON) when their group has fewer than K people, K being",
              "the `min_group_size` setting (5 by default); counts stay visible. In a split (by program, cohort,",
              "department or role), a group hidden alone would be the total less the shown groups, so the next",
-             "smallest group of the same figure is hidden with it (and reads \"n < K\" too).", ""]
+             "smallest group of the same figure is hidden with it (it reads \"hidden with a smaller group\").", ""]
     for section in SECTIONS:
         lines += [f"## {section.capitalize()}", ""]
         for metric in REGISTRY.values():

@@ -182,18 +182,25 @@ def logrank_p(times: Sequence[float], events: Sequence[bool], groups: Sequence[o
     return float(stats.chi2.sf(statistic, len(labels) - 1))
 
 
+# The flag of a segment hidden by `complementary`: large enough to show, hidden for a smaller one's sake.
+SHIELDS = "protects_smaller_group"
+
+
 def suppress(frame: pd.DataFrame, min_size: int, columns: Iterable[str], n_column: str = "n",
              within: Sequence[str] | None = None) -> pd.DataFrame:
     """Blank `columns` (to NaN) where `n_column` < min_size and add a `suppressed` flag.
 
     Counts stay: only statistics derived from answers are listed in `columns`. With `within`, the rows
     are the segments of a split, rows alike in the `within` columns one figure's segments (`()`: the
-    frame is one figure), and `complementary` segments are hidden too.
+    frame is one figure), and `complementary` segments are hidden too, flagged `SHIELDS` as well, so
+    that they are not labelled as too small.
     """
     out = frame.copy()
     hidden = out[n_column].fillna(0) < min_size
     if within is not None:
-        hidden |= complementary(out, hidden, n_column, within)
+        shields = complementary(out, hidden, n_column, within)
+        hidden |= shields
+        out[SHIELDS] = shields.astype(bool)
     for column in columns:
         out[column] = out[column].astype("float64").where(~hidden)
     out["suppressed"] = hidden.astype(bool)

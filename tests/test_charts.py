@@ -241,3 +241,15 @@ def test_likert_hover_names_the_answer_as_written(values, shown):
     answers = {point[0] for trace in fig.data for point in trace.customdata}
     assert answers == set(shown)
     assert all("answer %{customdata[0]} of" in trace.hovertemplate for trace in fig.data)
+
+
+@pytest.mark.parametrize("shields, says", [
+    ([False, False, False, False], "1 group hidden (n < 5)"),
+    # A's networking (n 12) is hidden only so that B's (n 3) cannot be worked out from the total
+    ([True, False, False, False], "2 groups hidden (n < 5; 1 of them so that a smaller one cannot be worked out)"),
+])
+def test_a_group_hidden_for_a_smaller_ones_sake_is_not_called_small(shields, says):
+    frame = DIMENSIONS.assign(**{"protects_smaller_group": shields})
+    frame.loc[frame["protects_smaller_group"], ["mean", "ci_low", "ci_high"]] = None
+    frame["suppressed"] = frame["mean"].isna()
+    assert says in text_of(charts.mean_ci_dots(frame, by="program"))

@@ -316,9 +316,11 @@ def test_a_program_hidden_alone_cannot_be_derived_from_the_total(con):
     keys = [column.key for column in table.columns]
     rows = {row[0]: dict(zip(keys, row)) for row in table.rows}
     assert set(rows) == {"Leadership program", "New-hire mentoring"}
-    for row in rows.values():
-        assert (row["nps"], row["overall_mean"]) == ("n < 5", "n < 5")
-        assert row["nps_n"] > 0 and row["overall_n"] > 0  # counts stay
+    # New-hire is under 5 people; Leadership is not, and must not be labelled as if it were
+    for name, label in (("New-hire mentoring", "n < 5"), ("Leadership program", "hidden with a smaller group")):
+        assert (rows[name]["nps"], rows[name]["overall_mean"]) == (label, label)
+        assert rows[name]["nps_n"] > 0 and rows[name]["overall_n"] > 0  # counts stay
+    assert "'Hidden with a smaller group': a group large enough to show, hidden because" in table.note
     headline = next(h for h in report.headlines if h.key == "nps")
     assert headline.value == pytest.approx(100 / 13)  # the total stays shown: 2 more promoters than detractors in 26
 

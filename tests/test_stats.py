@@ -136,6 +136,9 @@ def test_suppress_hides_a_second_segment_when_one_could_be_derived(segments, hid
     frame = pd.DataFrame(segments, columns=["segment", "n", "mean"])
     got = stats.suppress(frame, 5, ["mean"], within=())
     assert got.loc[got["suppressed"], "segment"].fillna("not set").tolist() == hidden
+    # the ones hidden for another's sake are those large enough to show (n ≥ 5), and flagged so
+    shielded = [name or "not set" for name, n, _ in segments if (name or "not set") in hidden and n >= 5]
+    assert got.loc[got[stats.SHIELDS], "segment"].fillna("not set").tolist() == shielded
     assert got.loc[got["suppressed"], "mean"].isna().all()
     assert got["n"].tolist() == frame["n"].tolist()  # counts stay
 

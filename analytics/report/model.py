@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import (charts, engagement, feedback, headlines, improvements, insights, memo, outcomes, retention,
-                       satisfaction, settings)
+                       satisfaction, settings, stats)
 from analytics.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
 from analytics.filters import Filters, Period, known_values, over_periods, validate_filters
 from analytics.metrics import REGISTRY
@@ -206,16 +206,22 @@ class _Builder:
 
     def table(self, key: str, title: str, sheet: str, frame: pd.DataFrame, columns: list[Column],
               note: str = "") -> Table:
-        """Rows of `frame` in `columns`; in a suppressed row every missing statistic reads 'n < K'."""
+        """Rows of `frame` in `columns`; in a suppressed row every missing statistic reads 'n < K', or the
+        flag's own text when it is one (`shield_flags`)."""
         rows = []
         for record in frame.to_dict("records"):
             row = []
             for column in columns:
                 value = _plain(record.get(column.key))
-                if value is None and _plain(record.get(column.flag)) and column.kind != "text":
-                    value = self.hidden
+                flag = _plain(record.get(column.flag))
+                if value is None and flag and column.kind != "text":
+                    value = flag if isinstance(flag, str) else self.hidden
                 row.append(value)
             rows.append(row)
+        if any(charts.SHIELDED_TEXT in row for row in rows):
+            note = " ".join(filter(None, [note, f"'{charts.SHIELDED_TEXT.capitalize()}': a group large enough to "
+                                                f"show, hidden because the total less the other groups would give "
+                                                f"away the figure of a group under {self.min_size} people."]))
         return Table(key, title, sheet, columns, rows, note)
 
     def chart(self, key: str, builder, *args, **kwargs) -> Chart:
@@ -517,12 +523,21 @@ def _mixed_table(key: str, title: str, sheet: str, rows: pd.DataFrame) -> Table:
     return Table(key, title, sheet, columns, cells)
 
 
+def shield_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` whose `suppressed` flag reads charts.SHIELDED_TEXT where a group is hidden only to protect a
+    smaller one (stats.SHIELDS): its cells must not say it is under the minimum size."""
+    if stats.SHIELDS not in frame.columns:
+        return frame
+    flags = frame["suppressed"].astype(object).where(~frame[stats.SHIELDS].astype(bool), charts.SHIELDED_TEXT)
+    return frame.assign(suppressed=flags)
+
+
 def _segments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, by: str) -> pd.DataFrame:
     """One row per segment: engagement, NPS, overall satisfaction and goals, each with its own suppression flag."""
     eng = engagement.summary(con, period, filters, by=by)
-    nps = satisfaction.nps(con, period, filters, by=by)[[by, "n", "value", "suppressed"]].rename(
+    nps = shield_flags(satisfaction.nps(con, period, filters, by=by))[[by, "n", "value", "suppressed"]].rename(
         columns={"n": "nps_n", "value": "nps", "suppressed": "nps_suppressed"})
-    overall = satisfaction.dimensions(con, period, filters, by=by)
+    overall = shield_flags(satisfaction.dimensions(con, period, filters, by=by))
     overall = overall[overall["dimension"] == "overall_satisfaction"][[by, "n", "mean", "suppressed"]].rename(
         columns={"n": "overall_n", "mean": "overall_mean", "suppressed": "overall_suppressed"})
     goals = outcomes.goal_attainment(con, period, filters, by=by)[[by, "n", "goal_attainment_rate"]].rename(
