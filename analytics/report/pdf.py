@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import os
 import shutil
 
@@ -25,6 +26,10 @@ from analytics.report.model import Report
 CHART_WIDTH = 900
 CHART_SCALE = 2
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+# The browser pipe now and then hands kaleido's driver a message cut in two; it logs a traceback and
+# carries on, and the charts come out whole. A recovered hiccup is no news to someone writing a report.
+PIPE_LOGGER = "choreographer.channels.pipe"
+logging.getLogger(PIPE_LOGGER).setLevel(logging.CRITICAL)
 
 
 def browser_path() -> str | None:
