@@ -120,6 +120,8 @@ def action_effects(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
         if program is not None and program not in programs:
             # A program no data names (a typo, or one not uploaded yet) would otherwise read as "too early".
             note = f"no data for program {program}: no uploaded file names it"
+        elif pd.Timestamp(action.started_on) > pd.Timestamp(period.end):
+            note = f"starts after {period.sentence()}"
         elif _compared_quarters(action.started_on)[1][-1].end > period.as_of:
             note = f"too early to compare {label.lower()} before and after"
         elif before is None or after is None:
@@ -137,6 +139,8 @@ def improvement_effects(con: duckdb.DuckDBPyConnection, period: Period, filters:
     """One finding per action, naming the program it was measured in when it has one."""
     out = []
     for effect in action_effects(con, period, filters).to_dict("records"):
+        if pd.Timestamp(effect["started_on"]) > pd.Timestamp(period.end):  # looking back at an earlier quarter, it had not happened yet
+            continue
         program, note = (_text(effect[column]) for column in ("program", "note"))
         # Name the program the action was measured in, unless the note already does.
         where = f" ({Filters(program=program).sentence()})" if program and program not in (note or "") else ""
