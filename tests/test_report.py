@@ -329,3 +329,12 @@ def test_early_exit_reasons_read_as_words(model):
     reasons = [row[0] for row in table.rows]
     assert "Left organization" in reasons
     assert not any("_" in reason for reason in reasons)
+
+
+# Shares of one group of comments: n is that group, not the sum over the themes.
+@pytest.mark.parametrize("chart_key", ["themes"])
+def test_a_chart_of_shares_of_one_group_gives_that_group_as_n(con, model, chart_key):
+    from analytics import feedback
+    comments = int(feedback.comment_count(con, PERIOD, Filters())["n"].iloc[0])
+    subtitle = next(c for c in model.charts() if c.key == chart_key).figure.layout.title.subtitle.text
+    assert re.match(r"n = ([\d,]+)", subtitle).group(1) == f"{comments:,}"

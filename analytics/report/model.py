@@ -387,7 +387,8 @@ class _Builder:
                           f"{n:,} free-text comments in the quarter, grouped into themes. Emails and phone numbers "
                           "are masked.")
         section.charts = [self.chart("themes", charts.group_bars, data["themes"], "label", "share",
-                                     "Themes mentioned in comments", "Comments mentioning (%)", horizontal=True)]
+                                     "Themes mentioned in comments", "Comments mentioning (%)", horizontal=True,
+                                     n_shared=True)]
         sentiment = data["sentiment"]
         positive, negative = (display(self.hide(_value(sentiment, column), bool(_value(sentiment, "suppressed"))),
                                       "rate") for column in ("positive_share", "negative_share"))
