@@ -308,15 +308,26 @@ def model(con):
     return build_model(con, PERIOD, Filters(), GENERATED)
 
 
-@pytest.mark.parametrize("key, says, never", [
-    ("employee_retention_12m", "significant vs non-participants (p", "significant (p"),
-    ("nps", "significant", "non-participants"),
-    ("goal_attainment_rate", "significant", "non-participants"),
+# A row's significance belongs to the change beside it (on the previous quarter); retention's test of
+# participants against non-participants is another comparison, so it goes in the note, which names it.
+@pytest.mark.parametrize("key, significance, note", [
+    ("employee_retention_12m", "not tested", "vs non-participants (84.0%): difference +"),
+    ("nps", "not significant (p = ", ""),
+    ("goal_attainment_rate", "not significant (p = ", ""),
 ])
-def test_summary_significance_says_what_its_test_compared(model, key, says, never):
+def test_summary_significance_belongs_to_the_change_it_shows(model, key, significance, note):
     headline = next(h for h in model.headlines if h.key == key)
-    assert says in headline.significance
-    assert never not in headline.significance
+    assert headline.significance.startswith(significance)
+    assert note in headline.note
+    assert "non-participants" not in headline.significance + headline.reason
+
+
+def test_xlsx_summary_p_is_the_test_of_the_change_it_shows(reports):
+    rows = summary_rows(workbook(reports["xlsx"]))
+    retention = rows["Participants' 12-month retention"]
+    assert (retention[3], retention[4]) == (None, "not tested")
+    assert "significant (p < 0.001)" in retention[7]
+    assert rows["Net Promoter Score"][3] is not None
 
 
 @pytest.mark.parametrize("key, note", [("overall_satisfaction", "on a 1–5 scale")])

@@ -27,6 +27,7 @@ from analytics.metrics import REGISTRY
 TREND_QUARTERS = 4
 MAX_FINDINGS = 7
 READING_COMMENTS = 40
+SAME_PEOPLE = f"{NOT_TESTED}: 12-month windows a quarter apart hold largely the same people"
 
 
 class ReportError(ValueError):
@@ -87,7 +88,6 @@ class Headline:
     test: str             # the test behind p_value, or why none was run
     n: str                # the n behind the figure, as a reader sees it
     note: str = ""
-    compares: str = PREVIOUS_QUARTER  # what p_value compares: the previous quarter, or another group
 
     @property
     def change_kind(self) -> str:
@@ -101,11 +101,7 @@ class Headline:
     def significance(self) -> str:
         if self.significant is None:
             return NOT_TESTED if self.test.startswith(NOT_TESTED) else "–"
-        # Beside the quarter's change, a test of something else must say what it compared.
-        word = ("significant" if self.significant else "not significant") \
-            + ("" if self.compares == PREVIOUS_QUARTER else f" vs {self.compares}")
-        p = display(self.p_value, "p")
-        return f"{word} (p {p})" if p.startswith("<") else f"{word} (p = {p})"
+        return _significance(self.p_value)
 
     @property
     def reason(self) -> str:
@@ -146,6 +142,12 @@ class Report:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+
+
+def _significance(p_value: float) -> str:
+    word = "significant" if p_value < ALPHA else "not significant"
+    p = display(p_value, "p")
+    return f"{word} (p {p})" if p.startswith("<") else f"{word} (p = {p})"
 
 
 def display(value: Any, kind: str) -> str:
@@ -232,16 +234,21 @@ class _Builder:
         for row in data["headlines"].to_dict("records"):
             row = {key: _plain(value) for key, value in row.items()}
             hidden, change_hidden = bool(row["suppressed"]), bool(row["change_suppressed"])
-            note = ""
+            note, p_value, test = "", row["p_value"], row["test"]
             if row["key"] == "overall_satisfaction":
                 note = f"on a 1–{int(row['scale_points'] or 5)} scale"
-            elif row["key"] == "employee_retention_12m" and not hidden and row["other"] is not None:
-                note = (f"non-participants {display(row['other'], 'rate')}; difference "
-                        f"{display(row['difference'], 'rate_change')} (95% CI {display(row['ci_low'], 'rate_change')} "
-                        f"to {display(row['ci_high'], 'rate_change')})")
+            if row["p_compares"] != PREVIOUS_QUARTER:
+                # The row's significance belongs to its change on the previous quarter; the test of the
+                # quarter against another group moves into the note, which names that comparison.
+                p_value, test = None, SAME_PEOPLE
+                if not hidden and row["other"] is not None:
+                    note = (f"vs {row['p_compares']} ({display(row['other'], 'rate')}): difference "
+                            f"{display(row['difference'], 'rate_change')} (95% CI "
+                            f"{display(row['ci_low'], 'rate_change')} to {display(row['ci_high'], 'rate_change')}), "
+                            f"{_significance(row['p_value'])}; {row['test']}")
             out.append(Headline(row["key"], row["label"], row["kind"], self.hide(row["value"], hidden),
                                 self.hide(row["previous"], change_hidden), self.hide(row["change"], change_hidden),
-                                row["p_value"], row["test"], row["n_text"], note, row["p_compares"]))
+                                p_value, test, row["n_text"], note))
         return out
 
     # -- sections ------------------------------------------------------------------------
