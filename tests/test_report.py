@@ -349,3 +349,21 @@ def test_a_chart_of_shares_of_one_group_gives_that_group_as_n(con, model, chart_
     comments = int(feedback.comment_count(con, PERIOD, Filters())["n"].iloc[0])
     subtitle = next(c for c in model.charts() if c.key == chart_key).figure.layout.title.subtitle.text
     assert re.match(r"n = ([\d,]+)", subtitle).group(1) == f"{comments:,}"
+
+
+# A quarter is hidden for its own small group only: a small current quarter hides the change, never a
+# previous quarter of enough people (Customer Success's 2025 Autumn leaders: 4 respondents in Q3, 8 in Q2).
+@pytest.mark.parametrize("quarter, filters", [
+    ("2026Q3", Filters("Leadership program", "2025 Autumn", "Customer Success")),
+])
+def test_a_small_quarter_keeps_the_previous_quarter_of_enough_people(con, quarter, filters):
+    period = Period.parse(quarter)
+    before = metrics_json(con, period.previous(), filters)["satisfaction"]["nps"]
+    assert before["value"] is not None, "the previous quarter has enough respondents to show"
+    report = build_model(con, period, filters, GENERATED)
+    nps = next(h for h in report.headlines if h.key == "nps")
+    assert (nps.value, nps.change) == ("n < 5", "n < 5")
+    assert nps.previous == pytest.approx(before["value"])
+    dimensions = next(t for t in report.tables() if t.key == "dimensions")
+    previous = [c.key for c in dimensions.columns].index("previous")
+    assert all(isinstance(row[previous], float) for row in dimensions.rows)

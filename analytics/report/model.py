@@ -247,7 +247,8 @@ class _Builder:
                             f"{display(row['ci_low'], 'rate_change')} to {display(row['ci_high'], 'rate_change')}), "
                             f"{_significance(row['p_value'])}; {row['test']}")
             out.append(Headline(row["key"], row["label"], row["kind"], self.hide(row["value"], hidden),
-                                self.hide(row["previous"], change_hidden), self.hide(row["change"], change_hidden),
+                                self.hide(row["previous"], bool(row["previous_suppressed"])),
+                                self.hide(row["change"], change_hidden),
                                 p_value, test, row["n_text"], note))
         return out
 
@@ -257,7 +258,8 @@ class _Builder:
         change = data["change"].rename(columns={"suppressed": "change_suppressed"})
         change["significant"] = change["p_value"].map(lambda p: None if pd.isna(p) else bool(p < ALPHA))
         dims = data["dimensions"].merge(
-            change[["dimension", "previous", "change", "p_value", "significant", "change_suppressed"]],
+            change[["dimension", "previous", "change", "p_value", "significant", "change_suppressed",
+                    "previous_suppressed"]],
             on="dimension", how="left")
         dims["dimension"] = dims["dimension"].map(charts.label)
         nps = data["nps"]
@@ -277,7 +279,7 @@ class _Builder:
                 Column("dimension", "Dimension"), Column("n", "Responses", "count"), Column("mean", "Mean", "score"),
                 Column("ci_low", "95% CI low", "score"), Column("ci_high", "95% CI high", "score"),
                 Column("top2box", "Top-2-box", "rate"),
-                Column("previous", "Previous quarter", "score", "change_suppressed"),
+                Column("previous", "Previous quarter", "score", "previous_suppressed"),
                 Column("change", "Change", "score_change", "change_suppressed"),
                 Column("p_value", "p (Mann–Whitney U)", "p", "change_suppressed"),
                 Column("significant", "Significant", "flag", "change_suppressed")]),
