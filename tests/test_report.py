@@ -240,12 +240,28 @@ def test_cli_writes_the_report(database, con, tmp_path, capsys):
     (["--quarter", QUARTER, "--program", "Nope"], "report.html", "Unknown program 'Nope'"),
     (["--quarter", QUARTER], "missing-folder/report.html", "does not exist"),
     (["--quarter", "2026Q5"], "report.html", "Unknown period"),
+    # A file whose extension names another format would open nowhere.
+    (["--quarter", QUARTER, "--format", "pdf"], "report.xlsx",
+     "--format pdf does not match --out report.xlsx: write to report.pdf, or pass --format xlsx."),
+    (["--quarter", QUARTER, "--format", "xlsx"], "report", "--format xlsx does not match --out report: write to "
+                                                           "report.xlsx."),
+    (["--quarter", QUARTER], "report.txt", "cannot tell the format of report.txt: end --out with .pdf, .html or"),
 ])
 def test_cli_refuses_with_exit_1(database, tmp_path, capsys, args, out, message):
     target = tmp_path / out
-    assert cli.main(["report", "--format", "html", "--db", str(database), "--out", str(target), *args]) == 1
-    assert message in capsys.readouterr().err
+    assert cli.main(["report", "--db", str(database), "--out", str(target), *args]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
     assert not target.exists()
+
+
+@pytest.mark.parametrize("out, args, fmt", [
+    ("report.xlsx", [], "xlsx"), ("REPORT.HTML", [], "html"), ("report.xlsx", ["--format", "xlsx"], "xlsx"),
+])
+def test_cli_takes_the_format_from_the_extension(database, con, tmp_path, out, args, fmt):
+    target = tmp_path / out
+    assert cli.main(["report", "--quarter", QUARTER, "--db", str(database), "--out", str(target), *args]) == 0
+    assert target.read_bytes() == build_report(con, PERIOD, Filters(), fmt)
 
 
 @pytest.mark.parametrize("include, has_sheet", [(True, True), (False, False)])
