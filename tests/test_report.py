@@ -383,3 +383,45 @@ def test_a_small_quarter_keeps_the_previous_quarter_of_enough_people(con, quarte
     dimensions = next(t for t in report.tables() if t.key == "dimensions")
     previous = [c.key for c in dimensions.columns].index("previous")
     assert all(isinstance(row[previous], float) for row in dimensions.rows)
+
+
+# ---- wording and number formats ------------------------------------------------------------
+
+@pytest.mark.parametrize("value, kind, shown", [
+    (1.3832, "number_change", "+1.38"), (-0.5, "number_change", "-0.50"), (0.136, "rate_change", "+13.6 pts"),
+    (1.8e-10, "p", "< 0.001"),
+])
+def test_display_signs_changes_and_reads_points(value, kind, shown):
+    assert display(value, kind) == shown
+
+
+def _column(book: openpyxl.Workbook, sheet: str, header: str) -> list:
+    """The cells of one column of a table sheet, below its header row (row 3)."""
+    rows = list(book[sheet].iter_rows(min_row=3))
+    col = [cell.value for cell in rows[0]].index(header)
+    return [row[col] for row in rows[1:] if row[col].value is not None]
+
+
+# A rate's change is in percentage points (not "+13.6%"); a tiny p keeps its exact value but reads "< 0.001"
+# (not "0.0000"); a change carries its sign.
+@pytest.mark.parametrize("quarter, sheet, header, value, number_format", [
+    (QUARTER, "Employee outcomes", "Difference", lambda v: 1 < abs(v) < 100, '+0.0" pts";-0.0" pts";0.0" pts"'),
+    (QUARTER, "Employee outcomes", "p", lambda v: 0 <= v < 0.001, '[<0.001]"< 0.001";0.000'),
+    ("2026Q3", "Improvements", "Change", lambda v: v > 0, "+0.00;-0.00;0.00"),  # the first measured action
+])
+def test_xlsx_numbers_read_as_the_pdf_reads_them(con, quarter, sheet, header, value, number_format):
+    cells = _column(workbook(build_report(con, Period.parse(quarter), Filters(), "xlsx", GENERATED)), sheet, header)
+    assert cells and all(cell.number_format == number_format for cell in cells)
+    assert any(value(cell.value) for cell in cells)
+
+
+def test_units_read_as_words(model):
+    units = [row[2] for row in model.methodology.rows]
+    assert "per month" in units and not any("_" in unit for unit in units)
+
+
+@pytest.mark.parametrize("fmt, says", [("html", True), ("xlsx", False)])
+def test_only_a_shortened_comment_list_says_it_is_shortened(reports, fmt, says):
+    text = reports["html"].decode("utf-8") if fmt == "html" else "\n".join(
+        str(value) for row in workbook(reports["xlsx"])["Comments"].iter_rows(values_only=True) for value in row)
+    assert ("The first 40 of" in text) is says

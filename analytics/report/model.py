@@ -27,6 +27,9 @@ from analytics.metrics import REGISTRY
 TREND_QUARTERS = 4
 MAX_FINDINGS = 7
 READING_COMMENTS = 40
+# The registry's unit codes as a reader says them.
+UNITS = {"count": "count", "rate": "percent", "score": "mean score on the survey scale", "nps": "NPS, −100 to 100",
+         "per_month": "per month", "hours": "hours", "days": "days", "difference": "difference in mean score"}
 SAME_PEOPLE = f"{NOT_TESTED}: 12-month windows a quarter apart hold largely the same people"
 
 
@@ -38,7 +41,8 @@ class ReportError(ValueError):
 class Column:
     key: str
     label: str
-    # text | count | rate | rate_change | score | score_change | nps | nps_change | p | number | date | flag
+    # text | count | rate | rate_change | score | score_change | nps | nps_change | p | number | number_change
+    # | date | flag
     kind: str = "text"
     flag: str = "suppressed"  # the row's column saying whether this column's figure is hidden
 
@@ -59,6 +63,7 @@ class Table:
     rows: list[list[Any]]
     note: str = ""
     reading_rows: int | None = None  # rows the PDF and HTML list (the XLSX has them all)
+    reading_note: str = ""  # what the PDF and HTML say of the rows they leave out
 
 
 @dataclass
@@ -168,6 +173,7 @@ def display(value: Any, kind: str) -> str:
         "rate_change": lambda v: f"{v * 100:+.1f} pts",
         "score": lambda v: f"{v:.2f}",
         "score_change": lambda v: f"{v:+.2f}",
+        "number_change": lambda v: f"{v:+,.2f}",
         "nps": lambda v: f"{v:.1f}",
         "nps_change": lambda v: f"{v:+.1f}",
         "p": lambda v: "< 0.001" if v < 0.001 else f"{v:.3f}",
@@ -417,8 +423,8 @@ class _Builder:
             if len(comments.rows) > READING_COMMENTS:
                 # A reader wants a sample, not every comment of a large program; the XLSX keeps them all.
                 comments.reading_rows = READING_COMMENTS
-                comments.note = (f"The first {READING_COMMENTS} of {len(comments.rows):,} comments, newest month "
-                                 "first; the XLSX report lists them all.")
+                comments.reading_note = (f"The first {READING_COMMENTS} of {len(comments.rows):,} comments, newest "
+                                         "month first; the XLSX report lists them all.")
             section.tables.append(comments)
         else:
             section.intro += " The comments themselves are left out of this copy of the report."
@@ -434,15 +440,14 @@ class _Builder:
                                                    self.period.as_of)
             kind = REGISTRY[action.metric].unit
             kind = kind if kind in ("rate", "nps", "score") else "number"
-            change_kind = kind if kind == "number" else f"{kind}_change"
             measured = [None if v is None else Cell(v, kind) for v in (before, after)]
             rows.append([action.title, action.program or "All programs", action.owner, _plain(action.started_on),
                          REGISTRY[action.metric].label, *measured,
-                         None if before is None or after is None else Cell(after - before, change_kind)])
+                         None if before is None or after is None else Cell(after - before, f"{kind}_change")])
         columns = [Column("title", "Action"), Column("program", "Program"), Column("owner", "Owner"),
                    Column("started_on", "Started", "date"), Column("metric", "Metric"),
                    Column("before", "Two quarters before", "number"), Column("after", "Two quarters after", "number"),
-                   Column("change", "Change", "number")]
+                   Column("change", "Change", "number_change")]
         section = Section("improvements", "Improvement actions",
                           "What the program changed, and the metric it was meant to move: the mean of the two "
                           "quarters before the action's quarter against the two after it (blank until both have "
@@ -456,7 +461,7 @@ class _Builder:
     def methodology(self, data: dict[str, Any]) -> Table:
         """Each registry metric's definition with the n behind this report's figure."""
         sizes = self.metric_sizes(data)
-        rows = pd.DataFrame([{"metric": m.label, "definition": m.definition, "unit": m.unit,
+        rows = pd.DataFrame([{"metric": m.label, "definition": m.definition, "unit": UNITS.get(m.unit, m.unit),
                               "n": sizes.get(m.name, "")} for m in REGISTRY.values()])
         return self.table("methodology", "Metric definitions and the n behind each figure", "Definitions", rows, [
             Column("metric", "Metric"), Column("definition", "Definition"), Column("unit", "Unit"),
