@@ -425,3 +425,11 @@ def test_only_a_shortened_comment_list_says_it_is_shortened(reports, fmt, says):
     text = reports["html"].decode("utf-8") if fmt == "html" else "\n".join(
         str(value) for row in workbook(reports["xlsx"])["Comments"].iter_rows(values_only=True) for value in row)
     assert ("The first 40 of" in text) is says
+
+
+# A wide table (metric by segment, trends) scrolls inside its own box instead of making the page scroll sideways.
+@pytest.mark.parametrize("table", ["segments", "trends", "dimensions"])
+def test_html_wide_tables_scroll_in_their_own_box(reports, table):
+    html = reports["html"].decode("utf-8")
+    assert re.search(r'<div class="table-scroll">\s*<table class="data ' + table + '">', html)
+    assert re.search(r"\.table-scroll\s*\{[^}]*overflow-x:\s*auto", html)
