@@ -433,3 +433,17 @@ def test_html_wide_tables_scroll_in_their_own_box(reports, table):
     html = reports["html"].decode("utf-8")
     assert re.search(r'<div class="table-scroll">\s*<table class="data ' + table + '">', html)
     assert re.search(r"\.table-scroll\s*\{[^}]*overflow-x:\s*auto", html)
+
+
+# The cover names the programs that have data under the filters, and the scope says what is covered.
+@pytest.mark.parametrize("filters, programs, scope", [
+    (Filters(department="Legal"), ["New-hire mentoring"], "Legal department · all programs · all cohorts"),
+    (Filters(program="Leadership program", cohort="2025 Autumn"), ["Leadership program"],
+     "Leadership program · cohort 2025 Autumn · all departments"),
+    (Filters(), None, "All programs · all cohorts · all departments"),
+])
+def test_the_cover_names_what_the_report_covers(con, filters, programs, scope):
+    report = build_model(con, Period.parse("2026Q3"), filters, GENERATED)
+    assert report.scope == scope
+    if programs is not None:
+        assert report.programs == programs and report.header.startswith(", ".join(programs) + " · ")

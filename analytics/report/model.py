@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from analytics import (charts, engagement, feedback, headlines, improvements, insights, memo, outcomes, retention,
                        satisfaction, settings)
 from analytics.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
-from analytics.filters import Filters, Period, known_values, over_periods, validate_filters
+from analytics.filters import Filters, Period, over_periods, validate_filters
 from analytics.metrics import REGISTRY
 
 TREND_QUARTERS = 4
@@ -120,7 +120,7 @@ class Report:
     programs: list[str]
     period: Period
     filters: Filters
-    scope: str            # the filter sentence, e.g. "Q2 2026 · Leadership program"
+    scope: str            # what the report covers, e.g. "Legal department · all programs · all cohorts"
     generated_on: date
     min_group_size: int
     min_comment_group_size: int
@@ -614,6 +614,22 @@ def _compute(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
     }
 
 
+def _programs_with_data(segments: pd.DataFrame) -> list[str]:
+    """The programs with pairs, survey answers or goals under the filters (the segments table's rows by
+    program): a department in one program gets a report named after that program, not after all of them."""
+    counts = segments[["open_pairs", "nps_n", "overall_n", "goals_due"]].fillna(0)
+    return segments.loc[(counts > 0).any(axis=1), "program"].dropna().tolist()
+
+
+def _scope(filters: Filters) -> str:
+    """What the report covers, every filter said, the unfiltered ones too: 'Legal department · all programs ·
+    all cohorts'; 'All programs · all cohorts · all departments' for the whole organisation."""
+    covered = [filters.sentence()] if filters.active() else []
+    covered += [f"all {name}s" for name in ("program", "cohort", "department") if getattr(filters, name) is None]
+    text = " · ".join(covered)
+    return text[:1].upper() + text[1:]
+
+
 def _has_data(data: dict[str, Any]) -> bool:
     return bool(data["responses"] or _value(data["engagement"], "open_pairs") or _value(data["goals"], "n")
                 or not data["pre_post"].empty)
@@ -634,13 +650,13 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
                           f"{period.end.isoformat()}): no survey responses, open pairs or goals due in it. "
                           "Choose another quarter or load its exports first.")
     builder = _Builder(con, period, filters, include_comments)
-    programs = [filters.program] if filters.program else known_values(con, "program")
+    programs = [filters.program] if filters.program else _programs_with_data(data["segments"])
     return Report(
         title="Mentoring program evaluation",
         programs=programs,
         period=period,
         filters=filters,
-        scope=filters.sentence(period),
+        scope=_scope(filters),
         generated_on=generated_on or date.today(),
         min_group_size=builder.min_size,
         min_comment_group_size=int(settings.get(con, "min_comment_group_size")),
