@@ -447,3 +447,18 @@ def test_the_cover_names_what_the_report_covers(con, filters, programs, scope):
     assert report.scope == scope
     if programs is not None:
         assert report.programs == programs and report.header.startswith(", ".join(programs) + " · ")
+
+
+# Each figure's n is the group it is computed over, not the open pairs for every engagement figure.
+@pytest.mark.parametrize("metric, n", [
+    ("Active pair rate", r"[\d,]+ open pairs"),
+    ("Sessions per active pair per month", r"[\d,]+ active pairs"),
+    ("Median hours per active pair", r"[\d,]+ active pairs"),
+    ("Median days to first meeting", r"pairs matched in the period that have met"),
+    ("Cancellation rate", r"sessions dated in the period"),
+    ("Relationship quality: baseline to exit", r"[\d,]+ matched respondents"),
+    ("Overall satisfaction: baseline to exit", r"[\d,]+ matched respondents"),
+])
+def test_each_definition_gives_the_n_it_is_computed_over(model, metric, n):
+    sizes = {row[0]: row[3] for row in model.methodology.rows}
+    assert re.fullmatch(n, sizes[metric])

@@ -471,11 +471,22 @@ class _Builder:
         """The group size behind each registry metric in this report."""
         eng, dims, pre = data["engagement"], data["dimensions"], data["pre_post"]
         pairs = f"{int(_value(eng, 'open_pairs') or 0):,} open pairs"
+        active = f"{int(_value(eng, 'active_pairs') or 0):,} active pairs"
         sizes = {"responses": f"{int(data['responses']):,} responses",
                  "nps": f"{int(_value(data['nps'], 'n') or 0):,} answers",
                  "early_exit_rate": f"{int(_value(data['early_exit'], 'n') or 0):,} ended pairs",
                  "goal_attainment_rate": f"{int(_value(data['goals'], 'n') or 0):,} goals due"}
         sizes.update({name: pairs for name, m in REGISTRY.items() if m.section == "engagement"})
+        # Engagement figures over another group than the open pairs. The engagement frame (whose columns are
+        # the metrics JSON) counts only the active pairs among those groups; the others are named in words.
+        sizes.update({"sessions_per_active_pair_per_month": active, "median_hours_per_active_pair": active,
+                      "median_days_to_first_meeting": "pairs matched in the period that have met",
+                      "pairs_never_met": "pairs matched in the period",
+                      "cancellation_rate": "sessions dated in the period",
+                      "cadence_adherence": f"open pairs matched at least {engagement.CADENCE_MIN_DAYS} days "
+                                           "before the period end"})
+        # A dimension no respondent answered at both baseline and exit has no row in pre_post.
+        sizes.update({name: "0 matched respondents" for name, m in REGISTRY.items() if m.unit == "difference"})
         for months in retention.SURVIVAL_MONTHS:
             sizes[f"pair_survival_{months}m"] = (f"{int(_value(data['survival'], 'n', months=months) or 0):,} pairs, "
                                                  f"{int(_value(data['survival'], 'at_risk', months=months) or 0):,} "
