@@ -18,7 +18,8 @@ NOT_TESTED = "not tested"
 OVERLAP = f"{NOT_TESTED}: largely the same pairs in both quarters"
 
 COLUMNS = ["key", "metric", "label", "kind", "value", "previous", "change", "p_value", "test", "significant",
-           "p_compares", "n", "n_text", "suppressed", "change_suppressed", "scale_points", "other", "difference", "ci_low", "ci_high"]
+           "p_compares", "n", "n_text", "suppressed", "change_suppressed", "previous_suppressed", "scale_points",
+           "other", "difference", "ci_low", "ci_high"]
 PREVIOUS_QUARTER, NON_PARTICIPANTS = "previous quarter", "non-participants"
 
 
@@ -40,13 +41,13 @@ def _difference(now: Any, before: Any) -> Any:
 
 def _row(key: str, metric: str, label: str, kind: str, value: Any, previous: Any, p_value: Any, test: str,
          n: Any, n_text: str, suppressed: bool = False, change: Any = "auto", p_compares: str = PREVIOUS_QUARTER,
-         change_suppressed: bool = False, **extra: Any) -> dict:
+         change_suppressed: bool = False, previous_suppressed: bool = False, **extra: Any) -> dict:
     change = _difference(value, previous) if change == "auto" else change
     significant = None if p_value is None else bool(p_value < ALPHA)
     return {"key": key, "metric": metric, "label": label, "kind": kind, "value": value, "previous": previous,
             "change": change, "p_value": p_value, "test": test, "significant": significant,
             "p_compares": p_compares, "n": n, "n_text": n_text, "suppressed": suppressed,
-            "change_suppressed": change_suppressed, **extra}
+            "change_suppressed": change_suppressed, "previous_suppressed": previous_suppressed, **extra}
 
 
 def _survey(con, period, filters, change: pd.DataFrame) -> list[dict]:
@@ -65,9 +66,10 @@ def _survey(con, period, filters, change: pd.DataFrame) -> list[dict]:
         unit = "answers" if key == "nps" else "responses"
         rows.append(_row(
             key, metric, label, kind, None if hidden else _first(frame, value_column, **where),
-            None if change_hidden else _first(moved, "previous"), None if change_hidden else _first(moved, "p_value"),
+            _first(moved, "previous"), None if change_hidden else _first(moved, "p_value"),
             test, n, f"n = {n:,} {unit}", hidden,
             change=None if change_hidden else _first(moved, "change"), change_suppressed=change_hidden,
+            previous_suppressed=bool(_first(moved, "previous_suppressed")),
             scale_points=_first(frame, "scale_points", **where)))
     return rows
 
@@ -106,7 +108,7 @@ def _employees(con, period, filters) -> dict:
                 "chi-square / Fisher exact, participants vs non-participants", n,
                 f"n = {n:,} participants, {int(_first(row, 'n_non_participants') or 0):,} non-participants",
                 hidden, change=None if hidden or old_hidden else "auto", p_compares=NON_PARTICIPANTS,
-                change_suppressed=hidden or old_hidden,
+                change_suppressed=hidden or old_hidden, previous_suppressed=old_hidden,
                 other=shown["non_participants"],
                 difference=shown["difference"], ci_low=shown["ci_low"], ci_high=shown["ci_high"])
 
@@ -124,13 +126,13 @@ def _goals(con, period, filters) -> dict:
 
 def headlines(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ one row per headline: [key, metric, label, kind, value, previous, change, p_value, test,
-    significant, p_compares, n, n_text, suppressed, change_suppressed, scale_points, other, difference,
-    ci_low, ci_high].
+    significant, p_compares, n, n_text, suppressed, change_suppressed, previous_suppressed, scale_points,
+    other, difference, ci_low, ci_high].
 
-    Suppressed figures are null (with `suppressed` true; `change_suppressed` when the previous
-    quarter's figure or the change is hidden); `test` names the test behind
-    `p_value`, or starts with "not tested" and says why none was run; `p_compares` says what
-    the test compares: the previous quarter, or (retention) participants with non-participants.
+    Suppressed figures are null (with `suppressed` true; `change_suppressed` when the change is
+    hidden, `previous_suppressed` when the previous quarter's own group is too small); `test` names
+    the test behind `p_value`, or starts with "not tested" and says why none was run; `p_compares`
+    says what the test compares: the previous quarter, or (retention) participants with non-participants.
     """
     rows = [*_survey(con, period, filters, satisfaction.change(con, period, filters)), *_pairs(con, period, filters), _employees(con, period, filters),
             _goals(con, period, filters)]

@@ -202,10 +202,12 @@ def respondent_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: F
 def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """Quarter-over-quarter change per dimension, plus an `nps` row.
 
-    → [dimension, n, n_previous, value, previous, change, p_value, test, significant, suppressed];
-    `value` is the mean score as `dimensions` reports it, on the dimension's reporting scale (NPS
-    for the nps row); Mann–Whitney U on those placed scores for Likert dimensions, a z-test for NPS.
-    Suppressed when either period has few respondents.
+    → [dimension, n, n_previous, value, previous, change, p_value, test, significant, suppressed,
+    previous_suppressed]; `value` is the mean score as `dimensions` reports it, on the dimension's
+    reporting scale (NPS for the nps row); Mann–Whitney U on those placed scores for Likert dimensions,
+    a z-test for NPS. The change and p-value are hidden (`suppressed`) when either period has few
+    respondents; `value` and `previous` only when their own quarter has (`previous_suppressed`), as
+    `dimensions` and `nps` hide them, so a quarter of enough people keeps its figure beside a small one.
     """
     previous = period.previous()
     now, before = ({dimension: table.set_index("score")["count"] for dimension, table in
@@ -218,7 +220,7 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
         rows.append({"dimension": dimension, "n": int(b.sum()), "n_previous": int(a.sum()),
                      "value": _mean(b), "previous": _mean(a), "p_value": stats.mann_whitney_p_counts(a, b),
                      "test": "mann_whitney_u",
-                     "smaller_n": min(people_now.get(dimension, 0), people_before.get(dimension, 0))})
+                     "people": people_now.get(dimension, 0), "people_previous": people_before.get(dimension, 0)})
     now_nps, before_nps = nps(con, period, filters).iloc[0], nps(con, previous, filters).iloc[0]
     if now_nps["n"] or before_nps["n"]:
         rows.append({"dimension": "nps", "n": int(now_nps["n"]), "n_previous": int(before_nps["n"]),
@@ -226,14 +228,20 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
                      "p_value": stats.nps_z_test(before_nps["value"], before_nps["variance"],
                                                  now_nps["value"], now_nps["variance"]),
                      "test": "nps_z",
-                     "smaller_n": min(int(now_nps["respondents"]), int(before_nps["respondents"]))})
+                     "people": int(now_nps["respondents"]), "people_previous": int(before_nps["respondents"])})
     frame = pd.DataFrame(rows, columns=["dimension", "n", "n_previous", "value", "previous", "p_value", "test",
-                                        "smaller_n"])
+                                        "people", "people_previous"])
     frame.insert(5, "change", frame["value"] - frame["previous"])
-    frame = stats.suppress(frame, settings.get(con, "min_group_size"), ["value", "previous", "change", "p_value"],
-                           n_column="smaller_n").drop(columns="smaller_n")
+    min_size = settings.get(con, "min_group_size")
+    frame = stats.suppress(frame.assign(smaller_n=frame[["people", "people_previous"]].min(axis=1)), min_size,
+                           ["change", "p_value"], n_column="smaller_n")
+    # Each quarter's own figure is hidden for its own group only, as `dimensions` and `nps` hide it.
+    frame["value"] = frame["value"].where(frame["people"] >= min_size)
+    small_before = frame["people_previous"] < min_size
+    frame["previous"] = frame["previous"].where(~small_before)
+    frame["previous_suppressed"] = small_before & (frame["people_previous"] > 0)
     frame.insert(8, "significant", frame["p_value"] < 0.05)
-    return frame
+    return frame.drop(columns=["people", "people_previous", "smaller_n"])
 
 
 def _mean(counts: pd.Series) -> float:

@@ -244,12 +244,28 @@ def test_cli_writes_the_report(database, con, tmp_path, capsys):
     (["--quarter", QUARTER, "--program", "Nope"], "report.html", "Unknown program 'Nope'"),
     (["--quarter", QUARTER], "missing-folder/report.html", "does not exist"),
     (["--quarter", "2026Q5"], "report.html", "Unknown period"),
+    # A file whose extension names another format would open nowhere.
+    (["--quarter", QUARTER, "--format", "pdf"], "report.xlsx",
+     "--format pdf does not match --out report.xlsx: write to report.pdf, or pass --format xlsx."),
+    (["--quarter", QUARTER, "--format", "xlsx"], "report", "--format xlsx does not match --out report: write to "
+                                                           "report.xlsx."),
+    (["--quarter", QUARTER], "report.txt", "cannot tell the format of report.txt: end --out with .pdf, .html or"),
 ])
 def test_cli_refuses_with_exit_1(database, tmp_path, capsys, args, out, message):
     target = tmp_path / out
-    assert cli.main(["report", "--format", "html", "--db", str(database), "--out", str(target), *args]) == 1
-    assert message in capsys.readouterr().err
+    assert cli.main(["report", "--db", str(database), "--out", str(target), *args]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
     assert not target.exists()
+
+
+@pytest.mark.parametrize("out, args, fmt", [
+    ("report.xlsx", [], "xlsx"), ("REPORT.HTML", [], "html"), ("report.xlsx", ["--format", "xlsx"], "xlsx"),
+])
+def test_cli_takes_the_format_from_the_extension(database, con, tmp_path, out, args, fmt):
+    target = tmp_path / out
+    assert cli.main(["report", "--quarter", QUARTER, "--db", str(database), "--out", str(target), *args]) == 0
+    assert target.read_bytes() == build_report(con, PERIOD, Filters(), fmt)
 
 
 @pytest.mark.parametrize("include, has_sheet", [(True, True), (False, False)])
@@ -330,15 +346,26 @@ def model(con):
     return build_model(con, PERIOD, Filters(), GENERATED)
 
 
-@pytest.mark.parametrize("key, says, never", [
-    ("employee_retention_12m", "significant vs non-participants (p", "significant (p"),
-    ("nps", "significant", "non-participants"),
-    ("goal_attainment_rate", "significant", "non-participants"),
+# A row's significance belongs to the change beside it (on the previous quarter); retention's test of
+# participants against non-participants is another comparison, so it goes in the note, which names it.
+@pytest.mark.parametrize("key, significance, note", [
+    ("employee_retention_12m", "not tested", "vs non-participants (84.0%): difference +"),
+    ("nps", "not significant (p = ", ""),
+    ("goal_attainment_rate", "not significant (p = ", ""),
 ])
-def test_summary_significance_says_what_its_test_compared(model, key, says, never):
+def test_summary_significance_belongs_to_the_change_it_shows(model, key, significance, note):
     headline = next(h for h in model.headlines if h.key == key)
-    assert says in headline.significance
-    assert never not in headline.significance
+    assert headline.significance.startswith(significance)
+    assert note in headline.note
+    assert "non-participants" not in headline.significance + headline.reason
+
+
+def test_xlsx_summary_p_is_the_test_of_the_change_it_shows(reports):
+    rows = summary_rows(workbook(reports["xlsx"]))
+    retention = rows["Participants' 12-month retention"]
+    assert (retention[3], retention[4]) == (None, "not tested")
+    assert "significant (p < 0.001)" in retention[7]
+    assert rows["Net Promoter Score"][3] is not None
 
 
 @pytest.mark.parametrize("key, note", [("overall_satisfaction", "on a 1–5 scale")])
@@ -363,3 +390,109 @@ def test_a_recovered_browser_pipe_hiccup_prints_no_traceback(caplog):
     except ValueError:
         pipe._logger.exception("JSONError decoding message. Ignoring")
     assert caplog.records == []
+
+
+# Shares of one group of comments: n is that group, not the sum over the themes.
+@pytest.mark.parametrize("chart_key", ["themes"])
+def test_a_chart_of_shares_of_one_group_gives_that_group_as_n(con, model, chart_key):
+    from analytics import feedback
+    comments = int(feedback.comment_count(con, PERIOD, Filters())["n"].iloc[0])
+    subtitle = next(c for c in model.charts() if c.key == chart_key).figure.layout.title.subtitle.text
+    assert re.match(r"n = ([\d,]+)", subtitle).group(1) == f"{comments:,}"
+
+
+# A quarter is hidden for its own small group only: a small current quarter hides the change, never a
+# previous quarter of enough people (Customer Success's 2025 Autumn leaders: 4 respondents in Q3, 8 in Q2).
+@pytest.mark.parametrize("quarter, filters", [
+    ("2026Q3", Filters("Leadership program", "2025 Autumn", "Customer Success")),
+])
+def test_a_small_quarter_keeps_the_previous_quarter_of_enough_people(con, quarter, filters):
+    period = Period.parse(quarter)
+    before = metrics_json(con, period.previous(), filters)["satisfaction"]["nps"]
+    assert before["value"] is not None, "the previous quarter has enough respondents to show"
+    report = build_model(con, period, filters, GENERATED)
+    nps = next(h for h in report.headlines if h.key == "nps")
+    assert (nps.value, nps.change) == ("n < 5", "n < 5")
+    assert nps.previous == pytest.approx(before["value"])
+    dimensions = next(t for t in report.tables() if t.key == "dimensions")
+    previous = [c.key for c in dimensions.columns].index("previous")
+    assert all(isinstance(row[previous], float) for row in dimensions.rows)
+
+
+# ---- wording and number formats ------------------------------------------------------------
+
+@pytest.mark.parametrize("value, kind, shown", [
+    (1.3832, "number_change", "+1.38"), (-0.5, "number_change", "-0.50"), (0.136, "rate_change", "+13.6 pts"),
+    (1.8e-10, "p", "< 0.001"),
+])
+def test_display_signs_changes_and_reads_points(value, kind, shown):
+    assert display(value, kind) == shown
+
+
+def _column(book: openpyxl.Workbook, sheet: str, header: str) -> list:
+    """The cells of one column of a table sheet, below its header row (row 3)."""
+    rows = list(book[sheet].iter_rows(min_row=3))
+    col = [cell.value for cell in rows[0]].index(header)
+    return [row[col] for row in rows[1:] if row[col].value is not None]
+
+
+# A rate's change is in percentage points (not "+13.6%"); a tiny p keeps its exact value but reads "< 0.001"
+# (not "0.0000"); a change carries its sign.
+@pytest.mark.parametrize("quarter, sheet, header, value, number_format", [
+    (QUARTER, "Employee outcomes", "Difference", lambda v: 1 < abs(v) < 100, '+0.0" pts";-0.0" pts";0.0" pts"'),
+    (QUARTER, "Employee outcomes", "p", lambda v: 0 <= v < 0.001, '[<0.001]"< 0.001";0.000'),
+    ("2026Q3", "Improvements", "Change", lambda v: v > 0, "+0.00;-0.00;0.00"),  # the first measured action
+])
+def test_xlsx_numbers_read_as_the_pdf_reads_them(con, quarter, sheet, header, value, number_format):
+    cells = _column(workbook(build_report(con, Period.parse(quarter), Filters(), "xlsx", GENERATED)), sheet, header)
+    assert cells and all(cell.number_format == number_format for cell in cells)
+    assert any(value(cell.value) for cell in cells)
+
+
+def test_units_read_as_words(model):
+    units = [row[2] for row in model.methodology.rows]
+    assert "per month" in units and not any("_" in unit for unit in units)
+
+
+@pytest.mark.parametrize("fmt, says", [("html", True), ("xlsx", False)])
+def test_only_a_shortened_comment_list_says_it_is_shortened(reports, fmt, says):
+    text = reports["html"].decode("utf-8") if fmt == "html" else "\n".join(
+        str(value) for row in workbook(reports["xlsx"])["Comments"].iter_rows(values_only=True) for value in row)
+    assert ("The first 40 of" in text) is says
+
+
+# A wide table (metric by segment, trends) scrolls inside its own box instead of making the page scroll sideways.
+@pytest.mark.parametrize("table", ["segments", "trends", "dimensions"])
+def test_html_wide_tables_scroll_in_their_own_box(reports, table):
+    html = reports["html"].decode("utf-8")
+    assert re.search(r'<div class="table-scroll">\s*<table class="data ' + table + '">', html)
+    assert re.search(r"\.table-scroll\s*\{[^}]*overflow-x:\s*auto", html)
+
+
+# The cover names the programs that have data under the filters, and the scope says what is covered.
+@pytest.mark.parametrize("filters, programs, scope", [
+    (Filters(department="Legal"), ["New-hire mentoring"], "Legal department · all programs · all cohorts"),
+    (Filters(program="Leadership program", cohort="2025 Autumn"), ["Leadership program"],
+     "Leadership program · cohort 2025 Autumn · all departments"),
+    (Filters(), None, "All programs · all cohorts · all departments"),
+])
+def test_the_cover_names_what_the_report_covers(con, filters, programs, scope):
+    report = build_model(con, Period.parse("2026Q3"), filters, GENERATED)
+    assert report.scope == scope
+    if programs is not None:
+        assert report.programs == programs and report.header.startswith(", ".join(programs) + " · ")
+
+
+# Each figure's n is the group it is computed over, not the open pairs for every engagement figure.
+@pytest.mark.parametrize("metric, n", [
+    ("Active pair rate", r"[\d,]+ open pairs"),
+    ("Sessions per active pair per month", r"[\d,]+ active pairs"),
+    ("Median hours per active pair", r"[\d,]+ active pairs"),
+    ("Median days to first meeting", r"pairs matched in the period that have met"),
+    ("Cancellation rate", r"sessions dated in the period"),
+    ("Relationship quality: baseline to exit", r"[\d,]+ matched respondents"),
+    ("Overall satisfaction: baseline to exit", r"[\d,]+ matched respondents"),
+])
+def test_each_definition_gives_the_n_it_is_computed_over(model, metric, n):
+    sizes = {row[0]: row[3] for row in model.methodology.rows}
+    assert re.fullmatch(n, sizes[metric])

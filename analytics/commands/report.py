@@ -1,4 +1,5 @@
-"""`python -m analytics report --quarter 2026Q2 --format pdf|html|xlsx --out PATH [filters]`: the quarterly report."""
+"""`python -m analytics report --quarter 2026Q2 --out PATH.pdf|.html|.xlsx [--format F] [filters]`: the quarterly
+report, in the format the file's extension names."""
 from __future__ import annotations
 
 import sys
@@ -14,16 +15,35 @@ def register(sub) -> None:
     parser = sub.add_parser("report", help="write the quarterly evaluation report (PDF, HTML or XLSX)",
                             description="Write the quarterly evaluation report for one quarter, optionally filtered.")
     parser.add_argument("--quarter", required=True, help="2026Q2 (calendar) or FY2026Q1 (fiscal)")
-    parser.add_argument("--format", required=True, choices=FORMATS, help="pdf, html or xlsx")
-    parser.add_argument("--out", required=True, help="file to write")
+    parser.add_argument("--format", choices=FORMATS,
+                        help="pdf, html or xlsx (default: from the --out file's extension, which must match)")
+    parser.add_argument("--out", required=True, help="file to write, ending .pdf, .html or .xlsx")
     for name in ("program", "cohort", "department"):
         parser.add_argument(f"--{name}", default=None, help=f"only this {name}")
     add_db_argument(parser)
     parser.set_defaults(run=run)
 
 
+def _format(fmt: str | None, out: Path) -> str:
+    """The format asked for, which the file's extension must agree with: a PDF named .xlsx opens nowhere."""
+    extension = out.suffix.lower().lstrip(".")
+    if fmt is None:
+        if extension not in FORMATS:
+            raise ValueError(f"cannot tell the format of {out.name}: end --out with .pdf, .html or .xlsx.")
+        return extension
+    if extension != fmt:
+        other = f", or pass --format {extension}" if extension in FORMATS else ""
+        raise ValueError(f"--format {fmt} does not match --out {out.name}: write to "
+                         f"{out.with_suffix('.' + fmt).name}{other}.")
+    return fmt
+
+
 def run(args) -> int:
     out = Path(args.out)
+    try:
+        fmt = _format(args.format, out)
+    except ValueError as exc:
+        return fail(str(exc))
     if out.is_dir():
         return fail(f"{out} is a folder; pass a file path with --out.")
     if not out.parent.is_dir():
@@ -39,7 +59,7 @@ def run(args) -> int:
         check_reportable(con, period, fiscal_start)
         if note := period.progress_note():
             print(f"note: {note}", file=sys.stderr)
-        content = build_report(con, period, Filters(args.program, args.cohort, args.department), args.format)
+        content = build_report(con, period, Filters(args.program, args.cohort, args.department), fmt)
     except (ReportError, ValueError) as exc:
         return fail(str(exc))
     finally:

@@ -21,12 +21,16 @@ import plotly.graph_objects as go
 from analytics import (charts, engagement, feedback, headlines, improvements, insights, memo, outcomes, retention,
                        satisfaction, settings, stats)
 from analytics.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
-from analytics.filters import Filters, Period, known_values, over_periods, validate_filters
+from analytics.filters import Filters, Period, over_periods, validate_filters
 from analytics.metrics import REGISTRY
 
 TREND_QUARTERS = 4
 MAX_FINDINGS = 7
 READING_COMMENTS = 40
+# The registry's unit codes as a reader says them.
+UNITS = {"count": "count", "rate": "percent", "score": "mean score on the survey scale", "nps": "NPS, −100 to 100",
+         "per_month": "per month", "hours": "hours", "days": "days", "difference": "difference in mean score"}
+SAME_PEOPLE = f"{NOT_TESTED}: 12-month windows a quarter apart hold largely the same people"
 
 
 class ReportError(ValueError):
@@ -37,7 +41,8 @@ class ReportError(ValueError):
 class Column:
     key: str
     label: str
-    # text | count | rate | rate_change | score | score_change | nps | nps_change | p | number | date | flag
+    # text | count | rate | rate_change | score | score_change | nps | nps_change | p | number | number_change
+    # | date | flag
     kind: str = "text"
     flag: str = "suppressed"  # the row's column saying whether this column's figure is hidden
 
@@ -58,6 +63,7 @@ class Table:
     rows: list[list[Any]]
     note: str = ""
     reading_rows: int | None = None  # rows the PDF and HTML list (the XLSX has them all)
+    reading_note: str = ""  # what the PDF and HTML say of the rows they leave out
 
 
 @dataclass
@@ -87,7 +93,6 @@ class Headline:
     test: str             # the test behind p_value, or why none was run
     n: str                # the n behind the figure, as a reader sees it
     note: str = ""
-    compares: str = PREVIOUS_QUARTER  # what p_value compares: the previous quarter, or another group
 
     @property
     def change_kind(self) -> str:
@@ -101,11 +106,7 @@ class Headline:
     def significance(self) -> str:
         if self.significant is None:
             return NOT_TESTED if self.test.startswith(NOT_TESTED) else "–"
-        # Beside the quarter's change, a test of something else must say what it compared.
-        word = ("significant" if self.significant else "not significant") \
-            + ("" if self.compares == PREVIOUS_QUARTER else f" vs {self.compares}")
-        p = display(self.p_value, "p")
-        return f"{word} (p {p})" if p.startswith("<") else f"{word} (p = {p})"
+        return _significance(self.p_value)
 
     @property
     def reason(self) -> str:
@@ -119,7 +120,7 @@ class Report:
     programs: list[str]
     period: Period
     filters: Filters
-    scope: str            # the filter sentence, e.g. "Q2 2026 · Leadership program"
+    scope: str            # what the report covers, e.g. "Legal department · all programs · all cohorts"
     generated_on: date
     min_group_size: int
     min_comment_group_size: int
@@ -148,6 +149,12 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
 
 
+def _significance(p_value: float) -> str:
+    word = "significant" if p_value < ALPHA else "not significant"
+    p = display(p_value, "p")
+    return f"{word} (p {p})" if p.startswith("<") else f"{word} (p = {p})"
+
+
 def display(value: Any, kind: str) -> str:
     """A cell as the HTML and PDF show it; '–' for no data, labels pass through."""
     if isinstance(value, str):
@@ -166,6 +173,7 @@ def display(value: Any, kind: str) -> str:
         "rate_change": lambda v: f"{v * 100:+.1f} pts",
         "score": lambda v: f"{v:.2f}",
         "score_change": lambda v: f"{v:+.2f}",
+        "number_change": lambda v: f"{v:+,.2f}",
         "nps": lambda v: f"{v:.1f}",
         "nps_change": lambda v: f"{v:+.1f}",
         "p": lambda v: "< 0.001" if v < 0.001 else f"{v:.3f}",
@@ -238,16 +246,22 @@ class _Builder:
         for row in data["headlines"].to_dict("records"):
             row = {key: _plain(value) for key, value in row.items()}
             hidden, change_hidden = bool(row["suppressed"]), bool(row["change_suppressed"])
-            note = ""
+            note, p_value, test = "", row["p_value"], row["test"]
             if row["key"] == "overall_satisfaction":
                 note = f"on a 1–{int(row['scale_points'] or 5)} scale"
-            elif row["key"] == "employee_retention_12m" and not hidden and row["other"] is not None:
-                note = (f"non-participants {display(row['other'], 'rate')}; difference "
-                        f"{display(row['difference'], 'rate_change')} (95% CI {display(row['ci_low'], 'rate_change')} "
-                        f"to {display(row['ci_high'], 'rate_change')})")
+            if row["p_compares"] != PREVIOUS_QUARTER:
+                # The row's significance belongs to its change on the previous quarter; the test of the
+                # quarter against another group moves into the note, which names that comparison.
+                p_value, test = None, SAME_PEOPLE
+                if not hidden and row["other"] is not None:
+                    note = (f"vs {row['p_compares']} ({display(row['other'], 'rate')}): difference "
+                            f"{display(row['difference'], 'rate_change')} (95% CI "
+                            f"{display(row['ci_low'], 'rate_change')} to {display(row['ci_high'], 'rate_change')}), "
+                            f"{_significance(row['p_value'])}; {row['test']}")
             out.append(Headline(row["key"], row["label"], row["kind"], self.hide(row["value"], hidden),
-                                self.hide(row["previous"], change_hidden), self.hide(row["change"], change_hidden),
-                                row["p_value"], row["test"], row["n_text"], note, row["p_compares"]))
+                                self.hide(row["previous"], bool(row["previous_suppressed"])),
+                                self.hide(row["change"], change_hidden),
+                                p_value, test, row["n_text"], note))
         return out
 
     # -- sections ------------------------------------------------------------------------
@@ -256,7 +270,8 @@ class _Builder:
         change = data["change"].rename(columns={"suppressed": "change_suppressed"})
         change["significant"] = change["p_value"].map(lambda p: None if pd.isna(p) else bool(p < ALPHA))
         dims = data["dimensions"].merge(
-            change[["dimension", "previous", "change", "p_value", "significant", "change_suppressed"]],
+            change[["dimension", "previous", "change", "p_value", "significant", "change_suppressed",
+                    "previous_suppressed"]],
             on="dimension", how="left")
         dims["dimension"] = dims["dimension"].map(charts.label)
         nps = data["nps"]
@@ -276,7 +291,7 @@ class _Builder:
                 Column("dimension", "Dimension"), Column("n", "Responses", "count"), Column("mean", "Mean", "score"),
                 Column("ci_low", "95% CI low", "score"), Column("ci_high", "95% CI high", "score"),
                 Column("top2box", "Top-2-box", "rate"),
-                Column("previous", "Previous quarter", "score", "change_suppressed"),
+                Column("previous", "Previous quarter", "score", "previous_suppressed"),
                 Column("change", "Change", "score_change", "change_suppressed"),
                 Column("p_value", "p (Mann–Whitney U)", "p", "change_suppressed"),
                 Column("significant", "Significant", "flag", "change_suppressed")]),
@@ -393,7 +408,8 @@ class _Builder:
                           f"{n:,} free-text comments in the quarter, grouped into themes. Emails and phone numbers "
                           "are masked.")
         section.charts = [self.chart("themes", charts.group_bars, data["themes"], "label", "share",
-                                     "Themes mentioned in comments", "Comments mentioning (%)", horizontal=True)]
+                                     "Themes mentioned in comments", "Comments mentioning (%)", horizontal=True,
+                                     n_shared=True)]
         sentiment = data["sentiment"]
         positive, negative = (display(self.hide(_value(sentiment, column), bool(_value(sentiment, "suppressed"))),
                                       "rate") for column in ("positive_share", "negative_share"))
@@ -413,8 +429,8 @@ class _Builder:
             if len(comments.rows) > READING_COMMENTS:
                 # A reader wants a sample, not every comment of a large program; the XLSX keeps them all.
                 comments.reading_rows = READING_COMMENTS
-                comments.note = (f"The first {READING_COMMENTS} of {len(comments.rows):,} comments, newest month "
-                                 "first; the XLSX report lists them all.")
+                comments.reading_note = (f"The first {READING_COMMENTS} of {len(comments.rows):,} comments, newest "
+                                         "month first; the XLSX report lists them all.")
             section.tables.append(comments)
         else:
             section.intro += " The comments themselves are left out of this copy of the report."
@@ -430,15 +446,14 @@ class _Builder:
                                                    self.period.as_of)
             kind = REGISTRY[action.metric].unit
             kind = kind if kind in ("rate", "nps", "score") else "number"
-            change_kind = kind if kind == "number" else f"{kind}_change"
             measured = [None if v is None else Cell(v, kind) for v in (before, after)]
             rows.append([action.title, action.program or "All programs", action.owner, _plain(action.started_on),
                          REGISTRY[action.metric].label, *measured,
-                         None if before is None or after is None else Cell(after - before, change_kind)])
+                         None if before is None or after is None else Cell(after - before, f"{kind}_change")])
         columns = [Column("title", "Action"), Column("program", "Program"), Column("owner", "Owner"),
                    Column("started_on", "Started", "date"), Column("metric", "Metric"),
                    Column("before", "Two quarters before", "number"), Column("after", "Two quarters after", "number"),
-                   Column("change", "Change", "number")]
+                   Column("change", "Change", "number_change")]
         section = Section("improvements", "Improvement actions",
                           "What the program changed, and the metric it was meant to move: the mean of the two "
                           "quarters before the action's quarter against the two after it (blank until both have "
@@ -452,7 +467,7 @@ class _Builder:
     def methodology(self, data: dict[str, Any]) -> Table:
         """Each registry metric's definition with the n behind this report's figure."""
         sizes = self.metric_sizes(data)
-        rows = pd.DataFrame([{"metric": m.label, "definition": m.definition, "unit": m.unit,
+        rows = pd.DataFrame([{"metric": m.label, "definition": m.definition, "unit": UNITS.get(m.unit, m.unit),
                               "n": sizes.get(m.name, "")} for m in REGISTRY.values()])
         return self.table("methodology", "Metric definitions and the n behind each figure", "Definitions", rows, [
             Column("metric", "Metric"), Column("definition", "Definition"), Column("unit", "Unit"),
@@ -462,11 +477,22 @@ class _Builder:
         """The group size behind each registry metric in this report."""
         eng, dims, pre = data["engagement"], data["dimensions"], data["pre_post"]
         pairs = f"{int(_value(eng, 'open_pairs') or 0):,} open pairs"
+        active = f"{int(_value(eng, 'active_pairs') or 0):,} active pairs"
         sizes = {"responses": f"{int(data['responses']):,} responses",
                  "nps": f"{int(_value(data['nps'], 'n') or 0):,} answers",
                  "early_exit_rate": f"{int(_value(data['early_exit'], 'n') or 0):,} ended pairs",
                  "goal_attainment_rate": f"{int(_value(data['goals'], 'n') or 0):,} goals due"}
         sizes.update({name: pairs for name, m in REGISTRY.items() if m.section == "engagement"})
+        # Engagement figures over another group than the open pairs. The engagement frame (whose columns are
+        # the metrics JSON) counts only the active pairs among those groups; the others are named in words.
+        sizes.update({"sessions_per_active_pair_per_month": active, "median_hours_per_active_pair": active,
+                      "median_days_to_first_meeting": "pairs matched in the period that have met",
+                      "pairs_never_met": "pairs matched in the period",
+                      "cancellation_rate": "sessions dated in the period",
+                      "cadence_adherence": f"open pairs matched at least {engagement.CADENCE_MIN_DAYS} days "
+                                           "before the period end"})
+        # A dimension no respondent answered at both baseline and exit has no row in pre_post.
+        sizes.update({name: "0 matched respondents" for name, m in REGISTRY.items() if m.unit == "difference"})
         for months in retention.SURVIVAL_MONTHS:
             sizes[f"pair_survival_{months}m"] = (f"{int(_value(data['survival'], 'n', months=months) or 0):,} pairs, "
                                                  f"{int(_value(data['survival'], 'at_risk', months=months) or 0):,} "
@@ -614,6 +640,22 @@ def _compute(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
     }
 
 
+def _programs_with_data(segments: pd.DataFrame) -> list[str]:
+    """The programs with pairs, survey answers or goals under the filters (the segments table's rows by
+    program): a department in one program gets a report named after that program, not after all of them."""
+    counts = segments[["open_pairs", "nps_n", "overall_n", "goals_due"]].fillna(0)
+    return segments.loc[(counts > 0).any(axis=1), "program"].dropna().tolist()
+
+
+def _scope(filters: Filters) -> str:
+    """What the report covers, every filter said, the unfiltered ones too: 'Legal department · all programs ·
+    all cohorts'; 'All programs · all cohorts · all departments' for the whole organisation."""
+    covered = [filters.sentence()] if filters.active() else []
+    covered += [f"all {name}s" for name in ("program", "cohort", "department") if getattr(filters, name) is None]
+    text = " · ".join(covered)
+    return text[:1].upper() + text[1:]
+
+
 def _has_data(data: dict[str, Any]) -> bool:
     return bool(data["responses"] or _value(data["engagement"], "open_pairs") or _value(data["goals"], "n")
                 or not data["pre_post"].empty)
@@ -634,13 +676,13 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
                           f"{period.end.isoformat()}): no survey responses, open pairs or goals due in it. "
                           "Choose another quarter or load its exports first.")
     builder = _Builder(con, period, filters, include_comments)
-    programs = [filters.program] if filters.program else known_values(con, "program")
+    programs = [filters.program] if filters.program else _programs_with_data(data["segments"])
     return Report(
         title="Mentoring program evaluation",
         programs=programs,
         period=period,
         filters=filters,
-        scope=filters.sentence(period),
+        scope=_scope(filters),
         generated_on=generated_on or date.today(),
         min_group_size=builder.min_size,
         min_comment_group_size=int(settings.get(con, "min_comment_group_size")),

@@ -18,15 +18,19 @@ from analytics.report.model import Cell, Column, Report, Table
 NUMBER_FORMATS = {
     "count": "#,##0",
     "rate": "0.0%",
-    "rate_change": "+0.0%;-0.0%;0.0%",
+    "rate_change": '+0.0" pts";-0.0" pts";0.0" pts"',  # written in percentage points (SCALES)
     "score": "0.00",
     "score_change": "+0.00;-0.00;0.00",
     "nps": "0.0",
     "nps_change": "+0.0;-0.0;0.0",
-    "p": "0.0000",
+    "p": '[<0.001]"< 0.001";0.000',  # as the PDF prints it; the cell keeps the exact p
     "number": "0.00",
+    "number_change": "+0.00;-0.00;0.00",
     "date": "yyyy-mm-dd",
 }
+# A change of rates is read in percentage points: 0.136 is written 13.6 and shown "+13.6 pts" (a % format
+# would show "+13.6%", a relative change).
+SCALES = {"rate_change": 100}
 MAX_WIDTH = 60
 
 
@@ -52,7 +56,7 @@ class _Writer:
             sheet.write_string(row, col, text, self.text)
             return len(text)
         if isinstance(value, (int, float)):
-            sheet.write_number(row, col, value, self.formats.get(kind, self.formats["number"]))
+            sheet.write_number(row, col, value * SCALES.get(kind, 1), self.formats.get(kind, self.formats["number"]))
             return 12
         if isinstance(value, date):
             sheet.write_datetime(row, col, datetime(value.year, value.month, value.day), self.formats["date"])
@@ -70,7 +74,7 @@ class _Writer:
         for r, row in enumerate(table.rows, start=3):
             for col, (value, column) in enumerate(zip(row, table.columns)):
                 widths[col] = min(MAX_WIDTH, max(widths[col], self.cell(sheet, r, col, value, column.kind) + 2))
-        if table.note:
+        if table.note:  # not the reading note: the sheet lists every row
             sheet.write_string(len(table.rows) + 4, 0, table.note, self.text)
         for col, width in enumerate(widths):
             sheet.set_column(col, col, width)
