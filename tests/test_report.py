@@ -477,7 +477,7 @@ def test_html_wide_tables_scroll_in_their_own_box(reports, table):
     (Filters(), None, "All programs · all cohorts · all departments"),
 ])
 def test_the_cover_names_what_the_report_covers(con, filters, programs, scope):
-    report = build_model(con, Period.parse("2026Q3"), filters, GENERATED)
+    report = build_model(con, Period.parse("2026Q3"), filters, date(2026, 10, 1))
     assert report.scope == scope
     if programs is not None:
         assert report.programs == programs and report.header.startswith(", ".join(programs) + " · ")
@@ -496,3 +496,13 @@ def test_the_cover_names_what_the_report_covers(con, filters, programs, scope):
 def test_each_definition_gives_the_n_it_is_computed_over(model, metric, n):
     sizes = {row[0]: row[3] for row in model.methodology.rows}
     assert re.fullmatch(n, sizes[metric])
+
+
+@pytest.mark.parametrize("generated_on, says", [
+    (date(2026, 10, 1), None),  # Q3 2026 is over
+    (date(2026, 9, 30), "Q3 2026 is not over (it ends 30 Sep 2026): its figures count what is loaded so far"),
+])
+def test_a_report_of_a_quarter_not_over_says_so(con, generated_on, says):
+    scope = build_model(con, Period.parse("2026Q3"), Filters(), generated_on).scope
+    assert scope.startswith("All programs · all cohorts · all departments")
+    assert ("is not over" in scope) is (says is not None) and (says is None or says in scope)

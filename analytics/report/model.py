@@ -677,13 +677,15 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
                           "Choose another quarter or load its exports first.")
     builder = _Builder(con, period, filters, include_comments)
     programs = [filters.program] if filters.program else _programs_with_data(data["segments"])
+    generated_on = generated_on or date.today()
+    progress = period.progress_note(generated_on)
     return Report(
         title="Mentoring program evaluation",
         programs=programs,
         period=period,
         filters=filters,
-        scope=_scope(filters),
-        generated_on=generated_on or date.today(),
+        scope=_scope(filters) + (f". {progress}" if progress else ""),
+        generated_on=generated_on,
         min_group_size=builder.min_size,
         min_comment_group_size=int(settings.get(con, "min_comment_group_size")),
         suppressed_label=builder.hidden,
