@@ -117,6 +117,8 @@ def validation(plan, key: str) -> None:
                 f"({ui.escape(first['file_name'])}, {first['loaded_at']:%Y-%m-%d %H:%M}). Its rows still stored "
                 "as it wrote them count as duplicates: loading it again changes only rows changed or removed "
                 "since, back to this file's version.", icon=":material/content_copy:")
+    if plan.skipped:
+        st.caption(f"Skipped, as they are not responses: {plan.skipped}.")
     ignored = plan.batch.unmapped_columns if plan.kind != "survey" else []
     if ignored:
         st.caption("Columns Mentorscope does not use (they are not stored): "
@@ -142,6 +144,7 @@ def load_plans(plans) -> None:
     messages = [f"{ui.escape(plan.file_name)}: {result.rows_loaded:,} row{'s' if result.rows_loaded != 1 else ''} "
                 f"loaded, {result.rows_duplicate:,} duplicate{'s' if result.rows_duplicate != 1 else ''} skipped, "
                 f"{result.rows_rejected:,} rejected"
+                + (f", {plan.skipped} skipped" if plan.skipped else "")
                 + (f", {len(result.stubs_created):,} people added from the pairs file" if result.stubs_created else "")
                 + "." for plan, result in zip(plans, results) if result is not None]
     st.session_state["upload_batch"] += 1  # a fresh, empty file picker
@@ -162,7 +165,10 @@ def upload_history() -> None:
     with cols[1].popover("Rejected rows", icon=":material/rule:"):
         rejected = ui.compute(health.rejected_rows, int(choice))
         if rejected.empty:
-            st.caption("None: every row of this upload loaded or was a duplicate.")
+            skipped = int(history.set_index("upload_id").at[choice, "rows_skipped"])
+            st.caption("None: every row of this upload loaded or was a duplicate"
+                       + (f", but for {skipped:,} that were not records (a survey tool's preview responses, "
+                          "blank rows)." if skipped else "."))
         ui.table(rejected, f"rejected_upload_{int(choice)}")
     if ui.can("remove_upload") and cols[2].button(
             "Remove", icon=":material/delete:", key="remove_upload",

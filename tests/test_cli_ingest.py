@@ -255,3 +255,12 @@ def test_a_refused_survey_says_why_rather_than_that_the_map_names_no_question(fi
     ambiguous = "response_id,submitted_at,I would sign up again\nr1,03/04/2026,5\n"
     code, _, err = run(capsys, "check", files("pulse.csv", ambiguous), "--db", str(db_path), "--map", "Q9=networking")
     assert code == 1 and "--day-first" in err and "--map" not in err
+
+
+@pytest.mark.parametrize("verb", ["check", "ingest"])
+def test_rows_that_are_no_response_are_said_skipped(files, db_path, capsys, verb):
+    import fixtures_formats as F
+    code, out, err = run(capsys, verb, files("q.csv", F.qualtrics_legacy()), "--db", str(db_path),
+                         "--accept-suggestions")
+    assert code == 0, err
+    assert ", 1 survey-preview response (the survey tool's own test) skipped; " in out

@@ -193,6 +193,25 @@ def test_skipped_rows_are_counted(data, name, skipped):
     assert parse(data, name).skipped == skipped
 
 
+@pytest.mark.parametrize("data, name, said, in_history", [
+    (F.qualtrics_legacy(), "q.csv", "1 survey-preview response (the survey tool's own test)", 1),
+    (F.generic_semicolon(), "s.csv", None, 0),
+])
+def test_skipped_rows_are_said_before_loading_and_kept_in_the_history(data, name, said, in_history):
+    from analytics import health
+    from analytics.ingest.pipeline import analyse, load
+    from tests.builders import fresh
+    con = fresh()
+    plan = analyse(data, name, con)
+    assert plan.skipped == said
+    load(con, plan)
+    history = health.upload_history(con).iloc[0]
+    # read = loaded + duplicate + rejected + skipped
+    assert history["rows_skipped"] == in_history
+    assert history["rows_read"] == (history["rows_loaded"] + history["rows_duplicate"] + history["rows_rejected"]
+                                    + in_history)
+
+
 def test_rows_without_a_date_are_rejected_with_their_spreadsheet_row():
     batch = parse(F.generic_semicolon(), "s.csv", wave="midpoint", program="Leaders")
     assert batch.rejected == [{"row_number": 4, "column": "submitted_at", "reason": "submitted_at is empty",

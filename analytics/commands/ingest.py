@@ -105,6 +105,7 @@ def summary(plan: Plan, loaded: LoadResult | None = None, path: str | None = Non
         "rows_read": plan.rows_read,
         "rows_loaded": loaded.rows_loaded if loaded else (plan.rows_valid - len(plan.unresolved) if plan.ok else 0),
         "rows_rejected": len(rejected), "rows_duplicate": loaded.rows_duplicate if loaded else 0,
+        "rows_skipped": plan.skipped,
         "date_range": [first.isoformat() if first else None, last.isoformat() if last else None],
         "errors": [plan.error.message] if plan.error else [],
         "rejected": sorted(({k: r.get(k) for k in ("row_number", "column", "reason")} for r in rejected),
@@ -132,7 +133,8 @@ def report(results: list[dict], as_json: bool, verb: str) -> int:
             span = " to ".join(d for d in r["date_range"] if d) or "no dates"
             print(f"{r['path']}: {r['kind']} ({r['format']}), {r['rows_read']} rows read, "
                   f"{r['rows_loaded']} {verb}, {r['rows_duplicate']} duplicate, "
-                  f"{r['rows_rejected']} rejected; {span}")
+                  f"{r['rows_rejected']} rejected" + (f", {r['rows_skipped']} skipped" if r["rows_skipped"] else "")
+                  + f"; {span}")
             for row in r["rejected"][:SHOWN]:
                 print(f"  row {row['row_number']}: {row['reason']}")
             if len(r["rejected"]) > SHOWN:

@@ -32,6 +32,10 @@ WAVES = ("baseline", "midpoint", "exit", "pulse")
 # The column whose dates give an upload's date range.
 # Files are loaded in this order so that references resolve.
 LOAD_ORDER = ("participants", "employees", "pairs", "sessions", "goals", "survey")
+# Rows of a survey export that are not responses, in words (one, several).
+SKIPPED_WHAT = {"survey_preview": ("survey-preview response (the survey tool's own test)",
+                                   "survey-preview responses (the survey tool's own tests)"),
+                "blank": ("blank row", "blank rows")}
 DATE_RANGE_COLUMN = {"participants": "joined_on", "pairs": "matched_on", "sessions": "occurred_on",
                      "goals": "due_on", "employees": "hired_on"}
 
@@ -80,6 +84,13 @@ class Plan:
         if isinstance(self.batch, SurveyBatch):
             return self.batch.response_rows.num_rows
         return self.batch.rows.num_rows if self.batch is not None else 0
+
+    @property
+    def skipped(self) -> str | None:
+        """The rows read that are not responses, in words ('1 survey-preview response'), or None."""
+        counts = self.batch.skipped if isinstance(self.batch, SurveyBatch) else {}
+        parts = [f"{n:,} {SKIPPED_WHAT[kind][n != 1]}" for kind, n in counts.items() if n]
+        return " and ".join(parts) or None
 
     @property
     def date_range(self) -> tuple:
