@@ -80,6 +80,20 @@ def proportion_difference(x1: int, n1: int, x2: int, n2: int) -> tuple[float, fl
     return diff, diff - half, diff + half
 
 
+# Said beside a proportion difference whose Wald interval and test disagree about zero.
+DISAGREE_NOTE = ("the interval and the test disagree, as they can in small groups (the Wald interval is an "
+                 "approximation there, the test is not): go by the test")
+
+
+def interval_and_test_disagree(ci_low: float, ci_high: float, p_value: float, alpha: float = 0.05) -> bool:
+    """Whether a difference's 95% interval excludes 0 while its p is not below `alpha`, or the other way
+    round: the Wald interval of `proportion_difference` collapses near 0% and 100% (at 8 of 8 its
+    half-width is that of the other group alone) where `two_by_two_p`'s Fisher test stays exact."""
+    if any(v is None or math.isnan(v) for v in (ci_low, ci_high, p_value)):
+        return False
+    return (ci_low > 0 or ci_high < 0) != (p_value < alpha)
+
+
 def two_by_two_p(x1: int, n1: int, x2: int, n2: int) -> float:
     """p of chi2_contingency (with continuity correction), or two-sided Fisher
     when any expected count is below 5 (or undefined because a margin is 0)."""

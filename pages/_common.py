@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
-from analytics import auth, charts, improvements, metrics, settings
+from analytics import auth, charts, improvements, metrics, settings, stats
 from analytics import insights as insights_module
 from analytics.filters import Filters, Period
 
@@ -319,6 +319,8 @@ def versus_caption(headline: dict) -> None:
     if not missing(headline.get("p_value")):
         # No ✱: that marks a significant change on the previous quarter, and this p compares groups.
         text += f", {charts.p_text(headline['p_value'])}"
+        if stats.interval_and_test_disagree(headline["ci_low"], headline["ci_high"], headline["p_value"]):
+            text += f" · {stats.DISAGREE_NOTE}"
     st.caption(text)
 
 

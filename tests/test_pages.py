@@ -571,3 +571,14 @@ def test_a_change_that_rounds_to_nothing_has_no_arrow():
     arrows = [(m.proto.delta, type(m.proto).MetricDirection.Name(m.proto.direction)) for m in at.metric]
     assert arrows == [("±0 pts vs previous quarter", "NONE"), ("±0 pts vs previous quarter", "NONE"),
                       ("+5 pts vs previous quarter", "UP")]
+
+
+def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, app):
+    """Finance mentors in 2026Q3: the Wald interval of the retention difference excludes 0, Fisher's p does not."""
+    from analytics import stats
+    at = app("1_Overview")
+    at.selectbox(key="filter_department").set_value("Finance").run()
+    at.selectbox(key="filter_role").set_value("mentor").run()
+    assert not at.exception, [e.value for e in at.exception]
+    versus = [c for c in texts(at).splitlines() if c.startswith("Non-participants:")]
+    assert len(versus) == 1 and versus[0].endswith(stats.DISAGREE_NOTE), versus

@@ -198,3 +198,28 @@ def test_paired_in_two_threads_leaves_the_warning_filters_as_they_were():
     finally:
         sys.setswitchinterval(interval)
     assert warnings.filters == before
+
+
+# (participants achieving / n, non-participants achieving / n): the Wald interval and the test about zero.
+@pytest.mark.parametrize("x1, n1, x2, n2, disagree", [
+    # 8 of 8 against 60 of 80: Wald +15.5 to +34.5 (excludes 0; the 8 add no width) but Fisher p = 0.19
+    (8, 8, 60, 80, True),
+    # 60 of 80 against 30 of 80: both far from 0 and p < 0.001, they agree
+    (60, 80, 30, 80, False),
+    # 40 of 80 against 38 of 80: the interval spans 0 and p is large, they agree
+    (40, 80, 38, 80, False),
+])
+def test_a_wald_interval_and_its_test_may_disagree_about_zero(x1, n1, x2, n2, disagree):
+    # references: the interval by hand (p(1 − p)/n per group), p from scipy.stats.fisher_exact / chi2_contingency
+    _, low, high = stats.proportion_difference(x1, n1, x2, n2)
+    p1, p2 = x1 / n1, x2 / n2
+    half = 1.96 * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    assert (low, high) == pytest.approx((p1 - p2 - half, p1 - p2 + half))
+    p = stats.two_by_two_p(x1, n1, x2, n2)
+    assert stats.interval_and_test_disagree(low, high, p) is disagree
+    assert ((low > 0 or high < 0) == (p < 0.05)) is not disagree
+
+
+@pytest.mark.parametrize("values", [(None, 0.1, 0.2), (math.nan, 0.1, 0.2), (0.1, 0.2, None)])
+def test_a_missing_interval_or_p_is_no_disagreement(values):
+    assert stats.interval_and_test_disagree(*values) is False

@@ -258,6 +258,8 @@ class _Builder:
                             f"{display(row['difference'], 'rate_change')} (95% CI "
                             f"{display(row['ci_low'], 'rate_change')} to {display(row['ci_high'], 'rate_change')}), "
                             f"{_significance(row['p_value'])}; {row['test']}")
+                    if stats.interval_and_test_disagree(row["ci_low"], row["ci_high"], row["p_value"]):
+                        note += f"; {stats.DISAGREE_NOTE}"
             out.append(Headline(row["key"], row["label"], row["kind"], self.hide(row["value"], hidden),
                                 self.hide(row["previous"], bool(row["previous_suppressed"])),
                                 self.hide(row["change"], change_hidden),
