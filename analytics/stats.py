@@ -230,7 +230,10 @@ def complementary(frame: pd.DataFrame, hidden: pd.Series, n_column: str, within:
     whose key is null (not set) too.
     """
     sizes = frame[n_column].fillna(0)
-    figures = frame.groupby(list(within), dropna=False, sort=False).groups.values() if within else [frame.index]
+    keys = list(within)
+    # One key by name, not in a list: pandas is to change what a one-item list groups by.
+    figures = frame.groupby(keys[0] if len(keys) == 1 else keys, dropna=False, sort=False).groups.values() \
+        if keys else [frame.index]
     extra = pd.Series(False, index=frame.index)
     for rows in figures:
         shown = sizes[rows][~hidden[rows]]
