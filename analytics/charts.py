@@ -188,7 +188,9 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
                   "Share of answers (%)", None, barmode="relative", height=max(340, 140 + 36 * len(order)))
     offsets = sorted(frame["offset"].unique())
     one_scale = frame["k"].nunique() == 1
-    for offset in offsets:
+    # Relative bars stack outwards in the order they are added: the middle first, so that it touches 0 on
+    # both sides and the extreme answers end up outermost; the legend keeps the scale's order.
+    for offset in sorted(offsets, key=abs):
         part = frame[frame["offset"] == offset]
         steps = max(abs(o) for o in offsets) or 1
         strength = min(2, int(round(abs(offset) / steps * 3 + 0.49)) - 1) if offset else 0
@@ -203,7 +205,7 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
         for i, half in enumerate(halves):
             fig.add_bar(
                 y=[label(d) for d in half["dimension"]], x=half["share"], orientation="h", name=name,
-                marker_color=colour, legendgroup=name, showlegend=i == 0,
+                marker_color=colour, legendgroup=name, showlegend=i == 0, legendrank=offsets.index(offset),
                 # The answer as Python writes it ("3"): plotly's own ":g" pads it to six digits ("3.00000").
                 customdata=list(zip([f"{v:g}" for v in half["value"]], half["k"], half["count"], half["n"],
                                     half["share"].abs() * (2 if offset == 0 else 1))),
@@ -211,8 +213,20 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
                               "%{customdata[4]:.1f}% (%{customdata[2]:,} answers)<br>n = %{customdata[3]:,} "
                               "responses<extra></extra>")
     fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in order])
-    fig.update_xaxes(ticksuffix="%", zeroline=True, zerolinecolor="#555")
+    fig.update_xaxes(zeroline=True, zerolinecolor="#555", **_share_ticks(frame))
     return fig
+
+
+def _share_ticks(frame: pd.DataFrame) -> dict:
+    """Ticks on both sides of 0, labelled as shares without sign (left of 0 is a share too), at most
+    about six over the width so that they fit on a phone."""
+    # The middle answer is split across 0: half of it on each side.
+    half = frame["share"].where(frame["offset"] != 0, frame["share"] / 2)
+    left = half[frame["offset"] <= 0].groupby(frame["dimension"]).sum().max()
+    right = half[frame["offset"] >= 0].groupby(frame["dimension"]).sum().max()
+    step = next(s for s in (5, 10, 20, 25, 50) if (left + right) / s <= 6)
+    values = [step * i for i in range(int(-left // step), int(-(-right // step)) + 1)]
+    return dict(tickvals=values, ticktext=[f"{abs(v):g}%" if v else "0" for v in values])
 
 
 def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score with 95% CI",

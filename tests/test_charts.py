@@ -253,3 +253,29 @@ def test_a_group_hidden_for_a_smaller_ones_sake_is_not_called_small(shields, say
     frame.loc[frame["protects_smaller_group"], ["mean", "ci_low", "ci_high"]] = None
     frame["suppressed"] = frame["mean"].isna()
     assert says in text_of(charts.mean_ci_dots(frame, by="program"))
+
+
+def _legend(fig) -> list[str]:
+    shown = [trace for trace in fig.data if trace.showlegend is not False]
+    return [trace.name for trace in sorted(shown, key=lambda trace: trace.legendrank or 0)]
+
+
+SEVEN = pd.DataFrame({"dimension": ["networking"] * 7, "scale_points": [7] * 7, "value": range(1, 8),
+                      "count": [1] * 7, "share": [1 / 7] * 7, "n": [7] * 7})
+
+
+@pytest.mark.parametrize("frame, left, right, legend, ticks", [
+    # networking: 22.5% left of 0 and 77.5% right; career clarity 50% and 50%
+    (LIKERT, ["3", "2", "1 (lowest)"], ["3", "4", "5 (highest)"], ["1 (lowest)", "2", "3", "4", "5 (highest)"],
+     ((-50, -25, 0, 25, 50, 75, 100), ("50%", "25%", "0", "25%", "50%", "75%", "100%"))),
+    (SEVEN, ["4", "3", "2", "1 (lowest)"], ["4", "5", "6", "7 (highest)"],
+     ["1 (lowest)", "2", "3", "4", "5", "6", "7 (highest)"],
+     ((-60, -40, -20, 0, 20, 40, 60), ("60%", "40%", "20%", "0", "20%", "40%", "60%"))),
+])
+def test_likert_stacks_outwards_from_the_middle_with_shares_either_side(frame, left, right, legend, ticks):
+    """Relative bars stack in trace order: the middle half touches 0 on both sides, the extremes are outermost."""
+    fig = charts.likert_diverging(frame)
+    assert [trace.name for trace in fig.data if trace.x[0] < 0] == left
+    assert [trace.name for trace in fig.data if trace.x[0] > 0] == right
+    assert _legend(fig) == legend
+    assert (fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext) == ticks
