@@ -516,12 +516,16 @@ def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per 
 def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-participants, last 12 months", *,
                     min_size: int = MIN_SIZE) -> go.Figure:
     """Grouped bars per measure from retention.employee_outcomes, with the difference,
-    its 95% CI and p-value written above each pair."""
+    its 95% CI and p-value under each measure's name (a line each: annotations above the bars
+    overprint each other on a phone) and in the hover."""
     shown, hidden = _visible(frame, "participants")
     if shown.empty:
         return _nothing_shown(title, "No employees in the 12-month window.", hidden, min_size, people="employees")
     names = [{"retention_12m": "Stayed 12 months", "promotion_rate_12m": "Promoted in 12 months"}.get(m, label(m))
              for m in shown["measure"]]
+    stats = [[f"difference {row.difference * 100:+.0f} pts",
+              f"95% CI {row.ci_low * 100:+.0f} to {row.ci_high * 100:+.0f}"]
+             + ([] if pd.isna(row.p_value) else [p_text(row.p_value)]) for row in shown.itertuples()]
     n1, n2 = int(shown["n_participants"].iloc[0]), int(shown["n_non_participants"].iloc[0])
     fig = _figure(title, f"n = {n1:,} participants, {n2:,} non-participants", None, "Share of employees (%)",
                   barmode="group")
@@ -529,13 +533,10 @@ def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-parti
                                     ("non_participants", PALETTE[1], "Non-participants", n2)):
         fig.add_bar(x=names, y=shown[column] * 100, name=text, marker_color=colour,
                     texttemplate="%{y:.0f}%", textposition="outside", cliponaxis=False,
-                    hovertemplate="%{x}<br>" + text + ": %{y:.1f}%<br>n = " + f"{n:,}<extra></extra>")
-    for name, row in zip(names, shown.itertuples()):
-        p = "" if pd.isna(row.p_value) else f", {p_text(row.p_value)}"
-        fig.add_annotation(x=name, y=1.0, yref="paper", showarrow=False, yanchor="bottom",
-                           text=f"difference {row.difference * 100:+.0f} pts "
-                                f"(95% CI {row.ci_low * 100:+.0f} to {row.ci_high * 100:+.0f}){p}",
-                           font=dict(size=12))
-    fig.update_yaxes(range=[0, 115], ticksuffix="%")
-    fig.update_layout(margin=dict(t=120))
+                    customdata=[", ".join(lines) for lines in stats],
+                    hovertemplate="%{x}<br>" + text + ": %{y:.1f}%<br>n = " + f"{n:,}"
+                                  + "<br>%{customdata}<extra></extra>")
+    fig.update_xaxes(tickvals=names, tickangle=0,
+                     ticktext=[f"<b>{name}</b><br>" + "<br>".join(lines) for name, lines in zip(names, stats)])
+    fig.update_yaxes(range=[0, 110], ticksuffix="%")
     return fig

@@ -279,3 +279,19 @@ def test_likert_stacks_outwards_from_the_middle_with_shares_either_side(frame, l
     assert [trace.name for trace in fig.data if trace.x[0] > 0] == right
     assert _legend(fig) == legend
     assert (fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext) == ticks
+
+
+@pytest.mark.parametrize("p_values, last_lines", [
+    ([.02, .0004], ["p = 0.02", "p < 0.001"]),
+    ([None, None], ["95% CI +2 to +18", "95% CI +1 to +19"]),  # no test run: no p
+])
+def test_participants_statistics_sit_under_each_measure_not_above_the_bars(p_values, last_lines):
+    """Annotations above the pairs of bars overprint each other on a phone; a line each under the name does not."""
+    fig = charts.participants_vs(EMPLOYEES.assign(p_value=p_values))
+    assert not fig.layout.annotations
+    assert fig.layout.xaxis.tickangle == 0
+    labels = [text.split("<br>") for text in fig.layout.xaxis.ticktext]
+    assert [lines[:2] for lines in labels] == [["<b>Stayed 12 months</b>", "difference +10 pts"],
+                                               ["<b>Promoted in 12 months</b>", "difference +10 pts"]]
+    assert [lines[-1] for lines in labels] == last_lines
+    assert all(last in hover for trace in fig.data for hover, last in zip(trace.customdata, last_lines))
