@@ -298,9 +298,25 @@ def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, pass
 # ---- trends ------------------------------------------------------------------
 
 def _period_axis(fig: go.Figure, frame: pd.DataFrame) -> None:
-    """Quarters placed at their midpoints and labelled with their names."""
+    """Quarters placed at their midpoints and labelled short enough to stand upright on a phone: rotated
+    names ran past the right edge there, and plotly hid the last quarter's, the one selected."""
     mids = _midpoints(frame)
-    fig.update_xaxes(tickvals=list(mids), ticktext=list(frame["period"].astype(str)), title_text="Quarter")
+    fig.update_xaxes(tickvals=list(mids), ticktext=_quarter_ticks(frame["period"].astype(str)), tickangle=0,
+                     title_text="Quarter")
+
+
+def _quarter_ticks(periods: pd.Series) -> list[str]:
+    """'Q3' under each quarter, with its year ('2025', 'FY2026') on a second line at the first quarter and
+    wherever the year changes; other period names as they are."""
+    ticks, year = [], None
+    for period in periods:
+        match = re.fullmatch(r"((?:FY)?\d{4})(Q[1-4])", period)
+        if not match:
+            ticks.append(period)
+            continue
+        ticks.append(match.group(2) + (f"<br>{match.group(1)}" if match.group(1) != year else ""))
+        year = match.group(1)
+    return ticks
 
 
 def _midpoints(frame: pd.DataFrame) -> pd.Series:

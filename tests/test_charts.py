@@ -139,9 +139,18 @@ def test_improvement_actions_become_dashed_lines_on_trends():
     assert "Monthly check-in reminders" in [a.text for a in fig.layout.annotations]
 
 
-def test_quarters_are_labelled_on_trend_axes():
-    fig = charts.nps_trend(CASES["nps_trend"][1])
-    assert list(fig.layout.xaxis.ticktext) == ["2025Q4", "2026Q1", "2026Q2"]
+@pytest.mark.parametrize("periods, ticks", [
+    (PERIODS, ["Q4<br>2025", "Q1<br>2026", "Q2"]),
+    (Period.parse("2026Q3").quarters_back(6), ["Q2<br>2025", "Q3", "Q4", "Q1<br>2026", "Q2", "Q3"]),
+    ([Period.parse("FY2027Q1", 7), Period.parse("FY2027Q2", 7)], ["Q1<br>FY2027", "Q2"]),
+    ([Period.between(date(2026, 1, 1), date(2026, 5, 31), "Jan–May 2026")], ["Jan–May 2026"]),
+])
+def test_every_quarter_is_labelled_upright_on_trend_axes(periods, ticks):
+    """Short upright labels fit a phone: rotated names ran past the edge and plotly hid the last one."""
+    frame = pd.DataFrame({"period": [p.label for p in periods], "start": [p.start for p in periods],
+                          "end": [p.end for p in periods], "n": 40, "value": 10.0})
+    xaxis = charts.nps_trend(frame).layout.xaxis
+    assert (list(xaxis.ticktext), len(xaxis.tickvals), xaxis.tickangle) == (ticks, len(periods), 0)
 
 
 @pytest.mark.parametrize("code, expected", [
