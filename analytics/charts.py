@@ -97,10 +97,21 @@ def _n_text(n: int | str | None, suppressed: int = 0, note: str | None = None, m
     return " · ".join(parts)
 
 
+def _wrap(text: str | None, width: int) -> str | None:
+    """`text` in lines of at most `width` characters: plotly never wraps, and cuts off at the edge.
+    'n = 120', 'n < 5' and 'p = 0.03' stay on one line."""
+    if not text:
+        return text
+    glued = re.sub(r" ([=<]) ", "\0\\1\0", text)
+    return "<br>".join(textwrap.wrap(glued, width, break_on_hyphens=False)).replace("\0", " ")
+
+
 def _figure(title: str, subtitle: str, x_title: str | None, y_title: str | None, **layout) -> go.Figure:
+    """A figure whose subtitle and x-axis title fit a phone's 358 px (a horizontal chart's x title is
+    centred over a plot narrowed by the bar labels)."""
     fig = go.Figure()
-    fig.update_layout(template=TEMPLATE, title=dict(text=title, subtitle=dict(text=subtitle)), **layout)
-    fig.update_xaxes(title_text=x_title)
+    fig.update_layout(template=TEMPLATE, title=dict(text=title, subtitle=dict(text=_wrap(subtitle, 60))), **layout)
+    fig.update_xaxes(title_text=_wrap(x_title, 28))
     fig.update_yaxes(title_text=y_title)
     return fig
 
@@ -111,7 +122,7 @@ def empty(title: str, message: str = "No data for this period and these filters.
     fig = _figure(title, subtitle, None, None, height=260)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.add_annotation(text="<br>".join(textwrap.wrap(message, 48)), x=0.5, y=0.5, xref="paper", yref="paper",
+    fig.add_annotation(text=_wrap(message, 48), x=0.5, y=0.5, xref="paper", yref="paper",
                        showarrow=False,
                        font=dict(size=14, color="#555"))
     return fig

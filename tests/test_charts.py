@@ -63,7 +63,8 @@ CASES = {
 
 
 def text_of(fig) -> str:
-    return f"{fig.layout.title.text} {fig.layout.title.subtitle.text}"
+    """Title and subtitle as one line of text (long subtitles are wrapped)."""
+    return f"{fig.layout.title.text} {fig.layout.title.subtitle.text}".replace("<br>", " ")
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -304,3 +305,24 @@ def test_participants_statistics_sit_under_each_measure_not_above_the_bars(p_val
                                                ["<b>Promoted in 12 months</b>", "difference +10 pts"]]
     assert [lines[-1] for lines in labels] == last_lines
     assert all(last in hover for trace in fig.data for hover, last in zip(trace.customdata, last_lines))
+
+
+@pytest.mark.parametrize("builder, frame, kwargs, subtitle, x_title", [
+    (charts.mean_ci_dots, ROLE_MEANS, {"by": "role", "title": "Mentors vs mentees: mean score with 95% CI"},
+     ["n = 16 · responses to the most answered dimension per group;", "n per dot in the hover"],
+     ["Mean score (1 = lowest)"]),
+    (charts.group_bars, GOALS, {"category": "category", "value": "goal_attainment_rate", "title": "Themes",
+                                "value_title": "Share of comments mentioning it (%)", "horizontal": True,
+                                "n_shared": True},
+     ["n = 20"], ["Share of comments mentioning", "it (%)"]),
+    (charts.mean_ci_dots, DIMENSIONS.assign(protects_smaller_group=[True, False, False, False],
+                                            mean=[None, 3.1, None, 3.5], suppressed=[True, False, True, False]),
+     {"by": "program"},
+     ["n = 21 · 2 groups hidden (n < 5; 1 of them so that a smaller", "one cannot be worked out) · responses to the most answered",
+      "dimension per group; n per dot in the hover"], ["Mean score (1 = lowest)"]),
+])
+def test_long_subtitles_and_axis_titles_wrap_to_fit_a_phone(builder, frame, kwargs, subtitle, x_title):
+    """Plotly never wraps: a long line ran past a phone's right edge ('…per group; n per do')."""
+    fig = builder(frame, **kwargs)
+    assert fig.layout.title.subtitle.text.split("<br>") == subtitle
+    assert fig.layout.xaxis.title.text.split("<br>") == x_title
