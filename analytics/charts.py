@@ -97,13 +97,15 @@ def _n_text(n: int | str | None, suppressed: int = 0, note: str | None = None, m
     return " · ".join(parts)
 
 
-def _wrap(text: str | None, width: int) -> str | None:
-    """`text` in lines of at most `width` characters: plotly never wraps, and cuts off at the edge.
-    'n = 120', 'n < 5' and 'p = 0.03' stay on one line."""
+def _wrap(text: str | None, width: int, lines: int | None = None) -> str | None:
+    """`text` in lines of at most `width` characters, and at most `lines` of them (the last one cut
+    short with '…'): plotly never wraps, and cuts off at the edge. 'n = 120', 'n < 5' and 'p = 0.03'
+    stay on one line."""
     if not text:
         return text
     glued = re.sub(r" ([=<]) ", "\0\\1\0", text)
-    return "<br>".join(textwrap.wrap(glued, width, break_on_hyphens=False)).replace("\0", " ")
+    return "<br>".join(textwrap.wrap(glued, width, break_on_hyphens=False, max_lines=lines,
+                                     placeholder=" …")).replace("\0", " ")
 
 
 def _figure(title: str, subtitle: str, x_title: str | None, y_title: str | None, **layout) -> go.Figure:
@@ -335,18 +337,23 @@ def _midpoints(frame: pd.DataFrame) -> pd.Series:
     return start + (end - start) / 2
 
 
-def annotate_actions(fig: go.Figure, actions: pd.DataFrame | None) -> go.Figure:
-    """Dashed vertical line and label for each improvement action [started_on, title]."""
+def annotate_actions(fig: go.Figure, actions: pd.DataFrame | None, span: tuple[pd.Timestamp, pd.Timestamp]
+                     ) -> go.Figure:
+    """Dashed vertical line and label for each improvement action [started_on, title] on an x axis
+    spanning `span`. Each label reads towards the middle of the axis, in lines that fit a phone,
+    with the whole title in its hover."""
     if actions is None or actions.empty:
         return fig
+    middle = span[0] + (span[1] - span[0]) / 2
     for i, row in enumerate(actions.sort_values("started_on").itertuples()):
         day = pd.Timestamp(row.started_on)
         fig.add_shape(type="line", x0=day, x1=day, y0=0, y1=1, yref="paper",
                       line=dict(color=PALETTE[4], dash="dash", width=1.5))
-        text = str(row.title)
-        fig.add_annotation(x=day, y=1 - 0.08 * (i % 3), yref="paper", showarrow=False, xanchor="left",
-                           text=(text[:28] + "…") if len(text) > 29 else text, font=dict(size=11, color=PALETTE[4]),
-                           bgcolor="rgba(255,255,255,0.8)", hovertext=f"Improvement from {day.date()}: {text}")
+        text, side = str(row.title), "left" if day < middle else "right"
+        fig.add_annotation(x=day, y=1 - 0.12 * (i % 3), yref="paper", showarrow=False,
+                           xanchor=side, align=side, text=_wrap(text, 22, lines=2),
+                           font=dict(size=11, color=PALETTE[4]), bgcolor="rgba(255,255,255,0.8)",
+                           hovertext=f"Improvement from {day.date()}: {text}")
     return fig
 
 
@@ -382,16 +389,18 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
                         customdata=list(zip(periods, shown["n"] if "n" in shown.columns else [None] * len(shown))),
                         hovertemplate="%{customdata[0]}<br>" + name + ": %{y:" + fmt + "}" + suffix
                                       + "<br>n = %{customdata[1]:,}<extra></extra>")
+    span = (pd.to_datetime(shown["start"]).min(), pd.to_datetime(shown["end"]).max())
     _period_axis(fig, shown)
+    # The quarters shown and no more: autorange would widen the axis for an action's label.
+    fig.update_xaxes(range=list(span))
     fig.update_yaxes(ticksuffix="%" if percent else None, rangemode="tozero" if percent or ci is None else "normal")
     if y_range:
         fig.update_yaxes(range=list(y_range))
     fig.update_layout(showlegend=len(series) > 1 or bool(ci))
     if actions is not None and not actions.empty:
         # An action outside the quarters shown would stretch the axis over an empty stretch.
-        days = pd.to_datetime(actions["started_on"])
-        actions = actions[days.between(pd.to_datetime(shown["start"]).min(), pd.to_datetime(shown["end"]).max())]
-    return annotate_actions(fig, actions)
+        actions = actions[pd.to_datetime(actions["started_on"]).between(*span)]
+    return annotate_actions(fig, actions, span)
 
 
 def nps_trend(frame: pd.DataFrame, actions: pd.DataFrame | None = None, *, min_size: int = MIN_SIZE) -> go.Figure:

@@ -133,11 +133,22 @@ def test_baseline_to_exit_axis_spans_the_scale_from_one(scales, axis, ticks):
     assert (xaxis.range, xaxis.tickvals) == (axis, None if ticks is None else tuple(ticks))
 
 
-def test_improvement_actions_become_dashed_lines_on_trends():
-    actions = pd.DataFrame({"started_on": [date(2026, 2, 1)], "title": ["Monthly check-in reminders"]})
-    fig = charts.nps_trend(CASES["nps_trend"][1], actions=actions)
-    assert [s.line.dash for s in fig.layout.shapes] == ["dash"]
-    assert "Monthly check-in reminders" in [a.text for a in fig.layout.annotations]
+@pytest.mark.parametrize("started_on, title, side, text", [
+    (date(2025, 11, 1), "Monthly check-in reminders", "left", "Monthly check-in<br>reminders"),
+    # late in the last quarter: the label reads leftwards, inside the axis, its title whole in the hover
+    (date(2026, 6, 15), "Matching by skills and interests, not only by department", "right",
+     "Matching by skills and<br>interests, not only …"),
+])
+def test_improvement_actions_are_marked_within_the_quarters_shown(started_on, title, side, text):
+    """An action's label never widens the axis past the last quarter, nor is cut off at the edge."""
+    actions = pd.DataFrame({"started_on": [started_on], "title": [title]})
+    for fig in (charts.nps_trend(CASES["nps_trend"][1], actions=actions),
+                charts.trend(CASES["trend"][1], actions=actions, **CASES["trend"][2])):
+        assert [s.line.dash for s in fig.layout.shapes] == ["dash"]
+        [note] = fig.layout.annotations
+        assert (note.text, note.xanchor, note.hovertext) == (text, side, f"Improvement from {started_on}: {title}")
+        assert [pd.Timestamp(x) for x in fig.layout.xaxis.range] == [pd.Timestamp(PERIODS[0].start),
+                                                                     pd.Timestamp(PERIODS[-1].end)]
 
 
 @pytest.mark.parametrize("periods, ticks", [
@@ -176,6 +187,8 @@ def test_actions_outside_the_quarters_shown_are_left_out(started_on, drawn):
     actions = pd.DataFrame({"started_on": [started_on], "title": ["Buddy lunches"]})
     fig = charts.nps_trend(CASES["nps_trend"][1], actions=actions)
     assert ("Buddy lunches" in [a.text for a in fig.layout.annotations]) is drawn
+    assert [pd.Timestamp(x) for x in fig.layout.xaxis.range] == [pd.Timestamp(PERIODS[0].start),
+                                                                 pd.Timestamp(PERIODS[-1].end)]
     assert len(fig.layout.shapes) == int(drawn)
 
 
