@@ -97,10 +97,23 @@ def _n_text(n: int | str | None, suppressed: int = 0, note: str | None = None, m
     return " · ".join(parts)
 
 
+def _wrap(text: str | None, width: int, lines: int | None = None) -> str | None:
+    """`text` in lines of at most `width` characters, and at most `lines` of them (the last one cut
+    short with '…'): plotly never wraps, and cuts off at the edge. 'n = 120', 'n < 5' and 'p = 0.03'
+    stay on one line."""
+    if not text:
+        return text
+    glued = re.sub(r" ([=<]) ", "\0\\1\0", text)
+    return "<br>".join(textwrap.wrap(glued, width, break_on_hyphens=False, max_lines=lines,
+                                     placeholder=" …")).replace("\0", " ")
+
+
 def _figure(title: str, subtitle: str, x_title: str | None, y_title: str | None, **layout) -> go.Figure:
+    """A figure whose subtitle and x-axis title fit a phone's 358 px (a horizontal chart's x title is
+    centred over a plot narrowed by the bar labels)."""
     fig = go.Figure()
-    fig.update_layout(template=TEMPLATE, title=dict(text=title, subtitle=dict(text=subtitle)), **layout)
-    fig.update_xaxes(title_text=x_title)
+    fig.update_layout(template=TEMPLATE, title=dict(text=title, subtitle=dict(text=_wrap(subtitle, 60))), **layout)
+    fig.update_xaxes(title_text=_wrap(x_title, 28))
     fig.update_yaxes(title_text=y_title)
     return fig
 
@@ -111,7 +124,7 @@ def empty(title: str, message: str = "No data for this period and these filters.
     fig = _figure(title, subtitle, None, None, height=260)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    fig.add_annotation(text="<br>".join(textwrap.wrap(message, 48)), x=0.5, y=0.5, xref="paper", yref="paper",
+    fig.add_annotation(text=_wrap(message, 48), x=0.5, y=0.5, xref="paper", yref="paper",
                        showarrow=False,
                        font=dict(size=14, color="#555"))
     return fig
@@ -188,7 +201,9 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
                   "Share of answers (%)", None, barmode="relative", height=max(340, 140 + 36 * len(order)))
     offsets = sorted(frame["offset"].unique())
     one_scale = frame["k"].nunique() == 1
-    for offset in offsets:
+    # Relative bars stack outwards in the order they are added: the middle first, so that it touches 0 on
+    # both sides and the extreme answers end up outermost; the legend keeps the scale's order.
+    for offset in sorted(offsets, key=abs):
         part = frame[frame["offset"] == offset]
         steps = max(abs(o) for o in offsets) or 1
         strength = min(2, int(round(abs(offset) / steps * 3 + 0.49)) - 1) if offset else 0
@@ -203,7 +218,7 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
         for i, half in enumerate(halves):
             fig.add_bar(
                 y=[label(d) for d in half["dimension"]], x=half["share"], orientation="h", name=name,
-                marker_color=colour, legendgroup=name, showlegend=i == 0,
+                marker_color=colour, legendgroup=name, showlegend=i == 0, legendrank=offsets.index(offset),
                 # The answer as Python writes it ("3"): plotly's own ":g" pads it to six digits ("3.00000").
                 customdata=list(zip([f"{v:g}" for v in half["value"]], half["k"], half["count"], half["n"],
                                     half["share"].abs() * (2 if offset == 0 else 1))),
@@ -211,8 +226,20 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
                               "%{customdata[4]:.1f}% (%{customdata[2]:,} answers)<br>n = %{customdata[3]:,} "
                               "responses<extra></extra>")
     fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in order])
-    fig.update_xaxes(ticksuffix="%", zeroline=True, zerolinecolor="#555")
+    fig.update_xaxes(zeroline=True, zerolinecolor="#555", **_share_ticks(frame))
     return fig
+
+
+def _share_ticks(frame: pd.DataFrame) -> dict:
+    """Ticks on both sides of 0, labelled as shares without sign (left of 0 is a share too), at most
+    about six over the width so that they fit on a phone."""
+    # The middle answer is split across 0: half of it on each side.
+    half = frame["share"].where(frame["offset"] != 0, frame["share"] / 2)
+    left = half[frame["offset"] <= 0].groupby(frame["dimension"]).sum().max()
+    right = half[frame["offset"] >= 0].groupby(frame["dimension"]).sum().max()
+    step = next(s for s in (5, 10, 20, 25, 50) if (left + right) / s <= 6)
+    values = [step * i for i in range(int(-left // step), int(-(-right // step)) + 1)]
+    return dict(tickvals=values, ticktext=[f"{abs(v):g}%" if v else "0" for v in values])
 
 
 def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score with 95% CI",
@@ -284,9 +311,25 @@ def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, pass
 # ---- trends ------------------------------------------------------------------
 
 def _period_axis(fig: go.Figure, frame: pd.DataFrame) -> None:
-    """Quarters placed at their midpoints and labelled with their names."""
+    """Quarters placed at their midpoints and labelled short enough to stand upright on a phone: rotated
+    names ran past the right edge there, and plotly hid the last quarter's, the one selected."""
     mids = _midpoints(frame)
-    fig.update_xaxes(tickvals=list(mids), ticktext=list(frame["period"].astype(str)), title_text="Quarter")
+    fig.update_xaxes(tickvals=list(mids), ticktext=_quarter_ticks(frame["period"].astype(str)), tickangle=0,
+                     title_text="Quarter")
+
+
+def _quarter_ticks(periods: pd.Series) -> list[str]:
+    """'Q3' under each quarter, with its year ('2025', 'FY2026') on a second line at the first quarter and
+    wherever the year changes; other period names as they are."""
+    ticks, year = [], None
+    for period in periods:
+        match = re.fullmatch(r"((?:FY)?\d{4})(Q[1-4])", period)
+        if not match:
+            ticks.append(period)
+            continue
+        ticks.append(match.group(2) + (f"<br>{match.group(1)}" if match.group(1) != year else ""))
+        year = match.group(1)
+    return ticks
 
 
 def _midpoints(frame: pd.DataFrame) -> pd.Series:
@@ -294,18 +337,23 @@ def _midpoints(frame: pd.DataFrame) -> pd.Series:
     return start + (end - start) / 2
 
 
-def annotate_actions(fig: go.Figure, actions: pd.DataFrame | None) -> go.Figure:
-    """Dashed vertical line and label for each improvement action [started_on, title]."""
+def annotate_actions(fig: go.Figure, actions: pd.DataFrame | None, span: tuple[pd.Timestamp, pd.Timestamp]
+                     ) -> go.Figure:
+    """Dashed vertical line and label for each improvement action [started_on, title] on an x axis
+    spanning `span`. Each label reads towards the middle of the axis, in lines that fit a phone,
+    with the whole title in its hover."""
     if actions is None or actions.empty:
         return fig
+    middle = span[0] + (span[1] - span[0]) / 2
     for i, row in enumerate(actions.sort_values("started_on").itertuples()):
         day = pd.Timestamp(row.started_on)
         fig.add_shape(type="line", x0=day, x1=day, y0=0, y1=1, yref="paper",
                       line=dict(color=PALETTE[4], dash="dash", width=1.5))
-        text = str(row.title)
-        fig.add_annotation(x=day, y=1 - 0.08 * (i % 3), yref="paper", showarrow=False, xanchor="left",
-                           text=(text[:28] + "…") if len(text) > 29 else text, font=dict(size=11, color=PALETTE[4]),
-                           bgcolor="rgba(255,255,255,0.8)", hovertext=f"Improvement from {day.date()}: {text}")
+        text, side = str(row.title), "left" if day < middle else "right"
+        fig.add_annotation(x=day, y=1 - 0.12 * (i % 3), yref="paper", showarrow=False,
+                           xanchor=side, align=side, text=_wrap(text, 22, lines=2),
+                           font=dict(size=11, color=PALETTE[4]), bgcolor="rgba(255,255,255,0.8)",
+                           hovertext=f"Improvement from {day.date()}: {text}")
     return fig
 
 
@@ -341,16 +389,18 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
                         customdata=list(zip(periods, shown["n"] if "n" in shown.columns else [None] * len(shown))),
                         hovertemplate="%{customdata[0]}<br>" + name + ": %{y:" + fmt + "}" + suffix
                                       + "<br>n = %{customdata[1]:,}<extra></extra>")
+    span = (pd.to_datetime(shown["start"]).min(), pd.to_datetime(shown["end"]).max())
     _period_axis(fig, shown)
+    # The quarters shown and no more: autorange would widen the axis for an action's label.
+    fig.update_xaxes(range=list(span))
     fig.update_yaxes(ticksuffix="%" if percent else None, rangemode="tozero" if percent or ci is None else "normal")
     if y_range:
         fig.update_yaxes(range=list(y_range))
     fig.update_layout(showlegend=len(series) > 1 or bool(ci))
     if actions is not None and not actions.empty:
         # An action outside the quarters shown would stretch the axis over an empty stretch.
-        days = pd.to_datetime(actions["started_on"])
-        actions = actions[days.between(pd.to_datetime(shown["start"]).min(), pd.to_datetime(shown["end"]).max())]
-    return annotate_actions(fig, actions)
+        actions = actions[pd.to_datetime(actions["started_on"]).between(*span)]
+    return annotate_actions(fig, actions, span)
 
 
 def nps_trend(frame: pd.DataFrame, actions: pd.DataFrame | None = None, *, min_size: int = MIN_SIZE) -> go.Figure:
@@ -502,12 +552,16 @@ def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per 
 def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-participants, last 12 months", *,
                     min_size: int = MIN_SIZE) -> go.Figure:
     """Grouped bars per measure from retention.employee_outcomes, with the difference,
-    its 95% CI and p-value written above each pair."""
+    its 95% CI and p-value under each measure's name (a line each: annotations above the bars
+    overprint each other on a phone) and in the hover."""
     shown, hidden = _visible(frame, "participants")
     if shown.empty:
         return _nothing_shown(title, "No employees in the 12-month window.", hidden, min_size, people="employees")
     names = [{"retention_12m": "Stayed 12 months", "promotion_rate_12m": "Promoted in 12 months"}.get(m, label(m))
              for m in shown["measure"]]
+    stats = [[f"difference {row.difference * 100:+.0f} pts",
+              f"95% CI {row.ci_low * 100:+.0f} to {row.ci_high * 100:+.0f}"]
+             + ([] if pd.isna(row.p_value) else [p_text(row.p_value)]) for row in shown.itertuples()]
     n1, n2 = int(shown["n_participants"].iloc[0]), int(shown["n_non_participants"].iloc[0])
     fig = _figure(title, f"n = {n1:,} participants, {n2:,} non-participants", None, "Share of employees (%)",
                   barmode="group")
@@ -515,13 +569,10 @@ def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-parti
                                     ("non_participants", PALETTE[1], "Non-participants", n2)):
         fig.add_bar(x=names, y=shown[column] * 100, name=text, marker_color=colour,
                     texttemplate="%{y:.0f}%", textposition="outside", cliponaxis=False,
-                    hovertemplate="%{x}<br>" + text + ": %{y:.1f}%<br>n = " + f"{n:,}<extra></extra>")
-    for name, row in zip(names, shown.itertuples()):
-        p = "" if pd.isna(row.p_value) else f", {p_text(row.p_value)}"
-        fig.add_annotation(x=name, y=1.0, yref="paper", showarrow=False, yanchor="bottom",
-                           text=f"difference {row.difference * 100:+.0f} pts "
-                                f"(95% CI {row.ci_low * 100:+.0f} to {row.ci_high * 100:+.0f}){p}",
-                           font=dict(size=12))
-    fig.update_yaxes(range=[0, 115], ticksuffix="%")
-    fig.update_layout(margin=dict(t=120))
+                    customdata=[", ".join(lines) for lines in stats],
+                    hovertemplate="%{x}<br>" + text + ": %{y:.1f}%<br>n = " + f"{n:,}"
+                                  + "<br>%{customdata}<extra></extra>")
+    fig.update_xaxes(tickvals=names, tickangle=0,
+                     ticktext=[f"<b>{name}</b><br>" + "<br>".join(lines) for name, lines in zip(names, stats)])
+    fig.update_yaxes(range=[0, 110], ticksuffix="%")
     return fig

@@ -63,7 +63,8 @@ CASES = {
 
 
 def text_of(fig) -> str:
-    return f"{fig.layout.title.text} {fig.layout.title.subtitle.text}"
+    """Title and subtitle as one line of text (long subtitles are wrapped)."""
+    return f"{fig.layout.title.text} {fig.layout.title.subtitle.text}".replace("<br>", " ")
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -132,16 +133,36 @@ def test_baseline_to_exit_axis_spans_the_scale_from_one(scales, axis, ticks):
     assert (xaxis.range, xaxis.tickvals) == (axis, None if ticks is None else tuple(ticks))
 
 
-def test_improvement_actions_become_dashed_lines_on_trends():
-    actions = pd.DataFrame({"started_on": [date(2026, 2, 1)], "title": ["Monthly check-in reminders"]})
-    fig = charts.nps_trend(CASES["nps_trend"][1], actions=actions)
-    assert [s.line.dash for s in fig.layout.shapes] == ["dash"]
-    assert "Monthly check-in reminders" in [a.text for a in fig.layout.annotations]
+@pytest.mark.parametrize("started_on, title, side, text", [
+    (date(2025, 11, 1), "Monthly check-in reminders", "left", "Monthly check-in<br>reminders"),
+    # late in the last quarter: the label reads leftwards, inside the axis, its title whole in the hover
+    (date(2026, 6, 15), "Matching by skills and interests, not only by department", "right",
+     "Matching by skills and<br>interests, not only …"),
+])
+def test_improvement_actions_are_marked_within_the_quarters_shown(started_on, title, side, text):
+    """An action's label never widens the axis past the last quarter, nor is cut off at the edge."""
+    actions = pd.DataFrame({"started_on": [started_on], "title": [title]})
+    for fig in (charts.nps_trend(CASES["nps_trend"][1], actions=actions),
+                charts.trend(CASES["trend"][1], actions=actions, **CASES["trend"][2])):
+        assert [s.line.dash for s in fig.layout.shapes] == ["dash"]
+        [note] = fig.layout.annotations
+        assert (note.text, note.xanchor, note.hovertext) == (text, side, f"Improvement from {started_on}: {title}")
+        assert [pd.Timestamp(x) for x in fig.layout.xaxis.range] == [pd.Timestamp(PERIODS[0].start),
+                                                                     pd.Timestamp(PERIODS[-1].end)]
 
 
-def test_quarters_are_labelled_on_trend_axes():
-    fig = charts.nps_trend(CASES["nps_trend"][1])
-    assert list(fig.layout.xaxis.ticktext) == ["2025Q4", "2026Q1", "2026Q2"]
+@pytest.mark.parametrize("periods, ticks", [
+    (PERIODS, ["Q4<br>2025", "Q1<br>2026", "Q2"]),
+    (Period.parse("2026Q3").quarters_back(6), ["Q2<br>2025", "Q3", "Q4", "Q1<br>2026", "Q2", "Q3"]),
+    ([Period.parse("FY2027Q1", 7), Period.parse("FY2027Q2", 7)], ["Q1<br>FY2027", "Q2"]),
+    ([Period.between(date(2026, 1, 1), date(2026, 5, 31), "Jan–May 2026")], ["Jan–May 2026"]),
+])
+def test_every_quarter_is_labelled_upright_on_trend_axes(periods, ticks):
+    """Short upright labels fit a phone: rotated names ran past the edge and plotly hid the last one."""
+    frame = pd.DataFrame({"period": [p.label for p in periods], "start": [p.start for p in periods],
+                          "end": [p.end for p in periods], "n": 40, "value": 10.0})
+    xaxis = charts.nps_trend(frame).layout.xaxis
+    assert (list(xaxis.ticktext), len(xaxis.tickvals), xaxis.tickangle) == (ticks, len(periods), 0)
 
 
 @pytest.mark.parametrize("code, expected", [
@@ -166,6 +187,8 @@ def test_actions_outside_the_quarters_shown_are_left_out(started_on, drawn):
     actions = pd.DataFrame({"started_on": [started_on], "title": ["Buddy lunches"]})
     fig = charts.nps_trend(CASES["nps_trend"][1], actions=actions)
     assert ("Buddy lunches" in [a.text for a in fig.layout.annotations]) is drawn
+    assert [pd.Timestamp(x) for x in fig.layout.xaxis.range] == [pd.Timestamp(PERIODS[0].start),
+                                                                 pd.Timestamp(PERIODS[-1].end)]
     assert len(fig.layout.shapes) == int(drawn)
 
 
@@ -253,3 +276,66 @@ def test_a_group_hidden_for_a_smaller_ones_sake_is_not_called_small(shields, say
     frame.loc[frame["protects_smaller_group"], ["mean", "ci_low", "ci_high"]] = None
     frame["suppressed"] = frame["mean"].isna()
     assert says in text_of(charts.mean_ci_dots(frame, by="program"))
+
+
+def _legend(fig) -> list[str]:
+    shown = [trace for trace in fig.data if trace.showlegend is not False]
+    return [trace.name for trace in sorted(shown, key=lambda trace: trace.legendrank or 0)]
+
+
+SEVEN = pd.DataFrame({"dimension": ["networking"] * 7, "scale_points": [7] * 7, "value": range(1, 8),
+                      "count": [1] * 7, "share": [1 / 7] * 7, "n": [7] * 7})
+
+
+@pytest.mark.parametrize("frame, left, right, legend, ticks", [
+    # networking: 22.5% left of 0 and 77.5% right; career clarity 50% and 50%
+    (LIKERT, ["3", "2", "1 (lowest)"], ["3", "4", "5 (highest)"], ["1 (lowest)", "2", "3", "4", "5 (highest)"],
+     ((-50, -25, 0, 25, 50, 75, 100), ("50%", "25%", "0", "25%", "50%", "75%", "100%"))),
+    (SEVEN, ["4", "3", "2", "1 (lowest)"], ["4", "5", "6", "7 (highest)"],
+     ["1 (lowest)", "2", "3", "4", "5", "6", "7 (highest)"],
+     ((-60, -40, -20, 0, 20, 40, 60), ("60%", "40%", "20%", "0", "20%", "40%", "60%"))),
+])
+def test_likert_stacks_outwards_from_the_middle_with_shares_either_side(frame, left, right, legend, ticks):
+    """Relative bars stack in trace order: the middle half touches 0 on both sides, the extremes are outermost."""
+    fig = charts.likert_diverging(frame)
+    assert [trace.name for trace in fig.data if trace.x[0] < 0] == left
+    assert [trace.name for trace in fig.data if trace.x[0] > 0] == right
+    assert _legend(fig) == legend
+    assert (fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext) == ticks
+
+
+@pytest.mark.parametrize("p_values, last_lines", [
+    ([.02, .0004], ["p = 0.02", "p < 0.001"]),
+    ([None, None], ["95% CI +2 to +18", "95% CI +1 to +19"]),  # no test run: no p
+])
+def test_participants_statistics_sit_under_each_measure_not_above_the_bars(p_values, last_lines):
+    """Annotations above the pairs of bars overprint each other on a phone; a line each under the name does not."""
+    fig = charts.participants_vs(EMPLOYEES.assign(p_value=p_values))
+    assert not fig.layout.annotations
+    assert fig.layout.xaxis.tickangle == 0
+    labels = [text.split("<br>") for text in fig.layout.xaxis.ticktext]
+    assert [lines[:2] for lines in labels] == [["<b>Stayed 12 months</b>", "difference +10 pts"],
+                                               ["<b>Promoted in 12 months</b>", "difference +10 pts"]]
+    assert [lines[-1] for lines in labels] == last_lines
+    assert all(last in hover for trace in fig.data for hover, last in zip(trace.customdata, last_lines))
+
+
+@pytest.mark.parametrize("builder, frame, kwargs, subtitle, x_title", [
+    (charts.mean_ci_dots, ROLE_MEANS, {"by": "role", "title": "Mentors vs mentees: mean score with 95% CI"},
+     ["n = 16 · responses to the most answered dimension per group;", "n per dot in the hover"],
+     ["Mean score (1 = lowest)"]),
+    (charts.group_bars, GOALS, {"category": "category", "value": "goal_attainment_rate", "title": "Themes",
+                                "value_title": "Share of comments mentioning it (%)", "horizontal": True,
+                                "n_shared": True},
+     ["n = 20"], ["Share of comments mentioning", "it (%)"]),
+    (charts.mean_ci_dots, DIMENSIONS.assign(protects_smaller_group=[True, False, False, False],
+                                            mean=[None, 3.1, None, 3.5], suppressed=[True, False, True, False]),
+     {"by": "program"},
+     ["n = 21 · 2 groups hidden (n < 5; 1 of them so that a smaller", "one cannot be worked out) · responses to the most answered",
+      "dimension per group; n per dot in the hover"], ["Mean score (1 = lowest)"]),
+])
+def test_long_subtitles_and_axis_titles_wrap_to_fit_a_phone(builder, frame, kwargs, subtitle, x_title):
+    """Plotly never wraps: a long line ran past a phone's right edge ('…per group; n per do')."""
+    fig = builder(frame, **kwargs)
+    assert fig.layout.title.subtitle.text.split("<br>") == subtitle
+    assert fig.layout.xaxis.title.text.split("<br>") == x_title
