@@ -258,12 +258,19 @@ def empty_state(*needs: str) -> None:
             "or pick another quarter or fewer filters in the sidebar.", icon=":material/upload_file:")
 
 
-def tiles(items: list[tuple[str, Any, str, str]], per_row: int = 3) -> None:
-    """KPI tiles without a comparison: (label, value, kind, metric), three to a row."""
+def tiles(items: list[tuple[str, Any, str, str, int, str]], per_row: int = 3) -> None:
+    """KPI tiles without a comparison: (label, value, kind, metric, n, what n counts or why there is
+    no value), three to a row, the last under each tile as on Overview."""
     for start in range(0, len(items), per_row):
-        for column, (label, value, kind, metric) in zip(st.columns(per_row), items[start:start + per_row]):
+        for column, (label, value, kind, metric, n, note) in zip(st.columns(per_row), items[start:start + per_row]):
             with column:
-                tile(label, value, kind=kind, metric=metric)
+                tile(label, value, kind=kind, metric=metric, n=n)
+                st.caption(note)
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 row', '2 rows', '1,200 pairs'."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def split_picker(key: str, options: tuple[str, ...], default: str | None = None) -> str | None:

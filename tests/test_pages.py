@@ -571,3 +571,20 @@ def test_a_change_that_rounds_to_nothing_has_no_arrow():
     arrows = [(m.proto.delta, type(m.proto).MetricDirection.Name(m.proto.direction)) for m in at.metric]
     assert arrows == [("±0 pts vs previous quarter", "NONE"), ("±0 pts vs previous quarter", "NONE"),
                       ("+5 pts vs previous quarter", "UP")]
+
+
+@pytest.mark.parametrize("choices, expected", [
+    ({}, ["n = N open pairs", "n = N open pairs", "n = N active pairs", "n = N sessions dated this quarter",
+          "n = N of N pairs matched this quarter: those that met", "of N open pairs"]),
+    # This cohort was matched before the quarter: its median has no pair to be computed over.
+    ({"filter_program": "Leadership program", "filter_cohort": "2025 Autumn"},
+     ["n = N open pairs", "n = N open pairs", "n = N active pairs", "n = N sessions dated this quarter",
+      "no pair matched this quarter", "of N open pairs"]),
+])
+def test_each_engagement_tile_shows_what_it_is_computed_over(demo_db, app, choices, expected):
+    at = app("4_Engagement")
+    for key, value in choices.items():
+        at.selectbox(key=key).set_value(value).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [re.sub(r"\d[\d,]*", "N", c.value) for c in at.caption[1:7]] == expected
+    assert (at.metric[4].value == "—") == bool(choices), "the median days tile"
