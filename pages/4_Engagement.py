@@ -1,7 +1,7 @@
 """Engagement: are pairs meeting, which pairs need a nudge, and how loaded are mentors?"""
 import streamlit as st
 
-from analytics import charts, engagement
+from analytics import charts, engagement, wording
 from pages import _common as ui
 
 st.title("Engagement")
@@ -15,20 +15,20 @@ matched, met = int(base["pairs_matched"]), int(base["pairs_matched_met"])
 if not matched:
     first_meeting = "no pair matched this quarter"
 elif not met:
-    first_meeting = f"none of the {ui.counted(matched, 'pair')} matched this quarter has met yet"
+    first_meeting = f"none of the {wording.counted(matched, 'pair')} matched this quarter has met yet"
 else:
-    first_meeting = f"n = {met:,} of {ui.counted(matched, 'pair')} matched this quarter: those that met"
-ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs", open_n, f"n = {ui.counted(open_n, 'open pair')}"),
+    first_meeting = f"n = {met:,} of {wording.counted(matched, 'pair')} matched this quarter: those that met"
+ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs", open_n, f"n = {wording.counted(open_n, 'open pair')}"),
           ("Active pair rate", row["active_pair_rate"], "rate", "active_pair_rate", open_n,
-           f"n = {ui.counted(open_n, 'open pair')}"),
+           f"n = {wording.counted(open_n, 'open pair')}"),
           ("Sessions per active pair per month", row["sessions_per_active_pair_per_month"], "number",
-           "sessions_per_active_pair_per_month", active_n, f"n = {ui.counted(active_n, 'active pair')}"),
+           "sessions_per_active_pair_per_month", active_n, f"n = {wording.counted(active_n, 'active pair')}"),
           ("Cancellation rate", row["cancellation_rate"], "rate", "cancellation_rate", dated_n,
-           f"n = {ui.counted(dated_n, 'session')} dated this quarter"),
+           f"n = {wording.counted(dated_n, 'session')} dated this quarter"),
           ("Median days to first meeting", row["median_days_to_first_meeting"], "count",
            "median_days_to_first_meeting", met, first_meeting),
           ("At-risk pairs", row["at_risk_pairs"], "count", "at_risk_pairs", open_n,
-           f"of {ui.counted(open_n, 'open pair')}")])
+           f"of {wording.counted(open_n, 'open pair')}")])
 if not row["open_pairs"]:
     ui.empty_state("pairs")
 

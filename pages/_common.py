@@ -13,19 +13,10 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
-from analytics import auth, charts, improvements, metrics, settings
+from analytics import auth, charts, improvements, metrics, settings, wording
 from analytics import insights as insights_module
 from analytics.filters import Filters, Period
 
-# What to upload next, per missing kind of data (empty states say this).
-NEXT_UPLOAD = {
-    "surveys": "a survey export (Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms or a plain CSV)",
-    "pairs": "the pairs export (pair_id, mentor_id, mentee_id, matched_on), then the sessions export",
-    "sessions": "the sessions export (pair_id, occurred_on, status)",
-    "goals": "the goals export (goal_id, pair_id, due_on, achieved_on, category)",
-    "employees": "the HR employee file (employee_id, hired_on, terminated_on, last_promoted_on, department)",
-    "comments": "a survey export with a free-text comment question",
-}
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
 # Cells a spreadsheet would run as a formula (CSV injection).
@@ -252,10 +243,9 @@ def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, ch
 
 
 def empty_state(*needs: str) -> None:
-    """Say what is missing and which file to upload next."""
-    wanted = "; then ".join(NEXT_UPLOAD[n] for n in needs)
-    st.info(f"No data here yet for {filters().sentence(period())}. Upload {wanted} on the **Upload** page, "
-            "or pick another quarter or fewer filters in the sidebar.", icon=":material/upload_file:")
+    """Say what is missing: the file to upload next, or that these filters and quarter exclude the data."""
+    message, upload = standard(wording.nothing_here, needs=needs)
+    st.info(message, icon=":material/upload_file:" if upload else ":material/filter_alt_off:")
 
 
 def tiles(items: list[tuple[str, Any, str, str, int, str]], per_row: int = 3) -> None:
@@ -266,11 +256,6 @@ def tiles(items: list[tuple[str, Any, str, str, int, str]], per_row: int = 3) ->
             with column:
                 tile(label, value, kind=kind, metric=metric, n=n)
                 st.caption(note)
-
-
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """'1 row', '2 rows', '1,200 pairs'."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def split_picker(key: str, options: tuple[str, ...], default: str | None = None) -> str | None:
