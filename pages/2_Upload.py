@@ -124,7 +124,7 @@ def validation(plan, key: str) -> None:
     preview = plan.batch.responses.head(20) if plan.kind == "survey" else plan.batch.head(20)
     shown = f"all {plan.rows_valid:,}" if plan.rows_valid <= 20 else f"first 20 of {plan.rows_valid:,}"
     with st.expander(f"Preview ({shown} row{'s' if plan.rows_valid != 1 else ''})"):
-        st.dataframe(preview, hide_index=True)
+        st.dataframe(ui.readable(preview), hide_index=True)
     if plan.unresolved:
         st.warning(f"{len(plan.unresolved):,} rows name pairs that are not loaded yet. They load if this upload "
                    "also holds their pairs file (pairs are loaded first); otherwise they are rejected.",

@@ -16,6 +16,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from analytics import auth, charts, improvements, metrics, settings, wording
 from analytics import insights as insights_module
 from analytics.filters import Filters, Period
+from analytics.stats import SHIELDS
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
@@ -182,15 +183,49 @@ def figure(fig, data: pd.DataFrame | None, name: str, metric: str | None = None,
     download(data, name)
 
 
+# Headers that read better than their column name with spaces.
+HEADERS = {"n_pairs": "matched respondents", "n_excluded": "excluded", "t_p_value": "t-test p",
+           "wilcoxon_p_value": "Wilcoxon p", "cohens_dz": "Cohen's d_z"}
+
+
+def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataFrame:
+    """`frame` as a reader sees it: codes as words (charts.label), blanks empty, and, where a row is
+    suppressed, each figure hidden in it read as charts do ('n < K', or hidden with a smaller group)
+    with no flag columns. Figures hidden somewhere become text, formatted as `column_config` says."""
+    out = frame.copy()
+    for column in charts.CODED & set(out.columns):
+        out[column] = out[column].map(lambda v: v if missing(v) else charts.label(v))
+    if "suppressed" in out.columns:
+        hidden = out["suppressed"].astype("boolean").fillna(False).astype(bool)
+        shielded = out[SHIELDS].astype("boolean").fillna(False).astype(bool) if SHIELDS in out else hidden & False
+        why = pd.Series(charts.hidden_text(setting("min_group_size")), index=out.index).where(
+            ~shielded, charts.SHIELDED_TEXT)
+        for column in [c for c in out.columns if hidden.any() and pd.api.types.is_float_dtype(out[c])
+                       and out.loc[hidden, c].isna().all()]:
+            form = ((column_config or {}).get(column) or {}).get("type_config", {}).get("format") or "%g"
+            text = (lambda v: f"{v:.1%}") if form == "percent" else (lambda v, form=form: form % v)
+            out[column] = out[column].map(lambda v: "" if missing(v) else text(v)).where(~hidden, why)
+        out = out.drop(columns=["suppressed", SHIELDS], errors="ignore")
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: "" if missing(v) else v)
+    return out
+
+
 def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, caption: str | None = None,
           **config) -> None:
-    """A table (text never rendered as Markdown) with its caption (else its metric's definition) and CSV."""
+    """A table (text never rendered as Markdown, see `readable`) with its caption (else its metric's
+    definition) and its data, as computed, as CSV."""
     if frame is None or frame.empty:
         return
+    shown = readable(frame, config.get("column_config"))
+    headers = {c: st.column_config.Column(HEADERS.get(c, c.replace("_", " "))) for c in shown.columns}
     dates = {c: st.column_config.DateColumn(c.replace("_", " "), format="YYYY-MM-DD")
-             for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])}
-    config["column_config"] = {**dates, **config.get("column_config", {})}
-    st.dataframe(frame, hide_index=True, key=f"table_{name}", **config)
+             for c in shown.columns if pd.api.types.is_datetime64_any_dtype(shown[c])}
+    given = {c: kept for c, kept in config.get("column_config", {}).items()
+             if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])}
+    config["column_config"] = {**headers, **dates, **given}
+    st.dataframe(shown, hide_index=True, key=f"table_{name}", **config)
     text = caption or (definition(metric) if metric else None)
     if text:
         st.caption(text)
@@ -271,11 +306,12 @@ def setting(key: str) -> Any:
 
 
 def percent_columns(*names: str) -> dict:
-    return {n: st.column_config.NumberColumn(n.replace("_", " "), format="percent") for n in names}
+    return {n: st.column_config.NumberColumn(HEADERS.get(n, n.replace("_", " ")), format="percent") for n in names}
 
 
 def number_columns(**formats: str) -> dict:
-    return {n: st.column_config.NumberColumn(n.replace("_", " "), format=f) for n, f in formats.items()}
+    return {n: st.column_config.NumberColumn(HEADERS.get(n, n.replace("_", " ")), format=f)
+            for n, f in formats.items()}
 
 
 def has_rows(data: pd.DataFrame | None) -> bool:

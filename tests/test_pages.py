@@ -277,9 +277,10 @@ def test_satisfaction_download_of_a_hidden_group_gives_no_answer_values(populate
 def test_feedback_lists_comments_by_month_only(populated_db, app, downloads):
     at = app("7_Feedback")
     assert not at.exception, [e.value for e in at.exception]
-    for frame in (at.dataframe[0].value, downloads["comments.csv"]):
-        assert frame.columns.tolist() == ["month", "comment", "themes", "sentiment", "n", "respondents",
-                                          "suppressed"]
+    columns = ["month", "comment", "themes", "sentiment", "n", "respondents"]
+    # The table reads hidden figures in their cells; the download keeps the flag.
+    for frame, flags in ((at.dataframe[0].value, []), (downloads["comments.csv"], ["suppressed"])):
+        assert frame.columns.tolist() == columns + flags
         assert frame["month"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
     assert "To read one group's comments, pick it in the sidebar" in texts(at)
 
@@ -599,3 +600,31 @@ def test_each_engagement_tile_shows_what_it_is_computed_over(demo_db, app, choic
     assert not at.exception, [e.value for e in at.exception]
     assert [re.sub(r"\d[\d,]*", "N", c.value) for c in at.caption[1:7]] == expected
     assert (at.metric[4].value == "—") == bool(choices), "the median days tile"
+
+
+
+@pytest.mark.parametrize("min_size", [5, 200])  # 30 matched respondents: shown, then hidden
+def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size):
+    con = db.connect(populated_db)
+    settings.set(con, "min_group_size", min_size)
+    con.close()
+    at = app("6_Outcomes")
+    table = at.dataframe[0]
+    headers = [c.get("label") for name, c in json.loads(table.proto.columns).items() if name != "_index"]
+    assert headers == ["dimension", "matched respondents", "excluded", "mean baseline", "mean exit", "mean change",
+                       "t-test p", "Wilcoxon p", "Cohen's d_z", "scale points"]
+    shown = table.value.set_index("dimension")
+    hidden_or = lambda value: "n < 200" if min_size == 200 else value  # noqa: E731
+    assert shown.index.tolist() == ["Networking", "Overall satisfaction", "Relationship quality", "Skill development"]
+    assert shown.loc["Overall satisfaction", "mean_change"] == hidden_or(pytest.approx(0.9))
+    assert (shown.loc[:, "mean_baseline":"cohens_dz"].astype(str) == "n < 200").all().all() == (min_size == 200)
+    assert shown.loc["Networking", "n_pairs"] == 30, "counts stay visible"
+
+
+def test_a_table_shows_blanks_empty():
+    from pages._common import readable
+    frame = pd.DataFrame({"actor": ["ana", None], "at": pd.to_datetime(["2026-01-01", None]), "n": [1.0, None]})
+    shown = readable(frame)
+    assert shown["actor"].tolist() == ["ana", ""]
+    assert shown["at"].isna().tolist() == [False, True], "dates stay dates"
+    assert shown["n"].isna().tolist() == [False, True], "numbers stay numbers"
