@@ -159,7 +159,7 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     = + - @ tab or CR gets a ' prefix (OWASP's CSV-injection advice)."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+        if pd.api.types.infer_dtype(out[column], skipna=True) in ("string", "empty"):  # dates stay dates
             out[column] = out[column].map(
                 lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
     # Quote every text cell: a bare CR inside one would otherwise split the row.
@@ -207,7 +207,7 @@ def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataF
             out[column] = out[column].map(lambda v: "" if missing(v) else text(v)).where(~hidden, why)
         out = out.drop(columns=["suppressed", SHIELDS], errors="ignore")
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+        if pd.api.types.infer_dtype(out[column], skipna=True) in ("string", "empty"):  # dates stay dates
             out[column] = out[column].map(lambda v: "" if missing(v) else v)
     return out
 
