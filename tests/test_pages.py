@@ -623,8 +623,27 @@ def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size)
 
 def test_a_table_shows_blanks_empty():
     from pages._common import readable
-    frame = pd.DataFrame({"actor": ["ana", None], "at": pd.to_datetime(["2026-01-01", None]), "n": [1.0, None]})
+    frame = pd.DataFrame({"actor": ["ana", None], "at": pd.to_datetime(["2026-01-01", None]), "n": [1.0, None],
+                          "first_date": [date(2026, 1, 1), None]})
     shown = readable(frame)
     assert shown["actor"].tolist() == ["ana", ""]
+    assert shown["first_date"].tolist() == [date(2026, 1, 1), None], "a column of dates is no text column"
     assert shown["at"].isna().tolist() == [False, True], "dates stay dates"
     assert shown["n"].isna().tolist() == [False, True], "numbers stay numbers"
+
+
+def test_upload_names_each_file_while_it_is_analysed(populated_db, app, monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+    shown, progress = [], DeltaGenerator.progress
+
+    def record(self, value, text=None, **kwargs):
+        shown.append(text)
+        return progress(self, value, text=text, **kwargs)
+    monkeypatch.setattr(DeltaGenerator, "progress", record)
+    at = app("2_Upload")
+    at.file_uploader[0].set_value([("pairs.csv", b"pair_id,mentor_id,mentee_id,matched_on\nz1,zm,ze,2026-04-15\n",
+                                    "text/csv"),
+                                   ("sessions.csv", b"pair_id,occurred_on\nz1,2026-05-01\n", "text/csv")]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t for t in shown if t and t.startswith("Reading")] == ["Reading pairs\\.csv (1 of 2)…",
+                                                                   "Reading sessions\\.csv (2 of 2)…"]
