@@ -66,12 +66,17 @@ def _pair_facts_sql(period: Period, filters: Filters, con: duckdb.DuckDBPyConnec
     return sql, [period.start, period.end, since, *params, target, at_risk_days, at_risk_days]
 
 
+SUMMARY_COLUMNS = ["n", "open_pairs", "active_pairs", "active_pair_rate", "sessions_held",
+                   "sessions_per_active_pair_per_month", "cancellation_rate", "median_hours_per_active_pair",
+                   "median_days_to_first_meeting", "pairs_never_met", "cadence_adherence", "at_risk_pairs"]
+# What each rate or median is computed over, for an n beside it. Kept out of `summary`, whose every
+# column is a registered metric (the report lists them all, and the metrics JSON prints them).
+BASE_COLUMNS = ["open_pairs", "active_pairs", "dated_sessions", "pairs_matched", "pairs_matched_met"]
+
+
 @memo.once
-def summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
-            by: str | None = None) -> pd.DataFrame:
-    """→ [segment?, n (= open_pairs), open_pairs, active_pairs, active_pair_rate, sessions_held,
-    sessions_per_active_pair_per_month, cancellation_rate, median_hours_per_active_pair,
-    median_days_to_first_meeting, pairs_never_met, cadence_adherence, at_risk_pairs]."""
+def _aggregates(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, by: str | None) -> pd.DataFrame:
+    """`summary`'s columns and BASE_COLUMNS, per segment (column `segment`)."""
     facts, params = _pair_facts_sql(period, filters, con)
     frame = con.execute(f"""
         WITH facts AS ({facts})
@@ -84,6 +89,8 @@ def summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
                median(held_minutes / 60.0) FILTER (WHERE is_open AND held > 0) AS median_hours_per_active_pair,
                median(date_diff('day', matched_on, first_held)) FILTER (WHERE matched_in_period)
                    AS median_days_to_first_meeting,
+               count(*) FILTER (WHERE matched_in_period) AS pairs_matched,
+               count(*) FILTER (WHERE matched_in_period AND first_held IS NOT NULL) AS pairs_matched_met,
                count(*) FILTER (WHERE matched_in_period AND first_held IS NULL) AS pairs_never_met,
                avg(CASE WHEN held >= target * greatest(1, floor(open_days / {MONTH_DAYS})) THEN 1.0 ELSE 0.0 END)
                    FILTER (WHERE is_open AND date_diff('day', matched_on, as_of) >= {CADENCE_MIN_DAYS})
@@ -94,10 +101,23 @@ def summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     frame["sessions_per_active_pair_per_month"] = _ratio(frame["sessions_held"], frame["active_pairs"]) / period.months
     frame["cancellation_rate"] = _ratio(frame["missed_sessions"], frame["dated_sessions"])
     frame["n"] = frame["open_pairs"]
-    frame = frame[["segment", "n", "open_pairs", "active_pairs", "active_pair_rate", "sessions_held",
-                   "sessions_per_active_pair_per_month", "cancellation_rate", "median_hours_per_active_pair",
-                   "median_days_to_first_meeting", "pairs_never_met", "cadence_adherence", "at_risk_pairs"]]
-    return name_segment(frame, by)
+    return frame
+
+
+def summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+            by: str | None = None) -> pd.DataFrame:
+    """→ [segment?, n (= open_pairs), open_pairs, active_pairs, active_pair_rate, sessions_held,
+    sessions_per_active_pair_per_month, cancellation_rate, median_hours_per_active_pair,
+    median_days_to_first_meeting, pairs_never_met, cadence_adherence, at_risk_pairs]."""
+    return name_segment(_aggregates(con, period, filters, by)[["segment", *SUMMARY_COLUMNS]], by)
+
+
+def bases(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, by: str | None = None) -> pd.DataFrame:
+    """The counts `summary`'s figures are computed over → [segment?, open_pairs (active pair rate,
+    cadence), active_pairs (sessions per active pair, median hours), dated_sessions (cancellation rate),
+    pairs_matched (matched in the period), pairs_matched_met (those that have met: median days to
+    first meeting)]."""
+    return name_segment(_aggregates(con, period, filters, by)[["segment", *BASE_COLUMNS]], by)
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:

@@ -11,7 +11,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from analytics import charts, engagement, feedback, improvements, satisfaction, settings
+from analytics import charts, engagement, feedback, improvements, satisfaction, settings, wording
 from analytics.filters import Filters, Period, known_values
 from analytics.metrics import REGISTRY
 
@@ -177,11 +177,9 @@ def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
 
 def nothing_found(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> str:
     """What to say instead of findings when there are none: that nothing stood out, or, without survey
-    answers or open pairs to look at, that there is no data yet and where it comes from."""
+    answers or open pairs to look at, what is missing (wording.nothing_here)."""
     responses = int(satisfaction.response_count(con, period, filters)["n"].iloc[0])
     open_pairs = int(engagement.summary(con, period, filters)["open_pairs"].iloc[0])
     if responses or open_pairs:
         return "Nothing stands out for this quarter: no significant changes, at-risk pairs or weak spots."
-    return (f"No survey answers or open pairs for {filters.sentence(period)} yet, so nothing to compare. Upload "
-            "the survey, pairs and sessions exports on the **Upload** page, or pick another quarter or fewer "
-            "filters in the sidebar.")
+    return wording.nothing_here(con, period, filters, ("surveys", "pairs"))[0]

@@ -126,7 +126,7 @@ def validation(plan, key: str) -> None:
     preview = plan.batch.responses.head(20) if plan.kind == "survey" else plan.batch.head(20)
     shown = f"all {plan.rows_valid:,}" if plan.rows_valid <= 20 else f"first 20 of {plan.rows_valid:,}"
     with st.expander(f"Preview ({shown} row{'s' if plan.rows_valid != 1 else ''})"):
-        st.dataframe(preview, hide_index=True)
+        st.dataframe(ui.readable(preview), hide_index=True)
     if plan.unresolved:
         st.warning(f"{len(plan.unresolved):,} rows name pairs that are not loaded yet. They load if this upload "
                    "also holds their pairs file (pairs are loaded first); otherwise they are rejected.",
@@ -194,7 +194,14 @@ batch = st.session_state.setdefault("upload_batch", 0)
 files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "tsv"], accept_multiple_files=True,
                          key=f"upload_files_{batch}", max_upload_size=int(ui.setting("max_upload_mb")),
                          help="The size limit is the max_upload_mb setting (Settings).")
-plans = [upload_plan(file, index) for index, file in enumerate(files or [])]
+# Analysing a file takes up to a second or two, and the Load button comes after the last one: say which is read.
+progress = st.progress(0.0) if files else None
+plans = []
+for index, file in enumerate(files or []):
+    progress.progress(index / len(files), text=f"Reading {ui.escape(file.name)} ({index + 1} of {len(files)})…")
+    plans.append(upload_plan(file, index))
+if progress:
+    progress.empty()
 ready = [plan for plan in plans if plan.ok]
 if plans:
     label = f"Load {len(ready)} file{'s' if len(ready) != 1 else ''}" if ready else "Nothing to load"

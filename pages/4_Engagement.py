@@ -1,7 +1,7 @@
 """Engagement: are pairs meeting, which pairs need a nudge, and how loaded are mentors?"""
 import streamlit as st
 
-from analytics import charts, engagement
+from analytics import charts, engagement, wording
 from pages import _common as ui
 
 st.title("Engagement")
@@ -9,15 +9,26 @@ st.caption("  \n".join([f"{ui.filters().sentence(ui.period(), 'pair')}: pairs an
                        *ui.filters().ignored("pair")]))
 
 summary = ui.standard(engagement.summary)
-row = summary.iloc[0]
-ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs"),
-          ("Active pair rate", row["active_pair_rate"], "rate", "active_pair_rate"),
+row, base = summary.iloc[0], ui.standard(engagement.bases).iloc[0]
+open_n, active_n, dated_n = int(base["open_pairs"]), int(base["active_pairs"]), int(base["dated_sessions"])
+matched, met = int(base["pairs_matched"]), int(base["pairs_matched_met"])
+if not matched:
+    first_meeting = "no pair matched this quarter"
+elif not met:
+    first_meeting = f"none of the {wording.counted(matched, 'pair')} matched this quarter has met yet"
+else:
+    first_meeting = f"n = {met:,} of {wording.counted(matched, 'pair')} matched this quarter: those that met"
+ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs", open_n, f"n = {wording.counted(open_n, 'open pair')}"),
+          ("Active pair rate", row["active_pair_rate"], "rate", "active_pair_rate", open_n,
+           f"n = {wording.counted(open_n, 'open pair')}"),
           ("Sessions per active pair per month", row["sessions_per_active_pair_per_month"], "number",
-           "sessions_per_active_pair_per_month"),
-          ("Cancellation rate", row["cancellation_rate"], "rate", "cancellation_rate"),
+           "sessions_per_active_pair_per_month", active_n, f"n = {wording.counted(active_n, 'active pair')}"),
+          ("Cancellation rate", row["cancellation_rate"], "rate", "cancellation_rate", dated_n,
+           f"n = {wording.counted(dated_n, 'session')} dated this quarter"),
           ("Median days to first meeting", row["median_days_to_first_meeting"], "count",
-           "median_days_to_first_meeting"),
-          ("At-risk pairs", row["at_risk_pairs"], "count", "at_risk_pairs")])
+           "median_days_to_first_meeting", met, first_meeting),
+          ("At-risk pairs", row["at_risk_pairs"], "count", "at_risk_pairs", open_n,
+           f"of {wording.counted(open_n, 'open pair')}")])
 if not row["open_pairs"]:
     ui.empty_state("pairs")
 

@@ -26,5 +26,5 @@ if drawn:
                                              t_p_value="%.3g", wilcoxon_p_value="%.3g", cohens_dz="%.2f",
                                              scale_points="%d"))
     st.caption("d_z: Cohen's effect size of the paired change (0.2 small, 0.5 medium, 0.8 large). "
-               "n_excluded: respondents with only one of the two surveys.")
+               "Excluded: respondents with only one of the two surveys.")
 

@@ -13,19 +13,10 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
-from analytics import auth, charts, improvements, metrics, settings, stats
+from analytics import auth, charts, improvements, metrics, settings, stats, wording
 from analytics import insights as insights_module
 from analytics.filters import Filters, Period
 
-# What to upload next, per missing kind of data (empty states say this).
-NEXT_UPLOAD = {
-    "surveys": "a survey export (Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms or a plain CSV)",
-    "pairs": "the pairs export (pair_id, mentor_id, mentee_id, matched_on), then the sessions export",
-    "sessions": "the sessions export (pair_id, occurred_on, status)",
-    "goals": "the goals export (goal_id, pair_id, due_on, achieved_on, category)",
-    "employees": "the HR employee file (employee_id, hired_on, terminated_on, last_promoted_on, department)",
-    "comments": "a survey export with a free-text comment question",
-}
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
 # Cells a spreadsheet would run as a formula (CSV injection).
@@ -167,7 +158,7 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     = + - @ tab or CR gets a ' prefix (OWASP's CSV-injection advice)."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+        if pd.api.types.infer_dtype(out[column], skipna=True) in ("string", "empty"):  # dates stay dates
             out[column] = out[column].map(
                 lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
     # Quote every text cell: a bare CR inside one would otherwise split the row.
@@ -191,15 +182,50 @@ def figure(fig, data: pd.DataFrame | None, name: str, metric: str | None = None,
     download(data, name)
 
 
+# Headers that read better than their column name with spaces.
+HEADERS = {"n_pairs": "matched respondents", "n_excluded": "excluded", "t_p_value": "t-test p",
+           "wilcoxon_p_value": "Wilcoxon p", "cohens_dz": "Cohen's d_z"}
+
+
+def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataFrame:
+    """`frame` as a reader sees it: codes as words (charts.label), blanks empty, and, where a row is
+    suppressed, each figure hidden in it read as charts do ('n < K', or hidden with a smaller group)
+    with no flag columns. Figures hidden somewhere become text, formatted as `column_config` says."""
+    out = frame.copy()
+    for column in charts.CODED & set(out.columns):
+        out[column] = out[column].map(lambda v: v if missing(v) else charts.label(v))
+    if "suppressed" in out.columns:
+        hidden = out["suppressed"].astype("boolean").fillna(False).astype(bool)
+        shielded = (out[stats.SHIELDS].astype("boolean").fillna(False).astype(bool) if stats.SHIELDS in out
+                    else hidden & False)
+        why = pd.Series(charts.hidden_text(setting("min_group_size")), index=out.index).where(
+            ~shielded, charts.SHIELDED_TEXT)
+        for column in [c for c in out.columns if hidden.any() and pd.api.types.is_float_dtype(out[c])
+                       and out.loc[hidden, c].isna().all()]:
+            form = ((column_config or {}).get(column) or {}).get("type_config", {}).get("format") or "%g"
+            text = (lambda v: f"{v:.1%}") if form == "percent" else (lambda v, form=form: form % v)
+            out[column] = out[column].map(lambda v: "" if missing(v) else text(v)).where(~hidden, why)
+        out = out.drop(columns=["suppressed", stats.SHIELDS], errors="ignore")
+    for column in out.columns:
+        if pd.api.types.infer_dtype(out[column], skipna=True) in ("string", "empty"):  # dates stay dates
+            out[column] = out[column].map(lambda v: "" if missing(v) else v)
+    return out
+
+
 def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, caption: str | None = None,
           **config) -> None:
-    """A table (text never rendered as Markdown) with its caption (else its metric's definition) and CSV."""
+    """A table (text never rendered as Markdown, see `readable`) with its caption (else its metric's
+    definition) and its data, as computed, as CSV."""
     if frame is None or frame.empty:
         return
+    shown = readable(frame, config.get("column_config"))
+    headers = {c: st.column_config.Column(HEADERS.get(c, c.replace("_", " "))) for c in shown.columns}
     dates = {c: st.column_config.DateColumn(c.replace("_", " "), format="YYYY-MM-DD")
-             for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])}
-    config["column_config"] = {**dates, **config.get("column_config", {})}
-    st.dataframe(frame, hide_index=True, key=f"table_{name}", **config)
+             for c in shown.columns if pd.api.types.is_datetime64_any_dtype(shown[c])}
+    given = {c: kept for c, kept in config.get("column_config", {}).items()
+             if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])}
+    config["column_config"] = {**headers, **dates, **given}
+    st.dataframe(shown, hide_index=True, key=f"table_{name}", **config)
     text = caption or (definition(metric) if metric else None)
     if text:
         st.caption(text)
@@ -252,18 +278,19 @@ def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, ch
 
 
 def empty_state(*needs: str) -> None:
-    """Say what is missing and which file to upload next."""
-    wanted = "; then ".join(NEXT_UPLOAD[n] for n in needs)
-    st.info(f"No data here yet for {filters().sentence(period())}. Upload {wanted} on the **Upload** page, "
-            "or pick another quarter or fewer filters in the sidebar.", icon=":material/upload_file:")
+    """Say what is missing: the file to upload next, or that these filters and quarter exclude the data."""
+    message, upload = standard(wording.nothing_here, needs=needs)
+    st.info(message, icon=":material/upload_file:" if upload else ":material/filter_alt_off:")
 
 
-def tiles(items: list[tuple[str, Any, str, str]], per_row: int = 3) -> None:
-    """KPI tiles without a comparison: (label, value, kind, metric), three to a row."""
+def tiles(items: list[tuple[str, Any, str, str, int, str]], per_row: int = 3) -> None:
+    """KPI tiles without a comparison: (label, value, kind, metric, n, what n counts or why there is
+    no value), three to a row, the last under each tile as on Overview."""
     for start in range(0, len(items), per_row):
-        for column, (label, value, kind, metric) in zip(st.columns(per_row), items[start:start + per_row]):
+        for column, (label, value, kind, metric, n, note) in zip(st.columns(per_row), items[start:start + per_row]):
             with column:
-                tile(label, value, kind=kind, metric=metric)
+                tile(label, value, kind=kind, metric=metric, n=n)
+                st.caption(note)
 
 
 def split_picker(key: str, options: tuple[str, ...], default: str | None = None) -> str | None:
@@ -279,11 +306,12 @@ def setting(key: str) -> Any:
 
 
 def percent_columns(*names: str) -> dict:
-    return {n: st.column_config.NumberColumn(n.replace("_", " "), format="percent") for n in names}
+    return {n: st.column_config.NumberColumn(HEADERS.get(n, n.replace("_", " ")), format="percent") for n in names}
 
 
 def number_columns(**formats: str) -> dict:
-    return {n: st.column_config.NumberColumn(n.replace("_", " "), format=f) for n, f in formats.items()}
+    return {n: st.column_config.NumberColumn(HEADERS.get(n, n.replace("_", " ")), format=f)
+            for n, f in formats.items()}
 
 
 def has_rows(data: pd.DataFrame | None) -> bool:

@@ -175,3 +175,20 @@ def test_trend(con):
     trend = engagement.trend(con, Q2.quarters_back(2), Filters())
     # Q1: p1 (Feb 1 held), p4, p6, p7 open; p1 active
     assert trend[["period", "open_pairs", "active_pairs"]].values.tolist() == [["2026Q1", 4, 1], ["2026Q2", 5, 3]]
+
+
+@pytest.mark.parametrize("filters, expected", [
+    # open p1 p2 p4 p5 p7, active p1 p2 p7; 7 sessions dated in Q2; matched in Q2: p2 (met) and p5 (never)
+    (Filters(), {"open_pairs": 5, "active_pairs": 3, "dated_sessions": 7, "pairs_matched": 2,
+                 "pairs_matched_met": 1}),
+    (Filters(program="X"), {"open_pairs": 2, "active_pairs": 0, "dated_sessions": 1, "pairs_matched": 1,
+                            "pairs_matched_met": 0}),
+])
+def test_bases_count_what_each_figure_is_computed_over(con, filters, expected):
+    assert engagement.bases(con, Q2, filters).iloc[0].to_dict() == expected
+
+
+def test_bases_split_like_the_summary(con):
+    by = engagement.bases(con, Q2, Filters(), by="program").set_index("program")
+    assert by["dated_sessions"].to_dict() == {"L": 6, "X": 1}
+    assert list(engagement.summary(con, Q2, Filters(), by="program").columns[:2]) == ["program", "n"]

@@ -142,7 +142,8 @@ def test_an_action_finding_names_its_program_and_why_it_cannot_be_judged(con, pr
 
 @pytest.mark.parametrize("filters, says", [
     (Filters(), "Nothing stands out for this quarter"),
-    (Filters(cohort="C9"), "No survey answers or open pairs for Q2 2026 · cohort C9 yet"),
+    # Loaded data the filter excludes: no upload is asked for.
+    (Filters(cohort="C9"), "Nothing matches these filters in Q2 2026: 20 survey responses are loaded, none submitted"),
 ])
 def test_nothing_found_tells_quiet_from_empty(con, filters, says):
     assert insights.nothing_found(con, Q2, filters).startswith(says)

@@ -277,19 +277,31 @@ def test_satisfaction_download_of_a_hidden_group_gives_no_answer_values(populate
 def test_feedback_lists_comments_by_month_only(populated_db, app, downloads):
     at = app("7_Feedback")
     assert not at.exception, [e.value for e in at.exception]
-    for frame in (at.dataframe[0].value, downloads["comments.csv"]):
-        assert frame.columns.tolist() == ["month", "comment", "themes", "sentiment", "n", "respondents",
-                                          "suppressed"]
+    columns = ["month", "comment", "themes", "sentiment", "n", "respondents"]
+    # The table reads hidden figures in their cells; the download keeps the flag.
+    for frame, flags in ((at.dataframe[0].value, []), (downloads["comments.csv"], ["suppressed"])):
+        assert frame.columns.tolist() == columns + flags
         assert frame["month"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
     assert "To read one group's comments, pick it in the sidebar" in texts(at)
 
 
-def test_filter_matching_nothing_shows_an_empty_state(populated_db, app):
-    at = app("3_Satisfaction")
-    at.selectbox(key="filter_program").set_value("New hire").run()
-    at.selectbox(key="filter_cohort").set_value("C1").run()  # C1 belongs to Leadership
-    assert not at.exception
-    assert "Upload" in texts(at)
+@pytest.mark.parametrize("page, choices, says", [
+    ("6_Outcomes", {"filter_program": "Leadership program", "filter_cohort": "2025 Autumn"},
+     "Nothing matches these filters in Q3 2026: 459 goals are loaded, none due this quarter for Leadership "
+     "program · cohort 2025 Autumn. Widen the filters in the sidebar or pick another quarter."),
+    ("3_Satisfaction", {"filter_department": "Legal", "filter_role": "mentor"},
+     "survey responses are loaded, none submitted this quarter for Legal department · mentor role."),
+    ("7_Feedback", {"filter_department": "Legal", "filter_role": "mentor"},
+     "comments are loaded, none written this quarter for Legal department · mentor role."),
+])
+def test_filters_matching_nothing_say_so_instead_of_asking_for_an_upload(demo_db, app, page, choices, says):
+    at = app(page)
+    for key, value in choices.items():
+        at.selectbox(key=key).set_value(value).run()
+    assert not at.exception, [e.value for e in at.exception]
+    notes = [i.value for i in at.info]
+    assert any(says in note for note in notes), notes
+    assert not any("Upload" in note for note in notes), "everything these figures need is loaded"
 
 
 def test_retention_splits_by_program(populated_db, app):
@@ -465,7 +477,7 @@ def test_an_action_refused_keeps_what_was_typed(populated_db, app):
 def test_summary_without_data_says_there_is_none_yet(empty_db, app, page):
     at = app(page)
     assert "Nothing stands out" not in texts(at)
-    assert "No survey answers or open pairs for Q" in texts(at)
+    assert "No data here yet for Q" in texts(at)
 
 
 def charts_text(at: AppTest) -> str:
@@ -582,3 +594,67 @@ def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, ap
     assert not at.exception, [e.value for e in at.exception]
     versus = [c for c in texts(at).splitlines() if c.startswith("Non-participants:")]
     assert len(versus) == 1 and versus[0].endswith(stats.DISAGREE_NOTE), versus
+
+
+@pytest.mark.parametrize("choices, expected", [
+    ({}, ["n = N open pairs", "n = N open pairs", "n = N active pairs", "n = N sessions dated this quarter",
+          "n = N of N pairs matched this quarter: those that met", "of N open pairs"]),
+    # This cohort was matched before the quarter: its median has no pair to be computed over.
+    ({"filter_program": "Leadership program", "filter_cohort": "2025 Autumn"},
+     ["n = N open pairs", "n = N open pairs", "n = N active pairs", "n = N sessions dated this quarter",
+      "no pair matched this quarter", "of N open pairs"]),
+])
+def test_each_engagement_tile_shows_what_it_is_computed_over(demo_db, app, choices, expected):
+    at = app("4_Engagement")
+    for key, value in choices.items():
+        at.selectbox(key=key).set_value(value).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [re.sub(r"\d[\d,]*", "N", c.value) for c in at.caption[1:7]] == expected
+    assert (at.metric[4].value == "—") == bool(choices), "the median days tile"
+
+
+
+@pytest.mark.parametrize("min_size", [5, 200])  # 30 matched respondents: shown, then hidden
+def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size):
+    con = db.connect(populated_db)
+    settings.set(con, "min_group_size", min_size)
+    con.close()
+    at = app("6_Outcomes")
+    table = at.dataframe[0]
+    headers = [c.get("label") for name, c in json.loads(table.proto.columns).items() if name != "_index"]
+    assert headers == ["dimension", "matched respondents", "excluded", "mean baseline", "mean exit", "mean change",
+                       "t-test p", "Wilcoxon p", "Cohen's d_z", "scale points"]
+    shown = table.value.set_index("dimension")
+    hidden_or = lambda value: "n < 200" if min_size == 200 else value  # noqa: E731
+    assert shown.index.tolist() == ["Networking", "Overall satisfaction", "Relationship quality", "Skill development"]
+    assert shown.loc["Overall satisfaction", "mean_change"] == hidden_or(pytest.approx(0.9))
+    assert (shown.loc[:, "mean_baseline":"cohens_dz"].astype(str) == "n < 200").all().all() == (min_size == 200)
+    assert shown.loc["Networking", "n_pairs"] == 30, "counts stay visible"
+
+
+def test_a_table_shows_blanks_empty():
+    from pages._common import readable
+    frame = pd.DataFrame({"actor": ["ana", None], "at": pd.to_datetime(["2026-01-01", None]), "n": [1.0, None],
+                          "first_date": [date(2026, 1, 1), None]})
+    shown = readable(frame)
+    assert shown["actor"].tolist() == ["ana", ""]
+    assert shown["first_date"].tolist() == [date(2026, 1, 1), None], "a column of dates is no text column"
+    assert shown["at"].isna().tolist() == [False, True], "dates stay dates"
+    assert shown["n"].isna().tolist() == [False, True], "numbers stay numbers"
+
+
+def test_upload_names_each_file_while_it_is_analysed(populated_db, app, monkeypatch):
+    from streamlit.delta_generator import DeltaGenerator
+    shown, progress = [], DeltaGenerator.progress
+
+    def record(self, value, text=None, **kwargs):
+        shown.append(text)
+        return progress(self, value, text=text, **kwargs)
+    monkeypatch.setattr(DeltaGenerator, "progress", record)
+    at = app("2_Upload")
+    at.file_uploader[0].set_value([("pairs.csv", b"pair_id,mentor_id,mentee_id,matched_on\nz1,zm,ze,2026-04-15\n",
+                                    "text/csv"),
+                                   ("sessions.csv", b"pair_id,occurred_on\nz1,2026-05-01\n", "text/csv")]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t for t in shown if t and t.startswith("Reading")] == ["Reading pairs\\.csv (1 of 2)…",
+                                                                   "Reading sessions\\.csv (2 of 2)…"]
