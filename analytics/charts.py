@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.settings import SETTINGS
-from analytics.stats import SHIELDS
+from analytics.stats import SHIELDS, interval_and_test_disagree
 
 # Okabe & Ito (2008), "Color Universal Design".
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -561,7 +561,11 @@ def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-parti
              for m in shown["measure"]]
     stats = [[f"difference {row.difference * 100:+.0f} pts",
               f"95% CI {row.ci_low * 100:+.0f} to {row.ci_high * 100:+.0f}"]
-             + ([] if pd.isna(row.p_value) else [p_text(row.p_value)]) for row in shown.itertuples()]
+             + ([] if pd.isna(row.p_value) else [p_text(row.p_value)])
+             # small groups: the Wald interval and the exact test can disagree about zero (stats.DISAGREE_NOTE)
+             + (["interval and test disagree: go by p"]
+                if interval_and_test_disagree(row.ci_low, row.ci_high, row.p_value) else [])
+             for row in shown.itertuples()]
     n1, n2 = int(shown["n_participants"].iloc[0]), int(shown["n_non_participants"].iloc[0])
     fig = _figure(title, f"n = {n1:,} participants, {n2:,} non-participants", None, "Share of employees (%)",
                   barmode="group")

@@ -307,6 +307,8 @@ def test_likert_stacks_outwards_from_the_middle_with_shares_either_side(frame, l
 @pytest.mark.parametrize("p_values, last_lines", [
     ([.02, .0004], ["p = 0.02", "p < 0.001"]),
     ([None, None], ["95% CI +2 to +18", "95% CI +1 to +19"]),  # no test run: no p
+    # both intervals exclude 0: a p of 0.2 says otherwise (as Fisher's test can in small groups), and that is said
+    ([.2, .0004], ["interval and test disagree: go by p", "p < 0.001"]),
 ])
 def test_participants_statistics_sit_under_each_measure_not_above_the_bars(p_values, last_lines):
     """Annotations above the pairs of bars overprint each other on a phone; a line each under the name does not."""
