@@ -4,7 +4,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, health
+from analytics import charts, health, wording
 from analytics.ingest import pipeline
 from analytics.ingest.columns import KINDS
 from analytics.ingest.load import remove_upload
@@ -104,7 +104,10 @@ def analysed(file, options):
 def validation(plan, key: str) -> None:
     first, last = plan.date_range
     cols = st.columns(4)
-    cols[0].metric("Rows to load", f"{plan.rows_valid:,}")
+    waiting = len(plan.unresolved)
+    cols[0].metric("Rows to load", f"{plan.rows_valid - waiting:,}",
+                   help=f"And {wording.counted(waiting, 'row')} more if this upload also holds their pairs file."
+                   if waiting else None)
     cols[1].metric("Rows rejected", f"{len(plan.rejected):,}")
     cols[2].metric("From", str(first or "—"))
     cols[3].metric("To", str(last or "—"))
@@ -127,13 +130,27 @@ def validation(plan, key: str) -> None:
     shown = f"all {plan.rows_valid:,}" if plan.rows_valid <= 20 else f"first 20 of {plan.rows_valid:,}"
     with st.expander(f"Preview ({shown} row{'s' if plan.rows_valid != 1 else ''})"):
         st.dataframe(ui.readable(preview), hide_index=True)
-    if plan.unresolved:
-        st.warning(f"{len(plan.unresolved):,} rows name pairs that are not loaded yet. They load if this upload "
-                   "also holds their pairs file (pairs are loaded first); otherwise they are rejected.",
-                   icon=":material/link_off:")
+    if waiting:
+        st.warning(("1 row names a pair that is not loaded yet. It loads" if waiting == 1 else
+                    f"{waiting:,} rows name pairs that are not loaded yet. They load")
+                   + " if this upload also holds their pairs file (pairs are loaded first); otherwise "
+                   + ("it is" if waiting == 1 else "they are") + " rejected.", icon=":material/link_off:")
     if plan.rejected:
         with st.expander(f"Rejected rows and why ({len(plan.rejected):,})", expanded=True):
+            rejected_summary(plan.rejected_frame())
             ui.table(plan.rejected_frame(), f"rejected_{key}")
+
+
+def rejected_summary(rejected: pd.DataFrame, shown: int = 8) -> None:
+    """Per column, how many rows it rejects and one reason in full: a table cell cuts a long reason, and
+    with it the fix it ends with."""
+    groups = list(rejected.groupby(rejected["column"].fillna(""), sort=False))
+    for column, rows in groups[:shown]:
+        first = rows.iloc[0]
+        st.markdown(f"- **{ui.escape(column or 'whole row')}**: {wording.counted(len(rows), 'row')}, e.g. row "
+                    f"{int(first['row_number'])}: {ui.escape(first['reason'])}")
+    if len(groups) > shown:
+        st.caption(f"… and {len(groups) - shown} more columns: see the table.")
 
 
 def load_plans(plans) -> None:

@@ -658,3 +658,27 @@ def test_upload_names_each_file_while_it_is_analysed(populated_db, app, monkeypa
     assert not at.exception, [e.value for e in at.exception]
     assert [t for t in shown if t and t.startswith("Reading")] == ["Reading pairs\\.csv (1 of 2)…",
                                                                    "Reading sessions\\.csv (2 of 2)…"]
+
+
+@pytest.mark.parametrize("sessions, rows_to_load, warning", [
+    # p1 is loaded (populated_db); zz1 is not: it loads only beside its pairs file
+    ("pair_id,occurred_on\nzz1,2026-05-01\n", "0", "1 row names a pair that is not loaded yet. It loads"),
+    ("pair_id,occurred_on\nzz1,2026-05-01\nzz2,2026-05-02\n", "0", "2 rows name pairs that are not loaded yet. "
+                                                                   "They load"),
+])
+def test_upload_counts_rows_waiting_for_their_pairs_apart(populated_db, app, sessions, rows_to_load, warning):
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("sessions.csv", sessions.encode(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.metric[0].value == rows_to_load
+    assert any(w.value.startswith(warning) for w in at.warning), [w.value for w in at.warning]
+
+
+def test_upload_gives_each_rejecting_column_one_reason_in_full(populated_db, app):
+    bad = "pair_id,mentor_id,mentee_id,matched_on\nq1,m1,e1,not a date\nq2,m2,e2,never\nq3,m3,e3,2026-01-05\n"
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("pairs.csv", bad.encode(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    said = [m.value for m in at.markdown if m.value.startswith("- **matched\\_on**")]
+    assert len(said) == 1 and said[0].startswith("- **matched\\_on**: 2 rows, e.g. row 2: ") \
+        and said[0].endswith("and upload again\\)"), said
