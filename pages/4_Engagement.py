@@ -17,7 +17,8 @@ if not matched:
 elif not met:
     first_meeting = f"none of the {wording.counted(matched, 'pair')} matched this quarter has met yet"
 else:
-    first_meeting = f"n = {met:,} of {wording.counted(matched, 'pair')} matched this quarter: those that met"
+    first_meeting = (f"n = {wording.counted(met, 'pair')} matched this quarter that met"
+                     + (f" (of {matched:,})" if met != matched else ""))
 ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs", open_n, f"n = {wording.counted(open_n, 'open pair')}"),
           ("Active pair rate", row["active_pair_rate"], "rate", "active_pair_rate", open_n,
            f"n = {wording.counted(open_n, 'open pair')}"),
@@ -28,7 +29,7 @@ ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs", open_n, f"n =
           ("Median days to first meeting", row["median_days_to_first_meeting"], "count",
            "median_days_to_first_meeting", met, first_meeting),
           ("At-risk pairs", row["at_risk_pairs"], "count", "at_risk_pairs", open_n,
-           f"of {wording.counted(open_n, 'open pair')}")])
+           f"n = {wording.counted(open_n, 'open pair')}")])
 if not row["open_pairs"]:
     ui.empty_state("pairs")
 
