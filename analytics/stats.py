@@ -230,11 +230,13 @@ def complementary(frame: pd.DataFrame, hidden: pd.Series, n_column: str, within:
     whose key is null (not set) too.
     """
     sizes = frame[n_column].fillna(0)
+    extra = pd.Series(False, index=frame.index)
+    if not (hidden & (sizes > 0)).any():  # the usual case: no group with data hidden, nothing to protect
+        return extra
     keys = list(within)
     # One key by name, not in a list: pandas is to change what a one-item list groups by.
     figures = frame.groupby(keys[0] if len(keys) == 1 else keys, dropna=False, sort=False).groups.values() \
         if keys else [frame.index]
-    extra = pd.Series(False, index=frame.index)
     for rows in figures:
         shown = sizes[rows][~hidden[rows]]
         if (hidden[rows] & (sizes[rows] > 0)).sum() == 1 and len(shown):
