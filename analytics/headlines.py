@@ -134,6 +134,6 @@ def headlines(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) 
     the test behind `p_value`, or starts with "not tested" and says why none was run; `p_compares`
     says what the test compares: the previous quarter, or (retention) participants with non-participants.
     """
-    rows = [*_survey(con, period, filters, satisfaction.change(con, period, filters)), *_pairs(con, period, filters), _employees(con, period, filters),
-            _goals(con, period, filters)]
+    rows = [*_survey(con, period, filters, satisfaction.change(con, period, filters)),
+            *_pairs(con, period, filters), _employees(con, period, filters), _goals(con, period, filters)]
     return pd.DataFrame(rows).reindex(columns=COLUMNS)

@@ -139,7 +139,8 @@ def improvement_effects(con: duckdb.DuckDBPyConnection, period: Period, filters:
     """One finding per action, naming the program it was measured in when it has one."""
     out = []
     for effect in action_effects(con, period, filters).to_dict("records"):
-        if pd.Timestamp(effect["started_on"]) > pd.Timestamp(period.end):  # looking back at an earlier quarter, it had not happened yet
+        # Looking back at an earlier quarter, the action had not happened yet.
+        if pd.Timestamp(effect["started_on"]) > pd.Timestamp(period.end):
             continue
         program, note = (_text(effect[column]) for column in ("program", "note"))
         # Name the program the action was measured in, unless the note already does.

@@ -19,7 +19,8 @@ elif not met:
 else:
     first_meeting = (f"n = {wording.counted(met, 'pair')} matched this quarter that met"
                      + (f" (of {matched:,})" if met != matched else ""))
-ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs", open_n, f"n = {wording.counted(open_n, 'open pair')}"),
+ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs", open_n,
+           f"n = {wording.counted(open_n, 'open pair')}"),
           ("Active pair rate", row["active_pair_rate"], "rate", "active_pair_rate", open_n,
            f"n = {wording.counted(open_n, 'open pair')}"),
           ("Sessions per active pair per month", row["sessions_per_active_pair_per_month"], "number",

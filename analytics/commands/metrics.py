@@ -11,8 +11,8 @@ from analytics.commands import add_db_argument, fail
 from analytics.filters import Filters, Period, check_reportable, validate_filters
 from analytics.metrics import metrics_json
 
-EMPTY_MESSAGE = ("no data loaded yet: run python -m analytics ingest FILE… first (python -m analytics sample --out DIR "
-                 "writes example exports to try).")
+EMPTY_MESSAGE = ("no data loaded yet: run python -m analytics ingest FILE… first "
+                 "(python -m analytics sample --out DIR writes example exports to try).")
 DATA_TABLES = ("pairs", "sessions", "goals", "responses", "employees")
 
 
