@@ -488,8 +488,9 @@ def test_the_cover_names_what_the_report_covers(con, filters, programs, scope):
     ("Active pair rate", r"[\d,]+ open pairs"),
     ("Sessions per active pair per month", r"[\d,]+ active pairs"),
     ("Median hours per active pair", r"[\d,]+ active pairs"),
-    ("Median days to first meeting", r"pairs matched in the period that have met"),
-    ("Cancellation rate", r"sessions dated in the period"),
+    ("Median days to first meeting", r"[\d,]+ pairs matched in the period that have met"),
+    ("Pairs never met", r"[\d,]+ pairs matched in the period"),
+    ("Cancellation rate", r"[\d,]+ sessions dated in the period"),
     ("Relationship quality: baseline to exit", r"[\d,]+ matched respondents"),
     ("Overall satisfaction: baseline to exit", r"[\d,]+ matched respondents"),
 ])

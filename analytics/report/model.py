@@ -485,12 +485,15 @@ class _Builder:
                  "early_exit_rate": f"{int(_value(data['early_exit'], 'n') or 0):,} ended pairs",
                  "goal_attainment_rate": f"{int(_value(data['goals'], 'n') or 0):,} goals due"}
         sizes.update({name: pairs for name, m in REGISTRY.items() if m.section == "engagement"})
-        # Engagement figures over another group than the open pairs. The engagement frame (whose columns are
-        # the metrics JSON) counts only the active pairs among those groups; the others are named in words.
+        # Engagement figures over another group than the open pairs, counted as the Engagement page's tiles count
+        # them (engagement.bases); cadence's group is named in words.
+        count = {column: f"{int(_value(data['engagement_bases'], column) or 0):,}"
+                 for column in ("pairs_matched_met", "pairs_matched", "dated_sessions")}
         sizes.update({"sessions_per_active_pair_per_month": active, "median_hours_per_active_pair": active,
-                      "median_days_to_first_meeting": "pairs matched in the period that have met",
-                      "pairs_never_met": "pairs matched in the period",
-                      "cancellation_rate": "sessions dated in the period",
+                      "median_days_to_first_meeting": f"{count['pairs_matched_met']} pairs matched in the period "
+                                                      "that have met",
+                      "pairs_never_met": f"{count['pairs_matched']} pairs matched in the period",
+                      "cancellation_rate": f"{count['dated_sessions']} sessions dated in the period",
                       "cadence_adherence": f"open pairs matched at least {engagement.CADENCE_MIN_DAYS} days "
                                            "before the period end"})
         # A dimension no respondent answered at both baseline and exit has no row in pre_post.
@@ -619,6 +622,7 @@ def _compute(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
         "change": change,
         "likert": satisfaction.likert_distribution(con, period, filters),
         "engagement": engagement.summary(con, period, filters),
+        "engagement_bases": engagement.bases(con, period, filters),
         "engagement_previous": engagement.summary(con, previous, filters),
         "cohort_months": engagement.cohort_month_activity(con, period, filters),
         "at_risk": cohorts[["cohort", "open_pairs", "active_pairs", "at_risk_pairs"]],
