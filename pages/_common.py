@@ -158,7 +158,8 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     = + - @ tab or CR gets a ' prefix (OWASP's CSV-injection advice)."""
     out = frame.copy()
     for column in out.columns:
-        if pd.api.types.infer_dtype(out[column], skipna=True) in ("string", "empty"):  # dates stay dates
+        # Every column that may hold text, mixed ones too: only its text cells are changed.
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(
                 lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
     # Quote every text cell: a bare CR inside one would otherwise split the row.

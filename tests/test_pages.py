@@ -422,6 +422,12 @@ def test_csv_downloads_cannot_run_formulas():
     assert list(written["n"]) == list(range(7)), "numbers stay numbers"
 
 
+def test_csv_downloads_guard_text_in_mixed_columns():
+    """A column of numbers and text (an answer's raw value, say) is guarded like a text column."""
+    written = pd.read_csv(io.BytesIO(safe_csv(pd.DataFrame({"raw": ["=1+1", 5, None, "ok"]}))), dtype=str)
+    assert list(written["raw"].fillna("")) == ["'=1+1", "5", "", "ok"]
+
+
 def test_engagement_says_the_role_filter_does_not_narrow_pairs(populated_db, app):
     at = app("4_Engagement")
     tiles = [m.value for m in at.metric]
