@@ -101,6 +101,13 @@ def analysed(file, options):
     return cache[key]
 
 
+# Rows naming pairs not loaded yet, one and several.
+WAITING = ("{n} row names a pair that is not loaded yet. It loads if this upload also holds its pairs file (pairs "
+           "are loaded first); otherwise it is rejected.",
+           "{n} rows name pairs that are not loaded yet. They load if this upload also holds their pairs file (pairs "
+           "are loaded first); otherwise they are rejected.")
+
+
 def validation(plan, key: str) -> None:
     first, last = plan.date_range
     cols = st.columns(4)
@@ -131,10 +138,7 @@ def validation(plan, key: str) -> None:
     with st.expander(f"Preview ({shown} row{'s' if plan.rows_valid != 1 else ''})"):
         st.dataframe(ui.readable(preview), hide_index=True)
     if waiting:
-        st.warning(("1 row names a pair that is not loaded yet. It loads" if waiting == 1 else
-                    f"{waiting:,} rows name pairs that are not loaded yet. They load")
-                   + " if this upload also holds their pairs file (pairs are loaded first); otherwise "
-                   + ("it is" if waiting == 1 else "they are") + " rejected.", icon=":material/link_off:")
+        st.warning(WAITING[waiting != 1].format(n=f"{waiting:,}"), icon=":material/link_off:")
     if plan.rejected:
         with st.expander(f"Rejected rows and why ({len(plan.rejected):,})", expanded=True):
             rejected_summary(plan.rejected_frame())

@@ -667,7 +667,8 @@ def test_upload_names_each_file_while_it_is_analysed(populated_db, app, monkeypa
 
 @pytest.mark.parametrize("sessions, rows_to_load, warning", [
     # p1 is loaded (populated_db); zz1 is not: it loads only beside its pairs file
-    ("pair_id,occurred_on\nzz1,2026-05-01\n", "0", "1 row names a pair that is not loaded yet. It loads"),
+    ("pair_id,occurred_on\nzz1,2026-05-01\n", "0", "1 row names a pair that is not loaded yet. It loads if this "
+                                                    "upload also holds its pairs file"),
     ("pair_id,occurred_on\nzz1,2026-05-01\nzz2,2026-05-02\n", "0", "2 rows name pairs that are not loaded yet. "
                                                                    "They load"),
 ])
