@@ -141,8 +141,9 @@ def validation(plan, key: str) -> None:
         st.warning(WAITING[waiting != 1].format(n=f"{waiting:,}"), icon=":material/link_off:")
     if plan.rejected:
         with st.expander(f"Rejected rows and why ({len(plan.rejected):,})", expanded=True):
-            rejected_summary(plan.rejected_frame())
-            ui.table(plan.rejected_frame(), f"rejected_{key}")
+            rejected = plan.rejected_frame()
+            rejected_summary(rejected)
+            ui.table(rejected, f"rejected_{key}")
 
 
 def rejected_summary(rejected: pd.DataFrame, shown: int = 8) -> None:
