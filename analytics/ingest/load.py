@@ -99,8 +99,10 @@ def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
         con.execute("INSERT OR REPLACE INTO surveys VALUES (?, ?, ?, ?)",
                     [batch.survey_id, batch.fingerprint, batch.format, batch.title])
         con.execute(f"INSERT OR REPLACE INTO items SELECT {', '.join(ITEM_COLUMNS)} FROM incoming_items")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_responses AS {_linked_responses()}", [batch.survey_id])
-        same = _identical_responses(con)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_responses AS {linked_responses_sql()}",
+                    [batch.survey_id])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE same_ids AS {_identical_sql('incoming_responses')}")
+        same = con.execute("SELECT count(*) FROM same_ids").fetchone()[0]
         con.execute("CREATE OR REPLACE TEMP TABLE fresh_ids AS SELECT response_id FROM incoming_responses "
                     "ANTI JOIN same_ids USING (response_id)")
         # A corrected re-export replaces the response's answers, never adds to them.
@@ -125,7 +127,7 @@ def load_survey(con: duckdb.DuckDBPyConnection, batch, info: UploadInfo,
     return LoadResult(upload_id, fresh, same, len(rejected), rejected=rejected)
 
 
-def _linked_responses() -> str:
+def linked_responses_sql() -> str:
     """The batch's responses as stored (one parameter: the survey id), emails replaced by participant ids.
 
     An email that matches no participant becomes a one-way hash (`email_token_sql`), so a
@@ -260,15 +262,15 @@ def _upsert(con, batch: PlatformBatch, upload_id: int) -> tuple[int, int]:
     return int(loaded), batch.rows.num_rows - int(loaded)
 
 
-def _identical_responses(con) -> int:
-    """The table same_ids: incoming_responses already stored with the same metadata and the same
-    batch_answers (only responses whose metadata match are compared answer by answer). Returns its size."""
+def _identical_sql(incoming: str) -> str:
+    """SQL of the ids of `incoming` (responses as stored, their answers in batch_answers) already stored
+    with the same metadata and the same answers (only responses whose metadata match are compared
+    answer by answer)."""
     signature = ("string_agg(item_id || '=' || coalesce(CAST(value_num AS VARCHAR), '') || '|' || "
                  "coalesce(value_text, ''), ';' ORDER BY item_id)")
     same_meta = " AND ".join(f"i.{c} IS NOT DISTINCT FROM r.{c}" for c in RESPONSE_COLUMNS if c != "response_id")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE same_ids AS
-        WITH candidates AS (SELECT i.response_id FROM incoming_responses i
+    return f"""
+        WITH candidates AS (SELECT i.response_id FROM {incoming} i
                             JOIN responses r ON r.response_id = i.response_id AND {same_meta}),
              new_sig AS (SELECT response_id, {signature} AS sig FROM batch_answers
                          WHERE response_id IN (SELECT response_id FROM candidates) GROUP BY response_id),
@@ -277,6 +279,26 @@ def _identical_responses(con) -> int:
         SELECT c.response_id FROM candidates c
         LEFT JOIN new_sig n ON n.response_id = c.response_id
         LEFT JOIN old_sig o ON o.response_id = c.response_id
-        WHERE n.sig IS NOT DISTINCT FROM o.sig
-    """)
-    return con.execute("SELECT count(*) FROM same_ids").fetchone()[0]
+        WHERE n.sig IS NOT DISTINCT FROM o.sig"""
+
+
+@dataclass
+class ResponseCounts:
+    """A survey file's valid rows against the store: new responses, stored ones the file changes
+    (loading updates them in place) and stored ones it repeats as they are."""
+    new: int
+    changed: int
+    stored: int
+
+
+def response_counts(con: duckdb.DuckDBPyConnection, batch) -> ResponseCounts:
+    """What loading `batch` (an ingest.survey.SurveyBatch) would do to each of its responses; nothing written."""
+    with registered(con, batch_responses=batch.response_rows, batch_answers=batch.answer_rows):
+        new, changed, same = con.execute(f"""
+            WITH incoming AS ({linked_responses_sql()}), same AS ({_identical_sql('incoming')})
+            SELECT count(*) FILTER (WHERE r.response_id IS NULL),
+                   count(*) FILTER (WHERE r.response_id IS NOT NULL AND s.response_id IS NULL),
+                   count(s.response_id)
+            FROM incoming i LEFT JOIN responses r USING (response_id) LEFT JOIN same s USING (response_id)""",
+                                         [batch.survey_id]).fetchone()
+    return ResponseCounts(int(new), int(changed), int(same))

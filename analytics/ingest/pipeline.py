@@ -12,6 +12,7 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -19,13 +20,14 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from analytics import settings
+from analytics.ingest import identity
 from analytics.ingest import load as store
 from analytics.ingest.columns import KINDS
 from analytics.ingest.detect import detect_format, detect_kind
 from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.platform import PlatformBatch, parse_platform
 from analytics.ingest.staged import Staged, stage
-from analytics.ingest.survey import SurveyBatch, parse_survey, survey_fingerprint
+from analytics.ingest.survey import SurveyBatch, parse_survey
 
 MB = 1024 * 1024
 WAVES = ("baseline", "midpoint", "exit", "pulse")
@@ -64,6 +66,7 @@ class Plan:
     rows_read: int = 0
     batch: PlatformBatch | SurveyBatch | None = None
     unresolved: list[dict] = field(default_factory=list)  # rows naming pairs not loaded (yet)
+    responses_known: store.ResponseCounts | None = None  # a survey's responses new, changed, stored
     error: IngestError | None = None
     options: Options = field(default_factory=Options)
 
@@ -141,8 +144,9 @@ def _analyse_into(plan: Plan, data: bytes, con: duckdb.DuckDBPyConnection | None
             plan.format = detect_format(staged.head)
             plan.kind = detect_kind(staged.head, plan.format) if options.kind == "auto" else options.kind
             if plan.kind == "survey":
-                plan.batch = _parse_survey(staged, plan.format, file_name, con, options)
-                batch = plan.batch
+                plan.batch = batch = _parse_survey(staged, plan.format, file_name, con, options)
+                if con is not None:
+                    plan.responses_known = store.response_counts(con, batch)
                 plan.rows_read = batch.response_rows.num_rows + len(batch.rejected) + sum(batch.skipped.values())
             else:
                 _check_table(staged, file_name)
@@ -215,16 +219,12 @@ def load_plans(con: duckdb.DuckDBPyConnection, plans: list[Plan], progress=None)
 
 
 def _parse_survey(staged: Staged, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:
-    """Parse, applying the mapping the user gives now or confirmed for this survey before."""
-    mapping, labels = options.mapping, options.label_map
-    if con is not None:
-        saved_columns, saved_labels = store.saved_mapping(con, survey_fingerprint(staged.head, fmt))
-        mapping = {**saved_columns, **(mapping or {})} or None
-        labels = {item: {**saved_labels.get(item, {}), **(labels or {}).get(item, {})}
-                  for item in {*saved_labels, *(labels or {})}} or None
-    return parse_survey(staged, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
-                        program=options.program, day_first=options.day_first,
-                        accept_suggestions=options.accept_suggestions)
+    """Parse as the survey the store knows (its responses, items and mapping), under the mapping the
+    user gives now."""
+    return parse_survey(staged, fmt, file_name, mapping=options.mapping, label_map=options.label_map,
+                        wave=options.wave, program=options.program, day_first=options.day_first,
+                        accept_suggestions=options.accept_suggestions,
+                        identify=partial(identity.resolve, con) if con is not None else None)
 
 
 def _check_table(staged: Staged, file_name: str) -> None:

@@ -24,6 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
@@ -31,6 +32,7 @@ import pyarrow as pa
 from analytics.ingest.columns import canonical, normalise_name
 from analytics.ingest.dates import ISO_PLAIN, decide_day_first, parse_dates, slash_parts
 from analytics.ingest.errors import DATE_FIX, FileRefused, IngestError, NeedsMapping
+from analytics.ingest.identity import StoredSurvey
 from analytics.ingest.mapping import DIMENSIONS, header_fingerprint, self_mapped, suggest_dimension
 from analytics.ingest.read import RawTable
 from analytics.ingest.scales import convert_column, dimension_points
@@ -42,6 +44,8 @@ ITEM_COLUMNS = ["item_id", "question_text", "dimension", "item_type", "scale_poi
 RESPONSE_COLUMNS = ["response_id", "respondent_id", "email", "role", "program", "cohort", "wave",
                     "submitted_at", "row_number"]
 ANSWER_COLUMNS = ["response_id", "item_id", "value_num", "value_text", "scale_points"]
+# What the store knows of a survey: (valid rows, (key, text) per question, own survey id, fingerprint) -> it.
+Identify = Callable[[pa.Table, list[tuple[str, str]], str, str], StoredSurvey]
 HEADER_ROWS = {"qualtrics": 3, "qualtrics_2016": 3, "qualtrics_legacy": 2, "surveymonkey": 2}
 
 # Tool metadata (normalised header) -> response field. Earlier entries win
@@ -108,25 +112,25 @@ def parse_survey(staged: Staged, fmt: str, file_name: str, *,
                  mapping: dict[str, str | None] | None = None,
                  label_map: dict[str, dict[str, tuple[float, int]]] | None = None,
                  wave: str | None = None, program: str | None = None,
-                 day_first: bool | None = None, accept_suggestions: bool = False) -> SurveyBatch:
-    """`accept_suggestions`: map each unmapped question as suggested (the demo's own surveys)."""
+                 day_first: bool | None = None, accept_suggestions: bool = False,
+                 identify: Identify | None = None) -> SurveyBatch:
+    """`accept_suggestions`: map each unmapped question as suggested (the demo's own surveys).
+    `identify`: what the store knows of this survey (ingest.identity.resolve over a database): its
+    stored survey, responses and items take the file's place, and its mapping applies under the
+    `mapping` and `label_map` given here."""
     try:
         return _parse(staged, fmt, file_name, mapping or {}, label_map or {}, wave, program, day_first,
-                      accept_suggestions)
+                      accept_suggestions, identify)
     except IngestError as exc:
         raise exc.in_file(file_name)
-
-
-def survey_fingerprint(raw: RawTable, fmt: str) -> str:
-    """The survey's identity from its question headers (saved mappings are keyed on it)."""
-    return _fingerprint([c for c in _columns(raw, fmt) if c.field is None and not c.drop])
 
 
 def _fingerprint(questions: list[Column]) -> str:
     return header_fingerprint((c.key, c.fingerprint_key) for c in questions)
 
 
-def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first, accept_suggestions) -> SurveyBatch:
+def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first, accept_suggestions,
+           identify) -> SurveyBatch:
     header_rows = HEADER_ROWS.get(fmt, 1)
     if staged.height <= header_rows:
         raise FileRefused("has no data rows, only headers.", fix="Export the survey again with its responses.")
@@ -146,6 +150,16 @@ def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first,
     skipped = _body(con, staged.width, header_rows, columns, fmt)
     rejected = _responses(con, staged.text_cells(), fields, fmt, survey_id, _time_zone(head, fmt, fields),
                           wave, program, day_first)
+    if identify is not None:
+        known = identify(con.sql(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM kept").to_arrow_table(),
+                         [(c.key, c.text) for c in questions], survey_id, fingerprint)
+        _take_stored_ids(con, known, survey_id)
+        for column in questions:
+            column.key = known.item_ids.get(column.key, column.key)
+        survey_id, fingerprint = known.survey_id, known.fingerprint
+        mapping = {**known.mapping, **mapping}
+        label_map = {item: {**known.labels.get(item, {}), **label_map.get(item, {})}
+                     for item in {*known.labels, *label_map}}
     distinct = _distinct_answers(con, questions)
     items, value_map, suggestions = _items(distinct, questions, mapping, label_map, fmt)
     if accept_suggestions and suggestions:
@@ -425,6 +439,17 @@ def _responses(con, cells, fields, fmt, survey_id, tz, wave, program, day_first)
         if duplicate:
             rejected.append(_rejection(row, None, f"duplicate response id '{response_id}'", raw))
     return rejected
+
+
+def _take_stored_ids(con, known: StoredSurvey, own_survey_id: str) -> None:
+    """Rows that export a stored response take its id; ids made from the file's survey id take the
+    stored survey's instead, so the next export of the same rows gets the same ids."""
+    con.register("stored_ids", known.response_ids)
+    con.execute("UPDATE checked SET response_id = s.stored FROM stored_ids s WHERE checked.response_id = s.own")
+    con.unregister("stored_ids")
+    if known.survey_id != own_survey_id:  # a stored id starts with the stored survey's id, never the file's
+        con.execute("UPDATE checked SET response_id = ? || substr(response_id, ?) WHERE starts_with(response_id, ?)",
+                    [f"{known.survey_id}:", len(own_survey_id) + 2, f"{own_survey_id}:"])
 
 
 def _rejection(row: int, column: str | None, reason: str, raw: str) -> dict:
