@@ -264,3 +264,39 @@ def test_rows_that_are_no_response_are_said_skipped(files, db_path, capsys, verb
                          "--accept-suggestions")
     assert code == 0, err
     assert ", 1 survey-preview response (the survey tool's own test) skipped; " in out
+
+
+RECOMMEND = "How likely are you to recommend the mentoring program to a colleague?"
+PULSE = [["submitted_at", "respondent_id", "wave", RECOMMEND],
+         ["2026-04-03 09:00", "E1", "pulse", "9"], ["2026-04-04 09:00", "E2", "pulse", "6"],
+         ["2026-04-05 09:00", "E3", "pulse", "10"]]
+
+
+def csv_of(rows: list[list[str]]) -> str:
+    return "".join(",".join(row) + "\n" for row in rows)
+
+
+@pytest.mark.parametrize("verb, expected_line", [
+    ("check", "responses: 1 new, 1 changed (updated in place), 2 already stored"),
+    ("ingest", "responses: 1 new, 1 changed (updated in place), 2 already stored"),
+])
+def test_a_reworded_reexport_says_which_responses_are_new_changed_and_stored(files, db_path, capsys, verb,
+                                                                          expected_line):
+    code, _, err = run(capsys, "ingest", files("pulse.csv", csv_of(PULSE)), "--db", str(db_path),
+                       "--accept-suggestions")
+    assert code == 0, err
+    reexport = [[*PULSE[0][:3], "How likely is it that you would recommend the mentoring program to a colleague?"],
+                *PULSE[1:3], ["2026-04-05 09:00", "E3", "pulse", "8"],  # E3 corrected their answer
+                ["2026-04-06 09:00", "E4", "pulse", "7"]]               # E4 answered since
+    path = files("pulse-again.csv", csv_of(reexport))
+
+    code, out, err = run(capsys, verb, path, "--db", str(db_path))
+    assert code == 0, err
+    assert expected_line in out and "no dimension" not in out  # the reworded question keeps its mapping
+    code, out, _ = run(capsys, "check", path, "--db", str(db_path), "--json")
+    entry = json.loads(out)["files"][0]
+    stored_now = (0, 0, 4) if verb == "ingest" else (1, 1, 2)
+    assert (entry["responses_new"], entry["responses_changed"], entry["responses_already_stored"]) == stored_now
+    assert (entry["rows_loaded"], entry["rows_duplicate"]) == (stored_now[0] + stored_now[1], stored_now[2])
+    with db.connect(db_path) as con:
+        assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == (4 if verb == "ingest" else 3)

@@ -50,7 +50,10 @@ def add_file_arguments(parser: argparse.ArgumentParser) -> None:
 
 def register(sub) -> None:
     parser = sub.add_parser("ingest", help="load exports into the database",
-                            description="Load platform and survey exports (CSV or XLSX) into the database.")
+                            description="Load platform and survey exports (CSV or XLSX) into the database. A "
+                                        "survey exported again is recognised by its responses (response ids, else "
+                                        "respondent and submission time), reworded questions or not: stored "
+                                        "responses are never loaded twice, changed ones are updated in place.")
     add_file_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -100,17 +103,24 @@ def summary(plan: Plan, loaded: LoadResult | None = None, path: str | None = Non
     """One file's entry of the --json output; without a load, what would happen."""
     first, last = plan.date_range
     rejected = loaded.rejected if loaded else plan.rejected + plan.unresolved
+    known = plan.responses_known
     return {
         "path": path or plan.file_name, "kind": plan.kind, "format": plan.format,
         "rows_read": plan.rows_read,
-        "rows_loaded": loaded.rows_loaded if loaded else (plan.rows_valid - len(plan.unresolved) if plan.ok else 0),
-        "rows_rejected": len(rejected), "rows_duplicate": loaded.rows_duplicate if loaded else 0,
+        "rows_loaded": loaded.rows_loaded if loaded else (plan.rows_valid - len(plan.unresolved) if plan.ok else 0)
+        - (known.stored if known and not loaded else 0),
+        "rows_rejected": len(rejected),
+        "rows_duplicate": loaded.rows_duplicate if loaded else (known.stored if known else 0),
         "rows_skipped": plan.skipped,
         "date_range": [first.isoformat() if first else None, last.isoformat() if last else None],
         "errors": [plan.error.message] if plan.error else [],
         "rejected": sorted(({k: r.get(k) for k in ("row_number", "column", "reason")} for r in rejected),
                            key=lambda r: r["row_number"]),
         "unmapped_questions": unmapped_questions(plan),
+        # A survey's valid responses against the store before this load (null without one, or for platform files).
+        "responses_new": known.new if known else None,
+        "responses_changed": known.changed if known else None,
+        "responses_already_stored": known.stored if known else None,
     }
 
 
@@ -135,6 +145,9 @@ def report(results: list[dict], as_json: bool, verb: str) -> int:
                   f"{r['rows_loaded']} {verb}, {r['rows_duplicate']} duplicate, "
                   f"{r['rows_rejected']} rejected" + (f", {r['rows_skipped']} skipped" if r["rows_skipped"] else "")
                   + f"; {span}")
+            if r["responses_new"] is not None:
+                print(f"  responses: {r['responses_new']} new, {r['responses_changed']} changed (updated in place), "
+                      f"{r['responses_already_stored']} already stored")
             for row in r["rejected"][:SHOWN]:
                 print(f"  row {row['row_number']}: {row['reason']}")
             if len(r["rejected"]) > SHOWN:
