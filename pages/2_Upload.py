@@ -8,7 +8,7 @@ from analytics import charts, health, wording
 from analytics.ingest import pipeline
 from analytics.ingest.columns import KINDS
 from analytics.ingest.load import remove_upload
-from analytics.ingest.mapping import DIMENSIONS
+from analytics.ingest.mapping import DIMENSIONS, question_groups
 from pages import _common as ui
 
 NOT_SCORED = "(not scored)"
@@ -26,15 +26,20 @@ def label_map_from(key: str) -> dict:
 
 
 def mapping_widgets(key: str, questions: pd.DataFrame, suggestions: dict) -> None:
+    """Only questions no earlier upload of the survey mapped are asked about; a grid's long question once."""
     if not questions.empty:
-        st.markdown("**Map the questions**: which dimension does each one measure? Suggestions are pre-filled.")
+        st.markdown(f"**{wording.counted(len(questions), 'question')} to map**: which dimension does "
+                    f"{'it' if len(questions) == 1 else 'each'} measure? Suggestions are pre-filled.")
         options = [NOT_SCORED, *DIMENSIONS]
-        for row in questions.itertuples():
-            suggested = suggestions.get(row.item_id)
-            st.text(row.question_text or row.item_id)
-            st.selectbox("Dimension", options, key=f"{key}_map_{row.item_id}", label_visibility="collapsed",
-                         index=options.index(suggested) if suggested in options else 0,
-                         format_func=lambda code: code if code == NOT_SCORED else charts.label(code))
+        for stem, group in question_groups(zip(questions["item_id"], questions["question_text"].fillna(""))):
+            if stem:
+                st.caption(ui.escape(stem))
+            for item_id, text in group:
+                suggested = suggestions.get(item_id)
+                st.text(text or item_id)
+                st.selectbox("Dimension", options, key=f"{key}_map_{item_id}", label_visibility="collapsed",
+                             index=options.index(suggested) if suggested in options else 0,
+                             format_func=lambda code: code if code == NOT_SCORED else charts.label(code))
     for item_id, labels in st.session_state.get(f"{key}_label_needs", {}).items():
         st.markdown("**Score the answer labels** that no known scale explains, in the question:")
         st.text(item_id)
@@ -112,14 +117,18 @@ def validation(plan, key: str) -> None:
     first, last = plan.date_range
     cols = st.columns(4)
     waiting = len(plan.unresolved)
-    cols[0].metric("Rows to load", f"{plan.rows_valid - waiting:,}",
+    known = plan.responses_known
+    cols[0].metric("Rows to load", f"{known.new + known.changed if known else plan.rows_valid - waiting:,}",
                    help=f"And {wording.counted(waiting, 'row')} more if this upload also holds their pairs file."
                    if waiting else None)
     cols[1].metric("Rows rejected", f"{len(plan.rejected):,}")
     cols[2].metric("From", str(first or "—"))
     cols[3].metric("To", str(last or "—"))
-    st.caption("Rows identical to ones already loaded are counted as duplicates when you load; changed rows "
-               "replace the old ones, keeping the stored values of any column this file does not have.")
+    if known:
+        responses_known(known)
+    else:
+        st.caption("Rows identical to ones already loaded are counted as duplicates when you load; changed rows "
+                   "replace the old ones, keeping the stored values of any column this file does not have.")
     earlier = ui.compute(health.same_file_uploads, plan.sha256)
     if not earlier.empty:
         first = earlier.iloc[0]
@@ -144,6 +153,17 @@ def validation(plan, key: str) -> None:
             rejected = plan.rejected_frame()
             rejected_summary(rejected)
             ui.table(rejected, f"rejected_{key}")
+
+
+def responses_known(known) -> None:
+    """A survey's valid responses against the store: what loading adds, updates and skips."""
+    st.markdown(f"Responses: **{known.new:,} new**, **{known.changed:,} changed** (updated in place), "
+                f"**{known.stored:,} already stored** (skipped).")
+    st.caption("A response is recognised by the survey tool's response id, else by its respondent and "
+               "submission time, so a re-export is the same survey even with reworded questions.")
+    if not known.new and not known.changed:
+        st.info("Every response in this file is stored already: loading it adds and changes none.",
+                icon=":material/done_all:")
 
 
 def rejected_summary(rejected: pd.DataFrame, shown: int = 8) -> None:

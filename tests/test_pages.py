@@ -329,6 +329,18 @@ def test_upload_maps_a_question_then_loads_the_survey(populated_db, app, tmp_pat
     assert rows == [("comment",)]
 
 
+def test_upload_of_a_reworded_reexport_says_every_response_is_stored_and_asks_nothing(populated_db, app, tmp_path):
+    survey = next(p for p in small_exports(tmp_path) if p.name == "survey.csv")
+    text = survey.read_text().replace("How satisfied are you with the program overall?",
+                                      "How satisfied are you with the programme overall?")
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("pulse-again.csv", text.encode(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [s for s in at.selectbox if s.key.startswith("file0_map_")], "the reworded question is not asked"
+    assert at.metric[0].value == "0"  # rows to load
+    assert "Responses: **0 new**, **0 changed** (updated in place), **120 already stored** (skipped)." in texts(at)
+
+
 def test_upload_names_the_columns_it_will_not_store(populated_db, app):
     at = app("2_Upload")
     at.file_uploader[0].set_value(("hr.csv", b"employee_id,hired_on,Salary band\nx1,2020-01-01,B\n", "text/csv")).run()

@@ -11,6 +11,7 @@ import pytest
 from analytics import satisfaction
 from analytics.filters import Filters, Period
 from analytics.ingest.identity import SIMILAR, matched_items, similarity
+from analytics.ingest.mapping import question_groups
 from analytics.ingest.pipeline import Options, analyse, load
 from tests.conftest import ROOT
 
@@ -164,3 +165,18 @@ def test_a_question_is_the_stored_one_reworded_from_a_similarity_of_SIMILAR(text
 ])
 def test_questions_match_stored_items_by_id_then_by_text(questions, stored, expected):
     assert matched_items(questions, stored) == expected
+
+
+@pytest.mark.parametrize("questions, expected", [
+    # a grid's question is said once, above its statements
+    ([("a", "How much do you agree? [I grew my network]"), ("b", "How much do you agree? [I learnt skills]"),
+      ("c", "Any comments?")],
+     [("How much do you agree?", [("a", "I grew my network"), ("b", "I learnt skills")]),
+      ("", [("c", "Any comments?")])]),
+    # a statement alone keeps its question; Qualtrics and SurveyMonkey separators
+    ([("Q1_2", "Thinking back - I have a network")], [("", [("Q1_2", "Thinking back - I have a network")])]),
+    ([("x", "Q — one"), ("y", "Q — two")], [("Q", [("x", "one"), ("y", "two")])]),
+    ([], []),
+])
+def test_a_grid_question_is_asked_once_above_its_statements(questions, expected):
+    assert question_groups(questions) == expected

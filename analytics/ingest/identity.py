@@ -18,12 +18,11 @@ import pyarrow as pa
 
 from analytics.db import registered
 from analytics.ingest import load as store
+from analytics.ingest.mapping import statement_parts
 
 # difflib's ratio (0–1) over a question's text, from which a question is the stored one reworded.
 # Rewordings of the demo surveys score 0.85–0.92; different questions of one survey at most 0.66.
 SIMILAR = 0.75
-# Where a grid question's own statement starts: Qualtrics ' - ', SurveyMonkey ' — ', Google Forms ' ['.
-_STATEMENT = re.compile(r"^(?P<stem>.+?)(?: - | — | \[)(?P<statement>[^\[]+?)\]?$")
 
 
 @dataclass
@@ -104,10 +103,9 @@ def similarity(text: str, other: str) -> float:
     """difflib's ratio of two question texts. Grid statements share their question's long text, so two
     of them are as similar as the less similar of their questions and of their statements."""
     text, other = _normal(text), _normal(other)
-    parts, other_parts = _STATEMENT.match(text), _STATEMENT.match(other)
+    parts, other_parts = statement_parts(text), statement_parts(other)
     if parts and other_parts:
-        return min(SequenceMatcher(None, parts["stem"], other_parts["stem"]).ratio(),
-                   SequenceMatcher(None, parts["statement"], other_parts["statement"]).ratio())
+        return min(SequenceMatcher(None, part, other_part).ratio() for part, other_part in zip(parts, other_parts))
     return SequenceMatcher(None, text, other).ratio()
 
 

@@ -36,6 +36,10 @@ KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("relationship_quality", ("expectations", "respect", "relationship", "regular contact")),
 )
 
+# A grid question's column text: its question, then its own statement after Qualtrics' ' - ',
+# SurveyMonkey's ' — ' or inside Google Forms' '[…]'.
+_STATEMENT = re.compile(r"^(?P<stem>.+)(?: - | — | \[)(?P<statement>[^\[]+?)\]?$")
+
 # `networking_2`, `nps (1)`: a code with a running number still names the code.
 _NUMBERED = re.compile(r"^(?P<code>[a-z_]+?)(?:[_\s-]*\(?\d+\)?)?$")
 
@@ -68,3 +72,24 @@ def header_fingerprint(question_keys_and_texts: Iterable[tuple[str, str]]) -> st
     keys = sorted({f"{normalise_name(key)}\x1f{normalise_name(text)}"
                    for key, text in question_keys_and_texts})
     return hashlib.sha256("\x1e".join(keys).encode("utf-8")).hexdigest()
+
+
+def statement_parts(text: str) -> tuple[str, str] | None:
+    """A grid column's (question, statement), or None for a question of its own."""
+    match = _STATEMENT.match(text or "")
+    return (match["stem"], match["statement"]) if match else None
+
+
+def question_groups(questions: Iterable[tuple[str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(item id, text) in order -> [(the question they share, [(item id, what each adds)])], so that a
+    grid's long question is said once: neighbours with the same question are grouped under it. A
+    question of its own, or a grid statement alone, is a group of one under '', in full."""
+    groups: list[tuple[str, list[tuple[str, str, str]]]] = []
+    for item_id, text in questions:
+        stem, statement = statement_parts(text) or ("", text)
+        if groups and stem and groups[-1][0] == stem:
+            groups[-1][1].append((item_id, statement, text))
+        else:
+            groups.append((stem, [(item_id, statement, text)]))
+    return [(stem, [(item_id, statement) for item_id, statement, _ in items]) if len(items) > 1
+            else ("", [(items[0][0], items[0][2])]) for stem, items in groups]
