@@ -180,3 +180,25 @@ def test_questions_match_stored_items_by_id_then_by_text(questions, stored, expe
 ])
 def test_a_grid_question_is_asked_once_above_its_statements(questions, expected):
     assert question_groups(questions) == expected
+
+
+def generic_survey(question: str, wave: str) -> bytes:
+    return as_bytes([["submitted_at", "respondent_id", "wave", question],
+                     ["2026-04-03", "E1", wave, "9"], ["2026-04-03", "E2", wave, "6"]])
+
+
+@pytest.mark.parametrize("question, wave, expected_counts, surveys", [
+    # the same people on the same day, reworded: a re-export
+    ("How likely is it that you would recommend the mentoring program to a colleague?", "exit", (0, 0, 2), 1),
+    # the same people on the same day, but no question in common: another survey
+    ("How satisfied are you with your job, from 0 to 10?", "exit", (2, 0, 0), 2),
+    # the same question, but another wave: another survey
+    ("How likely is it that you would recommend the mentoring program to a colleague?", "pulse", (2, 0, 0), 2),
+])
+def test_responses_of_the_same_people_at_the_same_time_are_one_survey_only_if_it_shares_questions(
+        con, question, wave, expected_counts, surveys):
+    load(con, analyse(generic_survey(NPS_QUESTION, "exit"), "exit.csv", con, Options(accept_suggestions=True)))
+    plan = analyse(generic_survey(question, wave), "other.csv", con)
+    assert counts(plan) == expected_counts
+    load(con, plan)
+    assert con.execute("SELECT count(DISTINCT survey_id) FROM responses").fetchone()[0] == surveys

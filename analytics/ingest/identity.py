@@ -2,8 +2,8 @@
 
 A re-export is recognised by its responses, not by its question texts (rewording one question
 changes those): a row is a stored response when the tool's response id is stored, else when the
-same respondent's response submitted at the same moment is. The stored survey most of the
-recognised rows belong to is the file's survey. Its questions are matched to that survey's items by
+same respondent's response of the same wave submitted at the same moment is (in a survey that shares
+a question with the file). The stored survey most of the recognised rows belong to is the file's survey. Its questions are matched to that survey's items by
 item id (a Qualtrics QID, a column's own code), else by text similarity, so a reworded question
 keeps its item id and with it its mapping.
 """
@@ -15,6 +15,7 @@ from difflib import SequenceMatcher
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.db import registered
 from analytics.ingest import load as store
@@ -49,20 +50,34 @@ def resolve(con: duckdb.DuckDBPyConnection, responses: pa.Table, questions: list
                 UNION ALL
                 SELECT i.response_id, r.response_id, r.survey_id, 1
                 FROM incoming i JOIN responses r ON r.respondent_id = i.respondent_id
-                                                AND r.submitted_at = i.submitted_at)
+                                                AND r.submitted_at = i.submitted_at AND r.wave = i.wave)
             SELECT own, stored, survey_id, rank FROM matches""", params=[survey_id]).to_arrow_table()
-    found = _main_survey(matches)
-    if found is not None:
-        survey_id = found
+    # The same people at the same moments in a survey with no question in common: another survey
+    # (two surveys in the project's format, dated by day, answered on one day).
+    by_person = set(matches.filter(pc.equal(matches["rank"], 1))["survey_id"].to_pylist())
+    unrelated = [other for other in by_person if not _shares_a_question(questions, _stored_items(con, other))]
+    if unrelated:
+        matches = matches.filter(pc.invert(pc.and_(pc.equal(matches["rank"], 1),
+                                                   pc.is_in(matches["survey_id"], pa.array(unrelated)))))
+    survey_id = _main_survey(matches) or survey_id
     stored_fingerprint = con.execute("SELECT fingerprint FROM surveys WHERE survey_id = ?", [survey_id]).fetchone()
     fingerprint = stored_fingerprint[0] if stored_fingerprint else fingerprint
-    items = con.execute("SELECT item_id, question_text, dimension FROM items WHERE survey_id = ?",
-                        [survey_id]).fetchall()
+    items = _stored_items(con, survey_id)
     columns, labels = store.saved_mapping(con, fingerprint)
     return StoredSurvey(
         survey_id, fingerprint, _one_to_one(con, matches, survey_id),
         item_ids=matched_items(questions, [(item, text) for item, text, _ in items]),
         mapping={**{item: dimension for item, _, dimension in items if dimension}, **columns}, labels=labels)
+
+
+def _stored_items(con: duckdb.DuckDBPyConnection, survey_id: str) -> list[tuple[str, str, str | None]]:
+    return con.execute("SELECT item_id, question_text, dimension FROM items WHERE survey_id = ? ORDER BY item_id",
+                       [survey_id]).fetchall()
+
+
+def _shares_a_question(questions: list[tuple[str, str]], items: list[tuple[str, str, str | None]]) -> bool:
+    stored = [(item, text) for item, text, _ in items]
+    return bool({key for key, _ in questions} & {item for item, _ in stored} or matched_items(questions, stored))
 
 
 def _main_survey(matches: pa.Table) -> str | None:
