@@ -2,10 +2,11 @@
 
 A re-export is recognised by its responses, not by its question texts (rewording one question
 changes those): a row is a stored response when the tool's response id is stored, else when the
-same respondent's response of the same wave submitted at the same moment is (in a survey that shares
-a question with the file). The stored survey most of the recognised rows belong to is the file's survey. Its questions are matched to that survey's items by
-item id (a Qualtrics QID, a column's own code), else by text similarity, so a reworded question
-keeps its item id and with it its mapping.
+same respondent's response of the same wave submitted at the same moment is (in a survey that
+shares a question with the file). The stored survey most of the recognised rows belong to is the
+file's survey. Its questions are matched to that survey's items by item id (a Qualtrics QID, a
+column's own code), else by text similarity, so a reworded question keeps its item id and with it
+its mapping.
 """
 from __future__ import annotations
 
