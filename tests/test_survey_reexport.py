@@ -103,7 +103,8 @@ def test_new_and_corrected_responses_are_counted_then_added_and_updated_in_place
     extra = [list(row) for row in body[:5]]
     for n, row in enumerate(extra):  # five new respondents
         row[0], row[2] = f"9/30/2026 10:0{n}:00", f"E9990{n}"
-    reexport = as_bytes([reworded([header], NPS_QUESTION, "How likely are you to recommend the mentoring program to a friend?")[0],
+    to_a_friend = "How likely are you to recommend the mentoring program to a friend?"
+    reexport = as_bytes([reworded([header], NPS_QUESTION, to_a_friend)[0],
                          *changed, *extra])
 
     plan = analyse(reexport, "pulse-again.csv", con)
@@ -122,7 +123,8 @@ def test_new_and_corrected_responses_are_counted_then_added_and_updated_in_place
 
 def test_only_a_truly_new_question_is_asked_about(con):
     demo_loaded(con, PULSE)
-    rows = reworded(rows_of(PULSE), NPS_QUESTION, "How likely is it that you would recommend this mentoring program to a colleague?")
+    rows = reworded(rows_of(PULSE), NPS_QUESTION,
+                    "How likely is it that you would recommend this mentoring program to a colleague?")
     rows[0].append("Which meeting format worked best for you?")
     for row in rows[1:]:
         row.append("Video call")
