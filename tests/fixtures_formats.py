@@ -182,11 +182,11 @@ MS_HEADER = ["ID", "Start time", "Completion time", "Email", "Name", "Last modif
              "Comments", "Comments2"]
 
 
-def ms_forms_xlsx() -> bytes:
+def ms_forms_xlsx(header: list[str] = MS_HEADER) -> bytes:
     """NBSP in a header, a repeated title with a digit appended, ';'-joined
     multi-select, 'anonymous' email, real datetimes."""
     return xlsx({"Sheet1": [
-        MS_HEADER,
+        header,
         [1, datetime(2024, 9, 1, 11, 20), datetime(2024, 9, 1, 11, 27), "anonymous", None, None,
          "Very satisfied", "Goal setting;Networking;", "Good", "More please"],
         [2, datetime(2024, 9, 2, 8, 0), datetime(2024, 9, 2, 8, 5), "Kim.Lee@example.org", "Kim Lee", None,

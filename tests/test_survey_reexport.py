@@ -13,6 +13,7 @@ from analytics.filters import Filters, Period
 from analytics.ingest.identity import SIMILAR, matched_items, similarity
 from analytics.ingest.mapping import question_groups
 from analytics.ingest.pipeline import Options, analyse, load
+from tests import fixtures_formats as fx
 from tests.conftest import ROOT
 
 PULSE = ROOT / "sample_surveys" / "google_forms_newhire_pulse.csv"  # Google Forms: no response ids
@@ -204,3 +205,23 @@ def test_responses_of_the_same_people_at_the_same_time_are_one_survey_only_if_it
     assert counts(plan) == expected_counts
     load(con, plan)
     assert con.execute("SELECT count(DISTINCT survey_id) FROM responses").fetchone()[0] == surveys
+
+
+def test_a_reworded_ms_forms_reexport_is_recognised_by_its_own_ids_and_times(con):
+    # Microsoft Forms numbers responses per form (1, 2 …): an id and its submission time are the response,
+    # also for the anonymous row, which has no respondent to match on.
+    original = fx.ms_forms_xlsx()
+    load(con, analyse(original, "exit.xlsx", con, Options(accept_suggestions=True)))
+    header = [cell.replace("Which sessions helped?", "Which of the sessions helped?") for cell in fx.MS_HEADER]
+    plan = analyse(fx.ms_forms_xlsx(header), "exit-again.xlsx", con)
+    assert counts(plan) == (0, 0, 2)
+
+
+def test_an_anonymous_reexport_is_recognised_by_the_files_own_ids_and_times(con):
+    def survey(question: str) -> bytes:  # per-file response ids, no respondents
+        return as_bytes([["response_id", "submitted_at", "wave", question],
+                         ["1", "2026-04-03 09:00", "exit", "9"], ["2", "2026-04-03 09:05", "exit", "6"]])
+    load(con, analyse(survey(NPS_QUESTION), "exit.csv", con, Options(accept_suggestions=True)))
+    plan = analyse(survey("How likely is it that you would recommend the mentoring program to a colleague?"),
+                   "exit-again.csv", con)
+    assert counts(plan) == (0, 0, 2)

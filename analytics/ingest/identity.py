@@ -2,8 +2,8 @@
 
 A re-export is recognised by its responses, not by its question texts (rewording one question
 changes those): a row is a stored response when the tool's response id is stored, else when the
-same respondent's response of the same wave submitted at the same moment is (in a survey that
-shares a question with the file). The stored survey most of the recognised rows belong to is the
+same respondent's response (or the same per-file id's) of the same wave submitted at the same
+moment is, in a survey that shares a question with the file. The stored survey most of the recognised rows belong to is the
 file's survey. Its questions are matched to that survey's items by item id (a Qualtrics QID, a
 column's own code), else by text similarity, so a reworded question keeps its item id and with it
 its mapping.
@@ -51,10 +51,19 @@ def resolve(con: duckdb.DuckDBPyConnection, responses: pa.Table, questions: list
                 UNION ALL
                 SELECT i.response_id, r.response_id, r.survey_id, 1
                 FROM incoming i JOIN responses r ON r.respondent_id = i.respondent_id
-                                                AND r.submitted_at = i.submitted_at AND r.wave = i.wave)
-            SELECT own, stored, survey_id, rank FROM matches""", params=[survey_id]).to_arrow_table()
-    # The same people at the same moments in a survey with no question in common: another survey
-    # (two surveys in the project's format, dated by day, answered on one day).
+                                                AND r.submitted_at = i.submitted_at AND r.wave = i.wave
+                UNION ALL
+                -- A per-file id (Microsoft Forms, the project's format) is stored after its survey's id.
+                SELECT i.response_id, r.response_id, r.survey_id, 1
+                FROM (SELECT *, substr(response_id, ?) AS file_id FROM incoming
+                      WHERE starts_with(response_id, ?)) i
+                JOIN (SELECT *, substr(response_id, length(survey_id) + 2) AS file_id FROM responses
+                      WHERE starts_with(response_id, survey_id || ':')) r
+                  ON r.file_id = i.file_id AND r.submitted_at = i.submitted_at AND r.wave = i.wave)
+            SELECT own, stored, survey_id, rank FROM matches""",
+                          params=[survey_id, len(survey_id) + 2, f"{survey_id}:"]).to_arrow_table()
+    # The same people (or ids) at the same moments in a survey with no question in common: another
+    # survey (two surveys in the project's format, dated by day, answered on one day).
     by_person = set(matches.filter(pc.equal(matches["rank"], 1))["survey_id"].to_pylist())
     unrelated = [other for other in by_person if not _shares_a_question(questions, _stored_items(con, other))]
     if unrelated:
