@@ -36,6 +36,8 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from analytics.ingest.dates import EARLIEST, latest_plausible
+
 QUARTER_FORMS = "'2026Q2' (calendar quarter) or 'FY2026Q1' (fiscal quarter)"
 _QUARTER = re.compile(r"^\s*(FY)?(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
 
@@ -323,8 +325,11 @@ _ACTIVITY = "SELECT occurred_on AS d FROM sessions WHERE status = 'held' UNION A
 
 
 def available_quarters(con: Any, fiscal_year_start_month: int = 1) -> list[Period]:
-    """Quarters with held meetings or survey responses, newest first."""
-    months = con.execute(f"SELECT DISTINCT date_trunc('month', d)::DATE FROM ({_ACTIVITY})").fetchall()
+    """Quarters with held meetings or survey responses, newest first. Dates outside the plausible range
+    (stored before ingest refused them, such as 9999-12-31) name no quarter: the quarter after 9999Q4 or
+    before 0001Q1 is no date at all."""
+    months = con.execute(f"SELECT DISTINCT date_trunc('month', d)::DATE FROM ({_ACTIVITY}) WHERE d BETWEEN ? AND ?",
+                         [EARLIEST, latest_plausible()]).fetchall()
     fiscal = fiscal_year_start_month != 1
     quarters = {}
     for (month,) in months:

@@ -29,7 +29,8 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.ingest.columns import canonical, normalise_name
-from analytics.ingest.dates import ISO_PLAIN, decide_day_first, parse_dates, slash_parts
+from analytics.ingest.dates import (EARLIEST, ISO_PLAIN, decide_day_first, latest_plausible, outside_range,
+                                   parse_dates, slash_parts)
 from analytics.ingest.errors import DATE_FIX, FileRefused, IngestError, NeedsMapping
 from analytics.ingest.mapping import DIMENSIONS, header_fingerprint, self_mapped, suggest_dimension
 from analytics.ingest.read import RawTable
@@ -352,9 +353,10 @@ def _dates(con, column: Column, tz: str | None, day_first: bool | None) -> None:
         f"SELECT DISTINCT {cell} FROM body ANTI JOIN (SELECT raw FROM date_shapes WHERE iso IS NOT NULL "
         f"OR slash IS NOT NULL) ON raw = {cell} WHERE {cell} IS NOT NULL").fetchall()], dtype="string")
     # Day/month order is one decision for the column: the slash dates read here and in parse_dates.
-    pairs = con.execute("SELECT DISTINCT slash.a, slash.b FROM date_shapes WHERE slash IS NOT NULL").df()
+    pairs = con.execute("SELECT DISTINCT slash.a, slash.b, slash.y FROM date_shapes WHERE slash IS NOT NULL").df()
     if not pairs.empty:
-        day_first = decide_day_first(pd.concat([pairs, slash_parts(rest)[["a", "b"]]]), day_first, column.text)
+        day_first = decide_day_first(pd.concat([pairs, slash_parts(rest)[["a", "b", "y"]]]), day_first,
+                                     column.text)
     parsed = parse_dates(rest, day_first=day_first, column=column.text, tz=tz)
     con.register("parsed_dates", pa.table({"raw": pa.array(rest, pa.string()),
                                            "value": pa.array(parsed, pa.timestamp("us"))}))
@@ -401,23 +403,24 @@ def _responses(con, cells, fields, fmt, survey_id, tz, wave, program, day_first)
                      {cell['respondent_id']} AS respondent_id, emails.value AS email, {cell['role']} AS role,
                      coalesce({cell['program']}, ?) AS program, {cell['cohort']} AS cohort,
                      coalesce(waves.value, ?) AS wave, dates.value AS submitted_at,
-                     dates.value IS NULL AS bad_date
+                     coalesce(dates.value::DATE NOT BETWEEN ? AND ?, true) AS bad_date
               FROM body
               LEFT JOIN emails ON emails.raw = {cell['email']}
               LEFT JOIN waves ON waves.raw = {cell['wave']}
               LEFT JOIN dates ON dates.raw = body.c{date_column.index})""",
                 [list(WAVES), survey_id, survey_id, *([survey_id] if fmt in ("ms_forms", "generic") else []),
-                 program, (wave or "pulse").lower()])
+                 program, (wave or "pulse").lower(), EARLIEST, latest_plausible()])
     con.execute("CREATE OR REPLACE TEMP VIEW kept AS SELECT body.* EXCLUDE (row_number), checked.* "
                 "FROM checked JOIN body USING (row_number) WHERE NOT (bad_date OR bad_wave OR duplicate)")
     rejected = []
-    for row, bad_date, bad_wave, duplicate, value, wave_given, response_id, raw in con.execute(f"""
-            SELECT row_number, bad_date, bad_wave, duplicate, c{date_column.index}, wave, response_id,
+    for row, bad_date, bad_wave, duplicate, value, parsed, wave_given, response_id, raw in con.execute(f"""
+            SELECT row_number, bad_date, bad_wave, duplicate, c{date_column.index}, submitted_at, wave, response_id,
                    concat_ws(',', {cells})
             FROM checked JOIN body USING (row_number)
             WHERE bad_date OR bad_wave OR duplicate ORDER BY row_number""").fetchall():
         if bad_date:
-            reason = "submitted_at is empty" if value is None else f"'{value}' is not a date{DATE_FIX}"
+            reason = ("submitted_at is empty" if value is None else f"'{value}' is not a date{DATE_FIX}"
+                      if parsed is None else f"'{value}' {outside_range()}{DATE_FIX}")
             rejected.append(_rejection(row, date_column.text, reason, raw))
         if bad_wave:
             rejected.append(_rejection(row, fields["wave"].text,
