@@ -373,14 +373,24 @@ def test_pairs_and_their_sessions_load_together_whatever_their_order(populated_d
                                              "2 people added from the pairs file."]
 
 
-def test_an_upload_is_removed_from_the_history(populated_db, app):
+@pytest.mark.parametrize("answer, removed", [("remove_upload_cancel", False), ("remove_upload_confirm", True)])
+def test_an_upload_is_removed_from_the_history_only_once_confirmed(populated_db, app, answer, removed):
     at = app("2_Upload")
-    newest = at.selectbox(key="history_upload_id").value
+    assert at.selectbox(key="history_upload_id").value is None, "no upload is chosen for removal by default"
+    assert at.button(key="remove_upload").disabled
+    sessions = reading(at, populated_db, "SELECT upload_id, count(*) FROM sessions GROUP BY ALL")[0]
     before = reading(at, populated_db, "SELECT count(*) FROM uploads")[0][0]
+    at.selectbox(key="history_upload_id").set_value(sessions[0]).run()
     at.button(key="remove_upload").click().run()
+    warning = " ".join(w.value for w in at.warning)
+    assert f"Remove upload #{sessions[0]} (sessions\\.csv)? It deletes {sessions[1]:,} sessions" in warning
+    assert "meeting figures" in warning, "the confirmation names the figures that change"
+    assert reading(at, populated_db, "SELECT count(*) FROM uploads")[0][0] == before, "nothing goes on one click"
+    at.button(key=answer).click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert reading(at, populated_db, f"SELECT count(*) FROM uploads WHERE upload_id = {int(newest)}") == [(0,)]
-    assert reading(at, populated_db, "SELECT count(*) FROM uploads")[0][0] == before - 1
+    assert reading(at, populated_db, f"SELECT count(*) FROM uploads WHERE upload_id = {sessions[0]}") == [
+        (0 if removed else 1,)]
+    assert reading(at, populated_db, "SELECT count(*) FROM uploads")[0][0] == before - removed
 
 
 def test_improvement_is_logged(populated_db, app):
