@@ -30,12 +30,13 @@ _COVERAGE = {
 
 def upload_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Newest first → [upload_id, file_name, kind, format, rows_read, rows_loaded, rows_duplicate,
-    rows_rejected, rows_skipped, first_date, last_date, loaded_at, is_demo]; rows_skipped are the rows read
-    that were no record at all (a survey tool's preview responses, blank rows)."""
+    rows_rejected, rows_skipped, first_date, last_date, survey_closed_on, loaded_at, is_demo]; rows_skipped
+    are the rows read that were no record at all (a survey tool's preview responses, blank rows);
+    survey_closed_on, for a survey without dates, the date given to every response."""
     return con.execute("""
         SELECT upload_id, file_name, kind, format, rows_read, rows_loaded, rows_duplicate, rows_rejected,
                greatest(rows_read - rows_loaded - rows_duplicate - rows_rejected, 0) AS rows_skipped,
-               first_date, last_date, loaded_at, is_demo
+               first_date, last_date, survey_closed_on, loaded_at, is_demo
         FROM uploads ORDER BY upload_id DESC""").df()
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 from analytics import charts, health, wording
 from analytics.ingest import pipeline
 from analytics.ingest.columns import KINDS
+from analytics.ingest.dates import EARLIEST, latest_plausible
 from analytics.ingest.load import remove_upload
 from analytics.ingest.mapping import DIMENSIONS
 from pages import _common as ui
@@ -60,6 +61,8 @@ def upload_plan(file, index: int):
         may_map = ui.can("map_columns")
         options = pipeline.Options(kind=kind, wave=None if wave == "from the file" else wave,
                                    day_first=None if order == "detected" else order.startswith("day"),
+                                   # The field below, shown for a survey without dates, is read before it is drawn.
+                                   submitted_on=st.session_state.get(f"{key}_closed_on"),
                                    label_map=(label_map_from(key) if may_map else None) or None,
                                    actor=ui.user().name)
         # The file as it maps itself (or as confirmed before) decides which questions to ask about.
@@ -77,9 +80,21 @@ def upload_plan(file, index: int):
             known.update({item: labels for item, labels in needs.labels.items() if item not in known})
         st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · format **{plan.format or 'unknown'}** · "
                    f"{plan.rows_read:,} rows read")
+        closed_on = getattr(plan.batch, "survey_closed_on", None)
+        if (needs and needs.needs_date) or closed_on:
+            st.date_input("Survey closed on", value=None, key=f"{key}_closed_on", min_value=EARLIEST,
+                          max_value=latest_plausible(), format="YYYY-MM-DD",
+                          help="This survey file has no submission dates: every response gets the day the survey "
+                               "closed, and the upload history records that it was given here.")
+        if closed_on:
+            st.caption(f"Every response is dated {closed_on:%Y-%m-%d}, the day the survey closed (the file has "
+                       "no dates).")
         if may_map:
             mapping_widgets(key, questions, suggestions)
-        if needs and needs.ambiguous_dates:
+        if needs and needs.needs_date:
+            st.warning("This survey has no submission dates. Give the day it closed under 'Survey closed on' "
+                       "above: every response gets that date.", icon=":material/event:")
+        elif needs and needs.ambiguous_dates:
             st.warning("The dates in " + ", ".join(needs.ambiguous_dates) + " could be day/month or month/day. "
                        "Choose the order under 'Dates like 03/04 are' above.", icon=":material/event:")
         elif needs and needs.labels:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import json
+
+import duckdb
+import pandas as pd
 import pytest
 
-from analytics import filters
+from analytics import db, filters, health
+from analytics.cli import main
 from analytics.ingest.dates import EARLIEST, latest_plausible
-from analytics.ingest.errors import DATE_FIX
+from analytics.ingest.errors import DATE_FIX, FileRefused
 from analytics.ingest.platform import parse_platform
 from analytics.ingest.survey import parse_survey
 from tests.builders import insert
@@ -96,3 +101,62 @@ def test_quarters_ignore_stored_dates_outside_the_plausible_range(con, fiscal_st
                 "'9999-12-31 10:00', '9999-12-31', NULL)")
     found = filters.available_quarters(con, fiscal_start)
     assert [p.label for p in found] == ["2026Q1" if fiscal_start == 1 else "FY2026Q3"]
+
+
+# ---- surveys without submission dates ----------------------------------------
+
+DATELESS = ["respondent_id", "role", "How satisfied are you overall?"]
+
+
+def test_a_survey_without_dates_is_refused_naming_the_option_and_the_field():
+    with pytest.raises(FileRefused) as refused:
+        parse_survey(table(DATELESS, ["E1", "mentee", "4"]), "generic", "paper.csv")
+    assert refused.value.needs_date
+    assert "--submitted-on" in refused.value.message and "'Survey closed on'" in refused.value.message
+
+
+@pytest.mark.parametrize("header, given, dated, closed_on", [
+    (DATELESS, date(2026, 5, 29), ["2026-05-29", "2026-05-29"], date(2026, 5, 29)),
+    # A file with its own dates keeps them: the date the survey closed is for files without any.
+    (["submitted_at", *DATELESS], date(2026, 5, 29), ["2026-03-04", "2026-03-05"], None),
+])
+def test_the_date_the_survey_closed_dates_every_response_of_a_file_without_dates(header, given, dated, closed_on):
+    rows = [["E1", "mentee", "4"], ["E2", "mentor", "5"]]
+    if header[0] == "submitted_at":
+        rows = [["2026-03-04", *rows[0]], ["2026-03-05", *rows[1]]]
+    batch = parse_survey(table(header, *rows), "generic", "paper.csv", submitted_on=given)
+    assert [str(d.date()) for d in batch.responses["submitted_at"]] == dated
+    assert batch.survey_closed_on == closed_on
+
+
+@pytest.mark.parametrize("given", [date(1900, 1, 1), date(9999, 12, 31)])
+def test_a_closing_date_outside_the_plausible_range_is_refused(given):
+    with pytest.raises(FileRefused, match=f"--submitted-on {given} is outside the plausible range"):
+        parse_survey(table(DATELESS, ["E1", "mentee", "4"]), "generic", "paper.csv", submitted_on=given)
+
+
+def test_ingest_submitted_on_loads_a_dateless_survey_and_records_it(tmp_path, db_path, capsys):
+    path = tmp_path / "paper.csv"
+    path.write_text("respondent_id,role,How satisfied are you overall?,Would you recommend it?\n"
+                    "E1,mentee,4,9\nE2,mentor,5,10\n")
+    assert main(["check", str(path), "--db", str(db_path)]) == 1
+    assert "--submitted-on" in capsys.readouterr().err
+    assert main(["check", str(path), "--db", str(db_path), "--submitted-on", "2026-05-29"]) == 0
+    assert "every response dated 2026-05-29, the day the survey closed" in capsys.readouterr().out
+    assert main(["ingest", str(path), "--db", str(db_path), "--submitted-on", "2026-05-29", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["files"][0]["survey_closed_on"] == "2026-05-29"
+    with db.connect(db_path, read_only=True) as con:
+        assert con.execute("SELECT DISTINCT submitted_on FROM responses").fetchall() == [(date(2026, 5, 29),)]
+        assert health.upload_history(con)["survey_closed_on"].tolist() == [pd.Timestamp("2026-05-29")]
+    assert main(["uploads", "list", "--db", str(db_path)]) == 0
+    assert "every response dated 2026-05-29, the day the survey closed" in capsys.readouterr().out
+
+
+def test_a_database_from_before_gains_the_survey_closed_on_column(db_path):
+    old = duckdb.connect(str(db_path))
+    db.migrate(old, target=3)
+    old.execute("INSERT INTO uploads VALUES (1, 'a.csv', '', 'survey', 'generic', 1, 1, 0, 0, NULL, NULL, "
+                "now()::TIMESTAMP, FALSE)")
+    old.close()
+    with db.connect(db_path) as con:
+        assert health.upload_history(con)["survey_closed_on"].isna().tolist() == [True]

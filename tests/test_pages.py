@@ -711,3 +711,26 @@ def test_pages_stand_with_dates_stored_outside_the_plausible_range(populated_db,
     at = app(page)
     assert at.selectbox(key="quarter").value == "2026Q2"
     assert "0001" not in " ".join(at.selectbox(key="quarter").options)
+
+
+def test_upload_asks_the_day_a_survey_without_dates_closed_and_dates_every_response(populated_db, app):
+    dateless = b"respondent_id,wave,How satisfied are you overall?,Would you recommend it?\ne1,exit,4,9\ne2,exit,5,10\n"
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("paper.csv", dateless, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("no submission dates" in w.value for w in at.warning)
+    assert at.button(key="load_files").disabled
+    at.date_input(key="file0_closed_on").set_value(date(2026, 5, 29)).run()
+    assert "Every response is dated 2026-05-29, the day the survey closed" in texts(at)
+    at.button(key="load_files").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert reading(at, populated_db, "SELECT DISTINCT submitted_on FROM responses r JOIN uploads u USING "
+                                     "(upload_id) WHERE u.survey_closed_on = '2026-05-29'") == [(date(2026, 5, 29),)]
+
+
+def test_upload_asks_no_closing_day_of_a_survey_with_dates(populated_db, app):
+    dated = b"submitted_at,respondent_id,How satisfied are you overall?,Would you recommend it?\n2026-05-02,e1,4,9\n"
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("dated.csv", dated, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [d for d in at.date_input if d.key == "file0_closed_on"]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from analytics import db, health
 from analytics.commands import add_db_argument, fail
+from analytics.commands.ingest import CLOSED_ON
 from analytics.ingest.load import remove_upload
 
 LIST_HINT = "python -m analytics uploads list shows the uploads on record"
@@ -83,7 +84,8 @@ def _plain(entry: dict) -> dict:
         if not isinstance(value, dict) and pd.isna(value):
             value = None
         elif hasattr(value, "isoformat"):
-            value = value.date().isoformat() if key.endswith("_date") else value.isoformat(timespec="seconds")
+            value = (value.isoformat(timespec="seconds") if key == "loaded_at"
+                     else value.date().isoformat())
         out[key] = value
     return out
 
@@ -91,6 +93,8 @@ def _plain(entry: dict) -> dict:
 def _line(entry: dict) -> str:
     plain = _plain(entry)
     span = " to ".join(d for d in (plain["first_date"], plain["last_date"]) if d) or "no dates"
+    if plain["survey_closed_on"]:
+        span += CLOSED_ON.format(plain["survey_closed_on"])
     stored = ", ".join(f"{n:,} {table}" for table, n in entry["rows_stored"].items()) or "no rows any more"
     return (f"#{plain['upload_id']} {plain['file_name']}: {plain['kind']} ({plain['format']}), {span}, "
             f"loaded {plain['loaded_at'].replace('T', ' ')[:16]}{' (demo)' if plain['is_demo'] else ''}; "

@@ -49,6 +49,7 @@ class UploadInfo:
     date_range: tuple[date | None, date | None]
     is_demo: bool = False
     actor: str | None = None
+    survey_closed_on: date | None = None  # a survey without dates: the date given to all its responses
 
 
 @dataclass
@@ -196,9 +197,9 @@ def remove_upload(con: duckdb.DuckDBPyConnection, upload_id: int, actor: str | N
 def _log_upload(con: duckdb.DuckDBPyConnection, info: UploadInfo) -> int:
     upload_id = int(con.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchone()[0])
     first, last = info.date_range
-    con.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?)",
+    con.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, ?)",
                 [upload_id, info.file_name, info.sha256, info.kind, info.format, info.rows_read,
-                 first, last, datetime.now(), info.is_demo])
+                 first, last, datetime.now(), info.is_demo, info.survey_closed_on])
     audit.record(con, "upload", f"upload {upload_id}: {info.file_name} ({info.kind})", info.actor)
     return upload_id
 

@@ -12,6 +12,7 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -47,6 +48,7 @@ class Options:
     wave: str | None = None
     program: str | None = None
     day_first: bool | None = None
+    submitted_on: date | None = None  # the day the survey closed: the date of a dateless survey's responses
     mapping: dict[str, str | None] | None = None        # survey item -> dimension
     label_map: dict[str, dict[str, tuple[float, int]]] | None = None  # item -> label -> (score, points)
     is_demo: bool = False
@@ -162,7 +164,8 @@ def load(con: duckdb.DuckDBPyConnection, plan: Plan) -> store.LoadResult:
     if not plan.ok:
         raise plan.error or FileRefused("nothing to load", file=plan.file_name)
     info = store.UploadInfo(plan.file_name, plan.sha256, plan.kind, plan.format, plan.rows_read,
-                            plan.date_range, plan.options.is_demo, plan.options.actor)
+                            plan.date_range, plan.options.is_demo, plan.options.actor,
+                            getattr(plan.batch, "survey_closed_on", None))
     if isinstance(plan.batch, SurveyBatch):
         # Remembered for this survey: only its own questions (one mapping may serve several files).
         own = set(plan.batch.items["item_id"])
@@ -224,7 +227,7 @@ def _parse_survey(staged: Staged, fmt: str, file_name: str, con, options: Option
                   for item in {*saved_labels, *(labels or {})}} or None
     return parse_survey(staged, fmt, file_name, mapping=mapping, label_map=labels, wave=options.wave,
                         program=options.program, day_first=options.day_first,
-                        accept_suggestions=options.accept_suggestions)
+                        accept_suggestions=options.accept_suggestions, submitted_on=options.submitted_on)
 
 
 def _check_table(staged: Staged, file_name: str) -> None:
