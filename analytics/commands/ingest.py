@@ -112,6 +112,7 @@ def analysed(paths: list[str], con, options: Options) -> list[Plan]:
 def summary(plan: Plan, loaded: LoadResult | None = None, path: str | None = None) -> dict:
     """One file's entry of the --json output; without a load, what would happen."""
     first, last = plan.date_range
+    closed_on = getattr(plan.batch, "survey_closed_on", None)  # surveys only
     rejected = loaded.rejected if loaded else plan.rejected + plan.unresolved
     return {
         "path": path or plan.file_name, "kind": plan.kind, "format": plan.format,
@@ -120,8 +121,7 @@ def summary(plan: Plan, loaded: LoadResult | None = None, path: str | None = Non
         "rows_rejected": len(rejected), "rows_duplicate": loaded.rows_duplicate if loaded else 0,
         "rows_skipped": plan.skipped,
         "date_range": [first.isoformat() if first else None, last.isoformat() if last else None],
-        "survey_closed_on": closed_on.isoformat() if (closed_on := getattr(plan.batch, "survey_closed_on", None))
-        else None,
+        "survey_closed_on": closed_on.isoformat() if closed_on else None,
         "errors": [plan.error.message] if plan.error else [],
         "rejected": sorted(({k: r.get(k) for k in ("row_number", "column", "reason")} for r in rejected),
                            key=lambda r: r["row_number"]),
