@@ -63,7 +63,10 @@ class Period:
         if not 1 <= fiscal_year_start_month <= 12:
             raise ValueError(f"fiscal_year_start_month must be 1..12, not {fiscal_year_start_month}.")
         fiscal, year, quarter = bool(match.group(1)), int(match.group(2)), int(match.group(3))
-        return cls.quarter(year, quarter, fiscal_year_start_month if fiscal else None)
+        try:
+            return cls.quarter(year, quarter, fiscal_year_start_month if fiscal else None)
+        except ValueError:  # 9999Q4 ends in year 10000, which no date reaches
+            raise ValueError(f"Unknown period {text!r}: it runs past the last date there is (9999-12-31).") from None
 
     @classmethod
     def quarter(cls, year: int, quarter: int, fiscal_year_start_month: int | None = None) -> "Period":
@@ -347,9 +350,11 @@ def available_quarters(con: Any, fiscal_year_start_month: int = 1) -> list[Perio
 def check_reportable(con: Any, period: Period, fiscal_year_start_month: int = 1) -> None:
     """Raise ValueError, saying which quarters have data, when `period` has no held meeting and no survey
     response: its figures would read as a collapse ("active pairs fell from 98% to 0%") rather than as
-    missing data. The dashboard only offers such quarters; the command line asks here."""
-    if con.execute(f"SELECT count(*) FROM ({_ACTIVITY}) WHERE d BETWEEN ? AND ?",
-                   [period.start, period.end]).fetchone()[0]:
+    missing data. The dashboard only offers such quarters; the command line asks here. As in
+    `available_quarters`, dates outside the plausible range count for no quarter."""
+    start, end = max(period.start, EARLIEST), min(period.end, latest_plausible())
+    if start <= end and con.execute(f"SELECT count(*) FROM ({_ACTIVITY}) WHERE d BETWEEN ? AND ?",
+                                    [start, end]).fetchone()[0]:
         return
     found = available_quarters(con, fiscal_year_start_month)
     if not found:

@@ -160,3 +160,17 @@ def test_a_database_from_before_gains_the_survey_closed_on_column(db_path):
     old.close()
     with db.connect(db_path) as con:
         assert health.upload_history(con)["survey_closed_on"].isna().tolist() == [True]
+
+
+def test_a_quarter_of_implausible_dates_is_not_reportable(con):
+    # Asked for on the command line (metrics, report): its figures would reach back to year 0.
+    insert(con, "sessions", """
+        session_id | pair_id | occurred_on | status
+        s1         | p1      | 0001-01-01  | held
+        s2         | p1      | 2026-02-10  | held
+    """)
+    with pytest.raises(ValueError, match=r"\(0001-01-01 to 0001-03-31\) has no held meetings or survey responses: "
+                                         "the data covers 2026Q1"):
+        filters.check_reportable(con, filters.Period.parse("0001Q1"))
+    with pytest.raises(ValueError, match=r"Unknown period '9999Q4': it runs past the last date there is"):
+        filters.Period.parse("9999Q4")
