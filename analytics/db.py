@@ -289,6 +289,11 @@ MIGRATIONS: list[str] = [
         scale_points INTEGER
     );
     """,
+    # 4: a survey export without submission dates loads with the date the survey closed, given for
+    # every response; the upload log says so, as its responses' dates are not the file's own.
+    """
+    ALTER TABLE uploads ADD COLUMN survey_closed_on DATE;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 SCORES_SINCE = 3  # the version that created response_scores

@@ -36,6 +36,8 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from analytics.ingest.dates import EARLIEST, latest_plausible
+
 QUARTER_FORMS = "'2026Q2' (calendar quarter) or 'FY2026Q1' (fiscal quarter)"
 _QUARTER = re.compile(r"^\s*(FY)?(\d{4})\s*-?\s*Q([1-4])\s*$", re.IGNORECASE)
 
@@ -61,7 +63,10 @@ class Period:
         if not 1 <= fiscal_year_start_month <= 12:
             raise ValueError(f"fiscal_year_start_month must be 1..12, not {fiscal_year_start_month}.")
         fiscal, year, quarter = bool(match.group(1)), int(match.group(2)), int(match.group(3))
-        return cls.quarter(year, quarter, fiscal_year_start_month if fiscal else None)
+        try:
+            return cls.quarter(year, quarter, fiscal_year_start_month if fiscal else None)
+        except ValueError:  # 9999Q4 ends in year 10000, which no date reaches
+            raise ValueError(f"Unknown period {text!r}: it runs past the last date there is (9999-12-31).") from None
 
     @classmethod
     def quarter(cls, year: int, quarter: int, fiscal_year_start_month: int | None = None) -> "Period":
@@ -323,8 +328,11 @@ _ACTIVITY = "SELECT occurred_on AS d FROM sessions WHERE status = 'held' UNION A
 
 
 def available_quarters(con: Any, fiscal_year_start_month: int = 1) -> list[Period]:
-    """Quarters with held meetings or survey responses, newest first."""
-    months = con.execute(f"SELECT DISTINCT date_trunc('month', d)::DATE FROM ({_ACTIVITY})").fetchall()
+    """Quarters with held meetings or survey responses, newest first. Dates outside the plausible range
+    (stored before ingest refused them, such as 9999-12-31) name no quarter: the quarter after 9999Q4 or
+    before 0001Q1 is no date at all."""
+    months = con.execute(f"SELECT DISTINCT date_trunc('month', d)::DATE FROM ({_ACTIVITY}) WHERE d BETWEEN ? AND ?",
+                         [EARLIEST, latest_plausible()]).fetchall()
     fiscal = fiscal_year_start_month != 1
     quarters = {}
     for (month,) in months:
@@ -342,9 +350,11 @@ def available_quarters(con: Any, fiscal_year_start_month: int = 1) -> list[Perio
 def check_reportable(con: Any, period: Period, fiscal_year_start_month: int = 1) -> None:
     """Raise ValueError, saying which quarters have data, when `period` has no held meeting and no survey
     response: its figures would read as a collapse ("active pairs fell from 98% to 0%") rather than as
-    missing data. The dashboard only offers such quarters; the command line asks here."""
-    if con.execute(f"SELECT count(*) FROM ({_ACTIVITY}) WHERE d BETWEEN ? AND ?",
-                   [period.start, period.end]).fetchone()[0]:
+    missing data. The dashboard only offers such quarters; the command line asks here. As in
+    `available_quarters`, dates outside the plausible range count for no quarter."""
+    start, end = max(period.start, EARLIEST), min(period.end, latest_plausible())
+    if start <= end and con.execute(f"SELECT count(*) FROM ({_ACTIVITY}) WHERE d BETWEEN ? AND ?",
+                                    [start, end]).fetchone()[0]:
         return
     found = available_quarters(con, fiscal_year_start_month)
     if not found:

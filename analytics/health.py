@@ -5,6 +5,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from analytics.ingest.load import UPLOAD_TABLES
+
 # table -> (date column whose range it covers, SQL counting its orphans, what an orphan is)
 _COVERAGE = {
     "participants": ("joined_on", "SELECT count(*) FROM participants WHERE is_stub",
@@ -28,13 +30,41 @@ _COVERAGE = {
 
 def upload_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Newest first → [upload_id, file_name, kind, format, rows_read, rows_loaded, rows_duplicate,
-    rows_rejected, rows_skipped, first_date, last_date, loaded_at, is_demo]; rows_skipped are the rows read
-    that were no record at all (a survey tool's preview responses, blank rows)."""
+    rows_rejected, rows_skipped, first_date, last_date, survey_closed_on, loaded_at, is_demo]; rows_skipped
+    are the rows read that were no record at all (a survey tool's preview responses, blank rows);
+    survey_closed_on, for a survey without dates, the date given to every response."""
     return con.execute("""
         SELECT upload_id, file_name, kind, format, rows_read, rows_loaded, rows_duplicate, rows_rejected,
                greatest(rows_read - rows_loaded - rows_duplicate - rows_rejected, 0) AS rows_skipped,
-               first_date, last_date, loaded_at, is_demo
+               first_date, last_date, survey_closed_on, loaded_at, is_demo
         FROM uploads ORDER BY upload_id DESC""").df()
+
+
+# What each table's rows feed, for saying what removing an upload changes.
+FEEDS = {
+    "responses": "survey figures: satisfaction, NPS, outcomes and comments",
+    "goals": "goal figures on the Outcomes page",
+    "sessions": "meeting figures: engagement, cadence and pairs at risk",
+    "pairs": "pair figures: active pairs, engagement, retention and outcomes",
+    "participants": "who counts in which program, cohort, department and role",
+    "employees": "retention and promotion figures",
+}
+
+
+def upload(con: duckdb.DuckDBPyConnection, upload_id: int) -> dict | None:
+    """One upload's entry of `upload_history` as a dict, or None when there is no such upload."""
+    found = upload_history(con)
+    found = found[found["upload_id"] == upload_id]
+    return None if found.empty else found.iloc[0].to_dict()
+
+
+def upload_contents(con: duckdb.DuckDBPyConnection, upload_id: int) -> pd.DataFrame:
+    """→ [table, rows, feeds]: the rows an upload last wrote (what removing it deletes; rows a later
+    upload changed belong to that one), per table that has some, and the figures they feed."""
+    counts = " UNION ALL ".join(f"SELECT '{table}', count(*) FROM {table} WHERE upload_id = $id"
+                                for table in UPLOAD_TABLES)
+    rows = [(table, int(n), FEEDS[table]) for table, n in con.execute(counts, {"id": upload_id}).fetchall() if n]
+    return pd.DataFrame(rows, columns=["table", "rows", "feeds"])
 
 
 def same_file_uploads(con: duckdb.DuckDBPyConnection, sha256: str) -> pd.DataFrame:

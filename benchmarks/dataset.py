@@ -223,7 +223,7 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
         with db.transaction(con):
             for upload_id, file in enumerate(dataset.files, start=1):
                 con.execute("INSERT INTO uploads VALUES (?, ?, '', ?, 'generic', 0, 0, 0, 0, NULL, NULL, "
-                            "now()::TIMESTAMP, FALSE)",
+                            "now()::TIMESTAMP, FALSE, NULL)",
                             [upload_id, file.name, "survey" if file.name.startswith("survey_") else file.stem])
             for upload_id, file in enumerate(dataset.platform_files, start=1):
                 con.execute(f"INSERT INTO {file.stem} BY NAME SELECT *, ? AS upload_id "

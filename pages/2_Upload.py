@@ -7,6 +7,7 @@ import streamlit as st
 from analytics import charts, health, wording
 from analytics.ingest import pipeline
 from analytics.ingest.columns import KINDS
+from analytics.ingest.dates import EARLIEST, latest_plausible
 from analytics.ingest.load import remove_upload
 from analytics.ingest.mapping import DIMENSIONS, question_groups
 from pages import _common as ui
@@ -65,6 +66,8 @@ def upload_plan(file, index: int):
         may_map = ui.can("map_columns")
         options = pipeline.Options(kind=kind, wave=None if wave == "from the file" else wave,
                                    day_first=None if order == "detected" else order.startswith("day"),
+                                   # The field below, shown for a survey without dates, is read before it is drawn.
+                                   submitted_on=st.session_state.get(f"{key}_closed_on"),
                                    label_map=(label_map_from(key) if may_map else None) or None,
                                    actor=ui.user().name)
         # The file as it maps itself (or as confirmed before) decides which questions to ask about.
@@ -82,9 +85,21 @@ def upload_plan(file, index: int):
             known.update({item: labels for item, labels in needs.labels.items() if item not in known})
         st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · format **{plan.format or 'unknown'}** · "
                    f"{plan.rows_read:,} rows read")
+        closed_on = getattr(plan.batch, "survey_closed_on", None)
+        if (needs and needs.needs_date) or closed_on:
+            st.date_input("Survey closed on", value=None, key=f"{key}_closed_on", min_value=EARLIEST,
+                          max_value=latest_plausible(), format="YYYY-MM-DD",
+                          help="This survey file has no submission dates: every response gets the day the survey "
+                               "closed, and the upload history records that it was given here.")
+        if closed_on:
+            st.caption(f"Every response is dated {closed_on:%Y-%m-%d}, the day the survey closed (the file has "
+                       "no dates).")
         if may_map:
             mapping_widgets(key, questions, suggestions)
-        if needs and needs.ambiguous_dates:
+        if needs and needs.needs_date:
+            st.warning("This survey has no submission dates. Give the day it closed under 'Survey closed on' "
+                       "above: every response gets that date.", icon=":material/event:")
+        elif needs and needs.ambiguous_dates:
             st.warning("The dates in " + ", ".join(needs.ambiguous_dates) + " could be day/month or month/day. "
                        "Choose the order under 'Dates like 03/04 are' above.", icon=":material/event:")
         elif needs and needs.labels:
@@ -202,22 +217,50 @@ def upload_history() -> None:
     ui.table(history, "upload_history")
     names = history.set_index("upload_id")["file_name"]
     cols = st.columns([3, 1, 1], vertical_alignment="bottom")
-    choice = cols[0].selectbox("An upload", history["upload_id"], key="history_upload_id",
-                               format_func=lambda i: f"#{i} {names[i]}")
-    with cols[1].popover("Rejected rows", icon=":material/rule:"):
-        rejected = ui.compute(health.rejected_rows, int(choice))
-        if rejected.empty:
-            skipped = int(history.set_index("upload_id").at[choice, "rows_skipped"])
-            st.caption("None: every row of this upload loaded or was a duplicate"
-                       + (f", but for {skipped:,} that were not records (a survey tool's preview responses, "
-                          "blank rows)." if skipped else "."))
-        ui.table(rejected, f"rejected_upload_{int(choice)}")
-    if ui.can("remove_upload") and cols[2].button(
-            "Remove", icon=":material/delete:", key="remove_upload",
-            help="Delete the rows this upload wrote (rows a later upload changed stay)."):
+    # No upload is chosen until the user picks one: Remove never acts on the newest by default.
+    choice = cols[0].selectbox("An upload", history["upload_id"], key="history_upload_id", index=None,
+                               placeholder="Choose an upload", format_func=lambda i: f"#{i} {names[i]}")
+    with cols[1].popover("Rejected rows", icon=":material/rule:", disabled=choice is None):
+        if choice is not None:
+            rejected_of(history, int(choice))
+    if ui.can("remove_upload"):
+        if cols[2].button("Remove", icon=":material/delete:", key="remove_upload", disabled=choice is None,
+                          help="Delete the rows this upload wrote (rows a later upload changed stay). "
+                               "You are asked to confirm first."):
+            st.session_state["remove_upload_pending"] = int(choice)
+        pending = st.session_state.get("remove_upload_pending")
+        if pending is not None and pending == choice:
+            confirm_removal(pending, names[pending])
+
+
+def rejected_of(history: pd.DataFrame, upload_id: int) -> None:
+    rejected = ui.compute(health.rejected_rows, upload_id)
+    if rejected.empty:
+        skipped = int(history.set_index("upload_id").at[upload_id, "rows_skipped"])
+        st.caption("None: every row of this upload loaded or was a duplicate"
+                   + (f", but for {skipped:,} that were not records (a survey tool's preview responses, "
+                      "blank rows)." if skipped else "."))
+    ui.table(rejected, f"rejected_upload_{upload_id}")
+
+
+def confirm_removal(upload_id: int, file_name: str) -> None:
+    """Say what removing the upload deletes and which figures change, then ask."""
+    contents = ui.compute(health.upload_contents, upload_id)
+    rows = ", ".join(f"{row.rows:,} {row.table}" for row in contents.itertuples())
+    st.warning(f"Remove upload #{upload_id} ({ui.escape(file_name)})? "
+               + (f"It deletes {rows}, and changes:" if rows else "It holds no rows any more (later uploads "
+                  "replaced them): only its entry in the history goes.")
+               + "".join(f"\n- {row.feeds}" for row in contents.itertuples()),
+               icon=":material/warning:")
+    confirm, cancel = st.columns(2)
+    if cancel.button("Cancel", key="remove_upload_cancel"):
+        st.session_state.pop("remove_upload_pending")
+        st.rerun()
+    if confirm.button("Yes, remove it", type="primary", key="remove_upload_confirm", icon=":material/delete:"):
         ui.require("remove_upload")
-        remove_upload(ui.cursor(), int(choice), actor=ui.user().name)
-        ui.wrote(f"Removed upload #{int(choice)} and the rows it wrote.")
+        st.session_state.pop("remove_upload_pending")
+        remove_upload(ui.cursor(), upload_id, actor=ui.user().name)
+        ui.wrote(f"Removed upload #{upload_id} ({ui.escape(file_name)}) and the rows it wrote.")
 
 
 def data_health() -> None:

@@ -385,14 +385,24 @@ def test_pairs_and_their_sessions_load_together_whatever_their_order(populated_d
                                              "2 people added from the pairs file."]
 
 
-def test_an_upload_is_removed_from_the_history(populated_db, app):
+@pytest.mark.parametrize("answer, removed", [("remove_upload_cancel", False), ("remove_upload_confirm", True)])
+def test_an_upload_is_removed_from_the_history_only_once_confirmed(populated_db, app, answer, removed):
     at = app("2_Upload")
-    newest = at.selectbox(key="history_upload_id").value
+    assert at.selectbox(key="history_upload_id").value is None, "no upload is chosen for removal by default"
+    assert at.button(key="remove_upload").disabled
+    sessions = reading(at, populated_db, "SELECT upload_id, count(*) FROM sessions GROUP BY ALL")[0]
     before = reading(at, populated_db, "SELECT count(*) FROM uploads")[0][0]
+    at.selectbox(key="history_upload_id").set_value(sessions[0]).run()
     at.button(key="remove_upload").click().run()
+    warning = " ".join(w.value for w in at.warning)
+    assert f"Remove upload #{sessions[0]} (sessions\\.csv)? It deletes {sessions[1]:,} sessions" in warning
+    assert "meeting figures" in warning, "the confirmation names the figures that change"
+    assert reading(at, populated_db, "SELECT count(*) FROM uploads")[0][0] == before, "nothing goes on one click"
+    at.button(key=answer).click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert reading(at, populated_db, f"SELECT count(*) FROM uploads WHERE upload_id = {int(newest)}") == [(0,)]
-    assert reading(at, populated_db, "SELECT count(*) FROM uploads")[0][0] == before - 1
+    assert reading(at, populated_db, f"SELECT count(*) FROM uploads WHERE upload_id = {sessions[0]}") == [
+        (0 if removed else 1,)]
+    assert reading(at, populated_db, "SELECT count(*) FROM uploads")[0][0] == before - removed
 
 
 def test_improvement_is_logged(populated_db, app):
@@ -700,3 +710,39 @@ def test_upload_gives_each_rejecting_column_one_reason_in_full(populated_db, app
     said = [m.value for m in at.markdown if m.value.startswith("- **matched\\_on**")]
     assert len(said) == 1 and said[0].startswith("- **matched\\_on**: 2 rows, e.g. row 2: ") \
         and said[0].endswith("and upload again\\)"), said
+
+
+@pytest.mark.parametrize("page", ["1_Overview", "2_Upload"])
+def test_pages_stand_with_dates_stored_outside_the_plausible_range(populated_db, app, page):
+    # A database written before ingest refused such dates: the quarter list once died on year 10000.
+    with db.connect(populated_db) as con:
+        con.execute("INSERT INTO sessions (session_id, pair_id, occurred_on, status) VALUES "
+                    "('far', 'p1', '9999-12-31', 'held'), ('early', 'p1', '0001-01-01', 'held')")
+        con.execute("INSERT INTO responses VALUES ('far', 's', NULL, NULL, NULL, NULL, 'pulse', "
+                    "'9999-12-31 10:00', '9999-12-31', NULL)")
+    at = app(page)
+    assert at.selectbox(key="quarter").value == "2026Q2"
+    assert "0001" not in " ".join(at.selectbox(key="quarter").options)
+
+
+def test_upload_asks_the_day_a_survey_without_dates_closed_and_dates_every_response(populated_db, app):
+    dateless = b"respondent_id,wave,How satisfied are you overall?,Would you recommend it?\ne1,exit,4,9\ne2,exit,5,10\n"
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("paper.csv", dateless, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("no submission dates" in w.value for w in at.warning)
+    assert at.button(key="load_files").disabled
+    at.date_input(key="file0_closed_on").set_value(date(2026, 5, 29)).run()
+    assert "Every response is dated 2026-05-29, the day the survey closed" in texts(at)
+    at.button(key="load_files").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert reading(at, populated_db, "SELECT DISTINCT submitted_on FROM responses r JOIN uploads u USING "
+                                     "(upload_id) WHERE u.survey_closed_on = '2026-05-29'") == [(date(2026, 5, 29),)]
+
+
+def test_upload_asks_no_closing_day_of_a_survey_with_dates(populated_db, app):
+    dated = b"submitted_at,respondent_id,How satisfied are you overall?,Would you recommend it?\n2026-05-02,e1,4,9\n"
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("dated.csv", dated, "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [d for d in at.date_input if d.key == "file0_closed_on"]

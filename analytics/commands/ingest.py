@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from contextlib import closing
+from datetime import date
 
 from analytics import db
 from analytics.commands import add_db_argument, fail
@@ -19,6 +20,7 @@ from analytics.ingest.mapping import DIMENSIONS
 from analytics.ingest.pipeline import WAVES, Options, Plan, analyse_path, load_plans
 
 NOT_SCORED = "none"  # --map ITEM=none: the question stays stored but in no figure
+CLOSED_ON = " (every response dated {}, the day the survey closed)"
 SHOWN = 10  # rejected rows and unmapped questions listed in the text output; --json has them all
 
 
@@ -37,6 +39,9 @@ def add_file_arguments(parser: argparse.ArgumentParser) -> None:
                        help="dates like 03/04/2026 mean 3 April")
     order.add_argument("--month-first", dest="day_first", action="store_false",
                        help="dates like 03/04/2026 mean March 4")
+    parser.add_argument("--submitted-on", type=_day, metavar="YYYY-MM-DD",
+                        help="the day the survey closed: the date of every response of a survey file without a "
+                             "date column (anonymised exports, paper surveys typed in); a file's own dates win")
     parser.add_argument("--accept-suggestions", action="store_true",
                         help="map each survey question no mapping covers to its suggested dimension")
     parser.add_argument("--map", action="append", default=[], metavar="ITEM=DIMENSION",
@@ -58,10 +63,18 @@ def register(sub) -> None:
     parser.set_defaults(run=run)
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-05-29") from None
+
+
 def options_from(args) -> Options:
     """The options the arguments give; BadMap when a --map value is not ITEM=DIMENSION."""
     return Options(kind=args.kind, wave=args.wave, program=args.program, day_first=args.day_first,
-                   mapping=mapping_from(args.map) or None, accept_suggestions=args.accept_suggestions)
+                   submitted_on=args.submitted_on, mapping=mapping_from(args.map) or None,
+                   accept_suggestions=args.accept_suggestions)
 
 
 def mapping_from(values: list[str]) -> dict[str, str | None]:
@@ -102,6 +115,7 @@ def analysed(paths: list[str], con, options: Options) -> list[Plan]:
 def summary(plan: Plan, loaded: LoadResult | None = None, path: str | None = None) -> dict:
     """One file's entry of the --json output; without a load, what would happen."""
     first, last = plan.date_range
+    closed_on = getattr(plan.batch, "survey_closed_on", None)  # surveys only
     rejected = loaded.rejected if loaded else plan.rejected + plan.unresolved
     known = plan.responses_known
     return {
@@ -113,6 +127,7 @@ def summary(plan: Plan, loaded: LoadResult | None = None, path: str | None = Non
         "rows_duplicate": loaded.rows_duplicate if loaded else (known.stored if known else 0),
         "rows_skipped": plan.skipped,
         "date_range": [first.isoformat() if first else None, last.isoformat() if last else None],
+        "survey_closed_on": closed_on.isoformat() if closed_on else None,
         "errors": [plan.error.message] if plan.error else [],
         "rejected": sorted(({k: r.get(k) for k in ("row_number", "column", "reason")} for r in rejected),
                            key=lambda r: r["row_number"]),
@@ -144,7 +159,7 @@ def report(results: list[dict], as_json: bool, verb: str) -> int:
             print(f"{r['path']}: {r['kind']} ({r['format']}), {r['rows_read']} rows read, "
                   f"{r['rows_loaded']} {verb}, {r['rows_duplicate']} duplicate, "
                   f"{r['rows_rejected']} rejected" + (f", {r['rows_skipped']} skipped" if r["rows_skipped"] else "")
-                  + f"; {span}")
+                  + f"; {span}" + (CLOSED_ON.format(r["survey_closed_on"]) if r["survey_closed_on"] else ""))
             if r["responses_new"] is not None:
                 print(f"  responses: {r['responses_new']} new, {r['responses_changed']} changed (updated in place), "
                       f"{r['responses_already_stored']} already stored")

@@ -6,11 +6,18 @@ Excel-mangled `1/6/18 9:05`), and Excel serial day numbers. A timestamp with a
 zone (or a column whose zone the export names, `tz=`) is converted to UTC;
 one without is taken as written. Results are naive datetimes.
 
-Slash dates are day/month ambiguous. The column decides: a first part above 12
-means day-first, a second part above 12 means month-first; a column that never
-tells is a question for the user (NeedsMapping), never a guess.
+Slash dates are day/month ambiguous. The column decides, from the values that
+are a real date in one order only: 25/03/2026 means day-first, 03/25/2026
+month-first; 31/02/2026 is no date either way and decides nothing (its row is
+rejected). A column that never tells is a question for the user
+(NeedsMapping), never a guess.
+
+Dates outside EARLIEST .. latest_plausible() are typing slips (9999-12-31,
+0001-01-01): ingest rejects their rows, and quarters leave stored ones out.
 """
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 
@@ -28,6 +35,22 @@ ISO_PLAIN = (r"(1[7-9]|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 # A zone after a time: Z, +02, +0200 or +02:00 (a date's own "-05" is not one).
 _ZONE = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# No mentoring record predates this; a later limit is a year after today (latest_plausible).
+EARLIEST = date(1950, 1, 1)
+
+
+def latest_plausible(today: date | None = None) -> date:
+    """The last plausible date of a record: a year after `today` (a goal's due date, a planned meeting)."""
+    today = today or date.today()
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + 1, day=28)
+
+
+def outside_range() -> str:
+    """Why a date outside the plausible range is rejected, with the range."""
+    return f"is outside the plausible range {EARLIEST} to {latest_plausible()}"
 
 
 def parse_dates(values: pd.Series, *, day_first: bool | None = None, column: str = "date",
@@ -92,9 +115,7 @@ def _parse_iso(text: pd.Series, tz: str | None) -> pd.Series:
 
 def _parse_slash(parts: pd.DataFrame, day_first: bool, tz: str | None) -> pd.Series:
     a, b = parts["a"].astype(int), parts["b"].astype(int)
-    year = parts["y"].astype(int)
-    year = year.where(parts["y"].str.len() == 4, year + 2000).where(
-        (parts["y"].str.len() == 4) | (year < 70), year + 1900)
+    year = _full_year(parts["y"])
     hour = parts["h"].fillna("0").astype(int)
     ampm = parts["ampm"].fillna("").str.lower().str[:1]
     hour = hour.mask(ampm.eq("p"), hour % 12 + 12).mask(ampm.eq("a"), hour % 12)
@@ -107,22 +128,39 @@ def _parse_slash(parts: pd.DataFrame, day_first: bool, tz: str | None) -> pd.Ser
 
 
 def decide_day_first(parts: pd.DataFrame, day_first: bool | None, column: str) -> bool:
-    """Whether slash dates with these parts (columns a and b, as text) are day-first; may ask the user."""
+    """Whether slash dates with these parts (columns a, b and y, as text) are day-first; may ask the user.
+
+    Only a value that is a real date in one order decides; one real both ways is undecided, and one
+    real neither way (31/02, 29/02 of a common year) decides nothing."""
     if day_first is not None:
         return day_first
-    a, b = parts["a"].astype(int), parts["b"].astype(int)
-    # Values with both parts above 12 are invalid either way and decide nothing.
-    first_is_day = ((a > 12) & (b <= 12)).any()
-    second_is_day = ((b > 12) & (a <= 12)).any()
+    as_day_first, as_month_first = _real(parts, True), _real(parts, False)
+    first_is_day = (as_day_first & ~as_month_first).any()
+    second_is_day = (as_month_first & ~as_day_first).any()
     if first_is_day != second_is_day:
         return bool(first_is_day)
-    if not first_is_day and not ((a <= 12) & (b <= 12)).any():
-        return False
+    if not first_is_day and not (as_day_first & as_month_first).any():
+        return False  # no value is a date in either order: every row is rejected anyway
     problem = ("has dates written in both day/month orders" if first_is_day
                else "has dates like 03/04/2026 that could be 3 April or March 4")
     raise NeedsMapping(problem, column=column, ambiguous_dates=[column],
                        fix="Say whether dates are day-first or month-first "
                            "(--day-first / --month-first, or the choice on the Upload page).")
+
+
+def _real(parts: pd.DataFrame, day_first: bool) -> pd.Series:
+    """Whether each value's parts make a calendar date when read in this order."""
+    a, b = parts["a"].astype(int), parts["b"].astype(int)
+    stamp = pd.to_datetime(pd.DataFrame({"year": _full_year(parts["y"]), "month": b if day_first else a,
+                                         "day": a if day_first else b}), errors="coerce")
+    return stamp.notna()
+
+
+def _full_year(text: pd.Series) -> pd.Series:
+    """Two-digit years below 70 are 20xx, the others 19xx."""
+    year = text.astype(int)
+    four = text.str.len() == 4
+    return year.where(four, year + 2000).where(four | (year < 70), year + 1900)
 
 
 def _localise(stamp: pd.Series, tz: str | None) -> pd.Series:

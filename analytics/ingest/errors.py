@@ -50,11 +50,13 @@ class NeedsMapping(FileRefused):
     """Answers or columns need the user's mapping before the file can load.
 
     `labels` maps a column (item id) to the answer labels no known scale explains;
-    `ambiguous_dates` lists columns whose day/month order cannot be told apart.
+    `ambiguous_dates` lists columns whose day/month order cannot be told apart;
+    `needs_date`: a survey without submission dates waits for the date it closed.
     """
 
     def __init__(self, problem: str, *, labels: dict[str, list[str]] | None = None,
-                 ambiguous_dates: list[str] | None = None, **kw):
+                 ambiguous_dates: list[str] | None = None, needs_date: bool = False, **kw):
         self.labels = labels or {}
         self.ambiguous_dates = ambiguous_dates or []
+        self.needs_date = needs_date
         super().__init__(problem, **kw)

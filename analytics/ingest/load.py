@@ -32,6 +32,8 @@ TABLE_COLUMNS = {
     "goals": ["goal_id", "pair_id", "set_on", "due_on", "achieved_on", "status", "category"],
     "employees": ["employee_id", "hired_on", "terminated_on", "last_promoted_on", "department", "level"],
 }
+# Tables whose rows carry the upload that last wrote them (answers go with their responses).
+UPLOAD_TABLES = ("responses", "goals", "sessions", "pairs", "participants", "employees")
 RESPONSE_COLUMNS = ["response_id", "survey_id", "respondent_id", "role", "program", "cohort", "wave",
                     "submitted_at", "submitted_on"]
 ITEM_COLUMNS = ["survey_id", "item_id", "question_text", "dimension", "item_type", "scale_points"]
@@ -47,6 +49,7 @@ class UploadInfo:
     date_range: tuple[date | None, date | None]
     is_demo: bool = False
     actor: str | None = None
+    survey_closed_on: date | None = None  # a survey without dates: the date given to all its responses
 
 
 @dataclass
@@ -183,7 +186,7 @@ def remove_upload(con: duckdb.DuckDBPyConnection, upload_id: int, actor: str | N
             "DELETE FROM answers WHERE response_id IN (SELECT response_id FROM responses WHERE upload_id = ?)",
             [upload_id]).fetchone()[0]
         scores.refresh(con, "SELECT response_id FROM responses WHERE upload_id = ?", [upload_id])  # now none
-        for table in ("responses", "goals", "sessions", "pairs", "participants", "employees", "rejected_rows"):
+        for table in (*UPLOAD_TABLES, "rejected_rows"):
             removed[table] = con.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id]).fetchone()[0]
         con.execute("DELETE FROM uploads WHERE upload_id = ?", [upload_id])
         audit.record(con, "remove_upload", f"upload {upload_id} removed", actor)
@@ -196,9 +199,9 @@ def remove_upload(con: duckdb.DuckDBPyConnection, upload_id: int, actor: str | N
 def _log_upload(con: duckdb.DuckDBPyConnection, info: UploadInfo) -> int:
     upload_id = int(con.execute("SELECT coalesce(max(upload_id), 0) + 1 FROM uploads").fetchone()[0])
     first, last = info.date_range
-    con.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?)",
+    con.execute("INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?, ?, ?, ?)",
                 [upload_id, info.file_name, info.sha256, info.kind, info.format, info.rows_read,
-                 first, last, datetime.now(), info.is_demo])
+                 first, last, datetime.now(), info.is_demo, info.survey_closed_on])
     audit.record(con, "upload", f"upload {upload_id}: {info.file_name} ({info.kind})", info.actor)
     return upload_id
 

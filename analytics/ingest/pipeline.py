@@ -12,6 +12,7 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -49,6 +50,7 @@ class Options:
     wave: str | None = None
     program: str | None = None
     day_first: bool | None = None
+    submitted_on: date | None = None  # the day the survey closed: the date of a dateless survey's responses
     mapping: dict[str, str | None] | None = None        # survey item -> dimension
     label_map: dict[str, dict[str, tuple[float, int]]] | None = None  # item -> label -> (score, points)
     is_demo: bool = False
@@ -166,7 +168,8 @@ def load(con: duckdb.DuckDBPyConnection, plan: Plan) -> store.LoadResult:
     if not plan.ok:
         raise plan.error or FileRefused("nothing to load", file=plan.file_name)
     info = store.UploadInfo(plan.file_name, plan.sha256, plan.kind, plan.format, plan.rows_read,
-                            plan.date_range, plan.options.is_demo, plan.options.actor)
+                            plan.date_range, plan.options.is_demo, plan.options.actor,
+                            getattr(plan.batch, "survey_closed_on", None))
     if isinstance(plan.batch, SurveyBatch):
         # Remembered for this survey: only its own questions (one mapping may serve several files).
         own = set(plan.batch.items["item_id"])
@@ -224,7 +227,8 @@ def _parse_survey(staged: Staged, fmt: str, file_name: str, con, options: Option
     return parse_survey(staged, fmt, file_name, mapping=options.mapping, label_map=options.label_map,
                         wave=options.wave, program=options.program, day_first=options.day_first,
                         accept_suggestions=options.accept_suggestions,
-                        identify=partial(identity.resolve, con) if con is not None else None)
+                        identify=partial(identity.resolve, con) if con is not None else None,
+                        submitted_on=options.submitted_on)
 
 
 def _check_table(staged: Staged, file_name: str) -> None:

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from analytics.db import registered
 from analytics.ingest.columns import all_columns, map_header, required_columns
-from analytics.ingest.dates import ISO_PLAIN, parse_dates
+from analytics.ingest.dates import EARLIEST, ISO_PLAIN, latest_plausible, outside_range, parse_dates
 from analytics.ingest.errors import DATE_FIX, NUMBER_FIX, FileRefused
 from analytics.ingest.staged import Staged
 
@@ -39,6 +39,8 @@ DATE_COLUMNS = {
     "employees": ("hired_on", "terminated_on", "last_promoted_on"),
 }
 NUMBER_COLUMNS = {"pairs": ("meetings_target_per_month",), "sessions": ("duration_minutes",)}
+# Upper limits of numbers, and the limit in words: a meeting lasts at most a day.
+NUMBER_MAXIMUM = {"duration_minutes": (1440, "1440 (24 hours)")}
 
 # Allowed values, with the spellings exports use for them.
 ENUMS: dict[tuple[str, str], dict[str, str]] = {
@@ -256,12 +258,17 @@ def _checks(kind: str, sql: _Sql) -> list[tuple[str, str, str]]:
         return f"{sql(chr(39))} || {column} || {sql(chr(39) + after)}"
 
     checks = [(c, f"{c} IS NULL", sql(f"{c} is empty")) for c in required_columns(kind)]
-    checks += [(c, f"{c} IS NOT NULL AND v_{c} IS NULL", quoted(c, f" in {c} is not a date{DATE_FIX}"))
-               for c in DATE_COLUMNS[kind]]
+    for c in DATE_COLUMNS[kind]:
+        checks.append((c, f"{c} IS NOT NULL AND v_{c} IS NULL", quoted(c, f" in {c} is not a date{DATE_FIX}")))
+        checks.append((c, f"v_{c}::DATE NOT BETWEEN {sql(EARLIEST)} AND {sql(latest_plausible())}",
+                       quoted(c, f" in {c} {outside_range()}{DATE_FIX}")))
     for c in NUMBER_COLUMNS.get(kind, ()):
         checks.append((c, f"{c} IS NOT NULL AND v_{c} IS NULL",
                        quoted(c, f" in {c} is not a number{NUMBER_FIX}")))
         checks.append((c, f"v_{c} < 0", f"{sql(f'{c} is negative (')} || {c} || ')'"))
+        if c in NUMBER_MAXIMUM:
+            most, words = NUMBER_MAXIMUM[c]
+            checks.append((c, f"v_{c} > {sql(most)}", f"{sql(f'{c} is over {words}: ')} || {c}"))
     for (enum_kind, c), allowed in ENUMS.items():
         if enum_kind == kind:
             choices = ", ".join(sorted(set(allowed.values())))

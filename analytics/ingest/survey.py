@@ -23,6 +23,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import PurePath
 from typing import Callable
 
@@ -30,7 +31,8 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.ingest.columns import canonical, normalise_name
-from analytics.ingest.dates import ISO_PLAIN, decide_day_first, parse_dates, slash_parts
+from analytics.ingest.dates import (EARLIEST, ISO_PLAIN, decide_day_first, latest_plausible, outside_range,
+                                   parse_dates, slash_parts)
 from analytics.ingest.errors import DATE_FIX, FileRefused, IngestError, NeedsMapping
 from analytics.ingest.identity import StoredSurvey
 from analytics.ingest.mapping import DIMENSIONS, header_fingerprint, self_mapped, suggest_dimension
@@ -98,6 +100,7 @@ class SurveyBatch:
     skipped: dict[str, int] = field(default_factory=dict)
     suggestions: dict[str, str] = field(default_factory=dict)
     not_scored: frozenset[str] = frozenset()  # questions the mapping leaves without a dimension on purpose
+    survey_closed_on: date | None = None  # the file had no dates: every response is dated this day
 
     @property
     def responses(self) -> pd.DataFrame:
@@ -113,14 +116,16 @@ def parse_survey(staged: Staged, fmt: str, file_name: str, *,
                  label_map: dict[str, dict[str, tuple[float, int]]] | None = None,
                  wave: str | None = None, program: str | None = None,
                  day_first: bool | None = None, accept_suggestions: bool = False,
-                 identify: Identify | None = None) -> SurveyBatch:
+                 identify: Identify | None = None, submitted_on: date | None = None) -> SurveyBatch:
     """`accept_suggestions`: map each unmapped question as suggested (the demo's own surveys).
     `identify`: what the store knows of this survey (ingest.identity.resolve over a database): its
     stored survey, responses and items take the file's place, and its mapping applies under the
-    `mapping` and `label_map` given here."""
+    `mapping` and `label_map` given here.
+    `submitted_on`: the day the survey closed, the date of every response of a file without dates
+    (anonymised exports, tools with date stamps off, paper surveys typed in); a file's own dates win."""
     try:
         return _parse(staged, fmt, file_name, mapping or {}, label_map or {}, wave, program, day_first,
-                      accept_suggestions, identify)
+                      accept_suggestions, identify, submitted_on)
     except IngestError as exc:
         raise exc.in_file(file_name)
 
@@ -130,16 +135,14 @@ def _fingerprint(questions: list[Column]) -> str:
 
 
 def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first, accept_suggestions,
-           identify) -> SurveyBatch:
+           identify, submitted_on) -> SurveyBatch:
     header_rows = HEADER_ROWS.get(fmt, 1)
     if staged.height <= header_rows:
         raise FileRefused("has no data rows, only headers.", fix="Export the survey again with its responses.")
     head = staged.head
     columns = _columns(head, fmt)
     fields = _pick_fields(columns)
-    if "submitted_at" not in fields:
-        raise FileRefused("has no column saying when each response was submitted.",
-                          fix="Add a submitted_at column (or export again with the tool's date columns).")
+    closed_on = None if "submitted_at" in fields else _closing_date(submitted_on)
     questions = [c for c in columns if c.field is None and not c.drop]
     if not questions:
         raise FileRefused("has no question columns.", fix="Export the survey with its answers.")
@@ -149,7 +152,7 @@ def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first,
     con = staged.con
     skipped = _body(con, staged.width, header_rows, columns, fmt)
     rejected = _responses(con, staged.text_cells(), fields, fmt, survey_id, _time_zone(head, fmt, fields),
-                          wave, program, day_first)
+                          wave, program, day_first, closed_on)
     if identify is not None:
         known = identify(con.sql(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM kept").to_arrow_table(),
                          [(c.key, c.text) for c in questions], survey_id, fingerprint)
@@ -167,7 +170,20 @@ def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first,
     responses = con.sql(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM kept ORDER BY row_number").to_arrow_table()
     not_scored = frozenset(c.key for c in questions if c.key in mapping and mapping[c.key] is None)
     return SurveyBatch(survey_id, fingerprint, fmt, PurePath(file_name).stem, items, responses,
-                       _answers(con, questions, value_map), rejected, skipped, suggestions, not_scored)
+                       _answers(con, questions, value_map), rejected, skipped, suggestions, not_scored, closed_on)
+
+
+def _closing_date(submitted_on: date | None) -> date:
+    """The date of every response of a file without dates: the one the user gave, if plausible."""
+    if submitted_on is None:
+        raise NeedsMapping("has no column saying when each response was submitted.", needs_date=True,
+                           fix="Give the date the survey closed (--submitted-on YYYY-MM-DD, or the 'Survey closed "
+                               "on' field on the Upload page) to date every response with it, or add a "
+                               "submitted_at column.")
+    if not EARLIEST <= submitted_on <= latest_plausible():
+        raise FileRefused(f"--submitted-on {submitted_on} {outside_range()}.",
+                          fix="Give the date the survey closed.")
+    return submitted_on
 
 
 # ---- header rows → columns ------------------------------------------------
@@ -302,7 +318,7 @@ def _pick_fields(columns: list[Column]) -> dict[str, Column]:
 
 def _time_zone(raw: RawTable, fmt: str, fields: dict[str, Column]) -> str | None:
     """The zone Qualtrics wrote dates in (row 3 of the submitted_at column)."""
-    if fmt not in ("qualtrics", "qualtrics_2016"):
+    if fmt not in ("qualtrics", "qualtrics_2016") or "submitted_at" not in fields:
         return None
     parsed = _parse_header_dict(raw.rows[2][fields["submitted_at"].index]) or {}
     return parsed.get("timeZone")
@@ -366,9 +382,10 @@ def _dates(con, column: Column, tz: str | None, day_first: bool | None) -> None:
         f"SELECT DISTINCT {cell} FROM body ANTI JOIN (SELECT raw FROM date_shapes WHERE iso IS NOT NULL "
         f"OR slash IS NOT NULL) ON raw = {cell} WHERE {cell} IS NOT NULL").fetchall()], dtype="string")
     # Day/month order is one decision for the column: the slash dates read here and in parse_dates.
-    pairs = con.execute("SELECT DISTINCT slash.a, slash.b FROM date_shapes WHERE slash IS NOT NULL").df()
+    pairs = con.execute("SELECT DISTINCT slash.a, slash.b, slash.y FROM date_shapes WHERE slash IS NOT NULL").df()
     if not pairs.empty:
-        day_first = decide_day_first(pd.concat([pairs, slash_parts(rest)[["a", "b"]]]), day_first, column.text)
+        day_first = decide_day_first(pd.concat([pairs, slash_parts(rest)[["a", "b", "y"]]]), day_first,
+                                     column.text)
     parsed = parse_dates(rest, day_first=day_first, column=column.text, tz=tz)
     con.register("parsed_dates", pa.table({"raw": pa.array(rest, pa.string()),
                                            "value": pa.array(parsed, pa.timestamp("us"))}))
@@ -393,11 +410,17 @@ def _dates(con, column: Column, tz: str | None, day_first: bool | None) -> None:
     con.unregister("parsed_dates")
 
 
-def _responses(con, cells, fields, fmt, survey_id, tz, wave, program, day_first) -> list[dict]:
+def _responses(con, cells, fields, fmt, survey_id, tz, wave, program, day_first, closed_on) -> list[dict]:
     """The table `checked` (every body row's response fields and verdicts) and the view `kept`
-    (the rows that pass, with their cells); returns the rows rejected. `cells`: a row's cells as text."""
-    date_column = fields["submitted_at"]
-    _dates(con, date_column, tz, day_first)
+    (the rows that pass, with their cells); returns the rows rejected. `cells`: a row's cells as text.
+    `closed_on`: the date of every row, when the file has no date column."""
+    date_column = fields.get("submitted_at")
+    if date_column is None:
+        con.execute("CREATE OR REPLACE TEMP TABLE dates AS SELECT ?::TIMESTAMP AS value", [closed_on])
+        dates_join, date_cell = "CROSS JOIN dates", "NULL"
+    else:
+        _dates(con, date_column, tz, day_first)
+        dates_join, date_cell = f"LEFT JOIN dates ON dates.raw = body.c{date_column.index}", f"c{date_column.index}"
     cell = {name: f"body.c{fields[name].index}" if name in fields else "CAST(NULL AS VARCHAR)"
             for name in RESPONSE_FIELDS}
     _value_map(con, "emails", cell["email"], _email)
@@ -415,23 +438,24 @@ def _responses(con, cells, fields, fmt, survey_id, tz, wave, program, day_first)
                      {cell['respondent_id']} AS respondent_id, emails.value AS email, {cell['role']} AS role,
                      coalesce({cell['program']}, ?) AS program, {cell['cohort']} AS cohort,
                      coalesce(waves.value, ?) AS wave, dates.value AS submitted_at,
-                     dates.value IS NULL AS bad_date
+                     coalesce(dates.value::DATE NOT BETWEEN ? AND ?, true) AS bad_date
               FROM body
               LEFT JOIN emails ON emails.raw = {cell['email']}
               LEFT JOIN waves ON waves.raw = {cell['wave']}
-              LEFT JOIN dates ON dates.raw = body.c{date_column.index})""",
+              {dates_join})""",
                 [list(WAVES), survey_id, survey_id, *([survey_id] if fmt in ("ms_forms", "generic") else []),
-                 program, (wave or "pulse").lower()])
+                 program, (wave or "pulse").lower(), EARLIEST, latest_plausible()])
     con.execute("CREATE OR REPLACE TEMP VIEW kept AS SELECT body.* EXCLUDE (row_number), checked.* "
                 "FROM checked JOIN body USING (row_number) WHERE NOT (bad_date OR bad_wave OR duplicate)")
     rejected = []
-    for row, bad_date, bad_wave, duplicate, value, wave_given, response_id, raw in con.execute(f"""
-            SELECT row_number, bad_date, bad_wave, duplicate, c{date_column.index}, wave, response_id,
+    for row, bad_date, bad_wave, duplicate, value, parsed, wave_given, response_id, raw in con.execute(f"""
+            SELECT row_number, bad_date, bad_wave, duplicate, {date_cell}, submitted_at, wave, response_id,
                    concat_ws(',', {cells})
             FROM checked JOIN body USING (row_number)
             WHERE bad_date OR bad_wave OR duplicate ORDER BY row_number""").fetchall():
         if bad_date:
-            reason = "submitted_at is empty" if value is None else f"'{value}' is not a date{DATE_FIX}"
+            reason = ("submitted_at is empty" if value is None else f"'{value}' is not a date{DATE_FIX}"
+                      if parsed is None else f"'{value}' {outside_range()}{DATE_FIX}")
             rejected.append(_rejection(row, date_column.text, reason, raw))
         if bad_wave:
             rejected.append(_rejection(row, fields["wave"].text,
