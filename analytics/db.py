@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -304,6 +305,10 @@ class DatabaseError(Exception):
     """The database file cannot be used; the message says why and what to do."""
 
 
+class DatabaseBusy(DatabaseError):
+    """Another process holds the database (DuckDB lets one process write): a load from the command line."""
+
+
 def default_path() -> Path:
     return Path(os.environ.get("MENTORSCOPE_DB") or DEFAULT_DB)
 
@@ -372,7 +377,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
             raise DatabaseError(f"Cannot write the database {target}: the file or its folder is read-only. Make it "
                                 "writable, or copy it somewhere writable and pass that file with --db.") from exc
         if "lock" in str(exc).lower():
-            raise DatabaseError(f"The database {target} is in use by another program (a running dashboard, or "
+            raise DatabaseBusy(f"The database {target} is in use by another program (a running dashboard, or "
                                 "another command). Stop it first, or use another file with --db.") from exc
         raise DatabaseError(f"Cannot open the database {target}: {exc}. Is it a Mentorscope DuckDB file?") from exc
     try:
@@ -391,6 +396,19 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
         con.close()
         raise DatabaseError(f"The database {target} could not be prepared: {exc}") from exc
     return con
+
+
+def connect_when_free(path: str | Path, wait_s: float = 2.0, pause_s: float = 0.2) -> duckdb.DuckDBPyConnection:
+    """`connect`, trying again for `wait_s` while another process holds the file (a command-line load
+    usually finishes within seconds); DatabaseBusy when it still does."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return connect(path)
+        except DatabaseBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(pause_s)
 
 
 @contextmanager
