@@ -1,10 +1,12 @@
 """Backups of the database file, and restoring one.
 
 A backup is a byte-for-byte copy taken after a checkpoint, so restoring it
-gives back exactly the data it held. Restoring first backs up the current file.
+gives back exactly the data it held. Restoring checks the file first, backs up
+the current one, and swaps them in one rename.
 """
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +34,12 @@ def backup(db_path: Path, out_dir: Path) -> Path:
 
 
 def restore(backup_path: Path, db_path: Path) -> Path | None:
-    """Replace the database with a backup; returns where the replaced file was saved."""
+    """Replace the database with a backup; returns where the replaced file was saved.
+
+    The backup is copied next to the database first and checked there (a Mentorscope database of a
+    known schema, every table read whole), brought to the current schema, and only then renamed over
+    the database: a refused file, or a restore killed at any moment, leaves the database as it was.
+    """
     backup_path, db_path = Path(backup_path), Path(db_path)
     if not backup_path.is_file():
         raise db.DatabaseError(f"There is no file at {backup_path} to restore: give the path of a backup file "
@@ -41,22 +48,66 @@ def restore(backup_path: Path, db_path: Path) -> Path | None:
         if file.read(12)[8:] != DUCKDB_MAGIC:  # before DuckDB, whose own refusals do not name the problem
             raise db.DatabaseError(f"{backup_path} is not a Mentorscope database backup (not a DuckDB file): give "
                                    "the path of a backup file written by `backup`.")
+    staged = db_path.with_name(db_path.name + ".restoring")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    _discard(staged)  # left by a restore killed earlier
     try:
-        with duckdb.connect(str(backup_path), read_only=True) as check:
-            version = db.schema_version(check)
+        shutil.copyfile(backup_path, staged)
+        _prepare(staged, backup_path)
+        _sync(staged)
+        saved = _set_aside(db_path) if db_path.exists() else None
+        os.replace(staged, db_path)
+        _sync(db_path.parent)
+    finally:
+        _discard(staged)
+    return saved
+
+
+def _prepare(staged: Path, backup_path: Path) -> None:
+    """Check the staged copy is a whole Mentorscope database and migrate it (the backup itself is the
+    copy from before the migration); DatabaseError, naming the backup, when it is not."""
+    refused = f"{backup_path} is not a Mentorscope database backup"
+    try:
+        con = duckdb.connect(str(staged))
+        try:
+            reason = db.foreign_reason(con)
+            if reason is None:
+                db.migrate(con)
+                con.execute("CHECKPOINT")
+        finally:
+            con.close()
     except duckdb.Error as exc:
-        raise db.DatabaseError(f"{backup_path} is not a Mentorscope database backup ({exc}).") from exc
-    if version == 0:
-        raise db.DatabaseError(f"{backup_path} is not a Mentorscope database backup (it has no schema version).")
-    if version > db.SCHEMA_VERSION:
-        raise db.DatabaseError(f"{backup_path} was made by a newer Mentorscope (schema {version}).")
-    saved = None
-    if db_path.exists():
+        detail = str(exc).replace(str(staged), backup_path.name)
+        raise db.DatabaseError(f"{refused}: it is damaged or cut short ({detail}). Give the path of a whole "
+                               "backup file written by `backup`.") from exc
+    if reason is not None:
+        raise db.DatabaseError(f"{refused}: {reason}. Give the path of a backup file written by `backup`.")
+
+
+def _set_aside(db_path: Path) -> Path:
+    """Copy the database about to be replaced into data/backups, its write-ahead log folded in first."""
+    try:
         con = db.connect(db_path)
         con.execute("CHECKPOINT")
         con.close()
-        saved = db.backup_file(db_path, "before-restore")
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(backup_path, db_path)
-    db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)
+    except db.DatabaseBusy:
+        raise
+    except db.DatabaseError:
+        pass  # a database that no longer opens is what a restore is for: its bytes are kept as they are
+    saved = db.backup_file(db_path, "before-restore")
+    db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)  # it belongs to the file replaced
     return saved
+
+
+def _sync(path: Path) -> None:
+    """Make a file's contents (or a folder's entries) durable before the next step relies on them."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _discard(staged: Path) -> None:
+    for leftover in (staged, staged.with_name(staged.name + ".wal")):
+        leftover.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -321,6 +322,44 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         return 0
     row = con.execute("SELECT max(version) FROM schema_version").fetchone()
     return int(row[0] or 0)
+
+
+def foreign_reason(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why the open file is not a whole Mentorscope database, or None when it is one: a schema version
+    this Mentorscope knows, every table that version has with the same columns, and every value of
+    them readable (a damaged block fails its checksum here rather than on some page later).
+    duckdb.Error when the file cannot be read."""
+    version = schema_version(con)
+    if version == 0:
+        return "it has no schema version"
+    if version > SCHEMA_VERSION:
+        return f"it was made by a newer Mentorscope (schema {version}, this one knows {SCHEMA_VERSION})"
+    found = _catalog(con)
+    for table, columns in _expected_catalog(version).items():
+        if table not in found:
+            return f"it lacks the table {table}"
+        if found[table] != columns:
+            return f"its table {table} has other columns than Mentorscope's"
+        con.execute(f"SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM {table}").fetchall()
+    return None
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Each table of the open database with its columns and their types, in order."""
+    rows = con.execute("""
+        SELECT table_name, list(column_name || ' ' || data_type ORDER BY ordinal_position)
+        FROM information_schema.columns
+        WHERE table_catalog = current_database() AND table_schema = current_schema()
+        GROUP BY table_name""").fetchall()
+    return dict(rows)
+
+
+@lru_cache(maxsize=None)
+def _expected_catalog(version: int) -> dict[str, list[str]]:
+    """The tables a database at `version` has, read from an empty one made by the migrations themselves."""
+    with duckdb.connect(":memory:") as reference:
+        migrate(reference, version)
+        return _catalog(reference)
 
 
 def _known_version(con: duckdb.DuckDBPyConnection) -> int:
