@@ -34,12 +34,6 @@ ALL = "All"
 
 
 @st.cache_resource(show_spinner=False)
-def connection(path: str):
-    """One DuckDB connection per database file for the whole server; sessions take cursors."""
-    return db.connect_when_free(path)
-
-
-@st.cache_resource(show_spinner=False)
 def rate_limiter() -> auth.RateLimiter:
     """One limiter for the whole server, so failures count across sessions and browsers."""
     return auth.RateLimiter()
@@ -51,14 +45,14 @@ def session_cursor():
     refuses a second call on a busy cursor."""
     path = str(db.default_path())
     try:
-        shared = connection(path)
+        cursor = common.new_cursor(path)  # from one connection per database file for the whole server
     except db.DatabaseBusy:
         stop_page(st.info, "Data is being loaded, back in a few seconds.", ":material/hourglass_top:",
                   "Another program (a load from the command line) is using the database right now.")
     except db.DatabaseError as exc:  # said without the server's folders
         stop_page(st.error, "Mentorscope cannot open its database.", ":material/error:",
                   str(exc).replace(path, Path(path).name))
-    st.session_state["cursor"] = shared.cursor()
+    st.session_state["cursor"] = cursor
     st.session_state["cursor_path"] = path
     return st.session_state["cursor"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import db
+from analytics import db, privacy
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8–11 of every DuckDB database file
 
@@ -33,12 +33,14 @@ def backup(db_path: Path, out_dir: Path) -> Path:
     return target
 
 
-def restore(backup_path: Path, db_path: Path) -> Path | None:
-    """Replace the database with a backup; returns where the replaced file was saved.
+def restore(backup_path: Path, db_path: Path) -> tuple[Path | None, int]:
+    """Replace the database with a backup; returns where the replaced file was saved, and how many
+    erased people the backup still held (erased again before it replaced the database).
 
     The backup is copied next to the database first and checked there (a Mentorscope database of a
-    known schema, every table read whole), brought to the current schema, and only then renamed over
-    the database: a refused file, or a restore killed at any moment, leaves the database as it was.
+    known schema, every table read whole), brought to the current schema, has the erasure ledger
+    applied, and only then is renamed over the database: a refused file, or a restore killed at any
+    moment, leaves the database as it was.
     """
     backup_path, db_path = Path(backup_path), Path(db_path)
     if not backup_path.is_file():
@@ -53,19 +55,52 @@ def restore(backup_path: Path, db_path: Path) -> Path | None:
     _discard(staged)  # left by a restore killed earlier
     try:
         shutil.copyfile(backup_path, staged)
-        _prepare(staged, backup_path)
+        erased_again = _prepare(staged, backup_path, privacy.ledger_path(db_path))
+        if erased_again:
+            rewrite(staged)
         _sync(staged)
         saved = _set_aside(db_path) if db_path.exists() else None
         os.replace(staged, db_path)
         _sync(db_path.parent)
     finally:
         _discard(staged)
-    return saved
+    return saved, erased_again
 
 
-def _prepare(staged: Path, backup_path: Path) -> None:
-    """Check the staged copy is a whole Mentorscope database and migrate it (the backup itself is the
-    copy from before the migration); DatabaseError, naming the backup, when it is not."""
+def rewrite(db_path: Path) -> None:
+    """Copy the database into a fresh file and rename that over it, so that the bytes of deleted rows,
+    which DuckDB leaves in freed blocks (a CHECKPOINT reuses them, it does not clear them), are gone.
+    No connection to the file may be open; the file is unchanged unless the copy is whole."""
+    db_path = Path(db_path)
+    fresh = db_path.with_name(db_path.name + ".rewriting")
+    _discard(fresh)
+    try:
+        with duckdb.connect(str(fresh)) as con:
+            con.execute(f"ATTACH {_quoted(db_path)} AS original (READ_ONLY)")
+            name = db.scalar(con, "SELECT current_database()").replace('"', '""')
+            con.execute(f'COPY FROM DATABASE original TO "{name}"')
+            copied = {t: db.scalar(con, f"SELECT count(*) FROM {t}") for t in db.DATA_TABLES}
+            kept = {t: db.scalar(con, f"SELECT count(*) FROM original.{t}") for t in db.DATA_TABLES}
+            con.execute("DETACH original")
+            if copied != kept or db.foreign_reason(con) is not None:
+                raise db.DatabaseError(f"Rewriting {db_path} gave an incomplete copy; the file was left as it was.")
+            con.execute("CHECKPOINT")
+        _sync(fresh)
+        os.replace(fresh, db_path)
+        _sync(db_path.parent)
+    finally:
+        _discard(fresh)
+
+
+def _quoted(value: object) -> str:
+    """A path as an SQL string literal (ATTACH takes no parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _prepare(staged: Path, backup_path: Path, ledger: Path) -> int:
+    """Check the staged copy is a whole Mentorscope database, migrate it (the backup itself is the
+    copy from before the migration) and erase again whom the ledger lists (returns how many);
+    DatabaseError, naming the backup, when it is not one."""
     refused = f"{backup_path} is not a Mentorscope database backup"
     try:
         con = duckdb.connect(str(staged))
@@ -73,6 +108,7 @@ def _prepare(staged: Path, backup_path: Path) -> None:
             reason = db.foreign_reason(con)
             if reason is None:
                 db.migrate(con)
+                erased_again = privacy.apply_ledger(con, ledger)
                 con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -82,6 +118,7 @@ def _prepare(staged: Path, backup_path: Path) -> None:
                                "backup file written by `backup`.") from exc
     if reason is not None:
         raise db.DatabaseError(f"{refused}: {reason}. Give the path of a backup file written by `backup`.")
+    return erased_again
 
 
 def _set_aside(db_path: Path) -> Path:

@@ -64,8 +64,10 @@ def audit_log() -> None:
 
 def erasure() -> None:
     st.caption("Removes one person's participant and HR records, survey answers and comments, and rejected rows "
-               "naming them; their pairs stay for the partner's sake with the id replaced. The audit log records "
-               "that an erasure happened, not whom it erased. This cannot be undone.")
+               "naming them, and replaces mentions of them in free text (audit log, file names, notes, comments) "
+               "by [erased]; their pairs stay for the partner's sake with the id replaced. The database file is then "
+               "rewritten so no byte of them is left, and a backup restored later has the erasure applied again. "
+               "The audit log records that an erasure happened, not whom it erased. This cannot be undone.")
     pending = st.session_state.get("erase_pending")
     if pending is None:
         participant = st.text_input("Participant id", key="erase_id", max_chars=200)
@@ -90,6 +92,7 @@ def erasure() -> None:
         except privacy.ErasureError as exc:
             st.error(str(exc), icon=":material/error:")
             return
+        ui.rewrite_database()
         removed = ", ".join(f"{table.replace('_', ' ')} {count:,}" for table, count in changed.items() if count)
         ui.wrote(f"Erased participant {ui.escape(pending)}. Rows removed or made anonymous: {removed}.")
 

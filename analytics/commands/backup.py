@@ -30,6 +30,7 @@ def run_backup(args) -> int:
 
 
 def run_restore(args) -> int:
-    saved = backup.restore(args.backup, args.db or db.default_path())
-    print(f"Restored {args.backup}" + (f"; the replaced database was saved as {saved}" if saved else ""))
+    saved, erased_again = backup.restore(args.backup, args.db or db.default_path())
+    print(f"Restored {args.backup}" + (f"; the replaced database was saved as {saved}" if saved else "")
+          + (f"; {erased_again} erasure{'s' if erased_again != 1 else ''} applied again" if erased_again else ""))
     return 0
