@@ -17,7 +17,8 @@ def register(sub) -> None:
     parser = sub.add_parser("restore", help="replace the database with a backup",
                             description="Replace the database with BACKUP, once it is checked to be a whole "
                                         "Mentorscope database (anything else is refused, exit 1); the current "
-                                        "file is kept in data/backups first, and the swap is a single rename.")
+                                        "file is kept in data/backups first, people erased since the backup was "
+                                        "made are erased from it again, and the swap is a single rename.")
     parser.add_argument("backup", type=Path, metavar="BACKUP", help="a file written by `backup`")
     add_db_argument(parser, "database file to replace")
     parser.set_defaults(run=run_restore)
