@@ -3,7 +3,7 @@ for admins, the audit log, erasure of one person and the configured users."""
 import pandas as pd
 import streamlit as st
 
-from analytics import audit, demo, privacy, settings
+from analytics import audit, db, demo, privacy, settings
 from pages import _common as ui
 
 
@@ -92,7 +92,13 @@ def erasure() -> None:
         except privacy.ErasureError as exc:
             st.error(str(exc), icon=":material/error:")
             return
-        ui.rewrite_database()
+        try:
+            ui.rewrite_database()
+        except db.DatabaseError:  # the erasure itself is committed; only the file's old bytes remain
+            st.error(f"Erased participant {ui.escape(pending)}, but the database file could not be rewritten (the "
+                     "disk may be full), so the bytes of their deleted rows may remain in it until the next "
+                     "erasure rewrites it.", icon=":material/error:")
+            return
         removed = ", ".join(f"{table.replace('_', ' ')} {count:,}" for table, count in changed.items() if count)
         ui.wrote(f"Erased participant {ui.escape(pending)}. Rows removed or made anonymous: {removed}.")
 

@@ -117,7 +117,7 @@ def test_only_whole_mentions_are_erased(con, text, erased):
     assert privacy.without_mentions(con, text, list(PERSON.values())) == erased
 
 
-def test_erasure_from_settings_rewrites_the_file_too(db_path, loaded, tmp_path, monkeypatch):
+def erase_in_settings(db_path, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     from tests.test_pages import ROOT
@@ -131,6 +131,24 @@ def test_erasure_from_settings_rewrites_the_file_too(db_path, loaded, tmp_path, 
     at.button(key="erase_start").click().run()
     at.button(key="erase_confirm").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_erasure_from_settings_rewrites_the_file_too(db_path, loaded, tmp_path, monkeypatch):
+    at = erase_in_settings(db_path, tmp_path, monkeypatch)
     assert any("Erased participant" in s.value for s in at.success)
     assert bytes_found(db_path) == []
     assert at.session_state["cursor"].execute("SELECT count(*) FROM participants").fetchone() == (1,)
+
+
+def test_a_rewrite_that_fails_says_what_was_done(db_path, loaded, tmp_path, monkeypatch):
+    from analytics import backup
+
+    def full_disk(path):
+        raise db.DatabaseError(f"Rewriting {path} gave an incomplete copy; the file was left as it was.")
+    monkeypatch.setattr(backup, "rewrite", full_disk)
+    at = erase_in_settings(db_path, tmp_path, monkeypatch)
+    said = " ".join(e.value for e in at.error)
+    assert "but the database file could not be rewritten" in said and str(tmp_path) not in said
+    with db.connect(db_path, read_only=True) as con:  # the erasure stands
+        assert con.execute("SELECT count(*) FROM participants").fetchone() == (1,)
