@@ -9,8 +9,8 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
