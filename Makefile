@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+ADDRESS ?=
 # chromium: browser tests and chart images in the PDF report; poppler-utils:
 # PDF checks; pango: WeasyPrint's PDF layout; fonts: readable PDFs.
 APT_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
@@ -27,8 +28,14 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# Without users in .streamlit/secrets.toml the dashboard has no sign-in, so it listens
+# on 127.0.0.1 only; `make run ADDRESS=0.0.0.0` then needs users, or open access asked
+# for by name: MENTORSCOPE_ALLOW_UNAUTHENTICATED_NETWORK=1 (README, Sign-in and roles).
 run: install
-	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	@address="$$($(PY) -m analytics serve-address --address '$(ADDRESS)')" || exit 1; \
+	echo "Serving on $${address:-every interface}, port $(PORT)"; \
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true \
+	  --browser.gatherUsageStats false $${address:+--server.address $$address}
 
 # The browser test runs on its own afterwards: it drives a live server and
 # should not compete with the rest of the suite for the two cores.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import audit, auth, db, demo, filters, memo, settings
+from analytics import audit, auth, db, demo, filters, memo, serving, settings
 from analytics.filters import Filters, Period, known_values
 from pages import _common as common
 
@@ -34,12 +34,6 @@ ALL = "All"
 
 
 @st.cache_resource(show_spinner=False)
-def connection(path: str):
-    """One DuckDB connection per database file for the whole server; sessions take cursors."""
-    return db.connect(path)
-
-
-@st.cache_resource(show_spinner=False)
 def rate_limiter() -> auth.RateLimiter:
     """One limiter for the whole server, so failures count across sessions and browsers."""
     return auth.RateLimiter()
@@ -50,9 +44,41 @@ def session_cursor():
     previous run of the same session is still inside a query, and DuckDB
     refuses a second call on a busy cursor."""
     path = str(db.default_path())
-    st.session_state["cursor"] = connection(path).cursor()
+    try:
+        cursor = common.new_cursor(path)  # from one connection per database file for the whole server
+    except db.DatabaseBusy:
+        stop_page(st.info, "Data is being loaded, back in a few seconds.", ":material/hourglass_top:",
+                  "Another program (a load from the command line) is using the database right now.")
+    except db.DatabaseError as exc:  # said without the server's folders
+        stop_page(st.error, "Mentorscope cannot open its database.", ":material/error:",
+                  str(exc).replace(path, Path(path).name))
+    st.session_state["cursor"] = cursor
     st.session_state["cursor_path"] = path
     return st.session_state["cursor"]
+
+
+def stop_page(say, message: str, icon: str, detail: str, *, retry: bool = True) -> None:
+    """A page in place of the dashboard: what is wrong, in words, and a way to try again; nothing else runs."""
+    def page():
+        st.title("Mentorscope")
+        say(f"**{message}** {detail}", icon=icon)
+        if retry:
+            st.button("Try again", key="stop_page_retry", icon=":material/refresh:")
+    st.navigation([st.Page(page, title="Mentorscope", url_path="unavailable")], position="hidden").run()
+    st.stop()
+
+
+def access_or_stop(users: dict[str, dict]) -> serving.Access:
+    """Without users there is no sign-in: this computer only, unless open access was asked for by name
+    (a visitor from elsewhere gets a page saying why not)."""
+    mode = serving.access(st.get_option("server.address"), bool(users), serving.open_access_allowed(),
+                          client_is_local=st.context.ip_address is None)
+    if mode == "refused":
+        stop_page(st.error, "Mentorscope is open on this computer only.", ":material/lock:",
+                  "No users are configured, so there is no sign-in and anyone reaching it from another computer "
+                  "could see and change everything. Open it on the computer that runs it, or ask whoever runs it to "
+                  "add users (README, *Sign-in and roles*).", retry=False)
+    return mode
 
 
 def users_or_stop() -> dict[str, dict]:
@@ -100,10 +126,9 @@ def sign_in_form(cur, users: dict[str, dict]) -> None:
     st.rerun()
 
 
-def current_user(cur) -> auth.User:
+def current_user(cur, users: dict[str, dict]) -> auth.User:
     """The local user without configured users; otherwise the signed-in one. Until someone
     signs in, the sign-in form is the only page (so no page's address opens without it)."""
-    users = users_or_stop()
     if not users:
         return auth.LOCAL_USER
     user = signed_in(users)
@@ -189,11 +214,17 @@ def account(user: auth.User) -> None:
             st.rerun()
 
 
-def local_mode_banner(user: auth.User) -> None:
-    if user == auth.LOCAL_USER:
-        st.warning("**Single-user local mode.** Anyone who can open Mentorscope can see and change everything. "
-                   "To require sign-in with roles, add users to `.streamlit/secrets.toml` as the README's "
-                   "*Sign-in and roles* section shows.", icon=":material/lock_open:")
+def local_mode_banner(access: serving.Access) -> None:
+    if access == "open":
+        st.error(f"**Open to the network without sign-in** ({serving.ALLOW_OPEN_ACCESS} is set). Anyone who can "
+                 "reach this address can see and change everything, upload, erase people and read the audit log. "
+                 "Add users to `.streamlit/secrets.toml` (README, *Sign-in and roles*) and unset it.",
+                 icon=":material/public:")
+    elif access == "local":
+        st.warning("**Single-user local mode, on this computer only.** Anyone using this computer can see and "
+                   "change everything. To require sign-in with roles (and to serve Mentorscope on the network), "
+                   "add users to `.streamlit/secrets.toml` as the README's *Sign-in and roles* section shows.",
+                   icon=":material/lock_open:")
 
 
 def demo_banner(cur, settings_page) -> None:
@@ -205,8 +236,10 @@ def demo_banner(cur, settings_page) -> None:
                 st.page_link(settings_page, label="Clear demo data", icon=":material/delete:")
 
 
+users = users_or_stop()
+access = access_or_stop(users)
 cur = session_cursor()
-st.session_state["user"] = user = current_user(cur)
+st.session_state["user"] = user = current_user(cur, users)
 load_missing_demo(cur)
 # Cached results are keyed on this: any upload, removal or setting change refreshes them.
 st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], db.table_counts(cur),
@@ -214,7 +247,7 @@ st.session_state["data_version"] = common.data_version(st.session_state["cursor_
 page, settings_page = navigation()
 sidebar(cur)
 account(user)
-local_mode_banner(user)
+local_mode_banner(access)
 demo_banner(cur, settings_page)
 common.show_flash()
 with memo.scope():  # a figure the page asks for twice is computed once

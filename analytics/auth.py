@@ -10,10 +10,12 @@ session expires after `SESSION_HOURS`.
 """
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Mapping
 
 from argon2 import PasswordHasher
@@ -43,6 +45,12 @@ MAX_FAILURES = 5            # failed sign-ins per user name …
 FAILURE_WINDOW_S = 15 * 60  # … within this window lock the name for the rest of it
 
 _hasher = PasswordHasher()
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """A hash of a random password no one knows, made with the same parameters as real ones."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 class AuthError(Exception):
@@ -136,9 +144,11 @@ def sign_in(users: Mapping[str, dict], name: str, password: str, limiter: RateLi
         raise AuthError(f"Too many failed sign-ins for this name; try again in {FAILURE_WINDOW_S // 60} minutes.")
     entry = users.get(name)
     try:
+        # An unknown name is checked against a dummy hash, so that it is refused as slowly as a
+        # known name with a wrong password and the time taken tells nobody which names exist.
+        _hasher.verify(entry["password_hash"] if entry else _dummy_hash(), password or "")
         if entry is None:
             raise VerificationError("unknown user")
-        _hasher.verify(entry["password_hash"], password or "")
     except (VerificationError, InvalidHashError):
         limiter.fail(name, now)
         raise AuthError("Wrong user name or password.") from None

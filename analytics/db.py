@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -309,6 +311,10 @@ class DatabaseError(Exception):
     """The database file cannot be used; the message says why and what to do."""
 
 
+class DatabaseBusy(DatabaseError):
+    """Another process holds the database (DuckDB lets one process write): a load from the command line."""
+
+
 def default_path() -> Path:
     return Path(os.environ.get("MENTORSCOPE_DB") or DEFAULT_DB)
 
@@ -321,6 +327,44 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         return 0
     row = con.execute("SELECT max(version) FROM schema_version").fetchone()
     return int(row[0] or 0)
+
+
+def foreign_reason(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why the open file is not a whole Mentorscope database, or None when it is one: a schema version
+    this Mentorscope knows, every table that version has with the same columns, and every value of
+    them readable (a damaged block fails its checksum here rather than on some page later).
+    duckdb.Error when the file cannot be read."""
+    version = schema_version(con)
+    if version == 0:
+        return "it has no schema version"
+    if version > SCHEMA_VERSION:
+        return f"it was made by a newer Mentorscope (schema {version}, this one knows {SCHEMA_VERSION})"
+    found = _catalog(con)
+    for table, columns in _expected_catalog(version).items():
+        if table not in found:
+            return f"it lacks the table {table}"
+        if found[table] != columns:
+            return f"its table {table} has other columns than Mentorscope's"
+        con.execute(f"SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM {table}").fetchall()
+    return None
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Each table of the open database with its columns and their types, in order."""
+    rows = con.execute("""
+        SELECT table_name, list(column_name || ' ' || data_type ORDER BY ordinal_position)
+        FROM information_schema.columns
+        WHERE table_catalog = current_database() AND table_schema = current_schema()
+        GROUP BY table_name""").fetchall()
+    return dict(rows)
+
+
+@lru_cache(maxsize=None)
+def _expected_catalog(version: int) -> dict[str, list[str]]:
+    """The tables a database at `version` has, read from an empty one made by the migrations themselves."""
+    with duckdb.connect(":memory:") as reference:
+        migrate(reference, version)
+        return _catalog(reference)
 
 
 def _known_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -377,7 +421,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
             raise DatabaseError(f"Cannot write the database {target}: the file or its folder is read-only. Make it "
                                 "writable, or copy it somewhere writable and pass that file with --db.") from exc
         if "lock" in str(exc).lower():
-            raise DatabaseError(f"The database {target} is in use by another program (a running dashboard, or "
+            raise DatabaseBusy(f"The database {target} is in use by another program (a running dashboard, or "
                                 "another command). Stop it first, or use another file with --db.") from exc
         raise DatabaseError(f"Cannot open the database {target}: {exc}. Is it a Mentorscope DuckDB file?") from exc
     try:
@@ -396,6 +440,19 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
         con.close()
         raise DatabaseError(f"The database {target} could not be prepared: {exc}") from exc
     return con
+
+
+def connect_when_free(path: str | Path, wait_s: float = 2.0, pause_s: float = 0.2) -> duckdb.DuckDBPyConnection:
+    """`connect`, trying again for `wait_s` while another process holds the file (a command-line load
+    usually finishes within seconds); DatabaseBusy when it still does."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return connect(path)
+        except DatabaseBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(pause_s)
 
 
 @contextmanager

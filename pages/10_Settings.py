@@ -3,7 +3,7 @@ for admins, the audit log, erasure of one person and the configured users."""
 import pandas as pd
 import streamlit as st
 
-from analytics import audit, demo, privacy, settings
+from analytics import audit, db, demo, privacy, settings
 from pages import _common as ui
 
 
@@ -64,8 +64,10 @@ def audit_log() -> None:
 
 def erasure() -> None:
     st.caption("Removes one person's participant and HR records, survey answers and comments, and rejected rows "
-               "naming them; their pairs stay for the partner's sake with the id replaced. The audit log records "
-               "that an erasure happened, not whom it erased. This cannot be undone.")
+               "naming them, and replaces mentions of them in free text (audit log, file names, notes, comments) "
+               "by [erased]; their pairs stay for the partner's sake with the id replaced. The database file is then "
+               "rewritten so no byte of them is left, and a backup restored later has the erasure applied again. "
+               "The audit log records that an erasure happened, not whom it erased. This cannot be undone.")
     pending = st.session_state.get("erase_pending")
     if pending is None:
         participant = st.text_input("Participant id", key="erase_id", max_chars=200)
@@ -89,6 +91,13 @@ def erasure() -> None:
             changed = privacy.erase_participant(ui.cursor(), pending, actor=ui.user().name)
         except privacy.ErasureError as exc:
             st.error(str(exc), icon=":material/error:")
+            return
+        try:
+            ui.rewrite_database()
+        except db.DatabaseError:  # the erasure itself is committed; only the file's old bytes remain
+            st.error(f"Erased participant {ui.escape(pending)}, but the database file could not be rewritten (the "
+                     "disk may be full), so the bytes of their deleted rows may remain in it until the next "
+                     "erasure rewrites it.", icon=":material/error:")
             return
         removed = ", ".join(f"{table.replace('_', ' ')} {count:,}" for table, count in changed.items() if count)
         ui.wrote(f"Erased participant {ui.escape(pending)}. Rows removed or made anonymous: {removed}.")

@@ -6,6 +6,9 @@ empty states. Pages stay layout only; everything they show comes from
 from __future__ import annotations
 
 import csv
+import threading
+import weakref
+from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -13,9 +16,10 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
-from analytics import auth, charts, improvements, metrics, settings, stats, wording
+from analytics import auth, backup, charts, db, improvements, metrics, settings, stats, wording
 from analytics import insights as insights_module
 from analytics.filters import Filters, Period
+from analytics.ingest.load import WRITE_LOCK
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
@@ -41,6 +45,41 @@ def _session(key: str) -> Any:
 def cursor():
     """This session's DuckDB cursor (dashboard.py opens it)."""
     return _session("cursor")
+
+
+@st.cache_resource(show_spinner=False)
+def _databases() -> dict[str, tuple]:
+    """Per database file, the server's one connection and (weakly) every cursor taken from it."""
+    return {}
+
+
+_databases_lock = threading.Lock()
+
+
+def new_cursor(path: str):
+    """A fresh cursor on the server's connection to `path`, opened on first use (db.DatabaseBusy
+    while another process holds the file)."""
+    with _databases_lock:
+        if path not in _databases():
+            _databases()[path] = (db.connect_when_free(path), weakref.WeakSet())
+        shared, cursors = _databases()[path]
+        taken = shared.cursor()
+        cursors.add(taken)
+        return taken
+
+
+def rewrite_database() -> None:
+    """After an erasure: close every connection to this session's database file and rewrite the file,
+    so that the erased rows' bytes are gone (DuckDB frees them without clearing them). Each session's
+    next run opens it again."""
+    path = _session("cursor_path")
+    with WRITE_LOCK, _databases_lock:
+        shared, cursors = _databases().pop(path, (None, ()))
+        for taken in list(cursors):
+            taken.close()
+        if shared is not None:
+            shared.close()
+        backup.rewrite(Path(path))
 
 
 def configured_users() -> dict[str, dict]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher
 
 from analytics import auth
 
@@ -87,3 +88,24 @@ def test_hash_password_command(monkeypatch, capsys, password, code):
     if code == 0:
         from argon2 import PasswordHasher
         assert PasswordHasher().verify(out, password)
+
+
+@pytest.mark.parametrize("name, password", [
+    ("ana", "wrong"),                      # known name, wrong password
+    ("nobody", "correct horse battery"),   # unknown name
+    ("", ""),                              # no name at all
+])
+def test_every_refused_sign_in_verifies_one_hash(monkeypatch, name, password):
+    # Refusing an unknown name without hashing answered in microseconds against ~170 ms for a known
+    # one, which told an attacker which names exist: every refusal must pay for one verification.
+    checked = []
+
+    class CountingHasher(PasswordHasher):
+        def verify(self, hash_, password):
+            checked.append(hash_)
+            return super().verify(hash_, password)
+
+    monkeypatch.setattr(auth, "_hasher", CountingHasher())
+    with pytest.raises(auth.AuthError, match="Wrong user name or password"):
+        auth.sign_in(USERS, name, password, auth.RateLimiter(), now=100.0)
+    assert len(checked) == 1

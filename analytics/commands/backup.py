@@ -15,8 +15,10 @@ def register(sub) -> None:
     parser.set_defaults(run=run_backup)
 
     parser = sub.add_parser("restore", help="replace the database with a backup",
-                            description="Replace the database with BACKUP; the current file is kept in "
-                                        "data/backups first.")
+                            description="Replace the database with BACKUP, once it is checked to be a whole "
+                                        "Mentorscope database (anything else is refused, exit 1); the current "
+                                        "file is kept in data/backups first, people erased since the backup was "
+                                        "made are erased from it again, and the swap is a single rename.")
     parser.add_argument("backup", type=Path, metavar="BACKUP", help="a file written by `backup`")
     add_db_argument(parser, "database file to replace")
     parser.set_defaults(run=run_restore)
@@ -29,6 +31,7 @@ def run_backup(args) -> int:
 
 
 def run_restore(args) -> int:
-    saved = backup.restore(args.backup, args.db or db.default_path())
-    print(f"Restored {args.backup}" + (f"; the replaced database was saved as {saved}" if saved else ""))
+    saved, erased_again = backup.restore(args.backup, args.db or db.default_path())
+    print(f"Restored {args.backup}" + (f"; the replaced database was saved as {saved}" if saved else "")
+          + (f"; {erased_again} erasure{'s' if erased_again != 1 else ''} applied again" if erased_again else ""))
     return 0

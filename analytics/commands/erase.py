@@ -2,25 +2,32 @@
 from __future__ import annotations
 
 
-from analytics import db
+from analytics import backup, db
 from analytics.commands import add_db_argument
-from analytics.privacy import erase_participant
+from analytics.privacy import erase_participant, ledger_path
 
 
 def register(sub) -> None:
     parser = sub.add_parser("erase", help="erase one participant's data everywhere",
-                            description="Delete a participant's records, survey answers and comments; "
-                                        "pairs keep an anonymous token in their place.")
+                            description="Delete a participant's records, survey answers and comments, and "
+                                        "rejected rows naming them; erase mentions of them in free text; pairs "
+                                        "keep an anonymous token in their place. The database file is then "
+                                        "rewritten so no byte of them is left, and the erasure is recorded "
+                                        "(hashed) for `restore` to apply again to older backups.")
     parser.add_argument("--participant", required=True, metavar="ID", help="participant (employee) id")
     add_db_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    con = db.connect(args.db)
+    path = args.db or db.default_path()
+    con = db.connect(path)
     try:
         changed = erase_participant(con, args.participant, actor="command line")
     finally:
         con.close()
-    print("Erased: " + ", ".join(f"{n} {table}" for table, n in changed.items() if n))
+    backup.rewrite(path)  # the deleted rows' bytes go with the old file
+    print("Erased: " + ", ".join(f"{n} {table}" for table, n in changed.items() if n)
+          + "; the database file was rewritten without them. Backups made before keep them until restored: "
+            f"`restore` erases them again (the ledger is {ledger_path(path).name}).")
     return 0
