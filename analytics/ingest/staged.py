@@ -22,7 +22,8 @@ from typing import Callable
 import duckdb
 import pyarrow as pa
 
-from analytics.ingest.read import MAGIC, OLE2, ZIP, RawTable, check_width, read_raw, sniff_delimiter
+from analytics.ingest.read import (MAGIC, OLE2, ZIP, RawTable, WorkbookLimits, check_width, read_raw,
+                                   sniff_delimiter)
 
 HEAD_ROWS = 3  # enough for every tool's header rows (detect.py, survey.py)
 SNIFF_BYTES = 256 * 1024
@@ -50,7 +51,8 @@ class Staged:
         self.con.close()
 
 
-def stage(data: bytes, file_name: str, path: Path | None = None) -> Staged:
+def stage(data: bytes, file_name: str, path: Path | None = None,
+          limits: WorkbookLimits = WorkbookLimits()) -> Staged:
     """Stage a file's bytes (read from `path` by DuckDB when given); raises only IngestError."""
     con = duckdb.connect()
     try:
@@ -63,7 +65,7 @@ def stage(data: bytes, file_name: str, path: Path | None = None) -> Staged:
             except duckdb.Error:  # the CSV is not as regular as it looked: take the careful route
                 con.close()
                 con = duckdb.connect()
-        raw = read_raw(data, file_name)
+        raw = read_raw(data, file_name, limits)
         _stage_rows(con, raw.rows)
         return _finish(con, raw, "python")
     except BaseException:
