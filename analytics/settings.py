@@ -41,6 +41,10 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "meetings per month expected of a pair without its own target"),
     Setting("max_upload_mb", 200, int, 1, 1000,
             "largest file accepted for upload, in MB"),
+    Setting("max_unpacked_mb", 30, int, 1, 1000,
+            "largest size an XLSX workbook may unpack to, in MB"),
+    Setting("max_workbook_cells", 1_000_000, int, 1, 100_000_000,
+            "most cells (rows × columns) read from an XLSX sheet"),
 )}
 
 

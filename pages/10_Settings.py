@@ -17,7 +17,7 @@ def settings_form() -> None:
                                           step=spec.kind(step),
                                           min_value=spec.kind(spec.low) if spec.kind is int else float(spec.low),
                                           max_value=None if spec.high is None else spec.kind(spec.high),
-                                          key=f"setting_{key}", help=f"`{key}`, default {spec.default:g}")
+                                          key=f"setting_{key}", help=f"`{key}`, default {spec.default:,}")
         if st.form_submit_button("Save settings", type="primary"):
             ui.require("change_settings")
             try:

@@ -278,7 +278,10 @@ st.caption("Drop one or more exports: participants, pairs, sessions, goals, the 
 batch = st.session_state.setdefault("upload_batch", 0)
 files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "tsv"], accept_multiple_files=True,
                          key=f"upload_files_{batch}", max_upload_size=int(ui.setting("max_upload_mb")),
-                         help="The size limit is the max_upload_mb setting (Settings).")
+                         help="The size limit is the max_upload_mb setting (Settings). An XLSX workbook may also "
+                              f"unpack to at most {ui.setting('max_unpacked_mb'):,} MB (max_unpacked_mb) and its sheet "
+                              f"hold at most {ui.setting('max_workbook_cells'):,} cells (max_workbook_cells); "
+                              "a CSV has no such limits.")
 # Analysing a file takes up to a second or two, and the Load button comes after the last one: say which is read.
 progress = st.progress(0.0) if files else None
 plans = []

@@ -235,3 +235,19 @@ def zipped(entries: dict[str, bytes]) -> bytes:
 def zip_bomb() -> bytes:
     """60 MB of zeros (far over 100:1) dressed as a workbook."""
     return zipped({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": bytes(60 * 1024 * 1024)})
+
+
+def workbook_of_repeated_cells(rows: int, columns: int, *, dimension: bool = True) -> bytes:
+    """A real one-sheet workbook whose sheet repeats the same row of numbers: it compresses to
+    almost nothing however large it unpacks (about 16 bytes per cell). `dimension` says whether
+    the sheet declares its size in a <dimension ref> tag, as Excel and Google Sheets do."""
+    with zipfile.ZipFile(io.BytesIO(xlsx({"Sheet1": [["x"]]}))) as small:
+        parts = {name: small.read(name) for name in small.namelist()}
+    last_column = openpyxl.utils.get_column_letter(columns)
+    declared = f'<dimension ref="A1:{last_column}{rows}"/>'.encode() if dimension else b""
+    row = b"<row>" + b"<c><v>1</v></c>" * columns + b"</row>"
+    parts["xl/worksheets/sheet1.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + declared + b"<sheetData>" + row * rows + b"</sheetData></worksheet>")
+    return zipped(parts)

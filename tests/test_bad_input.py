@@ -23,6 +23,12 @@ REFUSED = [
     ("macros.xlsm", fx.zipped({"xl/workbook.xml": b"<workbook/>", "xl/vbaProject.bin": b"x"}), ["macros.xlsm", "macros"]),
     ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512), ["locked.xlsx", "password-protected"]),
     ("bomb.xlsx", fx.zip_bomb(), ["bomb.xlsx"]),
+    # 39 MB of cells compressed to 0.2 MB, and 1,200,000 cells in 19 MB: refused before they are parsed
+    ("sheet_bomb.xlsx", fx.workbook_of_repeated_cells(130_000, 20, dimension=False),
+     ["sheet_bomb.xlsx", "unpacks to 39 MB, over the 30 MB limit (setting max_unpacked_mb)", "Save the sheet as CSV"]),
+    ("many_cells.xlsx", fx.workbook_of_repeated_cells(60_000, 20),
+     ["many_cells.xlsx", "(1,200,000 cells), over the 1,000,000-cell limit (setting max_workbook_cells)",
+      "Save the sheet as CSV"]),
     ("wrong_kind.csv", b"colour,flavour\nred,sweet\n", ["wrong_kind.csv", "participant_id"]),
     ("missing_columns.csv", b"pair_id,mentor_id\nP1,M1\n", ["missing_columns.csv", "mentee_id"]),
     ("wide.csv", (",".join(f"c{i}" for i in range(10_000)) + "\n" + ",".join("1" for _ in range(10_000)) + "\n").encode(),

@@ -116,6 +116,23 @@ def test_the_upload_limit_is_a_setting(files, db_path, capsys, limit_mb, size_mb
     assert (f"over the {limit_mb} MB upload limit" in err) is bool(code)
 
 
+@pytest.mark.parametrize("setting, value, code, words", [
+    # the workbook: 3 rows × 2 columns = 6 cells, unpacking to about 9 KB
+    ("max_workbook_cells", 5, 1, "3 rows × 2 columns (6 cells), over the 5-cell limit (setting max_workbook_cells)"),
+    ("max_workbook_cells", 6, 0, ""),
+    ("max_unpacked_mb", 1, 0, ""),
+])
+def test_the_workbook_limits_are_settings(files, db_path, capsys, setting, value, code, words):
+    from analytics import settings
+    from tests.fixtures_formats import xlsx
+    con = db.connect(db_path)
+    settings.set(con, setting, value)
+    con.close()
+    path = files("hr.xlsx", xlsx({"HR": [["employee_id", "hired_on"], ["E1", "2020-01-01"], ["E2", "2020-02-01"]]}))
+    exit_code, _, err = run(capsys, "ingest", path, "--db", str(db_path))
+    assert (exit_code, words in err) == (code, True), err
+
+
 SURVEY = ("response_id,submitted_at,networking,My mentor helped me grow my professional network\n"
           "r1,2026-04-02,4,5\nr2,2026-04-03,3,4\n")
 FREE = "my_mentor_helped_me_grow_my_professional_network"  # suggested: networking

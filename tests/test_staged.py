@@ -50,8 +50,11 @@ def staged_rows(data: bytes, path: Path | None = None) -> tuple[list[list[str]],
     (b' ","', "duckdb"),                                                # a quote after a space opens a cell
     (b'a,b\n1,  "x, y"\n "2",z\n', None),
     (b'a,b\n"1" ,\t"z"\n', None),                                      # after the closing quote; a tab
-    ("q,r\r\ndon’t,café\r\n".encode("cp1252"), "python"),
-    ("a\tb\r\nNaïve\t2\r\n".encode("utf-16"), "python"),
+    # other encodings: read as read_raw decodes them, then by DuckDB's reader from UTF-8
+    ("q,r\r\ndon’t,café\r\n".encode("cp1252"), "duckdb"),
+    ("q,r\ndon’t,café\n".encode("mac-roman"), "duckdb"),
+    ("a\tb\r\nNaïve\t2\r\n".encode("utf-16"), "duckdb"),
+    ("q,r\rdon’t,café\r".encode("mac-roman"), "python"),              # bare CR as well
     (F.qualtrics_current_de(), None), (F.qualtrics_2016(), None), (F.qualtrics_legacy(), None),
     (F.surveymonkey("utf-8", "\r\n"), None), (F.google_forms_csv(), None), (F.ms_forms_csv_cp1252(), None),
     (F.generic_semicolon(), None), (F.generic_utf16(), None),
@@ -62,6 +65,20 @@ def test_the_same_cells_as_read_raw(data, parser):
     assert cells == read_raw(data, "f.csv").rows
     if parser:
         assert used == parser
+
+
+@pytest.mark.parametrize("data, encoding", [
+    (b"a,b\n1,2\n", "utf-8"),
+    (b"\xef\xbb\xbfa,b\n1,2\n", "utf-8-sig"),
+    ("q,r\r\ndon’t,café\r\n".encode("cp1252"), "cp1252"),
+    ("a\tb\r\nNaïve\t2\r\n".encode("utf-16"), "utf-16"),
+])
+def test_the_encoding_read_is_the_files_own(data, encoding):
+    staged = stage(data, "f.csv")
+    try:
+        assert staged.head.encoding == encoding
+    finally:
+        staged.close()
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.csv")))

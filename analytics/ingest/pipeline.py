@@ -27,6 +27,7 @@ from analytics.ingest.columns import KINDS
 from analytics.ingest.detect import detect_format, detect_kind
 from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.platform import PlatformBatch, parse_platform
+from analytics.ingest.read import WorkbookLimits
 from analytics.ingest.staged import Staged, stage
 from analytics.ingest.survey import SurveyBatch, parse_survey
 
@@ -142,7 +143,7 @@ def _analyse_into(plan: Plan, data: bytes, con: duckdb.DuckDBPyConnection | None
             raise FileRefused(f"the file is {len(data) / MB:.0f} MB, over the {limit / MB:.0f} MB upload limit",
                               file=file_name, fix="Split the export by date range, or raise max_upload_mb in "
                                                   "Settings.")
-        with closing(stage(data, file_name, path)) as staged:
+        with closing(stage(data, file_name, path, _workbook_limits(con))) as staged:
             plan.format = detect_format(staged.head)
             plan.kind = detect_kind(staged.head, plan.format) if options.kind == "auto" else options.kind
             if plan.kind == "survey":
@@ -245,6 +246,12 @@ def _upload_limit(con: duckdb.DuckDBPyConnection | None, options: Options) -> in
         return options.max_bytes
     setting = settings.SETTINGS["max_upload_mb"]
     return int(settings.get(con, setting.key) if con is not None else setting.default) * MB
+
+
+def _workbook_limits(con: duckdb.DuckDBPyConnection | None) -> WorkbookLimits:
+    if con is None:
+        return WorkbookLimits()
+    return WorkbookLimits(settings.get(con, "max_unpacked_mb"), settings.get(con, "max_workbook_cells"))
 
 
 def _check_options(options: Options, file_name: str) -> None:

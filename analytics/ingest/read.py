@@ -9,19 +9,22 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from xml.etree import ElementTree
 
 from analytics.ingest.errors import FileRefused, IngestError
+from analytics.settings import SETTINGS
 
 MAX_COLUMNS = 5_000
 MAX_CELL_CHARS = 10_000_000
-# Zip bombs: refuse before decompressing anything.
-MAX_UNCOMPRESSED = 500 * 1024 * 1024
-SUSPICIOUS_SIZE = 50 * 1024 * 1024
-MAX_RATIO = 100
+MB = 1024 * 1024
 PREFERRED_SHEET = "Form Responses 1"  # Google Forms' XLSX download
+# Excel and Google Sheets write a sheet's <dimension> before its cells, in the first few hundred bytes.
+DIMENSION_BYTES = 64 * 1024
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[^"]*?\$?([A-Z]{1,3})\$?([0-9]{1,7})"')
 DELIMITERS = (",", ";", "\t")
 SNIFF_RECORDS = 50
 
@@ -41,6 +44,14 @@ OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP = b"PK\x03\x04"
 
 
+@dataclass(frozen=True)
+class WorkbookLimits:
+    """How large a workbook may be, checked from its zip directory before it is parsed: these bound
+    the time and memory one upload's parse takes (benchmarks/RESULTS.md measures the largest)."""
+    unpacked_mb: int = SETTINGS["max_unpacked_mb"].default
+    cells: int = SETTINGS["max_workbook_cells"].default
+
+
 @dataclass
 class RawTable:
     rows: list[list[str]]
@@ -50,10 +61,10 @@ class RawTable:
     sheet: str | None = None
 
 
-def read_raw(data: bytes, file_name: str) -> RawTable:
+def read_raw(data: bytes, file_name: str, limits: WorkbookLimits = WorkbookLimits()) -> RawTable:
     """Read CSV or XLSX bytes into text cells ('' for empty); raises only IngestError."""
     try:
-        table = _read(data)
+        table = _read(data, limits)
     except IngestError as exc:
         if file_name.lower().endswith((".xlsx", ".xlsm")) and not data.startswith((ZIP, OLE2)):
             # Read as text, it would be refused as binary data, which says nothing of the workbook it claims to be.
@@ -73,7 +84,7 @@ def check_width(columns: int) -> None:
                           fix="Remove unused columns and upload it again.")
 
 
-def _read(data: bytes) -> RawTable:
+def _read(data: bytes, limits: WorkbookLimits) -> RawTable:
     if not data.strip():
         raise FileRefused("the file is empty.", fix=RESAVE_FIX)
     if data.startswith(OLE2):
@@ -81,7 +92,7 @@ def _read(data: bytes) -> RawTable:
             "this is a password-protected workbook or an old-style .xls file, which Mentorscope cannot open.",
             fix="Remove the password (or use File › Save As › .xlsx) and upload it again.")
     if data.startswith(ZIP):
-        return _read_xlsx(data)
+        return _read_xlsx(data, limits)
     for magic, what in MAGIC:
         if data.startswith(magic):
             raise FileRefused(f"this is {what}, not a table.", fix="Upload the CSV or XLSX export instead.")
@@ -90,7 +101,7 @@ def _read(data: bytes) -> RawTable:
 
 # ---- XLSX -----------------------------------------------------------------
 
-def _read_xlsx(data: bytes) -> RawTable:
+def _read_xlsx(data: bytes, limits: WorkbookLimits) -> RawTable:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -102,24 +113,75 @@ def _read_xlsx(data: bytes) -> RawTable:
     if any(name.lower().endswith("vbaproject.bin") for name in names):
         raise FileRefused("the workbook contains macros, which Mentorscope does not open.",
                           fix="Save it as a plain .xlsx workbook (Excel Workbook, no macros) and upload that.")
+    # Zip bombs and oversized sheets are refused from the zip directory, before anything is parsed.
     unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > MAX_UNCOMPRESSED or (unpacked > SUSPICIOUS_SIZE and unpacked > MAX_RATIO * len(data)):
-        raise FileRefused(f"the workbook would unpack to {unpacked // (1024 * 1024)} MB, far more than a survey export.",
-                          fix="Upload the export as CSV, or split it into smaller files.")
-    import openpyxl  # only needed for workbooks
-
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = book[PREFERRED_SHEET] if PREFERRED_SHEET in book.sheetnames else book.worksheets[0]
-        sheet.reset_dimensions()  # a lying <dimension> tag must not pad rows to 16,384 columns
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            check_width(len(values))
-            rows.append([_cell_text(v) for v in values])
-        title = sheet.title
-    finally:
-        book.close()
+    if unpacked > limits.unpacked_mb * MB:
+        size = f"{unpacked / MB:.0f}" if round(unpacked / MB) > limits.unpacked_mb else f"{unpacked / MB:.2f}"
+        raise FileRefused(f"the workbook unpacks to {size} MB, over the {limits.unpacked_mb} MB "
+                          "limit (setting max_unpacked_mb).",
+                          fix="Save the sheet as CSV (CSV files are read without this limit) and upload that, or "
+                              "split its rows into several smaller workbooks.")
+    title, part = _sheet_to_read(archive)
+    with archive.open(part) as sheet_xml:
+        declared = _DIMENSION.search(sheet_xml.read(DIMENSION_BYTES))
+    if declared:
+        _check_cells(title, int(declared[2]), _column_number(declared[1].decode()), limits)
+    rows = _sheet_cells(data, title, limits)
     return RawTable(_tidy(rows), "xlsx", None, "xlsx", title)
+
+
+def _sheet_to_read(archive: zipfile.ZipFile) -> tuple[str, str]:
+    """The worksheet read (Google Forms' responses sheet, else the first) and its part in the archive."""
+    relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in relations}
+    worksheets = {}
+    for element in ElementTree.fromstring(archive.read("xl/workbook.xml")).iter():
+        if element.tag.rpartition("}")[2] == "sheet":
+            relation = next((v for k, v in element.attrib.items() if k.rpartition("}")[2] == "id"), None)
+            target = targets.get(relation, "")
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            if "worksheets/" in part:  # chart sheets hold no cells
+                worksheets[element.get("name", "")] = part
+    if not worksheets:
+        raise FileRefused("the workbook has no worksheet.", fix=RESAVE_FIX)
+    title = PREFERRED_SHEET if PREFERRED_SHEET in worksheets else next(iter(worksheets))
+    return title, worksheets[title]
+
+
+def _column_number(letters: str) -> int:
+    """'A' → 1, 'T' → 20, 'AA' → 27."""
+    return sum((ord(ch) - 64) * 26 ** i for i, ch in enumerate(reversed(letters)))
+
+
+def _check_cells(title: str, rows: int, columns: int, limits: WorkbookLimits) -> None:
+    if rows * columns > limits.cells:
+        raise FileRefused(f"the sheet '{title}' has {rows:,} rows × {columns:,} columns ({rows * columns:,} cells), over "
+                          f"the {limits.cells:,}-cell limit (setting max_workbook_cells).",
+                          fix="Save the sheet as CSV (CSV files are read without this limit) and upload that, or "
+                              f"split its rows into several workbooks of fewer than {limits.cells // columns:,} rows.")
+
+
+def _sheet_cells(data: bytes, title: str, limits: WorkbookLimits) -> list[list[str]]:
+    """The sheet's cells as text, from A1 (leading blank rows and columns kept, as a spreadsheet shows them)."""
+    from python_calamine import CalamineWorkbook  # only needed for workbooks
+
+    # From a file, calamine parses without holding the GIL, so other users' pages keep running meanwhile.
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as file:
+        file.write(data)
+        file.flush()
+        with CalamineWorkbook.from_path(file.name) as book:
+            sheet = book.get_sheet_by_name(title)
+    if sheet.start is None:
+        return []
+    # A sheet without a <dimension> is measured here, parsed but before its cells become Python objects.
+    height, width = sheet.end[0] + 1, sheet.end[1] + 1
+    _check_cells(title, height, width, limits)
+    check_width(width)
+    # Row by row, so that building the text cells shares the GIL with other pages instead of holding it.
+    # iter_rows starts at the first column holding a cell: the blank ones before it are put back.
+    blank_columns = [""] * sheet.start[1]
+    rows = [blank_columns + [_cell_text(value) for value in values] for values in sheet.iter_rows()]
+    return [[]] * (height - len(rows)) + rows  # blank leading rows too, should iter_rows leave them out
 
 
 def _cell_text(value: object) -> str:
@@ -127,8 +189,8 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, date):  # a date-only number format: the day's midnight, as a datetime cell reads
+        return value.strftime("%Y-%m-%dT00:00:00")
     if isinstance(value, time):
         return value.strftime("%H:%M:%S")
     if isinstance(value, float) and value.is_integer():

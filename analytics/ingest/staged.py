@@ -6,10 +6,11 @@ and `row_number`, the spreadsheet row a user sees (1-based, header rows
 included; a CSV record with newlines inside quotes is one row). Cells are
 cleaned exactly as `read.read_raw` cleans them.
 
-A well-formed UTF-8 CSV is parsed by DuckDB's own parallel reader, straight
-into columns. Anything else (other encodings, XLSX, ragged rows, blank lines,
-bare CR line ends, stray quotes) first goes through `read.read_raw`, which knows
-those traps; both routes give the same table (tests/test_staged.py compares them).
+A well-formed CSV is parsed by DuckDB's own parallel reader, straight into
+columns (from UTF-8: other encodings are decoded first, as `read.decode` reads
+them). Anything else (XLSX, ragged rows, blank lines, bare CR line ends, stray
+quotes) first goes through `read.read_raw`, which knows those traps; both routes
+give the same table (tests/test_staged.py compares them).
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from typing import Callable
 import duckdb
 import pyarrow as pa
 
-from analytics.ingest.read import MAGIC, OLE2, ZIP, RawTable, check_width, read_raw, sniff_delimiter
+from analytics.ingest.read import (MAGIC, OLE2, ZIP, RawTable, WorkbookLimits, check_width, decode, read_raw,
+                                   sniff_delimiter)
 
 HEAD_ROWS = 3  # enough for every tool's header rows (detect.py, survey.py)
 SNIFF_BYTES = 256 * 1024
@@ -50,25 +52,42 @@ class Staged:
         self.con.close()
 
 
-def stage(data: bytes, file_name: str, path: Path | None = None) -> Staged:
+def stage(data: bytes, file_name: str, path: Path | None = None,
+          limits: WorkbookLimits = WorkbookLimits()) -> Staged:
     """Stage a file's bytes (read from `path` by DuckDB when given); raises only IngestError."""
     con = duckdb.connect()
     try:
-        fast = _fast_dialect(data)
+        text, encoding, fast = data, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8", _fast_dialect(data)
+        if fast is None and _in_another_encoding(data):
+            # Decoded as read_raw decodes it, DuckDB's reader takes it too: Python's reader would take
+            # ten times as long and twenty times the file's size in memory.
+            decoded, encoding = decode(data)
+            text, path = decoded.encode("utf-8"), None
+            fast = _fast_dialect(text)
         if fast is not None:
             try:
-                _stage_csv(con, data, path, fast, edge_test(data, fast))
-                encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+                _stage_csv(con, text, path, fast, edge_test(text, fast))
                 return _finish(con, RawTable([], encoding, fast, "csv"), "duckdb")
             except duckdb.Error:  # the CSV is not as regular as it looked: take the careful route
                 con.close()
                 con = duckdb.connect()
-        raw = read_raw(data, file_name)
+        raw = read_raw(data, file_name, limits)
         _stage_rows(con, raw.rows)
         return _finish(con, raw, "python")
     except BaseException:
         con.close()
         raise
+
+
+def _in_another_encoding(data: bytes) -> bool:
+    """Text that is not UTF-8 (cp1252, mac-roman, UTF-16), rather than a binary file."""
+    if data.isascii() or data.startswith((OLE2, ZIP, *(m for m, _ in MAGIC))):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _fast_dialect(data: bytes) -> str | None:
