@@ -75,9 +75,16 @@ def delete_action(con: duckdb.DuckDBPyConnection, action_id: int, actor: str | N
     audit.record(con, "improvement", f"action {action_id} deleted", actor)
 
 
+OPTIONAL = ["program", "description", "owner"]
+
+
 def _actions(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> pd.DataFrame:
-    return con.execute(f"SELECT {', '.join(COLUMNS)} FROM improvements WHERE {where} "
-                       "ORDER BY started_on DESC, action_id DESC", params).df()
+    frame = con.execute(f"SELECT {', '.join(COLUMNS)} FROM improvements WHERE {where} "
+                        "ORDER BY started_on DESC, action_id DESC", params).df()
+    # A null reads back as NaN, which is truthy: `action.program or …` would then take NaN for a program
+    # name and bind it to a query as a number. None keeps "no program" false.
+    frame[OPTIONAL] = frame[OPTIONAL].astype(object).where(frame[OPTIONAL].notna(), None)
+    return frame
 
 
 def list_actions(con: duckdb.DuckDBPyConnection, program: str | None = None) -> pd.DataFrame:

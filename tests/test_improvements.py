@@ -1,10 +1,19 @@
+import io
 from datetime import date
 
+import openpyxl
 import pytest
 
+from analytics import cli, db
+from analytics.filters import Filters, Period
 from analytics.improvements import (ImprovementError, add_action, delete_action, edit_action, list_actions,
                                    marking_actions)
-from tests.builders import fresh
+from analytics.report.html import html_bytes
+from analytics.report.model import build_model
+from analytics.report.xlsx import xlsx_bytes
+from tests.builders import fresh, insert
+
+GENERATED = date(2026, 7, 1)
 
 
 def test_add_edit_delete_and_audit():
@@ -59,3 +68,49 @@ def test_an_action_marks_the_trends_of_its_own_program(program, listed, marked):
     add_action(con, title="New hire only", metric="nps", started_on="2026-02-01", program="New hire")
     assert list_actions(con, program)["title"].tolist() == listed
     assert marking_actions(con, program)["title"].tolist() == marked
+
+
+# ---- an action of any scope in the report and on the command line ----------------------------------
+
+def _two_programs(path) -> None:
+    """Two programs, a cohort each, a pair meeting monthly from 2025 to the end of 2026Q2."""
+    con = db.connect(path)
+    insert(con, "pairs", """
+        pair_id | mentor_id | mentee_id | matched_on | program    | cohort
+        p1      | m1        | e1        | 2025-01-06 | Leadership | 2025 Spring
+        p2      | m2        | e2        | 2025-01-06 | New hire   | 2025 Autumn
+    """)
+    con.execute("INSERT INTO sessions (session_id, pair_id, occurred_on, status) SELECT pair_id || '-' || "
+                "strftime(day, '%Y%m'), pair_id, day, 'held' FROM pairs, generate_series(DATE '2025-01-15', "
+                "DATE '2026-06-15', INTERVAL 1 MONTH) AS t(day)")
+    con.close()
+
+
+@pytest.fixture
+def scoped(tmp_path):
+    """The two-program database with an action for all programs (the form's default), one for a program."""
+    path = tmp_path / "scoped.duckdb"
+    _two_programs(path)
+    con = db.connect(path)
+    add_action(con, title="Kick-off for everyone", metric="active_pair_rate", started_on="2025-10-01")
+    add_action(con, title="Leaders' reminders", metric="active_pair_rate", started_on="2025-10-01",
+               program="Leadership")
+    con.close()
+    return path
+
+
+def test_an_action_for_all_programs_builds_the_report_in_every_format(scoped, tmp_path, capsys):
+    con = db.connect(scoped, read_only=True)
+    model = build_model(con, Period.parse("2026Q2"), Filters(), GENERATED)
+    con.close()
+    table = next(t for t in model.tables() if t.key == "improvements")
+    assert [row[:2] for row in table.rows] == [["Leaders' reminders", "Leadership"],
+                                               ["Kick-off for everyone", "All programs"]]
+    assert b"Kick-off for everyone" in html_bytes(model)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(model)))["Improvements"]
+    assert "Kick-off for everyone" in [cell.value for cell in sheet["A"]]
+    for command in (["metrics", "--quarter", "2026Q2", "--json"],
+                    ["report", "--quarter", "2026Q2", "--out", str(tmp_path / "r.html")],
+                    ["report", "--quarter", "2026Q2", "--out", str(tmp_path / "r.xlsx")]):
+        assert cli.main([*command, "--db", str(scoped)]) == 0, capsys.readouterr().err
+    assert "Kick-off for everyone" in (tmp_path / "r.html").read_text()
