@@ -289,6 +289,10 @@ MIGRATIONS: list[str] = [
         scale_points INTEGER
     );
     """,
+    # 4: an improvement action may concern one cohort (null: every cohort), as it may one program.
+    """
+    ALTER TABLE improvements ADD COLUMN cohort VARCHAR;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 SCORES_SINCE = 3  # the version that created response_scores
