@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("ingest", "check", "sample", "metrics", "backup", "erase", "hash_password", "report")
+COMMANDS = ("ingest", "check", "sample", "metrics", "backup", "erase", "hash_password", "report", "improvements")
 
 
 def build_parser() -> argparse.ArgumentParser:

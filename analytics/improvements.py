@@ -46,9 +46,9 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
 def _refuse_duplicate(con: duckdb.DuckDBPyConnection, fields: dict[str, Any], action_id: int | None = None) -> None:
     """An action the log already holds (same title, scope, start and metric) is not logged again."""
     found = con.execute(
-        "SELECT action_id FROM improvements WHERE lower(title) = lower(?) AND program IS NOT DISTINCT FROM ? "
-        "AND cohort IS NOT DISTINCT FROM ? AND started_on = ? AND metric = ? AND action_id IS DISTINCT FROM ?",
-        [*(fields[k] for k in IDENTITY), action_id]).fetchone()
+        "SELECT action_id FROM improvements WHERE program IS NOT DISTINCT FROM ? AND cohort IS NOT DISTINCT FROM ? "
+        "AND lower(title) = lower(?) AND started_on = ? AND metric = ? AND action_id IS DISTINCT FROM ?",
+        [*(fields[k] for k in IDENTITY), action_id]).fetchone()  # in IDENTITY's order
     if found:
         raise ImprovementError(f"This action is already logged as action {found[0]} "
                                f"(“{fields['title']}”, from {fields['started_on']:%Y-%m-%d}); edit that one instead.")

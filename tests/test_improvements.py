@@ -7,7 +7,7 @@ import pytest
 from analytics import cli, db
 from analytics.filters import Filters, Period
 from analytics.improvements import (ImprovementError, add_action, delete_action, edit_action, list_actions,
-                                   marking_actions)
+                                   marking_actions, scope_text)
 from analytics.report.html import html_bytes
 from analytics.report.model import build_model
 from analytics.report.xlsx import xlsx_bytes
@@ -114,3 +114,59 @@ def test_an_action_for_all_programs_builds_the_report_in_every_format(scoped, tm
                     ["report", "--quarter", "2026Q2", "--out", str(tmp_path / "r.xlsx")]):
         assert cli.main([*command, "--db", str(scoped)]) == 0, capsys.readouterr().err
     assert "Kick-off for everyone" in (tmp_path / "r.html").read_text()
+
+
+@pytest.mark.parametrize("first, second", [
+    # The same action twice (a second click on the form), even typed with other case or spaces.
+    ({}, {}),
+    ({}, {"title": " monthly REMINDERS "}),
+    ({"cohort": "2026 Spring"}, {"cohort": "2026 Spring"}),
+])
+def test_the_same_action_is_not_logged_twice(first, second):
+    con = fresh()
+    fields = {"title": "Monthly reminders", "metric": "active_pair_rate", "started_on": "2026-01-15", "program": "L"}
+    add_action(con, **{**fields, **first})
+    with pytest.raises(ImprovementError, match="already logged as action 1"):
+        add_action(con, **{**fields, **second})
+    assert len(list_actions(con)) == 1
+
+
+@pytest.mark.parametrize("other", [{"program": None}, {"cohort": "2026 Spring"}, {"started_on": "2026-01-16"},
+                                   {"metric": "nps"}, {"title": "Quarterly reminders"}])
+def test_an_action_differing_in_scope_start_metric_or_title_is_another(other):
+    con = fresh()
+    fields = {"title": "Monthly reminders", "metric": "active_pair_rate", "started_on": "2026-01-15", "program": "L"}
+    add_action(con, **fields)
+    assert add_action(con, **{**fields, **other}) == 2
+
+
+def test_editing_an_action_into_another_is_refused_and_changes_nothing():
+    con = fresh()
+    add_action(con, title="A", metric="nps", started_on="2026-01-01")
+    second = add_action(con, title="B", metric="nps", started_on="2026-01-01")
+    with pytest.raises(ImprovementError, match="already logged as action 1"):
+        edit_action(con, second, title="a")
+    assert list_actions(con)["title"].tolist() == ["B", "A"]
+
+
+@pytest.mark.parametrize("program, cohort, listed", [
+    (None, None, ["Spring", "Leadership", "Everyone"]),
+    ("Leadership", None, ["Spring", "Leadership", "Everyone"]),
+    ("New hire", None, ["Spring", "Everyone"]),
+    (None, "2026 Spring", ["Spring", "Leadership", "Everyone"]),
+    (None, "2025 Autumn", ["Leadership", "Everyone"]),
+])
+def test_a_cohort_action_is_listed_for_its_cohort(program, cohort, listed):
+    con = fresh()
+    add_action(con, title="Everyone", metric="nps", started_on="2026-01-01")
+    add_action(con, title="Leadership", metric="nps", started_on="2026-02-01", program="Leadership")
+    add_action(con, title="Spring", metric="nps", started_on="2026-03-01", cohort="2026 Spring")
+    assert list_actions(con, program, cohort)["title"].tolist() == listed
+
+
+@pytest.mark.parametrize("program, cohort, text", [
+    (None, None, "All programs"), ("Leadership", None, "Leadership"), (None, "2026 Spring", "Cohort 2026 Spring"),
+    ("Leadership", "2026 Spring", "Leadership, cohort 2026 Spring"),
+])
+def test_scope_text(program, cohort, text):
+    assert scope_text(program, cohort) == text
