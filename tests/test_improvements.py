@@ -88,24 +88,27 @@ def _two_programs(path) -> None:
 
 @pytest.fixture
 def scoped(tmp_path):
-    """The two-program database with an action for all programs (the form's default), one for a program."""
+    """The two-program database with an action for all programs (the form's default), one for a program and
+    one for a cohort."""
     path = tmp_path / "scoped.duckdb"
     _two_programs(path)
     con = db.connect(path)
     add_action(con, title="Kick-off for everyone", metric="active_pair_rate", started_on="2025-10-01")
     add_action(con, title="Leaders' reminders", metric="active_pair_rate", started_on="2025-10-01",
                program="Leadership")
+    add_action(con, title="Autumn buddies", metric="sessions_held", started_on="2025-09-01", cohort="2025 Autumn")
     con.close()
     return path
 
 
-def test_an_action_for_all_programs_builds_the_report_in_every_format(scoped, tmp_path, capsys):
+def test_an_action_of_any_scope_builds_the_report_in_every_format(scoped, tmp_path, capsys):
     con = db.connect(scoped, read_only=True)
     model = build_model(con, Period.parse("2026Q2"), Filters(), GENERATED)
     con.close()
     table = next(t for t in model.tables() if t.key == "improvements")
     assert [row[:2] for row in table.rows] == [["Leaders' reminders", "Leadership"],
-                                               ["Kick-off for everyone", "All programs"]]
+                                               ["Kick-off for everyone", "All programs"],
+                                               ["Autumn buddies", "Cohort 2025 Autumn"]]
     assert b"Kick-off for everyone" in html_bytes(model)
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(model)))["Improvements"]
     assert "Kick-off for everyone" in [cell.value for cell in sheet["A"]]

@@ -439,39 +439,42 @@ class _Builder:
         return section
 
     def improvements(self) -> Section:
-        rows = []
+        measured, compared = [], []
         for effect in effects.action_effects(self.con, self.period, self.filters).to_dict("records"):
             effect = {key: _plain(value) for key, value in effect.items()}
             kind = effect["unit"] if effect["unit"] in ("rate", "nps", "score") else "number"
 
             def cells(*keys: str, kind: str = kind) -> list[Any]:
                 return [None if effect[key] is None else Cell(effect[key], kind) for key in keys]
-            rows.append([effect["title"], effect["scope"], effect["owner"], effect["started_on"],
-                         effect["metric_label"], *cells("before", "after"), effect["n_before"], effect["n_after"],
-                         *cells("change", "change_low", "change_high", kind=f"{kind}_change"),
-                         effect["compared_with"],
-                         *cells("comparison_change", "did", "did_low", "did_high", kind=f"{kind}_change"),
-                         effect["note"] or effect["method"]])
-        columns = [Column("title", "Action"), Column("scope", "For"), Column("owner", "Owner"),
-                   Column("started_on", "Started", "date"), Column("metric", "Metric"),
-                   Column("before", "Two quarters before", "number"), Column("after", "Two quarters after", "number"),
-                   Column("n_before", "n before", "count"), Column("n_after", "n after", "count"),
-                   Column("change", "Change", "number_change"),
-                   Column("change_low", "Change 95% CI from", "number_change"),
-                   Column("change_high", "to", "number_change"), Column("compared_with", "Compared with"),
-                   Column("comparison_change", "Their change", "number_change"),
-                   Column("did", "Difference in differences", "number_change"),
-                   Column("did_low", "DiD 95% CI from", "number_change"), Column("did_high", "to", "number_change"),
-                   Column("method", "Method or why no change")]
+            measured.append([effect["title"], effect["scope"], effect["started_on"], effect["metric_label"],
+                             *cells("before", "after"), effect["n_before"], effect["n_after"],
+                             *cells("change", "change_low", "change_high", kind=f"{kind}_change")])
+            compared.append([effect["title"], effect["owner"], effect["compared_with"],
+                             *cells("comparison_change", "did", "did_low", "did_high", kind=f"{kind}_change"),
+                             effect["note"] or effect["method"]])
+        # Two tables of few columns each: one of eighteen would run off a PDF page.
+        change = [Column("change", "Change", "number_change"),
+                  Column("change_low", "95% CI from", "number_change"), Column("change_high", "to", "number_change")]
         section = Section("improvements", "Improvement actions",
                           "What the program changed, and the metric it was meant to move: the mean of the two "
                           "quarters before the action's quarter against the two after it (blank until both have "
-                          "ended), with the change's 95% interval where the metric is a mean or a share. An action "
-                          "of one program or cohort is also compared with the programs or cohorts it left out: "
-                          "the difference in differences is its change less theirs; otherwise the comparison "
-                          "is before/after only. n counts answers, pairs, goals or people in each quarter, summed.")
-        section.tables = [Table("improvements", "Improvement actions and their measured effect", "Improvements",
-                                columns, rows)]
+                          "ended), with the change's 95% interval where the metric is a mean or a share. n counts "
+                          "answers, pairs, goals or people in each quarter, summed. An action of one program or "
+                          "cohort is also compared with the programs or cohorts it left out: the difference in "
+                          "differences is its change less theirs; otherwise the comparison is before/after only.")
+        section.tables = [
+            Table("improvements", "Improvement actions and their measured effect", "Improvements", [
+                Column("title", "Action"), Column("scope", "For"), Column("started_on", "Started", "date"),
+                Column("metric", "Metric"), Column("before", "Two quarters before", "number"),
+                Column("after", "Two quarters after", "number"), Column("n_before", "n before", "count"),
+                Column("n_after", "n after", "count"), *change], measured),
+            Table("improvement_comparisons", "Against the programs or cohorts each action left out",
+                  "Improvement comparisons", [
+                      Column("title", "Action"), Column("owner", "Owner"), Column("compared_with", "Compared with"),
+                      Column("comparison_change", "Their change", "number_change"),
+                      Column("did", "Difference in differences", "number_change"),
+                      Column("did_low", "95% CI from", "number_change"), Column("did_high", "to", "number_change"),
+                      Column("method", "Method, or why no change")], compared)]
         return section
 
     # -- appendix ---------------------------------------------------------------------------
