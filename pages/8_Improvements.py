@@ -168,7 +168,9 @@ if logged.empty:
     st.caption(NONE_LOGGED)
 else:
     scopes = [improvements.scope_text(p, c) for p, c in zip(logged["program"], logged["cohort"])]
-    ui.table(logged.drop(columns=["program", "cohort", "is_demo"]).assign(**{"for": scopes}), "improvement_actions",
+    labels = logged["metric"].map(lambda name: metrics.REGISTRY[name].label)
+    ui.table(logged.drop(columns=["program", "cohort", "is_demo"]).assign(**{"for": scopes, "metric": labels}),
+             "improvement_actions",
              column_order=["action_id", "title", "for", "started_on", "metric", "owner", "description", "created_at"])
     if ui.can("log_improvement"):
         edit_form(logged)
