@@ -63,18 +63,26 @@ def _cancellations(con, period, filters) -> Moments | None:
     return Moments.of_share(int(dated), rate) if _known(rate) else None
 
 
+def _sessions_per_month(con, period, filters) -> Moments | None:
+    # The mean over active pairs of each pair's held sessions per month of the period.
+    n, held, squares = engagement.held_per_active_pair(con, period, filters)
+    months = period.months
+    return Moments(n, held / months, squares / months ** 2, 1) if n else None
+
+
 def _employees(measure: str) -> Sampler:
     share = _share(retention.employee_outcomes, "participants", "n_participants", measure=measure)
     return lambda con, period, filters: share(con, period, filters) if retention.has_employees(con) else None
 
 
-# The metrics whose quarter figure has a known sampling variance; the others (counts, medians, rates per
-# month, survival and pre/post changes) are compared before and after without an interval.
+# The metrics whose quarter figure has a known sampling variance; the others (counts, medians, survival and
+# baseline-to-exit changes) are compared before and after without an interval.
 SAMPLERS: dict[str, Sampler] = {
     "nps": _nps,
     **{f"{d}_mean": _dimension_mean(d) for d in LIKERT_DIMENSIONS},
     **{f"{d}_top2box": _share(satisfaction.dimensions, "top2box", "n", dimension=d) for d in LIKERT_DIMENSIONS},
     "active_pair_rate": _share(engagement.summary, "active_pair_rate", "open_pairs"),
+    "sessions_per_active_pair_per_month": _sessions_per_month,
     "cancellation_rate": _cancellations,
     "early_exit_rate": _share(retention.early_exit, "early_exit_rate", "n"),
     "employee_retention_12m": _employees("retention_12m"),

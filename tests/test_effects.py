@@ -10,7 +10,7 @@ from analytics import effects, stats
 from analytics.filters import Filters, Period
 from analytics.improvements import add_action
 from analytics.stats import Estimate, Moments
-from tests.builders import responses
+from tests.builders import insert, responses
 
 Q2 = Period.parse("2026Q2")
 
@@ -152,3 +152,29 @@ def test_a_cohort_action_is_compared_with_the_other_cohorts(con):
     (bb, _), (ba, _) = _side(SCORES["B", "2025-05-10"]), _side(SCORES["B", "2025-11-10"])
     assert (effect["scope"], effect["compared_with"]) == ("Cohort A", "other cohorts")
     assert effect["did"] == pytest.approx((aa - ab) - (ba - bb))
+
+
+def test_sessions_per_active_pair_per_month_have_the_variance_of_a_mean_over_pairs(con):
+    # Program A's pairs hold 1, 2 and 6 sessions in 2025Q2 (before) and 3, 3 and 6 in 2025Q4 (after) of an action
+    # of 2025-08-15; program B's pair p4 meets once a quarter throughout.
+    insert(con, "pairs", """
+        pair_id | mentor_id | mentee_id | matched_on | program
+        p1      | m1        | e1        | 2025-01-06 | A
+        p2      | m2        | e2        | 2025-01-06 | A
+        p3      | m3        | e3        | 2025-01-06 | A
+        p4      | m4        | e4        | 2025-01-06 | B
+    """)
+    held = {"2025-05": {"p1": 1, "p2": 2, "p3": 6, "p4": 1}, "2025-11": {"p1": 3, "p2": 3, "p3": 6, "p4": 1}}
+    for month, counts in held.items():
+        for pair, count in counts.items():
+            for k in range(count):
+                con.execute("INSERT INTO sessions (session_id, pair_id, occurred_on, status) VALUES (?, ?, ?, 'held')",
+                            [f"{pair}-{month}-{k}", pair, f"{month}-{k + 1:02d}"])
+    add_action(con, title="Reminders", metric="sessions_per_active_pair_per_month", started_on="2025-08-15",
+               program="A")
+    effect = effects.action_effects(con, Q2, Filters()).iloc[0]
+    before, after = np.array([1, 2, 6]) / 3, np.array([3, 3, 6]) / 3  # per pair, per month of a quarter
+    se = math.sqrt(before.var(ddof=1) / 3 + after.var(ddof=1) / 3)
+    change = after.mean() - before.mean()
+    assert (effect["before"], effect["after"], effect["n_before"]) == pytest.approx((before.mean(), after.mean(), 3))
+    assert (effect["change_low"], effect["change_high"]) == pytest.approx((change - 1.96 * se, change + 1.96 * se))
