@@ -146,14 +146,14 @@ TEXT_COLUMNS = ["program", "cohort", "owner", "compared_with", "method", "note"]
 BEFORE_AFTER_ONLY = "before/after only"
 
 
-def _left_out(action_program: str | None, action_cohort: str | None, filters: Filters) -> tuple[Filters, str] | None:
-    """The filters of everyone the action's comparison is drawn from, and what its comparison group is
-    called: other cohorts for a cohort's action, other programs for a program's; None for an action of
-    every program and cohort."""
+def _left_out(action_program: str | None, action_cohort: str | None, scope: Filters) -> tuple[Filters, str] | None:
+    """The filters of everyone the action's comparison is drawn from, `scope` (the action's group) widened
+    by one filter, and what its comparison group is called: the other cohorts (of the action's program, if
+    it has one) for a cohort's action, the other programs for a program's; None for an action of everyone."""
     if action_cohort is not None:
-        return replace(filters, cohort=None), "other cohorts"
+        return replace(scope, cohort=None), "other cohorts"
     if action_program is not None:
-        return replace(filters, program=None), "other programs"
+        return replace(scope, program=None), "other programs"
     return None
 
 
@@ -164,7 +164,7 @@ def action_effect(con: duckdb.DuckDBPyConnection, action: dict, period: Period, 
     label = REGISTRY[metric].label
     scope = replace(filters, program=program or filters.program, cohort=cohort or filters.cohort)
     before_quarters, after_quarters = compared_quarters(action["started_on"])
-    left_out = _left_out(program, cohort, filters)
+    left_out = _left_out(program, cohort, scope)
     min_size = int(settings.get(con, "min_group_size"))
     whole = left_out[0] if left_out else None
     before, before_other = _measured(con, metric, before_quarters, scope, whole, min_size)

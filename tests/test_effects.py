@@ -178,3 +178,25 @@ def test_sessions_per_active_pair_per_month_have_the_variance_of_a_mean_over_pai
     change = after.mean() - before.mean()
     assert (effect["before"], effect["after"], effect["n_before"]) == pytest.approx((before.mean(), after.mean(), 3))
     assert (effect["change_low"], effect["change_high"]) == pytest.approx((change - 1.96 * se, change + 1.96 * se))
+
+
+def test_an_action_of_one_cohort_of_a_program_is_compared_with_that_programs_other_cohorts(con):
+    # Program A has cohorts C1 (the action's) and C2; program B's answers must stay out of the comparison.
+    rows = ["response_id | respondent_id | wave | submitted_on | program | cohort | overall_satisfaction"]
+    groups = {("A", "C1"): SCORES["A", "2025-05-10"], ("A", "C2"): SCORES["B", "2025-05-10"],
+              ("B", "C2"): [1, 1, 1, 1, 1]}
+    for (program, cohort), values in groups.items():
+        # After the action C1 scores one higher, B four higher (a change that is not A's), A's C2 the same.
+        after = {"C1": 1, "C2": 4 if program == "B" else 0}[cohort]
+        for day, shift in (("2025-05-10", 0), ("2025-11-10", after)):
+            rows += [f"{program}{cohort}{day}{i} | {program}{cohort}{day}{i} | pulse | {day} | {program} | {cohort} | "
+                     f"{min(5, v + shift)}" for i, v in enumerate(values)]
+    responses(con, "\n".join(rows))
+    add_action(con, title="C1 kick-off", metric="overall_satisfaction_mean", started_on="2025-08-15",
+               program="A", cohort="C1")
+    effect = effects.action_effects(con, Q2, Filters()).iloc[0]
+    c1 = np.array(SCORES["A", "2025-05-10"])
+    # By hand: C1's change is its mean with each score raised by one (capped at 5) less before; A's C2 did not move.
+    assert effect["compared_with"] == "other cohorts"
+    assert effect["comparison_change"] == pytest.approx(0.0)
+    assert effect["did"] == pytest.approx(np.minimum(5, c1 + 1).mean() - c1.mean())
