@@ -35,9 +35,22 @@ def _known(*values) -> bool:
     return all(v is not None and not pd.isna(v) for v in values)
 
 
+# A quarter whose figure is hidden for its group's size (the frame's `suppressed` flag): not "no data".
+HIDDEN = Moments(math.nan, math.nan, math.nan, 0)
+
+
+def _hidden(row: dict | None) -> bool:
+    """Suppressed with someone in it (a group of nobody is suppressed too, and has no data)."""
+    if not row or not _known(row.get("suppressed")):
+        return False
+    return bool(row["suppressed"]) and (row.get("n") or 0) > 0
+
+
 def _dimension_mean(dimension: str) -> Sampler:
     def sample(con, period, filters):
         row = _row(satisfaction.dimensions(con, period, filters), dimension=dimension)
+        if _hidden(row):
+            return HIDDEN
         return Moments.of_mean(int(row["n"]), row["mean"], row["sd"]) \
             if row and _known(row["mean"], row["sd"]) else None
     return sample
@@ -47,12 +60,16 @@ def _share(table: Callable[..., pd.DataFrame], rate: str, n: str, **where) -> Sa
     """A share of `table`'s row (`where`) over its `n` column."""
     def sample(con, period, filters):
         row = _row(table(con, period, filters), **where)
+        if _hidden(row):
+            return HIDDEN
         return Moments.of_share(int(row[n]), row[rate]) if row and _known(row[rate], row[n]) else None
     return sample
 
 
 def _nps(con, period, filters) -> Moments | None:
     row = _row(satisfaction.nps(con, period, filters))
+    if _hidden(row):
+        return HIDDEN
     return Moments.of_nps(*(int(row[k]) for k in ("promoters", "passives", "detractors"))) \
         if row and _known(row["value"]) else None
 
@@ -114,12 +131,13 @@ def _side(quarters: list[tuple[float, float, int | None]]) -> Side | None:
 
 
 def _measured(con: duckdb.DuckDBPyConnection, metric: str, quarters: list[Period], scope: Filters,
-              whole: Filters | None, min_size: int) -> tuple[Side | None, Side | None]:
-    """The action's own group over `quarters`, and its comparison group (`whole` less `scope`; None when the
-    action left nobody out or the metric has no sampler). A comparison quarter of fewer than `min_size`
-    is left out, as a group that small is everywhere."""
+              whole: Filters | None, min_size: int) -> tuple[Side | None, Side | None, bool]:
+    """The action's own group over `quarters`, its comparison group (`whole` less `scope`; None when the
+    action left nobody out or the metric has no sampler), and whether a quarter of its own group was hidden
+    for its size. A comparison quarter of fewer than `min_size` is left out, as a group that small is
+    everywhere."""
     sampler = SAMPLERS.get(metric)
-    own, other = [], []
+    own, other, hidden = [], [], False
     for quarter in quarters:
         if sampler is None:
             value = REGISTRY[metric].value(con, quarter, scope)
@@ -127,16 +145,17 @@ def _measured(con: duckdb.DuckDBPyConnection, metric: str, quarters: list[Period
                 own.append((value, math.nan, None))
             continue
         mine = sampler(con, quarter, scope)
-        if mine is None or mine.n <= 0:
+        hidden |= mine is HIDDEN
+        if mine is None or mine is HIDDEN or mine.n <= 0:
             continue
         estimate = mine.estimate()
         own.append((estimate.value, estimate.variance, int(mine.n)))
         everyone = sampler(con, quarter, whole) if whole is not None else None
-        rest = everyone - mine if everyone is not None else None
+        rest = everyone - mine if everyone not in (None, HIDDEN) else None
         if rest is not None and rest.n >= min_size:
             estimate = rest.estimate()
             other.append((estimate.value, estimate.variance, int(round(rest.n))))
-    return _side(own), _side(other)
+    return _side(own), _side(other), hidden
 
 
 COLUMNS = ["action_id", "title", "program", "cohort", "scope", "owner", "started_on", "metric", "metric_label",
@@ -167,9 +186,9 @@ def action_effect(con: duckdb.DuckDBPyConnection, action: dict, period: Period, 
     left_out = _left_out(program, cohort, scope)
     min_size = int(settings.get(con, "min_group_size"))
     whole = left_out[0] if left_out else None
-    before, before_other = _measured(con, metric, before_quarters, scope, whole, min_size)
-    after, after_other = (_measured(con, metric, after_quarters, scope, whole, min_size)
-                          if after_quarters[-1].end <= period.as_of else (None, None))
+    before, before_other, hidden_before = _measured(con, metric, before_quarters, scope, whole, min_size)
+    after, after_other, hidden_after = (_measured(con, metric, after_quarters, scope, whole, min_size)
+                                        if after_quarters[-1].end <= period.as_of else (None, None, False))
     if program is not None and program not in programs:
         # A program no data names (a typo, or one not uploaded yet) would otherwise read as "too early".
         note = f"no data for program {program}: no uploaded file names it"
@@ -180,8 +199,11 @@ def action_effect(con: duckdb.DuckDBPyConnection, action: dict, period: Period, 
     elif after_quarters[-1].end > period.as_of:
         note = f"too early to compare {label.lower()} before and after"
     elif before is None or after is None:
-        sides = " or ".join(side for side, value in (("before", before), ("after", after)) if value is None)
-        note = f"no {label.lower()} data {sides} the action to compare"
+        missing = [(side, hidden) for side, value, hidden in (("before", before, hidden_before),
+                                                             ("after", after, hidden_after)) if value is None]
+        sides = " or ".join(side for side, _ in missing)
+        note = (f"{label.lower()} {sides} the action is hidden: fewer than {min_size} people in the group"
+                if all(hidden for _, hidden in missing) else f"no {label.lower()} data {sides} the action to compare")
     else:
         note = None
     row = {"action_id": action["action_id"], "title": action["title"], "program": program, "cohort": cohort,

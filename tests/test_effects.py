@@ -200,3 +200,17 @@ def test_an_action_of_one_cohort_of_a_program_is_compared_with_that_programs_oth
     assert effect["compared_with"] == "other cohorts"
     assert effect["comparison_change"] == pytest.approx(0.0)
     assert effect["did"] == pytest.approx(np.minimum(5, c1 + 1).mean() - c1.mean())
+
+
+@pytest.mark.parametrize("after_scores, note", [
+    # Four answers after the action, under the minimum group size of 5: hidden, and said so.
+    ([4, 5, 4, 4], "overall satisfaction: mean score after the action is hidden: fewer than 5 people in the group"),
+    ([], "no overall satisfaction: mean score data after the action to compare"),
+])
+def test_a_side_too_small_to_show_is_said_to_be_hidden_not_missing(con, after_scores, note):
+    scores = {("A", "2025-05-10"): SCORES["A", "2025-05-10"]}
+    _load(con, {**scores, ("A", "2025-11-10"): after_scores} if after_scores else scores)
+    add_action(con, title="Mentor training", metric="overall_satisfaction_mean", started_on="2025-08-15",
+               program="A")
+    effect = effects.action_effects(con, Q2, Filters()).iloc[0]
+    assert effect["note"] == note and math.isnan(effect["change"])
