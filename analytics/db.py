@@ -296,6 +296,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE uploads ADD COLUMN survey_closed_on DATE;
     """,
+    # 5: an improvement action may concern one cohort (null: every cohort), as it may one program.
+    """
+    ALTER TABLE improvements ADD COLUMN cohort VARCHAR;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 SCORES_SINCE = 3  # the version that created response_scores

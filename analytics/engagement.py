@@ -181,3 +181,15 @@ def cohort_month_activity(con: duckdb.DuckDBPyConnection, period: Period, filter
         [period.end, period.start, period.end, *params, period.start, period.start]).df()
     frame.insert(4, "active_pair_rate", _ratio(frame["active_pairs"], frame["n"]))
     return frame
+
+
+def held_per_active_pair(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> tuple[int, int, int]:
+    """(active pairs, held sessions, Σ over active pairs of their held sessions squared) in the period: the
+    moments behind sessions per active pair per month, for the interval of a change in it."""
+    facts, params = _pair_facts_sql(period, filters, con)
+    n, held, squares = con.execute(f"""
+        WITH facts AS ({facts})
+        SELECT count(*) FILTER (WHERE is_open AND held > 0), coalesce(sum(held), 0),
+               coalesce(sum(held * held) FILTER (WHERE is_open AND held > 0), 0)
+        FROM facts""", params).fetchone()
+    return int(n), int(held), int(squares)

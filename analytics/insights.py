@@ -6,14 +6,11 @@ slipping cohorts, improvement actions, and the weakest dimension.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import duckdb
 import pandas as pd
 
-from analytics import charts, engagement, feedback, improvements, satisfaction, settings, wording
-from analytics.filters import Filters, Period, known_values
-from analytics.metrics import REGISTRY
+from analytics import charts, effects, engagement, feedback, satisfaction, settings, wording
+from analytics.filters import Filters, Period
 
 COLUMNS = ["priority", "kind", "message", "metric", "value", "change", "p_value"]
 SLIP = 0.10  # a cohort's active-pair rate falling by 10 points or more is worth a look
@@ -76,77 +73,21 @@ def slipping_cohorts(con: duckdb.DuckDBPyConnection, period: Period, filters: Fi
             for cohort, change in drop[drop <= -SLIP].items()]
 
 
-def _compared_quarters(started_on) -> tuple[list[Period], list[Period]]:
-    """The two quarters before the action's quarter, and the two after it."""
-    start = Period.parse(f"{started_on.year}Q{(started_on.month - 1) // 3 + 1}")
-    return [start.shifted(-2), start.shifted(-1)], [start.shifted(1), start.shifted(2)]
-
-
-def action_effect(con: duckdb.DuckDBPyConnection, started_on, metric: str, filters: Filters,
-                  as_of) -> tuple[float | None, float | None]:
-    """Mean of the metric over the two quarters before the action's quarter, and over the two after it
-    (after is None until both have ended by `as_of`)."""
-    before, after = _compared_quarters(started_on)
-    compute = REGISTRY[metric].value
-
-    def mean(quarters: list[Period]) -> float | None:
-        values = [v for v in (compute(con, q, filters) for q in quarters) if v is not None]
-        return sum(values) / len(values) if values else None
-
-    return mean(before), (mean(after) if after[-1].end <= as_of else None)
-
-
-def _text(value) -> str | None:
-    """A text cell, None for a null (which a frame reads back as NaN)."""
-    return value if isinstance(value, str) else None
-
-
-EFFECT_COLUMNS = ["action_id", "title", "program", "started_on", "metric", "metric_label", "before", "after",
-                  "change", "note"]
-
-
-def action_effects(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """Each logged action's target metric over the two quarters before and the two after it
-    → [action_id, title, program, started_on, metric, metric_label, before, after, change, note];
-    an action of one program is measured in that program. `change` stays null until both later
-    quarters have ended by the period's end and both sides have data; `note` then says why."""
-    programs = set(known_values(con, "program"))
-    rows = []
-    for action in improvements.list_actions(con, filters.program).itertuples():
-        program = _text(action.program)
-        scope = replace(filters, program=program or filters.program)
-        before, after = action_effect(con, action.started_on, action.metric, scope, period.as_of)
-        label = REGISTRY[action.metric].label
-        if program is not None and program not in programs:
-            # A program no data names (a typo, or one not uploaded yet) would otherwise read as "too early".
-            note = f"no data for program {program}: no uploaded file names it"
-        elif pd.Timestamp(action.started_on) > pd.Timestamp(period.end):
-            note = f"starts after {period.sentence()}"
-        elif _compared_quarters(action.started_on)[1][-1].end > period.as_of:
-            note = f"too early to compare {label.lower()} before and after"
-        elif before is None or after is None:
-            sides = " or ".join(side for side, value in (("before", before), ("after", after)) if value is None)
-            note = f"no {label.lower()} data {sides} the action to compare"
-        else:
-            note = None
-        rows.append({"action_id": action.action_id, "title": action.title, "program": program,
-                     "started_on": action.started_on, "metric": action.metric, "metric_label": label,
-                     "before": before, "after": after, "change": None if note else after - before, "note": note})
-    return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
-
-
 def improvement_effects(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
-    """One finding per action, naming the program it was measured in when it has one."""
+    """One finding per action (effects.action_effects), naming the group it was measured in when it has one."""
     out = []
-    for effect in action_effects(con, period, filters).to_dict("records"):
+    for effect in effects.action_effects(con, period, filters).to_dict("records"):
         # Looking back at an earlier quarter, the action had not happened yet.
         if pd.Timestamp(effect["started_on"]) > pd.Timestamp(period.end):
             continue
-        program, note = (_text(effect[column]) for column in ("program", "note"))
-        # Name the program the action was measured in, unless the note already does.
-        where = f" ({Filters(program=program).sentence()})" if program and program not in (note or "") else ""
-        said = note or (f"{effect['metric_label'].lower()} went from {effect['before']:.3g} (two "
-                        f"quarters before) to {effect['after']:.3g} (two quarters after)")
+        note = effect["note"] or ""
+        # Name the group the action was measured in, unless the note already does.
+        # A frame reads a missing name back as NaN: only text names a group.
+        program, cohort = (value if isinstance(value, str) else None for value in (effect["program"], effect["cohort"]))
+        group = Filters(program=program, cohort=cohort)
+        named = [value for value in (program, cohort) if value]
+        where = f" ({group.sentence()})" if named and not any(value in note for value in named) else ""
+        said = note or effects.describe(effect)
         out.append(_finding(1.5, "improvement_action", f"“{effect['title']}”{where}: {said}.", effect["metric"],
                             effect["after"], None if note else effect["change"]))
     return out

@@ -246,4 +246,27 @@ def docs_markdown() -> str:
                 lines += [f"### `{metric.name}`: {metric.label}", "",
                           metric.definition, "",
                           f"Unit: {metric.unit}. Grain: {metric.grain}.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + IMPROVEMENT_EFFECTS)
+
+
+# How the effect of an improvement action is measured (analytics/effects.py), for docs/metrics.md.
+IMPROVEMENT_EFFECTS = [
+    "## Improvement actions", "",
+    "An improvement action names the metric it should move, the day it started and whom it concerns: one program,",
+    "one cohort, or everyone. Its effect is measured in that group (within the filters) over the two quarters",
+    "before the action's quarter against the two after it; each side is the mean of its quarters' figures, and",
+    "its n the quarters' n summed. Nothing is compared until both later quarters have ended.", "",
+    "**Interval.** Where the metric's figure is a mean or a share, each quarter's figure has a variance: s²/n for",
+    "a mean of scores (the unpooled variance of the t-interval's mean) and for sessions per active pair per",
+    "month (a mean over active pairs), p(1 − p)/n for a share (Wald, unpooled), and 100² [(p + d) − (p − d)²]/n",
+    "for an NPS. A side's variance is (v₁ + v₂)/4, the change after − before has variance v_after + v_before",
+    "(Welch's standard error when each side is one quarter), and its 95% interval is the change ± 1.96",
+    "standard errors. Counts, medians, cadence, survival and baseline-to-exit changes are compared without an",
+    "interval.", "",
+    "**Difference in differences.** An action of one program (cohort) is also compared with the programs",
+    "(cohorts) it left out, read off as the total of the filters less the action's own group (sums and sums of",
+    "squares subtract). DiD = (after − before in the action's group) − (after − before in the others), with",
+    "standard error √(sum of the four sides' variances) and the same ± 1.96 interval. A comparison quarter of",
+    "fewer than K people is left out, as any group that small; an action for everyone, or one whose others have",
+    "too little data, is labelled \"before/after only\".", "",
+]

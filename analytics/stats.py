@@ -80,6 +80,71 @@ def proportion_difference(x1: int, n1: int, x2: int, n2: int) -> tuple[float, fl
     return diff, diff - half, diff + half
 
 
+@dataclass(frozen=True)
+class Moments:
+    """A sample as its size, sum and sum of squares: enough for its mean and the variance of that mean,
+    and a group's moments less those of a part of it are the rest's (a comparison group read off a total).
+    `ddof` 1 for a mean of scores (the sample sd of the t-interval), 0 for a share or an NPS, whose
+    variance is the Wald one (p(1 − p)/n; 100² [(p + d) − (p − d)²]/n as `nps` gives it)."""
+    n: float
+    total: float
+    squares: float
+    ddof: int
+
+    @classmethod
+    def of_mean(cls, n: int, mean: float, sd: float) -> Moments:
+        return cls(n, n * mean, (n - 1) * sd ** 2 + n * mean ** 2, 1)
+
+    @classmethod
+    def of_share(cls, n: int, share: float) -> Moments:
+        return cls(n, n * share, n * share, 0)  # a 0/1 answer is its own square
+
+    @classmethod
+    def of_nps(cls, promoters: int, passives: int, detractors: int) -> Moments:
+        # Each answer scores +100 (promoter), 0 (passive) or −100 (detractor); NPS is their mean.
+        return cls(promoters + passives + detractors, 100 * (promoters - detractors),
+                   100 ** 2 * (promoters + detractors), 0)
+
+    def __sub__(self, part: Moments) -> Moments:
+        return Moments(self.n - part.n, self.total - part.total, self.squares - part.squares, self.ddof)
+
+    def estimate(self) -> Estimate:
+        """The mean with the variance of that mean; NaN variance below ddof + 1 answers."""
+        if self.n <= 0:
+            return Estimate(NAN, NAN)
+        mean = self.total / self.n
+        if self.n <= self.ddof:
+            return Estimate(mean, NAN)
+        spread = max(0.0, self.squares - self.total ** 2 / self.n)  # rounding can dip below 0
+        return Estimate(mean, spread / (self.n - self.ddof) / self.n)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A figure with the variance of its sampling error (NaN: none known, as for a count or a median)."""
+    value: float
+    variance: float
+
+    def interval(self) -> tuple[float, float]:
+        """The 95% normal interval, ±1.96 standard errors."""
+        if math.isnan(self.variance):
+            return NAN, NAN
+        half = Z95 * math.sqrt(self.variance)
+        return self.value - half, self.value + half
+
+    def __sub__(self, other: Estimate) -> Estimate:
+        """The difference of two independent estimates: the variances add."""
+        return Estimate(self.value - other.value, self.variance + other.variance)
+
+
+def averaged(estimates: Sequence[Estimate]) -> Estimate:
+    """The mean of k independent estimates, its variance Σ variance / k²."""
+    k = len(estimates)
+    if not k:
+        return Estimate(NAN, NAN)
+    return Estimate(sum(e.value for e in estimates) / k, sum(e.variance for e in estimates) / k ** 2)
+
+
 # Said beside a proportion difference whose Wald interval and test disagree about zero.
 DISAGREE_NOTE = ("the interval and the test disagree, as they can in small groups (the Wald interval is an "
                  "approximation there, the test is not): go by the test")

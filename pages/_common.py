@@ -394,7 +394,7 @@ def versus_caption(headline: dict) -> None:
 
 def actions() -> pd.DataFrame:
     """Improvement actions [started_on, title, …] for trend annotations."""
-    return compute(improvements.marking_actions, filters().program)
+    return compute(improvements.marking_actions, filters().program, filters().cohort)
 
 
 def insights() -> None:

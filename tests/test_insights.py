@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from analytics import insights
+from analytics import effects, insights
 from analytics.filters import Filters, Period
 from analytics.improvements import add_action
 from tests.builders import fresh, insert, responses
@@ -102,7 +102,7 @@ def test_action_effects_table(con):
     add_action(con, title="Reminders", metric="sessions_held", started_on="2025-08-15", program="L")
     add_action(con, title="Too new", metric="sessions_held", started_on="2026-05-01")
     add_action(con, title="Later", metric="sessions_held", started_on="2026-08-01")
-    table = insights.action_effects(con, Q2, Filters()).set_index("title")
+    table = effects.action_effects(con, Q2, Filters()).set_index("title")
     assert table.loc["Later", "note"] == "starts after Q2 2026"
     # Reminders (2025Q3): before = mean(2025Q1, 2025Q2) = (1 + 1) / 2; after = mean(2025Q4, 2026Q1) = (3 + 4) / 2.
     assert table.loc["Reminders", ["before", "after", "change"]].tolist() == [1.0, 3.5, 2.5]
@@ -117,9 +117,11 @@ def test_action_effects_table(con):
 @pytest.mark.parametrize("program, started_on, metric, message", [
     # Measured in its own program, and the finding says which.
     ("L", "2025-08-15", "sessions_held",
-     "“Reminders” (L program): sessions held went from 1 (two quarters before) to 3.5 (two quarters after)."),
+     "“Reminders” (L program): sessions held went from 1.00 (two quarters before) to 3.50 (two quarters after): "
+     "+2.50 (no interval for this metric), before/after only."),
     (None, "2025-08-15", "sessions_held",
-     "“Reminders”: sessions held went from 1 (two quarters before) to 3.5 (two quarters after)."),
+     "“Reminders”: sessions held went from 1.00 (two quarters before) to 3.50 (two quarters after): "
+     "+2.50 (no interval for this metric), before/after only."),
     ("L", "2026-05-01", "sessions_held",
      "“Reminders” (L program): too early to compare sessions held before and after."),
     # A program no data names is the reason, not the calendar.

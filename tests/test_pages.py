@@ -488,7 +488,7 @@ def test_improvement_program_is_chosen_from_the_data(populated_db, app):
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert ("Buddy lunches", "New hire") in reading(at, populated_db, "SELECT title, program FROM improvements")
-    assert at.text_input(key="improvement_title").value == "", "a logged action empties the form"
+    assert at.text_input(key="improvement1_title").value == "", "a logged action empties the form (drawn anew)"
 
 
 def test_an_action_refused_keeps_what_was_typed(populated_db, app):
@@ -746,3 +746,36 @@ def test_upload_asks_no_closing_day_of_a_survey_with_dates(populated_db, app):
     at.file_uploader[0].set_value(("dated.csv", dated, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not [d for d in at.date_input if d.key == "file0_closed_on"]
+
+
+def test_an_improvement_form_starts_on_overall_satisfaction_and_a_second_click_logs_nothing(populated_db, app):
+    at = app("8_Improvements")
+    assert at.selectbox(key="improvement_metric").value == "overall_satisfaction_mean"
+    at.text_input(key="improvement_title").input("Mentor training day")
+    at.button[0].click().run()
+    assert any("The form is empty for the next action" in s.value for s in at.success)
+    # The emptied form is drawn anew (the browser would keep the old widgets' text).
+    assert at.text_input(key="improvement1_title").value == ""
+    at.button[0].click().run()
+    assert "An improvement action needs a title." in [e.value for e in at.error]
+    assert reading(at, populated_db, "SELECT count(*) FROM improvements WHERE title = 'Mentor training day'") == [(1,)]
+
+
+@pytest.mark.parametrize("delete", [False, True])
+def test_an_improvement_is_edited_or_deleted_on_the_page_and_audited(populated_db, app, delete):
+    at = app("8_Improvements")
+    (action_id,) = reading(at, populated_db, "SELECT action_id FROM improvements")[0]
+    assert at.selectbox(key="edit_action_id").value == action_id
+    if delete:
+        at.checkbox(key=f"edit_{action_id}_delete_sure").check().run()
+        at.button(key="edit_delete").click().run()
+    else:
+        at.text_input(key=f"edit_{action_id}_owner").input("Lena")
+        at.selectbox(key=f"edit_{action_id}_program").set_value("New hire")
+        next(b for b in at.button if b.label == "Save changes").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    rows = reading(at, populated_db, "SELECT owner, program FROM improvements")
+    assert rows == ([] if delete else [("Lena", "New hire")])
+    detail = f"action {action_id} deleted" if delete else f"action {action_id} edited: owner, program"
+    assert reading(at, populated_db, "SELECT detail FROM audit_log WHERE action = 'improvement' "
+                                     "ORDER BY occurred_at DESC LIMIT 1") == [(detail,)]

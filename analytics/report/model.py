@@ -10,7 +10,7 @@ minimum group size) here, so no renderer ever sees a suppressed value.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import (charts, engagement, feedback, headlines, improvements, insights, memo, outcomes, retention,
+from analytics import (charts, effects, engagement, feedback, headlines, insights, memo, outcomes, retention,
                        satisfaction, settings, stats)
 from analytics.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
 from analytics.filters import Filters, Period, over_periods, validate_filters
@@ -439,29 +439,42 @@ class _Builder:
         return section
 
     def improvements(self) -> Section:
-        actions = improvements.list_actions(self.con, self.filters.program)
-        rows = []
-        for action in actions.itertuples():
-            # The effect is measured in the action's own program, as insights.improvement_effects does.
-            scope = replace(self.filters, program=action.program or self.filters.program)
-            before, after = insights.action_effect(self.con, action.started_on, action.metric, scope,
-                                                   self.period.as_of)
-            kind = REGISTRY[action.metric].unit
-            kind = kind if kind in ("rate", "nps", "score") else "number"
-            measured = [None if v is None else Cell(v, kind) for v in (before, after)]
-            rows.append([action.title, action.program or "All programs", action.owner, _plain(action.started_on),
-                         REGISTRY[action.metric].label, *measured,
-                         None if before is None or after is None else Cell(after - before, f"{kind}_change")])
-        columns = [Column("title", "Action"), Column("program", "Program"), Column("owner", "Owner"),
-                   Column("started_on", "Started", "date"), Column("metric", "Metric"),
-                   Column("before", "Two quarters before", "number"), Column("after", "Two quarters after", "number"),
-                   Column("change", "Change", "number_change")]
+        measured, compared = [], []
+        for effect in effects.action_effects(self.con, self.period, self.filters).to_dict("records"):
+            effect = {key: _plain(value) for key, value in effect.items()}
+            kind = effect["unit"] if effect["unit"] in ("rate", "nps", "score") else "number"
+
+            def cells(*keys: str, kind: str = kind) -> list[Any]:
+                return [None if effect[key] is None else Cell(effect[key], kind) for key in keys]
+            measured.append([effect["title"], effect["scope"], effect["started_on"], effect["metric_label"],
+                             *cells("before", "after"), effect["n_before"], effect["n_after"],
+                             *cells("change", "change_low", "change_high", kind=f"{kind}_change")])
+            compared.append([effect["title"], effect["owner"], effect["compared_with"],
+                             *cells("comparison_change", "did", "did_low", "did_high", kind=f"{kind}_change"),
+                             effect["note"] or effect["method"]])
+        # Two tables of few columns each: one of eighteen would run off a PDF page.
+        change = [Column("change", "Change", "number_change"),
+                  Column("change_low", "95% CI from", "number_change"), Column("change_high", "to", "number_change")]
         section = Section("improvements", "Improvement actions",
                           "What the program changed, and the metric it was meant to move: the mean of the two "
                           "quarters before the action's quarter against the two after it (blank until both have "
-                          "ended).")
-        section.tables = [Table("improvements", "Improvement actions and their measured effect", "Improvements",
-                                columns, rows)]
+                          "ended), with the change's 95% interval where the metric is a mean or a share. n counts "
+                          "answers, pairs, goals or people in each quarter, summed. An action of one program or "
+                          "cohort is also compared with the programs or cohorts it left out: the difference in "
+                          "differences is its change less theirs; otherwise the comparison is before/after only.")
+        section.tables = [
+            Table("improvements", "Improvement actions and their measured effect", "Improvements", [
+                Column("title", "Action"), Column("scope", "For"), Column("started_on", "Started", "date"),
+                Column("metric", "Metric"), Column("before", "Two quarters before", "number"),
+                Column("after", "Two quarters after", "number"), Column("n_before", "n before", "count"),
+                Column("n_after", "n after", "count"), *change], measured),
+            Table("improvement_comparisons", "Against the programs or cohorts each action left out",
+                  "Improvement comparisons", [
+                      Column("title", "Action"), Column("owner", "Owner"), Column("compared_with", "Compared with"),
+                      Column("comparison_change", "Their change", "number_change"),
+                      Column("did", "Difference in differences", "number_change"),
+                      Column("did_low", "95% CI from", "number_change"), Column("did_high", "to", "number_change"),
+                      Column("method", "Method, or why no change")], compared)]
         return section
 
     # -- appendix ---------------------------------------------------------------------------
