@@ -356,8 +356,8 @@ def first_screen_section(screens) -> list[str]:
                      f"{'—' if margin is None else f'{margin:+.2f}'} |")
     lines.append(f"| one-line app | {_s(screens.reference.median)} ({_visits(screens.reference)}) | |")
     together = screens.concurrent
-    lines += ["", f"{len(together.seconds)} new sessions opened on the Overview at once: median {_s(together.median)} s "
-                  f"({_visits(together)}); {together.failures} failed."]
+    lines += ["", f"{len(together.seconds)} new sessions opened on the Overview at once: median "
+                  f"{_s(together.median)} s ({_visits(together)}); {together.failures} failed."]
     return lines
 
 
