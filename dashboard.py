@@ -189,7 +189,7 @@ def sidebar(cur) -> None:
         st.session_state["period"] = Period.parse(label, fiscal_start)
         chosen = {}
         for field in FILTER_FIELDS:
-            values = [ALL, *known_values(cur, field)]
+            values = [ALL, *common.compute(known_values, field)]
             pick = st.selectbox(field.capitalize(), values, key=f"filter_{field}",
                                 index=remembered(f"filter_{field}", values))
             st.session_state[f"kept_filter_{field}"] = pick

@@ -86,4 +86,6 @@ def set(con: duckdb.DuckDBPyConnection, key: str, value: Any,  # noqa: A001 - th
 
 
 def all_settings(con: duckdb.DuckDBPyConnection) -> dict[str, int | float]:
-    return {key: get(con, key) for key in SETTINGS}
+    """Every setting, stored or default, in one query (the dashboard asks on every run)."""
+    stored = dict(con.execute("SELECT key, value FROM settings").fetchall())
+    return {key: validate(key, stored[key]) if key in stored else setting.default for key, setting in SETTINGS.items()}

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks import dataset, measure
+from benchmarks import browser, dataset, measure
 from benchmarks.measure import Measurement
 from benchmarks.pandas_baseline import differences
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_FORMATS = ("html", "pdf", "xlsx")
 # What a file's rows refer to, loaded (untimed) before the file is measured.
+CONCURRENT_SESSIONS = 10
 PREREQUISITES = {"sessions": ["pairs.csv"], "goals": ["pairs.csv"], "survey": ["participants.csv"]}
 
 
@@ -47,6 +48,7 @@ class Results:
     bulk_agreement: list[str] | None = None
     scaling: list[tuple[float, dict, Measurement]] = field(default_factory=list)
     pages: list[tuple[str, Measurement]] = field(default_factory=list)
+    first_screens: browser.FirstScreens | None = None
     reports: list[tuple[str, Measurement]] = field(default_factory=list)
     not_measured: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -132,6 +134,18 @@ def run(config: Config) -> Results:
             m = step("page", {"db": str(data.database), "page": None if page.name.startswith("1_") else rel},
                      f"page {page.stem}")
             results.pages.append((page.stem, m))
+
+    # 3b. a new session's first screen in a real browser, beside a one-line app on the same machine
+    if config.smoke:
+        results.not_measured.append("First screens in a browser: skipped in a smoke run (tests/test_first_screen.py "
+                                    "drives them).")
+    elif not browser.CHROMIUM.exists():
+        results.not_measured.append(f"First screens in a browser: no Chromium at {browser.CHROMIUM}.")
+    else:
+        log("first screens in Chromium …")
+        paths = ["" if p.name.startswith("1_") else p.stem.split("_", 1)[1] for p in pages]
+        results.first_screens = browser.measure(data.database, paths, runs=max(config.runs, 3),
+                                                sessions=CONCURRENT_SESSIONS)
 
     # 4. the report in each format
     if importlib.util.find_spec("analytics.report") is None or not _has_build_report():

@@ -474,6 +474,18 @@ def test_sidebar_says_whom_the_filters_select(populated_db, app, field, value, s
     assert "mentees in Sales" not in sidebar
 
 
+def test_the_sidebar_lists_a_program_loaded_after_it_was_shown(populated_db, app, tmp_path):
+    """The filter lists are cached per data version: a load from elsewhere (the command line) shows in them."""
+    at = app("1_Overview")
+    assert at.selectbox(key="filter_program").options == ["All", "Leadership", "New hire"]
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("pair_id,mentor_id,mentee_id,matched_on,ended_on,end_reason,program,cohort,"
+                     "meetings_target_per_month\np99,m1,e1,2026-04-01,,,Allyship,A1,1\n")
+    pipeline.ingest_paths(at.session_state["cursor"], [pairs])
+    at.run()
+    assert at.selectbox(key="filter_program").options == ["All", "Allyship", "Leadership", "New hire"]
+
+
 def test_engagement_without_pairs_says_there_are_none_yet(empty_db, app):
     at = app("4_Engagement")
     assert "No pair is at risk" not in texts(at)

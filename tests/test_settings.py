@@ -21,6 +21,7 @@ def test_set_and_get(key, value, stored):
     con = fresh()
     assert settings.set(con, key, value) == stored
     assert settings.get(con, key) == stored
+    assert settings.all_settings(con) == {**settings.all_settings(fresh()), key: stored}
     settings.set(con, key, value)  # setting again replaces the value
     assert con.execute("SELECT count(*) FROM settings WHERE key = ?", [key]).fetchone()[0] == 1
 

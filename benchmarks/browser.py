@@ -1,0 +1,200 @@
+"""A new session's first screen in a real browser, side by side with a one-line Streamlit app.
+
+Each visit is a new headless-Chromium context (no cookies, no cache, a new Streamlit session),
+timed from navigation until the page settles: nothing running, stale, loading or a skeleton, and
+the page unchanged for a quiet second. The time reported is when it last changed before that
+quiet second. The dashboard and the one-line app (`st.title`) are served by this machine at once
+and visited alternately, so both see the same load; the margin between their medians is what the
+dashboard itself costs.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import AsyncIterator, Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ONE_LINE_APP = 'import streamlit as st\n\nst.title("Mentorscope")\n'
+QUIET_MS = 1000
+TIMEOUT_MS = 120_000
+# Anything Streamlit shows while a script runs or an element waits for its data.
+BUSY = ", ".join(["[data-testid=stStatusWidget]", "[data-stale=true]", "[data-testid=stSkeleton]",
+                  "[data-testid=stAppSkeleton]", "[data-testid=stSpinner]", "[data-testid=stProgress]",
+                  "[data-testid=stConnectionStatus]"])
+# Installed before the page's own scripts: remembers when the page last changed or was busy.
+WATCH = """
+window.__lastChange = 0;
+new MutationObserver(() => { window.__lastChange = performance.now(); })
+  .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+"""
+SETTLED = f"""() => {{
+  const now = performance.now();
+  if (!document.querySelector('[data-testid=stMain] h1') || document.querySelector({BUSY!r})) {{
+    window.__lastChange = now;
+    return false;
+  }}
+  return now - window.__lastChange >= {QUIET_MS};
+}}"""
+
+
+@dataclass
+class Visits:
+    """Seconds to the settled first screen of each visit (None: the visit failed)."""
+    label: str
+    seconds: list[float | None] = field(default_factory=list)
+
+    @property
+    def median(self) -> float | None:
+        done = [s for s in self.seconds if s is not None]
+        return statistics.median(done) if done else None
+
+    @property
+    def failures(self) -> int:
+        return sum(s is None for s in self.seconds)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serve(script: Path, database: Path | None = None, log: Path | None = None) -> Iterator[str]:
+    """`streamlit run script` on a free port (the dashboard on `database`); its URL until the block ends."""
+    port = free_port()
+    env = dict(os.environ)
+    if database is not None:
+        env["MENTORSCOPE_DB"] = str(database)
+    out = open(log or os.devnull, "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{script.name} did not start")
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        out.close()
+
+
+@contextmanager
+def one_line_app() -> Iterator[str]:
+    """The one-line app, served as the dashboard is; its URL."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "one_line_app.py"
+        script.write_text(ONE_LINE_APP)
+        with serve(script) as url:
+            yield url
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def first_screen(browser, url: str) -> float:
+    """Seconds from navigating to `url` in a new context until its first screen has settled."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        await context.add_init_script(WATCH)
+        page = await context.new_page()
+        await page.goto(url, wait_until="commit")
+        await page.wait_for_function(SETTLED, timeout=TIMEOUT_MS, polling=50)
+        if await page.get_by_test_id("stException").count():
+            raise RuntimeError(f"{url}: the page shows an exception")
+        return await page.evaluate("window.__lastChange") / 1000
+    finally:
+        await context.close()
+
+
+async def visit(browser, url: str) -> float | None:
+    try:
+        return await first_screen(browser, url)
+    except Exception:  # a failed visit is counted, not fatal: the benchmark reports failures
+        return None
+
+
+async def _side_by_side(app: str, one_line: str, paths: list[str], runs: int) -> tuple[dict, Visits]:
+    async with chromium() as browser:
+        await first_screen(browser, one_line)  # a server's first session imports everything: not timed
+        await first_screen(browser, f"{app}/{paths[0]}")
+        pages = {path: Visits(path or "Overview") for path in paths}
+        reference = Visits("one-line app")
+        for _ in range(runs):
+            for path in paths:
+                pages[path].seconds.append(await visit(browser, f"{app}/{path}"))
+                reference.seconds.append(await visit(browser, one_line))
+        return pages, reference
+
+
+def side_by_side(app: str, one_line: str, paths: list[str], runs: int) -> tuple[dict, Visits]:
+    """Each page path of the dashboard ("" for the Overview) and the one-line app, visited
+    alternately, `runs` times each, each visit a new session."""
+    return asyncio.run(_side_by_side(app, one_line, paths, runs))
+
+
+async def _concurrent(url: str, sessions: int) -> Visits:
+    async with chromium() as browser:
+        seconds = await asyncio.gather(*(visit(browser, url) for _ in range(sessions)))
+        return Visits(f"{sessions} at once", list(seconds))
+
+
+def concurrent(url: str, sessions: int) -> Visits:
+    """`sessions` new sessions opened at once, each in its own browser context."""
+    return asyncio.run(_concurrent(url, sessions))
+
+
+@dataclass
+class FirstScreens:
+    pages: dict[str, Visits]
+    reference: Visits
+    concurrent: Visits
+
+    def margin(self, path: str) -> float | None:
+        page, reference = self.pages[path].median, self.reference.median
+        return page - reference if page is not None and reference is not None else None
+
+
+def measure(database: Path, paths: list[str], runs: int, sessions: int, log: Path | None = None) -> FirstScreens:
+    """The dashboard on `database` and the one-line app, served at once: each page path ("" is the
+    Overview) opened in new sessions alternately with the one-line app, then `sessions` new
+    sessions on the Overview at once."""
+    with serve(ROOT / "dashboard.py", database, log) as app, one_line_app() as one_line:
+        pages, reference = side_by_side(app, one_line, paths, runs)
+        return FirstScreens(pages, reference, concurrent(app, sessions))

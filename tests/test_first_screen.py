@@ -1,0 +1,73 @@
+"""The benchmark's first-screen measurement: a new session's first screen of each page in a real
+browser beside a one-line app, and sessions opened at once; and how its targets are judged.
+Timings are the benchmark's business (benchmarks/RESULTS.md): nothing here asserts one."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks import browser
+from benchmarks.browser import FirstScreens, Visits
+from benchmarks.measure import Measurement
+from benchmarks.report import first_screen_section, first_screen_targets, ingest_checks
+
+
+def screens(overview: list, other: list, reference: list, together: list) -> FirstScreens:
+    return FirstScreens({"": Visits("Overview", overview), "Retention": Visits("Retention", other)},
+                        Visits("one-line app", reference), Visits("10 at once", together))
+
+
+@pytest.mark.parametrize("overview, other, reference, together, met, concurrent_met", [
+    ([2.0, 1.9, 2.1], [1.5, 1.6, 1.4], [1.2, 1.1, 1.3], [3.0, 3.5, 4.0], True, True),    # margins 0.8, 0.3
+    ([2.0, 2.4, 2.5], [1.5, 1.6, 1.4], [1.2, 1.1, 1.3], [3.0, 3.5, 4.0], False, True),   # Overview's margin 1.2
+    ([2.0, 1.9, 2.1], [1.5, None, 1.4], [1.2, 1.1, 1.3], [3.0, 3.5, 4.0], False, True),  # a visit failed
+    ([2.0, 1.9, 2.1], [1.5, 1.6, 1.4], [1.2, 1.1, 1.3], [3.0, 4.5, 4.2], True, False),   # median 4.2 > 2 × 2.0
+    ([2.0, 1.9, 2.1], [1.5, 1.6, 1.4], [1.2, 1.1, 1.3], [3.0, None, 3.2], True, False),  # one of them failed
+])
+def test_first_screen_targets(overview, other, reference, together, met, concurrent_met):
+    (_, _, first), (_, _, at_once) = first_screen_targets(screens(overview, other, reference, together))
+    assert (first, at_once) == (met, concurrent_met)
+
+
+def test_first_screen_section_lists_each_page_with_its_margin():
+    text = "\n".join(first_screen_section(screens([2.0, 1.9, 2.1], [1.5, 1.6, 1.4], [1.2, 1.1, 1.3], [3.0, 3.5])))
+    assert "| Overview | 2.00 (2.00, 1.90, 2.10) | +0.80 |" in text   # 2.0 − 1.2
+    assert "| Retention | 1.50 (1.50, 1.60, 1.40) | +0.30 |" in text  # 1.5 − 1.2
+    assert "| one-line app | 1.20 (1.20, 1.10, 1.30) | |" in text
+    assert "2 new sessions opened on the Overview at once: median 3.25 s" in text
+
+
+def timed(seconds: float) -> Measurement:
+    return Measurement("step", "label", seconds=[seconds])
+
+
+class Ingested:
+    def __init__(self, ingest, stored):
+        self.ingest, self.stored = ingest, stored
+
+
+@pytest.mark.parametrize("file, ingest, floor, stored, expected", [
+    ("sessions.csv", 3.0, 1.0, None, ("sessions.csv", 3.0, 3.0)),                  # 3× read_csv: within
+    ("pairs.csv", 0.31, 0.1, None, ("pairs.csv", 3.1, 3.0)),                       # 3.1×: over
+    ("survey_pulse.csv", 1.0, 0.1, 0.4, ("survey_pulse.csv", 2.5, 2.5)),           # 10× read_csv, 2.5× stored
+    ("exports/qualtrics_exit.csv", 1.0, 0.1, None, None),                           # no stored floor: not judged
+])
+def test_ingest_is_judged_against_read_csv_or_the_stored_rows(file, ingest, floor, stored, expected):
+    path = Path(file)
+    results = Ingested([(path, timed(ingest), timed(floor))], {path.name: timed(stored)} if stored else {})
+    checks = ingest_checks(results)
+    assert checks == ([] if expected is None else [pytest.approx(expected)])
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not browser.CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_first_screens_are_measured_in_chromium(tmp_path):
+    # A fresh database: the untimed first visit loads the demo, as a first visit does.
+    measured = browser.measure(tmp_path / "first.duckdb", ["", "Retention"], runs=1, sessions=2,
+                               log=tmp_path / "server.log")
+    visits = [*measured.pages.values(), measured.reference, measured.concurrent]
+    assert [v.failures for v in visits] == [0, 0, 0, 0], (tmp_path / "server.log").read_text()[-2000:]
+    assert all(s > 0 for v in visits for s in v.seconds)
+    assert [len(v.seconds) for v in visits] == [1, 1, 2, 2]
