@@ -105,6 +105,12 @@ def signed_in(users: dict[str, dict]) -> auth.User | None:
     return None
 
 
+def provider_signed_in() -> bool:
+    """Whether the identity provider signed this browser in (st.user has no is_logged_in at all
+    where Streamlit has no sign-in set up, as in tests)."""
+    return bool(st.user.get("is_logged_in"))
+
+
 @st.cache_resource(show_spinner=False)
 def audited_sign_ins() -> set:
     """Sign-ins with the identity provider already in the audit log: each new browser tab
@@ -209,7 +215,7 @@ def current_user(cur, users: dict[str, dict], config: sso.Config | None) -> auth
     someone signs in, the sign-in page is the only page (so no page's address opens without it)."""
     if not users and config is None:
         return auth.LOCAL_USER
-    user = provider_user(cur, config) if config is not None and st.user.is_logged_in else signed_in(users)
+    user = provider_user(cur, config) if config is not None and provider_signed_in() else signed_in(users)
     if user is None:
         st.navigation([st.Page(lambda: sign_in_page(cur, users, config), title="Sign in", url_path="sign-in",
                                icon=":material/login:")], position="hidden").run()
@@ -289,7 +295,7 @@ def account(cur, user: auth.User) -> None:
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             audit.record(cur, "sign_out", actor=user.name)
             st.session_state.clear()
-            if st.user.is_logged_in:  # signed in with the identity provider: end that too
+            if provider_signed_in():  # signed in with the identity provider: end that too
                 st.logout()
                 st.stop()
             st.session_state["sign_in_note"] = "You have signed out."

@@ -46,6 +46,11 @@ class ProviderError(Exception):
 class Provider:
     name: str                 # Streamlit's provider name: "default" for keys directly in [auth]
     server_metadata_url: str
+    missing: tuple[str, ...] = ()  # keys Streamlit needs that secrets.toml lacks, with their section
+
+    @property
+    def section(self) -> str:
+        return "[auth]" if self.name == "default" else f"[auth.{self.name}]"
 
     @property
     def label(self) -> str:
@@ -72,13 +77,17 @@ def _section(value: Any) -> dict:
 def providers(auth_section: Mapping[str, Any]) -> tuple[Provider, ...]:
     """The providers Streamlit can sign in with: keys directly in [auth] ("default") and each
     [auth.<name>] with provider keys (Mentorscope's own sections left out)."""
+    shared = [f"{key} in [auth]" for key in ("redirect_uri", "cookie_secret") if not auth_section.get(key)]
+    if auth_section.get("redirect_uri") and not str(auth_section["redirect_uri"]).endswith("/oauth2callback"):
+        shared.append("a redirect_uri in [auth] that ends in /oauth2callback")
+    sections = [("default", auth_section)] if any(key in auth_section for key in PROVIDER_KEYS) else []
+    sections += [(name, _section(value)) for name, value in auth_section.items()
+                 if name not in OWN_SECTIONS and any(key in _section(value) for key in PROVIDER_KEYS)]
     found = []
-    if any(key in auth_section for key in PROVIDER_KEYS):
-        found.append(Provider("default", str(auth_section.get("server_metadata_url", ""))))
-    for name, value in auth_section.items():
-        section = _section(value)
-        if name not in OWN_SECTIONS and any(key in section for key in PROVIDER_KEYS):
-            found.append(Provider(name, str(section.get("server_metadata_url", ""))))
+    for name, section in sections:
+        where = "[auth]" if name == "default" else f"[auth.{name}]"
+        missing = shared + [f"{key} in {where}" for key in PROVIDER_KEYS if not section.get(key)]
+        found.append(Provider(name, str(section.get("server_metadata_url", "")), tuple(missing)))
     return tuple(found)
 
 
@@ -149,9 +158,10 @@ def user_from_claims(claims: Mapping[str, Any], rules: RoleRules, now: float) ->
 
 def check_provider(provider: Provider, timeout: float = METADATA_TIMEOUT_S) -> None:
     """Fetch the provider's discovery document as Streamlit will; ProviderError says what to check."""
+    if provider.missing:
+        raise ProviderError(f"secrets.toml needs {'; '.join(provider.missing)} (README, *Sign-in and roles*).")
     url = provider.server_metadata_url
-    where = "[auth]" if provider.name == "default" else f"[auth.{provider.name}]"
-    check = f"Check server_metadata_url in {where} of secrets.toml"
+    check = f"Check server_metadata_url in {provider.section} of secrets.toml"
     if not url.startswith(("https://", "http://")):
         raise ProviderError(f"{check}: {url!r} is not a web address (it ends in /.well-known/openid-configuration).")
     try:

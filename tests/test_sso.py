@@ -128,6 +128,20 @@ def test_a_wrong_metadata_address_says_what_to_check(answering, status, body, me
     assert caught.match(message)
 
 
+@pytest.mark.parametrize("auth_section, message", [
+    ({"client_id": "c", "client_secret": "s", "server_metadata_url": "u"},
+     "needs redirect_uri in [auth]; cookie_secret in [auth] "),
+    ({"redirect_uri": "https://m.example.org/", "cookie_secret": "x", "google": {"client_id": "c"}},
+     "needs a redirect_uri in [auth] that ends in /oauth2callback; client_secret in [auth.google]; "
+     "server_metadata_url in [auth.google] "),
+])
+def test_missing_settings_are_named_before_any_request(auth_section, message):
+    (provider,) = sso.providers(auth_section)
+    with pytest.raises(sso.ProviderError) as caught:
+        sso.check_provider(provider)
+    assert message in str(caught.value)
+
+
 @pytest.mark.parametrize("url, message", [
     (f"http://127.0.0.1:{closed_port()}/.well-known/openid-configuration", "Cannot reach the identity provider"),
     ("idp.example.org", "is not a web address"),
