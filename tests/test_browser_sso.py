@@ -184,10 +184,13 @@ def test_sign_in_roles_refusal_and_sign_out_with_an_identity_provider(dashboard)
             assert "Upload" in menu(page) and "Settings" not in menu(page)
             sign_out_with_provider(page)
 
-            # An admin by e-mail (listed in another case): Settings.
+            # An admin by e-mail (listed in another case): Settings, which lists the role rules.
             sign_in_with_provider(page, "admin@example.org")
             page.get_by_text("Signed in as admin@example.org (admin)").wait_for(timeout=60_000)
             assert "Settings" in menu(page)
+            page.get_by_test_id("stSidebarNav").get_by_text("Settings", exact=True).click()
+            page.get_by_text("Roles of those who sign in with Mock").wait_for(timeout=60_000)
+            assert "single-user local mode" not in main_text(page)
             sign_out_with_provider(page)
             assert not page.get_by_test_id("stException").count()
         finally:
