@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
@@ -71,8 +72,8 @@ def stop_page(say, message: str, icon: str, detail: str, *, retry: bool = True) 
 
 
 def access_or_stop(sign_in: bool) -> serving.Access:
-    """Without users or an identity provider there is no sign-in: this computer only, unless open access was asked for by name
-    (a visitor from elsewhere gets a page saying why not)."""
+    """Without users or an identity provider there is no sign-in: this computer only, unless open access
+    was asked for by name (a visitor from elsewhere gets a page saying why not)."""
     mode = serving.access(st.get_option("server.address"), sign_in, serving.open_access_allowed(),
                           client_is_local=st.context.ip_address is None)
     if mode == "refused":
@@ -145,7 +146,7 @@ def provider_user(cur, config: sso.Config) -> auth.User | None:
     return user
 
 
-def refusal_page(reason: str) -> None:
+def refusal_page(reason: str) -> NoReturn:
     def page():
         st.title("Mentorscope")
         st.error(f"**You cannot use Mentorscope yet.** {reason}", icon=":material/block:")

@@ -57,7 +57,8 @@ def test_bad_role_sections_are_explained(roles, message):
         sso.role_rules(roles)
 
 
-PROVIDER = {"client_id": "c", "client_secret": "s", "server_metadata_url": "https://idp/.well-known/openid-configuration"}
+PROVIDER = {"client_id": "c", "client_secret": "s",
+            "server_metadata_url": "https://idp.example.org/.well-known/openid-configuration"}
 
 
 @pytest.mark.parametrize("auth_section, names", [
