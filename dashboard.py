@@ -4,12 +4,15 @@ is $MENTORSCOPE_DB or data/mentorscope.duckdb, as on the command line.
 """
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import streamlit as st
+from streamlit.errors import StreamlitAuthError
 
-from analytics import audit, auth, db, demo, filters, memo, serving, settings
+from analytics import audit, auth, db, demo, filters, memo, serving, settings, sso
 from analytics.filters import Filters, Period, known_values
 from pages import _common as common
 
@@ -68,10 +71,10 @@ def stop_page(say, message: str, icon: str, detail: str, *, retry: bool = True) 
     st.stop()
 
 
-def access_or_stop(users: dict[str, dict]) -> serving.Access:
-    """Without users there is no sign-in: this computer only, unless open access was asked for by name
-    (a visitor from elsewhere gets a page saying why not)."""
-    mode = serving.access(st.get_option("server.address"), bool(users), serving.open_access_allowed(),
+def access_or_stop(sign_in: bool) -> serving.Access:
+    """Without users or an identity provider there is no sign-in: this computer only, unless open access
+    was asked for by name (a visitor from elsewhere gets a page saying why not)."""
+    mode = serving.access(st.get_option("server.address"), sign_in, serving.open_access_allowed(),
                           client_is_local=st.context.ip_address is None)
     if mode == "refused":
         stop_page(st.error, "Mentorscope is open on this computer only.", ":material/lock:",
@@ -81,9 +84,10 @@ def access_or_stop(users: dict[str, dict]) -> serving.Access:
     return mode
 
 
-def users_or_stop() -> dict[str, dict]:
+def users_or_stop() -> tuple[dict[str, dict], sso.Config | None]:
+    """The password users and the identity provider of secrets.toml (either may be missing)."""
     try:
-        return common.configured_users()
+        return common.configured_users(), common.identity_provider()
     except auth.AuthError as exc:
         st.error(f"Sign-in is misconfigured, so Mentorscope will not open: {exc}", icon=":material/error:")
         st.stop()
@@ -102,16 +106,97 @@ def signed_in(users: dict[str, dict]) -> auth.User | None:
     return None
 
 
-def sign_in_form(cur, users: dict[str, dict]) -> None:
-    """The sign-in form; every attempt goes to the audit log under the name tried."""
+def provider_signed_in() -> bool:
+    """Whether the identity provider signed this browser in (st.user has no is_logged_in at all
+    where Streamlit has no sign-in set up, as in tests)."""
+    return bool(st.user.get("is_logged_in"))
+
+
+@st.cache_resource(show_spinner=False)
+def audited_sign_ins() -> set:
+    """Sign-ins with the identity provider already in the audit log: each new browser tab
+    opens a session with the same ID token, and that is one sign-in, not several."""
+    return set()
+
+
+def audit_once(cur, action: str, detail: str, claims: dict) -> None:
+    key = (action, claims.get("sub"), claims.get("iat"))
+    if key not in audited_sign_ins():
+        audited_sign_ins().add(key)
+        audit.record(cur, action, detail, actor=str(claims.get("email") or claims.get("sub") or ""))
+
+
+def provider_user(cur, config: sso.Config) -> auth.User | None:
+    """The user the identity provider signed in, with the role [auth.roles] gives now (a change there
+    applies on the next page view); a refusal page with the reason; None once the session has ended."""
+    claims = st.user.to_dict()
+    provider = str(claims.get("provider", ""))
+    try:
+        user = sso.user_from_claims(claims, config.rules, now=float(claims.get("iat") or time.time()))
+    except sso.SignInRefused as exc:
+        audit_once(cur, "sign_in_failed", f"{exc} (via {provider})", claims)
+        refusal_page(str(exc))
+    if user.expired():
+        st.session_state["sign_in_note"] = "Your session has ended. Sign in again."
+        return None
+    audit_once(cur, "sign_in", f"role {user.role} via {provider} (OpenID Connect)", claims)
+    kept = st.session_state.get("user")
+    if kept is not None and kept != user:  # the role changed: nothing built for the old one stays
+        st.session_state.clear()
+    return user
+
+
+def refusal_page(reason: str) -> NoReturn:
+    def page():
+        st.title("Mentorscope")
+        st.error(f"**You cannot use Mentorscope yet.** {reason}", icon=":material/block:")
+        if st.button("Sign out", key="refused_sign_out", icon=":material/logout:"):
+            st.logout()
+    st.navigation([st.Page(page, title="Not signed in", url_path="refused")], position="hidden").run()
+    st.stop()
+
+
+def start_provider_sign_in(provider: sso.Provider, fallback: bool) -> None:
+    """Off to the identity provider, unless its discovery document fails to load (Streamlit would then
+    show a bare 'Authentication error'): say what to check instead."""
+    password = " Admins can still sign in with a password below." if fallback else ""
+    try:
+        sso.check_provider(provider)
+        st.login(provider.name)
+    except sso.ProviderError as exc:
+        st.error(f"**Sign-in with {provider.label} is not working.** {exc}{password}", icon=":material/error:")
+    except StreamlitAuthError as exc:
+        st.error(f"**Sign-in with {provider.label} is misconfigured in secrets.toml.** {exc} "
+                 f"(README, *Sign-in and roles*).{password}", icon=":material/error:")
+
+
+def sign_in_page(cur, users: dict[str, dict], config: sso.Config | None) -> None:
+    """Buttons for the identity providers, then the password form when there are password users."""
     st.title("Mentorscope")
     note = st.session_state.pop("sign_in_note", None)
     if note:
         st.info(note, icon=":material/info:")
+    if config is not None:
+        for provider in config.providers:
+            if st.button(f"Sign in with {provider.label}", key=f"sign_in_{provider.name}", type="primary",
+                         icon=":material/login:"):
+                start_provider_sign_in(provider, bool(users))
+        st.caption("Back on this page after signing in with the provider? The provider did not accept "
+                   "Mentorscope: check client_id, client_secret and that redirect_uri is registered with it. "
+                   "The dashboard's log names the error.")
+    if users:
+        sign_in_form(cur, users, primary=config is None)
+
+
+def sign_in_form(cur, users: dict[str, dict], primary: bool = True) -> None:
+    """The password form; every attempt goes to the audit log under the name tried."""
+    if not primary:
+        st.subheader("Or with a password")
     with st.form("sign_in", clear_on_submit=True):
         name = st.text_input("User name", max_chars=100, key="sign_in_name")
         password = st.text_input("Password", type="password", max_chars=1000)  # no key: never kept in the session
-        submitted = st.form_submit_button("Sign in", type="primary", icon=":material/login:")
+        submitted = st.form_submit_button("Sign in", type="primary" if primary else "secondary",
+                                          icon=":material/login:")
     if not submitted:
         return
     try:
@@ -126,14 +211,14 @@ def sign_in_form(cur, users: dict[str, dict]) -> None:
     st.rerun()
 
 
-def current_user(cur, users: dict[str, dict]) -> auth.User:
-    """The local user without configured users; otherwise the signed-in one. Until someone
-    signs in, the sign-in form is the only page (so no page's address opens without it)."""
-    if not users:
+def current_user(cur, users: dict[str, dict], config: sso.Config | None) -> auth.User:
+    """The local user without users or an identity provider; otherwise the signed-in one. Until
+    someone signs in, the sign-in page is the only page (so no page's address opens without it)."""
+    if not users and config is None:
         return auth.LOCAL_USER
-    user = signed_in(users)
+    user = provider_user(cur, config) if config is not None and provider_signed_in() else signed_in(users)
     if user is None:
-        st.navigation([st.Page(lambda: sign_in_form(cur, users), title="Sign in", url_path="sign-in",
+        st.navigation([st.Page(lambda: sign_in_page(cur, users, config), title="Sign in", url_path="sign-in",
                                icon=":material/login:")], position="hidden").run()
         st.stop()
     return user
@@ -201,7 +286,7 @@ def sidebar(cur) -> None:
         st.caption("  \n".join([f"Showing: {shown.sentence(period)}", *shown.notes(), *progress]))
 
 
-def account(user: auth.User) -> None:
+def account(cur, user: auth.User) -> None:
     """Who is signed in, and the way out, under the filters."""
     if user == auth.LOCAL_USER:
         return
@@ -209,7 +294,11 @@ def account(user: auth.User) -> None:
         st.divider()
         st.caption(f"Signed in as {common.escape(user.name)} ({user.role})")
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            audit.record(cur, "sign_out", actor=user.name)
             st.session_state.clear()
+            if provider_signed_in():  # signed in with the identity provider: end that too
+                st.logout()
+                st.stop()
             st.session_state["sign_in_note"] = "You have signed out."
             st.rerun()
 
@@ -236,17 +325,17 @@ def demo_banner(cur, settings_page) -> None:
                 st.page_link(settings_page, label="Clear demo data", icon=":material/delete:")
 
 
-users = users_or_stop()
-access = access_or_stop(users)
+users, identity_provider = users_or_stop()
+access = access_or_stop(bool(users) or identity_provider is not None)
 cur = session_cursor()
-st.session_state["user"] = user = current_user(cur, users)
+st.session_state["user"] = user = current_user(cur, users, identity_provider)
 load_missing_demo(cur)
 # Cached results are keyed on this: any upload, removal or setting change refreshes them.
 st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], db.table_counts(cur),
                                                        settings.all_settings(cur))
 page, settings_page = navigation()
 sidebar(cur)
-account(user)
+account(cur, user)
 local_mode_banner(access)
 demo_banner(cur, settings_page)
 common.show_flash()

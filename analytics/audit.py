@@ -7,7 +7,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-ACTIONS = ("sign_in", "sign_in_failed", "upload", "remove_upload", "erasure", "setting", "improvement",
+ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "upload", "remove_upload", "erasure", "setting", "improvement",
            "clear_demo")
 
 

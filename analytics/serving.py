@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal, Mapping
 
-from analytics import auth
+from analytics import auth, sso
 
 ALLOW_OPEN_ACCESS = "MENTORSCOPE_ALLOW_UNAUTHENTICATED_NETWORK"
 LOCALHOST = "127.0.0.1"
@@ -45,7 +45,8 @@ def is_loopback(address: str | None) -> bool:
 
 
 def users_configured(files: tuple[Path, ...] = SECRETS_FILES) -> bool:
-    """Whether secrets.toml lists users, read as Streamlit reads it. AuthError when it is broken."""
+    """Whether secrets.toml lists users or an identity provider (so there is a sign-in), read as
+    Streamlit reads it. AuthError when it is broken."""
     merged: dict = {}
     for file in files:
         if file.is_file():
@@ -53,7 +54,7 @@ def users_configured(files: tuple[Path, ...] = SECRETS_FILES) -> bool:
                 merged.update(tomllib.loads(file.read_text(encoding="utf-8")))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise auth.AuthError(f"{file} is not valid TOML ({exc}); fix it, or sign-in cannot work.") from None
-    return bool(auth.configured_users(merged))
+    return bool(auth.configured_users(merged)) or sso.configured(merged) is not None
 
 
 def serve_address(requested: str, users: bool, open_access: bool) -> str:

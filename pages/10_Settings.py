@@ -104,12 +104,23 @@ def erasure() -> None:
 
 
 def users() -> None:
-    configured = ui.configured_users()
-    if not configured:
+    configured, provider = ui.configured_users(), ui.identity_provider()
+    if not configured and provider is None:
         st.caption("No users are configured: Mentorscope runs in single-user local mode.")
-    else:
+    if configured:
         ui.table(pd.DataFrame([(name, entry["role"]) for name, entry in configured.items()],
-                              columns=["user", "role"]), "users")
+                              columns=["user", "role"]), "users", caption="Password users ([auth.users]).")
+    if provider is not None:
+        rules = provider.rules
+        given = ([("e-mail", email, role) for email, role in rules.by_email.items()]
+                 + [(f"group ({rules.group_claim} claim)", group, role) for group, role in rules.by_group.items()])
+        names = ", ".join(p.label for p in provider.providers)
+        if given:
+            ui.table(pd.DataFrame(given, columns=["by", "who", "role"]), "sso_roles",
+                     caption=f"Roles of those who sign in with {names} ([auth.roles]); the highest one applies.")
+        else:
+            st.warning(f"Sign-in with {names} is set up, but [auth.roles] gives no one a role, so everyone is "
+                       "refused.", icon=":material/warning:")
     st.caption("Users and their roles are added, changed and removed in `.streamlit/secrets.toml` (README, "
                "*Sign-in and roles*); `python -m analytics hash-password` makes a password hash. A change applies "
                "at the user's next click.")

@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
-from analytics import auth, backup, charts, db, improvements, metrics, settings, stats, wording
+from analytics import auth, backup, charts, db, improvements, metrics, settings, sso, stats, wording
 from analytics import insights as insights_module
 from analytics.filters import Filters, Period
 from analytics.ingest.load import WRITE_LOCK
@@ -92,6 +92,15 @@ def configured_users() -> dict[str, dict]:
         if exc.error_id == "no-secrets-found":
             return {}
         raise auth.AuthError(str(exc)) from None
+
+
+def identity_provider() -> sso.Config | None:
+    """The OpenID Connect set-up of secrets.toml ([auth] and [auth.roles]); None without one.
+    AuthError when [auth.roles] is broken (a broken file is configured_users' to report)."""
+    try:
+        return sso.configured(st.secrets)
+    except StreamlitSecretNotFoundError:
+        return None
 
 
 def user() -> auth.User:

@@ -10,7 +10,7 @@ from analytics.commands import fail
 def register(sub) -> None:
     parser = sub.add_parser("serve-address", help="print the address the dashboard may listen on",
                             description="Print the --server.address for the dashboard (empty: every interface). "
-                                        "Without users in .streamlit/secrets.toml it is 127.0.0.1, this computer "
+                                        "Without users or an identity provider in .streamlit/secrets.toml it is 127.0.0.1, this computer "
                                         f"only, unless {serving.ALLOW_OPEN_ACCESS}=1 is set; asking for another "
                                         "address without either is refused (exit 1).")
     parser.add_argument("--address", default="", metavar="A",

@@ -1,0 +1,204 @@
+"""Single sign-on end to end: a local OpenID Connect provider (oidc-provider-mock), the dashboard
+started with a secrets.toml pointing at it, and Chromium signing in as the provider's users.
+Screenshots go to artifacts/screenshots/ (git-ignored)."""
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import duckdb
+import httpx
+import pytest
+
+from analytics import auth
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, free_port, main_text, settle
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
+
+# The provider's users: sub → claims.
+PEOPLE = {
+    "admin@example.org": {"email": "admin@example.org", "email_verified": True},
+    "lead@example.org": {"email": "lead@example.org", "groups": ["staff", "mentoring-leads"]},
+    "nobody@example.org": {"email": "nobody@example.org", "email_verified": True},
+}
+PASSWORD = "fallback password for admins"
+VIEWPORT = {"width": 1400, "height": 1600}
+
+
+def secrets_toml(app_port: int, provider_port: int, unreachable_port: int) -> str:
+    metadata = "/.well-known/openid-configuration"
+    return f"""
+[auth]
+redirect_uri = "http://127.0.0.1:{app_port}/oauth2callback"
+cookie_secret = "{secrets.token_hex(32)}"
+
+[auth.mock]
+client_id = "mentorscope"
+client_secret = "secret"
+server_metadata_url = "http://127.0.0.1:{provider_port}{metadata}"
+
+[auth.unreachable]
+client_id = "mentorscope"
+client_secret = "secret"
+server_metadata_url = "http://127.0.0.1:{unreachable_port}{metadata}"
+
+[auth.roles]
+admins = ["Admin@example.org"]
+group_claim = "groups"
+[auth.roles.groups]
+"mentoring-leads" = "lead"
+
+[auth.users.root]
+role = "admin"
+password_hash = "{auth.hash_password(PASSWORD)}"
+"""
+
+
+@pytest.fixture
+def provider(monkeypatch):
+    """oidc-provider-mock on a free loopback port, knowing PEOPLE."""
+    import oidc_provider_mock
+
+    monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")  # plain http on loopback
+    with oidc_provider_mock.run_server_in_thread() as server:
+        url = f"http://127.0.0.1:{server.server_port}"
+        for sub, claims in PEOPLE.items():
+            assert httpx.put(f"{url}/users/{quote(sub)}", json=claims).status_code == 204
+        yield server.server_port
+
+
+@pytest.fixture
+def dashboard(tmp_path, provider):
+    """The dashboard with sign-in through `provider` (plus one unreachable provider and a password admin)."""
+    port = free_port()
+    secrets_file = tmp_path / "secrets.toml"
+    secrets_file.write_text(secrets_toml(port, provider, free_port()))
+    database = tmp_path / "sso.duckdb"
+    env = {**os.environ, "MENTORSCOPE_DB": str(database), "MENTORSCOPE_DEMO": "off",
+           "AUTHLIB_INSECURE_TRANSPORT": "1"}
+    log = open(tmp_path / "server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--secrets.files", str(secrets_file)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((tmp_path / "server.log").read_text())
+                time.sleep(0.3)
+        yield url, database, stop
+    finally:
+        stop()
+        log.close()
+
+
+def sign_in_with_provider(page, sub: str) -> None:
+    page.get_by_role("button", name="Sign in with Mock").click()
+    page.get_by_placeholder("sub").fill(sub)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url("**127.0.0.1**", timeout=30_000)
+    settle(page)
+
+
+def sign_out_with_provider(page, button: str = "Sign out") -> None:
+    page.get_by_role("button", name=button).click()
+    page.get_by_role("button", name="End session").click()  # the provider's own sign-out page
+    page.get_by_role("button", name="Sign in with Mock").wait_for(timeout=30_000)
+    settle(page)
+
+
+def menu(page) -> list[str]:
+    """The page titles in the sidebar menu (each link's text starts with its icon's name)."""
+    return [link.split()[-1] for link in
+            page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink").all_inner_texts()]
+
+
+def shoot(page, name: str) -> None:
+    for width in (1400, 390):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_timeout(300)
+        page.screenshot(path=SHOTS / f"sso_{name}_{width}.png", full_page=True)
+    page.set_viewport_size(VIEWPORT)  # wide again, with the sidebar open
+
+
+def test_sign_in_roles_refusal_and_sign_out_with_an_identity_provider(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    url, database, stop = dashboard
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(url, wait_until="domcontentloaded")
+            page.get_by_role("button", name="Sign in with Mock").wait_for(timeout=60_000)
+            settle(page)
+            shoot(page, "sign_in")
+
+            # An unreachable provider: what to check, no traceback, and the password still works.
+            page.get_by_role("button", name="Sign in with Unreachable").click()
+            page.get_by_text("Cannot reach the identity provider").wait_for(timeout=30_000)
+            settle(page)
+            assert "server_metadata_url in [auth.unreachable]" in main_text(page)
+            assert not page.get_by_test_id("stException").count()
+            shoot(page, "unreachable")
+            page.get_by_role("textbox", name="User name").fill("root")
+            page.get_by_role("textbox", name="Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in", exact=True).click()
+            page.get_by_text("Signed in as root (admin)").wait_for(timeout=60_000)
+            assert "Settings" in menu(page)
+            page.get_by_role("button", name="Sign out").click()
+            page.get_by_text("You have signed out.").wait_for(timeout=30_000)
+
+            # Known to the provider, but no role here: refused with the reason, and signed out again.
+            sign_in_with_provider(page, "nobody@example.org")
+            page.get_by_text("nobody@example.org has no role in Mentorscope").wait_for(timeout=30_000)
+            assert not menu(page)
+            shoot(page, "refused")
+            sign_out_with_provider(page)
+
+            # The lead role from the groups claim: Upload, but no Settings.
+            sign_in_with_provider(page, "lead@example.org")
+            page.get_by_text("Signed in as lead@example.org (lead)").wait_for(timeout=60_000)
+            assert "Upload" in menu(page) and "Settings" not in menu(page)
+            sign_out_with_provider(page)
+
+            # An admin by e-mail (listed in another case): Settings, which lists the role rules.
+            sign_in_with_provider(page, "admin@example.org")
+            page.get_by_text("Signed in as admin@example.org (admin)").wait_for(timeout=60_000)
+            assert "Settings" in menu(page)
+            page.get_by_test_id("stSidebarNav").get_by_text("Settings", exact=True).click()
+            page.get_by_text("Roles of those who sign in with Mock").wait_for(timeout=60_000)
+            assert "single-user local mode" not in main_text(page)
+            sign_out_with_provider(page)
+            assert not page.get_by_test_id("stException").count()
+        finally:
+            browser.close()
+
+    stop()  # DuckDB lets one process use the file at a time
+    with duckdb.connect(str(database), read_only=True) as con:
+        rows = con.execute("SELECT actor, action FROM audit_log ORDER BY occurred_at").fetchall()
+    assert rows == [("root", "sign_in"), ("root", "sign_out"), ("nobody@example.org", "sign_in_failed"),
+                    ("lead@example.org", "sign_in"), ("lead@example.org", "sign_out"),
+                    ("admin@example.org", "sign_in"), ("admin@example.org", "sign_out")]
