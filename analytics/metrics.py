@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import engagement, outcomes, retention, satisfaction
+from analytics import engagement, impact, memo, outcomes, retention, satisfaction
 from analytics.filters import Filters, Period
 
 LIKERT_DIMENSIONS = (
@@ -155,20 +155,34 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
 
 
 EMPLOYEE_KEYS = ["participants", "non_participants", "difference", "ci_low", "ci_high", "p_value",
-                 "n_participants", "n_non_participants", "suppressed"]
+                 "n_participants", "n_non_participants", "suppressed", "mde_80", "reading", "n_neither"]
 
 
-def _employee_outcomes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame | None:
-    """`retention.employee_outcomes` by measure, None when no employee file is loaded."""
+def _employee_figures(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
+                      ) -> tuple[pd.DataFrame | None, dict[str, Any] | None]:
+    """(`retention.employee_outcomes` by measure, `impact.block`), None each when it cannot be made
+    (no employee file; for impact also no department or level). One memo scope: both read the same
+    landmark strata, counted once."""
     if not retention.has_employees(con):
-        return None
-    return retention.employee_outcomes(con, period, filters).set_index("measure")
+        return None, None
+    with memo.scope():
+        return (retention.employee_outcomes(con, period, filters).set_index("measure"),
+                _cleaned(impact.block(con, period, filters)))
+
+
+def _cleaned(value: Any) -> Any:
+    """`clean` through nested dicts and lists."""
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return clean(value)
 
 
 # The figures behind the JSON, slowest first so that the last to finish is a short one.
 FIGURES: dict[str, Compute] = {
     "dimensions": satisfaction.dimensions, "pre_post": outcomes.pre_post, "engagement": engagement.summary,
-    "nps": satisfaction.nps, "employees": _employee_outcomes, "survival": retention.survival_at,
+    "nps": satisfaction.nps, "employees": _employee_figures, "survival": retention.survival_at,
     "goals": outcomes.goal_attainment, "responses": satisfaction.response_count, "early_exit": retention.early_exit,
 }
 
@@ -201,8 +215,8 @@ def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
                           ["dimension", "mean", "ci_low", "ci_high", "top2box", "n", "scale_points", "suppressed"])
     engaged = figures["engagement"].drop(columns="n")
     employees = promotion = None  # no employee file loaded
-    if figures["employees"] is not None:
-        rows = figures["employees"]
+    rows, impact_block = figures["employees"]
+    if rows is not None:
         employees = {k: clean(rows.loc["retention_12m", k]) for k in EMPLOYEE_KEYS}
         promotion = {k: clean(rows.loc["promotion_rate_12m", k]) for k in EMPLOYEE_KEYS}
     return {
@@ -220,6 +234,7 @@ def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
             "employee_retention_12m": employees,
             "promotion_rate_12m": promotion,
         },
+        "impact": impact_block,
         "outcomes": {
             "pre_post": _records(figures["pre_post"],
                                  ["dimension", "n_pairs", "n_excluded", "mean_baseline", "mean_exit", "mean_change",

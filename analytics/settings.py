@@ -41,6 +41,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "meetings per month expected of a pair without its own target"),
     Setting("max_upload_mb", 200, int, 1, 1000,
             "largest file accepted for upload, in MB"),
+    Setting("smallest_effect_of_interest", 0.05, float, 0.001, 0.5,
+            "smallest difference in a share (0.05 = 5 percentage points) that would matter"),
 )}
 
 

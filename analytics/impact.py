@@ -1,0 +1,174 @@
+"""Impact: participants against comparable non-participants (METRICS.md, Impact).
+
+The landmark groups of `retention` are compared within strata of department × level × tenure band,
+so that who joins mentoring (more senior, longer-serving people) is not mistaken for what mentoring
+does. DuckDB counts the strata and the dose bands; `impact_stats` does the arithmetic.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+
+from analytics import impact_stats, retention, settings
+from analytics.filters import Filters, Period
+
+OUTCOMES = {"retention_12m": "retained", "promotion_rate_12m": "promoted"}
+COVARIATES = ("department", "level", "tenure_band")
+DOSE_BANDS = ("0-2", "3-5", "6-11", "12+")  # held sessions in the 12 months before the landmark
+STRATIFIED_KEYS = ("participants", "comparison", "difference", "ci_low", "ci_high", "se", "p_value")
+
+
+def unavailable(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Why no adjusted comparison can be made (the file or column that would enable it), else None."""
+    if not retention.has_employees(con):
+        return ("No employee file is loaded: load the employees export (employee_id, hired_on, terminated_on, "
+                "last_promoted_on, department, level) to compare participants with comparable colleagues.")
+    missing = [column for column in ("department", "level") if not con.execute(
+        f"SELECT count(*) FROM employees WHERE nullif(trim({column}), '') IS NOT NULL").fetchone()[0]]
+    if missing:
+        columns = " and ".join(missing)
+        return (f"The employee file has no {columns} column (every row is blank there): load it again with "
+                f"{columns} filled in, so that participants are compared with colleagues of the same "
+                "department, level and tenure.")
+    return None
+
+
+def first_comparison_on(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> date | None:
+    """When no pair of the filtered programs was matched before this period's landmark: the first as-of
+    date whose landmark follows the earliest match (12 months on), else None."""
+    where, params = filters.where("pair")
+    earliest = con.execute(
+        "SELECT min(p.matched_on) FROM pairs p LEFT JOIN participants mentee ON mentee.participant_id = p.mentee_id "
+        f"WHERE {where}", params).fetchone()[0]
+    if earliest is None or earliest < retention.window_start(period):
+        return None
+    return earliest + relativedelta(months=12)
+
+
+def dose_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """Participants by held sessions of their qualifying pairs in the 12 months before the landmark →
+    [band, n, retained, promoted], a row per band of DOSE_BANDS."""
+    population, params = retention.landmark_sql(period, filters)
+    frame = con.execute(f"""{population},
+        held AS (
+            SELECT q.employee_id, count(s.session_id) AS sessions
+            FROM qualifying q CROSS JOIN bounds b
+            LEFT JOIN sessions s ON s.pair_id = q.pair_id AND s.status = 'held'
+                 AND s.occurred_on >= b.lookback AND s.occurred_on < b.landmark
+            GROUP BY q.employee_id)
+        SELECT CASE WHEN h.sessions >= 12 THEN '12+' WHEN h.sessions >= 6 THEN '6-11'
+                    WHEN h.sessions >= 3 THEN '3-5' ELSE '0-2' END AS band,
+               count(*) AS n, count(*) FILTER (WHERE p.retained) AS retained,
+               count(*) FILTER (WHERE p.promoted) AS promoted
+        FROM population p JOIN held h USING (employee_id)
+        WHERE p."group" = 'participants' GROUP BY ALL""", params).df()
+    return frame.set_index("band").reindex(list(DOSE_BANDS), fill_value=0).astype(int).rename_axis("band") \
+        .reset_index()
+
+
+def _matched(strata: pd.DataFrame) -> pd.DataFrame:
+    """Participants beside non-participants per stratum → [department, level, tenure_band, n1, n0,
+    retained1, retained0, promoted1, promoted0, tenure_sum1, tenure_sum0, tenure_squares1, tenure_squares0]."""
+    keys = list(COVARIATES)
+    sides = [strata[strata["group"] == group].drop(columns="group").set_index(keys).add_suffix(suffix)
+             for group, suffix in (("participants", "1"), ("non_participants", "0"))]
+    return sides[0].join(sides[1], how="outer").fillna(0).reset_index()
+
+
+def _comparison(outcome: str, column: str, strata: pd.DataFrame, min_size: int, smallest_effect: float
+                ) -> dict[str, Any]:
+    n1, n0 = strata["n1"].to_numpy(), strata["n0"].to_numpy()
+    result = impact_stats.stratified(n1, strata[f"{column}1"].to_numpy(), n0, strata[f"{column}0"].to_numpy())
+    figures = {key: getattr(result, key) for key in STRATIFIED_KEYS}
+    figures["mde_80"] = impact_stats.mde_80(result.se)
+    figures["reading"] = impact_stats.reading(result.ci_low, result.ci_high, smallest_effect)
+    figures["e_value"], figures["e_value_ci"] = impact_stats.e_values(
+        outcome, result.comparison, result.difference, result.ci_low, result.ci_high)
+    suppressed = min(result.n_participants, result.n_comparison) < min_size
+    if suppressed:
+        figures = {key: None for key in figures}
+    return {**figures, "n_participants": result.n_participants,
+            "n_participants_unmatched": int(n1.sum()) - result.n_participants,
+            "n_comparison": result.n_comparison, "strata": result.strata, "suppressed": suppressed}
+
+
+def _balance(strata: pd.DataFrame) -> list[dict[str, Any]]:
+    """Shares of each covariate level: all participants, all non-participants, and non-participants
+    weighted to the matched participants (each of stratum s weighs n1_s / n0_s)."""
+    matched = (strata["n1"] > 0) & (strata["n0"] > 0)
+    weighted = strata["n1"].where(matched, 0)  # the total weight of a matched stratum's non-participants
+    rows = []
+    for covariate in COVARIATES:
+        levels = strata.assign(weighted=weighted).groupby(covariate)[["n1", "n0", "weighted"]].sum()
+        levels = levels[(levels["n1"] > 0) | (levels["n0"] > 0)]
+        order = [band for band in retention.TENURE_BANDS if band in levels.index] \
+            if covariate == "tenure_band" else sorted(levels.index)
+        totals = levels.sum().replace(0, np.nan)
+        for level in order:
+            share = levels.loc[level] / totals
+            rows.append({"covariate": covariate, "level": level, "participants": share["n1"],
+                         "non_participants": share["n0"], "non_participants_weighted": share["weighted"]})
+    return rows
+
+
+def _tenure_smd(strata: pd.DataFrame) -> dict[str, float]:
+    """Tenure's standardised mean difference (years) over everyone, and after weighting the matched."""
+    totals = strata[["n1", "n0", "tenure_sum1", "tenure_sum0", "tenure_squares1", "tenure_squares0"]].sum()
+    mean1, var1 = impact_stats.mean_and_variance(totals["n1"], totals["tenure_sum1"], totals["tenure_squares1"])
+    mean0, var0 = impact_stats.mean_and_variance(totals["n0"], totals["tenure_sum0"], totals["tenure_squares0"])
+    matched = strata[(strata["n1"] > 0) & (strata["n0"] > 0)]
+    weight = matched["n1"].sum()
+    after = impact_stats.NAN
+    if weight:
+        mean1_after = matched["tenure_sum1"].sum() / weight
+        mean0_after = float((matched["n1"] / matched["n0"] * matched["tenure_sum0"]).sum()) / weight
+        after = impact_stats.smd(mean1_after, var1, mean0_after, var0)
+    return {"before": impact_stats.smd(mean1, var1, mean0, var0), "after": after}
+
+
+def _dose_response(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, min_size: int
+                   ) -> tuple[list[dict[str, Any]], dict[str, float | None]]:
+    bands = dose_counts(con, period, filters)
+    rows = []
+    for band in bands.itertuples(index=False):
+        retention_12m = impact_stats.wald_clipped(band.retained, band.n)
+        promotion = impact_stats.wald_clipped(band.promoted, band.n)
+        suppressed = band.n < min_size
+        figures = dict(zip(("retention_12m", "retention_ci_low", "retention_ci_high"), retention_12m)) | \
+            dict(zip(("promotion_rate_12m", "promotion_ci_low", "promotion_ci_high"), promotion))
+        rows.append({"band": band.band, "n": band.n,
+                     **{key: None if suppressed else value for key, value in figures.items()},
+                     "suppressed": suppressed})
+    hidden = bands["n"].sum() < min_size
+    p_values = {outcome: None if hidden else impact_stats.contingency_p(
+        np.column_stack([bands[column], bands["n"] - bands[column]])) for outcome, column in OUTCOMES.items()}
+    return rows, p_values
+
+
+def block(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any] | None:
+    """The `impact` block of the metrics JSON; None when `unavailable` says why."""
+    if unavailable(con) is not None:
+        return None
+    min_size = settings.get(con, "min_group_size")
+    smallest_effect = settings.get(con, "smallest_effect_of_interest")
+    strata = retention.landmark_strata(con, period, filters)
+    counts = strata.groupby("group")["n"].sum()
+    matched = _matched(strata)
+    dose, dose_p = _dose_response(con, period, filters, min_size)
+    out = {"landmark": retention.window_start(period).isoformat(),
+           "n_participants": int(counts.get("participants", 0)),
+           "n_non_participants": int(counts.get("non_participants", 0)),
+           "n_neither": int(counts.get("neither", 0)),
+           **{outcome: _comparison(outcome, column, matched, min_size, smallest_effect)
+              for outcome, column in OUTCOMES.items()},
+           "balance": _balance(matched), "tenure_smd": _tenure_smd(matched),
+           "dose_response": dose, "dose_response_p_values": dose_p}
+    if not out["n_participants"]:
+        first = first_comparison_on(con, period, filters)
+        out["first_comparison_on"] = first.isoformat() if first else None
+    return out
