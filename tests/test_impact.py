@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from analytics import impact, impact_stats, settings
+from analytics import impact, impact_stats, retention, settings
 from analytics.filters import Filters, Period
+from analytics.sample import RETENTION_EFFECT, generate
 from tests.builders import fresh, insert
 
 Q2 = Period.parse("2026Q2")  # landmark L = 2025-07-01, window to 2026-06-30
@@ -241,3 +242,33 @@ def test_contingency_p_skips_empty_rows_and_needs_two():
     assert impact_stats.contingency_p(table) == pytest.approx(sps.chi2_contingency([[3, 7], [8, 2]]).pvalue)
     assert math.isnan(impact_stats.contingency_p([[3, 7], [0, 0]]))
     assert math.isnan(impact_stats.contingency_p([[3, 0], [5, 0]]))  # nobody in the second column
+
+
+@pytest.fixture(scope="module")
+def large_sample():
+    """The sample generator at 10× the demo (≈1,300 participants on the landmark), pairs and employees
+    loaded as they are generated."""
+    data = generate(scale=10)
+    con = fresh()
+    for table in ("pairs", "employees"):
+        generated = getattr(data, table)  # read by name: DuckDB scans the local frame
+        con.execute(f"INSERT INTO {table} ({', '.join(generated.columns)}) SELECT * FROM generated")
+    return con
+
+
+def test_the_adjusted_comparison_recovers_the_planted_effect(large_sample):
+    last_year = Period.parse("2026Q3")  # the generator plants its effect on the data's last 12 months
+    adjusted = impact.block(large_sample, last_year, Filters())["retention_12m"]
+    raw = retention.employee_outcomes(large_sample, last_year, Filters()).set_index("measure").loc["retention_12m"]
+    assert adjusted["ci_low"] <= RETENTION_EFFECT <= adjusted["ci_high"]
+    # participants are more senior and longer-serving, who leave less anyway: the raw gap overstates the effect
+    assert raw["difference"] - RETENTION_EFFECT > abs(adjusted["difference"] - RETENTION_EFFECT)
+    assert not raw["ci_low"] <= RETENTION_EFFECT <= raw["ci_high"]
+
+
+def test_the_sample_participants_self_select_and_matching_balances_them(large_sample):
+    got = impact.block(large_sample, Period.parse("2026Q3"), Filters())
+    assert got["tenure_smd"]["before"] > 0.3 and abs(got["tenure_smd"]["after"]) < 0.1
+    senior = {row["level"]: row for row in got["balance"] if row["covariate"] == "level"}
+    juniors = ("Associate", "Professional")
+    assert sum(senior[k]["participants"] for k in juniors) < sum(senior[k]["non_participants"] for k in juniors)
