@@ -20,6 +20,41 @@ from analytics.filters import Filters, Period
 OUTCOMES = {"retention_12m": "retained", "promotion_rate_12m": "promoted"}
 COVARIATES = ("department", "level", "tenure_band")
 DOSE_BANDS = ("0-2", "3-5", "6-11", "12+")  # held sessions in the 12 months before the landmark
+# The section of docs/metrics.md on the adjusted comparison (the `impact` block of `metrics --json`).
+DOCS = [
+    "## Impact: participants against comparable non-participants", "",
+    "Those who join mentoring differ from those who do not: more senior, longer-serving, in some departments",
+    "more than others. The raw retention and promotion comparisons above mix the program's effect with who",
+    "joins; the `impact` block of `python -m analytics metrics --json` compares like with like. It uses the",
+    "same landmark groups and filters, and needs an employee file with department and level (without them",
+    "it is null).", "",
+    "- **Strata**: department × level × tenure band on the landmark (`<1`, `1-3`, `3-5`, `5-10`, `10+` years;",
+    "  a blank department or level is a level of its own, `(blank)`). A stratum with at least one participant",
+    "  and one non-participant is *matched*; participants elsewhere are left out and counted",
+    "  (`n_participants_unmatched`).",
+    "- **Difference**: participants' share against their matched non-participants', each stratum weighted by",
+    "  its participants, with its standard error, 95% CI and p-value (normal approximation; none when the",
+    "  standard error is 0).",
+    "- **`mde_80`**: the smallest true difference the comparison would detect with 80% power at two-sided 5%",
+    "  (also given for the raw comparisons).",
+    "- **`reading`**: `difference` when the 95% CI excludes 0; `no_meaningful_difference` when it lies within",
+    "  ± the `smallest_effect_of_interest` setting (0.05, i.e. 5 percentage points, by default); otherwise",
+    "  `inconclusive`: the data cannot tell an effect from none, which is not the same as no effect.",
+    "- **E-values** (VanderWeele & Ding): how strongly an unmeasured factor would have to be tied to both",
+    "  joining and the outcome (as a risk ratio) to explain the estimate away (`e_value`), or to move its",
+    "  interval to include 0 (`e_value_ci`, 1 when it already does). Retention counts leaving as the outcome.",
+    "- **Balance**: for each department, level and tenure band, the share of participants, of",
+    "  non-participants, and of non-participants weighted like the participants; and tenure's standardised",
+    "  mean difference before and after weighting. These are head-counts and are never suppressed.",
+    "- **Dose-response**: participants by held sessions in the 12 months before the landmark (`0-2`, `3-5`,",
+    "  `6-11`, `12+`), each band's retention and promotion with 95% CIs, and a chi-square p-value across the",
+    "  bands. It is an association, not an effect: those who meet more may differ in other ways.",
+    "- **Suppression**: fewer than `min_group_size` matched participants or matched non-participants hide every",
+    "  figure but the counts; a dose band under it is hidden. Strata are never shown one by one.",
+    "- A program younger than a year has no participants on its landmark: the block then gives",
+    "  `first_comparison_on`, the first as-of date whose landmark follows the earliest match.", "",
+]
+
 STRATIFIED_KEYS = ("participants", "comparison", "difference", "ci_low", "ci_high", "se", "p_value")
 
 

@@ -106,12 +106,17 @@ def _metrics() -> list[Metric]:
                     "rate", "pair", "retention", _from(retention.early_exit, "early_exit_rate")))
     m.append(Metric("employee_retention_12m", "Employee retention, 12 months",
                     "Share of participants not terminated in the 12 months to the as-of date, against "
-                    "non-participants, with the difference, its 95% Wald CI and a chi-square/Fisher p-value.",
+                    "non-participants, with the difference, its 95% Wald CI, a chi-square/Fisher p-value, the "
+                    "smallest difference it could detect (80% power) and a reading. The groups are fixed on the "
+                    "window's first day (the landmark), among those employed then: participants were in a pair "
+                    "matched before it and open at some time in the year before it; non-participants are in no "
+                    "pair at all; anyone else (mentored earlier, matched later, or in another program under a "
+                    "filter) is in neither group and counted.",
                     "rate", "employee", "retention",
                     _from(retention.employee_outcomes, "participants", measure="retention_12m")))
     m.append(Metric("promotion_rate_12m", "Promotion rate, 12 months",
-                    "Share of participants promoted in the 12 months to the as-of date, against non-participants, "
-                    "with the same statistics as retention.",
+                    "Share of participants promoted in the 12 months to the as-of date, against non-participants "
+                    "(the same landmark groups), with the same statistics as retention.",
                     "rate", "employee", "retention",
                     _from(retention.employee_outcomes, "participants", measure="promotion_rate_12m")))
     for d in LIKERT_DIMENSIONS:
@@ -261,4 +266,6 @@ def docs_markdown() -> str:
                 lines += [f"### `{metric.name}`: {metric.label}", "",
                           metric.definition, "",
                           f"Unit: {metric.unit}. Grain: {metric.grain}.", ""]
+        if section == "retention":
+            lines += impact.DOCS
     return "\n".join(lines)
