@@ -89,30 +89,23 @@ def dose_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
     """Participants by held sessions of their qualifying pairs in the 12 months before the landmark →
     [band, n, retained, promoted], a row per band of DOSE_BANDS."""
     population, params = retention.landmark_sql(period, filters)
+    # Sessions are counted per pair before they meet the memberships, and only participants (those with a
+    # qualifying pair) are looked up among the employed: the sessions table is by far the largest.
     frame = con.execute(f"""{population},
         held AS (
-            SELECT q.employee_id, count(s.session_id) AS sessions
-            FROM qualifying q CROSS JOIN bounds b
-            LEFT JOIN sessions s ON s.pair_id = q.pair_id AND s.status = 'held'
-                 AND s.occurred_on >= b.lookback AND s.occurred_on < b.landmark
-            GROUP BY q.employee_id)
-        SELECT CASE WHEN h.sessions >= 12 THEN '12+' WHEN h.sessions >= 6 THEN '6-11'
-                    WHEN h.sessions >= 3 THEN '3-5' ELSE '0-2' END AS band,
-               count(*) AS n, count(*) FILTER (WHERE p.retained) AS retained,
-               count(*) FILTER (WHERE p.promoted) AS promoted
-        FROM population p JOIN held h USING (employee_id)
-        WHERE p."group" = 'participants' GROUP BY ALL""", params).df()
+            SELECT s.pair_id, count(*) AS sessions FROM sessions s, bounds b
+            WHERE s.status = 'held' AND s.occurred_on >= b.lookback AND s.occurred_on < b.landmark
+            GROUP BY s.pair_id),
+        dose AS (
+            SELECT q.employee_id, coalesce(sum(h.sessions), 0) AS sessions
+            FROM qualifying q LEFT JOIN held h USING (pair_id) GROUP BY q.employee_id)
+        SELECT CASE WHEN d.sessions >= 12 THEN '12+' WHEN d.sessions >= 6 THEN '6-11'
+                    WHEN d.sessions >= 3 THEN '3-5' ELSE '0-2' END AS band,
+               count(*) AS n, count(*) FILTER (WHERE e.retained) AS retained,
+               count(*) FILTER (WHERE e.promoted) AS promoted
+        FROM employed e JOIN dose d USING (employee_id) GROUP BY ALL""", params).df()
     return frame.set_index("band").reindex(list(DOSE_BANDS), fill_value=0).astype(int).rename_axis("band") \
         .reset_index()
-
-
-def _matched(strata: pd.DataFrame) -> pd.DataFrame:
-    """Participants beside non-participants per stratum → [department, level, tenure_band, n1, n0,
-    retained1, retained0, promoted1, promoted0, tenure_sum1, tenure_sum0, tenure_squares1, tenure_squares0]."""
-    keys = list(COVARIATES)
-    sides = [strata[strata["group"] == group].drop(columns="group").set_index(keys).add_suffix(suffix)
-             for group, suffix in (("participants", "1"), ("non_participants", "0"))]
-    return sides[0].join(sides[1], how="outer").fillna(0).reset_index()
 
 
 def _comparison(outcome: str, column: str, strata: pd.DataFrame, min_size: int, smallest_effect: float
@@ -134,20 +127,20 @@ def _comparison(outcome: str, column: str, strata: pd.DataFrame, min_size: int, 
 
 def _balance(strata: pd.DataFrame) -> list[dict[str, Any]]:
     """Shares of each covariate level: all participants, all non-participants, and non-participants
-    weighted to the matched participants (each of stratum s weighs n1_s / n0_s)."""
-    matched = (strata["n1"] > 0) & (strata["n0"] > 0)
-    weighted = strata["n1"].where(matched, 0)  # the total weight of a matched stratum's non-participants
+    weighted to the matched participants (each of stratum s weighs n1_s / n0_s, n1_s in all)."""
+    n1, n0 = strata["n1"].to_numpy(float), strata["n0"].to_numpy(float)
+    columns = {"participants": n1, "non_participants": n0,
+               "non_participants_weighted": np.where((n1 > 0) & (n0 > 0), n1, 0.0)}
+    totals = {name: values.sum() for name, values in columns.items()}
     rows = []
     for covariate in COVARIATES:
-        levels = strata.assign(weighted=weighted).groupby(covariate)[["n1", "n0", "weighted"]].sum()
-        levels = levels[(levels["n1"] > 0) | (levels["n0"] > 0)]
-        order = [band for band in retention.TENURE_BANDS if band in levels.index] \
-            if covariate == "tenure_band" else sorted(levels.index)
-        totals = levels.sum().replace(0, np.nan)
-        for level in order:
-            share = levels.loc[level] / totals
-            rows.append({"covariate": covariate, "level": level, "participants": share["n1"],
-                         "non_participants": share["n0"], "non_participants_weighted": share["weighted"]})
+        levels, which = np.unique(strata[covariate].to_numpy(str), return_inverse=True)  # sorted by name
+        sums = {name: np.bincount(which, weights=values, minlength=len(levels)) for name, values in columns.items()}
+        order = [list(levels).index(band) for band in retention.TENURE_BANDS if band in levels] \
+            if covariate == "tenure_band" else range(len(levels))
+        rows += [{"covariate": covariate, "level": str(levels[k]),
+                  **{name: sums[name][k] / totals[name] if totals[name] else np.nan for name in columns}}
+                 for k in order if sums["participants"][k] or sums["non_participants"][k]]
     return rows
 
 
@@ -192,16 +185,14 @@ def block(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> d
     min_size = settings.get(con, "min_group_size")
     smallest_effect = settings.get(con, "smallest_effect_of_interest")
     strata = retention.landmark_strata(con, period, filters)
-    counts = strata.groupby("group")["n"].sum()
-    matched = _matched(strata)
+    counts = strata[["n1", "n0", "n_neither"]].sum()
     dose, dose_p = _dose_response(con, period, filters, min_size)
     out = {"landmark": retention.window_start(period).isoformat(),
-           "n_participants": int(counts.get("participants", 0)),
-           "n_non_participants": int(counts.get("non_participants", 0)),
-           "n_neither": int(counts.get("neither", 0)),
-           **{outcome: _comparison(outcome, column, matched, min_size, smallest_effect)
+           "n_participants": int(counts["n1"]), "n_non_participants": int(counts["n0"]),
+           "n_neither": int(counts["n_neither"]),
+           **{outcome: _comparison(outcome, column, strata, min_size, smallest_effect)
               for outcome, column in OUTCOMES.items()},
-           "balance": _balance(matched), "tenure_smd": _tenure_smd(matched),
+           "balance": _balance(strata), "tenure_smd": _tenure_smd(strata),
            "dose_response": dose, "dose_response_p_values": dose_p}
     if not out["n_participants"]:
         first = first_comparison_on(con, period, filters)

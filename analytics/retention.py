@@ -159,10 +159,10 @@ BLANK = "(blank)"  # a blank department or level is a level of its own
 
 
 def landmark_sql(period: Period, filters: Filters) -> tuple[str, list]:
-    """CTEs `bounds`, `memberships`, `qualifying` and `population` of the landmark design (METRICS.md,
-    Retention): the population employed on L with its group ('participants', 'non_participants',
-    'neither'), outcomes in the window and covariates read on L. A participant's qualifying pairs are
-    in `qualifying` (employee_id, pair_id)."""
+    """CTEs `bounds`, `memberships`, `qualifying`, `employed` and `population` of the landmark design
+    (METRICS.md, Retention): `employed` those employed on L with their outcomes in the window, and
+    `population` the same with their group ('participants', 'non_participants', 'neither') and
+    covariates read on L. A participant's qualifying pairs are in `qualifying` (employee_id, pair_id)."""
     employees, employee_params = filters.employees_sql()
     member_where, member_params = filters.where("membership")
     bands = " ".join(f"WHEN tenure >= {low} THEN '{band}'" for low, band in
@@ -197,23 +197,32 @@ def landmark_sql(period: Period, filters: Filters) -> tuple[str, list]:
 
 @memo.once
 def landmark_strata(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """The landmark population by group and stratum → [group, department, level, tenure_band, n,
-    retained, promoted, tenure_sum, tenure_squares] (tenure in years on L)."""
+    """The landmark population by stratum → [department, level, tenure_band, n1, n0, n_neither,
+    retained1, retained0, promoted1, promoted0, tenure_sum1, tenure_sum0, tenure_squares1,
+    tenure_squares0]: 1 for participants, 0 for non-participants (tenure in years on L)."""
     population, params = landmark_sql(period, filters)
+    sides = ", ".join(
+        f"""count(*) FILTER (WHERE "group" = '{group}') AS n{side},
+            count(*) FILTER (WHERE "group" = '{group}' AND retained) AS retained{side},
+            count(*) FILTER (WHERE "group" = '{group}' AND promoted) AS promoted{side},
+            coalesce(sum(tenure) FILTER (WHERE "group" = '{group}'), 0) AS tenure_sum{side},
+            coalesce(sum(tenure * tenure) FILTER (WHERE "group" = '{group}'), 0) AS tenure_squares{side}"""
+        for group, side in (("participants", "1"), ("non_participants", "0")))
     return con.execute(f"""{population}
-        SELECT "group", department, level, tenure_band, count(*) AS n,
-               count(*) FILTER (WHERE retained) AS retained, count(*) FILTER (WHERE promoted) AS promoted,
-               sum(tenure) AS tenure_sum, sum(tenure * tenure) AS tenure_squares
+        SELECT department, level, tenure_band, {sides}, count(*) FILTER (WHERE "group" = 'neither') AS n_neither
         FROM population GROUP BY ALL""", params).df()
 
 
 def employee_groups(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """The landmark groups → [group, n, retained, promoted]; a row for each of 'participants',
-    'non_participants' and 'neither', zeros when empty."""
-    strata = landmark_strata(con, period, filters)
-    groups = strata.groupby("group")[["n", "retained", "promoted"]].sum()
-    return groups.reindex(["participants", "non_participants", "neither"], fill_value=0).astype(int) \
-        .rename_axis("group").reset_index()
+    """The landmark groups → [group, n, retained, promoted]; a row for each of 'participants' and
+    'non_participants' (zeros when empty), and 'neither' (its n only)."""
+    totals = landmark_strata(con, period, filters).sum(numeric_only=True)
+    count = lambda column: int(totals.get(column, 0))  # noqa: E731 - a lookup with default
+    return pd.DataFrame([
+        {"group": "participants", "n": count("n1"), "retained": count("retained1"), "promoted": count("promoted1")},
+        {"group": "non_participants", "n": count("n0"), "retained": count("retained0"),
+         "promoted": count("promoted0")},
+        {"group": "neither", "n": count("n_neither"), "retained": 0, "promoted": 0}])
 
 
 @memo.once
