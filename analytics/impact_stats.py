@@ -89,11 +89,16 @@ def e_value(risk_ratio: float) -> float:
     return rr + math.sqrt(rr * (rr - 1))
 
 
+def _counted_share(outcome: str, comparison: float) -> float:
+    """The comparison group's share of the outcome counted by the E-value: leaving for retention."""
+    return 1 - comparison if outcome == "retention_12m" else comparison
+
+
 def risk_ratio(outcome: str, comparison: float, difference: float) -> float:
     """The risk ratio of the counted outcome at a given difference of shares: leaving for retention
     ((q0 − d) / q0 with q0 = 1 − comparison), promotion itself ((comparison + d) / comparison). NaN when
     the denominator is 0."""
-    base = 1 - comparison if outcome == "retention_12m" else comparison
+    base = _counted_share(outcome, comparison)
     if math.isnan(base) or base == 0:
         return NAN
     return (base - difference) / base if outcome == "retention_12m" else (base + difference) / base
@@ -101,12 +106,14 @@ def risk_ratio(outcome: str, comparison: float, difference: float) -> float:
 
 def e_values(outcome: str, comparison: float, difference: float, ci_low: float, ci_high: float
              ) -> tuple[float, float]:
-    """(E-value of the estimate, of the CI limit nearest 0); the latter is 1 when the CI includes 0."""
+    """(E-value of the estimate, of the CI limit nearest 0); the latter is 1 when the CI includes 0.
+    Both NaN when the ratio's denominator is 0 (or there is no estimate)."""
+    base = _counted_share(outcome, comparison)
+    if math.isnan(base) or base == 0 or math.isnan(ci_low) or math.isnan(ci_high):
+        return NAN, NAN
     estimate = e_value(risk_ratio(outcome, comparison, difference))
-    if math.isnan(ci_low) or math.isnan(ci_high):
-        return estimate, NAN
     if ci_low <= 0 <= ci_high:
-        return estimate, 1.0 if not math.isnan(estimate) else NAN
+        return estimate, 1.0
     nearest = ci_low if ci_low > 0 else ci_high
     return estimate, e_value(risk_ratio(outcome, comparison, nearest))
 

@@ -272,3 +272,17 @@ def test_the_sample_participants_self_select_and_matching_balances_them(large_sa
     senior = {row["level"]: row for row in got["balance"] if row["covariate"] == "level"}
     juniors = ("Associate", "Professional")
     assert sum(senior[k]["participants"] for k in juniors) < sum(senior[k]["non_participants"] for k in juniors)
+
+
+@pytest.mark.parametrize("outcome, comparison, difference, low, high, expected", [
+    # promotion 0.2 against 0.1: RR 2 → 2 + √2; the CI limit 0.05 → RR 1.5 → 1.5 + √0.75
+    ("promotion_rate_12m", 0.1, 0.1, 0.05, 0.15, (2 + math.sqrt(2), 1.5 + math.sqrt(0.75))),
+    # retention 0.9 against 0.8: leaving 0.1 against 0.2, RR 0.5 → 1/RR 2; the limit 0.02 → RR 0.9 → 1/0.9
+    ("retention_12m", 0.8, 0.1, 0.02, 0.18, (2 + math.sqrt(2), 1 / 0.9 + math.sqrt(1 / 0.9 * (1 / 0.9 - 1)))),
+    # a CI including 0 gives 1, even when the estimate's ratio is 0 (no participant left: E-value null)
+    ("retention_12m", 0.9, 0.1, -0.05, 0.25, (float("nan"), 1.0)),
+    # the comparison group never promoted: the ratio's denominator is 0, both null
+    ("promotion_rate_12m", 0.0, 0.1, -0.05, 0.25, (float("nan"), float("nan"))),
+])
+def test_e_values(outcome, comparison, difference, low, high, expected):
+    assert impact_stats.e_values(outcome, comparison, difference, low, high) == pytest.approx(expected, nan_ok=True)
