@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import engagement, impact, memo, outcomes, retention, satisfaction
+from analytics import engagement, impact, outcomes, retention, satisfaction
 from analytics.filters import Filters, Period
 
 LIKERT_DIMENSIONS = (
@@ -166,13 +166,11 @@ EMPLOYEE_KEYS = ["participants", "non_participants", "difference", "ci_low", "ci
 def _employee_figures(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
                       ) -> tuple[pd.DataFrame | None, dict[str, Any] | None]:
     """(`retention.employee_outcomes` by measure, `impact.block`), None each when it cannot be made
-    (no employee file; for impact also no department or level). One memo scope: both read the same
-    landmark strata, counted once."""
+    (no employee file; for impact also no department or level)."""
     if not retention.has_employees(con):
         return None, None
-    with memo.scope():
-        return (retention.employee_outcomes(con, period, filters).set_index("measure"),
-                _cleaned(impact.block(con, period, filters)))
+    return (retention.employee_outcomes(con, period, filters).set_index("measure"),
+            _cleaned(impact.block(con, period, filters)))
 
 
 def _cleaned(value: Any) -> Any:

@@ -214,15 +214,16 @@ def landmark_strata(con: duckdb.DuckDBPyConnection, period: Period, filters: Fil
 
 
 def employee_groups(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """The landmark groups → [group, n, retained, promoted]; a row for each of 'participants' and
-    'non_participants' (zeros when empty), and 'neither' (its n only)."""
-    totals = landmark_strata(con, period, filters).sum(numeric_only=True)
-    count = lambda column: int(totals.get(column, 0))  # noqa: E731 - a lookup with default
-    return pd.DataFrame([
-        {"group": "participants", "n": count("n1"), "retained": count("retained1"), "promoted": count("promoted1")},
-        {"group": "non_participants", "n": count("n0"), "retained": count("retained0"),
-         "promoted": count("promoted0")},
-        {"group": "neither", "n": count("n_neither"), "retained": 0, "promoted": 0}])
+    """The landmark groups → [group, n, retained, promoted]; a row for each of 'participants',
+    'non_participants' and 'neither', zeros when empty. (Counted apart from `landmark_strata`: the
+    Overview needs only these, and grouping by stratum costs more.)"""
+    population, params = landmark_sql(period, filters)
+    groups = con.execute(f"""{population}
+        SELECT "group", count(*) AS n, count(*) FILTER (WHERE retained) AS retained,
+               count(*) FILTER (WHERE promoted) AS promoted
+        FROM population GROUP BY ALL""", params).df().set_index("group")
+    return groups.reindex(["participants", "non_participants", "neither"], fill_value=0).astype(int) \
+        .rename_axis("group").reset_index()
 
 
 @memo.once
