@@ -524,7 +524,8 @@ def test_clearing_the_demo_asks_first(demo_db, app, answer, demo_uploads_left):
 def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_db, app):
     at = app("1_Overview")
     versus = [c.value for c in at.caption if c.value.startswith("Non-participants:")]
-    assert versus and "p < 0.001" in versus[0], "the demo's participants stay significantly longer"
+    # 2026Q3: 113 of 133 participants stay against 599 of 787 non-participants, chi2_contingency p = 0.032
+    assert versus and "p = 0.032" in versus[0], "the demo's participants stay significantly longer"
     assert "✱" not in versus[0], "that p compares groups, not quarters"
     footnote = next(c.value for c in at.caption if c.value.startswith("✱"))
     assert "tested against non-participants" in footnote
