@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import engagement, outcomes, retention, satisfaction
+from analytics import engagement, impact, outcomes, retention, satisfaction
 from analytics.filters import Filters, Period
 
 LIKERT_DIMENSIONS = (
@@ -106,12 +106,17 @@ def _metrics() -> list[Metric]:
                     "rate", "pair", "retention", _from(retention.early_exit, "early_exit_rate")))
     m.append(Metric("employee_retention_12m", "Employee retention, 12 months",
                     "Share of participants not terminated in the 12 months to the as-of date, against "
-                    "non-participants, with the difference, its 95% Wald CI and a chi-square/Fisher p-value.",
+                    "non-participants, with the difference, its 95% Wald CI, a chi-square/Fisher p-value, the "
+                    "smallest difference it could detect (80% power) and a reading. The groups are fixed on the "
+                    "window's first day (the landmark), among those employed then: participants were in a pair "
+                    "matched before it and open at some time in the year before it; non-participants are in no "
+                    "pair at all; anyone else (mentored earlier, matched later, or in another program under a "
+                    "filter) is in neither group and counted.",
                     "rate", "employee", "retention",
                     _from(retention.employee_outcomes, "participants", measure="retention_12m")))
     m.append(Metric("promotion_rate_12m", "Promotion rate, 12 months",
-                    "Share of participants promoted in the 12 months to the as-of date, against non-participants, "
-                    "with the same statistics as retention.",
+                    "Share of participants promoted in the 12 months to the as-of date, against non-participants "
+                    "(the same landmark groups), with the same statistics as retention.",
                     "rate", "employee", "retention",
                     _from(retention.employee_outcomes, "participants", measure="promotion_rate_12m")))
     for d in LIKERT_DIMENSIONS:
@@ -155,20 +160,32 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
 
 
 EMPLOYEE_KEYS = ["participants", "non_participants", "difference", "ci_low", "ci_high", "p_value",
-                 "n_participants", "n_non_participants", "suppressed"]
+                 "n_participants", "n_non_participants", "suppressed", "mde_80", "reading", "n_neither"]
 
 
-def _employee_outcomes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame | None:
-    """`retention.employee_outcomes` by measure, None when no employee file is loaded."""
+def _employee_figures(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
+                      ) -> tuple[pd.DataFrame | None, dict[str, Any] | None]:
+    """(`retention.employee_outcomes` by measure, `impact.block`), None each when it cannot be made
+    (no employee file; for impact also no department or level)."""
     if not retention.has_employees(con):
-        return None
-    return retention.employee_outcomes(con, period, filters).set_index("measure")
+        return None, None
+    return (retention.employee_outcomes(con, period, filters).set_index("measure"),
+            _cleaned(impact.block(con, period, filters)))
+
+
+def _cleaned(value: Any) -> Any:
+    """`clean` through nested dicts and lists."""
+    if isinstance(value, dict):
+        return {key: _cleaned(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    return clean(value)
 
 
 # The figures behind the JSON, slowest first so that the last to finish is a short one.
 FIGURES: dict[str, Compute] = {
     "dimensions": satisfaction.dimensions, "pre_post": outcomes.pre_post, "engagement": engagement.summary,
-    "nps": satisfaction.nps, "employees": _employee_outcomes, "survival": retention.survival_at,
+    "nps": satisfaction.nps, "employees": _employee_figures, "survival": retention.survival_at,
     "goals": outcomes.goal_attainment, "responses": satisfaction.response_count, "early_exit": retention.early_exit,
 }
 
@@ -201,8 +218,8 @@ def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
                           ["dimension", "mean", "ci_low", "ci_high", "top2box", "n", "scale_points", "suppressed"])
     engaged = figures["engagement"].drop(columns="n")
     employees = promotion = None  # no employee file loaded
-    if figures["employees"] is not None:
-        rows = figures["employees"]
+    rows, impact_block = figures["employees"]
+    if rows is not None:
         employees = {k: clean(rows.loc["retention_12m", k]) for k in EMPLOYEE_KEYS}
         promotion = {k: clean(rows.loc["promotion_rate_12m", k]) for k in EMPLOYEE_KEYS}
     return {
@@ -220,6 +237,7 @@ def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
             "employee_retention_12m": employees,
             "promotion_rate_12m": promotion,
         },
+        "impact": impact_block,
         "outcomes": {
             "pre_post": _records(figures["pre_post"],
                                  ["dimension", "n_pairs", "n_excluded", "mean_baseline", "mean_exit", "mean_change",
@@ -246,6 +264,8 @@ def docs_markdown() -> str:
                 lines += [f"### `{metric.name}`: {metric.label}", "",
                           metric.definition, "",
                           f"Unit: {metric.unit}. Grain: {metric.grain}.", ""]
+        if section == "retention":
+            lines += impact.DOCS
     return "\n".join(lines + IMPROVEMENT_EFFECTS)
 
 

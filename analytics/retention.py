@@ -1,5 +1,6 @@
 """Retention: Kaplan–Meier pair survival, early exits, and employee retention
-and promotion of participants vs non-participants (METRICS.md, Retention).
+and promotion of participants vs non-participants on the landmark design
+(METRICS.md, Retention).
 
 SQL prepares one (time, event) row per pair; scipy does Kaplan–Meier and the
 log-rank test, which SQL cannot.
@@ -15,12 +16,12 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 from scipy import stats as sps
 
-from analytics import memo, settings, stats
+from analytics import impact_stats, memo, settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, segment_key
 
 MONTH_DAYS = 30.4375
 SURVIVAL_MONTHS = (3, 6, 12)
-EMPLOYEE_STATS = ["participants", "non_participants", "difference", "ci_low", "ci_high", "p_value"]
+EMPLOYEE_STATS = ["participants", "non_participants", "difference", "ci_low", "ci_high", "p_value", "se", "mde_80"]
 
 
 def _survival_sql(period: Period, filters: Filters) -> tuple[str, list]:
@@ -140,55 +141,111 @@ def early_exit_reasons(con: duckdb.DuckDBPyConnection, period: Period, filters: 
 
 
 def window_start(period: Period):
-    """First day of the 12 months ending on the as-of date."""
+    """First day of the 12 months ending on the as-of date: the landmark L of the employee comparisons."""
     return period.as_of + timedelta(days=1) - relativedelta(months=12)
+
+
+def lookback_start(period: Period):
+    """L − 12 months: a pair open since then makes its members participants at the landmark."""
+    return window_start(period) - relativedelta(months=12)
 
 
 def has_employees(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT count(*) FROM employees").fetchone()[0] > 0
 
 
-def employee_groups(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """Participants vs non-participants over the 12-month window →
-    [group, n, retained, promoted]; group is 'participants' or 'non_participants'."""
+TENURE_BANDS = ("<1", "1-3", "3-5", "5-10", "10+")  # years on the landmark, lower bound included
+BLANK = "(blank)"  # a blank department or level is a level of its own
+
+
+def landmark_sql(period: Period, filters: Filters) -> tuple[str, list]:
+    """CTEs `bounds`, `memberships`, `qualifying`, `employed` and `population` of the landmark design
+    (METRICS.md, Retention): `employed` those employed on L with their outcomes in the window, and
+    `population` the same with their group ('participants', 'non_participants', 'neither') and
+    covariates read on L. A participant's qualifying pairs are in `qualifying` (employee_id, pair_id)."""
     employees, employee_params = filters.employees_sql()
     member_where, member_params = filters.where("membership")
-    return con.execute(f"""
-        WITH bounds AS (SELECT ?::DATE AS window_start, ?::DATE AS as_of),
-        population AS (
-            SELECT e.* FROM ({employees}) e, bounds b
-            WHERE e.hired_on < b.window_start AND (e.terminated_on IS NULL OR e.terminated_on >= b.window_start)),
-        window_pairs AS (
-            SELECT p.* FROM pairs p, bounds b
-            WHERE p.matched_on <= b.as_of AND (p.ended_on IS NULL OR p.ended_on >= b.window_start)),
+    bands = " ".join(f"WHEN tenure >= {low} THEN '{band}'" for low, band in
+                     reversed(list(zip((0, 1, 3, 5, 10), TENURE_BANDS))))
+    return f"""
+        WITH bounds AS (SELECT ?::DATE AS landmark, ?::DATE AS lookback, ?::DATE AS as_of),
         memberships AS (
-            SELECT mentor_id AS employee_id, 'mentor' AS role, program, cohort FROM window_pairs
-            UNION ALL SELECT mentee_id, 'mentee', program, cohort FROM window_pairs),
-        members AS (
-            SELECT m.employee_id, bool_or({member_where}) AS selected FROM memberships m GROUP BY m.employee_id)
-        SELECT CASE WHEN members.selected THEN 'participants' ELSE 'non_participants' END AS "group",
-               count(*) AS n,
-               count(*) FILTER (WHERE p.terminated_on IS NULL OR p.terminated_on > b.as_of) AS retained,
-               count(*) FILTER (WHERE p.last_promoted_on BETWEEN b.window_start AND b.as_of) AS promoted
-        FROM population p CROSS JOIN bounds b LEFT JOIN members ON members.employee_id = p.employee_id
-        WHERE members.selected IS NOT FALSE
-        GROUP BY 1""", [window_start(period), period.as_of, *employee_params, *member_params]).df()
+            SELECT pair_id, mentor_id AS employee_id, 'mentor' AS role, program, cohort, matched_on, ended_on
+            FROM pairs
+            UNION ALL SELECT pair_id, mentee_id, 'mentee', program, cohort, matched_on, ended_on FROM pairs),
+        qualifying AS (
+            SELECT m.employee_id, m.pair_id FROM memberships m, bounds b
+            WHERE m.matched_on < b.landmark AND (m.ended_on IS NULL OR m.ended_on >= b.lookback)
+              AND {member_where}),
+        employed AS (
+            SELECT e.*, date_diff('day', e.hired_on, b.landmark) / 365.25 AS tenure,
+                   e.terminated_on IS NULL OR e.terminated_on > b.as_of AS retained,
+                   coalesce(e.last_promoted_on BETWEEN b.landmark AND b.as_of, FALSE) AS promoted
+            FROM ({employees}) e, bounds b
+            WHERE e.hired_on < b.landmark AND (e.terminated_on IS NULL OR e.terminated_on >= b.landmark)),
+        population AS (
+            SELECT e.employee_id, e.tenure, e.retained, e.promoted,
+                   CASE WHEN e.employee_id IN (SELECT employee_id FROM qualifying) THEN 'participants'
+                        WHEN e.employee_id IN (SELECT employee_id FROM memberships) THEN 'neither'
+                        ELSE 'non_participants' END AS "group",
+                   coalesce(nullif(trim(e.department), ''), '{BLANK}') AS department,
+                   coalesce(nullif(trim(e.level), ''), '{BLANK}') AS level,
+                   CASE {bands} END AS tenure_band
+            FROM employed e)""", [window_start(period), lookback_start(period), period.as_of,
+                                  *member_params, *employee_params]
+
+
+@memo.once
+def landmark_strata(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """The landmark population by stratum → [department, level, tenure_band, n1, n0, n_neither,
+    retained1, retained0, promoted1, promoted0, tenure_sum1, tenure_sum0, tenure_squares1,
+    tenure_squares0]: 1 for participants, 0 for non-participants (tenure in years on L)."""
+    population, params = landmark_sql(period, filters)
+    sides = ", ".join(
+        f"""count(*) FILTER (WHERE "group" = '{group}') AS n{side},
+            count(*) FILTER (WHERE "group" = '{group}' AND retained) AS retained{side},
+            count(*) FILTER (WHERE "group" = '{group}' AND promoted) AS promoted{side},
+            coalesce(sum(tenure) FILTER (WHERE "group" = '{group}'), 0) AS tenure_sum{side},
+            coalesce(sum(tenure * tenure) FILTER (WHERE "group" = '{group}'), 0) AS tenure_squares{side}"""
+        for group, side in (("participants", "1"), ("non_participants", "0")))
+    return con.execute(f"""{population}
+        SELECT department, level, tenure_band, {sides}, count(*) FILTER (WHERE "group" = 'neither') AS n_neither
+        FROM population GROUP BY ALL""", params).df()
+
+
+def employee_groups(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """The landmark groups → [group, n, retained, promoted]; a row for each of 'participants',
+    'non_participants' and 'neither', zeros when empty. (Counted apart from `landmark_strata`: the
+    Overview needs only these, and grouping by stratum costs more.)"""
+    population, params = landmark_sql(period, filters)
+    groups = con.execute(f"""{population}
+        SELECT "group", count(*) AS n, count(*) FILTER (WHERE retained) AS retained,
+               count(*) FILTER (WHERE promoted) AS promoted
+        FROM population GROUP BY ALL""", params).df().set_index("group")
+    return groups.reindex(["participants", "non_participants", "neither"], fill_value=0).astype(int) \
+        .rename_axis("group").reset_index()
 
 
 @memo.once
 def employee_outcomes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ [measure ('retention_12m' | 'promotion_rate_12m'), participants, non_participants,
-    difference, ci_low, ci_high, p_value, n_participants, n_non_participants, n, suppressed];
-    `n` is the smaller group, which decides suppression."""
+    difference, ci_low, ci_high, p_value, se, mde_80, reading, n_participants, n_non_participants,
+    n_neither, n, suppressed]; `n` is the smaller group, which decides suppression."""
     groups = employee_groups(con, period, filters).set_index("group")
-    count = lambda group, column: int(groups[column].get(group, 0))  # noqa: E731 - a lookup with default
-    n1, n2 = count("participants", "n"), count("non_participants", "n")
+    n1, n2 = int(groups.loc["participants", "n"]), int(groups.loc["non_participants", "n"])
+    smallest_effect = settings.get(con, "smallest_effect_of_interest")
     rows = []
     for measure, column in (("retention_12m", "retained"), ("promotion_rate_12m", "promoted")):
-        x1, x2 = count("participants", column), count("non_participants", column)
+        x1, x2 = int(groups.loc["participants", column]), int(groups.loc["non_participants", column])
         difference, low, high = stats.proportion_difference(x1, n1, x2, n2)
+        se = impact_stats.unpooled_se(x1, n1, x2, n2)
         rows.append({"measure": measure, "participants": x1 / n1 if n1 else math.nan,
                      "non_participants": x2 / n2 if n2 else math.nan, "difference": difference,
                      "ci_low": low, "ci_high": high, "p_value": stats.two_by_two_p(x1, n1, x2, n2),
-                     "n_participants": n1, "n_non_participants": n2, "n": min(n1, n2)})
-    return stats.suppress(pd.DataFrame(rows), settings.get(con, "min_group_size"), EMPLOYEE_STATS)
+                     "se": se, "mde_80": impact_stats.mde_80(se),
+                     "reading": impact_stats.reading(low, high, smallest_effect),
+                     "n_participants": n1, "n_non_participants": n2,
+                     "n_neither": int(groups.loc["neither", "n"]), "n": min(n1, n2)})
+    out = stats.suppress(pd.DataFrame(rows), settings.get(con, "min_group_size"), EMPLOYEE_STATS)
+    out["reading"] = [None if hidden else reading for reading, hidden in zip(out["reading"], out["suppressed"])]
+    return out

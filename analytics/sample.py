@@ -7,7 +7,9 @@ upload. The data tells the demo's story:
 - engaged pairs (more held sessions) report more benefit;
 - the Leadership program's autumn cohort fades: rising cancellations, pairs
   going quiet, so some are at risk at the end;
-- participants stay longer and are promoted more often than other employees;
+- participants stay longer and are promoted more often than other employees,
+  partly because mentoring keeps people (RETENTION_EFFECT) and partly because
+  those who join are more senior and longer-serving, who leave less anyway;
 - 'Monthly check-in reminders' (from 2026-02-01) lift the New-hire cadence;
 - baseline → exit gains on skill development, career clarity and networking.
 
@@ -70,6 +72,14 @@ SLIPPING_COHORT = (LEADERSHIP, 6)
 
 IMPROVEMENT_START = date(2026, 2, 1)
 IMPROVEMENT_LIFT = 1.3
+
+# The planted effect: over the data's last 12 months, a participant at their start (the landmark) is
+# this much likelier to stay than a colleague of the same level and tenure who was never mentored.
+RETENTION_EFFECT = 0.08
+# Chance of leaving within those 12 months without mentoring, by level and tenure band on the landmark:
+# juniors and newcomers leave more, which is what makes the raw participant gap larger than the effect.
+LEAVING_BY_LEVEL = {"Associate": 0.34, "Professional": 0.28, "Senior": 0.13, "Manager": 0.10, "Director": 0.09}
+LEAVING_BY_TENURE = ((1, 0.04), (3, 0.02), (10, 0.0), (np.inf, -0.01))  # (below this many years, added)
 
 
 @dataclass(frozen=True)
@@ -263,6 +273,7 @@ def _participants(rng, pairs: dict, cohorts: pd.DataFrame) -> dict:
     ended = np.concatenate([pairs["ended"][last_pair], pairs["ended"]])
     return {
         "n": n, "is_mentee": is_mentee, "pair_of": pair_of, "cohort": cohort,
+        "last_pair": np.concatenate([last_pair, np.arange(n_pairs)]),
         "program": cohorts["program"].to_numpy()[cohort],
         "department": np.concatenate([_allot(rng, n_mentees, PARTICIPANT_DEPT_WEIGHTS),
                                       _allot(rng, n_pairs, PARTICIPANT_DEPT_WEIGHTS)]),
@@ -293,14 +304,16 @@ def _employees(rng, people: dict, pairs: dict, n_employees: int, start, end) -> 
     level[emp_of] = people["level"]
     new_hire = people["is_mentee"] & (people["program"] == NEW_HIRE)
     hired[emp_of] = people["joined"] - _days(np.where(new_hire, rng.uniform(1, 40, people["n"]),
-                                                      rng.uniform(365, 3650, people["n"])))
-    # Participants rarely leave: only after their mentoring ends, at a low rate.
+                                                      rng.uniform(730, 5475, people["n"])))
+    # Those who join are longer-serving; before the last year they leave only after their mentoring ends.
     since[emp_of] = people["left"]
     hazard[emp_of] = 0.06
     promotion[emp_of] = np.where(people["is_mentee"], np.where(new_hire, 0.2, 0.35), 0.15)
 
     terminated = since + _days(rng.exponential(365.25 / hazard))
     terminated[emp_of] = np.where(people["left_org"], people["left"], terminated[emp_of])
+    # Drawn from a generator of their own, so that the sessions and surveys drawn after stay as they were.
+    terminated = _last_year_leavers(rng.spawn(1)[0], people, pairs, emp_of, hired, level, terminated, end)
     terminated = np.where(terminated <= end, terminated, NAT)
     anchor = np.where(np.isnat(terminated), end, terminated)
     promoted = anchor - _days(rng.exponential(365.25 / promotion))
@@ -311,6 +324,36 @@ def _employees(rng, people: dict, pairs: dict, n_employees: int, start, end) -> 
         "department": np.asarray(DEPARTMENTS)[department], "level": level,
     })
     return frame, ids[emp_of]
+
+
+def _last_year_leavers(rng, people: dict, pairs: dict, emp_of: np.ndarray, hired, level, terminated, end):
+    """Who of those employed on the landmark L (the first day of the last 12 months) leaves by the end:
+    LEAVING_BY_LEVEL and LEAVING_BY_TENURE, less RETENTION_EFFECT for participants on L (in a pair
+    matched before L and open since 12 months before it). A leaver leaves after L and after their
+    pairing; someone still paired at the end stays. A participant who stays but whose pairing ended
+    'left_organization' after L withdrew instead (pairs["withdrew"])."""
+    landmark = (np.datetime64(end + DAY, "M") - 12).astype("datetime64[D]")
+    lookback = (np.datetime64(landmark, "M") - 12).astype("datetime64[D]")
+    employed = (hired < landmark) & (np.isnat(terminated) | (terminated >= landmark))
+    years = (landmark - hired) / DAY / 365.25
+    leaving = np.vectorize(LEAVING_BY_LEVEL.get)(level) + np.select(
+        [years < bound for bound, _ in LEAVING_BY_TENURE], [added for _, added in LEAVING_BY_TENURE])
+    participant = np.zeros(len(hired), bool)
+    for pair in (people["pair_of"], people["last_pair"]):  # a mentee's first and last pairing
+        participant[emp_of] |= (pairs["matched"][pair] < landmark) & (
+            np.isnat(pairs["ended"][pair]) | (pairs["ended"][pair] >= lookback))
+    leaves = employed & (rng.random(len(hired)) < leaving - RETENTION_EFFECT * participant)
+    earliest = np.full(len(hired), landmark)
+    paired_to_the_end = np.isnat(people["left"])
+    earliest[emp_of] = np.where(paired_to_the_end, end, np.maximum(landmark, people["left"]))
+    leaves[emp_of] &= ~paired_to_the_end
+    on = earliest + _days(rng.uniform(0, 1, len(hired)) * ((end - earliest) / DAY + 1))
+    gone_with_pair = people["left_org"] & (people["left"] >= landmark)
+    on[emp_of] = np.where(gone_with_pair, people["left"], on[emp_of])
+    stays = employed & ~leaves
+    pairs["withdrew"] = np.zeros(len(pairs["matched"]), bool)
+    pairs["withdrew"][people["last_pair"][gone_with_pair & stays[emp_of]]] = True
+    return np.where(stays, NAT, np.where(leaves, on, terminated))
 
 
 def _participant_frame(people: dict, cohorts: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
@@ -344,7 +387,7 @@ def _pair_frame(pairs: dict, cohorts: pd.DataFrame, emp_ids: np.ndarray) -> pd.D
         "mentee_id": emp_ids[pairs["mentee"]],
         "matched_on": pairs["matched"],
         "ended_on": pairs["ended"],
-        "end_reason": pairs["reason"],
+        "end_reason": np.where(pairs["withdrew"], "withdrawn", pairs["reason"]),
         "program": cohorts["program"].to_numpy()[pairs["cohort"]],
         "cohort": cohorts["cohort"].to_numpy()[pairs["cohort"]],
         "meetings_target_per_month": cohorts["target"].to_numpy()[pairs["cohort"]],

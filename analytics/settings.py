@@ -45,6 +45,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "largest size an XLSX workbook may unpack to, in MB"),
     Setting("max_workbook_cells", 1_000_000, int, 1, 100_000_000,
             "most cells (rows × columns) read from an XLSX sheet"),
+    Setting("smallest_effect_of_interest", 0.05, float, 0.001, 0.5,
+            "smallest difference in a share (0.05 = 5 percentage points) that would matter"),
 )}
 
 

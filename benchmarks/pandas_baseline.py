@@ -189,12 +189,18 @@ def retention(pairs: pd.DataFrame, employees: pd.DataFrame, start, end) -> dict:
     ended_now = pairs[(pairs["ended_on"] >= start) & (pairs["ended_on"] <= end)]
     early = (ended_now["end_reason"].fillna("") != "completed").mean() if len(ended_now) else None
 
+    # The landmark design: the population employed on the window's first day; participants were in a pair
+    # matched before it and open since 12 months before it, non-participants in no pair at all.
     window_start = end + timedelta(days=1) - relativedelta(months=12)
+    lookback = window_start - relativedelta(months=12)
     population = employees[(employees["hired_on"] < window_start)
                            & (employees["terminated_on"].isna() | (employees["terminated_on"] >= window_start))]
-    in_window = pairs[(pairs["matched_on"] <= end) & (pairs["ended_on"].isna() | (pairs["ended_on"] >= window_start))]
-    members = set(in_window["mentor_id"]) | set(in_window["mentee_id"])
-    participant = population["employee_id"].isin(members)
+    qualifying = pairs[(pairs["matched_on"] < window_start)
+                       & (pairs["ended_on"].isna() | (pairs["ended_on"] >= lookback))]
+    participants = set(qualifying["mentor_id"]) | set(qualifying["mentee_id"])
+    members = set(pairs["mentor_id"]) | set(pairs["mentee_id"])
+    population = population[population["employee_id"].isin(participants) | ~population["employee_id"].isin(members)]
+    participant = population["employee_id"].isin(participants)  # the rest of `population`: non-participants
     retained = population["terminated_on"].isna() | (population["terminated_on"] > end)
     promoted = (population["last_promoted_on"] >= window_start) & (population["last_promoted_on"] <= end)
     return {"pair_survival": survival, "early_exit_rate": _num(early),

@@ -49,6 +49,23 @@ def test_table(capsys, loaded):
     line = next(l for l in out.splitlines() if l.startswith("sessions_held"))
     assert line.split()[-1] == "1"
     assert "no employee file loaded" in out
+    assert "needs an employee file with department and level" in out
+
+
+def test_table_impact_of_a_young_program(capsys, loaded):
+    con = db.connect(loaded)
+    insert(con, "employees", """
+        employee_id | hired_on   | department  | level
+        e1          | 2020-01-01 | Engineering | Senior
+        x1          | 2020-01-01 | Engineering | Senior
+    """)
+    con.close()
+    code, out, _ = run(capsys, "--quarter", "2026Q2", "--db", str(loaded))
+    # the only pair is matched 2026-01-01, after the landmark 2025-07-01: e1 is in neither group
+    line = next(l for l in out.splitlines() if l.startswith("impact retention_12m"))
+    assert code == 0 and "n=0/0 in 0 strata (0 unmatched)" in line and "suppressed" in line
+    assert "first comparison as of 2027-01-01" in out
+    assert "n=0/1 (neither 1)" in next(l for l in out.splitlines() if l.startswith("employee_retention_12m"))
 
 
 @pytest.mark.parametrize("args, message", [

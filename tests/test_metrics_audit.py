@@ -366,57 +366,173 @@ def early_exit_ref(t, start, end, f):
 
 
 def two_groups(x1, n1, x2, n2, min_group) -> dict:
-    """Shares, Wald CI of the difference, chi-square (corrected) or Fisher p; suppression."""
+    """Shares, Wald CI of the difference, chi-square (corrected) or Fisher p, the 80%-power MDE and the
+    reading against ±5 points (smallest_effect_of_interest); suppression."""
     out = {"participants": ratio(x1, n1), "non_participants": ratio(x2, n2), "difference": None,
-           "ci_low": None, "ci_high": None, "p_value": None,
+           "ci_low": None, "ci_high": None, "p_value": None, "mde_80": None, "reading": None,
            "n_participants": n1, "n_non_participants": n2, "suppressed": min(n1, n2) < min_group}
     if n1 and n2:
         p1, p2 = x1 / n1, x2 / n2
-        half = 1.96 * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+        se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+        low, high = p1 - p2 - 1.96 * se, p1 - p2 + 1.96 * se
         table = np.array([[x1, n1 - x1], [x2, n2 - x2]])
         expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
         if (expected < 5).any():
             p_value = stats.fisher_exact(table, alternative="two-sided").pvalue
         else:
             p_value = stats.chi2_contingency(table).pvalue
-        out.update(difference=p1 - p2, ci_low=p1 - p2 - half, ci_high=p1 - p2 + half, p_value=float(p_value))
+        reading = ("difference" if low > 0 or high < 0 else
+                   "no_meaningful_difference" if -0.05 <= low and high <= 0.05 else "inconclusive")
+        out.update(difference=p1 - p2, ci_low=low, ci_high=high, p_value=float(p_value),
+                   mde_80=(stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * se, reading=reading)
     if out["suppressed"]:
-        for key in ("participants", "non_participants", "difference", "ci_low", "ci_high", "p_value"):
+        for key in ("participants", "non_participants", "difference", "ci_low", "ci_high", "p_value", "mde_80",
+                    "reading"):
             out[key] = None
     return out
 
 
-def employees_ref(t, start, end, f, min_group) -> tuple[dict, dict]:
+def landmark_ref(t, end, f) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp, pd.Timestamp]:
+    """The landmark design: the population employed on L (the window's first day) with its group
+    ('participant' | 'non' | 'neither'), `retained`, `promoted` and covariates on L; participants were in a
+    pair matched before L and open since L − 12 months (of the filtered program, cohort and role),
+    non-participants in no pair at all. Also the qualifying memberships, L and L − 12 months."""
     e0 = ts(end)
     ws = ts(end + timedelta(days=1)) - pd.DateOffset(months=12)
+    lookback = ws - pd.DateOffset(months=12)
     emp = t["employees"]
     if "department" in f:
         emp = emp[emp["department"] == f["department"]]
-    population = emp[(emp["hired_on"] < ws) & (emp["terminated_on"].isna() | (emp["terminated_on"] >= ws))]
+    population = emp[(emp["hired_on"] < ws) & (emp["terminated_on"].isna() | (emp["terminated_on"] >= ws))].copy()
     pairs = t["pairs"]
-    window_pairs = pairs[(pairs["matched_on"] <= e0) & (pairs["ended_on"].isna() | (pairs["ended_on"] >= ws))]
-    # One row per person per pair: the role they held and the pair's program and cohort.
+    # One row per person per pair: the role they held and the pair's program, cohort and dates.
     memberships = pd.concat([
-        window_pairs[[f"{role}_id", "program", "cohort"]]
+        pairs[[f"{role}_id", "pair_id", "program", "cohort", "matched_on", "ended_on"]]
         .rename(columns={f"{role}_id": "employee_id"}).assign(role=role)
         for role in ("mentor", "mentee")], ignore_index=True)
-    selected = pd.Series(True, index=memberships.index)
+    selected = (memberships["matched_on"] < ws) & (memberships["ended_on"].isna() | (memberships["ended_on"] >= lookback))
     for key in ("program", "cohort", "role"):
         if key in f:
             selected &= (memberships[key] == f[key]).fillna(False).astype(bool)
-    members = set(memberships["employee_id"])
-    chosen = set(memberships[selected]["employee_id"])
-    part = population[population["employee_id"].isin(chosen)]
-    non = population[~population["employee_id"].isin(members)]
+    qualifying = memberships[selected]
+    population["group"] = np.where(population["employee_id"].isin(set(qualifying["employee_id"])), "participant",
+                                   np.where(population["employee_id"].isin(set(memberships["employee_id"])),
+                                            "neither", "non"))
+    population["retained"] = population["terminated_on"].isna() | (population["terminated_on"] > e0)
+    population["promoted"] = (population["last_promoted_on"] >= ws) & (population["last_promoted_on"] <= e0)
+    for column in ("department", "level"):
+        text = population[column].fillna("").str.strip()
+        population[column] = text.where(text != "", "(blank)")
+    population["tenure"] = (ws - population["hired_on"]).dt.days / 365.25
+    population["tenure_band"] = pd.cut(population["tenure"], [0, 1, 3, 5, 10, np.inf], right=False,
+                                       labels=["<1", "1-3", "3-5", "5-10", "10+"]).astype(str)
+    return population, qualifying, ws, lookback
 
-    def retained(g):
-        return int((g["terminated_on"].isna() | (g["terminated_on"] > e0)).sum())
 
-    def promoted(g):
-        return int(((g["last_promoted_on"] >= ws) & (g["last_promoted_on"] <= e0)).sum())
+def employees_ref(t, start, end, f, min_group) -> tuple[dict, dict]:
+    population, _, _, _ = landmark_ref(t, end, f)
+    part, non = population[population["group"] == "participant"], population[population["group"] == "non"]
+    neither = int((population["group"] == "neither").sum())
+    x = {outcome: (int(part[outcome].sum()), int(non[outcome].sum())) for outcome in ("retained", "promoted")}
+    return (two_groups(x["retained"][0], len(part), x["retained"][1], len(non), min_group) | {"n_neither": neither},
+            two_groups(x["promoted"][0], len(part), x["promoted"][1], len(non), min_group) | {"n_neither": neither})
 
-    return (two_groups(retained(part), len(part), retained(non), len(non), min_group),
-            two_groups(promoted(part), len(part), promoted(non), len(non), min_group))
+
+def e_value_ref(rr):
+    if rr is None or not rr > 0:
+        return None
+    rr = max(rr, 1 / rr)
+    return rr + math.sqrt(rr * (rr - 1))
+
+
+def impact_ref(t, start, end, f, min_group) -> dict | None:
+    """METRICS.md, Impact, one person at a time in pandas."""
+    if t["employees"]["department"].isna().all() or t["employees"]["level"].isna().all():
+        return None
+    population, qualifying, ws, lookback = landmark_ref(t, end, f)
+    z = stats.norm.ppf(0.975)
+    keys = ["department", "level", "tenure_band"]
+    part, non = population[population["group"] == "participant"], population[population["group"] == "non"]
+    out = {"landmark": ws.date().isoformat(), "n_participants": len(part), "n_non_participants": len(non),
+           "n_neither": int((population["group"] == "neither").sum())}
+    ones = part.groupby(keys).agg(n1=("employee_id", "size"), r1=("retained", "sum"), q1=("promoted", "sum"))
+    zeros = non.groupby(keys).agg(n0=("employee_id", "size"), r0=("retained", "sum"), q0=("promoted", "sum"))
+    strata = ones.join(zeros, how="inner")  # matched: at least one of each
+    w = strata["n1"] / strata["n1"].sum()
+    for outcome, one, zero in (("retention_12m", "r1", "r0"), ("promotion_rate_12m", "q1", "q0")):
+        p1, p0 = strata[one] / strata["n1"], strata[zero] / strata["n0"]
+        treated, comparison = float((w * p1).sum()), float((w * p0).sum())
+        d = treated - comparison
+        se = math.sqrt(float((w ** 2 * (p1 * (1 - p1) / strata["n1"] + p0 * (1 - p0) / strata["n0"])).sum()))
+        low, high = d - z * se, d + z * se
+        base = 1 - comparison if outcome == "retention_12m" else comparison
+        ratio = (lambda x: (base - x) / base if outcome == "retention_12m" else (base + x) / base) if base else None
+        figures = {"participants": treated, "comparison": comparison, "difference": d, "ci_low": low,
+                   "ci_high": high, "se": se, "p_value": 2 * stats.norm.sf(abs(d) / se) if se else None,
+                   "mde_80": (z + stats.norm.ppf(0.8)) * se,
+                   "reading": "difference" if low > 0 or high < 0 else
+                   "no_meaningful_difference" if -0.05 <= low and high <= 0.05 else "inconclusive",
+                   "e_value": e_value_ref(ratio(d)) if ratio else None,
+                   "e_value_ci": None if not ratio else 1.0 if low <= 0 <= high else
+                   e_value_ref(ratio(low if low > 0 else high))}
+        suppressed = min(strata["n1"].sum(), strata["n0"].sum()) < min_group
+        out[outcome] = {**{k: None if suppressed else num(v) if not isinstance(v, str) else v
+                           for k, v in figures.items()},
+                        "n_participants": int(strata["n1"].sum()),
+                        "n_participants_unmatched": len(part) - int(strata["n1"].sum()),
+                        "n_comparison": int(strata["n0"].sum()), "strata": len(strata), "suppressed": bool(suppressed)}
+    # Balance: each matched non-participant weighs n1_s / n0_s.
+    weight = non.join((strata["n1"] / strata["n0"]).rename("w"), on=keys)["w"].fillna(0)
+    out["balance"] = []
+    for covariate in keys:
+        levels = sorted(set(part[covariate]) | set(non[covariate]))
+        if covariate == "tenure_band":
+            levels = [b for b in ["<1", "1-3", "3-5", "5-10", "10+"] if b in levels]
+        for level in levels:
+            out["balance"].append({"covariate": covariate, "level": level,
+                                   "participants": num((part[covariate] == level).mean()),
+                                   "non_participants": num((non[covariate] == level).mean()),
+                                   "non_participants_weighted":
+                                       num(weight[non[covariate] == level].sum() / weight.sum())
+                                       if weight.sum() else None})
+    spread = math.sqrt((part["tenure"].var(ddof=1) + non["tenure"].var(ddof=1)) / 2)
+    matched_part = part.join(strata["n1"], on=keys, how="inner")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no participants: no mean
+        out["tenure_smd"] = {
+            "before": num((part["tenure"].mean() - non["tenure"].mean()) / spread),
+            "after": num((matched_part["tenure"].mean() - (weight * non["tenure"]).sum() / weight.sum()) / spread)}
+    # Dose: held sessions of each participant's qualifying pairs in the 12 months before L.
+    s = t["sessions"]
+    held = s[(s["status"] == "held") & (s["occurred_on"] >= lookback) & (s["occurred_on"] < ws)]
+    per_pair = held.groupby("pair_id").size()
+    sessions = qualifying.assign(n=qualifying["pair_id"].map(per_pair).fillna(0)).groupby("employee_id")["n"].sum()
+    dosed = part.assign(band=pd.cut(part["employee_id"].map(sessions), [0, 3, 6, 12, np.inf], right=False,
+                                    labels=["0-2", "3-5", "6-11", "12+"]).astype(str))
+    out["dose_response"], tables = [], {"retained": [], "promoted": []}
+    for band in ["0-2", "3-5", "6-11", "12+"]:
+        g = dosed[dosed["band"] == band]
+        row = {"band": band, "n": len(g), "suppressed": len(g) < min_group}
+        for outcome, name, prefix in (("retained", "retention_12m", "retention"),
+                                      ("promoted", "promotion_rate_12m", "promotion")):
+            share = g[outcome].mean() if len(g) else None
+            half = z * math.sqrt(share * (1 - share) / len(g)) if len(g) else None
+            row.update({name: share, f"{prefix}_ci_low": None if share is None else max(0.0, share - half),
+                        f"{prefix}_ci_high": None if share is None else min(1.0, share + half)})
+            if len(g):
+                tables[outcome].append([int(g[outcome].sum()), len(g) - int(g[outcome].sum())])
+        if row["suppressed"]:
+            row.update({k: None for k in row if k not in ("band", "n", "suppressed")})
+        out["dose_response"].append(row)
+
+    def chi2(table):
+        table = np.array(table)
+        if len(table) < 2 or (table.sum(axis=0) == 0).any() or len(part) < min_group:
+            return None
+        return stats.chi2_contingency(table).pvalue
+    out["dose_response_p_values"] = {"retention_12m": chi2(tables["retained"]),
+                                     "promotion_rate_12m": chi2(tables["promoted"])}
+    return out
 
 
 def pre_post_ref(t, start, end, f, min_group) -> list[dict]:
@@ -472,6 +588,7 @@ def reference(t, start, end, f, min_group) -> dict:
                       "employee_retention_12m": employees, "promotion_rate_12m": promotion},
         "outcomes": {"pre_post": pre_post_ref(t, start, end, f, min_group),
                      "goal_attainment_rate": goals_ref(t, start, end, f)},
+        "impact": impact_ref(t, start, end, f, min_group),
     }
 
 
@@ -520,6 +637,8 @@ FIGURES = [
     "retention.pair_survival", "retention.early_exit_rate",
     "retention.employee_retention_12m", "retention.promotion_rate_12m",
     "outcomes.pre_post", "outcomes.goal_attainment_rate",
+    "impact.retention_12m", "impact.promotion_rate_12m", "impact.balance", "impact.tenure_smd",
+    "impact.dose_response", "impact.dose_response_p_values", "impact.n_neither", "impact.landmark",
 ]
 
 
@@ -552,7 +671,8 @@ SUPPRESSION_CASES = [("2026Q2", "all", 60), ("2026Q2", "department", 30), ("2026
                      # 29-32 responses per dimension from 16-18 people: suppressed by people, not responses
                      ("2026Q3", "program+department", 20)]
 SUPPRESSIBLE = ["satisfaction.nps", "satisfaction.dimensions", "retention.employee_retention_12m",
-                "retention.promotion_rate_12m", "outcomes.pre_post"]
+                "retention.promotion_rate_12m", "outcomes.pre_post", "impact.retention_12m",
+                "impact.promotion_rate_12m", "impact.dose_response", "impact.dose_response_p_values"]
 
 
 @pytest.mark.parametrize("figure", [*SUPPRESSIBLE, "satisfaction.responses", "engagement", "retention.pair_survival"])
@@ -609,6 +729,8 @@ def test_demo_exercises_the_interesting_branches(audit):
         for filter_name in FILTERS:
             for block in (audit.expected(quarter, filter_name)["retention"]["employee_retention_12m"],
                           audit.expected(quarter, filter_name)["retention"]["promotion_rate_12m"]):
+                if block["suppressed"]:  # a cohort matched after the landmark has no participants yet
+                    continue
                 n1, n2 = block["n_participants"], block["n_non_participants"]
                 x1, x2 = round(block["participants"] * n1), round(block["non_participants"] * n2)
                 table = np.array([[x1, n1 - x1], [x2, n2 - x2]])

@@ -14,7 +14,7 @@ from tests.builders import fresh, insert, responses
 Q2 = Period.parse("2026Q2")
 
 # The contract's keys (METRICS.md); keys may be added, none dropped.
-TOP = {"period", "filters", "satisfaction", "engagement", "retention", "outcomes"}
+TOP = {"period", "filters", "satisfaction", "engagement", "retention", "impact", "outcomes"}
 NPS = {"value", "ci_low", "ci_high", "n", "promoters", "passives", "detractors", "suppressed"}
 DIMENSION = {"dimension", "mean", "ci_low", "ci_high", "top2box", "n", "scale_points", "suppressed"}
 ENGAGEMENT = {"open_pairs", "active_pairs", "active_pair_rate", "sessions_held", "sessions_per_active_pair_per_month",
@@ -22,7 +22,15 @@ ENGAGEMENT = {"open_pairs", "active_pairs", "active_pair_rate", "sessions_held",
               "pairs_never_met", "cadence_adherence", "at_risk_pairs"}
 SURVIVAL = {"months", "survival", "ci_low", "ci_high", "at_risk"}
 EMPLOYEE = {"participants", "non_participants", "difference", "ci_low", "ci_high", "p_value", "n_participants",
-            "n_non_participants", "suppressed"}
+            "n_non_participants", "suppressed", "mde_80", "reading", "n_neither"}
+IMPACT = {"landmark", "n_participants", "n_non_participants", "n_neither", "retention_12m", "promotion_rate_12m",
+          "balance", "tenure_smd", "dose_response", "dose_response_p_values"}
+IMPACT_OUTCOME = {"participants", "comparison", "difference", "ci_low", "ci_high", "se", "p_value", "mde_80",
+                  "reading", "e_value", "e_value_ci", "n_participants", "n_participants_unmatched", "n_comparison",
+                  "strata", "suppressed"}
+BALANCE = {"covariate", "level", "participants", "non_participants", "non_participants_weighted"}
+DOSE = {"band", "n", "retention_12m", "retention_ci_low", "retention_ci_high", "promotion_rate_12m",
+        "promotion_ci_low", "promotion_ci_high", "suppressed"}
 PRE_POST = {"dimension", "n_pairs", "mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value",
             "cohens_dz", "suppressed"}
 
@@ -41,6 +49,13 @@ def check_contract(result):
     assert all(SURVIVAL <= set(row) for row in ret["pair_survival"])
     for key in ("employee_retention_12m", "promotion_rate_12m"):
         assert ret[key] is None or EMPLOYEE <= set(ret[key])
+    impact = result["impact"]
+    assert impact is None or (IMPACT <= set(impact) and set(impact["tenure_smd"]) == {"before", "after"}
+                              and all(IMPACT_OUTCOME <= set(impact[k]) for k in ("retention_12m", "promotion_rate_12m"))
+                              and all(BALANCE <= set(row) for row in impact["balance"])
+                              and [row["band"] for row in impact["dose_response"]] == ["0-2", "3-5", "6-11", "12+"]
+                              and all(DOSE <= set(row) for row in impact["dose_response"])
+                              and set(impact["dose_response_p_values"]) == {"retention_12m", "promotion_rate_12m"})
     assert {"pre_post", "goal_attainment_rate"} <= set(result["outcomes"])
     assert all(PRE_POST <= set(row) for row in result["outcomes"]["pre_post"])
     # Strict JSON: no NaN or Infinity anywhere.
@@ -55,6 +70,7 @@ def test_empty_database():
     assert result["engagement"]["open_pairs"] == 0 and result["engagement"]["active_pair_rate"] is None
     assert all(row["survival"] is None for row in result["retention"]["pair_survival"])
     assert result["retention"]["employee_retention_12m"] is None and result["retention"]["promotion_rate_12m"] is None
+    assert result["impact"] is None
     assert result["outcomes"] == {"pre_post": [], "goal_attainment_rate": None}
 
 
@@ -97,12 +113,28 @@ def test_populated_database(populated):
     assert (eng["open_pairs"], eng["active_pairs"], eng["sessions_held"]) == (2, 1, 1)
     assert result["retention"]["early_exit_rate"] == 1.0
     employees = result["retention"]["employee_retention_12m"]
-    # one participant (m1) and one non-participant (x1): counts shown, figures suppressed
-    assert (employees["n_participants"], employees["n_non_participants"], employees["suppressed"]) == (1, 1, True)
-    assert employees["participants"] is None and employees["p_value"] is None
+    # m1's pairs are matched after the landmark (2025-07-01): in neither group; x1 is in no pair: a
+    # non-participant. Counts shown, figures suppressed
+    assert (employees["n_participants"], employees["n_non_participants"], employees["n_neither"],
+            employees["suppressed"]) == (0, 1, 1, True)
+    assert employees["participants"] is None and employees["p_value"] is None and employees["reading"] is None
+    # no department or level in the employee file: no adjusted comparison
+    assert result["impact"] is None
     [skills_change] = result["outcomes"]["pre_post"]
     assert skills_change["n_pairs"] == 5
     assert skills_change["mean_change"] == pytest.approx(sum((4 + i % 2) - (2 + i % 2) for i in range(5)) / 5)
+
+
+def test_impact_block_with_department_and_level(populated):
+    populated.execute("UPDATE employees SET department = 'Eng', level = 'Senior'")
+    result = metrics_json(populated, Q2, Filters())
+    check_contract(result)
+    got = result["impact"]
+    assert (got["landmark"], got["n_participants"], got["n_non_participants"], got["n_neither"]) == (
+        "2025-07-01", 0, 1, 1)
+    # nobody to compare yet: counts shown, figures null, and the first pair (2025-10-01) is a year old on 2026-10-01
+    assert got["retention_12m"]["suppressed"] and got["retention_12m"]["difference"] is None
+    assert got["first_comparison_on"] == "2026-10-01"
 
 
 def test_suppressed_figures_are_null_and_flagged(populated):
@@ -126,7 +158,11 @@ def test_numbers_are_unrounded(populated):
 def test_figures_side_by_side_are_those_of_the_connection(populated, name, filters):
     settings.set(populated, "min_group_size", 1)  # a cursor reads the settings of the database too
     alone = metrics.FIGURES[name](populated, Q2, filters)
-    pd.testing.assert_frame_equal(metrics._side_by_side(populated, Q2, filters)[name], alone)
+    side_by_side = metrics._side_by_side(populated, Q2, filters)[name]
+    if name == "employees":  # the raw comparison's frame and the impact block
+        (alone, impact_alone), (side_by_side, impact_side_by_side) = alone, side_by_side
+        assert impact_side_by_side == impact_alone
+    pd.testing.assert_frame_equal(side_by_side, alone)
 
 
 def test_a_failing_figure_fails_the_json(populated, monkeypatch):

@@ -349,7 +349,7 @@ def model(con):
 # A row's significance belongs to the change beside it (on the previous quarter); retention's test of
 # participants against non-participants is another comparison, so it goes in the note, which names it.
 @pytest.mark.parametrize("key, significance, note", [
-    ("employee_retention_12m", "not tested", "vs non-participants (84.0%): difference +"),
+    ("employee_retention_12m", "not tested", "vs non-participants (78.3%): difference +"),
     ("nps", "not significant (p = ", ""),
     ("goal_attainment_rate", "not significant (p = ", ""),
 ])
@@ -364,7 +364,7 @@ def test_xlsx_summary_p_is_the_test_of_the_change_it_shows(reports):
     rows = summary_rows(workbook(reports["xlsx"]))
     retention = rows["Participants' 12-month retention"]
     assert (retention[3], retention[4]) == (None, "not tested")
-    assert "significant (p < 0.001)" in retention[7]
+    assert "significant (p = 0.003)" in retention[7]
     assert rows["Net Promoter Score"][3] is not None
 
 
@@ -440,7 +440,8 @@ def _column(book: openpyxl.Workbook, sheet: str, header: str) -> list:
 # (not "0.0000"); a change carries its sign.
 @pytest.mark.parametrize("quarter, sheet, header, value, number_format", [
     (QUARTER, "Employee outcomes", "Difference", lambda v: 1 < abs(v) < 100, '+0.0" pts";-0.0" pts";0.0" pts"'),
-    (QUARTER, "Employee outcomes", "p", lambda v: 0 <= v < 0.001, '[<0.001]"< 0.001";0.000'),
+    (QUARTER, "Employee outcomes", "p", lambda v: 0 <= v < 0.01, '[<0.001]"< 0.001";0.000'),
+    (QUARTER, "Pre-post", "p (paired t)", lambda v: 0 <= v < 0.001, '[<0.001]"< 0.001";0.000'),
     ("2026Q3", "Improvements", "Change", lambda v: v > 0, "+0.00;-0.00;0.00"),  # the first measured action
 ])
 def test_xlsx_numbers_read_as_the_pdf_reads_them(con, quarter, sheet, header, value, number_format):

@@ -126,14 +126,16 @@ def test_early_exit_rate_of_nothing_is_null():
     assert math.isnan(retention.early_exit(fresh(), Q2, Filters())["early_exit_rate"].iloc[0])
 
 
-# Window for 2026Q2: 2025-07-01 … 2026-06-30.
+# 2026Q2: window 2025-07-01 … 2026-06-30, landmark L = 2025-07-01, pairs open since L − 12 months = 2024-07-01
+# make their members participants.
 EMPLOYEES_PAIRS = """
 pair_id | mentor_id | mentee_id | matched_on | ended_on   | program
-w1      | P1        | P2        | 2025-01-01 | 2025-08-01 | L
-w2      | P3        | P4        | 2026-06-01 |            | L
-w3      | Q2        | Q1        | 2025-01-01 | 2025-06-30 | L
-w4      | O1        | O2        | 2025-10-01 |            | X
-w5      | P5        | Z1        | 2026-01-01 |            | L
+a       | P1        | P2        | 2025-01-01 | 2025-08-01 | L
+b       | P3        | P4        | 2024-03-01 | 2024-07-01 | L
+c       | Z1        | Z2        | 2024-01-01 | 2024-06-30 | L
+d       | Z3        | Z4        | 2025-07-01 |            | L
+e       | P5        | Z5        | 2025-06-30 |            | X
+f       | Z6        | Z7        | 2026-08-01 |            | L
 """
 
 
@@ -146,40 +148,57 @@ def employee_rows(participants, non_participants):
     return "\n".join(lines)
 
 
-def test_employee_population_and_groups():
+@pytest.fixture
+def landmark():
     con = fresh()
     insert(con, "pairs", EMPLOYEES_PAIRS)
     insert(con, "employees", employee_rows(
         [(None, "2025-09-01"), ("2026-03-01", None), (None, None), (None, None), (None, None)],
-        [(None, None), ("2026-06-30", None), (None, "2025-06-30"), (None, None), (None, None)]))
-    insert(con, "employees", """
-        employee_id | hired_on   | terminated_on
-        Q1          | 2020-01-01 |
-        H1          | 2025-08-01 |
-        T1          | 2019-01-01 | 2025-06-30
-        O1          | 2020-01-01 |
+        [(None, None), ("2026-06-30", None), (None, "2025-06-30"), (None, "2025-07-01"), (None, None)]))
+    insert(con, "employees", "employee_id | hired_on | terminated_on\n" + "\n".join(
+        f"Z{i} | 2020-01-01 |" for i in range(1, 8)) + """
+        H1 | 2025-07-01 |
+        T1 | 2019-01-01 | 2025-06-30
+        T2 | 2019-01-01 | 2025-07-01
     """)
-    # Q1's pair ended before the window: non-participant. H1 hired inside the window and T1 gone before it:
-    # outside the population. O1 is in program X's pair.
-    groups = retention.employee_groups(con, Q2, Filters()).set_index("group")
-    assert groups.loc["participants", "n"] == 6 and groups.loc["non_participants", "n"] == 6
-    # Filtered to program L, O1 (program X) belongs to neither group.
-    groups = retention.employee_groups(con, Q2, Filters(program="L")).set_index("group")
-    assert groups.loc["participants", "n"] == 5 and groups.loc["non_participants", "n"] == 6
-    got = retention.employee_outcomes(con, Q2, Filters(program="L")).set_index("measure")
+    return con
+
+
+# a, b (ended on L − 12 months) and e were open in the 12 months before L: P1-P5 and Z5 take part. c ended
+# the day before L − 12 months, d is matched on L, f after the as-of date: their members belong to neither
+# group, being in a pair. H1, hired on L, and T1, gone the day before it, are outside the population; T2,
+# gone on L, is in it. A program filter leaves P5 and Z5 (program X) in neither group; a role filter the
+# other role's members of qualifying pairs.
+@pytest.mark.parametrize("filters, participants, non_participants, neither", [
+    (Filters(), 6, 6, 6),                   # P1-P5, Z5 | N1-N5, T2 | Z1-Z4, Z6, Z7
+    (Filters(program="L"), 4, 6, 8),        # P1-P4 | … | Z1-Z7, P5
+    (Filters(role="mentee"), 3, 6, 9),      # P2, P4, Z5 | … | Z1-Z4, Z6, Z7, P1, P3, P5
+    (Filters(program="X", role="mentor"), 1, 6, 11),  # P5
+])
+def test_landmark_groups(landmark, filters, participants, non_participants, neither):
+    groups = retention.employee_groups(landmark, Q2, filters).set_index("group")["n"]
+    assert (groups["participants"], groups["non_participants"], groups["neither"]) == (
+        participants, non_participants, neither)
+
+
+def test_employee_outcomes_on_the_landmark(landmark):
+    got = retention.employee_outcomes(landmark, Q2, Filters()).set_index("measure")
     retention_row, promotion_row = got.loc["retention_12m"], got.loc["promotion_rate_12m"]
-    # participants: 4 of 5 retained, 1 of 5 promoted; non-participants (N1-N5, Q1): 5 of 6 retained
-    # (terminated on the as-of date counts as leaving), 0 of 6 promoted (N3 promoted before the window)
-    assert retention_row["participants"] == pytest.approx(4 / 5)
-    assert retention_row["non_participants"] == pytest.approx(5 / 6)
-    diff = 4 / 5 - 5 / 6
-    se = math.sqrt(0.8 * 0.2 / 5 + (5 / 6) * (1 / 6) / 6)
+    # participants P1-P5, Z5: P2 left → 5 of 6 retained; P1 promoted in the window → 1 of 6.
+    # non-participants N1-N5, T2: N2 (terminated on the as-of date) and T2 left → 4 of 6 retained; N4 promoted
+    # on L → 1 of 6 (N3 the day before L does not count).
+    assert (retention_row["participants"], retention_row["non_participants"]) == pytest.approx((5 / 6, 4 / 6))
+    assert (promotion_row["participants"], promotion_row["non_participants"]) == pytest.approx((1 / 6, 1 / 6))
+    diff, se = 1 / 6, math.sqrt((5 / 6) * (1 / 6) / 6 + (4 / 6) * (2 / 6) / 6)
     assert (retention_row["difference"], retention_row["ci_low"], retention_row["ci_high"]) == pytest.approx(
         (diff, diff - 1.96 * se, diff + 1.96 * se))
-    # expected counts < 5 → reference: scipy.stats.fisher_exact([[4, 1], [5, 1]])
-    assert retention_row["p_value"] == pytest.approx(sps.fisher_exact([[4, 1], [5, 1]]).pvalue)
-    assert promotion_row["participants"] == pytest.approx(1 / 5) and promotion_row["non_participants"] == 0
-    assert (retention_row["n_participants"], retention_row["n_non_participants"]) == (5, 6)
+    # expected counts < 5 → reference: scipy.stats.fisher_exact([[5, 1], [4, 2]])
+    assert retention_row["p_value"] == pytest.approx(sps.fisher_exact([[5, 1], [4, 2]]).pvalue)
+    # (z.975 + z.80) × SE with the same unpooled SE; the CI ≈ [-0.31, 0.65] crosses 0 and ±5 points
+    assert retention_row["mde_80"] == pytest.approx((sps.norm.ppf(0.975) + sps.norm.ppf(0.8)) * se)
+    assert retention_row["reading"] == "inconclusive"
+    assert (retention_row["n_participants"], retention_row["n_non_participants"], retention_row["n_neither"]) == (
+        6, 6, 6)
 
 
 @pytest.mark.parametrize("n, suppressed", [(4, True), (5, False)])
@@ -190,6 +209,9 @@ def test_employee_suppression(n, suppressed):
     insert(con, "employees", employee_rows([(None, None)] * n, [(None, None)] * 10))
     row = retention.employee_outcomes(con, Q2, Filters()).iloc[0]
     assert row["suppressed"] == suppressed and math.isnan(row["p_value"]) == suppressed
+    # everyone stays: SE 0, so the CI is [0, 0], within ±5 points, unless hidden
+    assert math.isnan(row["mde_80"]) == suppressed
+    assert row["reading"] == (None if suppressed else "no_meaningful_difference")
     assert (row["n_participants"], row["n_non_participants"]) == (n, 10)
 
 
@@ -202,13 +224,3 @@ def test_employee_chi_square_when_expected_counts_are_large():
     row = retention.employee_outcomes(con, Q2, Filters()).iloc[0]
     # reference: scipy.stats.chi2_contingency([[30, 10], [20, 20]]) (continuity correction by default)
     assert row["p_value"] == pytest.approx(sps.chi2_contingency([[30, 10], [20, 20]]).pvalue)
-
-
-def test_role_filter_decides_who_participates():
-    con = fresh()
-    settings.set(con, "min_group_size", 1)
-    insert(con, "pairs", EMPLOYEES_PAIRS)
-    insert(con, "employees", employee_rows([(None, None)] * 5, [(None, None)] * 2))
-    groups = retention.employee_groups(con, Q2, Filters(role="mentee")).set_index("group")
-    # mentees in window pairs: P2, P4 → participants; the mentors P1, P3, P5 belong to neither group
-    assert groups.loc["participants", "n"] == 2 and groups.loc["non_participants", "n"] == 2

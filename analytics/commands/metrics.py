@@ -80,12 +80,31 @@ def _rows(result: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append((key, "no employee file loaded" if e is None else
                      f"participants {_show(e['participants'])} vs {_show(e['non_participants'])}  "
                      f"diff={_show(e['difference'])}  p={_show(e['p_value'])}  "
-                     f"n={e['n_participants']}/{e['n_non_participants']}  {_show(e['suppressed'])}".rstrip()))
+                     f"n={e['n_participants']}/{e['n_non_participants']} (neither {e['n_neither']})  "
+                     f"{_show(e['reading'])}  {_show(e['suppressed'])}".rstrip()))
+    rows += _impact_rows(result["impact"])
     for p in out["pre_post"]:
         rows.append((f"pre/post {p['dimension']}", f"n={p['n_pairs']}  n < min group size" if p["suppressed"] else
                      f"{_show(p['mean_baseline'])} → {_show(p['mean_exit'])}  change={_show(p['mean_change'])}"
                      f"  t p={_show(p['t_p_value'])}  d_z={_show(p['cohens_dz'])}  n={p['n_pairs']}"))
     rows.append(("goal_attainment_rate", _show(out["goal_attainment_rate"])))
+    return rows
+
+
+def _impact_rows(impact: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The like-for-like comparison, a line per outcome."""
+    if impact is None:
+        return [("impact", "needs an employee file with department and level")]
+    rows = []
+    for key in ("retention_12m", "promotion_rate_12m"):
+        i = impact[key]
+        rows.append((f"impact {key}", f"{_show(i['participants'])} vs comparable {_show(i['comparison'])}  "
+                     f"diff={_show(i['difference'])}  [{_show(i['ci_low'])}, {_show(i['ci_high'])}]  "
+                     f"{_show(i['reading'])}  n={i['n_participants']}/{i['n_comparison']} in {i['strata']} strata "
+                     f"({i['n_participants_unmatched']} unmatched)  {_show(i['suppressed'])}".rstrip()))
+    if impact.get("first_comparison_on"):
+        rows.append(("impact", f"no participants on the landmark yet; first comparison as of "
+                               f"{impact['first_comparison_on']}"))
     return rows
 
 
