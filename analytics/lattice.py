@@ -46,41 +46,39 @@ def cube_sql(relation: str, measure: str, who: str) -> str:
     """Respondents (`who`, distinct) of every view of each month and measure in `relation` (rows with
     submitted_on, program, cohort, department, role and the `measure` column) → [month, measure, program,
     cohort, department, role, respondents], a field a view leaves unset holding ALL."""
-    keys = ", ".join(f"CASE WHEN grouping({f}) = 1 THEN '{ALL}' ELSE {f} END AS {f}" for f in FIELDS)
+    # Each person-cell row once per view containing it (bit i of `unset`: field i unset), then one
+    # grouping: DuckDB's CUBE counts distinct people once per grouping set, several times slower.
+    keys = ", ".join(f"CASE WHEN unset & {1 << i} > 0 THEN '{ALL}' ELSE {f} END AS {f}" for i, f in enumerate(FIELDS))
     return f"""
-        SELECT date_trunc('month', submitted_on)::DATE AS month, {measure} AS measure, {keys},
-               count(DISTINCT {who}) AS respondents
-        FROM ({relation}) r
-        GROUP BY month, measure, CUBE ({", ".join(FIELDS)})"""
+        WITH people AS (SELECT DISTINCT date_trunc('month', submitted_on)::DATE AS month, {measure} AS measure,
+                               {", ".join(FIELDS)}, {who} AS who FROM ({relation}) r)
+        SELECT month, measure, {keys}, count(DISTINCT who) AS respondents
+        FROM people, range({1 << len(FIELDS)}) views(unset)
+        GROUP BY ALL"""
 
 
-def released_views(views: pd.DataFrame, k: int) -> frozenset[tuple]:
-    """Of one month's and one measure's views ([program, cohort, department, role, respondents], ALL where
-    unset), the keys (a 4-tuple) of those whose figures may be released; remembered by content."""
-    ordered = views.sort_values(list(FIELDS), key=lambda c: c.astype(str)).reset_index(drop=True)
-    keys = tuple(tuple(row) for row in ordered[list(FIELDS)].itertuples(index=False, name=None))
-    return _released(keys, tuple(int(n) for n in ordered["respondents"]), int(k))
+def released_views(views: list[tuple[tuple, int]], k: int) -> frozenset[tuple]:
+    """Of one month's and one measure's views (key, respondents), a key being a 4-tuple of values with ALL
+    where unset, those whose figures may be released; remembered by content (in any order)."""
+    return _released(frozenset(views), int(k))
 
 
 @lru_cache(maxsize=4096)
-def _released(keys: tuple[tuple, ...], sizes: tuple[int, ...], k: int) -> frozenset[tuple]:
-    sizes_ = np.asarray(sizes)
-    small = np.flatnonzero((sizes_ > 0) & (sizes_ < k))
-    large = [i for i in range(len(keys)) if sizes[i] >= k]
-    if not len(small):  # the usual case with large groups: nothing to protect
-        return frozenset(keys[i] for i in large)
-    cells = [i for i, key in enumerate(keys) if ALL not in key]
-    member = _membership(list(keys), [keys[i] for i in cells])
+def _released(views: frozenset[tuple[tuple, int]], k: int) -> frozenset[tuple]:
     # Coarse views first (fewer fields set), then larger ones: what people look at most is kept.
-    large.sort(key=lambda i: (sum(v != ALL for v in keys[i]), -sizes[i], str(keys[i])))
-    distance = member[small].astype(float)  # each small group's component outside the released span
-    basis: list[np.ndarray] = []
+    ordered = sorted(views, key=lambda view: (sum(v != ALL for v in view[0]), -view[1], str(view[0])))
+    keys, sizes = [key for key, _ in ordered], [n for _, n in ordered]
+    small = [i for i, n in enumerate(sizes) if 0 < n < k]
+    large = [i for i, n in enumerate(sizes) if n >= k]
+    if not small:  # the usual case with large groups: nothing to protect
+        return frozenset(keys[i] for i in large)
+    member = _membership(keys, [key for key in keys if ALL not in key]).astype(float)
+    distance = member[small]  # each small group's component outside the released span
+    basis = np.empty((0, member.shape[1]))  # orthonormal rows spanning what is released
     kept = []
     for i in large:
-        u = member[i].astype(float)
-        for _ in range(2):  # orthogonalised twice: once loses precision over a long basis
-            for b in basis:
-                u -= (b @ u) * b
+        u = member[i] - basis.T @ (basis @ member[i])
+        u -= basis.T @ (basis @ u)  # orthogonalised twice: once loses precision over a long basis
         norm = float(np.sqrt(u @ u))
         if norm < 1e-9:  # already spanned by what is released: releasing it tells nothing new
             kept.append(i)
@@ -89,8 +87,8 @@ def _released(keys: tuple[tuple, ...], sizes: tuple[int, ...], k: int) -> frozen
         after = distance - np.outer(distance @ u, u)
         if (np.einsum("ij,ij->i", after, after) < _SPANNED).any():
             continue  # with it, a small group's figure would be a difference of released ones
-        distance, kept = after, kept + [i]
-        basis.append(u)
+        distance, basis = after, np.vstack([basis, u])
+        kept.append(i)
     return frozenset(keys[i] for i in kept)
 
 
@@ -115,16 +113,15 @@ class Lattice:
     present: dict[tuple[date, str], frozenset[tuple]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, cube: pd.DataFrame, k: int) -> "Lattice":
-        """From `cube_sql`'s rows."""
+    def of(cls, cube: list[tuple], k: int) -> "Lattice":
+        """From `cube_sql`'s rows (month, measure, program, cohort, department, role, respondents)."""
+        months: dict[tuple[date, str], list[tuple[tuple, int]]] = {}
+        for month, measure, *key, respondents in cube:
+            months.setdefault((month, measure), []).append((tuple(key), respondents))
         lattice = cls()
-        cube = cube.astype({f: object for f in FIELDS})
-        for f in FIELDS:  # DuckDB hands nulls of a text column to pandas as None or NaN
-            cube[f] = cube[f].where(cube[f].notna(), None)
-        for (month, measure), views in cube.groupby(["month", "measure"], sort=False):
-            key = (pd.Timestamp(month).date(), measure)
-            lattice.released[key] = released_views(views, k)
-            lattice.present[key] = frozenset(tuple(r) for r in views[list(FIELDS)].itertuples(index=False, name=None))
+        for at, views in months.items():
+            lattice.released[at] = released_views(views, k)
+            lattice.present[at] = frozenset(key for key, _ in views)
         return lattice
 
     def allows(self, measure: str, view: tuple) -> bool:
@@ -139,5 +136,5 @@ def view_key(filters: Any, by: str | None = None, segment: Any = ALL) -> tuple:
     value not set)."""
     values = {f: getattr(filters, f) if getattr(filters, f) is not None else ALL for f in FIELDS}
     if by is not None:
-        values[by] = None if segment is None or (isinstance(segment, float) and np.isnan(segment)) else segment
+        values[by] = None if pd.isna(segment) else segment
     return tuple(values[f] for f in FIELDS)

@@ -71,7 +71,7 @@ def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
 def released(con: duckdb.DuckDBPyConnection, period: Period) -> lattice.Lattice:
     """Which views' figures of each Likert dimension and of NPS may be released in the period."""
     scored, params = period_scores_sql(period, Filters(), "TRUE")
-    cube = con.execute(lattice.cube_sql(scored, "dimension", RESPONDENT), params).df()
+    cube = con.execute(lattice.cube_sql(scored, "dimension", RESPONDENT), params).fetchall()
     return lattice.Lattice.of(cube, settings.get(con, "min_group_size"))
 
 
