@@ -136,7 +136,7 @@ def released(con: duckdb.DuckDBPyConnection, period: Period, setting: str) -> la
     """Which views' comments may be listed (`setting` min_comment_group_size) or summarised
     (min_group_size) in the period."""
     sql, params = _comments_sql(period, Filters())
-    cube = con.execute(lattice.cube_sql(sql, "'comment'", "commenter"), params).df()
+    cube = con.execute(lattice.cube_sql(sql, "'comment'", "commenter"), params).fetchall()
     return lattice.Lattice.of(cube, settings.get(con, setting))
 
 
@@ -190,8 +190,9 @@ def comments_from(n: int, respondents: int) -> str:
 
 
 # Why a list of enough respondents is hidden (comment_count's protects_smaller_group).
-SHIELDED_LIST = ("with the lists that are shown, this one would give away the comments of a smaller group (the "
-                 "difference of two lists), so it is hidden too")
+SHIELDED_LIST = ("the list is hidden too: it gives each comment's month, and beside the lists shown for other "
+                 "filters and quarters it would let a smaller group's comments be told apart (one month's, or "
+                 "what two lists differ by)")
 
 
 def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
