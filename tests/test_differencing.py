@@ -95,3 +95,14 @@ def test_a_small_group_is_not_the_difference_of_shown_figures(groups, figure, vi
     department, then the largest); the quarter whose April part is 3 people is hidden as a whole."""
     con = load(groups)
     assert [figure(con, period, filters) is None for period, filters in views] == hidden
+
+
+def test_the_segment_without_a_cohort_is_held_back_like_any_other():
+    """Cohort A1 (8), no cohort (6), A2 (3): all respondents less A1 less the unset segment would be A2's, so
+    the split by cohort hides the unset segment too, large enough as it is."""
+    con = load([(8, "2026-05-04", "Alpha", "A1", "Eng"), (6, "2026-05-05", "Alpha", "", "Eng"),
+                (3, "2026-05-06", "Alpha", "A2", "Eng")])
+    split = satisfaction.dimensions(con, Q2, Filters(), by="cohort")
+    split = split[split["dimension"] == "overall_satisfaction"]
+    assert split[["cohort", "respondents", "suppressed", "protects_smaller_group"]].fillna("not set").values.tolist() \
+        == [["A1", 8, False, False], ["A2", 3, True, False], ["not set", 6, True, True]]
