@@ -19,6 +19,9 @@ from analytics.filters import Filters, Period
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
+SHIELDED_HELP = ("Hidden to protect anonymity: this group is large enough, but with the figures shown for other "
+                 "filters, quarters or months it would give away a smaller group's (see the privacy notes in "
+                 "the documentation). The count stays visible; the figure does not.")
 # Cells a spreadsheet would run as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -254,13 +257,17 @@ def missing(value: Any) -> bool:
 
 
 def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, change: Any = None,
-         significant: bool | None = None, suppressed: bool = False, n: Any = None, metric: str | None = None) -> None:
+         significant: bool | None = None, suppressed: bool = False, n: Any = None, metric: str | None = None,
+         shielded: bool = False) -> None:
     """A KPI tile: the value, its change on the previous quarter (✱ when p < 0.05),
-    'n < K' (K the minimum group size) when suppressed, the definition and n in the tooltip."""
+    'n < K' (K the minimum group size) when suppressed ('hidden with a smaller group' when `shielded`),
+    the definition and n in the tooltip."""
     show, show_change = FORMATS[kind]
     count = "" if missing(n) else f" n = {int(n):,}."
     if suppressed and not (missing(n) or n == 0):
-        st.metric(label, charts.hidden_text(setting("min_group_size")), help=SUPPRESSED_HELP + count, border=True)
+        text, why = (charts.SHIELDED_TEXT, SHIELDED_HELP) if shielded else \
+            (charts.hidden_text(setting("min_group_size")), SUPPRESSED_HELP)
+        st.metric(label, text, help=why + count, border=True)
         return
     about = (definition(metric) or "") if metric else ""
     if missing(value) or suppressed:
