@@ -19,9 +19,9 @@ from analytics.filters import Filters, Period
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
-SHIELDED_HELP = ("Hidden to protect anonymity: this group is large enough, but with the figures shown for other "
-                 "filters, quarters or months it would give away a smaller group's (see the privacy notes in "
-                 "the documentation). The count stays visible; the figure does not.")
+SHIELDED_HELP = ("Hidden with a smaller group, to protect anonymity: this group is large enough, but beside the "
+                 "figures shown for other filters, quarters or months it would give a smaller group's away "
+                 "(docs/privacy.md). The count stays visible; the figure does not.")
 # Cells a spreadsheet would run as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -260,12 +260,13 @@ def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, ch
          significant: bool | None = None, suppressed: bool = False, n: Any = None, metric: str | None = None,
          shielded: bool = False) -> None:
     """A KPI tile: the value, its change on the previous quarter (✱ when p < 0.05),
-    'n < K' (K the minimum group size) when suppressed ('hidden with a smaller group' when `shielded`),
+    'n < K' (K the minimum group size) when suppressed ('hidden' when `shielded`, hidden with a smaller group),
     the definition and n in the tooltip."""
     show, show_change = FORMATS[kind]
     count = "" if missing(n) else f" n = {int(n):,}."
     if suppressed and not (missing(n) or n == 0):
-        text, why = (charts.SHIELDED_TEXT, SHIELDED_HELP) if shielded else \
+        # A tile has room for a word: the tooltip says with what it is hidden.
+        text, why = ("hidden", SHIELDED_HELP) if shielded else \
             (charts.hidden_text(setting("min_group_size")), SUPPRESSED_HELP)
         st.metric(label, text, help=why + count, border=True)
         return
