@@ -196,28 +196,30 @@ SHIELDED_LIST = ("the list is hidden too: it gives each comment's month, and bes
 
 
 def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ [theme, label, kind, mentions, share, n, respondents, suppressed], one row per theme;
-    `share` of the n comments mentioning it; suppressed below min_group_size respondents."""
+    """→ [theme, label, kind, mentions, share, n, respondents, suppressed, protects_smaller_group], one row per
+    theme; `share` of the n comments mentioning it; suppressed below min_group_size respondents, or to protect
+    a smaller group."""
     frame = _raw_comments(con, period, filters)
     n, respondents = len(frame), frame["commenter"].nunique()
     found = [themes_of(t) for t in frame["comment"]]
     # No comments is "none", not "too few".
-    suppressed = respondents > 0 and not _shown(con, period, filters, respondents, "min_group_size")[0]
+    shown, shields = _shown(con, period, filters, respondents, "min_group_size")
+    suppressed = respondents > 0 and not shown
     rows = []
     for theme, (label, kind, _) in THEMES.items():
         mentions = sum(theme in f for f in found)
         rows.append({"theme": theme, "label": label, "kind": kind,
                      "mentions": None if suppressed else mentions,
                      "share": None if suppressed or n == 0 else mentions / n,
-                     "n": n, "respondents": respondents, "suppressed": suppressed})
+                     "n": n, "respondents": respondents, "suppressed": suppressed, stats.SHIELDS: shields})
     frame = pd.DataFrame(rows)
     return frame.sort_values(["kind", "mentions", "theme"], ascending=[True, False, True],
                              na_position="last").reset_index(drop=True)
 
 
 def sentiment_summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ one row [n, respondents, mean_sentiment, positive_share, negative_share, suppressed];
-    suppressed below min_group_size respondents, or to protect a smaller group."""
+    """→ one row [n, respondents, mean_sentiment, positive_share, negative_share, suppressed,
+    protects_smaller_group]; suppressed below min_group_size respondents, or to protect a smaller group."""
     return _sentiment_row(con, period, filters, _raw_comments(con, period, filters))
 
 
@@ -238,11 +240,12 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filte
 def _sentiment_row(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
                    comments: pd.DataFrame) -> pd.DataFrame:
     n, respondents = len(comments), comments["commenter"].nunique()
-    too_small = respondents > 0 and not _shown(con, period, filters, respondents, "min_group_size")[0]
-    if n == 0 or too_small:
+    shown, shields = _shown(con, period, filters, respondents, "min_group_size")
+    hidden = respondents > 0 and not shown
+    if n == 0 or hidden:
         return pd.DataFrame([{"n": n, "respondents": respondents, "mean_sentiment": None, "positive_share": None,
-                              "negative_share": None, "suppressed": too_small}])
+                              "negative_share": None, "suppressed": hidden, stats.SHIELDS: shields}])
     scores = pd.Series([sentiment(t) for t in comments["comment"]])
     return pd.DataFrame([{"n": n, "respondents": respondents, "mean_sentiment": scores.mean(),
                           "positive_share": (scores >= POSITIVE).mean(),
-                          "negative_share": (scores <= NEGATIVE).mean(), "suppressed": False}])
+                          "negative_share": (scores <= NEGATIVE).mean(), "suppressed": False, stats.SHIELDS: False}])
