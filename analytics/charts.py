@@ -131,11 +131,14 @@ def empty(title: str, message: str = "No data for this period and these filters.
 
 
 def _nothing_shown(title: str, message: str, hidden: int, min_size: int, what: str = "group",
-                   people: str = "respondents") -> go.Figure:
+                   people: str = "respondents", shielded: int = 0) -> go.Figure:
     """The empty state: `message` when there is no data; when every group with data is below the minimum
-    size, that it is hidden and why (its n is not 0)."""
+    size, that it is hidden and why (its n is not 0); when they are all `shielded`, hidden with a smaller one."""
     if not hidden:
         return empty(title, message)
+    if shielded == hidden:
+        return empty(title, "Hidden to protect anonymity: beside the figures shown for other filters, quarters or "
+                            "months, these would give a smaller group's away.", SHIELDED_TEXT)
     return empty(title, f"Hidden to protect anonymity: every {what} with data here has fewer than {min_size} "
                         f"{people}, the minimum group size.", hidden_text(min_size))
 
@@ -248,7 +251,8 @@ def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score w
     [dimension, by?, n, mean, ci_low, ci_high, scale_points?]."""
     shown, hidden = _visible(frame, "mean")
     if shown.empty:
-        return _nothing_shown(title, "No scored answers for this period and these filters.", hidden, min_size)
+        return _nothing_shown(title, "No scored answers for this period and these filters.", hidden, min_size,
+                              shielded=_shielded(frame))
     split = bool(by) and by in shown.columns
     groups = list(shown.groupby(by, dropna=False)) if split else [(None, shown)]
     dims = shown.groupby("dimension")["mean"].mean().sort_values().index.tolist()
@@ -290,7 +294,7 @@ def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, pass
     shown = shown[shown["n"] > 0] if not shown.empty else shown
     if shown.empty:
         return _nothing_shown(title, "No 0–10 recommendation answers for this period and these filters.", hidden,
-                              min_size)
+                              min_size, shielded=_shielded(frame))
     names = [str(s) for s in shown[by]] if by and by in shown.columns else ["All respondents"]
     fig = _figure(title, _n_text(_total(shown), hidden, min_size=min_size, shielded=_shielded(frame)),
                   "Share of respondents (%)", None,
@@ -367,13 +371,14 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
     shown, hidden = _visible(frame, first)
     if shown.empty:
         return _nothing_shown(title, "No data in these quarters for these filters.", hidden, min_size,
-                              what="quarter")
+                              what="quarter", shielded=_shielded(frame))
     scale = 100 if percent else 1
     shown = shown.sort_values("start")
     x = _midpoints(shown)
     periods = shown["period"].astype(str)
     quarters = f"{len(shown)} quarter{'s' if len(shown) != 1 else ''}"
-    fig = _figure(title, _n_text(_per_quarter(shown), hidden, quarters, min_size, what="quarter"), "Quarter", y_title)
+    fig = _figure(title, _n_text(_per_quarter(shown), hidden, quarters, min_size, what="quarter",
+                                 shielded=_shielded(frame)), "Quarter", y_title)
     if ci and ci[0] in shown.columns:
         fig.add_scatter(x=list(x) + list(x[::-1]), y=list(shown[ci[1]] * scale) + list(shown[ci[0]][::-1] * scale),
                         fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",
@@ -477,7 +482,8 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
     `n_shared`: every row carries the same n (shares of one group), so n is not summed."""
     shown, hidden = _visible(frame, value)
     if shown.empty:
-        return _nothing_shown(title, "Nothing to show for this period and these filters.", hidden, min_size)
+        return _nothing_shown(title, "Nothing to show for this period and these filters.", hidden, min_size,
+                              shielded=_shielded(frame))
     scale = 100 if percent else 1
     names = shown[category].fillna("(none)").astype(str)
     names = names.map(label) if category in CODED else names

@@ -7,7 +7,9 @@ feedback). Raw comments are only returned once at least
 figures are aggregates and follow `min_group_size`. Both thresholds count
 respondents, not comments: one person's many comments (several pulse
 responses, or two comment questions) would otherwise unlock a list of their
-own words. Emails and phone numbers are always masked.
+own words. Which groups may be shown is decided over every view at once (`lattice`), so that no list
+or figure is the difference of others that are shown: all programs' comments less one program's would
+otherwise list the rest. Emails and phone numbers are always masked.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import duckdb
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from analytics import memo, settings
+from analytics import lattice, memo, settings, stats
 from analytics.filters import Filters, Period
 
 # Theme -> (label, kind, patterns). Built on what mentoring programs report
@@ -113,7 +115,7 @@ def _comments_sql(period: Period, filters: Filters) -> tuple[str, list]:
     # `commenter` is who the thresholds count: the respondent, or an anonymous response on its own.
     # The prefixes keep a respondent id from matching an anonymous response's id.
     return f"""
-        SELECT r.submitted_on, a.value_text AS comment,
+        SELECT r.submitted_on, a.value_text AS comment, r.program, r.cohort, r.department, r.role,
                CASE WHEN r.respondent_id IS NULL THEN 'response ' || r.response_id
                     ELSE 'respondent ' || r.respondent_id END AS commenter
         FROM ({responses}) r
@@ -129,6 +131,24 @@ def _raw_comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
     return con.execute(sql, params).df()
 
 
+@memo.once
+def released(con: duckdb.DuckDBPyConnection, period: Period, setting: str) -> lattice.Lattice:
+    """Which views' comments may be listed (`setting` min_comment_group_size) or summarised
+    (min_group_size) in the period."""
+    sql, params = _comments_sql(period, Filters())
+    cube = con.execute(lattice.cube_sql(sql, "'comment'", "commenter"), params).fetchall()
+    return lattice.Lattice.of(cube, settings.get(con, setting))
+
+
+def _shown(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, respondents: int,
+           setting: str) -> tuple[bool, bool]:
+    """(shown, shields): whether the comments of `respondents` people may be listed or summarised (at
+    `setting`), and whether they are hidden only because a smaller group's would follow from them."""
+    large = respondents >= settings.get(con, setting)
+    allowed = released(con, period, setting).allows("comment", lattice.view_key(filters))
+    return large and allowed, large and not allowed
+
+
 def comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
              search: str | None = None) -> pd.DataFrame:
     """The masked comment list → [month ('2026-07'), comment, themes, sentiment, n, respondents,
@@ -141,7 +161,7 @@ def comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     frame = _raw_comments(con, period, filters)
     n, respondents = len(frame), frame["commenter"].nunique()
     columns = ["month", "comment", "themes", "sentiment", "n", "respondents", "suppressed"]
-    if respondents < settings.get(con, "min_comment_group_size"):
+    if not _shown(con, period, filters, respondents, "min_comment_group_size")[0]:
         return pd.DataFrame(columns=columns)
     frame = frame.assign(month=pd.to_datetime(frame["submitted_on"]).dt.strftime("%Y-%m"),
                          comment=frame["comment"].map(mask)).sort_values(["month", "comment"],
@@ -155,13 +175,13 @@ def comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
 
 
 def comment_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ one row [n, respondents, threshold, suppressed]: n comments from that many respondents, and
-    whether the comment list may be shown."""
+    """→ one row [n, respondents, threshold, suppressed, protects_smaller_group]: n comments from that many
+    respondents, whether the comment list is hidden, and whether only to protect a smaller group."""
     sql, params = _comments_sql(period, filters)
     n, respondents = con.execute(f"SELECT count(*), count(DISTINCT commenter) FROM ({sql})", params).fetchone()
-    threshold = settings.get(con, "min_comment_group_size")
-    return pd.DataFrame([{"n": n, "respondents": respondents, "threshold": threshold,
-                          "suppressed": respondents < threshold}])
+    shown, shields = _shown(con, period, filters, respondents, "min_comment_group_size")
+    return pd.DataFrame([{"n": n, "respondents": respondents, "threshold": settings.get(con, "min_comment_group_size"),
+                          "suppressed": not shown, stats.SHIELDS: shields}])
 
 
 def comments_from(n: int, respondents: int) -> str:
@@ -169,29 +189,38 @@ def comments_from(n: int, respondents: int) -> str:
     return f"{n:,} comment{'s' * (n != 1)} from {respondents:,} respondent{'s' * (respondents != 1)}"
 
 
+# Why a list of enough respondents is hidden (comment_count's protects_smaller_group).
+SHIELDED_LIST = ("the list is hidden too: it gives each comment's month, and beside the lists shown for other "
+                 "filters and quarters it would let a smaller group's comments be told apart (one month's, or "
+                 "what two lists differ by)")
+
+
 def themes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ [theme, label, kind, mentions, share, n, respondents, suppressed], one row per theme;
-    `share` of the n comments mentioning it; suppressed below min_group_size respondents."""
+    """→ [theme, label, kind, mentions, share, n, respondents, suppressed, protects_smaller_group], one row per
+    theme; `share` of the n comments mentioning it; suppressed below min_group_size respondents, or to protect
+    a smaller group."""
     frame = _raw_comments(con, period, filters)
     n, respondents = len(frame), frame["commenter"].nunique()
     found = [themes_of(t) for t in frame["comment"]]
-    suppressed = 0 < respondents < settings.get(con, "min_group_size")  # no comments is "none", not "too few"
+    # No comments is "none", not "too few".
+    shown, shields = _shown(con, period, filters, respondents, "min_group_size")
+    suppressed = respondents > 0 and not shown
     rows = []
     for theme, (label, kind, _) in THEMES.items():
         mentions = sum(theme in f for f in found)
         rows.append({"theme": theme, "label": label, "kind": kind,
                      "mentions": None if suppressed else mentions,
                      "share": None if suppressed or n == 0 else mentions / n,
-                     "n": n, "respondents": respondents, "suppressed": suppressed})
+                     "n": n, "respondents": respondents, "suppressed": suppressed, stats.SHIELDS: shields})
     frame = pd.DataFrame(rows)
     return frame.sort_values(["kind", "mentions", "theme"], ascending=[True, False, True],
                              na_position="last").reset_index(drop=True)
 
 
 def sentiment_summary(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ one row [n, respondents, mean_sentiment, positive_share, negative_share, suppressed];
-    suppressed below min_group_size respondents."""
-    return _sentiment_row(_raw_comments(con, period, filters), settings.get(con, "min_group_size"))
+    """→ one row [n, respondents, mean_sentiment, positive_share, negative_share, suppressed,
+    protects_smaller_group]; suppressed below min_group_size respondents, or to protect a smaller group."""
+    return _sentiment_row(con, period, filters, _raw_comments(con, period, filters))
 
 
 def sentiment_trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filters: Filters) -> pd.DataFrame:
@@ -202,20 +231,21 @@ def sentiment_trend(con: duckdb.DuckDBPyConnection, periods: list[Period], filte
     span = Period("trend", min(p.start for p in periods), max(p.end for p in periods))
     comments = _raw_comments(con, span, filters)
     dates = pd.to_datetime(comments["submitted_on"]).dt.date
-    minimum = settings.get(con, "min_group_size")
-    rows = [_sentiment_row(comments[(dates >= p.start) & (dates <= p.end)], minimum)
+    rows = [_sentiment_row(con, p, filters, comments[(dates >= p.start) & (dates <= p.end)])
             .assign(period=p.label, start=p.start, end=p.end) for p in periods]
     frame = pd.concat(rows, ignore_index=True)
     return frame[["period", "start", "end", *[c for c in frame.columns if c not in ("period", "start", "end")]]]
 
 
-def _sentiment_row(comments: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+def _sentiment_row(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
+                   comments: pd.DataFrame) -> pd.DataFrame:
     n, respondents = len(comments), comments["commenter"].nunique()
-    too_small = 0 < respondents < min_group_size
-    if n == 0 or too_small:
+    shown, shields = _shown(con, period, filters, respondents, "min_group_size")
+    hidden = respondents > 0 and not shown
+    if n == 0 or hidden:
         return pd.DataFrame([{"n": n, "respondents": respondents, "mean_sentiment": None, "positive_share": None,
-                              "negative_share": None, "suppressed": too_small}])
+                              "negative_share": None, "suppressed": hidden, stats.SHIELDS: shields}])
     scores = pd.Series([sentiment(t) for t in comments["comment"]])
     return pd.DataFrame([{"n": n, "respondents": respondents, "mean_sentiment": scores.mean(),
                           "positive_share": (scores >= POSITIVE).mean(),
-                          "negative_share": (scores <= NEGATIVE).mean(), "suppressed": False}])
+                          "negative_share": (scores <= NEGATIVE).mean(), "suppressed": False, stats.SHIELDS: False}])

@@ -19,7 +19,7 @@ OVERLAP = f"{NOT_TESTED}: largely the same pairs in both quarters"
 
 COLUMNS = ["key", "metric", "label", "kind", "value", "previous", "change", "p_value", "test", "significant",
            "p_compares", "n", "n_text", "suppressed", "change_suppressed", "previous_suppressed", "scale_points",
-           "other", "difference", "ci_low", "ci_high"]
+           "other", "difference", "ci_low", "ci_high", "shielded"]
 PREVIOUS_QUARTER, NON_PARTICIPANTS = "previous quarter", "non-participants"
 
 
@@ -70,7 +70,8 @@ def _survey(con, period, filters, change: pd.DataFrame) -> list[dict]:
             test, n, f"n = {n:,} {unit}", hidden,
             change=None if change_hidden else _first(moved, "change"), change_suppressed=change_hidden,
             previous_suppressed=bool(_first(moved, "previous_suppressed")),
-            scale_points=_first(frame, "scale_points", **where)))
+            scale_points=_first(frame, "scale_points", **where),
+            shielded=hidden and bool(_first(frame, stats.SHIELDS, **where))))
     return rows
 
 
@@ -127,13 +128,15 @@ def _goals(con, period, filters) -> dict:
 def headlines(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ one row per headline: [key, metric, label, kind, value, previous, change, p_value, test,
     significant, p_compares, n, n_text, suppressed, change_suppressed, previous_suppressed, scale_points,
-    other, difference, ci_low, ci_high].
+    other, difference, ci_low, ci_high, shielded].
 
     Suppressed figures are null (with `suppressed` true; `change_suppressed` when the change is
-    hidden, `previous_suppressed` when the previous quarter's own group is too small); `test` names
+    hidden, `previous_suppressed` when the previous quarter's own group is too small; `shielded` when a
+    group large enough is hidden to protect a smaller one, stats.SHIELDS); `test` names
     the test behind `p_value`, or starts with "not tested" and says why none was run; `p_compares`
     says what the test compares: the previous quarter, or (retention) participants with non-participants.
     """
     rows = [*_survey(con, period, filters, satisfaction.change(con, period, filters)),
             *_pairs(con, period, filters), _employees(con, period, filters), _goals(con, period, filters)]
-    return pd.DataFrame(rows).reindex(columns=COLUMNS)
+    frame = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    return frame.assign(shielded=frame["shielded"].fillna(False).astype(bool))

@@ -254,9 +254,11 @@ def docs_markdown() -> str:
              "Periods are calendar quarters (`2026Q2`) or fiscal quarters (`FY2026Q1`, the fiscal year named by",
              "the calendar year in which it ends). Figures computed from survey answers or the employee file are",
              "suppressed (shown as \"n < K\", null in JSON) when their group has fewer than K people, K being",
-             "the `min_group_size` setting (5 by default); counts stay visible. In a split (by program, cohort,",
-             "department or role), a group hidden alone would be the total less the shown groups, so the next",
-             "smallest group of the same figure is hidden with it (it reads \"hidden with a smaller group\").", ""]
+             "the `min_group_size` setting (5 by default); counts stay visible. Survey figures are decided over",
+             "every filter combination, split and month at once, so that no difference of shown figures gives a",
+             "smaller group's away: a group hidden for that reason reads \"hidden with a smaller group\", and a",
+             "quarter is shown when each of its months is (see [privacy.md](privacy.md)). Other figures hide, in a",
+             "split, the next smallest group beside one hidden alone.", ""]
     for section in SECTIONS:
         lines += [f"## {section.capitalize()}", ""]
         for metric in REGISTRY.values():

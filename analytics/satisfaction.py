@@ -5,15 +5,16 @@ A response's score on a dimension is the mean of its non-missing items on that
 dimension; `n` counts responses with a score. Figures of groups with fewer than
 `min_group_size` respondents are suppressed (counts stay): one person answering
 two pulses is one respondent, an anonymous response is a respondent of its own.
-In a split, a segment hidden alone takes the next smallest with it (`stats.complementary`),
-as the total less the shown segments would give it away.
+Which groups' figures are released is decided over every view at once (`lattice`): a group large
+enough is still hidden when its figure, with the others released, would give a smaller group's away,
+in any split, filter combination or quarter.
 """
 from __future__ import annotations
 
 import duckdb
 import pandas as pd
 
-from analytics import memo, settings, stats
+from analytics import lattice, memo, settings, stats
 from analytics.filters import Filters, Period, group_by, name_segment, over_periods, segment_key
 
 # Dimensions that are not scored on a Likert scale.
@@ -21,7 +22,8 @@ NOT_LIKERT = ("nps", "comment")
 DIMENSION_STATS = ["mean", "sd", "ci_low", "ci_high", "top2box"]
 NPS_STATS = ["value", "ci_low", "ci_high", "variance", "promoters", "passives", "detractors"]
 # The people behind a set of responses (alias `r`), which decides suppression.
-RESPONDENTS = "count(DISTINCT coalesce(r.respondent_id, r.response_id))"
+RESPONDENT = "coalesce(r.respondent_id, r.response_id)"
+RESPONDENTS = f"count(DISTINCT {RESPONDENT})"
 
 
 def period_responses_sql(period: Period, filters: Filters) -> tuple[str, list]:
@@ -63,6 +65,27 @@ def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
         f"SELECT {segment_key('survey', by)} AS segment, count(*) AS n FROM ({responses}) {group_by(by)}", params
     ).df()
     return name_segment(frame, by)
+
+
+@memo.once
+def released(con: duckdb.DuckDBPyConnection, period: Period) -> lattice.Lattice:
+    """Which views' figures of each Likert dimension and of NPS may be released in the period."""
+    scored, params = period_scores_sql(period, Filters(), "TRUE")
+    cube = con.execute(lattice.cube_sql(scored, "dimension", RESPONDENT), params).fetchall()
+    return lattice.Lattice.of(cube, settings.get(con, "min_group_size"))
+
+
+def hide_unreleased(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, by: str | None,
+                    frame: pd.DataFrame, columns: list[str], measures: pd.Series) -> pd.DataFrame:
+    """`frame` (a row per `segment` and measure: a dimension or 'nps') with `columns` hidden where the
+    group is too small or `released` holds its view back; those hidden for the second reason only are
+    flagged SHIELDS (they protect a smaller group)."""
+    views = released(con, period)
+    segments = frame["segment"] if by is not None else pd.Series(lattice.ALL, index=frame.index)
+    allowed = pd.Series([views.allows(m, lattice.view_key(filters, by, s)) for m, s in zip(measures, segments)],
+                        index=frame.index, dtype=bool)
+    too_small = frame["respondents"].fillna(0) < settings.get(con, "min_group_size")
+    return stats.hide(frame, too_small | ~allowed, columns, too_small)
 
 
 def placed_sql(scored: str, per: tuple[str, ...]) -> str:
@@ -120,9 +143,7 @@ def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     intervals = [stats.t_interval(m, s, n) for m, s, n in zip(frame["mean"], frame["sd"], frame["n"])]
     frame.insert(5, "ci_low", [low for low, _ in intervals])
     frame.insert(6, "ci_high", [high for _, high in intervals])
-    frame = stats.suppress(frame, settings.get(con, "min_group_size"), DIMENSION_STATS, n_column="respondents",
-                           within=("dimension",))
-    return name_segment(frame, by)
+    return name_segment(hide_unreleased(con, period, filters, by, frame, DIMENSION_STATS, frame["dimension"]), by)
 
 
 @memo.once
@@ -146,8 +167,8 @@ def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     for column in ("value", "ci_low", "ci_high", "variance"):
         frame[column] = [getattr(s, column) for s in results]
     frame = frame[["segment", "n", "respondents", *NPS_STATS]]
-    return name_segment(stats.suppress(frame, settings.get(con, "min_group_size"), NPS_STATS,
-                                       n_column="respondents", within=()), by)
+    return name_segment(hide_unreleased(con, period, filters, by, frame, NPS_STATS,
+                                        pd.Series("nps", index=frame.index)), by)
 
 
 def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
@@ -159,6 +180,9 @@ def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters:
     """
     responses, params = period_responses_sql(period, filters)
     minimum = settings.get(con, "min_group_size")
+    views, view = released(con, period), lattice.view_key(filters)
+    shown = [d for d, in con.execute("SELECT dimension FROM items WHERE dimension IS NOT NULL").fetchall()
+             if views.allows(d, view)]
     frame = con.execute(f"""
         WITH answered AS (
             SELECT i.dimension, coalesce(a.scale_points, i.scale_points) AS scale_points, a.value_num AS value,
@@ -172,13 +196,15 @@ def likert_distribution(con: duckdb.DuckDBPyConnection, period: Period, filters:
         SELECT dimension, scale_points, value, count(*) AS count,
                count(*) / sum(count(*)) OVER (PARTITION BY dimension, scale_points) AS share, any_value(n) AS n,
                any_value(respondents) AS respondents
-        FROM answered JOIN scored USING (dimension) WHERE respondents >= ?
+        FROM answered JOIN scored USING (dimension) WHERE respondents >= ? AND list_contains(?, dimension)
         GROUP BY dimension, scale_points, value
         UNION ALL
-        -- Blanked counts would still list which values a few people gave, so a small group gets no value rows.
-        SELECT dimension, NULL, NULL, NULL, NULL, n, respondents FROM scored WHERE respondents < ?
-        ORDER BY ALL""", params + [minimum, minimum]).df()
-    return stats.suppress(frame, minimum, ["count", "share"], n_column="respondents")
+        -- Blanked counts would still list which values a few people gave, so a hidden group gets no value rows.
+        SELECT dimension, NULL, NULL, NULL, NULL, n, respondents FROM scored
+        WHERE respondents < ? OR NOT list_contains(?, dimension)
+        ORDER BY ALL""", params + [minimum, shown, minimum, shown]).df()
+    too_small = frame["respondents"] < minimum
+    return stats.hide(frame, too_small | ~frame["dimension"].isin(shown), ["count", "share"])
 
 
 def score_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
@@ -232,16 +258,19 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
     frame = pd.DataFrame(rows, columns=["dimension", "n", "n_previous", "value", "previous", "p_value", "test",
                                         "people", "people_previous"])
     frame.insert(5, "change", frame["value"] - frame["previous"])
-    min_size = settings.get(con, "min_group_size")
-    frame = stats.suppress(frame.assign(smaller_n=frame[["people", "people_previous"]].min(axis=1)), min_size,
-                           ["change", "p_value"], n_column="smaller_n")
-    # Each quarter's own figure is hidden for its own group only, as `dimensions` and `nps` hide it.
-    frame["value"] = frame["value"].where(frame["people"] >= min_size)
-    small_before = frame["people_previous"] < min_size
-    frame["previous"] = frame["previous"].where(~small_before)
-    frame["previous_suppressed"] = small_before & (frame["people_previous"] > 0)
+    # Each quarter's own figure is hidden as `dimensions` and `nps` hide it, the change with either.
+    min_size, view = settings.get(con, "min_group_size"), lattice.view_key(filters)
+    shown_now, shown_before = ([people >= min_size and views.allows(dimension, view)
+                                for dimension, people in zip(frame["dimension"], frame[column])]
+                               for views, column in ((released(con, period), "people"),
+                                                     (released(con, previous), "people_previous")))
+    shown_now, shown_before = pd.Series(shown_now, dtype=bool), pd.Series(shown_before, dtype=bool)
+    frame = stats.hide(frame, ~(shown_now & shown_before), ["change", "p_value"])
+    frame["value"] = frame["value"].where(shown_now)
+    frame["previous"] = frame["previous"].where(shown_before)
+    frame["previous_suppressed"] = ~shown_before & (frame["people_previous"] > 0)
     frame.insert(8, "significant", frame["p_value"] < 0.05)
-    return frame.drop(columns=["people", "people_previous", "smaller_n"])
+    return frame.drop(columns=["people", "people_previous"])
 
 
 def _mean(counts: pd.Series) -> float:

@@ -274,15 +274,23 @@ def suppress(frame: pd.DataFrame, min_size: int, columns: Iterable[str], n_colum
     frame is one figure), and `complementary` segments are hidden too, flagged `SHIELDS` as well, so
     that they are not labelled as too small.
     """
+    too_small = frame[n_column].fillna(0) < min_size
+    if within is None:
+        return hide(frame, too_small, columns)
+    return hide(frame, too_small | complementary(frame, too_small, n_column, within), columns, too_small)
+
+
+def hide(frame: pd.DataFrame, hidden: pd.Series, columns: Iterable[str],
+         too_small: pd.Series | None = None) -> pd.DataFrame:
+    """Blank `columns` (to NaN) where `hidden` and add the `suppressed` flag; given which rows are
+    `too_small` on their own, the others hidden are flagged `SHIELDS` as well."""
     out = frame.copy()
-    hidden = out[n_column].fillna(0) < min_size
-    if within is not None:
-        shields = complementary(out, hidden, n_column, within)
-        hidden |= shields
-        out[SHIELDS] = shields.astype(bool)
+    hidden = pd.Series(hidden, index=out.index).astype(bool)
+    if too_small is not None:
+        out[SHIELDS] = hidden & ~pd.Series(too_small, index=out.index).astype(bool)
     for column in columns:
         out[column] = out[column].astype("float64").where(~hidden)
-    out["suppressed"] = hidden.astype(bool)
+    out["suppressed"] = hidden
     return out
 
 

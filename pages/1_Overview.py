@@ -15,7 +15,7 @@ for start in (0, 3):
             tested = row["p_compares"] == "previous quarter"
             ui.tile(row["label"], row["value"], kind=row["kind"], change=row["change"],
                     significant=row["significant"] if tested else None, suppressed=bool(row["suppressed"]),
-                    n=row["n"], metric=row["metric"])
+                    n=row["n"], metric=row["metric"], shielded=row["shielded"])
             st.caption(ui.tile_caption(row))
             if not tested:
                 ui.versus_caption(row)

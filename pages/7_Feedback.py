@@ -1,7 +1,7 @@
 """Feedback: what participants say in their own words (masked, and only for large enough groups)."""
 import streamlit as st
 
-from analytics import charts, feedback
+from analytics import charts, feedback, stats
 from pages import _common as ui
 
 st.title("Feedback")
@@ -25,6 +25,10 @@ if not ui.can("view_comments"):
             icon=":material/visibility_off:")
 elif not count["n"].iloc[0]:
     st.caption("No comments for this quarter and these filters.")
+elif bool(count[stats.SHIELDS].iloc[0]):
+    st.info(f"{feedback.comments_from(int(count['n'].iloc[0]), int(count['respondents'].iloc[0]))} in this "
+            f"group, but {feedback.SHIELDED_LIST}. Widen the filters or pick another quarter.",
+            icon=":material/visibility_off:")
 elif bool(count["suppressed"].iloc[0]):
     st.info(f"{feedback.comments_from(int(count['n'].iloc[0]), int(count['respondents'].iloc[0]))} in this "
             f"group: the list appears once {int(count['threshold'].iloc[0]):,} different respondents have "

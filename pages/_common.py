@@ -23,6 +23,9 @@ from analytics.ingest.load import WRITE_LOCK
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
+SHIELDED_HELP = ("Hidden with a smaller group, to protect anonymity: this group is large enough, but beside the "
+                 "figures shown for other filters, quarters or months it would give a smaller group's away "
+                 "(docs/privacy.md). The count stays visible; the figure does not.")
 # Cells a spreadsheet would run as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -302,13 +305,18 @@ def missing(value: Any) -> bool:
 
 
 def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, change: Any = None,
-         significant: bool | None = None, suppressed: bool = False, n: Any = None, metric: str | None = None) -> None:
+         significant: bool | None = None, suppressed: bool = False, n: Any = None, metric: str | None = None,
+         shielded: bool = False) -> None:
     """A KPI tile: the value, its change on the previous quarter (✱ when p < 0.05),
-    'n < K' (K the minimum group size) when suppressed, the definition and n in the tooltip."""
+    'n < K' (K the minimum group size) when suppressed ('hidden' when `shielded`, hidden with a smaller group),
+    the definition and n in the tooltip."""
     show, show_change = FORMATS[kind]
     count = "" if missing(n) else f" n = {int(n):,}."
     if suppressed and not (missing(n) or n == 0):
-        st.metric(label, charts.hidden_text(setting("min_group_size")), help=SUPPRESSED_HELP + count, border=True)
+        # A tile has room for a word: the tooltip says with what it is hidden.
+        text, why = ("hidden", SHIELDED_HELP) if shielded else \
+            (charts.hidden_text(setting("min_group_size")), SUPPRESSED_HELP)
+        st.metric(label, text, help=why + count, border=True)
         return
     about = (definition(metric) or "") if metric else ""
     if missing(value) or suppressed:

@@ -145,7 +145,8 @@ LISTED = ["month", "comment", "themes", "sentiment", "n", "respondents", "suppre
 # the comments of a smaller group, so a comment carries only its month.
 @pytest.mark.parametrize("days, months", [
     pytest.param(["2026-04-01"] * 10, ["2026-04"] * 10, id="one day"),
-    pytest.param(["2026-04-01", "2026-06-30"] * 5, ["2026-06"] * 5 + ["2026-04"] * 5, id="newest month first"),
+    # The list gives each comment's month: each month needs the threshold's respondents.
+    pytest.param(["2026-04-01", "2026-06-30"] * 10, ["2026-06"] * 10 + ["2026-04"] * 10, id="newest month first"),
     pytest.param([f"2026-05-{d:02}" for d in range(1, 11)], ["2026-05"] * 10, id="ten days of one month"),
 ])
 def test_listed_comments_name_no_group_and_give_the_month(days, months):
@@ -193,10 +194,12 @@ def test_no_comments_is_not_a_suppressed_group():
 
 def test_the_trend_is_the_summary_of_each_quarter():
     con = builders.fresh()
-    # Q1: 3 comments (suppressed below 5), Q2: 5, Q3: none, and one on the last day of Q2.
+    # Q1: 3 comments (suppressed below 4), Q2: 8, four of them on its last day, Q3: none. A quarter is shown
+    # when each of its months reaches the threshold.
+    settings.set(con, "min_group_size", 4)
     rows = ([f"a{i} | e{i} | pulse | 2026-02-0{i + 1} | Wonderful mentor" for i in range(3)]
             + [f"b{i} | f{i} | pulse | 2026-05-0{i + 1} | Terrible experience" for i in range(4)]
-            + ["b9 | f9 | pulse | 2026-06-30 | Great and helpful"])
+            + [f"c{i} | g{i} | pulse | 2026-06-30 | Great and helpful" for i in range(4)])
     builders.responses(con, "response_id | respondent_id | wave | submitted_on | comment\n" + "\n".join(rows))
     quarters = [Period.parse(q) for q in ("2026Q1", "2026Q2", "2026Q3")]
     trend = feedback.sentiment_trend(con, quarters, Filters())
@@ -204,7 +207,7 @@ def test_the_trend_is_the_summary_of_each_quarter():
                                                                                 end=q.end) for q in quarters])
     assert trend.columns.tolist()[:3] == ["period", "start", "end"]
     assert trend.to_dict("records") == expected[trend.columns].to_dict("records")
-    assert trend[["n", "suppressed"]].values.tolist() == [[3, True], [5, False], [0, False]]
+    assert trend[["n", "suppressed"]].values.tolist() == [[3, True], [8, False], [0, False]]
 
 
 @pytest.mark.parametrize("respondents, note", [

@@ -260,7 +260,8 @@ class _Builder:
                             f"{_significance(row['p_value'])}; {row['test']}")
                     if stats.interval_and_test_disagree(row["ci_low"], row["ci_high"], row["p_value"]):
                         note += f"; {stats.DISAGREE_NOTE}"
-            out.append(Headline(row["key"], row["label"], row["kind"], self.hide(row["value"], hidden),
+            value = charts.SHIELDED_TEXT if hidden and row["shielded"] else self.hide(row["value"], hidden)
+            out.append(Headline(row["key"], row["label"], row["kind"], value,
                                 self.hide(row["previous"], bool(row["previous_suppressed"])),
                                 self.hide(row["change"], change_hidden),
                                 p_value, test, row["n_text"], note))
@@ -426,6 +427,8 @@ class _Builder:
                 "comments", "Comments (masked)", "Comments", data["comments"], [
                     Column("month", "Month"), Column("comment", "Comment"), Column("themes", "Themes")],
                 note="" if not _value(count, "suppressed") else
+                f"There were {feedback.comments_from(n, respondents)}, but {feedback.SHIELDED_LIST}."
+                if _value(count, stats.SHIELDS) else
                 f"Comments are listed only when at least {threshold:,} different respondents commented; "
                 f"there were {feedback.comments_from(n, respondents)}.")
             if len(comments.rows) > READING_COMMENTS:
