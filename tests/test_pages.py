@@ -415,6 +415,15 @@ def test_reports_build_the_same_bytes_as_the_command_line(populated_db, app):
     assert data == report.build_report(at.session_state["cursor"], Period.parse("2026Q1"), Filters(), "xlsx")
 
 
+def test_reports_page_command_line_carries_the_sidebar_filters(populated_db, app):
+    at = app("9_Reports")
+    at.selectbox(key="filter_program").set_value("New hire").run()
+    at.selectbox(key="filter_role").set_value("mentee").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [c.value for c in at.code] == ["python -m analytics report --quarter 2026Q2 --format pdf --out report.pdf "
+                                          "'--program=New hire' --role=mentee"]
+
+
 def test_csv_downloads_cannot_run_formulas():
     cells = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx", "fine"]
     written = pd.read_csv(io.BytesIO(safe_csv(pd.DataFrame({"comment": cells, "n": range(7)}))))

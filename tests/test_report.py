@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import shlex
 import shutil
 import subprocess
 from datetime import date
@@ -18,6 +19,7 @@ import pytest
 from analytics import cli, db, demo, settings
 from analytics.filters import Filters, Period
 from analytics.metrics import metrics_json
+from analytics.commands.report import command_line
 from analytics.report import FORMATS, build_report
 from analytics.report.model import build_model, display
 
@@ -257,6 +259,30 @@ def test_cli_refuses_with_exit_1(database, tmp_path, capsys, args, out, message)
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not target.exists()
+
+
+def test_cli_report_takes_the_role_filter(database, con, tmp_path):
+    out = tmp_path / "mentors.html"
+    assert cli.main(["report", "--quarter", QUARTER, "--role", "mentor", "--out", str(out),
+                     "--db", str(database)]) == 0
+    assert out.read_bytes() == build_report(con, PERIOD, Filters(role="mentor"), "html")
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(),
+    Filters(program="Leadership program"),
+    Filters("Leadership program", "2025 Autumn", "Legal", "mentor"),
+    # a value a shell would split, expand or run, and one a Markdown code span would end at
+    Filters(program="O'Brien's \"$(touch x)\" team", cohort="`whoami`", department="R&D; ls", role="-x"),
+])
+@pytest.mark.parametrize("fmt", ["pdf", "xlsx"])
+def test_the_reports_page_command_asks_for_its_filters(filters, fmt):
+    line = command_line(PERIOD, filters, fmt)
+    words = shlex.split(line)
+    assert words[:3] == ["python", "-m", "analytics"]
+    args = cli.build_parser().parse_args(words[3:])
+    assert Filters(args.program, args.cohort, args.department, args.role) == filters
+    assert (args.command, args.quarter, args.format, args.out) == ("report", QUARTER, fmt, f"report.{fmt}")
 
 
 @pytest.mark.parametrize("out, args, fmt", [
