@@ -173,7 +173,10 @@ def sidebar(cur) -> None:
         shown = st.session_state["filters"]
         period = st.session_state["period"]
         progress = [note] if (note := period.progress_note()) else []
-        st.caption("  \n".join([f"Showing: {shown.sentence(period)}", *shown.notes(), *progress]))
+        # Program and cohort names are the organisation's text, never Markdown.
+        lines = [f"Showing: {shown.sentence(period, shown=common.escape)}", *shown.notes(shown=common.escape),
+                 *progress]
+        st.caption("  \n".join(lines))
 
 
 def account(user: auth.User) -> None:

@@ -15,6 +15,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics import escaping
 from analytics.settings import SETTINGS
 from analytics.stats import SHIELDS, interval_and_test_disagree
 
@@ -66,6 +67,12 @@ def label(code: object) -> str:
     if text in DIMENSION_LABELS:
         return DIMENSION_LABELS[text]
     return text.replace("_", " ").capitalize() if re.fullmatch(r"[a-z][a-z0-9_]*", text) else text
+
+
+def _name(code: object) -> str:
+    """A label as a chart shows it: in words (`label`), and drawn as typed, never as plotly's HTML or LaTeX
+    (a cohort named '<a href=…>' is no link)."""
+    return escaping.plotly(label(code))
 
 
 def p_text(p: float) -> str:
@@ -217,7 +224,7 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
             else [part.assign(share=part["share"] * (1 if offset > 0 else -1))]
         for i, half in enumerate(halves):
             fig.add_bar(
-                y=[label(d) for d in half["dimension"]], x=half["share"], orientation="h", name=name,
+                y=[_name(d) for d in half["dimension"]], x=half["share"], orientation="h", name=name,
                 marker_color=colour, legendgroup=name, showlegend=i == 0, legendrank=offsets.index(offset),
                 # The answer as Python writes it ("3"): plotly's own ":g" pads it to six digits ("3.00000").
                 customdata=list(zip([f"{v:g}" for v in half["value"]], half["k"], half["count"], half["n"],
@@ -225,7 +232,7 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
                 hovertemplate="%{y}<br>answer %{customdata[0]} of %{customdata[1]}: "
                               "%{customdata[4]:.1f}% (%{customdata[2]:,} answers)<br>n = %{customdata[3]:,} "
                               "responses<extra></extra>")
-    fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in order])
+    fig.update_yaxes(categoryorder="array", categoryarray=[_name(d) for d in order])
     fig.update_xaxes(zeroline=True, zerolinecolor="#555", **_share_ticks(frame))
     return fig
 
@@ -260,16 +267,16 @@ def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score w
                   value_title, None, height=max(320, 80 + 34 * len(dims) * (1 if len(groups) < 4 else 1.4)))
     for i, (segment, group) in enumerate(groups):
         fig.add_scatter(
-            x=group["mean"], y=[label(d) for d in group["dimension"]], mode="markers",
-            name=str(segment) if segment is not None else "All", showlegend=segment is not None,
-            offsetgroup=str(segment), orientation="h",
+            x=group["mean"], y=[_name(d) for d in group["dimension"]], mode="markers",
+            name=escaping.plotly(segment) if segment is not None else "All", showlegend=segment is not None,
+            offsetgroup=escaping.plotly(segment), orientation="h",
             marker=dict(size=10, color=PALETTE[i % len(PALETTE)]),
             error_x=dict(type="data", symmetric=False, array=group["ci_high"] - group["mean"],
                          arrayminus=group["mean"] - group["ci_low"], thickness=1.5, width=4),
             customdata=list(zip(group["n"], group["ci_low"], group["ci_high"])),
             hovertemplate="%{y}<br>mean %{x:.2f} (95% CI %{customdata[1]:.2f}–%{customdata[2]:.2f})"
                           "<br>n = %{customdata[0]:,}<extra>%{fullData.name}</extra>")
-    fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in dims])
+    fig.update_yaxes(categoryorder="array", categoryarray=[_name(d) for d in dims])
     _whole_scale(fig, shown)
     fig.update_layout(scattermode="group", scattergap=0.5)
     return fig
@@ -291,7 +298,7 @@ def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, pass
     if shown.empty:
         return _nothing_shown(title, "No 0–10 recommendation answers for this period and these filters.", hidden,
                               min_size)
-    names = [str(s) for s in shown[by]] if by and by in shown.columns else ["All respondents"]
+    names = [escaping.plotly(s) for s in shown[by]] if by and by in shown.columns else ["All respondents"]
     fig = _figure(title, _n_text(_total(shown), hidden, min_size=min_size, shielded=_shielded(frame)),
                   "Share of respondents (%)", None,
                   barmode="stack",
@@ -350,10 +357,12 @@ def annotate_actions(fig: go.Figure, actions: pd.DataFrame | None, span: tuple[p
         fig.add_shape(type="line", x0=day, x1=day, y0=0, y1=1, yref="paper",
                       line=dict(color=PALETTE[4], dash="dash", width=1.5))
         text, side = str(row.title), "left" if day < middle else "right"
+        # Wrapped as typed, then each line escaped: an escape such as '&lt;' is never cut in two.
+        lines = (_wrap(text, 22, lines=2) or "").split("<br>")
         fig.add_annotation(x=day, y=1 - 0.12 * (i % 3), yref="paper", showarrow=False,
-                           xanchor=side, align=side, text=_wrap(text, 22, lines=2),
+                           xanchor=side, align=side, text="<br>".join(map(escaping.plotly, lines)),
                            font=dict(size=11, color=PALETTE[4]), bgcolor="rgba(255,255,255,0.8)",
-                           hovertext=f"Improvement from {day.date()}: {text}")
+                           hovertext=f"Improvement from {day.date()}: {escaping.plotly(text)}")
     return fig
 
 
@@ -416,7 +425,7 @@ def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and mo
     if shown.empty:
         return _nothing_shown(title, "No open pairs in this period for these filters.", hidden, min_size,
                               people="pairs")
-    shown = shown.assign(cohort=shown["cohort"].fillna("(no cohort)").astype(str),
+    shown = shown.assign(cohort=shown["cohort"].fillna("(no cohort)").map(escaping.plotly),
                          month=pd.to_datetime(shown["month"]).dt.strftime("%b %Y"))
     z = shown.pivot_table(index="cohort", columns="month", values="active_pair_rate", sort=False) * 100
     n = shown.pivot_table(index="cohort", columns="month", values="n", sort=False).reindex_like(z)
@@ -456,10 +465,11 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
                             y=list(part["ci_high"] * 100) + list(part["ci_low"][::-1] * 100),
                             fill="toself", fillcolor=f"rgba({r},{g},{b},0.15)", line=dict(width=0, shape="hv"),
                             mode="lines",
-                            hoverinfo="skip", showlegend=False, legendgroup=str(name))
+                            hoverinfo="skip", showlegend=False, legendgroup=escaping.plotly(name))
         at_risk = part["at_risk"] if "at_risk" in part.columns else pd.Series([None] * len(part))
         fig.add_scatter(x=part["months"], y=part["survival"] * 100, mode="lines", line=dict(shape="hv", color=colour,
-                        width=2.5), name=str(name) if name is not None else "All pairs", legendgroup=str(name),
+                        width=2.5), name=escaping.plotly(name) if name is not None else "All pairs",
+                        legendgroup=escaping.plotly(name),
                         showlegend=name is not None, customdata=list(at_risk),
                         hovertemplate="%{x:.1f} months: %{y:.1f}% still together<br>pairs at risk: %{customdata}"
                                       "<extra>%{fullData.name}</extra>")
@@ -480,7 +490,7 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
         return _nothing_shown(title, "Nothing to show for this period and these filters.", hidden, min_size)
     scale = 100 if percent else 1
     names = shown[category].fillna("(none)").astype(str)
-    names = names.map(label) if category in CODED else names
+    names = (names.map(label) if category in CODED else names).map(escaping.plotly)
     values = shown[value] * scale
     n = shown[n_column] if n_column in shown.columns else pd.Series([None] * len(shown), index=shown.index)
     error = None
@@ -499,7 +509,7 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
         else pd.Series("", index=shown.index)
     for i, group in enumerate(dict.fromkeys(groups)):
         rows = groups == group
-        bar = dict(marker_color=PALETTE[i % len(PALETTE)], name=group or value_title,
+        bar = dict(marker_color=PALETTE[i % len(PALETTE)], name=escaping.plotly(group) if group else value_title,
                    customdata=list(zip(names[rows], values[rows], n[rows])), hovertemplate=hover,
                    texttemplate="%{customdata[1]:" + (".0f}%" if percent else ",.0f}"), textposition="outside",
                    cliponaxis=False)
@@ -530,7 +540,7 @@ def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per 
         return _nothing_shown(title, "No respondents with both a baseline and an exit survey.", hidden, min_size,
                               people="matched respondents")
     shown = shown.sort_values("mean_change")
-    names = [label(d) for d in shown["dimension"]]
+    names = [_name(d) for d in shown["dimension"]]
     dz = shown["cohens_dz"] if "cohens_dz" in shown.columns else pd.Series([float("nan")] * len(shown))
     fig = _figure(title, _n_text(int(shown["n_pairs"].max()), hidden, "largest dimension's matched respondents",
                                  min_size),
@@ -557,7 +567,7 @@ def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-parti
     shown, hidden = _visible(frame, "participants")
     if shown.empty:
         return _nothing_shown(title, "No employees in the 12-month window.", hidden, min_size, people="employees")
-    names = [{"retention_12m": "Stayed 12 months", "promotion_rate_12m": "Promoted in 12 months"}.get(m, label(m))
+    names = [{"retention_12m": "Stayed 12 months", "promotion_rate_12m": "Promoted in 12 months"}.get(m, _name(m))
              for m in shown["measure"]]
     stats = [[f"difference {row.difference * 100:+.0f} pts",
               f"95% CI {row.ci_low * 100:+.0f} to {row.ci_high * 100:+.0f}"]

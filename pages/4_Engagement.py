@@ -5,8 +5,8 @@ from analytics import charts, engagement, wording
 from pages import _common as ui
 
 st.title("Engagement")
-st.caption("  \n".join([f"{ui.filters().sentence(ui.period(), 'pair')}: pairs and their meetings.",
-                       *ui.filters().ignored("pair")]))
+st.caption("  \n".join([f"{ui.showing('pair')}: pairs and their meetings.",
+                       *ui.filters().ignored("pair", shown=ui.escape)]))
 
 summary = ui.standard(engagement.summary)
 row, base = summary.iloc[0], ui.standard(engagement.bases).iloc[0]
@@ -56,7 +56,7 @@ NAMES_NOTE = "pair, mentor and mentee ids need the lead role."
 
 def no_pairs(listed: str) -> None:
     """Without open pairs there is nothing to list: "none at risk" would read as good news."""
-    st.caption(f"No open pairs for {ui.filters().sentence(ui.period(), 'pair')}, so nothing to list yet: {listed} "
+    st.caption(f"No open pairs for {ui.showing('pair')}, so nothing to list yet: {listed} "
                "listed here once the pairs and sessions exports are uploaded on the **Upload** page (or pick "
                "another quarter or fewer filters).")
 

@@ -5,7 +5,7 @@ from analytics import charts, retention
 from pages import _common as ui
 
 st.title("Retention")
-st.caption(f"{ui.filters().sentence(ui.period())}: pairs matched up to the end of the quarter, and the "
+st.caption(f"{ui.showing()}: pairs matched up to the end of the quarter, and the "
            "12 months of HR data ending then.")
 by = ui.split_picker("ret_by", ("cohort", "program", "department"), default="cohort")
 

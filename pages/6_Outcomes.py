@@ -5,7 +5,7 @@ from analytics import charts, outcomes
 from pages import _common as ui
 
 st.title("Outcomes")
-st.caption(f"{ui.filters().sentence(ui.period())}: respondents whose exit survey falls in the quarter, "
+st.caption(f"{ui.showing()}: respondents whose exit survey falls in the quarter, "
            "against their own baseline.")
 
 pre_post = ui.standard(outcomes.pre_post)

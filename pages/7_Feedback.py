@@ -5,7 +5,7 @@ from analytics import charts, feedback
 from pages import _common as ui
 
 st.title("Feedback")
-st.caption(f"{ui.filters().sentence(ui.period())}: free-text survey comments. Emails and phone numbers are "
+st.caption(f"{ui.showing()}: free-text survey comments. Emails and phone numbers are "
            "masked; comments are listed only for groups large enough to stay anonymous.")
 
 left, right = st.columns(2)

@@ -11,7 +11,7 @@ from pages import _common as ui
 LABELS = {"pdf": "PDF, for reading", "xlsx": "XLSX, for the numbers", "html": "HTML, to share"}
 
 st.title("Reports")
-st.caption(f"The quarterly evaluation report for {ui.filters().sentence(ui.period())}. Change the quarter and "
+st.caption(f"The quarterly evaluation report for {ui.showing()}. Change the quarter and "
            "filters in the sidebar.")
 
 st.subheader("Executive summary")

@@ -13,14 +13,13 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
-from analytics import auth, charts, improvements, metrics, settings, stats, wording
+from analytics import auth, charts, escaping, improvements, metrics, settings, stats, wording
 from analytics import insights as insights_module
 from analytics.filters import Filters, Period
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
-# Cells a spreadsheet would run as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = escaping.FORMULA_START
 
 
 # ---- session -------------------------------------------------------------------
@@ -210,6 +209,9 @@ def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataF
     for column in out.columns:
         if pd.api.types.infer_dtype(out[column], skipna=True) in ("string", "empty"):  # dates stay dates
             out[column] = out[column].map(lambda v: "" if missing(v) else v)
+        # The table's own CSV download writes the cells as shown: text must not run as a formula there.
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: escaping.spreadsheet(v) if isinstance(v, str) else v)
     return out
 
 
@@ -369,6 +371,10 @@ def insights() -> None:
 
 
 def escape(text: object) -> str:
-    """User text (survey answers, titles) made safe for st.markdown/st.write."""
-    special = "\\`*_{}[]()#+-.!|<>~$:"
-    return "".join("\\" + c if c in special else c for c in str(text))
+    """User text (survey answers, titles, filter values) made safe for st.markdown/st.caption."""
+    return escaping.markdown(text)
+
+
+def showing(grain: str | None = None) -> str:
+    """The period and filters as a caption says them, the names in them escaped."""
+    return filters().sentence(period(), grain, shown=escape)
