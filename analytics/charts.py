@@ -15,7 +15,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import escaping
+from analytics import escaping, formatting
 from analytics.settings import SETTINGS
 from analytics.stats import SHIELDS, interval_and_test_disagree
 
@@ -73,11 +73,6 @@ def _name(code: object) -> str:
     """A label as a chart shows it: in words (`label`), and drawn as typed, never as plotly's HTML or LaTeX
     (a cohort named '<a href=…>' is no link)."""
     return escaping.plotly(label(code))
-
-
-def p_text(p: float) -> str:
-    """'p = 0.034', or 'p < 0.001' for the tiny ones."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
 def hidden_text(min_size: int) -> str:
@@ -368,9 +363,10 @@ def annotate_actions(fig: go.Figure, actions: pd.DataFrame | None, span: tuple[p
 
 def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str, *, percent: bool = False,
           actions: pd.DataFrame | None = None, ci: tuple[str, str] | None = None,
-          y_range: tuple[float, float] | None = None, min_size: int = MIN_SIZE) -> go.Figure:
+          y_range: tuple[float, float] | None = None, unit: str = "number",
+          min_size: int = MIN_SIZE) -> go.Figure:
     """Lines over quarters from a trend frame [period, start, end, n, <series columns>].
-    `series` maps column → legend name; `ci` names (low, high) columns drawn as a band
+    `series` maps column → legend name; its hover reads `unit` (formatting), a rate when `percent`; `ci` names (low, high) columns drawn as a band
     around the first series; `actions` adds improvement lines."""
     first = next(iter(series))
     shown, hidden = _visible(frame, first)
@@ -388,7 +384,7 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
                         fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",
                         mode="lines",
                         name="95% CI")
-    fmt = ".1f" if not percent else ".0f"
+    fmt = formatting.D3["rate" if percent else unit]
     suffix = "%" if percent else ""
     for i, (column, name) in enumerate(series.items()):
         if column not in shown.columns:
@@ -415,7 +411,7 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
 def nps_trend(frame: pd.DataFrame, actions: pd.DataFrame | None = None, *, min_size: int = MIN_SIZE) -> go.Figure:
     """NPS per quarter with its 95% CI band, from satisfaction.nps_trend."""
     return trend(frame, {"value": "NPS"}, "Net Promoter Score by quarter", "NPS (−100 to +100)",
-                 ci=("ci_low", "ci_high"), actions=actions, min_size=min_size)
+                 ci=("ci_low", "ci_high"), actions=actions, unit="nps", min_size=min_size)
 
 
 def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and month", *,
@@ -435,7 +431,8 @@ def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and mo
     fig.add_heatmap(z=z.values, x=list(z.columns), y=list(z.index), colorscale="Cividis", zmin=0, zmax=100,
                     customdata=n.values, colorbar=dict(title="Active %", ticksuffix="%"),
                     text=z.round(0).astype("Int64").astype(str).replace("<NA>", "").values, texttemplate="%{text}%",
-                    hovertemplate="Cohort %{y}, %{x}<br>active pairs: %{z:.0f}%<br>pairs open: %{customdata:,}"
+                    hovertemplate="Cohort %{y}, %{x}<br>active pairs: %{z:" + formatting.D3["rate"]
+                                  + "}%<br>pairs open: %{customdata:,}"
                                   "<extra></extra>")
     fig.update_yaxes(type="category", autorange="reversed")
     return fig
@@ -451,7 +448,7 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
         return _nothing_shown(title, "No matched pairs up to the end of this period.", hidden, min_size,
                               people="pairs")
     groups = [(None, shown)] if not group or group not in shown.columns else list(shown.groupby(group, dropna=False))
-    note = None if p_value is None or pd.isna(p_value) else f"log-rank {p_text(p_value)}"
+    note = None if p_value is None or pd.isna(p_value) else f"log-rank {formatting.p_text(p_value)}"
     n = _total(shown.groupby(group, dropna=False)["n"].max().reset_index()) if group and "n" in shown.columns \
         else (int(shown["n"].max()) if "n" in shown.columns else None)
     fig = _figure(title, _n_text(n, hidden, note, min_size), "Months since matched",
@@ -471,7 +468,7 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
                         width=2.5), name=escaping.plotly(name) if name is not None else "All pairs",
                         legendgroup=escaping.plotly(name),
                         showlegend=name is not None, customdata=list(at_risk),
-                        hovertemplate="%{x:.1f} months: %{y:.1f}% still together<br>pairs at risk: %{customdata}"
+                        hovertemplate="%{x:.1f} months: %{y:.1f}% still together<br>pairs still followed: %{customdata}"
                                       "<extra>%{fullData.name}</extra>")
     fig.update_yaxes(range=[0, 102], ticksuffix="%")
     fig.update_xaxes(rangemode="tozero")
@@ -549,7 +546,7 @@ def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per 
         fig.add_scatter(x=[b, e], y=[name, name], mode="lines", line=dict(color=GREY, width=3),
                         showlegend=False, hoverinfo="skip")
     custom = list(zip(shown["n_pairs"], shown["mean_change"], dz))
-    hover = "%{y}<br>%{fullData.name}: %{x:.2f}<br>change %{customdata[1]:+.2f}, d_z %{customdata[2]:.2f}" \
+    hover = "%{y}<br>%{fullData.name}: %{x:.2f}<br>change %{customdata[1]:+.2f}, effect size %{customdata[2]:.2f}" \
             "<br>n = %{customdata[0]:,} matched respondents<extra></extra>"
     fig.add_scatter(x=shown["mean_baseline"], y=names, mode="markers", name="Baseline",
                     marker=dict(size=12, color=PALETTE[1]), customdata=custom, hovertemplate=hover)
@@ -569,9 +566,10 @@ def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-parti
         return _nothing_shown(title, "No employees in the 12-month window.", hidden, min_size, people="employees")
     names = [{"retention_12m": "Stayed 12 months", "promotion_rate_12m": "Promoted in 12 months"}.get(m, _name(m))
              for m in shown["measure"]]
-    stats = [[f"difference {row.difference * 100:+.0f} pts",
-              f"95% CI {row.ci_low * 100:+.0f} to {row.ci_high * 100:+.0f}"]
-             + ([] if pd.isna(row.p_value) else [p_text(row.p_value)])
+    stats = [[f"difference {formatting.change(row.difference, 'rate')}",
+              f"95% CI {formatting.change(row.ci_low, 'rate').removesuffix(' pts')} to "
+              f"{formatting.change(row.ci_high, 'rate')}"]
+             + ([] if pd.isna(row.p_value) else [formatting.p_text(row.p_value)])
              # small groups: the Wald interval and the exact test can disagree about zero (stats.DISAGREE_NOTE)
              + (["interval and test disagree: go by p"]
                 if interval_and_test_disagree(row.ci_low, row.ci_high, row.p_value) else [])

@@ -11,7 +11,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from analytics import charts, engagement, feedback, improvements, satisfaction, settings, wording
+from analytics import charts, engagement, feedback, formatting, improvements, satisfaction, settings, wording
 from analytics.filters import Filters, Period, known_values
 from analytics.metrics import REGISTRY
 
@@ -31,7 +31,7 @@ def significant_changes(change: pd.DataFrame, period: Period) -> list[dict]:
         direction = "rose" if row.change > 0 else "fell"
         out.append(_finding(3 + abs(row.change), "significant_change",
                             f"{charts.label(row.dimension)} {direction} from {row.previous:.2f} to "
-                            f"{row.value:.2f} since {period.previous().sentence()} ({charts.p_text(row.p_value)}).",
+                            f"{row.value:.2f} since {period.previous().sentence()} ({formatting.p_text(row.p_value)}).",
                             row.dimension, row.value, row.change, row.p_value))
     return out
 
@@ -71,7 +71,8 @@ def slipping_cohorts(con: duckdb.DuckDBPyConnection, period: Period, filters: Fi
     before = engagement.summary(con, period.previous(), filters, by="cohort").set_index("cohort")["active_pair_rate"]
     drop = (now - before).dropna()
     return [_finding(2 + abs(change), "slipping_cohort",
-                     f"Cohort {cohort}: active pairs fell from {before[cohort]:.0%} to {now[cohort]:.0%}.",
+                     f"Cohort {cohort}: active pairs fell from {formatting.show(before[cohort], 'rate')} to "
+                     f"{formatting.show(now[cohort], 'rate')}.",
                      "active_pair_rate", now[cohort], change)
             for cohort, change in drop[drop <= -SLIP].items()]
 
@@ -145,8 +146,9 @@ def improvement_effects(con: duckdb.DuckDBPyConnection, period: Period, filters:
         program, note = (_text(effect[column]) for column in ("program", "note"))
         # Name the program the action was measured in, unless the note already does.
         where = f" ({Filters(program=program).sentence()})" if program and program not in (note or "") else ""
-        said = note or (f"{effect['metric_label'].lower()} went from {effect['before']:.3g} (two "
-                        f"quarters before) to {effect['after']:.3g} (two quarters after)")
+        unit = formatting.mean_of(REGISTRY[effect["metric"]].unit)  # before and after are means of two quarters
+        said = note or (f"{effect['metric_label'].lower()} went from {formatting.show(effect['before'], unit)} "
+                        f"(two quarters before) to {formatting.show(effect['after'], unit)} (two quarters after)")
         out.append(_finding(1.5, "improvement_action", f"“{effect['title']}”{where}: {said}.", effect["metric"],
                             effect["after"], None if note else effect["change"]))
     return out

@@ -3,7 +3,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics import improvements, insights, metrics
+from analytics import formatting, improvements, insights, metrics
 from analytics.filters import known_values
 from pages import _common as ui
 
@@ -62,9 +62,10 @@ if not effects:
     st.caption(NONE_LOGGED)
 for effect in effects:
     st.markdown(f"- {ui.escape(effect['message'])}")
-ui.table(ui.standard(insights.action_effects), "improvement_effects",
-         column_order=["title", "program", "started_on", "metric_label", "before", "after", "change", "note"],
-         column_config=ui.number_columns(before="%.3g", after="%.3g", change="%+.3g"))
+measured = ui.standard(insights.action_effects)
+units = measured["metric"].map(lambda name: formatting.mean_of(metrics.REGISTRY[name].unit))  # means of 2 quarters
+ui.table(measured, "improvement_effects", kinds={"before": units, "after": units, "change": units + "_change"},
+         column_order=["title", "program", "started_on", "metric_label", "before", "after", "change", "note"])
 st.subheader("The log")
 logged = ui.compute(improvements.list_actions, program)
 if logged.empty:

@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
-from analytics import auth, charts, escaping, improvements, metrics, settings, stats, wording
+from analytics import auth, charts, escaping, formatting, improvements, metrics, settings, stats, wording
 from analytics import insights as insights_module
 from analytics.filters import Filters, Period
 
@@ -182,11 +182,6 @@ def figure(fig, data: pd.DataFrame | None, name: str, metric: str | None = None,
     download(data, name)
 
 
-# Headers that read better than their column name with spaces.
-HEADERS = {"n_pairs": "matched respondents", "n_excluded": "excluded", "t_p_value": "t-test p",
-           "wilcoxon_p_value": "Wilcoxon p", "cohens_dz": "Cohen's d_z"}
-
-
 def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataFrame:
     """`frame` as a reader sees it: codes as words (charts.label), blanks empty, and, where a row is
     suppressed, each figure hidden in it read as charts do ('n < K', or hidden with a smaller group)
@@ -203,9 +198,13 @@ def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataF
         for column in [c for c in out.columns if hidden.any() and pd.api.types.is_float_dtype(out[c])
                        and out.loc[hidden, c].isna().all()]:
             form = ((column_config or {}).get(column) or {}).get("type_config", {}).get("format") or "%g"
-            text = (lambda v: f"{v:.1%}") if form == "percent" else (lambda v, form=form: form % v)
+            text = (formatting.p_value if column.endswith("p_value") else (lambda v: formatting.show(v, "rate"))
+                    if form == "percent" else (lambda v, form=form: form % v))
             out[column] = out[column].map(lambda v: "" if missing(v) else text(v)).where(~hidden, why)
         out = out.drop(columns=["suppressed", stats.SHIELDS], errors="ignore")
+    # p-values read '< 0.001' or with three decimals (a number format would print 8.81e-06).
+    for column in [c for c in out.columns if c.endswith("p_value") and pd.api.types.is_float_dtype(out[c])]:
+        out[column] = out[column].map(lambda v: "" if missing(v) else formatting.p_value(v))
     for column in out.columns:
         if pd.api.types.infer_dtype(out[column], skipna=True) in ("string", "empty"):  # dates stay dates
             out[column] = out[column].map(lambda v: "" if missing(v) else v)
@@ -216,14 +215,27 @@ def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataF
 
 
 def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, caption: str | None = None,
-          **config) -> None:
+          kinds: dict[str, str | pd.Series] | None = None, **config) -> None:
     """A table (text never rendered as Markdown, see `readable`) with its caption (else its metric's
-    definition) and its data, as computed, as CSV."""
+    definition) and its data, as computed, as CSV. `kinds` reads columns as formatting.cell does, by one
+    kind or a kind per row (a column of figures in different units)."""
     if frame is None or frame.empty:
         return
     shown = readable(frame, config.get("column_config"))
-    headers = {c: st.column_config.Column(HEADERS.get(c, c.replace("_", " "))) for c in shown.columns}
-    dates = {c: st.column_config.DateColumn(c.replace("_", " "), format="YYYY-MM-DD")
+    for column, kind in (kinds or {}).items():
+        per_row = kind if isinstance(kind, pd.Series) else pd.Series(kind, index=shown.index)
+        # Hidden figures ('n < 5') and blanks stay as readable wrote them.
+        shown[column] = [formatting.cell(v, k) if isinstance(v, (int, float)) and not missing(v) else v
+                         for v, k in zip(shown[column], per_row)]
+    # Rates as percent with one decimal, kept as numbers so that the column still sorts.
+    for column, kept in list(config.get("column_config", {}).items()):
+        if (kept or {}).get("type_config", {}).get("format") == "percent" and column in shown \
+                and pd.api.types.is_numeric_dtype(shown[column]):
+            shown[column] = shown[column] * 100
+            config["column_config"][column] = st.column_config.NumberColumn(formatting.heading(column),
+                                                                             format="%.1f%%")
+    headers = {c: st.column_config.Column(formatting.heading(c)) for c in shown.columns}
+    dates = {c: st.column_config.DateColumn(formatting.heading(c), format="YYYY-MM-DD")
              for c in shown.columns if pd.api.types.is_datetime64_any_dtype(shown[c])}
     given = {c: kept for c, kept in config.get("column_config", {}).items()
              if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])}
@@ -235,31 +247,14 @@ def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, capt
     download(frame, name)
 
 
-def _signed(value: float, digits: int) -> str:
-    """'+3', '−2', and '±0' for changes that round to nothing (never '-0')."""
-    rounded = round(value, digits)
-    return "±0" if rounded == 0 else f"{rounded:+,.{digits}f}"
-
-
-# How each kind of figure reads: (value, change on the previous quarter).
-FORMATS: dict[str, tuple[Callable[[float], str], Callable[[float], str]]] = {
-    "rate": (lambda v: f"{v:.0%}", lambda d: f"{_signed(d * 100, 0)} pts"),
-    "score": (lambda v: f"{v:.2f}", lambda d: _signed(d, 2)),
-    "nps": (lambda v: f"{v:+.0f}", lambda d: _signed(d, 0)),
-    "count": (lambda v: f"{v:,.0f}", lambda d: _signed(d, 0)),
-    "number": (lambda v: f"{v:.1f}", lambda d: _signed(d, 1)),
-}
-
-
-def missing(value: Any) -> bool:
-    return value is None or bool(pd.isna(value))
+missing = formatting.missing
 
 
 def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, change: Any = None,
          significant: bool | None = None, suppressed: bool = False, n: Any = None, metric: str | None = None) -> None:
-    """A KPI tile: the value, its change on the previous quarter (✱ when p < 0.05),
-    'n < K' (K the minimum group size) when suppressed, the definition and n in the tooltip."""
-    show, show_change = FORMATS[kind]
+    """A KPI tile: the value (formatting's rule for its unit `kind`), its change on the previous quarter
+    (✱ when p < 0.05), 'n < K' (K the minimum group size) when suppressed, the definition and n in the
+    tooltip, and the small-n mark when n is small."""
     count = "" if missing(n) else f" n = {int(n):,}."
     if suppressed and not (missing(n) or n == 0):
         st.metric(label, charts.hidden_text(setting("min_group_size")), help=SUPPRESSED_HELP + count, border=True)
@@ -273,10 +268,12 @@ def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, ch
     delta, moved = None, False
     if not missing(change):
         mark = " ✱" if significant else ""
-        delta = f"{show_change(change)} vs previous quarter{mark}"
-        moved = not show_change(change).startswith("±0")  # no arrow for a change that rounds to nothing
+        delta = f"{formatting.change(change, kind)} vs previous quarter{mark}"
+        moved = not delta.startswith("±0")  # no arrow for a change that rounds to nothing
     untested = "" if significant is not None or delta is None else " The change is not tested for significance."
-    st.metric(label, show(value), delta=delta, help=f"{about}{count}{untested}".strip() or None, border=True,
+    few = f" {formatting.SMALL_N_NOTE}" if formatting.small(n) else ""
+    st.metric(label, formatting.marked(formatting.show(value, kind), n), delta=delta,
+              help=f"{about}{count}{untested}{few}".strip() or None, border=True,
               delta_color="normal" if significant else "off", delta_arrow="auto" if moved else "off")
 
 
@@ -309,11 +306,12 @@ def setting(key: str) -> Any:
 
 
 def percent_columns(*names: str) -> dict:
-    return {n: st.column_config.NumberColumn(HEADERS.get(n, n.replace("_", " ")), format="percent") for n in names}
+    """Rate columns: `table` shows them as percent with one decimal (formatting's rule for rates)."""
+    return {n: st.column_config.NumberColumn(formatting.heading(n), format="percent") for n in names}
 
 
 def number_columns(**formats: str) -> dict:
-    return {n: st.column_config.NumberColumn(HEADERS.get(n, n.replace("_", " ")), format=f)
+    return {n: st.column_config.NumberColumn(formatting.heading(n), format=f)
             for n, f in formats.items()}
 
 
@@ -345,11 +343,14 @@ def versus_caption(headline: dict) -> None:
     """'Non-participants: 78% · difference +13 pts (95% CI …), p = …' under the retention tile."""
     if headline["suppressed"] or missing(headline.get("other")):
         return
-    text = (f"Non-participants: {headline['other']:.0%} · difference {headline['difference'] * 100:+.0f} pts "
-            f"(95% CI {headline['ci_low'] * 100:+.0f} to {headline['ci_high'] * 100:+.0f})")
+    low, high = (formatting.change(headline[bound], "rate") for bound in ("ci_low", "ci_high"))
+    low = low.removesuffix(" pts")  # '+2.0 to +18.0 pts'
+
+    text = (f"Non-participants: {formatting.show(headline['other'], 'rate')} · difference "
+            f"{formatting.change(headline['difference'], 'rate')} (95% CI {low} to {high})")
     if not missing(headline.get("p_value")):
         # No ✱: that marks a significant change on the previous quarter, and this p compares groups.
-        text += f", {charts.p_text(headline['p_value'])}"
+        text += f", {formatting.p_text(headline['p_value'])}"
         if stats.interval_and_test_disagree(headline["ci_low"], headline["ci_high"], headline["p_value"]):
             text += f" · {stats.DISAGREE_NOTE}"
     st.caption(text)

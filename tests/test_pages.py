@@ -589,7 +589,7 @@ def test_the_load_button_never_offers_to_load_zero_files(populated_db, app, file
 
 def tiles_of_changes():
     from pages import _common as ui
-    for change in (0.001, -0.004, 0.05):
+    for change in (0.0004, -0.0004, 0.05):  # a rate's change reads in points with one decimal
         ui.tile("Active pair rate", 0.5, kind="rate", change=change)
 
 
@@ -597,7 +597,7 @@ def test_a_change_that_rounds_to_nothing_has_no_arrow():
     at = AppTest.from_function(tiles_of_changes).run()
     arrows = [(m.proto.delta, type(m.proto).MetricDirection.Name(m.proto.direction)) for m in at.metric]
     assert arrows == [("±0 pts vs previous quarter", "NONE"), ("±0 pts vs previous quarter", "NONE"),
-                      ("+5 pts vs previous quarter", "UP")]
+                      ("+5.0 pts vs previous quarter", "UP")]
 
 
 def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, app):
@@ -636,8 +636,9 @@ def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size)
     at = app("6_Outcomes")
     table = at.dataframe[0]
     headers = [c.get("label") for name, c in json.loads(table.proto.columns).items() if name != "_index"]
-    assert headers == ["dimension", "matched respondents", "excluded", "mean baseline", "mean exit", "mean change",
-                       "t-test p", "Wilcoxon p", "Cohen's d_z", "scale points"]
+    assert headers == ["dimension", "matched respondents", "excluded (one survey only)", "baseline mean", "exit mean",
+                       "change in mean", "p (paired t-test)", "p (Wilcoxon)", "effect size (Cohen's d, paired)",
+                       "scale (points)"]
     shown = table.value.set_index("dimension")
     hidden_or = lambda value: "n < 200" if min_size == 200 else value  # noqa: E731
     assert shown.index.tolist() == ["Networking", "Overall satisfaction", "Relationship quality", "Skill development"]

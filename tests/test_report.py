@@ -448,7 +448,7 @@ def test_a_small_quarter_keeps_the_previous_quarter_of_enough_people(con, quarte
 # ---- wording and number formats ------------------------------------------------------------
 
 @pytest.mark.parametrize("value, kind, shown", [
-    (1.3832, "number_change", "+1.38"), (-0.5, "number_change", "-0.50"), (0.136, "rate_change", "+13.6 pts"),
+    (1.3832, "number_change", "+1.4"), (-0.5, "number_change", "-0.5"), (0.136, "rate_change", "+13.6 pts"),
     (1.8e-10, "p", "< 0.001"),
 ])
 def test_display_signs_changes_and_reads_points(value, kind, shown):
@@ -467,7 +467,8 @@ def _column(book: openpyxl.Workbook, sheet: str, header: str) -> list:
 @pytest.mark.parametrize("quarter, sheet, header, value, number_format", [
     (QUARTER, "Employee outcomes", "Difference", lambda v: 1 < abs(v) < 100, '+0.0" pts";-0.0" pts";0.0" pts"'),
     (QUARTER, "Employee outcomes", "p", lambda v: 0 <= v < 0.001, '[<0.001]"< 0.001";0.000'),
-    ("2026Q3", "Improvements", "Change", lambda v: v > 0, "+0.00;-0.00;0.00"),  # the first measured action
+    # the first measured action, on sessions per active pair per month: one decimal, as on the pages
+    ("2026Q3", "Improvements", "Change", lambda v: v > 0, "+#,##0.0;-#,##0.0;0.0"),
 ])
 def test_xlsx_numbers_read_as_the_pdf_reads_them(con, quarter, sheet, header, value, number_format):
     cells = _column(workbook(build_report(con, Period.parse(quarter), Filters(), "xlsx", GENERATED)), sheet, header)

@@ -18,8 +18,8 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import (charts, engagement, feedback, headlines, improvements, insights, memo, outcomes, retention,
-                       satisfaction, settings, stats)
+from analytics import (charts, engagement, feedback, formatting, headlines, improvements, insights, memo, outcomes,
+                       retention, satisfaction, settings, stats)
 from analytics.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
 from analytics.filters import Filters, Period, over_periods, validate_filters
 from analytics.metrics import REGISTRY
@@ -156,7 +156,8 @@ def _significance(p_value: float) -> str:
 
 
 def display(value: Any, kind: str) -> str:
-    """A cell as the HTML and PDF show it; '–' for no data, labels pass through."""
+    """A cell as the HTML and PDF show it (analytics.formatting's rule for its kind, a '<unit>_change' as a
+    change); '–' for no data, labels pass through."""
     if isinstance(value, str):
         return value
     if isinstance(value, Cell):
@@ -165,20 +166,7 @@ def display(value: Any, kind: str) -> str:
         return "yes" if value else "no"
     if isinstance(value, date):
         return value.isoformat()
-    if not _is_number(value):
-        return "–"
-    formats = {
-        "count": lambda v: f"{int(v):,}",
-        "rate": lambda v: f"{v * 100:.1f}%",
-        "rate_change": lambda v: f"{v * 100:+.1f} pts",
-        "score": lambda v: f"{v:.2f}",
-        "score_change": lambda v: f"{v:+.2f}",
-        "number_change": lambda v: f"{v:+,.2f}",
-        "nps": lambda v: f"{v:.1f}",
-        "nps_change": lambda v: f"{v:+.1f}",
-        "p": lambda v: "< 0.001" if v < 0.001 else f"{v:.3f}",
-    }
-    return formats.get(kind, lambda v: f"{v:,.2f}")(value)
+    return formatting.cell(value if _is_number(value) else None, kind)
 
 
 def _value(frame: pd.DataFrame, column: str, **where: Any) -> Any:
@@ -354,7 +342,9 @@ class _Builder:
             self.table("survival", "Pair survival (Kaplan–Meier)", "Pair survival", data["survival"], [
                 Column("months", "Months since matched", "count"), Column("survival", "Still together", "rate"),
                 Column("ci_low", "95% CI low", "rate"), Column("ci_high", "95% CI high", "rate"),
-                Column("at_risk", "Pairs at risk", "count")]),
+                Column("at_risk", "Pairs still followed", "count")],
+                note="Pairs still followed: matched that long ago and neither ended nor past the quarter's end "
+                     "(the survival curve's 'number at risk'), not the Engagement page's at-risk pairs."),
             self.table("early_exits", "Why pairs ended early this quarter", "Early exits",
                        data["exit_reasons"].assign(end_reason=data["exit_reasons"]["end_reason"].map(charts.label)), [
                 Column("end_reason", "End reason"), Column("n", "Pairs", "count"), Column("share", "Share", "rate")],
@@ -396,7 +386,8 @@ class _Builder:
                 Column("n_excluded", "Excluded (one wave only)", "count"),
                 Column("mean_baseline", "Baseline", "score"), Column("mean_exit", "Exit", "score"),
                 Column("mean_change", "Change", "score_change"), Column("t_p_value", "p (paired t)", "p"),
-                Column("wilcoxon_p_value", "p (Wilcoxon)", "p"), Column("cohens_dz", "Cohen's d_z", "number")]),
+                Column("wilcoxon_p_value", "p (Wilcoxon)", "p"),
+                Column("cohens_dz", "Effect size (Cohen's d, paired)", "effect")]),
             self.table("goals", "Goals due this quarter by category", "Goals", data["goal_categories"], [
                 Column("category", "Category"), Column("n", "Goals due", "count"),
                 Column("achieved", "Achieved", "count"), Column("goal_attainment_rate", "Attainment", "rate")]),
@@ -419,7 +410,8 @@ class _Builder:
             self.table("themes", "Themes in comments", "Feedback themes", data["themes"], [
                 Column("label", "Theme"), Column("kind", "Kind"), Column("mentions", "Comments mentioning", "count"),
                 Column("share", "Share of comments", "rate")],
-                note=f"Sentiment (VADER): {positive} of comments positive, {negative} negative."),
+                note=f"Sentiment: {positive} of comments positive, {negative} negative, as scored by VADER, a "
+                     "word-list sentiment scorer for short English texts."),
         ]
         if self.include_comments:
             comments = self.table(
@@ -446,8 +438,7 @@ class _Builder:
             scope = replace(self.filters, program=action.program or self.filters.program)
             before, after = insights.action_effect(self.con, action.started_on, action.metric, scope,
                                                    self.period.as_of)
-            kind = REGISTRY[action.metric].unit
-            kind = kind if kind in ("rate", "nps", "score") else "number"
+            kind = formatting.mean_of(REGISTRY[action.metric].unit)  # each side is a mean of two quarters
             measured = [None if v is None else Cell(v, kind) for v in (before, after)]
             rows.append([action.title, action.program or "All programs", action.owner, _plain(action.started_on),
                          REGISTRY[action.metric].label, *measured,
