@@ -13,10 +13,14 @@ from analytics import audit, auth, db, demo, filters, memo, settings
 from analytics.filters import Filters, Period, known_values
 from pages import _common as common
 
-st.set_page_config(page_title="Mentorscope", page_icon=":material/diversity_3:", layout="wide")
-
 # Paths from this file, not the working directory, so any runner finds the pages.
 PAGE_DIR = Path(__file__).resolve().parent / "pages"
+# A file of our own: an emoji or material icon as the favicon is fetched from an outside host, and the
+# dashboard must work without the internet.
+ICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
+
+st.set_page_config(page_title="Mentorscope", page_icon=str(ICON), layout="wide")
+
 SECTIONS = {
     "Leadership": [("1_Overview", "Overview", ":material/dashboard:"),
                    ("3_Satisfaction", "Satisfaction", ":material/sentiment_satisfied:"),
@@ -159,6 +163,7 @@ def sidebar(cur) -> None:
     with st.sidebar:
         labels = quarters(fiscal_start)
         label = st.selectbox("Quarter", labels, key="quarter", index=remembered("quarter", labels),
+                             format_func=lambda quarter: Period.parse(quarter, fiscal_start).sentence(),
                              help="Every page shows this quarter; changes are compared with the quarter before it.")
         st.session_state["kept_quarter"] = label
         st.session_state["period"] = Period.parse(label, fiscal_start)

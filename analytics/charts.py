@@ -80,6 +80,9 @@ def hidden_text(min_size: int) -> str:
     return f"n < {min_size}"
 
 
+# A chart's note when some of its figures stand on a small n (formatting.SMALL_N).
+SMALL_N_SUBTITLE = f"{formatting.SMALL_N_MARK} small n (under {formatting.SMALL_N})"
+
 # How a figure reads that is hidden although its group is large enough (stats.complementary).
 SHIELDED_TEXT = "hidden with a smaller group"
 
@@ -496,19 +499,23 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
                      arrayminus=(values - shown[ci[0]] * scale).clip(lower=0), thickness=1.5, width=6)
     axis_title = category.replace("_", " ").capitalize()
     total = (int(n.max()) if n_shared else int(n.sum())) if n.notna().any() else None
-    fig = _figure(title, _n_text(total, hidden, min_size=min_size),
+    # A bar over a handful (67% of 3 pairs) is marked, so that it does not read like any other figure.
+    marks = n.map(lambda count: f" {formatting.SMALL_N_MARK}" if formatting.small(count) else "")
+    few = SMALL_N_SUBTITLE if (marks != "").any() else None
+    fig = _figure(title, _n_text(total, hidden, few, min_size=min_size),
                   axis_title if not horizontal else value_title, value_title if not horizontal else None,
                   height=max(300, 110 + 30 * len(shown)) if horizontal else 380)
     fmt = ".1f" if percent else ",.1f"
     hover = "%{customdata[0]}<br>" + value_title + ": %{customdata[1]:" + fmt + "}<br>n = %{customdata[2]:,}" \
-            "<extra></extra>"
+            "%{customdata[3]}<extra></extra>"
     groups = shown[colour_by].astype(str) if colour_by and colour_by in shown.columns \
         else pd.Series("", index=shown.index)
     for i, group in enumerate(dict.fromkeys(groups)):
         rows = groups == group
         bar = dict(marker_color=PALETTE[i % len(PALETTE)], name=escaping.plotly(group) if group else value_title,
-                   customdata=list(zip(names[rows], values[rows], n[rows])), hovertemplate=hover,
-                   texttemplate="%{customdata[1]:" + (".0f}%" if percent else ",.0f}"), textposition="outside",
+                   customdata=list(zip(names[rows], values[rows], n[rows], marks[rows])), hovertemplate=hover,
+                   texttemplate="%{customdata[1]:" + (".0f}%" if percent else ",.0f}") + "%{customdata[3]}",
+                   textposition="outside",
                    cliponaxis=False)
         whiskers = None if error is None else {**error, "array": error["array"][rows],
                                                "arrayminus": error["arrayminus"][rows]}

@@ -27,7 +27,7 @@ ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs", open_n,
            "sessions_per_active_pair_per_month", active_n, f"n = {wording.counted(active_n, 'active pair')}"),
           ("Cancellation rate", row["cancellation_rate"], "rate", "cancellation_rate", dated_n,
            f"n = {wording.counted(dated_n, 'session')} dated this quarter"),
-          ("Median days to first meeting", row["median_days_to_first_meeting"], "count",
+          ("Median days to first meeting", row["median_days_to_first_meeting"], "days",
            "median_days_to_first_meeting", met, first_meeting),
           ("At-risk pairs", row["at_risk_pairs"], "count", "at_risk_pairs", open_n,
            f"n = {wording.counted(open_n, 'open pair')}")])

@@ -214,11 +214,39 @@ def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataF
     return out
 
 
+# Pixels a table may take: the main column of the wide layout at 1400 px is 938 px wide.
+TABLE_WIDTH = 930
+# Source Sans at the grid's 14 px: about 6.5 px a character, 16 px of padding a cell.
+CHAR_PX, PAD_PX, MIN_COLUMN_PX = 6.5, 16, 56
+
+
+def fitted_widths(shown: pd.DataFrame, budget: int = TABLE_WIDTH) -> dict[str, int]:
+    """A width per column so that all of them fit `budget` pixels: each as wide as its heading and
+    content need, and when they do not fit, the widest cut down to one cap (long text and headings end
+    in '…'; the cell and the heading's tooltip keep it whole)."""
+    need = {}
+    for column in shown.columns:
+        values = shown[column].dropna()
+        if pd.api.types.is_bool_dtype(values):
+            chars = 2
+        elif pd.api.types.is_float_dtype(values):
+            chars = 8
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            chars = 10
+        else:
+            chars = int(values.astype(str).str.len().max()) if len(values) else 0
+        need[column] = max(MIN_COLUMN_PX, int(PAD_PX + CHAR_PX * max(chars, len(formatting.heading(column)))))
+    cap = max(need.values(), default=0)
+    while cap > MIN_COLUMN_PX and sum(min(w, cap) for w in need.values()) > budget:
+        cap -= 4
+    return {column: min(width, cap) for column, width in need.items()}
+
+
 def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, caption: str | None = None,
-          kinds: dict[str, str | pd.Series] | None = None, **config) -> None:
+          kinds: dict[str, str | pd.Series] | None = None, fit: int = TABLE_WIDTH, **config) -> None:
     """A table (text never rendered as Markdown, see `readable`) with its caption (else its metric's
     definition) and its data, as computed, as CSV. `kinds` reads columns as formatting.cell does, by one
-    kind or a kind per row (a column of figures in different units)."""
+    kind or a kind per row (a column of figures in different units). Its columns fit `fit` pixels."""
     if frame is None or frame.empty:
         return
     shown = readable(frame, config.get("column_config"))
@@ -234,10 +262,12 @@ def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, capt
             shown[column] = shown[column] * 100
             config["column_config"][column] = st.column_config.NumberColumn(formatting.heading(column),
                                                                              format="%.1f%%")
-    headers = {c: st.column_config.Column(formatting.heading(c)) for c in shown.columns}
-    dates = {c: st.column_config.DateColumn(formatting.heading(c), format="YYYY-MM-DD")
+    widths = fitted_widths(shown, fit)
+    headers = {c: st.column_config.Column(formatting.heading(c), width=widths[c], help=formatting.heading(c))
+               for c in shown.columns}
+    dates = {c: st.column_config.DateColumn(formatting.heading(c), format="YYYY-MM-DD", width=widths[c])
              for c in shown.columns if pd.api.types.is_datetime64_any_dtype(shown[c])}
-    given = {c: kept for c, kept in config.get("column_config", {}).items()
+    given = {c: {**kept, "width": widths[c]} for c, kept in config.get("column_config", {}).items()
              if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])}
     config["column_config"] = {**headers, **dates, **given}
     st.dataframe(shown, hide_index=True, key=f"table_{name}", **config)
@@ -290,7 +320,7 @@ def tiles(items: list[tuple[str, Any, str, str, int, str]], per_row: int = 3) ->
         for column, (label, value, kind, metric, n, note) in zip(st.columns(per_row), items[start:start + per_row]):
             with column:
                 tile(label, value, kind=kind, metric=metric, n=n)
-                st.caption(note)
+                st.caption(small_note(note, n))
 
 
 def split_picker(key: str, options: tuple[str, ...], default: str | None = None) -> str | None:
@@ -336,7 +366,12 @@ def tile_caption(headline: dict) -> str:
     """What a headline tile counts, under it: 'n = 191 responses · 1–5 scale'."""
     scale = headline.get("scale_points")
     on_scale = f" · 1–{int(scale)} scale" if headline["kind"] == "score" and not missing(scale) else ""
-    return f"{headline['n_text']}{on_scale}"
+    return small_note(f"{headline['n_text']}{on_scale}", headline["n"])
+
+
+def small_note(text: str, n: Any) -> str:
+    """A tile's caption, saying what its † means when its n is small."""
+    return f"{text} · {formatting.SMALL_N_MARK} small n" if formatting.small(n) else text
 
 
 def versus_caption(headline: dict) -> None:

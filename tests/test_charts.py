@@ -253,6 +253,19 @@ def test_bars_name_codes_in_words_and_data_values_as_they_are(category, values, 
     assert list(fig.data[0].x) == names
 
 
+@pytest.mark.parametrize("n, marks, says_small", [
+    ([3, 3], [" †", " †"], True),      # 67% and 33% of 3 pairs
+    ([9, 40], [" †", ""], True),       # only the bar of 9 is marked
+    ([10, 40], ["", ""], False),       # 10 is enough (formatting.SMALL_N)
+])
+def test_bars_over_a_small_n_are_marked(n, marks, says_small):
+    frame = pd.DataFrame({"end_reason": ["withdrawn", "left_organization"], "n": n, "share": [2 / 3, 1 / 3]})
+    fig = charts.group_bars(frame, "end_reason", "share", "Why pairs ended", "Share (%)")
+    assert [point[3] for point in fig.data[0].customdata] == marks
+    assert fig.data[0].texttemplate.endswith("%{customdata[3]}")
+    assert ("† small n (under 10)" in fig.layout.title.subtitle.text) is says_small
+
+
 @pytest.mark.parametrize("values, shown", [([1.0, 2.0, 3.0, 4.0, 5.0], ["1", "2", "3", "4", "5"]),
                                            ([1, 2, 3, 4, 5], ["1", "2", "3", "4", "5"])])
 def test_likert_hover_names_the_answer_as_written(values, shown):

@@ -205,7 +205,7 @@ def test_each_overview_tile_shows_what_it_counts(demo_db, app):
     # Under the six tiles, in their order (the demo's 2026Q3, as in its headlines).
     units = [re.sub(r"\d[\d,]*", "N", c) for c in captions if c.startswith("n = ")]
     assert units == ["n = N answers", "n = N responses · N–N scale", "n = N open pairs",
-                     "n = N pairs, N at risk at N months", "n = N participants, N non-participants",
+                     "n = N pairs, N still followed at N months", "n = N participants, N non-participants",
                      "n = N goals due"]
 
 
@@ -591,6 +591,35 @@ def tiles_of_changes():
     from pages import _common as ui
     for change in (0.0004, -0.0004, 0.05):  # a rate's change reads in points with one decimal
         ui.tile("Active pair rate", 0.5, kind="rate", change=change)
+
+
+@pytest.mark.parametrize("columns, budget", [
+    # the upload history: eleven columns, a long file name
+    ({"upload_id": [12], "file_name": ["qualtrics_leadership_baseline_2026_final_v2.csv"], "kind": ["survey"],
+      "format": ["surveymonkey"], "rows_read": [290], "rows_loaded": [290], "rows_duplicate": [0],
+      "rows_rejected": [0], "rows_skipped": [0], "first_date": ["2026-01-01"], "note": ["demo"]}, 900),
+    # the pair survival table in a third of the page
+    ({"months": [3], "survival": [0.93], "ci_low": [0.88], "ci_high": [0.96], "at_risk": [160], "n": [205]}, 360),
+])
+def test_a_table_fits_its_width_without_losing_a_column(columns, budget):
+    from pages._common import MIN_COLUMN_PX, fitted_widths
+    widths = fitted_widths(pd.DataFrame(columns), budget)
+    assert list(widths) == list(columns)
+    assert sum(widths.values()) <= budget
+    assert min(widths.values()) >= MIN_COLUMN_PX
+
+
+def small_tiles():
+    from pages import _common as ui
+    ui.tiles([("Median days to first meeting", 8, "days", "median_days_to_first_meeting", n, f"n = {n} pairs")
+              for n in (2, 9, 10)])
+
+
+def test_a_tile_over_a_small_n_is_marked():
+    at = AppTest.from_function(small_tiles).run()
+    assert [m.value for m in at.metric] == ["8.0 †", "8.0 †", "8.0"]
+    assert [c.value for c in at.caption] == ["n = 2 pairs · † small n", "n = 9 pairs · † small n", "n = 10 pairs"]
+    assert "† small n: fewer than 10" in at.metric[0].help and "small n" not in at.metric[2].help
 
 
 def test_a_change_that_rounds_to_nothing_has_no_arrow():

@@ -492,7 +492,7 @@ class _Builder:
         for months in retention.SURVIVAL_MONTHS:
             sizes[f"pair_survival_{months}m"] = (f"{int(_value(data['survival'], 'n', months=months) or 0):,} pairs, "
                                                  f"{int(_value(data['survival'], 'at_risk', months=months) or 0):,} "
-                                                 "at risk")
+                                                 "still followed")
         for dimension, n in zip(dims["dimension"], dims["n"]):
             sizes[f"{dimension}_mean"] = sizes[f"{dimension}_top2box"] = f"{int(n):,} responses"
         for dimension, n in zip(pre["dimension"], pre["n_pairs"]):
