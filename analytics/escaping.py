@@ -4,16 +4,24 @@ subset of HTML and its LaTeX, and a spreadsheet's formulas."""
 from __future__ import annotations
 
 import html
+import re
 
 MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
 # Cells a spreadsheet would run as a formula (CSV injection, OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Markdown links a bare address whatever its escapes ('https://…', 'www.…', 'name@host'): an invisible word
+# joiner after the marker keeps it plain text that reads the same.
+AUTOLINK = re.compile(r"(://|www\.|@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
 def markdown(text: object) -> str:
     """`text` for st.markdown, st.caption and the like: every Markdown character backslash-escaped, so that
-    '[x](url)' is no link, '$x$' no maths and ':smile:' no emoji."""
-    return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in str(text))
+    '[x](url)' is no link, '$x$' no maths and ':smile:' no emoji; and no bare address becomes a link."""
+    joined = AUTOLINK.sub(lambda m: m.group(1)[0] + WORD_JOINER + m.group(1)[1:], str(text))
+    return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in joined)
 
 
 def plotly(text: object) -> str:

@@ -125,6 +125,8 @@ def test_every_page_shows_labels_as_typed(hostile_db, app, csv_downloads, page, 
     shown += [str(e.value) for e in at.sidebar.caption]
     for text in shown:
         assert LINK not in text and ANCHOR not in text and MATHS not in text, text
+        # Markdown links a bare address too ('https://…', 'www.…'), escaped or not
+        assert "://evil.example" not in text.replace("\\", ""), text
     drawn = [text for chart in at.get("plotly_chart") for text in strings(json.loads(chart.proto.spec))]
     assert not [text for text in drawn if live_in_plotly(text)]
     if split:
