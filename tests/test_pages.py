@@ -641,8 +641,9 @@ def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, ap
 
 
 @pytest.mark.parametrize("choices, expected", [
+    # The demo's median days to first meeting stands on 2 pairs: marked as a small n.
     ({}, ["n = N open pairs", "n = N open pairs", "n = N active pairs", "n = N sessions dated this quarter",
-          "n = N pairs matched this quarter that met", "n = N open pairs"]),
+          "n = N pairs matched this quarter that met · † small n", "n = N open pairs"]),
     # This cohort was matched before the quarter: its median has no pair to be computed over.
     ({"filter_program": "Leadership program", "filter_cohort": "2025 Autumn"},
      ["n = N open pairs", "n = N open pairs", "n = N active pairs", "n = N sessions dated this quarter",
