@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 
 from analytics import cli, db, demo, settings
+from analytics.headlines import headlines
 from analytics.filters import Filters, Period
 from analytics.metrics import metrics_json
 from analytics.commands.report import command_line
@@ -443,6 +444,16 @@ def test_a_small_quarter_keeps_the_previous_quarter_of_enough_people(con, quarte
     dimensions = next(t for t in report.tables() if t.key == "dimensions")
     previous = [c.key for c in dimensions.columns].index("previous")
     assert all(isinstance(row[previous], float) for row in dimensions.rows)
+
+
+def test_a_headline_over_a_small_n_says_so(con):
+    """The Legal department's active pair rate is 100% of 2 pairs: a figure to read with care, not like the rest."""
+    report = build_model(con, PERIOD, SMALL, GENERATED)
+    rows = headlines(con, PERIOD, SMALL).set_index("key")
+    marked = {h.key for h in report.headlines if "† small n" in h.note}
+    expected = {key for key, row in rows.iterrows() if 0 < row["n"] < 10 and not row["suppressed"]
+                and not math.isnan(row["value"])}
+    assert "active_pair_rate" in expected and marked == expected
 
 
 # ---- wording and number formats ------------------------------------------------------------

@@ -248,6 +248,9 @@ class _Builder:
                             f"{_significance(row['p_value'])}; {row['test']}")
                     if stats.interval_and_test_disagree(row["ci_low"], row["ci_high"], row["p_value"]):
                         note += f"; {stats.DISAGREE_NOTE}"
+            if not hidden and row["value"] is not None and formatting.small(row["n"]):
+                note = "; ".join(filter(None, [note, f"{formatting.SMALL_N_MARK} small n: {row['n_text']}, so one "
+                                                     "more can move it a lot"]))
             out.append(Headline(row["key"], row["label"], row["kind"], self.hide(row["value"], hidden),
                                 self.hide(row["previous"], bool(row["previous_suppressed"])),
                                 self.hide(row["change"], change_hidden),
