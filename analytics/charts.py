@@ -369,8 +369,8 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
           y_range: tuple[float, float] | None = None, unit: str = "number",
           min_size: int = MIN_SIZE) -> go.Figure:
     """Lines over quarters from a trend frame [period, start, end, n, <series columns>].
-    `series` maps column → legend name; its hover reads `unit` (formatting), a rate when `percent`; `ci` names (low, high) columns drawn as a band
-    around the first series; `actions` adds improvement lines."""
+    `series` maps column → legend name; its hover reads `unit` (formatting), a rate when `percent`; `ci`
+    names (low, high) columns drawn as a band around the first series; `actions` adds improvement lines."""
     first = next(iter(series))
     shown, hidden = _visible(frame, first)
     if shown.empty:
