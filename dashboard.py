@@ -16,10 +16,14 @@ from analytics import audit, auth, db, demo, filters, memo, serving, settings, s
 from analytics.filters import Filters, Period, known_values
 from pages import _common as common
 
-st.set_page_config(page_title="Mentorscope", page_icon=":material/diversity_3:", layout="wide")
-
 # Paths from this file, not the working directory, so any runner finds the pages.
 PAGE_DIR = Path(__file__).resolve().parent / "pages"
+# A file of our own: an emoji or material icon as the favicon is fetched from an outside host, and the
+# dashboard must work without the internet.
+ICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
+
+st.set_page_config(page_title="Mentorscope", page_icon=str(ICON), layout="wide")
+
 SECTIONS = {
     "Leadership": [("1_Overview", "Overview", ":material/dashboard:"),
                    ("3_Satisfaction", "Satisfaction", ":material/sentiment_satisfied:"),
@@ -269,6 +273,7 @@ def sidebar(cur) -> None:
     with st.sidebar:
         labels = quarters(fiscal_start)
         label = st.selectbox("Quarter", labels, key="quarter", index=remembered("quarter", labels),
+                             format_func=lambda quarter: Period.parse(quarter, fiscal_start).sentence(),
                              help="Every page shows this quarter; changes are compared with the quarter before it.")
         st.session_state["kept_quarter"] = label
         st.session_state["period"] = Period.parse(label, fiscal_start)
@@ -283,7 +288,10 @@ def sidebar(cur) -> None:
         shown = st.session_state["filters"]
         period = st.session_state["period"]
         progress = [note] if (note := period.progress_note()) else []
-        st.caption("  \n".join([f"Showing: {shown.sentence(period)}", *shown.notes(), *progress]))
+        # Program and cohort names are the organisation's text, never Markdown.
+        lines = [f"Showing: {shown.sentence(period, shown=common.escape)}", *shown.notes(shown=common.escape),
+                 *progress]
+        st.caption("  \n".join(lines))
 
 
 def account(cur, user: auth.User) -> None:

@@ -15,6 +15,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics import escaping, formatting
 from analytics.settings import SETTINGS
 from analytics.stats import SHIELDS, interval_and_test_disagree
 
@@ -68,15 +69,19 @@ def label(code: object) -> str:
     return text.replace("_", " ").capitalize() if re.fullmatch(r"[a-z][a-z0-9_]*", text) else text
 
 
-def p_text(p: float) -> str:
-    """'p = 0.034', or 'p < 0.001' for the tiny ones."""
-    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+def _name(code: object) -> str:
+    """A label as a chart shows it: in words (`label`), and drawn as typed, never as plotly's HTML or LaTeX
+    (a cohort named '<a href=…>' is no link)."""
+    return escaping.plotly(label(code))
 
 
 def hidden_text(min_size: int) -> str:
     """How a figure hidden by the minimum group size reads: 'n < 5'."""
     return f"n < {min_size}"
 
+
+# A chart's note when some of its figures stand on a small n (formatting.SMALL_N).
+SMALL_N_SUBTITLE = f"{formatting.SMALL_N_MARK} small n (under {formatting.SMALL_N})"
 
 # How a figure reads that is hidden although its group is large enough (stats.complementary).
 SHIELDED_TEXT = "hidden with a smaller group"
@@ -220,7 +225,7 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
             else [part.assign(share=part["share"] * (1 if offset > 0 else -1))]
         for i, half in enumerate(halves):
             fig.add_bar(
-                y=[label(d) for d in half["dimension"]], x=half["share"], orientation="h", name=name,
+                y=[_name(d) for d in half["dimension"]], x=half["share"], orientation="h", name=name,
                 marker_color=colour, legendgroup=name, showlegend=i == 0, legendrank=offsets.index(offset),
                 # The answer as Python writes it ("3"): plotly's own ":g" pads it to six digits ("3.00000").
                 customdata=list(zip([f"{v:g}" for v in half["value"]], half["k"], half["count"], half["n"],
@@ -228,7 +233,7 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
                 hovertemplate="%{y}<br>answer %{customdata[0]} of %{customdata[1]}: "
                               "%{customdata[4]:.1f}% (%{customdata[2]:,} answers)<br>n = %{customdata[3]:,} "
                               "responses<extra></extra>")
-    fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in order])
+    fig.update_yaxes(categoryorder="array", categoryarray=[_name(d) for d in order])
     fig.update_xaxes(zeroline=True, zerolinecolor="#555", **_share_ticks(frame))
     return fig
 
@@ -264,16 +269,16 @@ def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score w
                   value_title, None, height=max(320, 80 + 34 * len(dims) * (1 if len(groups) < 4 else 1.4)))
     for i, (segment, group) in enumerate(groups):
         fig.add_scatter(
-            x=group["mean"], y=[label(d) for d in group["dimension"]], mode="markers",
-            name=str(segment) if segment is not None else "All", showlegend=segment is not None,
-            offsetgroup=str(segment), orientation="h",
+            x=group["mean"], y=[_name(d) for d in group["dimension"]], mode="markers",
+            name=escaping.plotly(segment) if segment is not None else "All", showlegend=segment is not None,
+            offsetgroup=escaping.plotly(segment), orientation="h",
             marker=dict(size=10, color=PALETTE[i % len(PALETTE)]),
             error_x=dict(type="data", symmetric=False, array=group["ci_high"] - group["mean"],
                          arrayminus=group["mean"] - group["ci_low"], thickness=1.5, width=4),
             customdata=list(zip(group["n"], group["ci_low"], group["ci_high"])),
             hovertemplate="%{y}<br>mean %{x:.2f} (95% CI %{customdata[1]:.2f}–%{customdata[2]:.2f})"
                           "<br>n = %{customdata[0]:,}<extra>%{fullData.name}</extra>")
-    fig.update_yaxes(categoryorder="array", categoryarray=[label(d) for d in dims])
+    fig.update_yaxes(categoryorder="array", categoryarray=[_name(d) for d in dims])
     _whole_scale(fig, shown)
     fig.update_layout(scattermode="group", scattergap=0.5)
     return fig
@@ -295,7 +300,7 @@ def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, pass
     if shown.empty:
         return _nothing_shown(title, "No 0–10 recommendation answers for this period and these filters.", hidden,
                               min_size, shielded=_shielded(frame))
-    names = [str(s) for s in shown[by]] if by and by in shown.columns else ["All respondents"]
+    names = [escaping.plotly(s) for s in shown[by]] if by and by in shown.columns else ["All respondents"]
     fig = _figure(title, _n_text(_total(shown), hidden, min_size=min_size, shielded=_shielded(frame)),
                   "Share of respondents (%)", None,
                   barmode="stack",
@@ -354,19 +359,22 @@ def annotate_actions(fig: go.Figure, actions: pd.DataFrame | None, span: tuple[p
         fig.add_shape(type="line", x0=day, x1=day, y0=0, y1=1, yref="paper",
                       line=dict(color=PALETTE[4], dash="dash", width=1.5))
         text, side = str(row.title), "left" if day < middle else "right"
+        # Wrapped as typed, then each line escaped: an escape such as '&lt;' is never cut in two.
+        lines = (_wrap(text, 22, lines=2) or "").split("<br>")
         fig.add_annotation(x=day, y=1 - 0.12 * (i % 3), yref="paper", showarrow=False,
-                           xanchor=side, align=side, text=_wrap(text, 22, lines=2),
+                           xanchor=side, align=side, text="<br>".join(map(escaping.plotly, lines)),
                            font=dict(size=11, color=PALETTE[4]), bgcolor="rgba(255,255,255,0.8)",
-                           hovertext=f"Improvement from {day.date()}: {text}")
+                           hovertext=f"Improvement from {day.date()}: {escaping.plotly(text)}")
     return fig
 
 
 def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str, *, percent: bool = False,
           actions: pd.DataFrame | None = None, ci: tuple[str, str] | None = None,
-          y_range: tuple[float, float] | None = None, min_size: int = MIN_SIZE) -> go.Figure:
+          y_range: tuple[float, float] | None = None, unit: str = "number",
+          min_size: int = MIN_SIZE) -> go.Figure:
     """Lines over quarters from a trend frame [period, start, end, n, <series columns>].
-    `series` maps column → legend name; `ci` names (low, high) columns drawn as a band
-    around the first series; `actions` adds improvement lines."""
+    `series` maps column → legend name; its hover reads `unit` (formatting), a rate when `percent`; `ci`
+    names (low, high) columns drawn as a band around the first series; `actions` adds improvement lines."""
     first = next(iter(series))
     shown, hidden = _visible(frame, first)
     if shown.empty:
@@ -384,7 +392,7 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
                         fill="toself", fillcolor="rgba(0,114,178,0.15)", line=dict(width=0), hoverinfo="skip",
                         mode="lines",
                         name="95% CI")
-    fmt = ".1f" if not percent else ".0f"
+    fmt = formatting.D3["rate" if percent else unit]
     suffix = "%" if percent else ""
     for i, (column, name) in enumerate(series.items()):
         if column not in shown.columns:
@@ -411,7 +419,7 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
 def nps_trend(frame: pd.DataFrame, actions: pd.DataFrame | None = None, *, min_size: int = MIN_SIZE) -> go.Figure:
     """NPS per quarter with its 95% CI band, from satisfaction.nps_trend."""
     return trend(frame, {"value": "NPS"}, "Net Promoter Score by quarter", "NPS (−100 to +100)",
-                 ci=("ci_low", "ci_high"), actions=actions, min_size=min_size)
+                 ci=("ci_low", "ci_high"), actions=actions, unit="nps", min_size=min_size)
 
 
 def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and month", *,
@@ -421,7 +429,7 @@ def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and mo
     if shown.empty:
         return _nothing_shown(title, "No open pairs in this period for these filters.", hidden, min_size,
                               people="pairs")
-    shown = shown.assign(cohort=shown["cohort"].fillna("(no cohort)").astype(str),
+    shown = shown.assign(cohort=shown["cohort"].fillna("(no cohort)").map(escaping.plotly),
                          month=pd.to_datetime(shown["month"]).dt.strftime("%b %Y"))
     z = shown.pivot_table(index="cohort", columns="month", values="active_pair_rate", sort=False) * 100
     n = shown.pivot_table(index="cohort", columns="month", values="n", sort=False).reindex_like(z)
@@ -431,7 +439,8 @@ def heatmap(frame: pd.DataFrame, title: str = "Active pair rate by cohort and mo
     fig.add_heatmap(z=z.values, x=list(z.columns), y=list(z.index), colorscale="Cividis", zmin=0, zmax=100,
                     customdata=n.values, colorbar=dict(title="Active %", ticksuffix="%"),
                     text=z.round(0).astype("Int64").astype(str).replace("<NA>", "").values, texttemplate="%{text}%",
-                    hovertemplate="Cohort %{y}, %{x}<br>active pairs: %{z:.0f}%<br>pairs open: %{customdata:,}"
+                    hovertemplate="Cohort %{y}, %{x}<br>active pairs: %{z:" + formatting.D3["rate"]
+                                  + "}%<br>pairs open: %{customdata:,}"
                                   "<extra></extra>")
     fig.update_yaxes(type="category", autorange="reversed")
     return fig
@@ -447,7 +456,7 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
         return _nothing_shown(title, "No matched pairs up to the end of this period.", hidden, min_size,
                               people="pairs")
     groups = [(None, shown)] if not group or group not in shown.columns else list(shown.groupby(group, dropna=False))
-    note = None if p_value is None or pd.isna(p_value) else f"log-rank {p_text(p_value)}"
+    note = None if p_value is None or pd.isna(p_value) else f"log-rank {formatting.p_text(p_value)}"
     n = _total(shown.groupby(group, dropna=False)["n"].max().reset_index()) if group and "n" in shown.columns \
         else (int(shown["n"].max()) if "n" in shown.columns else None)
     fig = _figure(title, _n_text(n, hidden, note, min_size), "Months since matched",
@@ -461,12 +470,13 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
                             y=list(part["ci_high"] * 100) + list(part["ci_low"][::-1] * 100),
                             fill="toself", fillcolor=f"rgba({r},{g},{b},0.15)", line=dict(width=0, shape="hv"),
                             mode="lines",
-                            hoverinfo="skip", showlegend=False, legendgroup=str(name))
+                            hoverinfo="skip", showlegend=False, legendgroup=escaping.plotly(name))
         at_risk = part["at_risk"] if "at_risk" in part.columns else pd.Series([None] * len(part))
         fig.add_scatter(x=part["months"], y=part["survival"] * 100, mode="lines", line=dict(shape="hv", color=colour,
-                        width=2.5), name=str(name) if name is not None else "All pairs", legendgroup=str(name),
+                        width=2.5), name=escaping.plotly(name) if name is not None else "All pairs",
+                        legendgroup=escaping.plotly(name),
                         showlegend=name is not None, customdata=list(at_risk),
-                        hovertemplate="%{x:.1f} months: %{y:.1f}% still together<br>pairs at risk: %{customdata}"
+                        hovertemplate="%{x:.1f} months: %{y:.1f}% still together<br>pairs still followed: %{customdata}"
                                       "<extra>%{fullData.name}</extra>")
     fig.update_yaxes(range=[0, 102], ticksuffix="%")
     fig.update_xaxes(rangemode="tozero")
@@ -486,7 +496,7 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
                               shielded=_shielded(frame))
     scale = 100 if percent else 1
     names = shown[category].fillna("(none)").astype(str)
-    names = names.map(label) if category in CODED else names
+    names = (names.map(label) if category in CODED else names).map(escaping.plotly)
     values = shown[value] * scale
     n = shown[n_column] if n_column in shown.columns else pd.Series([None] * len(shown), index=shown.index)
     error = None
@@ -495,19 +505,23 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
                      arrayminus=(values - shown[ci[0]] * scale).clip(lower=0), thickness=1.5, width=6)
     axis_title = category.replace("_", " ").capitalize()
     total = (int(n.max()) if n_shared else int(n.sum())) if n.notna().any() else None
-    fig = _figure(title, _n_text(total, hidden, min_size=min_size),
+    # A bar over a handful (67% of 3 pairs) is marked, so that it does not read like any other figure.
+    marks = n.map(lambda count: f" {formatting.SMALL_N_MARK}" if formatting.small(count) else "")
+    few = SMALL_N_SUBTITLE if (marks != "").any() else None
+    fig = _figure(title, _n_text(total, hidden, few, min_size=min_size),
                   axis_title if not horizontal else value_title, value_title if not horizontal else None,
                   height=max(300, 110 + 30 * len(shown)) if horizontal else 380)
     fmt = ".1f" if percent else ",.1f"
     hover = "%{customdata[0]}<br>" + value_title + ": %{customdata[1]:" + fmt + "}<br>n = %{customdata[2]:,}" \
-            "<extra></extra>"
+            "%{customdata[3]}<extra></extra>"
     groups = shown[colour_by].astype(str) if colour_by and colour_by in shown.columns \
         else pd.Series("", index=shown.index)
     for i, group in enumerate(dict.fromkeys(groups)):
         rows = groups == group
-        bar = dict(marker_color=PALETTE[i % len(PALETTE)], name=group or value_title,
-                   customdata=list(zip(names[rows], values[rows], n[rows])), hovertemplate=hover,
-                   texttemplate="%{customdata[1]:" + (".0f}%" if percent else ",.0f}"), textposition="outside",
+        bar = dict(marker_color=PALETTE[i % len(PALETTE)], name=escaping.plotly(group) if group else value_title,
+                   customdata=list(zip(names[rows], values[rows], n[rows], marks[rows])), hovertemplate=hover,
+                   texttemplate="%{customdata[1]:" + (".0f}%" if percent else ",.0f}") + "%{customdata[3]}",
+                   textposition="outside",
                    cliponaxis=False)
         whiskers = None if error is None else {**error, "array": error["array"][rows],
                                                "arrayminus": error["arrayminus"][rows]}
@@ -536,7 +550,7 @@ def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per 
         return _nothing_shown(title, "No respondents with both a baseline and an exit survey.", hidden, min_size,
                               people="matched respondents")
     shown = shown.sort_values("mean_change")
-    names = [label(d) for d in shown["dimension"]]
+    names = [_name(d) for d in shown["dimension"]]
     dz = shown["cohens_dz"] if "cohens_dz" in shown.columns else pd.Series([float("nan")] * len(shown))
     fig = _figure(title, _n_text(int(shown["n_pairs"].max()), hidden, "largest dimension's matched respondents",
                                  min_size),
@@ -545,7 +559,7 @@ def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per 
         fig.add_scatter(x=[b, e], y=[name, name], mode="lines", line=dict(color=GREY, width=3),
                         showlegend=False, hoverinfo="skip")
     custom = list(zip(shown["n_pairs"], shown["mean_change"], dz))
-    hover = "%{y}<br>%{fullData.name}: %{x:.2f}<br>change %{customdata[1]:+.2f}, d_z %{customdata[2]:.2f}" \
+    hover = "%{y}<br>%{fullData.name}: %{x:.2f}<br>change %{customdata[1]:+.2f}, effect size %{customdata[2]:.2f}" \
             "<br>n = %{customdata[0]:,} matched respondents<extra></extra>"
     fig.add_scatter(x=shown["mean_baseline"], y=names, mode="markers", name="Baseline",
                     marker=dict(size=12, color=PALETTE[1]), customdata=custom, hovertemplate=hover)
@@ -563,11 +577,12 @@ def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-parti
     shown, hidden = _visible(frame, "participants")
     if shown.empty:
         return _nothing_shown(title, "No employees in the 12-month window.", hidden, min_size, people="employees")
-    names = [{"retention_12m": "Stayed 12 months", "promotion_rate_12m": "Promoted in 12 months"}.get(m, label(m))
+    names = [{"retention_12m": "Stayed 12 months", "promotion_rate_12m": "Promoted in 12 months"}.get(m, _name(m))
              for m in shown["measure"]]
-    stats = [[f"difference {row.difference * 100:+.0f} pts",
-              f"95% CI {row.ci_low * 100:+.0f} to {row.ci_high * 100:+.0f}"]
-             + ([] if pd.isna(row.p_value) else [p_text(row.p_value)])
+    stats = [[f"difference {formatting.change(row.difference, 'rate')}",
+              f"95% CI {formatting.change(row.ci_low, 'rate').removesuffix(' pts')} to "
+              f"{formatting.change(row.ci_high, 'rate')}"]
+             + ([] if pd.isna(row.p_value) else [formatting.p_text(row.p_value)])
              # small groups: the Wald interval and the exact test can disagree about zero (stats.DISAGREE_NOTE)
              + (["interval and test disagree: go by p"]
                 if interval_and_test_disagree(row.ci_low, row.ci_high, row.p_value) else [])

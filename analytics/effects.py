@@ -17,7 +17,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from analytics import engagement, improvements, outcomes, retention, satisfaction, settings, stats
+from analytics import engagement, formatting, improvements, outcomes, retention, satisfaction, settings, stats
 from analytics.filters import Filters, Period, known_values
 from analytics.metrics import LIKERT_DIMENSIONS, REGISTRY
 from analytics.stats import Estimate, Moments
@@ -243,11 +243,7 @@ def describe(effect: dict) -> str:
     """The effect in a sentence: '<metric> went from 83.0% (two quarters before, n = 240) to 88.0% (two
     quarters after, n = 236): +5.0 pts (95% CI −2.1 to +12.1 pts); other programs +1.0 pts, a difference in
     differences of +4.0 pts (95% CI …)'. Numbers read as the report prints them."""
-    from analytics.report.model import display  # here: the report model imports this module's users
-
-    unit = effect["unit"]
-    kind = unit if unit in ("rate", "score", "nps") else "number"  # a count's two-quarter mean has decimals
-    change_kind = f"{kind}_change"
+    unit = formatting.mean_of(effect["unit"])  # a count's two-quarter mean has decimals
 
     def n(side: str) -> str:
         return "" if _missing(effect[f"n_{side}"]) else f", n = {int(effect[f'n_{side}']):,}"
@@ -255,16 +251,16 @@ def describe(effect: dict) -> str:
     def interval(low: str, high: str) -> str:
         if _missing(effect[low]):
             return " (no interval for this metric)"
-        return f" (95% CI {display(effect[low], change_kind)} to {display(effect[high], change_kind)})"
+        return f" (95% CI {formatting.change(effect[low], unit)} to {formatting.change(effect[high], unit)})"
 
-    said = (f"{effect['metric_label'].lower()} went from {display(effect['before'], kind)} (two quarters before"
-            f"{n('before')}) to {display(effect['after'], kind)} (two quarters after{n('after')}): "
-            f"{display(effect['change'], change_kind)}{interval('change_low', 'change_high')}")
+    said = (f"{effect['metric_label'].lower()} went from {formatting.show(effect['before'], unit)} "
+            f"(two quarters before{n('before')}) to {formatting.show(effect['after'], unit)} (two quarters after{n('after')}): "
+            f"{formatting.change(effect['change'], unit)}{interval('change_low', 'change_high')}")
     if _missing(effect["did"]):
         return f"{said}, {effect['method']}"
-    return (f"{said}; {effect['compared_with']} {display(effect['comparison_change'], change_kind)}, a difference "
-            f"in differences of {display(effect['did'], change_kind)}{interval('did_low', 'did_high')}")
+    return (f"{said}; {effect['compared_with']} {formatting.change(effect['comparison_change'], unit)}, a difference "
+            f"in differences of {formatting.change(effect['did'], unit)}{interval('did_low', 'did_high')}")
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    return formatting.missing(value)

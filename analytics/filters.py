@@ -232,37 +232,41 @@ class Filters:
         where, params = self.where("employee")
         return f"SELECT e.* FROM employees e WHERE {where}", params
 
-    def sentence(self, period: Period | None = None, grain: str | None = None) -> str:
+    def sentence(self, period: Period | None = None, grain: str | None = None, shown: Callable[[str], str] = str
+                 ) -> str:
         """'Q2 2026 · Leadership program · Engineering department'. Without a grain the department and
         role are only named (a page mixing grains reads them differently, see `notes`); with one they
-        say whom they select there, and a filter that grain ignores is left out."""
+        say whom they select there, and a filter that grain ignores is left out. `shown` writes each
+        value (escaping.markdown for a caption: the names are the organisation's, never markup)."""
         parts = [period.sentence()] if period is not None else []
         if self.program:
-            parts.append(self.program if self.program.lower().endswith("program") else f"{self.program} program")
+            parts.append(shown(self.program) if self.program.lower().endswith("program")
+                         else f"{shown(self.program)} program")
         if self.cohort:
-            parts.append(f"cohort {self.cohort}")
+            parts.append(f"cohort {shown(self.cohort)}")
         for name, named in (("department", "{} department"), ("role", "{} role")):
             value = getattr(self, name)
             phrase = named if grain is None else _SELECTS[name][grain]
             if value and phrase:
-                parts.append(phrase.format(value))
+                parts.append(phrase.format(shown(value)))
         return " · ".join(parts) or "All programs"
 
-    def notes(self) -> list[str]:
+    def notes(self, shown: Callable[[str], str] = str) -> list[str]:
         """One line per active department or role filter: whom it selects in each kind of figure."""
         lines = []
         for name in ("department", "role"):
             value = getattr(self, name)
             if not value:
                 continue
+            value = shown(value)
             selects = [f"in {what}, {(_SELECTS[name][grain] or _IGNORED[name]).format(value)}"
                        for grain, what in _FIGURES.items()]
             lines.append(f"{name.capitalize()} {value}: {'; '.join(selects)}.")
         return lines
 
-    def ignored(self, grain: str) -> list[str]:
+    def ignored(self, grain: str, shown: Callable[[str], str] = str) -> list[str]:
         """Why an active filter leaves this grain's figures as they are, one line each."""
-        return [f"The {name} filter ({value}) does not narrow these figures: they count {_IGNORED[name]}."
+        return [f"The {name} filter ({shown(value)}) does not narrow these figures: they count {_IGNORED[name]}."
                 for name, value in self.active().items() if name in _SELECTS and _SELECTS[name][grain] is None]
 
     def to_dict(self) -> dict[str, str | None]:

@@ -88,7 +88,7 @@ def _pairs(con, period, filters) -> list[dict]:
              _first(before, "active_pair_rate"), None, OVERLAP, open_pairs, f"n = {open_pairs:,} open pairs"),
         _row("pair_survival_6m", "pair_survival_6m", "Pair retention at 6 months", "rate",
              _first(survival, "survival", months=6), _first(survival_before, "survival", months=6), None, OVERLAP,
-             pairs, f"n = {pairs:,} pairs, {at_risk:,} at risk at 6 months"),
+             pairs, f"n = {pairs:,} pairs, {at_risk:,} still followed at 6 months"),
     ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics import charts, effects, engagement, feedback, satisfaction, settings, wording
+from analytics import charts, effects, engagement, feedback, formatting, satisfaction, settings, wording
 from analytics.filters import Filters, Period
 
 COLUMNS = ["priority", "kind", "message", "metric", "value", "change", "p_value"]
@@ -28,7 +28,7 @@ def significant_changes(change: pd.DataFrame, period: Period) -> list[dict]:
         direction = "rose" if row.change > 0 else "fell"
         out.append(_finding(3 + abs(row.change), "significant_change",
                             f"{charts.label(row.dimension)} {direction} from {row.previous:.2f} to "
-                            f"{row.value:.2f} since {period.previous().sentence()} ({charts.p_text(row.p_value)}).",
+                            f"{row.value:.2f} since {period.previous().sentence()} ({formatting.p_text(row.p_value)}).",
                             row.dimension, row.value, row.change, row.p_value))
     return out
 
@@ -68,7 +68,8 @@ def slipping_cohorts(con: duckdb.DuckDBPyConnection, period: Period, filters: Fi
     before = engagement.summary(con, period.previous(), filters, by="cohort").set_index("cohort")["active_pair_rate"]
     drop = (now - before).dropna()
     return [_finding(2 + abs(change), "slipping_cohort",
-                     f"Cohort {cohort}: active pairs fell from {before[cohort]:.0%} to {now[cohort]:.0%}.",
+                     f"Cohort {cohort}: active pairs fell from {formatting.show(before[cohort], 'rate')} to "
+                     f"{formatting.show(now[cohort], 'rate')}.",
                      "active_pair_rate", now[cohort], change)
             for cohort, change in drop[drop <= -SLIP].items()]
 

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics import engagement, impact, outcomes, retention, satisfaction
+from analytics import engagement, formatting, impact, outcomes, retention, satisfaction
 from analytics.filters import Filters, Period
 
 LIKERT_DIMENSIONS = (
@@ -247,6 +247,29 @@ def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
     }
 
 
+def _reading_rules() -> list[str]:
+    """How figures read on the pages, in the report and on the command line (analytics/formatting.py)."""
+    return ["## How figures read", "",
+            "Every page, table, chart, report and the `metrics` command's table write a figure one way, by its unit",
+            "(`analytics/formatting.py`); `metrics --json` keeps them unrounded, rates as shares from 0 to 1.", "",
+            "| unit | reads | a change of it |", "|---|---|---|",
+            "| count | 1,234 | +12 |", "| rate | 92.6% (one decimal) | +3.2 pts (percentage points) |",
+            "| score (mean on the survey scale) | 3.87 | +0.12 |", "| difference (a change in mean score) | +0.12 | |",
+            "| nps | +12 (whole points, −100 to +100) | +5 |", "| per month, hours, days | 1.4 | +0.3 |",
+            "| effect size (Cohen's d, paired) | 0.45 | |", "| p-value | < 0.001, else three decimals: 0.034 | |", "",
+            "A change that rounds to nothing reads ±0; no data reads –. Quarters read `Q3 2026` (`Q1 FY2026` for",
+            "a fiscal quarter) wherever they are shown; the command line takes them as `2026Q3`. The labels printed",
+            "on bars and heat-map cells round rates to whole percent to fit; their hover gives the decimal.", "",
+            f"**Small n.** A tile, a bar or a report headline over 1 to {formatting.SMALL_N - 1} people, pairs or "
+            f"goals is marked {formatting.SMALL_N_MARK}",
+            "(\"small n\"): one more answer can move it a long way. It is shown, not hidden: hiding is for groups",
+            "below the minimum group size, which protects anonymity; the mark is about how far to trust the figure.",
+            "",
+            "**Still followed vs at risk.** The survival table's \"pairs still followed\" at a month are the pairs",
+            "matched that long ago that had neither ended nor reached the quarter's end (the Kaplan–Meier number",
+            "at risk); the Engagement page's \"at-risk pairs\" are open pairs without a recent meeting.", ""]
+
+
 def docs_markdown() -> str:
     """The body of docs/metrics.md, generated from the registry."""
     lines = ["# Metrics", "",
@@ -258,7 +281,8 @@ def docs_markdown() -> str:
              "every filter combination, split and month at once, so that no difference of shown figures gives a",
              "smaller group's away: a group hidden for that reason reads \"hidden with a smaller group\", and a",
              "quarter is shown when each of its months is (see [privacy.md](privacy.md)). Other figures hide, in a",
-             "split, the next smallest group beside one hidden alone.", ""]
+             "split, the next smallest group beside one hidden alone.", "",
+             *_reading_rules()]
     for section in SECTIONS:
         lines += [f"## {section.capitalize()}", ""]
         for metric in REGISTRY.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from analytics.escaping import markdown
 from analytics.filters import Filters, Period
 
 # Per kind of data a figure needs: rows of it in the store, its noun, what it lacks in the quarter,
@@ -39,8 +40,9 @@ def nothing_here(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
     missing = [need for need in needs if not loaded[need]]
     if missing:
         wanted = "; then ".join(KINDS[need][3] for need in missing)
-        return f"No data here yet for {filters.sentence(period)}. Upload {wanted} on the **Upload** page.", True
-    who = f" for {filters.sentence()}" if filters.active() else ""
+        return (f"No data here yet for {filters.sentence(period, shown=markdown)}. Upload {wanted} on the **Upload** "
+                "page."), True
+    who = f" for {filters.sentence(shown=markdown)}" if filters.active() else ""
     found = "; ".join(f"{counted(loaded[need], KINDS[need][1])} {'is' if loaded[need] == 1 else 'are'} loaded, "
                       f"{KINDS[need][2]} this quarter{who}" for need in needs)
     if filters.active():

@@ -5,7 +5,7 @@ from analytics import charts, engagement, headlines, satisfaction
 from pages import _common as ui
 
 st.title("Overview")
-st.caption(f"{ui.filters().sentence(ui.period())}: the headline figures, each against the quarter before.")
+st.caption(f"{ui.showing()}: the headline figures, each against the quarter before.")
 
 heads = ui.standard(headlines.headlines)
 for start in (0, 3):

@@ -5,7 +5,7 @@ from analytics import charts, satisfaction
 from pages import _common as ui
 
 st.title("Satisfaction")
-st.caption(f"{ui.filters().sentence(ui.period())}: survey answers of every wave but baseline.")
+st.caption(f"{ui.showing()}: survey answers of every wave but baseline.")
 by = ui.split_picker("sat_by", ("program", "cohort", "department", "role"))
 MEANS = ("Each dimension's mean score over the responses that answered it, with its 95% t-interval; answers on "
          "another scale than the dimension's most common one are placed on it first.")

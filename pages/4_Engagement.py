@@ -5,8 +5,8 @@ from analytics import charts, engagement, wording
 from pages import _common as ui
 
 st.title("Engagement")
-st.caption("  \n".join([f"{ui.filters().sentence(ui.period(), 'pair')}: pairs and their meetings.",
-                       *ui.filters().ignored("pair")]))
+st.caption("  \n".join([f"{ui.showing('pair')}: pairs and their meetings.",
+                       *ui.filters().ignored("pair", shown=ui.escape)]))
 
 summary = ui.standard(engagement.summary)
 row, base = summary.iloc[0], ui.standard(engagement.bases).iloc[0]
@@ -27,7 +27,7 @@ ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs", open_n,
            "sessions_per_active_pair_per_month", active_n, f"n = {wording.counted(active_n, 'active pair')}"),
           ("Cancellation rate", row["cancellation_rate"], "rate", "cancellation_rate", dated_n,
            f"n = {wording.counted(dated_n, 'session')} dated this quarter"),
-          ("Median days to first meeting", row["median_days_to_first_meeting"], "count",
+          ("Median days to first meeting", row["median_days_to_first_meeting"], "days",
            "median_days_to_first_meeting", met, first_meeting),
           ("At-risk pairs", row["at_risk_pairs"], "count", "at_risk_pairs", open_n,
            f"n = {wording.counted(open_n, 'open pair')}")])
@@ -56,7 +56,7 @@ NAMES_NOTE = "pair, mentor and mentee ids need the lead role."
 
 def no_pairs(listed: str) -> None:
     """Without open pairs there is nothing to list: "none at risk" would read as good news."""
-    st.caption(f"No open pairs for {ui.filters().sentence(ui.period(), 'pair')}, so nothing to list yet: {listed} "
+    st.caption(f"No open pairs for {ui.showing('pair')}, so nothing to list yet: {listed} "
                "listed here once the pairs and sessions exports are uploaded on the **Upload** page (or pick "
                "another quarter or fewer filters).")
 

@@ -5,7 +5,7 @@ from analytics import charts, retention
 from pages import _common as ui
 
 st.title("Retention")
-st.caption(f"{ui.filters().sentence(ui.period())}: pairs matched up to the end of the quarter, and the "
+st.caption(f"{ui.showing()}: pairs matched up to the end of the quarter, and the "
            "12 months of HR data ending then.")
 by = ui.split_picker("ret_by", ("cohort", "program", "department"), default="cohort")
 
@@ -20,8 +20,8 @@ with right:
     st.markdown("**Pairs still together at 3, 6 and 12 months**")
     ui.table(ui.standard(retention.survival_at), "pair_survival",
              caption="The same estimate read at 3, 6 and 12 months after matching, with its 95% CI and the "
-                     "pairs still at risk then.",
-             column_config=ui.percent_columns("survival", "ci_low", "ci_high"))
+                     "pairs still followed then (neither ended nor censored).",
+             column_config=ui.percent_columns("survival", "ci_low", "ci_high"), fit=364)
     reasons = ui.standard(retention.early_exit_reasons)
     ui.chart(charts.group_bars, reasons, "early_exit_reasons", category="end_reason",
              caption="Each end reason's share of the pairs that ended early (not 'completed') in the quarter.",

@@ -5,7 +5,7 @@ from analytics import charts, outcomes
 from pages import _common as ui
 
 st.title("Outcomes")
-st.caption(f"{ui.filters().sentence(ui.period())}: respondents whose exit survey falls in the quarter, "
+st.caption(f"{ui.showing()}: respondents whose exit survey falls in the quarter, "
            "against their own baseline.")
 
 pre_post = ui.standard(outcomes.pre_post)
@@ -23,8 +23,7 @@ if drawn:
     st.markdown("**Change per dimension, with effect size**")
     ui.table(pre_post.drop(columns=["n"], errors="ignore"), "pre_post_table",
              column_config=ui.number_columns(mean_baseline="%.2f", mean_exit="%.2f", mean_change="%+.2f",
-                                             t_p_value="%.3g", wilcoxon_p_value="%.3g", cohens_dz="%.2f",
-                                             scale_points="%d"))
-    st.caption("d_z: Cohen's effect size of the paired change (0.2 small, 0.5 medium, 0.8 large). "
-               "Excluded: respondents with only one of the two surveys.")
+                                             cohens_dz="%.2f", scale_points="%d"))
+    st.caption("Effect size: Cohen's d for paired answers, the mean change over the spread of the changes "
+               "(0.2 small, 0.5 medium, 0.8 large). Excluded: respondents with only one of the two surveys.")
 

@@ -5,7 +5,7 @@ from analytics import charts, feedback, stats
 from pages import _common as ui
 
 st.title("Feedback")
-st.caption(f"{ui.filters().sentence(ui.period())}: free-text survey comments. Emails and phone numbers are "
+st.caption(f"{ui.showing()}: free-text survey comments. Emails and phone numbers are "
            "masked; comments are listed only for groups large enough to stay anonymous.")
 
 left, right = st.columns(2)
@@ -16,7 +16,10 @@ with left:
 with right:
     ui.chart(charts.trend, ui.compute(feedback.sentiment_trend, ui.trend_periods(), ui.filters()),
              "sentiment_trend", series={"mean_sentiment": "Mean sentiment"}, title="Comment sentiment by quarter",
-             y_title="Mean sentiment (−1 to +1)", y_range=(-1, 1), actions=ui.actions())
+             y_title="Mean sentiment (−1 to +1)", y_range=(-1, 1), actions=ui.actions(), unit="sentiment",
+             caption="The mean sentiment of each quarter's comments, from −1 (negative) to +1 (positive), as scored "
+                     "by VADER, a word-list sentiment scorer for short English texts, with the words that mean "
+                     "something else in mentoring feedback adjusted.")
 
 st.subheader("Comments")
 count = ui.standard(feedback.comment_count)

@@ -5,12 +5,13 @@ import json
 import streamlit as st
 
 from analytics import metrics, report
+from analytics.commands.report import command_line
 from pages import _common as ui
 
 LABELS = {"pdf": "PDF, for reading", "xlsx": "XLSX, for the numbers", "html": "HTML, to share"}
 
 st.title("Reports")
-st.caption(f"The quarterly evaluation report for {ui.filters().sentence(ui.period())}. Change the quarter and "
+st.caption(f"The quarterly evaluation report for {ui.showing()}. Change the quarter and "
            "filters in the sidebar.")
 
 st.subheader("Executive summary")
@@ -36,8 +37,9 @@ if built and built[:3] == (fmt, ui.period(), ui.filters()):
     st.download_button(f"Download {report.file_name(ui.period(), ui.filters(), fmt)}", built[3],
                        file_name=report.file_name(ui.period(), ui.filters(), fmt), mime=report.MEDIA_TYPES[fmt],
                        key="download_report", icon=":material/download:", type="primary")
-st.caption("The same report from the command line: `python -m analytics report --quarter "
-           f"{ui.period().label} --format {fmt} --out report.{fmt}`")
+st.caption("The same report from the command line:")
+# A code block, not Markdown: program and cohort names are shown exactly as the shell needs them.
+st.code(command_line(ui.period(), ui.filters(), fmt), language="bash")
 
 figures = ui.standard(metrics.metrics_json)
 with st.expander("Every figure as JSON (the `metrics --json` contract)"):

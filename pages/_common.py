@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
-from analytics import auth, backup, charts, db, improvements, metrics, settings, sso, stats, wording
+from analytics import auth, backup, charts, db, escaping, formatting, improvements, metrics, settings, sso, stats, wording
 from analytics import insights as insights_module
 from analytics.filters import Filters, Period
 from analytics.ingest.load import WRITE_LOCK
@@ -26,8 +26,7 @@ SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the mini
 SHIELDED_HELP = ("Hidden with a smaller group, to protect anonymity: this group is large enough, but beside the "
                  "figures shown for other filters, quarters or months it would give a smaller group's away "
                  "(docs/privacy.md). The count stays visible; the figure does not.")
-# Cells a spreadsheet would run as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = escaping.FORMULA_START
 
 
 # ---- session -------------------------------------------------------------------
@@ -234,11 +233,6 @@ def figure(fig, data: pd.DataFrame | None, name: str, metric: str | None = None,
     download(data, name)
 
 
-# Headers that read better than their column name with spaces.
-HEADERS = {"n_pairs": "matched respondents", "n_excluded": "excluded", "t_p_value": "t-test p",
-           "wilcoxon_p_value": "Wilcoxon p", "cohens_dz": "Cohen's d_z"}
-
-
 def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataFrame:
     """`frame` as a reader sees it: codes as words (charts.label), blanks empty, and, where a row is
     suppressed, each figure hidden in it read as charts do ('n < K', or hidden with a smaller group)
@@ -255,26 +249,76 @@ def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataF
         for column in [c for c in out.columns if hidden.any() and pd.api.types.is_float_dtype(out[c])
                        and out.loc[hidden, c].isna().all()]:
             form = ((column_config or {}).get(column) or {}).get("type_config", {}).get("format") or "%g"
-            text = (lambda v: f"{v:.1%}") if form == "percent" else (lambda v, form=form: form % v)
+            text = (formatting.p_value if column.endswith("p_value") else (lambda v: formatting.show(v, "rate"))
+                    if form == "percent" else (lambda v, form=form: form % v))
             out[column] = out[column].map(lambda v: "" if missing(v) else text(v)).where(~hidden, why)
         out = out.drop(columns=["suppressed", stats.SHIELDS], errors="ignore")
+    # p-values read '< 0.001' or with three decimals (a number format would print 8.81e-06).
+    for column in [c for c in out.columns if c.endswith("p_value") and pd.api.types.is_float_dtype(out[c])]:
+        out[column] = out[column].map(lambda v: "" if missing(v) else formatting.p_value(v))
     for column in out.columns:
         if pd.api.types.infer_dtype(out[column], skipna=True) in ("string", "empty"):  # dates stay dates
             out[column] = out[column].map(lambda v: "" if missing(v) else v)
+        # The table's own CSV download writes the cells as shown: text must not run as a formula there.
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: escaping.spreadsheet(v) if isinstance(v, str) else v)
     return out
 
 
+# Pixels a table may take: the main column of the wide layout at 1400 px is 938 px wide.
+TABLE_WIDTH = 930
+# Source Sans at the grid's 14 px: about 6.5 px a character, 16 px of padding a cell.
+CHAR_PX, PAD_PX, MIN_COLUMN_PX = 6.5, 16, 56
+
+
+def fitted_widths(shown: pd.DataFrame, budget: int = TABLE_WIDTH) -> dict[str, int]:
+    """A width per column so that all of them fit `budget` pixels: each as wide as its heading and
+    content need, and when they do not fit, the widest cut down to one cap (long text and headings end
+    in '…'; the cell and the heading's tooltip keep it whole)."""
+    need = {}
+    for column in shown.columns:
+        values = shown[column].dropna()
+        if pd.api.types.is_bool_dtype(values):
+            chars = 2
+        elif pd.api.types.is_float_dtype(values):
+            chars = 8
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            chars = 10
+        else:
+            chars = int(values.astype(str).str.len().max()) if len(values) else 0
+        need[column] = max(MIN_COLUMN_PX, int(PAD_PX + CHAR_PX * max(chars, len(formatting.heading(column)))))
+    cap = max(need.values(), default=0)
+    while cap > MIN_COLUMN_PX and sum(min(w, cap) for w in need.values()) > budget:
+        cap -= 4
+    return {column: min(width, cap) for column, width in need.items()}
+
+
 def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, caption: str | None = None,
-          **config) -> None:
+          kinds: dict[str, str | pd.Series] | None = None, fit: int = TABLE_WIDTH, **config) -> None:
     """A table (text never rendered as Markdown, see `readable`) with its caption (else its metric's
-    definition) and its data, as computed, as CSV."""
+    definition) and its data, as computed, as CSV. `kinds` reads columns as formatting.cell does, by one
+    kind or a kind per row (a column of figures in different units). Its columns fit `fit` pixels."""
     if frame is None or frame.empty:
         return
     shown = readable(frame, config.get("column_config"))
-    headers = {c: st.column_config.Column(HEADERS.get(c, c.replace("_", " "))) for c in shown.columns}
-    dates = {c: st.column_config.DateColumn(c.replace("_", " "), format="YYYY-MM-DD")
+    for column, kind in (kinds or {}).items():
+        per_row = kind if isinstance(kind, pd.Series) else pd.Series(kind, index=shown.index)
+        # Hidden figures ('n < 5') and blanks stay as readable wrote them.
+        shown[column] = [formatting.cell(v, k) if isinstance(v, (int, float)) and not missing(v) else v
+                         for v, k in zip(shown[column], per_row)]
+    # Rates as percent with one decimal, kept as numbers so that the column still sorts.
+    for column, kept in list(config.get("column_config", {}).items()):
+        if (kept or {}).get("type_config", {}).get("format") == "percent" and column in shown \
+                and pd.api.types.is_numeric_dtype(shown[column]):
+            shown[column] = shown[column] * 100
+            config["column_config"][column] = st.column_config.NumberColumn(formatting.heading(column),
+                                                                             format="%.1f%%")
+    widths = fitted_widths(shown, fit)
+    headers = {c: st.column_config.Column(formatting.heading(c), width=widths[c], help=formatting.heading(c))
+               for c in shown.columns}
+    dates = {c: st.column_config.DateColumn(formatting.heading(c), format="YYYY-MM-DD", width=widths[c])
              for c in shown.columns if pd.api.types.is_datetime64_any_dtype(shown[c])}
-    given = {c: kept for c, kept in config.get("column_config", {}).items()
+    given = {c: {**kept, "width": widths[c]} for c, kept in config.get("column_config", {}).items()
              if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])}
     config["column_config"] = {**headers, **dates, **given}
     st.dataframe(shown, hide_index=True, key=f"table_{name}", **config)
@@ -284,33 +328,15 @@ def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, capt
     download(frame, name)
 
 
-def _signed(value: float, digits: int) -> str:
-    """'+3', '−2', and '±0' for changes that round to nothing (never '-0')."""
-    rounded = round(value, digits)
-    return "±0" if rounded == 0 else f"{rounded:+,.{digits}f}"
-
-
-# How each kind of figure reads: (value, change on the previous quarter).
-FORMATS: dict[str, tuple[Callable[[float], str], Callable[[float], str]]] = {
-    "rate": (lambda v: f"{v:.0%}", lambda d: f"{_signed(d * 100, 0)} pts"),
-    "score": (lambda v: f"{v:.2f}", lambda d: _signed(d, 2)),
-    "nps": (lambda v: f"{v:+.0f}", lambda d: _signed(d, 0)),
-    "count": (lambda v: f"{v:,.0f}", lambda d: _signed(d, 0)),
-    "number": (lambda v: f"{v:.1f}", lambda d: _signed(d, 1)),
-}
-
-
-def missing(value: Any) -> bool:
-    return value is None or bool(pd.isna(value))
+missing = formatting.missing
 
 
 def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, change: Any = None,
          significant: bool | None = None, suppressed: bool = False, n: Any = None, metric: str | None = None,
          shielded: bool = False) -> None:
-    """A KPI tile: the value, its change on the previous quarter (✱ when p < 0.05),
-    'n < K' (K the minimum group size) when suppressed ('hidden' when `shielded`, hidden with a smaller group),
-    the definition and n in the tooltip."""
-    show, show_change = FORMATS[kind]
+    """A KPI tile: the value (formatting's rule for its unit `kind`), its change on the previous quarter
+    (✱ when p < 0.05), 'n < K' (K the minimum group size) when suppressed ('hidden' when `shielded`, hidden
+    with a smaller group), the definition and n in the tooltip, and the small-n mark when n is small."""
     count = "" if missing(n) else f" n = {int(n):,}."
     if suppressed and not (missing(n) or n == 0):
         # A tile has room for a word: the tooltip says with what it is hidden.
@@ -327,10 +353,12 @@ def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, ch
     delta, moved = None, False
     if not missing(change):
         mark = " ✱" if significant else ""
-        delta = f"{show_change(change)} vs previous quarter{mark}"
-        moved = not show_change(change).startswith("±0")  # no arrow for a change that rounds to nothing
+        delta = f"{formatting.change(change, kind)} vs previous quarter{mark}"
+        moved = not delta.startswith("±0")  # no arrow for a change that rounds to nothing
     untested = "" if significant is not None or delta is None else " The change is not tested for significance."
-    st.metric(label, show(value), delta=delta, help=f"{about}{count}{untested}".strip() or None, border=True,
+    few = f" {formatting.SMALL_N_NOTE}" if formatting.small(n) else ""
+    st.metric(label, formatting.marked(formatting.show(value, kind), n), delta=delta,
+              help=f"{about}{count}{untested}{few}".strip() or None, border=True,
               delta_color="normal" if significant else "off", delta_arrow="auto" if moved else "off")
 
 
@@ -347,7 +375,7 @@ def tiles(items: list[tuple[str, Any, str, str, int, str]], per_row: int = 3) ->
         for column, (label, value, kind, metric, n, note) in zip(st.columns(per_row), items[start:start + per_row]):
             with column:
                 tile(label, value, kind=kind, metric=metric, n=n)
-                st.caption(note)
+                st.caption(small_note(note, n))
 
 
 def split_picker(key: str, options: tuple[str, ...], default: str | None = None) -> str | None:
@@ -363,11 +391,12 @@ def setting(key: str) -> Any:
 
 
 def percent_columns(*names: str) -> dict:
-    return {n: st.column_config.NumberColumn(HEADERS.get(n, n.replace("_", " ")), format="percent") for n in names}
+    """Rate columns: `table` shows them as percent with one decimal (formatting's rule for rates)."""
+    return {n: st.column_config.NumberColumn(formatting.heading(n), format="percent") for n in names}
 
 
 def number_columns(**formats: str) -> dict:
-    return {n: st.column_config.NumberColumn(HEADERS.get(n, n.replace("_", " ")), format=f)
+    return {n: st.column_config.NumberColumn(formatting.heading(n), format=f)
             for n, f in formats.items()}
 
 
@@ -392,18 +421,26 @@ def tile_caption(headline: dict) -> str:
     """What a headline tile counts, under it: 'n = 191 responses · 1–5 scale'."""
     scale = headline.get("scale_points")
     on_scale = f" · 1–{int(scale)} scale" if headline["kind"] == "score" and not missing(scale) else ""
-    return f"{headline['n_text']}{on_scale}"
+    return small_note(f"{headline['n_text']}{on_scale}", headline["n"])
+
+
+def small_note(text: str, n: Any) -> str:
+    """A tile's caption, saying what its † means when its n is small."""
+    return f"{text} · {formatting.SMALL_N_MARK} small n" if formatting.small(n) else text
 
 
 def versus_caption(headline: dict) -> None:
     """'Non-participants: 78% · difference +13 pts (95% CI …), p = …' under the retention tile."""
     if headline["suppressed"] or missing(headline.get("other")):
         return
-    text = (f"Non-participants: {headline['other']:.0%} · difference {headline['difference'] * 100:+.0f} pts "
-            f"(95% CI {headline['ci_low'] * 100:+.0f} to {headline['ci_high'] * 100:+.0f})")
+    low, high = (formatting.change(headline[bound], "rate") for bound in ("ci_low", "ci_high"))
+    low = low.removesuffix(" pts")  # '+2.0 to +18.0 pts'
+
+    text = (f"Non-participants: {formatting.show(headline['other'], 'rate')} · difference "
+            f"{formatting.change(headline['difference'], 'rate')} (95% CI {low} to {high})")
     if not missing(headline.get("p_value")):
         # No ✱: that marks a significant change on the previous quarter, and this p compares groups.
-        text += f", {charts.p_text(headline['p_value'])}"
+        text += f", {formatting.p_text(headline['p_value'])}"
         if stats.interval_and_test_disagree(headline["ci_low"], headline["ci_high"], headline["p_value"]):
             text += f" · {stats.DISAGREE_NOTE}"
     st.caption(text)
@@ -425,6 +462,10 @@ def insights() -> None:
 
 
 def escape(text: object) -> str:
-    """User text (survey answers, titles) made safe for st.markdown/st.write."""
-    special = "\\`*_{}[]()#+-.!|<>~$:"
-    return "".join("\\" + c if c in special else c for c in str(text))
+    """User text (survey answers, titles, filter values) made safe for st.markdown/st.caption."""
+    return escaping.markdown(text)
+
+
+def showing(grain: str | None = None) -> str:
+    """The period and filters as a caption says them, the names in them escaped."""
+    return filters().sentence(period(), grain, shown=escape)

@@ -172,9 +172,6 @@ def test_labels_read_like_words_without_mangling_names(code, expected):
     assert charts.label(code) == expected
 
 
-@pytest.mark.parametrize("p, expected", [(0.0004, "p < 0.001"), (0.034, "p = 0.034"), (0.5, "p = 0.5")])
-def test_p_values_read_plainly(p, expected):
-    assert charts.p_text(p) == expected
 
 
 @pytest.mark.parametrize("started_on, drawn", [
@@ -256,6 +253,19 @@ def test_bars_name_codes_in_words_and_data_values_as_they_are(category, values, 
     assert list(fig.data[0].x) == names
 
 
+@pytest.mark.parametrize("n, marks, says_small", [
+    ([3, 3], [" †", " †"], True),      # 67% and 33% of 3 pairs
+    ([9, 40], [" †", ""], True),       # only the bar of 9 is marked
+    ([10, 40], ["", ""], False),       # 10 is enough (formatting.SMALL_N)
+])
+def test_bars_over_a_small_n_are_marked(n, marks, says_small):
+    frame = pd.DataFrame({"end_reason": ["withdrawn", "left_organization"], "n": n, "share": [2 / 3, 1 / 3]})
+    fig = charts.group_bars(frame, "end_reason", "share", "Why pairs ended", "Share (%)")
+    assert [point[3] for point in fig.data[0].customdata] == marks
+    assert fig.data[0].texttemplate.endswith("%{customdata[3]}")
+    assert ("† small n (under 10)" in fig.layout.title.subtitle.text) is says_small
+
+
 @pytest.mark.parametrize("values, shown", [([1.0, 2.0, 3.0, 4.0, 5.0], ["1", "2", "3", "4", "5"]),
                                            ([1, 2, 3, 4, 5], ["1", "2", "3", "4", "5"])])
 def test_likert_hover_names_the_answer_as_written(values, shown):
@@ -305,8 +315,8 @@ def test_likert_stacks_outwards_from_the_middle_with_shares_either_side(frame, l
 
 
 @pytest.mark.parametrize("p_values, last_lines", [
-    ([.02, .0004], ["p = 0.02", "p < 0.001"]),
-    ([None, None], ["95% CI +2 to +18", "95% CI +1 to +19"]),  # no test run: no p
+    ([.02, .0004], ["p = 0.020", "p < 0.001"]),
+    ([None, None], ["95% CI +2.0 to +18.0 pts", "95% CI +1.0 to +19.0 pts"]),  # no test run: no p
     # both intervals exclude 0: a p of 0.2 says otherwise (as Fisher's test can in small groups), and that is said
     ([.2, .0004], ["interval and test disagree: go by p", "p < 0.001"]),
 ])
@@ -316,8 +326,8 @@ def test_participants_statistics_sit_under_each_measure_not_above_the_bars(p_val
     assert not fig.layout.annotations
     assert fig.layout.xaxis.tickangle == 0
     labels = [text.split("<br>") for text in fig.layout.xaxis.ticktext]
-    assert [lines[:2] for lines in labels] == [["<b>Stayed 12 months</b>", "difference +10 pts"],
-                                               ["<b>Promoted in 12 months</b>", "difference +10 pts"]]
+    assert [lines[:2] for lines in labels] == [["<b>Stayed 12 months</b>", "difference +10.0 pts"],
+                                               ["<b>Promoted in 12 months</b>", "difference +10.0 pts"]]
     assert [lines[-1] for lines in labels] == last_lines
     assert all(last in hover for trace in fig.data for hover, last in zip(trace.customdata, last_lines))
 

@@ -117,11 +117,11 @@ def test_action_effects_table(con):
 @pytest.mark.parametrize("program, started_on, metric, message", [
     # Measured in its own program, and the finding says which.
     ("L", "2025-08-15", "sessions_held",
-     "“Reminders” (L program): sessions held went from 1.00 (two quarters before) to 3.50 (two quarters after): "
-     "+2.50 (no interval for this metric), before/after only."),
+     "“Reminders” (L program): sessions held went from 1.0 (two quarters before) to 3.5 (two quarters after): "
+     "+2.5 (no interval for this metric), before/after only."),
     (None, "2025-08-15", "sessions_held",
-     "“Reminders”: sessions held went from 1.00 (two quarters before) to 3.50 (two quarters after): "
-     "+2.50 (no interval for this metric), before/after only."),
+     "“Reminders”: sessions held went from 1.0 (two quarters before) to 3.5 (two quarters after): "
+     "+2.5 (no interval for this metric), before/after only."),
     ("L", "2026-05-01", "sessions_held",
      "“Reminders” (L program): too early to compare sessions held before and after."),
     # A program no data names is the reason, not the calendar.

@@ -205,7 +205,7 @@ def test_each_overview_tile_shows_what_it_counts(demo_db, app):
     # Under the six tiles, in their order (the demo's 2026Q3, as in its headlines).
     units = [re.sub(r"\d[\d,]*", "N", c) for c in captions if c.startswith("n = ")]
     assert units == ["n = N answers", "n = N responses · N–N scale", "n = N open pairs",
-                     "n = N pairs, N at risk at N months", "n = N participants, N non-participants",
+                     "n = N pairs, N still followed at N months", "n = N participants, N non-participants",
                      "n = N goals due"]
 
 
@@ -437,6 +437,15 @@ def test_reports_build_the_same_bytes_as_the_command_line(populated_db, app):
     assert data == report.build_report(at.session_state["cursor"], Period.parse("2026Q1"), Filters(), "xlsx")
 
 
+def test_reports_page_command_line_carries_the_sidebar_filters(populated_db, app):
+    at = app("9_Reports")
+    at.selectbox(key="filter_program").set_value("New hire").run()
+    at.selectbox(key="filter_role").set_value("mentee").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [c.value for c in at.code] == ["python -m analytics report --quarter 2026Q2 --format pdf --out report.pdf "
+                                          "'--program=New hire' --role=mentee"]
+
+
 def test_csv_downloads_cannot_run_formulas():
     cells = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx", "fine"]
     written = pd.read_csv(io.BytesIO(safe_csv(pd.DataFrame({"comment": cells, "n": range(7)}))))
@@ -587,6 +596,7 @@ def test_a_chart_is_not_captioned_with_one_metric_it_does_not_show_alone(populat
     ("5_Retention", "Each end reason's share of the pairs that ended early"),
     ("5_Retention", "still employed, and promoted"),
     ("6_Outcomes", "Per dimension, the mean score of respondents' baseline survey"),
+    ("7_Feedback", "as scored by VADER, a word-list sentiment scorer"),  # the name alone says nothing
 ])
 def test_each_chart_caption_describes_its_own_chart(populated_db, app, page, caption):
     assert caption in texts(app(page))
@@ -615,15 +625,44 @@ def test_the_load_button_never_offers_to_load_zero_files(populated_db, app, file
 
 def tiles_of_changes():
     from pages import _common as ui
-    for change in (0.001, -0.004, 0.05):
+    for change in (0.0004, -0.0004, 0.05):  # a rate's change reads in points with one decimal
         ui.tile("Active pair rate", 0.5, kind="rate", change=change)
+
+
+@pytest.mark.parametrize("columns, budget", [
+    # the upload history: eleven columns, a long file name
+    ({"upload_id": [12], "file_name": ["qualtrics_leadership_baseline_2026_final_v2.csv"], "kind": ["survey"],
+      "format": ["surveymonkey"], "rows_read": [290], "rows_loaded": [290], "rows_duplicate": [0],
+      "rows_rejected": [0], "rows_skipped": [0], "first_date": ["2026-01-01"], "note": ["demo"]}, 900),
+    # the pair survival table in a third of the page
+    ({"months": [3], "survival": [0.93], "ci_low": [0.88], "ci_high": [0.96], "at_risk": [160], "n": [205]}, 360),
+])
+def test_a_table_fits_its_width_without_losing_a_column(columns, budget):
+    from pages._common import MIN_COLUMN_PX, fitted_widths
+    widths = fitted_widths(pd.DataFrame(columns), budget)
+    assert list(widths) == list(columns)
+    assert sum(widths.values()) <= budget
+    assert min(widths.values()) >= MIN_COLUMN_PX
+
+
+def small_tiles():
+    from pages import _common as ui
+    ui.tiles([("Median days to first meeting", 8, "days", "median_days_to_first_meeting", n, f"n = {n} pairs")
+              for n in (2, 9, 10)])
+
+
+def test_a_tile_over_a_small_n_is_marked():
+    at = AppTest.from_function(small_tiles).run()
+    assert [m.value for m in at.metric] == ["8.0 †", "8.0 †", "8.0"]
+    assert [c.value for c in at.caption] == ["n = 2 pairs · † small n", "n = 9 pairs · † small n", "n = 10 pairs"]
+    assert "† small n: fewer than 10" in at.metric[0].help and "small n" not in at.metric[2].help
 
 
 def test_a_change_that_rounds_to_nothing_has_no_arrow():
     at = AppTest.from_function(tiles_of_changes).run()
     arrows = [(m.proto.delta, type(m.proto).MetricDirection.Name(m.proto.direction)) for m in at.metric]
     assert arrows == [("±0 pts vs previous quarter", "NONE"), ("±0 pts vs previous quarter", "NONE"),
-                      ("+5 pts vs previous quarter", "UP")]
+                      ("+5.0 pts vs previous quarter", "UP")]
 
 
 def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, app):
@@ -639,8 +678,9 @@ def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, ap
 
 
 @pytest.mark.parametrize("choices, expected", [
+    # The demo's median days to first meeting stands on 2 pairs: marked as a small n.
     ({}, ["n = N open pairs", "n = N open pairs", "n = N active pairs", "n = N sessions dated this quarter",
-          "n = N pairs matched this quarter that met", "n = N open pairs"]),
+          "n = N pairs matched this quarter that met · † small n", "n = N open pairs"]),
     # This cohort was matched before the quarter: its median has no pair to be computed over.
     ({"filter_program": "Leadership program", "filter_cohort": "2025 Autumn"},
      ["n = N open pairs", "n = N open pairs", "n = N active pairs", "n = N sessions dated this quarter",
@@ -663,8 +703,9 @@ def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size)
     at = app("6_Outcomes")
     table = at.dataframe[0]
     headers = [c.get("label") for name, c in json.loads(table.proto.columns).items() if name != "_index"]
-    assert headers == ["dimension", "matched respondents", "excluded", "mean baseline", "mean exit", "mean change",
-                       "t-test p", "Wilcoxon p", "Cohen's d_z", "scale points"]
+    assert headers == ["dimension", "matched respondents", "excluded (one survey only)", "baseline mean", "exit mean",
+                       "change in mean", "p (paired t-test)", "p (Wilcoxon)", "effect size (Cohen's d, paired)",
+                       "scale (points)"]
     shown = table.value.set_index("dimension")
     hidden_or = lambda value: "n < 200" if min_size == 200 else value  # noqa: E731
     assert shown.index.tolist() == ["Networking", "Overall satisfaction", "Relationship quality", "Skill development"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import shlex
 import shutil
 import subprocess
 from datetime import date
@@ -16,8 +17,10 @@ import openpyxl
 import pytest
 
 from analytics import cli, db, demo, settings
+from analytics.headlines import headlines
 from analytics.filters import Filters, Period
 from analytics.metrics import metrics_json
+from analytics.commands.report import command_line
 from analytics.report import FORMATS, build_report
 from analytics.report.model import build_model, display
 
@@ -259,6 +262,30 @@ def test_cli_refuses_with_exit_1(database, tmp_path, capsys, args, out, message)
     assert not target.exists()
 
 
+def test_cli_report_takes_the_role_filter(database, con, tmp_path):
+    out = tmp_path / "mentors.html"
+    assert cli.main(["report", "--quarter", QUARTER, "--role", "mentor", "--out", str(out),
+                     "--db", str(database)]) == 0
+    assert out.read_bytes() == build_report(con, PERIOD, Filters(role="mentor"), "html")
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(),
+    Filters(program="Leadership program"),
+    Filters("Leadership program", "2025 Autumn", "Legal", "mentor"),
+    # a value a shell would split, expand or run, and one a Markdown code span would end at
+    Filters(program="O'Brien's \"$(touch x)\" team", cohort="`whoami`", department="R&D; ls", role="-x"),
+])
+@pytest.mark.parametrize("fmt", ["pdf", "xlsx"])
+def test_the_reports_page_command_asks_for_its_filters(filters, fmt):
+    line = command_line(PERIOD, filters, fmt)
+    words = shlex.split(line)
+    assert words[:3] == ["python", "-m", "analytics"]
+    args = cli.build_parser().parse_args(words[3:])
+    assert Filters(args.program, args.cohort, args.department, args.role) == filters
+    assert (args.command, args.quarter, args.format, args.out) == ("report", QUARTER, fmt, f"report.{fmt}")
+
+
 @pytest.mark.parametrize("out, args, fmt", [
     ("report.xlsx", [], "xlsx"), ("REPORT.HTML", [], "html"), ("report.xlsx", ["--format", "xlsx"], "xlsx"),
 ])
@@ -421,10 +448,20 @@ def test_a_small_quarter_keeps_the_previous_quarter_of_enough_people(con, quarte
     assert all(isinstance(row[previous], float) for row in dimensions.rows)
 
 
+def test_a_headline_over_a_small_n_says_so(con):
+    """The Legal department's active pair rate is 100% of 2 pairs: a figure to read with care, not like the rest."""
+    report = build_model(con, PERIOD, SMALL, GENERATED)
+    rows = headlines(con, PERIOD, SMALL).set_index("key")
+    marked = {h.key for h in report.headlines if "† small n" in h.note}
+    expected = {key for key, row in rows.iterrows() if 0 < row["n"] < 10 and not row["suppressed"]
+                and not math.isnan(row["value"])}
+    assert "active_pair_rate" in expected and marked == expected
+
+
 # ---- wording and number formats ------------------------------------------------------------
 
 @pytest.mark.parametrize("value, kind, shown", [
-    (1.3832, "number_change", "+1.38"), (-0.5, "number_change", "-0.50"), (0.136, "rate_change", "+13.6 pts"),
+    (1.3832, "number_change", "+1.4"), (-0.5, "number_change", "-0.5"), (0.136, "rate_change", "+13.6 pts"),
     (1.8e-10, "p", "< 0.001"),
 ])
 def test_display_signs_changes_and_reads_points(value, kind, shown):
@@ -444,7 +481,8 @@ def _column(book: openpyxl.Workbook, sheet: str, header: str) -> list:
     (QUARTER, "Employee outcomes", "Difference", lambda v: 1 < abs(v) < 100, '+0.0" pts";-0.0" pts";0.0" pts"'),
     (QUARTER, "Employee outcomes", "p", lambda v: 0 <= v < 0.01, '[<0.001]"< 0.001";0.000'),
     (QUARTER, "Pre-post", "p (paired t)", lambda v: 0 <= v < 0.001, '[<0.001]"< 0.001";0.000'),
-    ("2026Q3", "Improvements", "Change", lambda v: v > 0, "+0.00;-0.00;0.00"),  # the first measured action
+    # the first measured action, on sessions per active pair per month: one decimal, as on the pages
+    ("2026Q3", "Improvements", "Change", lambda v: v > 0, "+#,##0.0;-#,##0.0;0.0"),
 ])
 def test_xlsx_numbers_read_as_the_pdf_reads_them(con, quarter, sheet, header, value, number_format):
     cells = _column(workbook(build_report(con, Period.parse(quarter), Filters(), "xlsx", GENERATED)), sheet, header)

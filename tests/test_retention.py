@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from analytics import retention, settings
+from analytics import retention
 from analytics.filters import Filters, Period
 from tests.builders import fresh, insert
 

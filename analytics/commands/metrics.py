@@ -6,14 +6,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from analytics import db, settings
+from analytics import db, formatting, settings
 from analytics.commands import add_db_argument, fail
 from analytics.filters import Filters, Period, check_reportable, validate_filters
-from analytics.metrics import metrics_json
+from analytics.metrics import REGISTRY, metrics_json
 
 EMPTY_MESSAGE = ("no data loaded yet: run python -m analytics ingest FILE… first "
                  "(python -m analytics sample --out DIR writes example exports to try).")
 DATA_TABLES = ("pairs", "sessions", "goals", "responses", "employees")
+HIDDEN = "n < min group size"
 
 
 def register(sub) -> None:
@@ -52,42 +53,41 @@ def run(args) -> int:
     return 0
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "suppressed (n < min group size)" if value else ""
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+def _interval(figure: dict, key: str, unit: str) -> str:
+    """'92.6%  [88.0%, 95.4%]': a figure and its 95% CI, each as formatting reads its unit."""
+    return (f"{formatting.show(figure[key], unit)}  [{formatting.show(figure['ci_low'], unit)}, "
+            f"{formatting.show(figure['ci_high'], unit)}]")
 
 
 def _rows(result: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, value) lines of the readable table."""
+    """(label, value) lines of the readable table, each figure as the dashboard and the report read it."""
+    show, change = formatting.show, formatting.change
     sat, eng, ret, out = result["satisfaction"], result["engagement"], result["retention"], result["outcomes"]
     nps = sat["nps"]
-    rows = [("responses", _show(sat["responses"])),
-            ("nps", "n < min group size" if nps["suppressed"] and nps["n"] else
-             f"{_show(nps['value'])}  [{_show(nps['ci_low'])}, {_show(nps['ci_high'])}]  n={nps['n']}")]
+    rows = [("responses", show(sat["responses"], "count")),
+            ("nps", HIDDEN if nps["suppressed"] and nps["n"] else f"{_interval(nps, 'value', 'nps')}  n={nps['n']}")]
     for d in sat["dimensions"]:
-        rows.append((f"{d['dimension']} (1..{d['scale_points']})", f"n={d['n']}  n < min group size"
-                     if d["suppressed"] else f"{_show(d['mean'])}  [{_show(d['ci_low'])}, {_show(d['ci_high'])}]"
-                     f"  top2box={_show(d['top2box'])}  n={d['n']}"))
-    rows += [(key, _show(value)) for key, value in eng.items()]
-    rows += [(f"pair survival {s['months']}m", f"{_show(s['survival'])}  [{_show(s['ci_low'])}, "
-              f"{_show(s['ci_high'])}]  at risk={s['at_risk']}") for s in ret["pair_survival"]]
-    rows.append(("early_exit_rate", _show(ret["early_exit_rate"])))
+        rows.append((f"{d['dimension']} (1..{d['scale_points']})", f"n={d['n']}  {HIDDEN}" if d["suppressed"] else
+                     f"{_interval(d, 'mean', 'score')}  top2box={show(d['top2box'], 'rate')}  n={d['n']}"))
+    rows += [(key, show(value, REGISTRY[key].unit if key in REGISTRY else "count")) for key, value in eng.items()]
+    rows += [(f"pair survival {s['months']}m", f"{_interval(s, 'survival', 'rate')}  still followed={s['at_risk']}")
+             for s in ret["pair_survival"]]
+    rows.append(("early_exit_rate", show(ret["early_exit_rate"], "rate")))
     for key in ("employee_retention_12m", "promotion_rate_12m"):
         e = ret[key]
         rows.append((key, "no employee file loaded" if e is None else
-                     f"participants {_show(e['participants'])} vs {_show(e['non_participants'])}  "
-                     f"diff={_show(e['difference'])}  p={_show(e['p_value'])}  "
+                     f"participants {show(e['participants'], 'rate')} vs {show(e['non_participants'], 'rate')}  "
+                     f"diff={change(e['difference'], 'rate')}  "
+                     f"{_p(e['p_value'])}  "
                      f"n={e['n_participants']}/{e['n_non_participants']} (neither {e['n_neither']})  "
-                     f"{_show(e['reading'])}  {_show(e['suppressed'])}".rstrip()))
+                     f"{_reading(e['reading'])}  {HIDDEN if e['suppressed'] else ''}".rstrip()))
     rows += _impact_rows(result["impact"])
     for p in out["pre_post"]:
-        rows.append((f"pre/post {p['dimension']}", f"n={p['n_pairs']}  n < min group size" if p["suppressed"] else
-                     f"{_show(p['mean_baseline'])} → {_show(p['mean_exit'])}  change={_show(p['mean_change'])}"
-                     f"  t p={_show(p['t_p_value'])}  d_z={_show(p['cohens_dz'])}  n={p['n_pairs']}"))
-    rows.append(("goal_attainment_rate", _show(out["goal_attainment_rate"])))
+        rows.append((f"pre/post {p['dimension']}", f"n={p['n_pairs']}  {HIDDEN}" if p["suppressed"] else
+                     f"{show(p['mean_baseline'], 'score')} → {show(p['mean_exit'], 'score')}  "
+                     f"change={show(p['mean_change'], 'difference')}  t-test {_p(p['t_p_value'])}  "
+                     f"effect size={show(p['cohens_dz'], 'effect')}  n={p['n_pairs']}"))
+    rows.append(("goal_attainment_rate", show(out["goal_attainment_rate"], "rate")))
     return rows
 
 
@@ -98,14 +98,26 @@ def _impact_rows(impact: dict[str, Any] | None) -> list[tuple[str, str]]:
     rows = []
     for key in ("retention_12m", "promotion_rate_12m"):
         i = impact[key]
-        rows.append((f"impact {key}", f"{_show(i['participants'])} vs comparable {_show(i['comparison'])}  "
-                     f"diff={_show(i['difference'])}  [{_show(i['ci_low'])}, {_show(i['ci_high'])}]  "
-                     f"{_show(i['reading'])}  n={i['n_participants']}/{i['n_comparison']} in {i['strata']} strata "
-                     f"({i['n_participants_unmatched']} unmatched)  {_show(i['suppressed'])}".rstrip()))
+        rows.append((f"impact {key}",
+                     f"{formatting.show(i['participants'], 'rate')} vs comparable "
+                     f"{formatting.show(i['comparison'], 'rate')}  "
+                     f"diff={formatting.change(i['difference'], 'rate')}  "
+                     f"[{formatting.change(i['ci_low'], 'rate')}, {formatting.change(i['ci_high'], 'rate')}]  "
+                     f"{_reading(i['reading'])}  n={i['n_participants']}/{i['n_comparison']} in {i['strata']} strata "
+                     f"({i['n_participants_unmatched']} unmatched)  {HIDDEN if i['suppressed'] else ''}".rstrip()))
     if impact.get("first_comparison_on"):
         rows.append(("impact", f"no participants on the landmark yet; first comparison as of "
                                f"{impact['first_comparison_on']}"))
     return rows
+
+
+def _reading(reading: str | None) -> str:
+    """'no meaningful difference': the reading's code in words (blank when suppressed)."""
+    return reading.replace("_", " ") if reading else ""
+
+
+def _p(p: float | None) -> str:
+    return formatting.MISSING if formatting.missing(p) else formatting.p_text(p)
 
 
 def format_table(result: dict[str, Any], caption: str) -> str:

@@ -2,6 +2,7 @@
 report, in the format the file's extension names."""
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from analytics import db, settings
 from analytics.commands import add_db_argument, fail
 from analytics.filters import Filters, Period, check_reportable
 from analytics.report import FORMATS, ReportError, build_report
+
+FILTER_FIELDS = ("program", "cohort", "department", "role")
 
 
 def register(sub) -> None:
@@ -18,7 +21,7 @@ def register(sub) -> None:
     parser.add_argument("--format", choices=FORMATS,
                         help="pdf, html or xlsx (default: from the --out file's extension, which must match)")
     parser.add_argument("--out", required=True, help="file to write, ending .pdf, .html or .xlsx")
-    for name in ("program", "cohort", "department"):
+    for name in FILTER_FIELDS:
         parser.add_argument(f"--{name}", default=None, help=f"only this {name}")
     add_db_argument(parser)
     parser.set_defaults(run=run)
@@ -59,7 +62,7 @@ def run(args) -> int:
         check_reportable(con, period, fiscal_start)
         if note := period.progress_note():
             print(f"note: {note}", file=sys.stderr)
-        content = build_report(con, period, Filters(args.program, args.cohort, args.department), fmt)
+        content = build_report(con, period, Filters(**{name: getattr(args, name) for name in FILTER_FIELDS}), fmt)
     except (ReportError, ValueError) as exc:
         return fail(str(exc))
     finally:
@@ -70,3 +73,12 @@ def run(args) -> int:
         return fail(f"cannot write {out}: {exc.strerror or exc}.")
     print(f"Wrote {out} ({len(content):,} bytes).")
     return 0
+
+
+def command_line(period: Period, filters: Filters, fmt: str) -> str:
+    """The command that writes the report of `period` and `filters` in `fmt`, each value quoted for a shell
+    (`--program=` keeps a value starting with '-' from reading as an option)."""
+    words = ["python", "-m", "analytics", "report", "--quarter", period.label, "--format", fmt,
+             "--out", f"report.{fmt}"]
+    words += [f"--{name}={value}" for name, value in filters.active().items()]
+    return " ".join(shlex.quote(word) for word in words)

@@ -18,8 +18,8 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import (charts, effects, engagement, feedback, headlines, insights, memo, outcomes, retention,
-                       satisfaction, settings, stats)
+from analytics import (charts, effects, engagement, feedback, formatting, headlines, insights, memo, outcomes,
+                       retention, satisfaction, settings, stats)
 from analytics.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
 from analytics.filters import Filters, Period, over_periods, validate_filters
 from analytics.metrics import REGISTRY
@@ -156,7 +156,8 @@ def _significance(p_value: float) -> str:
 
 
 def display(value: Any, kind: str) -> str:
-    """A cell as the HTML and PDF show it; '–' for no data, labels pass through."""
+    """A cell as the HTML and PDF show it (analytics.formatting's rule for its kind, a '<unit>_change' as a
+    change); '–' for no data, labels pass through."""
     if isinstance(value, str):
         return value
     if isinstance(value, Cell):
@@ -165,20 +166,7 @@ def display(value: Any, kind: str) -> str:
         return "yes" if value else "no"
     if isinstance(value, date):
         return value.isoformat()
-    if not _is_number(value):
-        return "–"
-    formats = {
-        "count": lambda v: f"{int(v):,}",
-        "rate": lambda v: f"{v * 100:.1f}%",
-        "rate_change": lambda v: f"{v * 100:+.1f} pts",
-        "score": lambda v: f"{v:.2f}",
-        "score_change": lambda v: f"{v:+.2f}",
-        "number_change": lambda v: f"{v:+,.2f}",
-        "nps": lambda v: f"{v:.1f}",
-        "nps_change": lambda v: f"{v:+.1f}",
-        "p": lambda v: "< 0.001" if v < 0.001 else f"{v:.3f}",
-    }
-    return formats.get(kind, lambda v: f"{v:,.2f}")(value)
+    return formatting.cell(value if _is_number(value) else None, kind)
 
 
 def _value(frame: pd.DataFrame, column: str, **where: Any) -> Any:
@@ -260,6 +248,9 @@ class _Builder:
                             f"{_significance(row['p_value'])}; {row['test']}")
                     if stats.interval_and_test_disagree(row["ci_low"], row["ci_high"], row["p_value"]):
                         note += f"; {stats.DISAGREE_NOTE}"
+            if not hidden and row["value"] is not None and formatting.small(row["n"]):
+                note = "; ".join(filter(None, [note, f"{formatting.SMALL_N_MARK} small n: {row['n_text']}, so one "
+                                                     "more can move it a lot"]))
             value = charts.SHIELDED_TEXT if hidden and row["shielded"] else self.hide(row["value"], hidden)
             out.append(Headline(row["key"], row["label"], row["kind"], value,
                                 self.hide(row["previous"], bool(row["previous_suppressed"])),
@@ -355,7 +346,9 @@ class _Builder:
             self.table("survival", "Pair survival (Kaplan–Meier)", "Pair survival", data["survival"], [
                 Column("months", "Months since matched", "count"), Column("survival", "Still together", "rate"),
                 Column("ci_low", "95% CI low", "rate"), Column("ci_high", "95% CI high", "rate"),
-                Column("at_risk", "Pairs at risk", "count")]),
+                Column("at_risk", "Pairs still followed", "count")],
+                note="Pairs still followed: matched that long ago and neither ended nor past the quarter's end "
+                     "(the survival curve's 'number at risk'), not the Engagement page's at-risk pairs."),
             self.table("early_exits", "Why pairs ended early this quarter", "Early exits",
                        data["exit_reasons"].assign(end_reason=data["exit_reasons"]["end_reason"].map(charts.label)), [
                 Column("end_reason", "End reason"), Column("n", "Pairs", "count"), Column("share", "Share", "rate")],
@@ -397,7 +390,8 @@ class _Builder:
                 Column("n_excluded", "Excluded (one wave only)", "count"),
                 Column("mean_baseline", "Baseline", "score"), Column("mean_exit", "Exit", "score"),
                 Column("mean_change", "Change", "score_change"), Column("t_p_value", "p (paired t)", "p"),
-                Column("wilcoxon_p_value", "p (Wilcoxon)", "p"), Column("cohens_dz", "Cohen's d_z", "number")]),
+                Column("wilcoxon_p_value", "p (Wilcoxon)", "p"),
+                Column("cohens_dz", "Effect size (Cohen's d, paired)", "effect")]),
             self.table("goals", "Goals due this quarter by category", "Goals", data["goal_categories"], [
                 Column("category", "Category"), Column("n", "Goals due", "count"),
                 Column("achieved", "Achieved", "count"), Column("goal_attainment_rate", "Attainment", "rate")]),
@@ -420,7 +414,8 @@ class _Builder:
             self.table("themes", "Themes in comments", "Feedback themes", data["themes"], [
                 Column("label", "Theme"), Column("kind", "Kind"), Column("mentions", "Comments mentioning", "count"),
                 Column("share", "Share of comments", "rate")],
-                note=f"Sentiment (VADER): {positive} of comments positive, {negative} negative."),
+                note=f"Sentiment: {positive} of comments positive, {negative} negative, as scored by VADER, a "
+                     "word-list sentiment scorer for short English texts."),
         ]
         if self.include_comments:
             comments = self.table(
@@ -517,7 +512,7 @@ class _Builder:
         for months in retention.SURVIVAL_MONTHS:
             sizes[f"pair_survival_{months}m"] = (f"{int(_value(data['survival'], 'n', months=months) or 0):,} pairs, "
                                                  f"{int(_value(data['survival'], 'at_risk', months=months) or 0):,} "
-                                                 "at risk")
+                                                 "still followed")
         for dimension, n in zip(dims["dimension"], dims["n"]):
             sizes[f"{dimension}_mean"] = sizes[f"{dimension}_top2box"] = f"{int(n):,} responses"
         for dimension, n in zip(pre["dimension"], pre["n_pairs"]):

@@ -13,21 +13,10 @@ from typing import Any
 
 import xlsxwriter
 
+from analytics import formatting
 from analytics.report.model import Cell, Column, Report, Table
 
-NUMBER_FORMATS = {
-    "count": "#,##0",
-    "rate": "0.0%",
-    "rate_change": '+0.0" pts";-0.0" pts";0.0" pts"',  # written in percentage points (SCALES)
-    "score": "0.00",
-    "score_change": "+0.00;-0.00;0.00",
-    "nps": "0.0",
-    "nps_change": "+0.0;-0.0;0.0",
-    "p": '[<0.001]"< 0.001";0.000',  # as the PDF prints it; the cell keeps the exact p
-    "number": "0.00",
-    "number_change": "+0.00;-0.00;0.00",
-    "date": "yyyy-mm-dd",
-}
+NUMBER_FORMATS = {**formatting.EXCEL, "date": "yyyy-mm-dd"}
 # A change of rates is read in percentage points: 0.136 is written 13.6 and shown "+13.6 pts" (a % format
 # would show "+13.6%", a relative change).
 SCALES = {"rate_change": 100}

@@ -1,0 +1,164 @@
+"""Labels people type into their exports (programs, cohorts, departments, goal categories, file names) and into
+the dashboard (improvement titles) are shown as the characters typed wherever they appear: never as a Markdown
+link or maths in a caption, an HTML link in a chart or the HTML report, or a formula in a table's CSV (the
+dashboard's own download and the table toolbar's, which writes the cells as shown)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from datetime import date
+
+import pytest
+import streamlit as st
+
+from analytics import db, improvements
+from analytics.filters import Filters, Period
+from analytics.report import build_report
+from analytics.report.model import build_model
+from tests.test_pages import PAGES, app, entry, small_database  # noqa: F401 - app and entry are fixtures
+
+LINK = "[Click here](https://evil.example/login)"
+ANCHOR = '<a href="https://evil.example">x</a>'
+MATHS = "$x^2$"
+FORMULAS = ('=HYPERLINK("x")', "@SUM(1)", "+1")
+# Where each label goes in the small database (tests/test_pages.small_exports).
+RENAMES = [
+    ("UPDATE pairs SET program = ? WHERE program = 'Leadership'", LINK),
+    ("UPDATE participants SET program = ? WHERE program = 'Leadership'", LINK),
+    ("UPDATE pairs SET program = ? WHERE program = 'New hire'", FORMULAS[0]),
+    ("UPDATE participants SET program = ? WHERE program = 'New hire'", FORMULAS[0]),
+    ("UPDATE pairs SET cohort = ? WHERE cohort = 'C1'", ANCHOR),
+    ("UPDATE participants SET cohort = ? WHERE cohort = 'C1'", ANCHOR),
+    ("UPDATE pairs SET cohort = ? WHERE cohort = 'C2'", MATHS),
+    ("UPDATE participants SET cohort = ? WHERE cohort = 'C2'", MATHS),
+    ("UPDATE pairs SET cohort = ? WHERE cohort = 'C3'", FORMULAS[2]),
+    ("UPDATE participants SET cohort = ? WHERE cohort = 'C3'", FORMULAS[2]),
+    ("UPDATE participants SET department = ? WHERE department = 'Engineering'", FORMULAS[1]),
+    ("UPDATE employees SET department = ? WHERE department = 'Engineering'", FORMULAS[1]),
+    ("UPDATE participants SET department = ? WHERE department = 'Sales'", LINK),
+    ("UPDATE employees SET department = ? WHERE department = 'Sales'", LINK),
+    ("UPDATE participants SET department = ? WHERE department = 'Finance'", ANCHOR),
+    ("UPDATE employees SET department = ? WHERE department = 'Finance'", ANCHOR),
+    ("UPDATE goals SET category = ? WHERE category = 'Skills'", ANCHOR),
+    ("UPDATE goals SET category = ? WHERE category = 'Career'", MATHS),
+    ("UPDATE uploads SET file_name = ? WHERE upload_id = (SELECT min(upload_id) FROM uploads)", FORMULAS[0]),
+    ("UPDATE improvements SET title = ?", f"{LINK} {ANCHOR} {MATHS}"),
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.fixture(scope="module")
+def hostile_file(tmp_path_factory):
+    path = small_database(tmp_path_factory.mktemp("hostile"))
+    con = db.connect(path)
+    for sql, value in RENAMES:
+        con.execute(sql, [value])
+    improvements.add_action(con, title=FORMULAS[0], metric="nps", started_on=date(2026, 1, 15))
+    con.close()
+    return path
+
+
+@pytest.fixture
+def hostile_db(hostile_file, tmp_path, monkeypatch):
+    path = tmp_path / "hostile.duckdb"
+    shutil.copy(hostile_file, path)
+    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def csv_downloads(monkeypatch) -> dict[str, bytes]:
+    offered, button = {}, st.download_button
+
+    def record(label, data, file_name=None, **kwargs):
+        offered[file_name] = data
+        return button(label, data, file_name=file_name, **kwargs)
+    monkeypatch.setattr(st, "download_button", record)
+    return offered
+
+
+def runs_as_formula(cell: object) -> bool:
+    """A spreadsheet would run it: text starting = + - @ tab or CR that is not a plain number."""
+    if not isinstance(cell, str) or not cell.startswith(FORMULA_START):
+        return False
+    try:
+        float(cell)
+    except ValueError:
+        return True
+    return False
+
+
+def strings(node: object):
+    """Every string in a chart's JSON (its traces, axis labels, annotations, hovers)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from strings(value)
+
+
+def live_in_plotly(text: str) -> bool:
+    """Plotly draws an <a href> in a text as a link, and text between $…$ as LaTeX."""
+    return "<a " in text or MATHS in text
+
+
+MARKDOWN = ("title", "subheader", "caption", "markdown", "info", "warning", "success", "error")
+
+
+# Each page with the sidebar on the hostile program and cohort, so that captions name them, and a split that
+# shows the hostile labels in charts and tables.
+@pytest.mark.parametrize("page, split", [(page, None) for page in PAGES]
+                         + [("3_Satisfaction", ("sat_by", "department")),
+                            ("5_Retention", ("ret_by", "cohort"))])
+def test_every_page_shows_labels_as_typed(hostile_db, app, csv_downloads, page, split):
+    at = app(page)
+    at.selectbox(key="filter_program").set_value(LINK).run()
+    if split:
+        at.selectbox(key=split[0]).set_value(split[1]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [str(e.value) for kind in MARKDOWN for e in getattr(at, kind)]
+    shown += [str(e.value) for e in at.sidebar.caption]
+    for text in shown:
+        assert LINK not in text and ANCHOR not in text and MATHS not in text, text
+        # Markdown links a bare address too ('https://…', 'www.…'), escaped or not
+        assert "://evil.example" not in text.replace("\\", ""), text
+    drawn = [text for chart in at.get("plotly_chart") for text in strings(json.loads(chart.proto.spec))]
+    assert not [text for text in drawn if live_in_plotly(text)]
+    if split:
+        assert any("&lt;a href" in text for text in drawn), "the split's labels are drawn, as text"
+    for table in at.dataframe:
+        frame = table.value
+        cells = [cell for column in frame.columns for cell in frame[column]]
+        assert not [cell for cell in cells if runs_as_formula(cell)], f"table {table.key}"
+    for name, data in csv_downloads.items():
+        if name.endswith(".csv"):
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+            assert not [cell for row in rows for cell in row if runs_as_formula(cell)], name
+
+
+@pytest.fixture(scope="module")
+def hostile_con(hostile_file):
+    con = db.connect(hostile_file, read_only=True)
+    yield con
+    con.close()
+
+
+def test_report_charts_show_labels_as_typed(hostile_con):
+    model = build_model(hostile_con, Period.parse("2026Q2"), Filters(), date(2026, 7, 1))
+    live = [text for chart in model.charts() for text in strings(chart.figure.to_plotly_json())
+            if live_in_plotly(text)]
+    assert not live, live
+
+
+def test_html_report_shows_labels_as_typed(hostile_con):
+    import plotly.offline
+    page = build_report(hostile_con, Period.parse("2026Q2"), Filters(), "html", date(2026, 7, 1)).decode("utf-8")
+    ours = page.replace(plotly.offline.get_plotlyjs(), "")  # plotly.js's own source may hold anything
+    assert "evil.example" in ours, "the labels are in the report"
+    for live in ('<a href="https://evil.example"', '<a href=\\"https://evil.example', "\\u003ca href"):
+        assert live not in ours
