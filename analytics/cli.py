@@ -11,7 +11,8 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ("ingest", "check", "uploads", "sample", "metrics", "backup", "erase", "hash_password", "report")
+COMMANDS = ("ingest", "check", "uploads", "sample", "metrics", "backup", "erase", "hash_password", "report",
+            "recipients", "deliver")
 
 
 def build_parser() -> argparse.ArgumentParser:
