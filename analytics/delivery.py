@@ -22,6 +22,7 @@ from email.utils import formataddr
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from analytics import audit, settings
 from analytics.db import transaction
@@ -117,10 +118,13 @@ def remove_recipient(con: duckdb.DuckDBPyConnection, email: str, actor: str | No
         audit.record(con, "recipient", f"{email} removed", actor)
 
 
-def last_deliveries(con: duckdb.DuckDBPyConnection):
-    """Each recipient's latest quarter on record → [email, quarter, status, attempts, last_error, sent_at]."""
+def last_deliveries(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Each recipient with their latest delivery on record → [email, display_name, programs, formats, quarter,
+    status, attempts, last_error, sent_at] (programs and formats as text; no delivery yet: blanks)."""
     return con.execute(
-        "SELECT r.email, d.quarter, d.status, d.attempts, d.last_error, d.sent_at FROM recipients r "
+        "SELECT r.email, r.display_name, coalesce(nullif(array_to_string(r.programs, ', '), ''), 'All programs') "
+        "AS programs, array_to_string(r.formats, ', ') AS formats, d.quarter, coalesce(d.status, 'nothing sent yet') AS status, d.attempts, d.last_error, "
+        "d.sent_at FROM recipients r "
         "LEFT JOIN deliveries d ON d.email = r.email "
         "QUALIFY row_number() OVER (PARTITION BY r.email ORDER BY d.attempted_at DESC NULLS LAST) = 1 "
         "ORDER BY r.email").df()

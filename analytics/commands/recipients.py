@@ -38,25 +38,21 @@ def register(sub) -> None:
 
 def run_list(args) -> int:
     path = Path(args.db or db.default_path())
-    entries = []
-    if path.exists():  # listing never creates a database
+    if not path.exists():  # listing never creates a database
+        entries = []
+    else:
         with closing(db.connect(path, read_only=True)) as con:
-            last = {row.email: row for row in delivery.last_deliveries(con).itertuples()}
-            entries = [{"email": r.email, "name": r.display_name, "programs": list(r.programs),
-                        "formats": list(r.formats), "last_quarter": last[r.email].quarter,
-                        "last_status": last[r.email].status, "last_error": last[r.email].last_error}
-                       for r in delivery.recipients(con)]
-    entries = [{key: (None if value != value else value) for key, value in entry.items()} for entry in entries]
+            frame = delivery.last_deliveries(con)
+        entries = json.loads(frame.to_json(orient="records", date_format="iso"))
     if args.json:
         print(json.dumps({"recipients": entries}, indent=2))
         return 0
     if not entries:
         print("No recipients yet: python -m analytics recipients add EMAIL [--program P] adds one.")
     for entry in entries:
-        last = (f"{entry['last_quarter']} {entry['last_status']}" if entry["last_quarter"] else "nothing sent yet")
-        name = f" ({entry['name']})" if entry["name"] else ""
-        print(f"{entry['email']}{name}: {', '.join(entry['programs']) or 'All programs'}; "
-              f"{', '.join(entry['formats'])}; {last}")
+        last = f"{entry['quarter']} {entry['status']}" if entry["quarter"] else "nothing sent yet"
+        name = f" ({entry['display_name']})" if entry["display_name"] else ""
+        print(f"{entry['email']}{name}: {entry['programs']}; {entry['formats']}; {last}")
     return 0
 
 
