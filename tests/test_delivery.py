@@ -242,7 +242,7 @@ def test_recipients_are_listed_with_their_last_delivery_and_audited(database, ca
     listed = json.loads(run(capsys, "recipients", "list", "--json", "--db", str(database))[1])["recipients"]
     assert [(r["email"], r["display_name"], r["programs"], r["formats"], r["quarter"], r["status"])
             for r in listed] == [("ana@example.org", "Ana", OURS, "xlsx", "2026Q1", "sent"),
-                                 ("lead@example.org", None, "All programs", "pdf", None, None)]
+                                 ("lead@example.org", None, "All programs", "pdf", None, "nothing sent yet")]
     assert run(capsys, "recipients", "remove", "lead@example.org", "--db", str(database))[0] == 0
     assert audited(database, "recipient") == [f"ana@example.org added: {OURS}, xlsx",
                                               "lead@example.org added: All programs, pdf",
