@@ -117,11 +117,12 @@ def report_delivery() -> None:
     ui.table(delivery.last_deliveries(ui.cursor()), "recipients")
     with st.form("add_recipient", clear_on_submit=True):
         address, name = st.columns(2)
-        email = address.text_input("E-mail address", max_chars=320)
-        display_name = name.text_input("Name (optional)", max_chars=200)
-        programs = st.multiselect("Programs (none: all programs)", known_values(ui.cursor(), "program"))
-        formats = st.multiselect("Formats", FORMATS, default=list(delivery.DEFAULT_FORMATS))
-        if st.form_submit_button("Add recipient", icon=":material/person_add:"):
+        email = address.text_input("E-mail address", max_chars=320, key="recipient_email")
+        display_name = name.text_input("Name (optional)", max_chars=200, key="recipient_name")
+        programs = st.multiselect("Programs (none: all programs)", known_values(ui.cursor(), "program"),
+                                  key="recipient_programs")
+        formats = st.multiselect("Formats", FORMATS, default=list(delivery.DEFAULT_FORMATS), key="recipient_formats")
+        if st.form_submit_button("Add recipient", key="recipient_add", icon=":material/person_add:"):
             ui.require("change_settings")
             try:
                 added = delivery.add_recipient(ui.cursor(), email, display_name, programs, formats,
