@@ -12,7 +12,9 @@ import io
 import json
 import socket
 import subprocess
+import threading
 from datetime import date
+from email.message import EmailMessage
 
 import openpyxl
 import pytest
@@ -187,6 +189,27 @@ def test_starttls_against_a_server_without_it_says_so_and_never_shows_the_passwo
                    "= false in [smtp] only for a server on a trusted network; will retry on the next run\n")
     assert PASSWORD not in out + err + "".join(audited(database, "delivery"))
     assert smtp.messages == []
+
+
+def test_a_server_that_hangs_up_is_named_with_the_reason():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        config = delivery.SmtpConfig("127.0.0.1", port, False, None)
+        thread = threading.Thread(target=lambda: listener.accept()[0].close())
+        thread.start()
+        with pytest.raises(delivery.DeliveryError) as refused:
+            delivery.send(config, EmailMessage())
+        thread.join()
+    assert str(refused.value) == f"SMTP server at 127.0.0.1:{port} failed: Connection unexpectedly closed"
+
+
+@pytest.mark.parametrize("quarter", ["2026Q5", "next quarter"])
+def test_a_quarter_written_wrongly_is_a_usage_error(database, secrets, capsys, quarter):
+    code, out, err = run(capsys, "deliver", "--quarter", quarter, "--db", str(database))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: Unknown period '{quarter}': write a quarter as '2026Q2'")
 
 
 def test_the_pdf_of_a_scoped_recipient_names_no_other_program(database, smtp, secrets, capsys):

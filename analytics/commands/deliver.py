@@ -1,6 +1,7 @@
 """`python -m analytics deliver [--quarter Q] [--dry-run] [--json]`: e-mail the quarterly report to every
 recipient who does not have it yet. Exit 0 when everyone has it, 1 when any send failed (each named with
-its reason; the next run retries them and sends nobody twice), 2 on usage errors."""
+its reason; the next run retries them and sends nobody twice) or the database or [smtp] settings cannot be
+used, 2 on usage errors (a quarter written wrongly among them)."""
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ def run(args) -> int:
         try:
             period = (Period.parse(args.quarter, fiscal_start) if args.quarter
                       else last_complete_quarter(date.today(), fiscal_start))
-        except ValueError as exc:
-            return fail(str(exc))
+        except ValueError as exc:  # a quarter written wrongly is a usage error
+            fail(str(exc))
+            return 2
         outcomes = delivery.deliver(con, config, period, dry_run=args.dry_run, actor="command line")
     failed = [o for o in outcomes if o.status == "failed"]
     if args.json:
