@@ -15,11 +15,13 @@ import smtplib
 import socket
 import ssl
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import pandas as pd
@@ -73,7 +75,7 @@ class Outcome:
 
     def line(self) -> str:
         if self.status == "failed":
-            return f"{self.email}: {self.reason}; {RETRY}"
+            return f"{self.email}: {self.reason.rstrip('.')}; {RETRY}"
         said = {"sent": "sent", "already_sent": "already sent", "pending": "would be sent"}[self.status]
         files = f" ({', '.join(self.attachments)})" if self.attachments else ""
         return f"{self.email}: {said}{files}"
@@ -190,6 +192,20 @@ def message(config: SmtpConfig, recipient: Recipient, period: Period,
 
 def send(config: SmtpConfig, mail: EmailMessage) -> None:
     """Send one message; DeliveryError with the reason in words (never the password)."""
+    with _server(config) as server:
+        server.send_message(mail)
+
+
+def check_server(config: SmtpConfig) -> None:
+    """Connect, secure and sign in as a send would, sending nothing: DeliveryError when that fails, so that a
+    run against an unusable server builds no report."""
+    with _server(config):
+        pass
+
+
+@contextmanager
+def _server(config: SmtpConfig) -> Iterator[smtplib.SMTP]:
+    """A connection ready to send, SMTP and network failures (its use included) turned into DeliveryError."""
     where = config.where()
     try:
         with smtplib.SMTP(config.host, config.port, timeout=TIMEOUT_SECONDS) as server:
@@ -201,7 +217,7 @@ def send(config: SmtpConfig, mail: EmailMessage) -> None:
                 server.starttls(context=ssl.create_default_context())
             if config.user:
                 server.login(config.user, config.password or "")
-            server.send_message(mail)
+            yield server
     except ConnectionRefusedError as exc:
         raise DeliveryError(f"SMTP server refused the connection at {where} ({exc.strerror})") from exc
     except socket.gaierror as exc:
@@ -249,7 +265,8 @@ def deliver(con: duckdb.DuckDBPyConnection, config: SmtpConfig | None, period: P
     happens, so a run that stops half-way sends nobody twice when run again. `config` may be None for a
     dry run, which sends, builds and records nothing."""
     outcomes = []
-    reportable = None
+    problem = None  # why nobody can have the report this run: a quarter without data, an unusable server
+    checked = False
     for recipient in recipients(con):
         stored = _status(con, recipient.email, period)
         if stored and stored[0] == "sent":
@@ -259,16 +276,26 @@ def deliver(con: duckdb.DuckDBPyConnection, config: SmtpConfig | None, period: P
             names = tuple(file_name(period, filters, fmt) for filters, fmt in _reports(recipient))
             outcomes.append(Outcome(recipient.email, "pending", attachments=names))
             continue
+        if not checked:
+            checked, problem = True, _problem(con, config, period)
         try:
-            if reportable is None:
-                check_reportable(con, period, settings.get(con, "fiscal_year_start_month"))
-                reportable = True
+            if problem:
+                raise DeliveryError(problem)
             files = attachments(con, recipient, period)
             send(config, message(config, recipient, period, files))
-        except (DeliveryError, ReportError, ValueError) as exc:
+        except (DeliveryError, ReportError) as exc:
             _record(con, recipient, period, str(exc), actor)
             outcomes.append(Outcome(recipient.email, "failed", str(exc)))
             continue
         _record(con, recipient, period, None, actor)
         outcomes.append(Outcome(recipient.email, "sent", attachments=tuple(name for name, _fmt, _b in files)))
     return outcomes
+
+
+def _problem(con: duckdb.DuckDBPyConnection, config: SmtpConfig, period: Period) -> str | None:
+    try:
+        check_reportable(con, period, settings.get(con, "fiscal_year_start_month"))
+        check_server(config)
+    except ValueError as exc:  # DeliveryError is one
+        return str(exc)
+    return None

@@ -205,6 +205,16 @@ def test_a_server_that_hangs_up_is_named_with_the_reason():
     assert str(refused.value) == f"SMTP server at 127.0.0.1:{port} failed: Connection unexpectedly closed"
 
 
+def test_a_quarter_without_data_is_sent_to_nobody_and_said(database, smtp, secrets, capsys):
+    add(capsys, database, "ana@example.org", "--format", "xlsx")
+    code, out, err = run(capsys, "deliver", "--quarter", "2025Q1", "--db", str(database))
+    assert (code, out) == (1, "")
+    assert err == ("error: ana@example.org: 2025Q1 (2025-01-01 to 2025-03-31) has no held meetings or survey "
+                   "responses: the data covers 2026Q2. Choose a quarter in that range, or load exports that cover "
+                   "this one first; will retry on the next run\n")
+    assert (smtp.messages, deliveries(database)) == ([], [("ana@example.org", "2025Q1", "failed", 1, False)])
+
+
 @pytest.mark.parametrize("quarter", ["2026Q5", "next quarter"])
 def test_a_quarter_written_wrongly_is_a_usage_error(database, secrets, capsys, quarter):
     code, out, err = run(capsys, "deliver", "--quarter", quarter, "--db", str(database))
