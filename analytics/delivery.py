@@ -259,11 +259,12 @@ def _record(con: duckdb.DuckDBPyConnection, recipient: Recipient, period: Period
                      + (f"failed: {error}" if error else "sent"), actor)
 
 
-def deliver(con: duckdb.DuckDBPyConnection, config: SmtpConfig | None, period: Period, dry_run: bool = False,
+def deliver(con: duckdb.DuckDBPyConnection, period: Period, config: SmtpConfig | None = None, dry_run: bool = False,
             actor: str | None = None) -> list[Outcome]:
     """Send `period`'s report to every recipient who does not have it yet; each send is recorded as it
-    happens, so a run that stops half-way sends nobody twice when run again. `config` may be None for a
-    dry run, which sends, builds and records nothing."""
+    happens, so a run that stops half-way sends nobody twice when run again. Without `config` the [smtp]
+    section is read when someone is due (a run with nothing to send needs none). A dry run sends, builds
+    and records nothing."""
     outcomes = []
     problem = None  # why nobody can have the report this run: a quarter without data, an unusable server
     checked = False
@@ -277,7 +278,8 @@ def deliver(con: duckdb.DuckDBPyConnection, config: SmtpConfig | None, period: P
             outcomes.append(Outcome(recipient.email, "pending", attachments=names))
             continue
         if not checked:
-            checked, problem = True, _problem(con, config, period)
+            checked = True
+            config, problem = _ready(con, config, period)
         try:
             if problem:
                 raise DeliveryError(problem)
@@ -292,10 +294,13 @@ def deliver(con: duckdb.DuckDBPyConnection, config: SmtpConfig | None, period: P
     return outcomes
 
 
-def _problem(con: duckdb.DuckDBPyConnection, config: SmtpConfig, period: Period) -> str | None:
+def _ready(con: duckdb.DuckDBPyConnection, config: SmtpConfig | None,
+           period: Period) -> tuple[SmtpConfig | None, str | None]:
+    """(the SMTP settings, None), or why nobody can have the report this run."""
     try:
         check_reportable(con, period, settings.get(con, "fiscal_year_start_month"))
+        config = config or load_smtp()
         check_server(config)
     except ValueError as exc:  # DeliveryError is one
-        return str(exc)
-    return None
+        return config, str(exc)
+    return config, None

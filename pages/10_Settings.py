@@ -161,14 +161,9 @@ def send_now() -> None:
     if not send.button("Send now", key="deliver_now", icon=":material/send:"):
         return
     ui.require("change_settings")
-    try:
-        config = delivery.load_smtp()
-    except delivery.DeliveryError as exc:
-        st.error(str(exc), icon=":material/error:")
-        return
     period = next(p for p in available_quarters(ui.cursor(), fiscal_start) if p.label == label)
     with st.spinner("Building and sending the reports…"):
-        outcomes = delivery.deliver(ui.cursor(), config, period, actor=ui.user().name)
+        outcomes = delivery.deliver(ui.cursor(), period, actor=ui.user().name)
     ui.wrote(*[("**Not sent:** " if o.status == "failed" else "") + ui.escape(o.line()) for o in outcomes]
              or ["No recipients."])
 

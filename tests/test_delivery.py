@@ -215,6 +215,22 @@ def test_a_quarter_without_data_is_sent_to_nobody_and_said(database, smtp, secre
     assert (smtp.messages, deliveries(database)) == ([], [("ana@example.org", "2025Q1", "failed", 1, False)])
 
 
+@pytest.mark.parametrize("recipients, code, out, err", [
+    ([], 0, "No recipients: python -m analytics recipients add EMAIL adds one.\n", ""),
+    (["ana@example.org"], 1, "", "error: ana@example.org: No secrets file at {secrets}: add an [smtp] section with "
+                                 "host, port, starttls, user, password and from (README, Delivery); will retry on "
+                                 "the next run\n"),
+])
+def test_the_smtp_settings_are_needed_only_when_someone_is_due(database, tmp_path, monkeypatch, capsys,
+                                                                recipients, code, out, err):
+    secrets = tmp_path / "absent.toml"
+    monkeypatch.setenv("MENTORSCOPE_SECRETS", str(secrets))
+    for address in recipients:
+        add(capsys, database, address, "--format", "xlsx")
+    assert run(capsys, "deliver", "--quarter", QUARTER, "--db", str(database)) == (code, out,
+                                                                                    err.format(secrets=secrets))
+
+
 @pytest.mark.parametrize("quarter", ["2026Q5", "next quarter"])
 def test_a_quarter_written_wrongly_is_a_usage_error(database, secrets, capsys, quarter):
     code, out, err = run(capsys, "deliver", "--quarter", quarter, "--db", str(database))

@@ -33,10 +33,6 @@ def run(args) -> int:
     path = Path(args.db or db.default_path())
     if not path.exists():
         return fail(f"no database at {path}: load data with python -m analytics ingest FILE… first, or pass --db.")
-    try:
-        config = None if args.dry_run else delivery.load_smtp()
-    except delivery.DeliveryError as exc:
-        return fail(str(exc))
     with closing(db.connect(path)) as con:
         fiscal_start = settings.get(con, "fiscal_year_start_month")
         try:
@@ -45,7 +41,7 @@ def run(args) -> int:
         except ValueError as exc:  # a quarter written wrongly is a usage error
             fail(str(exc))
             return 2
-        outcomes = delivery.deliver(con, config, period, dry_run=args.dry_run, actor="command line")
+        outcomes = delivery.deliver(con, period, dry_run=args.dry_run, actor="command line")
     failed = [o for o in outcomes if o.status == "failed"]
     if args.json:
         print(json.dumps({"quarter": period.label, "dry_run": args.dry_run,
