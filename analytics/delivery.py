@@ -122,11 +122,11 @@ def remove_recipient(con: duckdb.DuckDBPyConnection, email: str, actor: str | No
 
 def last_deliveries(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Each recipient with their latest delivery on record → [email, display_name, programs, formats, quarter,
-    status, attempts, last_error, sent_at] (programs and formats as text; no delivery yet: blanks)."""
+    status, attempts, last_error, sent_at] (programs and formats as text; no delivery yet: 'nothing sent yet')."""
     return con.execute(
         "SELECT r.email, r.display_name, coalesce(nullif(array_to_string(r.programs, ', '), ''), 'All programs') "
-        "AS programs, array_to_string(r.formats, ', ') AS formats, d.quarter, coalesce(d.status, 'nothing sent yet') AS status, d.attempts, d.last_error, "
-        "d.sent_at FROM recipients r "
+        "AS programs, array_to_string(r.formats, ', ') AS formats, d.quarter, "
+        "coalesce(d.status, 'nothing sent yet') AS status, d.attempts, d.last_error, d.sent_at FROM recipients r "
         "LEFT JOIN deliveries d ON d.email = r.email "
         "QUALIFY row_number() OVER (PARTITION BY r.email ORDER BY d.attempted_at DESC NULLS LAST) = 1 "
         "ORDER BY r.email").df()
@@ -147,7 +147,8 @@ def load_smtp(path: Path | None = None) -> SmtpConfig:
     try:
         section = tomllib.loads(path.read_text(encoding="utf-8")).get("smtp")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DeliveryError(f"{path} is not valid TOML ({exc}); fix it as the README's Delivery section shows.") from exc
+        raise DeliveryError(f"{path} is not valid TOML ({exc}); fix it as the README's Delivery section "
+                            "shows.") from exc
     if not isinstance(section, dict):
         raise DeliveryError(f"{path} has no [smtp] section: add one with host, port, starttls, user, password and "
                             "from (README, Delivery).")
@@ -240,9 +241,9 @@ def _said(error: bytes | str) -> str:
     return error.decode(errors="replace") if isinstance(error, bytes) else str(error)
 
 
-def _status(con: duckdb.DuckDBPyConnection, email: str, period: Period) -> tuple[str, int] | None:
-    return con.execute("SELECT status, attempts FROM deliveries WHERE email = ? AND quarter = ?",
-                       [email, period.label]).fetchone()
+def _sent(con: duckdb.DuckDBPyConnection, email: str, period: Period) -> bool:
+    return bool(con.execute("SELECT count(*) FROM deliveries WHERE email = ? AND quarter = ? AND status = 'sent'",
+                            [email, period.label]).fetchone()[0])
 
 
 def _record(con: duckdb.DuckDBPyConnection, recipient: Recipient, period: Period, error: str | None,
@@ -269,8 +270,7 @@ def deliver(con: duckdb.DuckDBPyConnection, period: Period, config: SmtpConfig |
     problem = None  # why nobody can have the report this run: a quarter without data, an unusable server
     checked = False
     for recipient in recipients(con):
-        stored = _status(con, recipient.email, period)
-        if stored and stored[0] == "sent":
+        if _sent(con, recipient.email, period):
             outcomes.append(Outcome(recipient.email, "already_sent"))
             continue
         if dry_run:

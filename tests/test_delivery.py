@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
 
-from analytics import db, delivery
+from analytics import backup, db, delivery
 from analytics.cli import main
 from analytics.filters import last_complete_quarter
 from tests.builders import insert
@@ -256,6 +256,18 @@ def test_dry_run_sends_builds_and_records_nothing(database, capsys, monkeypatch,
     assert (code, out) == (0, "ana@example.org: would be sent (mentorscope-report-2026q2-aurora-circle.pdf, "
                               "mentorscope-report-2026q2-aurora-circle.xlsx)\n")
     assert deliveries(database) == []
+
+
+def test_recipients_and_their_deliveries_are_in_a_backup(database, tmp_path, capsys):
+    add(capsys, database, "ana@example.org", "--program", OURS)
+    with db.connect(database) as con:
+        con.execute("INSERT INTO deliveries VALUES ('ana@example.org', '2026Q1', ['pdf'], 'sent', 1, NULL, "
+                    "TIMESTAMP '2026-04-02 07:00', TIMESTAMP '2026-04-02 07:00')")
+    copy = backup.backup(database, tmp_path / "backups")
+    with db.connect(copy, read_only=True) as con:
+        assert delivery.recipients(con) == [delivery.Recipient("ana@example.org", None, (OURS,), ("pdf",))]
+        assert con.execute("SELECT email, quarter, status FROM deliveries").fetchall() == [
+            ("ana@example.org", "2026Q1", "sent")]
 
 
 @pytest.mark.parametrize("argv, message", [

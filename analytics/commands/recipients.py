@@ -1,5 +1,5 @@
-"""`python -m analytics recipients list [--json] | add EMAIL [--name N] [--program P]… [--format F]… | remove EMAIL`:
-who receives the quarterly report by `deliver`, for which programs and in which formats."""
+"""`python -m analytics recipients list [--json] | add EMAIL [--name N] [--program P]… [--format F]…
+| remove EMAIL`: who receives the quarterly report by `deliver`, for which programs and in which formats."""
 from __future__ import annotations
 
 import json
