@@ -285,9 +285,11 @@ def deliver(con: duckdb.DuckDBPyConnection, period: Period, config: SmtpConfig |
                 raise DeliveryError(problem)
             files = attachments(con, recipient, period)
             send(config, message(config, recipient, period, files))
-        except (DeliveryError, ReportError) as exc:
-            _record(con, recipient, period, str(exc), actor)
-            outcomes.append(Outcome(recipient.email, "failed", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - a renderer's crash too is recorded and stops no one else
+            reason = str(exc) if isinstance(exc, (DeliveryError, ReportError)) else (
+                f"the report could not be built ({type(exc).__name__}: {exc})")
+            _record(con, recipient, period, reason, actor)
+            outcomes.append(Outcome(recipient.email, "failed", reason))
             continue
         _record(con, recipient, period, None, actor)
         outcomes.append(Outcome(recipient.email, "sent", attachments=tuple(name for name, _fmt, _b in files)))

@@ -23,7 +23,6 @@ from aiosmtpd.controller import Controller
 from analytics import backup, db, delivery
 from analytics.cli import main
 from analytics.filters import last_complete_quarter
-from tests.builders import insert
 
 QUARTER = "2026Q2"
 OURS, OTHER = "Aurora circle", "Borealis track"
@@ -76,21 +75,19 @@ def secrets(tmp_path, monkeypatch, port):
 
 
 @pytest.fixture
-def database(db_path):
-    """Two programs with meetings in 2026Q2."""
-    with db.connect(db_path) as con:
-        insert(con, "pairs", f"""
-            pair_id | mentor_id | mentee_id | matched_on | program
-            a1      | m1        | e1        | 2026-01-05 | {OURS}
-            a2      | m2        | e2        | 2026-01-05 | {OURS}
-            b1      | m3        | e3        | 2026-01-05 | {OTHER}
-        """)
-        insert(con, "sessions", """
-            session_id | pair_id | occurred_on | duration_minutes
-            s1         | a1      | 2026-04-10  | 60
-            s2         | a2      | 2026-05-10  | 60
-            s3         | b1      | 2026-05-11  | 60
-        """)
+def database(db_path, tmp_path, capsys):
+    """Two programs with meetings in 2026Q2, loaded from exports whose file names name them."""
+    exports = {
+        "pairs_aurora.csv": f"pair_id,mentor_id,mentee_id,matched_on,program\n"
+                            f"a1,m1,e1,2026-01-05,{OURS}\na2,m2,e2,2026-01-05,{OURS}\n",
+        "pairs_borealis.csv": f"pair_id,mentor_id,mentee_id,matched_on,program\nb1,m3,e3,2026-01-05,{OTHER}\n",
+        "sessions.csv": "pair_id,occurred_on,duration_minutes\na1,2026-04-10,60\na2,2026-05-10,60\n"
+                        "b1,2026-05-11,60\n",
+    }
+    for name, text in exports.items():
+        (tmp_path / name).write_text(text)
+        assert main(["ingest", str(tmp_path / name), "--db", str(db_path)]) == 0
+    capsys.readouterr()
     return db_path
 
 
@@ -191,6 +188,27 @@ def test_starttls_against_a_server_without_it_says_so_and_never_shows_the_passwo
     assert smtp.messages == []
 
 
+def test_a_report_that_cannot_be_built_is_recorded_and_stops_no_one_else(database, smtp, secrets, capsys,
+                                                                         monkeypatch):
+    build = delivery.build_report
+
+    def crashing(con, period, filters, fmt):  # a renderer failing for one program's report
+        if filters.program == OURS:
+            raise RuntimeError("renderer crashed")
+        return build(con, period, filters, fmt)
+
+    monkeypatch.setattr(delivery, "build_report", crashing)
+    add(capsys, database, "ana@example.org", "--program", OURS, "--format", "xlsx")
+    add(capsys, database, "lead@example.org", "--format", "xlsx")
+    code, out, err = run(capsys, "deliver", "--quarter", QUARTER, "--db", str(database))
+    assert (code, out) == (1, "lead@example.org: sent (mentorscope-report-2026q2.xlsx)\n")
+    assert err == ("error: ana@example.org: the report could not be built (RuntimeError: renderer crashed); will "
+                   "retry on the next run\n")
+    assert [m["To"] for m in smtp.messages] == ["lead@example.org"]
+    assert deliveries(database) == [("ana@example.org", QUARTER, "failed", 1, False),
+                                    ("lead@example.org", QUARTER, "sent", 1, True)]
+
+
 def test_a_server_that_hangs_up_is_named_with_the_reason():
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
@@ -246,7 +264,8 @@ def test_the_pdf_of_a_scoped_recipient_names_no_other_program(database, smtp, se
         "application/pdf", "mentorscope-report-2026q2-aurora-circle.pdf")
     text = subprocess.run(["pdftotext", "-", "-"], input=attachment.get_content(), capture_output=True,
                           check=True).stdout.decode()
-    assert (OURS in text, OTHER in text, "Borealis" in text) == (True, False, False)
+    # Neither the other program's name nor its export's file name (pairs_borealis.csv, under Data sources).
+    assert (OURS in text, "pairs_aurora.csv" in text, "borealis" in text.lower()) == (True, True, False)
 
 
 def test_dry_run_sends_builds_and_records_nothing(database, capsys, monkeypatch, tmp_path):
