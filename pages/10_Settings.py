@@ -59,7 +59,8 @@ def demo_controls() -> None:
 
 
 def audit_log() -> None:
-    st.caption("Sign-ins (and failed ones), uploads, removals, erasures and setting changes, newest first.")
+    st.caption("Sign-ins (and failed ones), uploads, removals, erasures, setting changes, report recipients and "
+               "deliveries, newest first.")
     entries = audit.entries(ui.cursor())
     if entries.empty:
         st.caption("Nothing recorded yet.")
