@@ -300,6 +300,28 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE improvements ADD COLUMN cohort VARCHAR;
     """,
+    # 6: scheduled delivery: who receives the quarterly report (programs empty = all programs), and each
+    # quarter's send per recipient, so that a rerun skips what was sent and retries what failed.
+    """
+    CREATE TABLE recipients (
+        email VARCHAR PRIMARY KEY,
+        display_name VARCHAR,
+        programs VARCHAR[] NOT NULL,
+        formats VARCHAR[] NOT NULL,
+        added_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE deliveries (
+        email VARCHAR NOT NULL,
+        quarter VARCHAR NOT NULL,
+        formats VARCHAR[] NOT NULL,
+        status VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_error VARCHAR,
+        attempted_at TIMESTAMP NOT NULL,
+        sent_at TIMESTAMP,
+        PRIMARY KEY (email, quarter)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 SCORES_SINCE = 3  # the version that created response_scores

@@ -337,18 +337,26 @@ def available_quarters(con: Any, fiscal_year_start_month: int = 1) -> list[Perio
     before 0001Q1 is no date at all."""
     months = con.execute(f"SELECT DISTINCT date_trunc('month', d)::DATE FROM ({_ACTIVITY}) WHERE d BETWEEN ? AND ?",
                          [EARLIEST, latest_plausible()]).fetchall()
-    fiscal = fiscal_year_start_month != 1
     quarters = {}
     for (month,) in months:
-        if fiscal:
-            # The fiscal year is named by the calendar year in which it ends.
-            offset = (month.month - fiscal_year_start_month) % 12
-            year = month.year + (1 if month.month >= fiscal_year_start_month else 0)
-            period = Period.quarter(year, offset // 3 + 1, fiscal_year_start_month)
-        else:
-            period = Period.quarter(month.year, (month.month - 1) // 3 + 1)
+        period = quarter_containing(month, fiscal_year_start_month)
         quarters[period.label] = period
     return sorted(quarters.values(), key=lambda p: p.start, reverse=True)
+
+
+def quarter_containing(day: date, fiscal_year_start_month: int = 1) -> Period:
+    """The quarter `day` falls in: a calendar quarter when the fiscal year starts in January, else fiscal."""
+    if fiscal_year_start_month == 1:
+        return Period.quarter(day.year, (day.month - 1) // 3 + 1)
+    # The fiscal year is named by the calendar year in which it ends.
+    offset = (day.month - fiscal_year_start_month) % 12
+    year = day.year + (1 if day.month >= fiscal_year_start_month else 0)
+    return Period.quarter(year, offset // 3 + 1, fiscal_year_start_month)
+
+
+def last_complete_quarter(today: date, fiscal_year_start_month: int = 1) -> Period:
+    """The latest quarter that ended before `today`: the one a quarterly report is due for."""
+    return quarter_containing(today, fiscal_year_start_month).previous()
 
 
 def check_reportable(con: Any, period: Period, fiscal_year_start_month: int = 1) -> None:

@@ -1,9 +1,13 @@
 """Settings: anonymity thresholds, the at-risk rule, the fiscal year and the meeting target; clear the demo;
-for admins, the audit log, erasure of one person and the configured users."""
+for admins, the audit log, erasure of one person, the configured users and the report's recipients."""
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
-from analytics import audit, db, demo, privacy, settings
+from analytics import audit, db, delivery, demo, privacy, settings
+from analytics.filters import available_quarters, known_values, last_complete_quarter
+from analytics.report import FORMATS
 from pages import _common as ui
 
 
@@ -55,7 +59,8 @@ def demo_controls() -> None:
 
 
 def audit_log() -> None:
-    st.caption("Sign-ins (and failed ones), uploads, removals, erasures and setting changes, newest first.")
+    st.caption("Sign-ins (and failed ones), uploads, removals, erasures, setting changes, report recipients and "
+               "deliveries, newest first.")
     entries = audit.entries(ui.cursor())
     if entries.empty:
         st.caption("Nothing recorded yet.")
@@ -126,13 +131,71 @@ def users() -> None:
                "at the user's next click.")
 
 
+def report_delivery() -> None:
+    st.caption("`python -m analytics deliver`, run by cron after each quarter (README, *Delivery*), e-mails each "
+               "recipient the last complete quarter's report: one report per program they may see, or the report "
+               "on all programs when none is chosen. Adding and removing recipients is audited.")
+    ui.table(delivery.last_deliveries(ui.cursor()), "recipients")
+    with st.form("add_recipient", clear_on_submit=True):
+        address, name = st.columns(2)
+        email = address.text_input("E-mail address", max_chars=320, key="recipient_email")
+        display_name = name.text_input("Name (optional)", max_chars=200, key="recipient_name")
+        programs = st.multiselect("Programs (none: all programs)", known_values(ui.cursor(), "program"),
+                                  key="recipient_programs")
+        formats = st.multiselect("Formats", FORMATS, default=list(delivery.DEFAULT_FORMATS), key="recipient_formats")
+        if st.form_submit_button("Add recipient", key="recipient_add", icon=":material/person_add:"):
+            ui.require("change_settings")
+            try:
+                added = delivery.add_recipient(ui.cursor(), email, display_name, programs, formats,
+                                               actor=ui.user().name)
+            except delivery.DeliveryError as exc:
+                st.error(str(exc), icon=":material/error:")
+                return
+            ui.wrote(f"Added {ui.escape(added.email)}: {ui.escape(added.scope())}.")
+    listed = [r.email for r in delivery.recipients(ui.cursor())]
+    if not listed:
+        return
+    chosen, remove = st.columns([3, 1], vertical_alignment="bottom")
+    email = chosen.selectbox("Recipient", listed, key="recipient_remove")
+    if remove.button("Remove", key="recipient_remove_button", icon=":material/person_remove:"):
+        ui.require("change_settings")
+        try:
+            delivery.remove_recipient(ui.cursor(), email, actor=ui.user().name)
+        except delivery.DeliveryError as exc:  # removed meanwhile in another browser
+            st.error(str(exc), icon=":material/error:")
+            return
+        ui.wrote(f"Removed {ui.escape(email)}; the reports already sent to them stay on record.")
+    send_now()
+
+
+def send_now() -> None:
+    """The same sends as `deliver`, from the running dashboard (which holds the database the command needs)."""
+    fiscal_start = settings.get(ui.cursor(), "fiscal_year_start_month")
+    due = last_complete_quarter(date.today(), fiscal_start).label
+    quarters = [p.label for p in available_quarters(ui.cursor(), fiscal_start)]
+    if not quarters:
+        return
+    chosen, send = st.columns([3, 1], vertical_alignment="bottom")
+    label = chosen.selectbox("Quarter", quarters, index=quarters.index(due) if due in quarters else 0,
+                             key="deliver_quarter", help="Recipients who already have this quarter's report are "
+                                                         "skipped; failed sends are tried again.")
+    if not send.button("Send now", key="deliver_now", icon=":material/send:"):
+        return
+    ui.require("change_settings")
+    period = next(p for p in available_quarters(ui.cursor(), fiscal_start) if p.label == label)
+    with st.spinner("Building and sending the reports…"):
+        outcomes = delivery.deliver(ui.cursor(), period, actor=ui.user().name)
+    ui.wrote(*[("**Not sent:** " if o.status == "failed" else "") + ui.escape(o.line()) for o in outcomes]
+             or ["No recipients."])
+
+
 st.title("Settings")
 ui.require_page("10_Settings")
 st.caption("These apply to every page, the report and the command line.")
 # (section title, right it needs, what draws it)
 SECTIONS = [("Thresholds and calendar", "change_settings", settings_form), ("Demo data", "clear_demo", demo_controls),
             ("Audit log", "view_audit", audit_log), ("Erase one person", "erase", erasure),
-            ("Users and roles", "manage_users", users)]
+            ("Users and roles", "manage_users", users), ("Report delivery", "change_settings", report_delivery)]
 for title, right, draw in SECTIONS:
     if ui.can(right):
         st.subheader(title)

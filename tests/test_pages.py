@@ -423,6 +423,22 @@ def test_setting_is_saved(populated_db, app):
     assert settings.get(at.session_state["cursor"], "at_risk_days") == 30
 
 
+def test_a_report_recipient_is_added_for_one_program_and_removed(populated_db, app):
+    at = app("10_Settings")
+    program = at.multiselect(key="recipient_programs").options[0]
+    at.text_input(key="recipient_email").input("ana@example.org")
+    at.multiselect(key="recipient_programs").set_value([program])
+    at.button(key="recipient_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert reading(at, populated_db, "SELECT email, programs, formats FROM recipients") == [
+        ("ana@example.org", [program], ["pdf"])]
+    at.button(key="recipient_remove_button").click().run()
+    assert reading(at, populated_db, "SELECT count(*) FROM recipients") == [(0,)]
+    assert [detail for (detail,) in reading(at, populated_db, "SELECT detail FROM audit_log WHERE action = "
+                                            "'recipient' ORDER BY occurred_at")] == [
+        f"ana@example.org added: {program}, pdf", "ana@example.org removed"]
+
+
 def test_reports_build_the_same_bytes_as_the_command_line(populated_db, app):
     from analytics import report
     from analytics.filters import Filters, Period

@@ -545,15 +545,34 @@ class _Builder:
         ]
 
     def data_sources(self) -> Table:
-        frame = self.con.execute("""
+        where, params = "TRUE", []
+        if self.filters.program:
+            # A program's report names only the files holding its rows (HR files hold every program's), and
+            # not their row counts, which count the other programs' rows too.
+            where, params = self._program_uploads()
+        frame = self.con.execute(f"""
             SELECT file_name, kind, format, rows_loaded, rows_rejected, first_date, last_date,
                    CAST(loaded_at AS DATE) AS loaded_on, CASE WHEN is_demo THEN 'demo' ELSE '' END AS note
-            FROM uploads ORDER BY upload_id""").df()
+            FROM uploads WHERE {where} ORDER BY upload_id""", params).df()
+        counts = [] if self.filters.program else [
+            Column("rows_loaded", "Rows loaded", "count"), Column("rows_rejected", "Rows rejected", "count")]
         return self.table("data_sources", "Data sources", "Data sources", frame, [
-            Column("file_name", "File"), Column("kind", "Kind"), Column("format", "Format"),
-            Column("rows_loaded", "Rows loaded", "count"), Column("rows_rejected", "Rows rejected", "count"),
+            Column("file_name", "File"), Column("kind", "Kind"), Column("format", "Format"), *counts,
             Column("first_date", "First date", "date"), Column("last_date", "Last date", "date"),
             Column("loaded_on", "Loaded on", "date"), Column("note", "Note")])
+
+    def _program_uploads(self) -> tuple[str, list]:
+        """(SQL condition on uploads, params): the uploads holding rows of the filtered program."""
+        program = Filters(program=self.filters.program)
+        pairs, pair_params = program.pairs_sql()
+        responses, response_params = program.responses_sql()
+        return (f"""kind = 'employees' OR upload_id IN (
+            SELECT upload_id FROM ({pairs})
+            UNION SELECT upload_id FROM sessions WHERE pair_id IN (SELECT pair_id FROM ({pairs}))
+            UNION SELECT upload_id FROM goals WHERE pair_id IN (SELECT pair_id FROM ({pairs}))
+            UNION SELECT upload_id FROM participants WHERE program = ?
+            UNION SELECT upload_id FROM responses WHERE response_id IN (SELECT response_id FROM ({responses})))""",
+                [*pair_params, *pair_params, *pair_params, self.filters.program, *response_params])
 
 
 def _mixed_table(key: str, title: str, sheet: str, rows: pd.DataFrame) -> Table:
