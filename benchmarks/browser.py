@@ -21,7 +21,7 @@ import urllib.request
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator, Iterator
+from typing import AsyncIterator, Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -72,19 +72,35 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass
+class Server:
+    url: str
+    stop: Callable[[], None]  # ends the server early (DuckDB lets one process use the file at a time)
+
+
 @contextmanager
-def serve(script: Path, database: Path | None = None, log: Path | None = None) -> Iterator[str]:
-    """`streamlit run script` on a free port (the dashboard on `database`); its URL until the block ends."""
-    port = free_port()
-    env = dict(os.environ)
+def serve(script: Path, database: Path | None = None, log: Path | None = None, *,
+          env: dict[str, str] | None = None, args: tuple[str, ...] = (), port: int | None = None) -> Iterator[Server]:
+    """`streamlit run script` on `port` of loopback (a free one by default; the dashboard on `database`), with
+    `env` added to the environment and `args` to the command line; the running server until the block ends."""
+    port = port or free_port()
+    environment = {**os.environ, **(env or {})}
     if database is not None:
-        env["MENTORSCOPE_DB"] = str(database)
+        environment["MENTORSCOPE_DB"] = str(database)
     out = open(log or os.devnull, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+         "--server.fileWatcherType", "none", *args],
+        cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT)
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -94,15 +110,12 @@ def serve(script: Path, database: Path | None = None, log: Path | None = None) -
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{script.name} did not start")
+                    said = log.read_text() if log else ""
+                    raise RuntimeError(f"{script.name} did not start. {said}".strip())
                 time.sleep(0.3)
-        yield url
+        yield Server(url, stop)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop()
         out.close()
 
 
@@ -112,8 +125,8 @@ def one_line_app() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "one_line_app.py"
         script.write_text(ONE_LINE_APP)
-        with serve(script) as url:
-            yield url
+        with serve(script) as server:
+            yield server.url
 
 
 @asynccontextmanager
@@ -196,5 +209,5 @@ def measure(database: Path, paths: list[str], runs: int, sessions: int, log: Pat
     Overview) opened in new sessions alternately with the one-line app, then `sessions` new
     sessions on the Overview at once."""
     with serve(ROOT / "dashboard.py", database, log) as app, one_line_app() as one_line:
-        pages, reference = side_by_side(app, one_line, paths, runs)
-        return FirstScreens(pages, reference, concurrent(app, sessions))
+        pages, reference = side_by_side(app.url, one_line, paths, runs)
+        return FirstScreens(pages, reference, concurrent(app.url, sessions))

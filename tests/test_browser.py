@@ -3,65 +3,27 @@ in one click, exports upload and load, the Overview changes, and every page
 renders. Screenshots of each page go to artifacts/screenshots/ (git-ignored)."""
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, serve  # noqa: F401 - shared with test_browser_sso
+
 SHOTS = ROOT / "artifacts" / "screenshots"
 SAMPLES = ROOT / "sample_surveys"
 PAGES = ["Overview", "Satisfaction", "Engagement", "Retention", "Outcomes", "Feedback", "Upload", "Improvements",
          "Reports", "Settings"]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path):
     """`streamlit run dashboard.py` on a free port with a fresh database; stopped afterwards."""
-    port = free_port()
-    env = {**os.environ, "MENTORSCOPE_DB": str(tmp_path / "browser.duckdb")}
-    log = open(tmp_path / "server.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp_path / "server.log").read_text())
-                time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with serve(ROOT / "dashboard.py", tmp_path / "browser.duckdb", tmp_path / "server.log") as running:
+        yield running.url
 
 
 def settle(page) -> None:

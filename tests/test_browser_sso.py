@@ -3,12 +3,7 @@ started with a secrets.toml pointing at it, and Chromium signing in as the provi
 Screenshots go to artifacts/screenshots/ (git-ignored)."""
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
-import time
-import urllib.request
 from urllib.parse import quote
 
 import duckdb
@@ -16,7 +11,7 @@ import httpx
 import pytest
 
 from analytics import auth
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, free_port, main_text, settle
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, free_port, main_text, serve, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
@@ -80,36 +75,10 @@ def dashboard(tmp_path, provider):
     secrets_file = tmp_path / "secrets.toml"
     secrets_file.write_text(secrets_toml(port, provider, free_port()))
     database = tmp_path / "sso.duckdb"
-    env = {**os.environ, "MENTORSCOPE_DB": str(database), "MENTORSCOPE_DEMO": "off",
-           "AUTHLIB_INSECURE_TRANSPORT": "1"}
-    log = open(tmp_path / "server.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--secrets.files", str(secrets_file)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-
-    def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp_path / "server.log").read_text())
-                time.sleep(0.3)
-        yield url, database, stop
-    finally:
-        stop()
-        log.close()
+    with serve(ROOT / "dashboard.py", database, tmp_path / "server.log", port=port,
+               env={"MENTORSCOPE_DEMO": "off", "AUTHLIB_INSECURE_TRANSPORT": "1"},
+               args=("--secrets.files", str(secrets_file))) as server:
+        yield server.url, database, server.stop
 
 
 def sign_in_with_provider(page, sub: str) -> None:
