@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from analytics import db
 
 
 def add_db_argument(parser: argparse.ArgumentParser, help: str = "database file") -> None:  # noqa: A002
@@ -16,3 +22,14 @@ def fail(message: str) -> int:
     """A refused request: one line on stderr, exit code 1."""
     print(f"error: {message}", file=sys.stderr)
     return 1
+
+
+@contextmanager
+def read_only_if_there(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """The --db database opened read-only, or None when the file does not exist: listing never creates one."""
+    path = Path(args.db or db.default_path())
+    if not path.exists():
+        yield None
+        return
+    with closing(db.connect(path, read_only=True)) as con:
+        yield con

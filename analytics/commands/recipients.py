@@ -7,7 +7,7 @@ from contextlib import closing
 from pathlib import Path
 
 from analytics import db, delivery
-from analytics.commands import add_db_argument, fail
+from analytics.commands import add_db_argument, fail, read_only_if_there
 from analytics.report import FORMATS
 
 
@@ -37,13 +37,9 @@ def register(sub) -> None:
 
 
 def run_list(args) -> int:
-    path = Path(args.db or db.default_path())
-    if not path.exists():  # listing never creates a database
-        entries = []
-    else:
-        with closing(db.connect(path, read_only=True)) as con:
-            frame = delivery.last_deliveries(con)
-        entries = json.loads(frame.to_json(orient="records", date_format="iso"))
+    with read_only_if_there(args) as con:
+        frame = None if con is None else delivery.last_deliveries(con)
+    entries = [] if frame is None else json.loads(frame.to_json(orient="records", date_format="iso"))
     if args.json:
         print(json.dumps({"recipients": entries}, indent=2))
         return 0

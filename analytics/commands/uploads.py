@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from analytics import db, health
-from analytics.commands import add_db_argument, fail
+from analytics.commands import add_db_argument, fail, read_only_if_there
 from analytics.commands.ingest import CLOSED_ON
 from analytics.ingest.load import remove_upload
 
@@ -34,13 +34,9 @@ def register(sub) -> None:
 
 
 def run_list(args) -> int:
-    path = Path(args.db or db.default_path())
-    if not path.exists():  # listing never creates a database
-        entries = []
-    else:
-        with closing(db.connect(path, read_only=True)) as con:
-            entries = [{**entry, "rows_stored": _stored(con, entry["upload_id"])}
-                       for entry in health.upload_history(con).to_dict("records")]
+    with read_only_if_there(args) as con:
+        entries = [] if con is None else [{**entry, "rows_stored": _stored(con, entry["upload_id"])}
+                                          for entry in health.upload_history(con).to_dict("records")]
     if args.json:
         print(json.dumps({"uploads": [_plain(entry) for entry in entries]}, indent=2, default=str))
         return 0
