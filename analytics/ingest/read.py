@@ -65,7 +65,7 @@ def read_raw(data: bytes, file_name: str, limits: WorkbookLimits = WorkbookLimit
     """Read CSV or XLSX bytes into text cells ('' for empty); raises only IngestError."""
     try:
         table = _read(data, limits)
-    except IngestError:
+    except IngestError as exc:
         if file_name.lower().endswith((".xlsx", ".xlsm")) and not data.startswith((ZIP, OLE2)):
             # Read as text, it would be refused as binary data, which says nothing of the workbook it claims to be.
             exc = FileRefused("the file is named as an Excel workbook but is not one: it may be damaged, or another "
