@@ -4,7 +4,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import effects, improvements, insights, metrics
+from analytics import effects, formatting, improvements, insights, metrics
 from analytics.filters import known_values
 from pages import _common as ui
 
@@ -101,14 +101,16 @@ def edit_form(logged: pd.DataFrame) -> None:
         ui.wrote(f"{'Deleted' if delete else 'Saved'}: action #{chosen} {ui.escape(titles[chosen])}.")
 
 
-def _kind(unit: str) -> str:
-    return unit if unit in ui.FORMATS else "number"
-
-
 def effect_table(frame: pd.DataFrame) -> pd.DataFrame:
     """effects.action_effects as a reader sees it: each figure in its metric's unit (rates as %)."""
     def row(effect: dict) -> dict:
-        show, show_change = ui.FORMATS[_kind(effect["unit"])]
+        unit = formatting.mean_of(effect["unit"])  # each side is a mean of two quarters
+
+        def show(value: float) -> str:
+            return formatting.show(value, unit)
+
+        def show_change(value: float) -> str:
+            return formatting.change(value, unit)
 
         def value(key: str) -> str:
             return "" if ui.missing(effect[key]) else show(effect[key])
@@ -155,7 +157,7 @@ for finding in found:
     st.markdown(f"- {ui.escape(finding['message'])}")
 measured = ui.standard(effects.action_effects)
 if not measured.empty:
-    st.dataframe(effect_table(measured), hide_index=True, key="table_improvement_effects",
+    st.dataframe(ui.readable(effect_table(measured)), hide_index=True, key="table_improvement_effects",
                  column_config={"started on": st.column_config.DateColumn(format="YYYY-MM-DD")})
     st.caption("Before and after: the mean of the two quarters' figures. n: the answers, pairs, goals or people "
                "behind them, each quarter's counted. The 95% interval is ±1.96 standard errors (s²/n for a mean, "
