@@ -202,7 +202,8 @@ def action_effect(con: duckdb.DuckDBPyConnection, action: dict, period: Period, 
         missing = [(side, hidden) for side, value, hidden in (("before", before, hidden_before),
                                                              ("after", after, hidden_after)) if value is None]
         sides = " or ".join(side for side, _ in missing)
-        note = (f"{label.lower()} {sides} the action is hidden: fewer than {min_size} people in the group"
+        note = (f"{label.lower()} {sides} the action is hidden to protect anonymity: fewer than {min_size} people "
+                "in the group, or a figure that would give a smaller group's away (docs/privacy.md)"
                 if all(hidden for _, hidden in missing) else f"no {label.lower()} data {sides} the action to compare")
     else:
         note = None

@@ -124,21 +124,25 @@ def test_a_share_averages_its_two_quarters_with_wald_variances(con):
         (change, change - half, change + half))
 
 
-@pytest.mark.parametrize("program, scores, method", [
-    # An action for every program leaves no one to compare with.
-    (None, SCORES, "before/after only"),
-    # B's after quarter has 4 answers, under the minimum group size of 5: no comparison is shown.
-    ("A", {**SCORES, ("B", "2025-11-10"): [4, 3, 4, 4]},
-     "before/after only: other programs have too little data to compare against"),
-])
-def test_without_a_comparison_group_the_effect_is_before_after_only(con, program, scores, method):
-    _load(con, scores)
-    add_action(con, title="Mentor training", metric="overall_satisfaction_mean", started_on="2025-08-15",
-               program=program)
+def test_an_action_for_everyone_is_before_after_only(con):
+    _load(con, SCORES)
+    add_action(con, title="Mentor training", metric="overall_satisfaction_mean", started_on="2025-08-15")
     effect = effects.action_effects(con, Q2, Filters()).iloc[0]
-    assert effect["method"] == method
+    assert effect["method"] == "before/after only"
     assert effect["compared_with"] is None and math.isnan(effect["did"])
     assert not math.isnan(effect["change_low"])
+
+
+def test_a_comparison_group_too_small_to_show_hides_the_after_side_rather_than_giving_it_away(con):
+    # B's after quarter has 4 answers, under the minimum group size of 5: everyone less A would be B's
+    # figure, so A's after quarter (6 answers) is hidden with it (docs/privacy.md), and nothing is compared.
+    _load(con, {**SCORES, ("B", "2025-11-10"): [4, 3, 4, 4]})
+    add_action(con, title="Mentor training", metric="overall_satisfaction_mean", started_on="2025-08-15",
+               program="A")
+    effect = effects.action_effects(con, Q2, Filters()).iloc[0]
+    assert effect["after"] is None and effect["method"] is None and math.isnan(effect["did"])
+    assert effect["note"].startswith("overall satisfaction: mean score after the action is hidden to protect "
+                                     "anonymity")
 
 
 def test_a_cohort_action_is_compared_with_the_other_cohorts(con):
@@ -204,7 +208,8 @@ def test_an_action_of_one_cohort_of_a_program_is_compared_with_that_programs_oth
 
 @pytest.mark.parametrize("after_scores, note", [
     # Four answers after the action, under the minimum group size of 5: hidden, and said so.
-    ([4, 5, 4, 4], "overall satisfaction: mean score after the action is hidden: fewer than 5 people in the group"),
+    ([4, 5, 4, 4], "overall satisfaction: mean score after the action is hidden to protect anonymity: fewer than 5 "
+                   "people in the group, or a figure that would give a smaller group's away (docs/privacy.md)"),
     ([], "no overall satisfaction: mean score data after the action to compare"),
 ])
 def test_a_side_too_small_to_show_is_said_to_be_hidden_not_missing(con, after_scores, note):
