@@ -103,7 +103,7 @@ def erasure() -> None:
             st.error(f"Erased participant {ui.escape(pending)}, but the database file could not be rewritten (the "
                      "disk may be full), so the bytes of their deleted rows may remain in it until the next "
                      "erasure rewrites it.", icon=":material/error:")
-            return
+            st.stop()  # this run's cursor closed with the file; the next run opens it again
         removed = ", ".join(f"{table.replace('_', ' ')} {count:,}" for table, count in changed.items() if count)
         ui.wrote(f"Erased participant {ui.escape(pending)}. Rows removed or made anonymous: {removed}.")
 
