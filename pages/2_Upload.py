@@ -83,8 +83,9 @@ def upload_plan(file, index: int):
         if needs and needs.labels:
             known = st.session_state.setdefault(f"{key}_label_needs", {})
             known.update({item: labels for item, labels in needs.labels.items() if item not in known})
-        st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · format **{plan.format or 'unknown'}** · "
-                   f"{plan.rows_read:,} rows read")
+        # A refused file is not read through: its "0 rows read" would say it is empty.
+        st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · format **{plan.format or 'unknown'}**"
+                   + (f" · {plan.rows_read:,} rows read" if plan.batch is not None else ""))
         closed_on = getattr(plan.batch, "survey_closed_on", None)
         if (needs and needs.needs_date) or closed_on:
             st.date_input("Survey closed on", value=None, key=f"{key}_closed_on", min_value=EARLIEST,

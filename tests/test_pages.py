@@ -743,9 +743,12 @@ def test_upload_asks_the_day_a_survey_without_dates_closed_and_dates_every_respo
     at.file_uploader[0].set_value(("paper.csv", dateless, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("no submission dates" in w.value for w in at.warning)
+    # Its rows are not read until it has a date: "0 rows read" would say the file is empty.
+    assert "rows read" not in texts(at)
     assert at.button(key="load_files").disabled
     at.date_input(key="file0_closed_on").set_value(date(2026, 5, 29)).run()
     assert "Every response is dated 2026-05-29, the day the survey closed" in texts(at)
+    assert "2 rows read" in texts(at)
     at.button(key="load_files").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert reading(at, populated_db, "SELECT DISTINCT submitted_on FROM responses r JOIN uploads u USING "
