@@ -794,3 +794,16 @@ def test_an_improvement_is_edited_or_deleted_on_the_page_and_audited(populated_d
     detail = f"action {action_id} deleted" if delete else f"action {action_id} edited: owner, program"
     assert reading(at, populated_db, "SELECT detail FROM audit_log WHERE action = 'improvement' "
                                      "ORDER BY occurred_at DESC LIMIT 1") == [(detail,)]
+
+
+def test_a_renamed_improvement_is_named_by_its_new_title_after_saving(populated_db, app):
+    at = app("8_Improvements")
+    (action_id,) = reading(at, populated_db, "SELECT action_id FROM improvements")[0]
+    at.text_input(key=f"edit_{action_id}_title").input("Reminders for everyone")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"Saved: action #{action_id} Reminders for everyone." in [s.value for s in at.success]
+    # The chosen action stays chosen, listed under its new title.
+    chooser = next(s for s in at.selectbox if s.label == "Action")
+    assert chooser.value == action_id
+    assert chooser.format_func(chooser.value) == f"#{action_id} Reminders for everyone"
