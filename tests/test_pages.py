@@ -807,3 +807,17 @@ def test_a_renamed_improvement_is_named_by_its_new_title_after_saving(populated_
     chooser = next(s for s in at.selectbox if s.label == "Action")
     assert chooser.value == action_id
     assert chooser.format_func(chooser.value) == f"#{action_id} Reminders for everyone"
+
+
+def test_removing_an_upload_that_wrote_nothing_says_so(populated_db, app):
+    dated = b"submitted_at,respondent_id,How satisfied are you overall?,Would you recommend it?\n2026-05-02,e1,4,9\n"
+    at = app("2_Upload")
+    for attempt in range(2):  # the second load finds its one response stored: it writes no row
+        at.file_uploader[0].set_value(("dated.csv", dated, "text/csv")).run()
+        at.button(key="load_files").click().run()
+    (newest,) = reading(at, populated_db, "SELECT max(upload_id) FROM uploads")[0]
+    at.selectbox(key="history_upload_id").set_value(newest).run()
+    at.button(key="remove_upload").click().run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "It wrote no rows (they were all stored already): only its entry in the history goes." in warning
+    assert "later uploads" not in warning
