@@ -49,6 +49,8 @@ def test_findings(con):
     assert by_kind.loc["at_risk_pairs", "value"] == 2
     # C1's active-pair rate: 2/2 in Q1, 0/2 in Q2
     assert by_kind.loc["slipping_cohort", "change"] == pytest.approx(-1)
+    assert by_kind.loc["slipping_cohort", "message"] == ("Cohort C1: active pairs fell from 100% (n = 2 open pairs) "
+                                                         "to 0% (n = 2).")
     # sessions held: 2025Q1 1, Q2 1 → mean 1; 2025Q4 3, 2026Q1 4 → mean 3.5
     action = by_kind.loc["improvement_action"]
     assert (action["value"], action["change"]) == (pytest.approx(3.5), pytest.approx(2.5))
