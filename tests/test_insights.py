@@ -111,7 +111,9 @@ def test_action_effects_table(con):
     assert table.loc["Reminders", "metric_label"] == "Sessions held"
     assert pd.isna(table.loc["Too new", "after"]) and pd.isna(table.loc["Too new", "change"])
     assert pd.isna(table.loc["Reminders", "note"])
-    assert table.loc["Too new", "note"] == "too early to compare sessions held before and after"
+    # Started in Q2 2026: the two quarters after are Q3 and Q4 2026, and the note says when they end.
+    assert table.loc["Too new", "note"] == ("too early to compare sessions held before and after (the two quarters "
+                                            "after end with Q4 2026)")
     assert [f["message"][:20] for f in insights.improvement_effects(con, Q2, Filters())] == [
         "“Too new”: too early", "“Reminders” (L progr"]
 
@@ -125,7 +127,8 @@ def test_action_effects_table(con):
      "“Reminders”: sessions held went from 1.00 (two quarters before) to 3.50 (two quarters after): "
      "+2.50 (no interval for this metric), before/after only."),
     ("L", "2026-05-01", "sessions_held",
-     "“Reminders” (L program): too early to compare sessions held before and after."),
+     "“Reminders” (L program): too early to compare sessions held before and after (the two quarters after end "
+     "with Q4 2026)."),
     # A program no data names is the reason, not the calendar.
     ("L typo", "2025-08-15", "sessions_held",
      "“Reminders”: no data for program L typo: no uploaded file names it."),
@@ -136,7 +139,8 @@ def test_action_effects_table(con):
      "“Reminders” (L program): no net promoter score data before or after the action to compare."),
     # Looking back at Q2 2026, an action of July had not happened: no finding at all.
     ("L", "2026-07-01", "sessions_held", None),
-    (None, "2026-06-30", "sessions_held", "“Reminders”: too early to compare sessions held before and after."),
+    (None, "2026-06-30", "sessions_held",
+     "“Reminders”: too early to compare sessions held before and after (the two quarters after end with Q4 2026)."),
 ])
 def test_an_action_finding_names_its_program_and_why_it_cannot_be_judged(con, program, started_on, metric,
                                                                          message):
