@@ -197,7 +197,9 @@ def action_effect(con: duckdb.DuckDBPyConnection, action: dict, period: Period, 
     elif pd.Timestamp(action["started_on"]) > pd.Timestamp(period.end):
         note = f"starts after {period.sentence()}"
     elif after_quarters[-1].end > period.as_of:
-        note = f"too early to compare {label.lower()} before and after"
+        # Says when: a blank "after" otherwise leaves the reader guessing how long to wait.
+        note = (f"too early to compare {label.lower()} before and after (the two quarters after end with "
+                f"{after_quarters[-1].sentence()})")
     elif before is None or after is None:
         missing = [(side, hidden) for side, value, hidden in (("before", before, hidden_before),
                                                              ("after", after, hidden_after)) if value is None]

@@ -64,13 +64,17 @@ def at_risk(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) ->
 
 
 def slipping_cohorts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
-    now = engagement.summary(con, period, filters, by="cohort").set_index("cohort")["active_pair_rate"]
-    before = engagement.summary(con, period.previous(), filters, by="cohort").set_index("cohort")["active_pair_rate"]
-    drop = (now - before).dropna()
+    now = engagement.summary(con, period, filters, by="cohort").set_index("cohort")
+    before = engagement.summary(con, period.previous(), filters, by="cohort").set_index("cohort")
+    drop = (now["active_pair_rate"] - before["active_pair_rate"]).dropna()
+    # Each rate with its n: the open pairs it is a share of.
     return [_finding(2 + abs(change), "slipping_cohort",
-                     f"Cohort {cohort}: active pairs fell from {formatting.show(before[cohort], 'rate')} to "
-                     f"{formatting.show(now[cohort], 'rate')}.",
-                     "active_pair_rate", now[cohort], change)
+                     f"Cohort {cohort}: active pairs fell from "
+                     f"{formatting.show(before.at[cohort, 'active_pair_rate'], 'rate')} "
+                     f"(n = {int(before.at[cohort, 'open_pairs'])} open pairs) to "
+                     f"{formatting.show(now.at[cohort, 'active_pair_rate'], 'rate')} "
+                     f"(n = {int(now.at[cohort, 'open_pairs'])}).",
+                     "active_pair_rate", now.at[cohort, "active_pair_rate"], change)
             for cohort, change in drop[drop <= -SLIP].items()]
 
 

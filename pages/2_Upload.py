@@ -83,8 +83,9 @@ def upload_plan(file, index: int):
         if needs and needs.labels:
             known = st.session_state.setdefault(f"{key}_label_needs", {})
             known.update({item: labels for item, labels in needs.labels.items() if item not in known})
-        st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · format **{plan.format or 'unknown'}** · "
-                   f"{plan.rows_read:,} rows read")
+        # A refused file is not read through: its "0 rows read" would say it is empty.
+        st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · format **{plan.format or 'unknown'}**"
+                   + (f" · {plan.rows_read:,} rows read" if plan.batch is not None else ""))
         closed_on = getattr(plan.batch, "survey_closed_on", None)
         if (needs and needs.needs_date) or closed_on:
             st.date_input("Survey closed on", value=None, key=f"{key}_closed_on", min_value=EARLIEST,
@@ -230,7 +231,7 @@ def upload_history() -> None:
             st.session_state["remove_upload_pending"] = int(choice)
         pending = st.session_state.get("remove_upload_pending")
         if pending is not None and pending == choice:
-            confirm_removal(pending, names[pending])
+            confirm_removal(pending, names[pending], int(history.set_index("upload_id").at[pending, "rows_loaded"]))
 
 
 def rejected_of(history: pd.DataFrame, upload_id: int) -> None:
@@ -243,13 +244,15 @@ def rejected_of(history: pd.DataFrame, upload_id: int) -> None:
     ui.table(rejected, f"rejected_upload_{upload_id}")
 
 
-def confirm_removal(upload_id: int, file_name: str) -> None:
+def confirm_removal(upload_id: int, file_name: str, rows_loaded: int) -> None:
     """Say what removing the upload deletes and which figures change, then ask."""
     contents = ui.compute(health.upload_contents, upload_id)
     rows = ", ".join(f"{row.rows:,} {row.table}" for row in contents.itertuples())
+    # An upload that found every row stored wrote none; one whose rows a later upload took over holds none.
+    emptied = ("It wrote no rows (they were all stored already)" if not rows_loaded
+               else "It holds no rows any more (later uploads replaced them)")
     st.warning(f"Remove upload #{upload_id} ({ui.escape(file_name)})? "
-               + (f"It deletes {rows}, and changes:" if rows else "It holds no rows any more (later uploads "
-                  "replaced them): only its entry in the history goes.")
+               + (f"It deletes {rows}, and changes:" if rows else f"{emptied}: only its entry in the history goes.")
                + "".join(f"\n- {row.feeds}" for row in contents.itertuples()),
                icon=":material/warning:")
     confirm, cancel = st.columns(2)
@@ -260,7 +263,7 @@ def confirm_removal(upload_id: int, file_name: str) -> None:
         ui.require("remove_upload")
         st.session_state.pop("remove_upload_pending")
         remove_upload(ui.cursor(), upload_id, actor=ui.user().name)
-        ui.wrote(f"Removed upload #{upload_id} ({ui.escape(file_name)}) and the rows it wrote.")
+        ui.wrote(f"Removed upload #{upload_id} ({ui.escape(file_name)})" + (" and the rows it wrote." if rows else "."))
 
 
 def data_health() -> None:

@@ -75,7 +75,9 @@ def edit_form(logged: pd.DataFrame) -> None:
     """Correct or delete a logged action (leads and admins; audited)."""
     st.subheader("Edit or delete an action")
     titles = dict(zip(logged["action_id"], logged["title"]))
-    chosen = st.selectbox("Action", list(titles), format_func=lambda i: f"#{i} {titles[i]}", key="edit_action_id")
+    # Drawn anew after each save, as the form is: a browser keeps showing a kept widget's old title.
+    chosen = st.selectbox("Action", list(titles), format_func=lambda i: f"#{i} {titles[i]}",
+                          key=f"{_generation('edit')}_action_id")
     action = improvements.get_action(ui.cursor(), chosen)
     action["started_on"] = pd.Timestamp(action["started_on"]).date()
     prefix = f"{_generation('edit')}_{chosen}"  # each action's own widgets, drawn with its values
@@ -98,7 +100,10 @@ def edit_form(logged: pd.DataFrame) -> None:
             st.error(str(exc))
             return
         _renew("edit")
-        ui.wrote(f"{'Deleted' if delete else 'Saved'}: action #{chosen} {ui.escape(titles[chosen])}.")
+        if not delete:
+            st.session_state[f"{_generation('edit')}_action_id"] = chosen  # the saved action stays chosen
+        title = titles[chosen] if delete else fields["title"].strip()
+        ui.wrote(f"{'Deleted' if delete else 'Saved'}: action #{chosen} {ui.escape(title)}.")
 
 
 def effect_table(frame: pd.DataFrame) -> pd.DataFrame:

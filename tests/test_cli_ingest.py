@@ -317,3 +317,18 @@ def test_a_reworded_reexport_says_which_responses_are_new_changed_and_stored(fil
     assert (entry["rows_loaded"], entry["rows_duplicate"]) == (stored_now[0] + stored_now[1], stored_now[2])
     with db.connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == (4 if verb == "ingest" else 3)
+
+
+@pytest.mark.parametrize("name, content, line", [
+    # A survey's reason does not name its date column: the line does.
+    ("survey.csv", "submitted_at,respondent_id,How satisfied are you overall?\n2026-05-02,e1,4\n2026-02-31,e2,5\n",
+     "  row 3 (submitted_at): '2026-02-31' is not a date"),
+    # A platform file's reason names it already: not twice.
+    ("sessions.csv", "pair_id,occurred_on,duration_minutes\nP1,2026-02-02,60\nP1,2026-02-31,60\n",
+     "  row 3: '2026-02-31' in occurred_on is not a date"),
+])
+def test_a_rejected_row_is_named_by_its_row_and_column(files, db_path, capsys, name, content, line):
+    run(capsys, "ingest", files("pairs.csv", PAIRS), "--db", str(db_path))
+    code, out, _ = run(capsys, "check", files(name, content), "--db", str(db_path))
+    assert code == 0
+    assert line in out

@@ -68,3 +68,13 @@ def test_removing_an_upload_not_on_record_says_so_and_removes_nothing(loaded, ca
     assert run(capsys, "uploads", "remove", given, "--db", str(loaded)) == (1, "", message)
     with db.connect(loaded, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM uploads").fetchone() == (2,)
+
+
+def test_an_upload_that_wrote_no_row_is_not_said_to_have_lost_its_rows(loaded, tmp_path, capsys):
+    # pairs.csv loaded again finds both pairs stored: upload 3 writes nothing, and nothing replaced its rows.
+    assert main(["ingest", str(tmp_path / "pairs.csv"), "--db", str(loaded)]) == 0
+    capsys.readouterr()
+    _, out, _ = run(capsys, "uploads", "list", "--db", str(loaded))
+    assert out.splitlines()[0].endswith("0 loaded, 0 rejected; holds no rows (every row was stored already)")
+    _, out, _ = run(capsys, "uploads", "remove", "3", "--db", str(loaded))
+    assert out == "Removed upload #3 (pairs.csv, pairs): it wrote no rows (every row was stored already).\n"

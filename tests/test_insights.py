@@ -49,6 +49,8 @@ def test_findings(con):
     assert by_kind.loc["at_risk_pairs", "value"] == 2
     # C1's active-pair rate: 2/2 in Q1, 0/2 in Q2
     assert by_kind.loc["slipping_cohort", "change"] == pytest.approx(-1)
+    assert by_kind.loc["slipping_cohort", "message"] == ("Cohort C1: active pairs fell from 100.0% (n = 2 open pairs) "
+                                                         "to 0.0% (n = 2).")
     # sessions held: 2025Q1 1, Q2 1 → mean 1; 2025Q4 3, 2026Q1 4 → mean 3.5
     action = by_kind.loc["improvement_action"]
     assert (action["value"], action["change"]) == (pytest.approx(3.5), pytest.approx(2.5))
@@ -109,7 +111,9 @@ def test_action_effects_table(con):
     assert table.loc["Reminders", "metric_label"] == "Sessions held"
     assert pd.isna(table.loc["Too new", "after"]) and pd.isna(table.loc["Too new", "change"])
     assert pd.isna(table.loc["Reminders", "note"])
-    assert table.loc["Too new", "note"] == "too early to compare sessions held before and after"
+    # Started in Q2 2026: the two quarters after are Q3 and Q4 2026, and the note says when they end.
+    assert table.loc["Too new", "note"] == ("too early to compare sessions held before and after (the two quarters "
+                                            "after end with Q4 2026)")
     assert [f["message"][:20] for f in insights.improvement_effects(con, Q2, Filters())] == [
         "“Too new”: too early", "“Reminders” (L progr"]
 
@@ -123,7 +127,8 @@ def test_action_effects_table(con):
      "“Reminders”: sessions held went from 1.0 (two quarters before) to 3.5 (two quarters after): "
      "+2.5 (no interval for this metric), before/after only."),
     ("L", "2026-05-01", "sessions_held",
-     "“Reminders” (L program): too early to compare sessions held before and after."),
+     "“Reminders” (L program): too early to compare sessions held before and after (the two quarters after end "
+     "with Q4 2026)."),
     # A program no data names is the reason, not the calendar.
     ("L typo", "2025-08-15", "sessions_held",
      "“Reminders”: no data for program L typo: no uploaded file names it."),
@@ -134,7 +139,8 @@ def test_action_effects_table(con):
      "“Reminders” (L program): no net promoter score data before or after the action to compare."),
     # Looking back at Q2 2026, an action of July had not happened: no finding at all.
     ("L", "2026-07-01", "sessions_held", None),
-    (None, "2026-06-30", "sessions_held", "“Reminders”: too early to compare sessions held before and after."),
+    (None, "2026-06-30", "sessions_held",
+     "“Reminders”: too early to compare sessions held before and after (the two quarters after end with Q4 2026)."),
 ])
 def test_an_action_finding_names_its_program_and_why_it_cannot_be_judged(con, program, started_on, metric,
                                                                          message):

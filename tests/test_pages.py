@@ -802,9 +802,12 @@ def test_upload_asks_the_day_a_survey_without_dates_closed_and_dates_every_respo
     at.file_uploader[0].set_value(("paper.csv", dateless, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("no submission dates" in w.value for w in at.warning)
+    # Its rows are not read until it has a date: "0 rows read" would say the file is empty.
+    assert "rows read" not in texts(at)
     assert at.button(key="load_files").disabled
     at.date_input(key="file0_closed_on").set_value(date(2026, 5, 29)).run()
     assert "Every response is dated 2026-05-29, the day the survey closed" in texts(at)
+    assert "2 rows read" in texts(at)
     at.button(key="load_files").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert reading(at, populated_db, "SELECT DISTINCT submitted_on FROM responses r JOIN uploads u USING "
@@ -850,3 +853,30 @@ def test_an_improvement_is_edited_or_deleted_on_the_page_and_audited(populated_d
     detail = f"action {action_id} deleted" if delete else f"action {action_id} edited: owner, program"
     assert reading(at, populated_db, "SELECT detail FROM audit_log WHERE action = 'improvement' "
                                      "ORDER BY occurred_at DESC LIMIT 1") == [(detail,)]
+
+
+def test_a_renamed_improvement_is_named_by_its_new_title_after_saving(populated_db, app):
+    at = app("8_Improvements")
+    (action_id,) = reading(at, populated_db, "SELECT action_id FROM improvements")[0]
+    at.text_input(key=f"edit_{action_id}_title").input("Reminders for everyone")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f"Saved: action #{action_id} Reminders for everyone." in [s.value for s in at.success]
+    # The chosen action stays chosen, listed under its new title.
+    chooser = next(s for s in at.selectbox if s.label == "Action")
+    assert chooser.value == action_id
+    assert chooser.format_func(chooser.value) == f"#{action_id} Reminders for everyone"
+
+
+def test_removing_an_upload_that_wrote_nothing_says_so(populated_db, app):
+    dated = b"submitted_at,respondent_id,How satisfied are you overall?,Would you recommend it?\n2026-05-02,e1,4,9\n"
+    at = app("2_Upload")
+    for attempt in range(2):  # the second load finds its one response stored: it writes no row
+        at.file_uploader[0].set_value(("dated.csv", dated, "text/csv")).run()
+        at.button(key="load_files").click().run()
+    (newest,) = reading(at, populated_db, "SELECT max(upload_id) FROM uploads")[0]
+    at.selectbox(key="history_upload_id").set_value(newest).run()
+    at.button(key="remove_upload").click().run()
+    warning = " ".join(w.value for w in at.warning)
+    assert "It wrote no rows (they were all stored already): only its entry in the history goes." in warning
+    assert "later uploads" not in warning

@@ -164,7 +164,9 @@ def report(results: list[dict], as_json: bool, verb: str) -> int:
                 print(f"  responses: {r['responses_new']} new, {r['responses_changed']} changed (updated in place), "
                       f"{r['responses_already_stored']} already stored")
             for row in r["rejected"][:SHOWN]:
-                print(f"  row {row['row_number']}: {row['reason']}")
+                # A survey's reasons do not name the column (a question's text can be long): the line does.
+                column = row["column"] if row["column"] and row["column"] not in row["reason"] else None
+                print(f"  row {row['row_number']}" + (f" ({column})" if column else "") + f": {row['reason']}")
             if len(r["rejected"]) > SHOWN:
                 print(f"  … and {len(r['rejected']) - SHOWN} more rejected rows")
             if r["unmapped_questions"]:

@@ -14,6 +14,8 @@ from analytics.commands.ingest import CLOSED_ON
 from analytics.ingest.load import remove_upload
 
 LIST_HINT = "python -m analytics uploads list shows the uploads on record"
+# An upload that found every row stored wrote none: no later upload took its rows over.
+NOTHING_WRITTEN = " (every row was stored already)"
 
 
 def register(sub) -> None:
@@ -61,7 +63,8 @@ def run_remove(args) -> int:
         contents = health.upload_contents(con, upload_id)
         remove_upload(con, upload_id, actor="command line")
     print(f"Removed upload #{upload_id} ({entry['file_name']}, {entry['kind']}): "
-          + (", ".join(f"{row.rows:,} {row.table}" for row in contents.itertuples()) or "it held no rows any more")
+          + (", ".join(f"{row.rows:,} {row.table}" for row in contents.itertuples())
+             or ("it wrote no rows" + NOTHING_WRITTEN if not entry["rows_loaded"] else "it held no rows any more"))
           + ".")
     for row in contents.itertuples():
         print(f"  Changes {row.feeds}.")
@@ -91,7 +94,8 @@ def _line(entry: dict) -> str:
     span = " to ".join(d for d in (plain["first_date"], plain["last_date"]) if d) or "no dates"
     if plain["survey_closed_on"]:
         span += CLOSED_ON.format(plain["survey_closed_on"])
-    stored = ", ".join(f"{n:,} {table}" for table, n in entry["rows_stored"].items()) or "no rows any more"
+    stored = ", ".join(f"{n:,} {table}" for table, n in entry["rows_stored"].items()) or (
+        "no rows" + NOTHING_WRITTEN if not entry["rows_loaded"] else "no rows any more")
     return (f"#{plain['upload_id']} {plain['file_name']}: {plain['kind']} ({plain['format']}), {span}, "
             f"loaded {plain['loaded_at'].replace('T', ' ')[:16]}{' (demo)' if plain['is_demo'] else ''}; "
             f"{plain['rows_loaded']:,} loaded, {plain['rows_rejected']:,} rejected; holds {stored}")
