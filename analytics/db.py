@@ -300,6 +300,19 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE improvements ADD COLUMN cohort VARCHAR;
     """,
+    # 6: objectives: a target for one figure of one program (null: all programs), judged each quarter.
+    """
+    CREATE TABLE objectives (
+        objective_id INTEGER PRIMARY KEY,
+        metric VARCHAR NOT NULL,
+        program VARCHAR,
+        target DOUBLE NOT NULL,
+        direction VARCHAR NOT NULL,
+        amber_band DOUBLE,
+        created_at TIMESTAMP NOT NULL,
+        is_demo BOOLEAN NOT NULL DEFAULT FALSE
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 SCORES_SINCE = 3  # the version that created response_scores
