@@ -19,6 +19,7 @@ from analytics.metrics import TARGETABLE, clean
 DIRECTIONS = {"at_least": "≥", "at_most": "≤"}
 ON_TRACK, AT_RISK, OFF_TRACK, NOT_MEASURABLE = "on_track", "at_risk", "off_track", "not_measurable"
 STATUSES = (ON_TRACK, AT_RISK, OFF_TRACK, NOT_MEASURABLE)
+STATUS_TEXT = {ON_TRACK: "On track", AT_RISK: "At risk", OFF_TRACK: "Off track", NOT_MEASURABLE: "Not measurable"}
 EDITABLE = ("metric", "program", "target", "direction", "amber_band")
 COLUMNS = ["objective_id", *EDITABLE, "created_at", "is_demo"]
 SCORECARD = ["objective_id", "objective", "metric", "metric_label", "unit", "program", "target", "direction",
@@ -48,8 +49,10 @@ def status(value: float | None, target: float, direction: str, ci_low: float | N
 
 
 def _number(name: str, value: Any, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
+    if value is None:
+        if allow_none:
+            return None
+        raise ObjectiveError(f"An objective needs a {name}: give a number.")
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -162,12 +165,22 @@ def list_objectives(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 SCALE = {"rate": 100, "rate_difference": 100}  # shares are set and read in percent (points)
 
 
+def as_entered(value: float | None, unit: str) -> float | None:
+    """A stored target or band as a person types it (a share in percent)."""
+    return None if value is None else value * SCALE.get(unit, 1)
+
+
+def as_stored(value: float | None, unit: str) -> float | None:
+    """A typed target or band as stored (a share as 0..1)."""
+    return None if value is None else value / SCALE.get(unit, 1)
+
+
 def show(value: float | None, unit: str) -> str:
     """A figure or target as a reader sees it: '80%', '+2.0 pts', '+20', '3.40', '1,234'."""
     if value is None:
         return "—"
     if unit == "rate":
-        return f"{value * 100:.0f}%"
+        return f"{round(value * 100, 1):g}%"  # a decimal, so that 64.7% does not read as a met 65%
     if unit == "rate_difference":
         return f"{value * 100:+.1f} pts"
     if unit == "nps":

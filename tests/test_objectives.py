@@ -8,6 +8,7 @@ from analytics import audit, objectives, settings
 from analytics.filters import Filters, Period
 from analytics.objectives import AT_RISK, NOT_MEASURABLE, OFF_TRACK, ON_TRACK, ObjectiveError
 from tests.builders import insert, responses
+from tests.test_roles import app, audit_rows, database, db_copy, entry, secrets  # noqa: F401 (fixtures)
 
 Q2 = Period.parse("2026Q2")
 
@@ -162,3 +163,28 @@ def test_under_a_program_filter_other_programs_objectives_are_left_out(program_l
 def test_a_file_without_the_objectives_table_has_none(con):
     con.execute("DROP TABLE objectives")  # as a file of schema 5 opened read-only
     assert objectives.list_objectives(con).empty and objectives.scorecard(con, Q2, Filters()).empty
+
+
+def test_a_lead_adds_and_deletes_an_objective_in_settings(app):
+    at = app("lead", "10_Settings")
+    at.selectbox(key="objective_metric").set_value("active_pair_rate")
+    at.number_input(key="objective_target").set_value(80)  # a share is typed in percent
+    at.number_input(key="objective_band").set_value(5)
+    next(b for b in at.button if b.label == "Add objective").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    cursor = at.session_state["cursor"]
+    [(objective_id, target, band)] = cursor.execute(
+        "SELECT objective_id, target, amber_band FROM objectives").fetchall()
+    assert (target, band) == (0.8, 0.05)
+    # Markdown-escaped, as all user text the page echoes
+    assert any("Added: Active pair rate ≥ 80% (amber band 5 pts), All programs" in s.value.replace("\\", "")
+               for s in at.success)
+    assert any(w.proto.id.endswith("csv_objectives") for w in at.get("download_button"))  # the status table
+    at.selectbox(key="edit_objective_id").set_value(objective_id).run()
+    at.checkbox(key=f"edit_objective_{objective_id}_delete_sure").check().run()
+    at.button(key="edit_objective_delete").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert cursor.execute("SELECT count(*) FROM objectives").fetchone() == (0,)
+    assert audit_rows(at, "objective") == [
+        ("lena", "objective 1 added: Active pair rate ≥ 80% (amber band 5 pts), All programs"),
+        ("lena", "objective 1 deleted: Active pair rate ≥ 80% (amber band 5 pts), All programs")]
