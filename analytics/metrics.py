@@ -385,6 +385,7 @@ OBJECTIVES = [
     "  `min_group_size`), or the file the figure needs is missing.", "",
     "The figures with a 95% CI are the NPS, the mean scores, pair survival and the adjusted differences; a",
     "CI only counts with both ends. Under a program filter, the objectives of other programs are left out.",
-    "`python -m analytics metrics --json` lists them under `objectives` (id, metric, program, target,",
-    "direction, amber_band, value, ci_low, ci_high, n, status, reason).", "",
+    "`python -m analytics metrics --json` lists them under `objectives` (id, objective in words, metric,",
+    "program, target, direction, amber_band, value, ci_low, ci_high, n, status, reason), as does",
+    "`python -m analytics objectives list --quarter 2026Q2 --json`.", "",
 ]

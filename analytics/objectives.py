@@ -14,7 +14,7 @@ import pandas as pd
 from analytics import audit, impact, memo, settings
 from analytics.filters import Filters, Period
 from analytics.improvements import nulls_as_none
-from analytics.metrics import TARGETABLE, clean
+from analytics.metrics import IMPACT_METRICS, TARGETABLE, Estimate, clean
 
 DIRECTIONS = {"at_least": "≥", "at_most": "≤"}
 ON_TRACK, AT_RISK, OFF_TRACK, NOT_MEASURABLE = "on_track", "at_risk", "off_track", "not_measurable"
@@ -204,11 +204,15 @@ def describe(objective: dict[str, Any]) -> str:
             f"{objective['program'] or 'All programs'}")
 
 
-def _why_not(con: duckdb.DuckDBPyConnection, metric: str, suppressed: bool, n: int | None, period: Period) -> str:
-    if suppressed and n:  # a figure of no one is hidden too, but there is nothing to hide
-        return f"hidden: n = {n or 0:,} is under the minimum group size ({settings.get(con, 'min_group_size')})"
-    if metric in ("retention_effect_12m", "promotion_effect_12m") and (why := impact.unavailable(con)):
-        return why
+def _why_not(con: duckdb.DuckDBPyConnection, metric: str, found: Estimate, period: Period, filters: Filters) -> str:
+    if found.suppressed and found.n:  # a figure of no one is hidden too, but there is nothing to hide
+        return f"hidden: n = {found.n:,} is under the minimum group size ({settings.get(con, 'min_group_size')})"
+    if metric in IMPACT_METRICS:
+        if why := impact.unavailable(con):
+            return why
+        if first := impact.first_comparison_on(con, period, filters):
+            return (f"too early: no pair had been matched 12 months before the quarter's end; the first comparison "
+                    f"is as of {first}")
     return f"no data in {period.label}"
 
 
@@ -227,13 +231,13 @@ def scorecard(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) 
                              "unit": None, "value": None, "ci_low": None, "ci_high": None, "n": None,
                              "status": NOT_MEASURABLE, "reason": f"unknown metric {objective['metric']}"})
                 continue
-            found = metric.estimate(con, period, replace(filters, program=objective["program"]))
+            scope = replace(filters, program=objective["program"])
+            found = metric.estimate(con, period, scope)
             value = None if found.suppressed else found.value
             low, high = (None, None) if value is None else (found.ci_low, found.ci_high)
             verdict = status(value, objective["target"], objective["direction"], low, high, objective["amber_band"],
                              found.suppressed)
-            reason = _why_not(con, metric.name, found.suppressed, found.n, period) if verdict == NOT_MEASURABLE \
-                else None
+            reason = _why_not(con, metric.name, found, period, scope) if verdict == NOT_MEASURABLE else None
             rows.append({**objective, "objective": describe(objective), "metric_label": metric.label,
                          "unit": metric.unit, "value": value, "ci_low": low, "ci_high": high, "n": found.n,
                          "status": verdict, "reason": reason})
@@ -242,8 +246,8 @@ def scorecard(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) 
     return frame
 
 
-JSON_KEYS = ["id", "metric", "program", "target", "direction", "amber_band", "value", "ci_low", "ci_high", "n",
-             "status", "reason"]
+JSON_KEYS = ["id", "objective", "metric", "program", "target", "direction", "amber_band", "value", "ci_low",
+             "ci_high", "n", "status", "reason"]
 
 
 def records(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict[str, Any]]:

@@ -148,12 +148,12 @@ def test_objectives_with_their_figure_and_status(populated):
     nps = result["satisfaction"]["nps"]
     # NPS 20 misses 30, but its CI reaches it: at risk. 1 of 1 ended pairs left early: 1.0 > 0.2, no CI: off track.
     assert result["objectives"] == [
-        {"id": 1, "metric": "nps", "program": "L", "target": 30.0, "direction": "at_least", "amber_band": None,
-         "value": nps["value"], "ci_low": nps["ci_low"], "ci_high": nps["ci_high"], "n": 5, "status": "at_risk",
-         "reason": None},
-        {"id": 2, "metric": "early_exit_rate", "program": None, "target": 0.2, "direction": "at_most",
-         "amber_band": None, "value": 1.0, "ci_low": None, "ci_high": None, "n": 1, "status": "off_track",
-         "reason": None}]
+        {"id": 1, "objective": "Net Promoter Score ≥ +30, L", "metric": "nps", "program": "L", "target": 30.0,
+         "direction": "at_least", "amber_band": None, "value": nps["value"], "ci_low": nps["ci_low"],
+         "ci_high": nps["ci_high"], "n": 5, "status": "at_risk", "reason": None},
+        {"id": 2, "objective": "Early exit rate ≤ 20%, All programs", "metric": "early_exit_rate", "program": None,
+         "target": 0.2, "direction": "at_most", "amber_band": None, "value": 1.0, "ci_low": None, "ci_high": None,
+         "n": 1, "status": "off_track", "reason": None}]
 
 
 def test_suppressed_figures_are_null_and_flagged(populated):

@@ -1,10 +1,11 @@
 """Objectives: the status rule as a table, setting and changing objectives (validated, audited), and each
 objective's figure, CI, n and status for a quarter."""
+import json
 import math
 
 import pytest
 
-from analytics import audit, objectives, settings
+from analytics import audit, cli, db, objectives, settings
 from analytics.filters import Filters, Period
 from analytics.objectives import AT_RISK, NOT_MEASURABLE, OFF_TRACK, ON_TRACK, ObjectiveError
 from tests.builders import insert, responses
@@ -151,6 +152,20 @@ def test_scorecard_says_why_a_figure_is_not_measurable(program_l):
     assert reasons[2].startswith("No employee file is loaded")
 
 
+def test_an_effect_objective_before_any_pair_is_a_year_old_says_when_it_can_be_judged(program_l):
+    insert(program_l, "employees", """
+        employee_id | hired_on   | department | level
+        e1          | 2020-01-01 | Eng        | Senior
+        x1          | 2020-01-01 | Eng        | Senior
+    """)
+    objectives.add_objective(program_l, metric="promotion_effect_12m", target=0, direction="at_least")
+    [row] = objectives.scorecard(program_l, Q2, Filters()).to_dict("records")
+    # The landmark of 2026Q2 is 2025-07-01; the first pair was matched on 2025-10-01, a year before 2026-10-01.
+    assert (row["status"], row["reason"]) == (NOT_MEASURABLE, "too early: no pair had been matched 12 months before "
+                                                              "the quarter's end; the first comparison is as of "
+                                                              "2026-10-01")
+
+
 def test_under_a_program_filter_other_programs_objectives_are_left_out(program_l):
     for program in ("L", None, "M"):
         objectives.add_objective(program_l, metric="nps", target=0, direction="at_least", program=program)
@@ -188,3 +203,23 @@ def test_a_lead_adds_and_deletes_an_objective_in_settings(app):
     assert audit_rows(at, "objective") == [
         ("lena", "objective 1 added: Active pair rate ≥ 80% (amber band 5 pts), All programs"),
         ("lena", "objective 1 deleted: Active pair rate ≥ 80% (amber band 5 pts), All programs")]
+
+
+def test_the_command_line_lists_objectives_with_a_quarters_status(tmp_path, capsys):
+    path = tmp_path / "cli.duckdb"
+    con = db.connect(path)
+    responses(con, "response_id | respondent_id | wave | submitted_on | program | nps\n"
+              + "\n".join(f"x{i} | p{i} | exit | 2026-05-{10 + i} | L | {6 + i}" for i in range(5)))
+    objectives.add_objective(con, metric="nps", target=50, direction="at_least")
+    con.close()
+    assert cli.main(["objectives", "list", "--db", str(path)]) == 0
+    assert capsys.readouterr().out == "   1  Net Promoter Score ≥ +50, All programs\n"
+    assert cli.main(["objectives", "list", "--db", str(path), "--quarter", "2026Q2"]) == 0
+    # NPS 20 with the CI of test_scorecard_judges_each_objective_on_its_figure: −45.6 to +85.6
+    assert capsys.readouterr().out == (
+        "   1  Net Promoter Score ≥ +50, All programs  At risk: +20, 95% CI -46 to +86, n = 5\n")
+    assert cli.main(["objectives", "list", "--db", str(path), "--quarter", "2026Q2", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)
+    assert (listed["id"], listed["status"], listed["n"]) == (1, "at_risk", 5)
+    assert cli.main(["objectives", "list", "--db", str(path), "--quarter", "2024Q1"]) == 1
+    assert "has no held meetings or survey responses: the data covers 2026Q2." in capsys.readouterr().err
