@@ -225,12 +225,7 @@ def scorecard(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) 
         for objective in list_objectives(con).to_dict("records"):
             if filters.program is not None and objective["program"] not in (None, filters.program):
                 continue
-            metric = TARGETABLE.get(objective["metric"])
-            if metric is None:  # a figure this Mentorscope no longer has
-                rows.append({**objective, "objective": objective["metric"], "metric_label": objective["metric"],
-                             "unit": None, "value": None, "ci_low": None, "ci_high": None, "n": None,
-                             "status": NOT_MEASURABLE, "reason": f"unknown metric {objective['metric']}"})
-                continue
+            metric = TARGETABLE[objective["metric"]]  # checked when the objective was saved
             scope = replace(filters, program=objective["program"])
             found = metric.estimate(con, period, scope)
             value = None if found.suppressed else found.value
