@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_out", "upload", "remove_upload", "erasure", "setting", "improvement",
-           "clear_demo", "recipient", "delivery")
+           "clear_demo", "recipient", "delivery", "objective")
 
 
 def record(con: duckdb.DuckDBPyConnection, action: str, detail: str = "", actor: str | None = None) -> None:

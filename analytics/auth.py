@@ -33,6 +33,7 @@ RIGHTS: dict[str, str] = {
     "map_columns": "lead",
     "remove_upload": "lead",
     "log_improvement": "lead",
+    "set_objectives": "lead",
     "change_settings": "admin",
     "manage_users": "admin",
     "erase": "admin",

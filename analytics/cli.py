@@ -12,7 +12,7 @@ import importlib
 import sys
 
 COMMANDS = ("ingest", "check", "uploads", "sample", "metrics", "backup", "erase", "hash_password", "report",
-            "serve_address", "improvements", "recipients", "deliver")
+            "serve_address", "improvements", "recipients", "deliver", "objectives")
 
 
 def build_parser() -> argparse.ArgumentParser:

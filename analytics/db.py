@@ -320,6 +320,18 @@ MIGRATIONS: list[str] = [
         attempted_at TIMESTAMP NOT NULL,
         sent_at TIMESTAMP,
         PRIMARY KEY (email, quarter)
+    """,
+    # 7: objectives: a target for one figure of one program (null: all programs), judged each quarter.
+    """
+    CREATE TABLE objectives (
+        objective_id INTEGER PRIMARY KEY,
+        metric VARCHAR NOT NULL,
+        program VARCHAR,
+        target DOUBLE NOT NULL,
+        direction VARCHAR NOT NULL,
+        amber_band DOUBLE,
+        created_at TIMESTAMP NOT NULL,
+        is_demo BOOLEAN NOT NULL DEFAULT FALSE
     );
     """,
 ]

@@ -31,6 +31,8 @@ def load_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None,
     plans = [plan for plan, _ in ingest_paths(con, paths, Options(is_demo=True, accept_suggestions=True), progress)]
     if not con.execute("SELECT count(*) FROM improvements WHERE is_demo").fetchone()[0]:
         _log_demo_improvements(con)
+    if not con.execute("SELECT count(*) FROM objectives WHERE is_demo").fetchone()[0]:
+        _set_demo_objectives(con)
     if progress:
         progress(1.0, "Demo data loaded")
     return plans
@@ -73,11 +75,12 @@ def has_demo(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def clear_demo(con: duckdb.DuckDBPyConnection, actor: str | None = None) -> int:
-    """Remove every demo upload's rows and the demo improvement actions; returns uploads removed."""
+    """Remove every demo upload's rows, the demo improvement actions and objectives; returns uploads removed."""
     ids = [r[0] for r in con.execute("SELECT upload_id FROM uploads WHERE is_demo ORDER BY upload_id DESC").fetchall()]
     for upload_id in ids:
         remove_upload(con, upload_id)
     con.execute("DELETE FROM improvements WHERE is_demo")
+    con.execute("DELETE FROM objectives WHERE is_demo")
     audit.record(con, "clear_demo", f"{len(ids)} demo uploads removed", actor)
     return len(ids)
 
@@ -88,3 +91,11 @@ def _log_demo_improvements(con: duckdb.DuckDBPyConnection) -> None:
 
     for action in improvement_actions():
         add_action(con, **action, is_demo=True)
+
+
+def _set_demo_objectives(con: duckdb.DuckDBPyConnection) -> None:
+    from analytics.sample import objectives
+    from analytics.objectives import add_objective
+
+    for objective in objectives():
+        add_objective(con, **objective, is_demo=True)

@@ -33,7 +33,9 @@ class Metric:
     name: str
     label: str
     definition: str
-    unit: str  # count | rate (0..1) | score (1..k) | nps (-100..100) | per_month | hours | days | difference
+    # count | rate (0..1) | score (1..k) | nps (-100..100) | per_month | hours | days | difference
+    # | rate_difference (-1..1, read in percentage points)
+    unit: str
     grain: str  # pair | survey | employee | goal
     section: str
     compute: Compute
@@ -42,16 +44,57 @@ class Metric:
         """The overall figure, None when there is no data or it is suppressed."""
         return clean(self.compute(con, period, filters))
 
+    def estimate(self, con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> Estimate:
+        """The overall figure with its CI (where it has one), n and suppression."""
+        if isinstance(self.compute, Cell):
+            return self.compute.estimate(con, period, filters)
+        return Estimate(self.value(con, period, filters))
 
-def _cell(frame: pd.DataFrame, column: str, **where: Any) -> Any:
-    for key, wanted in where.items():
-        frame = frame[frame[key] == wanted]
-    return frame[column].iloc[0] if len(frame) else None
+
+@dataclass(frozen=True)
+class Estimate:
+    """A figure with what judging it needs: its 95% CI where it has one, its n, and whether it is hidden."""
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int | None = None
+    suppressed: bool = False
 
 
-def _from(table: Callable[..., pd.DataFrame], column: str, **where: Any) -> Compute:
+@dataclass(frozen=True)
+class Cell:
+    """A compute that reads one cell of a section's frame (the row `where` picks); `interval` names the
+    columns of that cell's 95% CI, when the frame has one for it."""
+    table: Callable[..., pd.DataFrame]
+    column: str
+    where: tuple[tuple[str, Any], ...] = ()
+    interval: tuple[str, str] | None = None
+
+    def row(self, con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any] | None:
+        frame = self.table(con, period, filters)
+        for key, wanted in self.where:
+            frame = frame[frame[key] == wanted]
+        return frame.iloc[0].to_dict() if len(frame) else None
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> Any:
+        row = self.row(con, period, filters)
+        return None if row is None else row[self.column]
+
+    def estimate(self, con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> Estimate:
+        row = self.row(con, period, filters)
+        if row is None:
+            return Estimate(None, n=0)
+        low, high = (clean(row[c]) for c in self.interval) if self.interval else (None, None)
+        return Estimate(clean(row[self.column]), low, high, clean(row.get("n")), bool(row.get("suppressed", False)))
+
+
+def _from(table: Callable[..., pd.DataFrame], column: str, interval: tuple[str, str] | None = None,
+          **where: Any) -> Compute:
     """A compute that reads one cell of a section's frame."""
-    return lambda con, period, filters: _cell(table(con, period, filters), column, **where)
+    return Cell(table, column, tuple(where.items()), interval)
+
+
+CI = ("ci_low", "ci_high")
 
 
 def _metrics() -> list[Metric]:
@@ -61,14 +104,14 @@ def _metrics() -> list[Metric]:
     m.append(Metric("nps", "Net Promoter Score",
                     "100 × (share answering 9–10 − share answering 0–6) on the 0–10 recommend question, "
                     "with a 95% CI of ±1.96 standard errors.",
-                    "nps", "survey", "satisfaction", _from(satisfaction.nps, "value")))
+                    "nps", "survey", "satisfaction", _from(satisfaction.nps, "value", CI)))
     for d in LIKERT_DIMENSIONS:
         words = d.replace("_", " ")
         m.append(Metric(f"{d}_mean", f"{words.capitalize()}: mean score",
                         f"Mean {words} score of responses in the period (a response's score is the mean of its "
                         "answered items on the dimension), with a 95% t-interval; answers on another scale than "
                         "the most common one are placed on it first.",
-                        "score", "survey", "satisfaction", _from(satisfaction.dimensions, "mean", dimension=d)))
+                        "score", "survey", "satisfaction", _from(satisfaction.dimensions, "mean", CI, dimension=d)))
         m.append(Metric(f"{d}_top2box", f"{words.capitalize()}: top-2-box",
                         f"Share of responses whose {words} score is at least k − 1 on a k-point scale.",
                         "rate", "survey", "satisfaction", _from(satisfaction.dimensions, "top2box", dimension=d)))
@@ -100,7 +143,7 @@ def _metrics() -> list[Metric]:
         m.append(Metric(f"pair_survival_{months}m", f"Pair survival at {months} months",
                         f"Kaplan–Meier probability that a pair has not ended early {months} months after matching "
                         "(completed and open pairs censored), with a 95% log-log Greenwood CI.",
-                        "rate", "pair", "retention", _from(retention.survival_at, "survival", months=months)))
+                        "rate", "pair", "retention", _from(retention.survival_at, "survival", CI, months=months)))
     m.append(Metric("early_exit_rate", "Early exit rate",
                     "Among pairs that ended in the period, the share whose end reason is not 'completed'.",
                     "rate", "pair", "retention", _from(retention.early_exit, "early_exit_rate")))
@@ -133,6 +176,34 @@ def _metrics() -> list[Metric]:
 
 
 REGISTRY: dict[str, Metric] = {metric.name: metric for metric in _metrics()}
+
+
+def _impact_comparisons(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
+    """The impact block's adjusted comparisons → [measure, difference, ci_low, ci_high, n, suppressed], n its
+    matched participants; no rows when `impact.unavailable` says why."""
+    block = impact.block(con, period, filters)
+    rows = [{"measure": measure, **{key: block[measure][key] for key in ("difference", *CI, "suppressed")},
+             "n": block[measure]["n_participants"]} for measure in impact.OUTCOMES] if block else []
+    return pd.DataFrame(rows, columns=["measure", "difference", *CI, "n", "suppressed"])
+
+
+# The impact block's adjusted differences (docs/metrics.md, Impact), which objectives may target besides the
+# registry's figures. Kept out of REGISTRY: pages, improvement actions and the report's definitions list its
+# figures one by one, and these belong to the impact block there.
+IMPACT_METRICS: dict[str, Metric] = {metric.name: metric for metric in (
+    Metric("retention_effect_12m", "Retention effect, 12 months (adjusted)",
+           "Participants' 12-month retention less that of comparable non-participants (same department, level "
+           "and tenure band), with its 95% CI: the impact block's adjusted difference.",
+           "rate_difference", "employee", "impact", _from(_impact_comparisons, "difference", CI,
+                                                          measure="retention_12m")),
+    Metric("promotion_effect_12m", "Promotion effect, 12 months (adjusted)",
+           "Participants' 12-month promotion rate less that of comparable non-participants, with its 95% CI: "
+           "the impact block's adjusted difference.",
+           "rate_difference", "employee", "impact", _from(_impact_comparisons, "difference", CI,
+                                                          measure="promotion_rate_12m")),
+)}
+# Every figure an objective may target.
+TARGETABLE: dict[str, Metric] = {**REGISTRY, **IMPACT_METRICS}
 
 
 def get(name: str) -> Metric:
@@ -211,6 +282,7 @@ def _side_by_side(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
 
 def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:
     """Exactly the METRICS.md contract (keys may be added, never renamed or dropped)."""
+    from analytics import objectives  # objectives judges this module's figures: imported on use
     figures = _side_by_side(con, period, filters)
     nps = _records(figures["nps"], ["value", "ci_low", "ci_high", "n", "promoters", "passives", "detractors",
                                     "suppressed"])[0]
@@ -244,6 +316,7 @@ def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
                                   "t_p_value", "wilcoxon_p_value", "cohens_dz", "suppressed"]),
             "goal_attainment_rate": clean(figures["goals"]["goal_attainment_rate"].iloc[0]),
         },
+        "objectives": objectives.records(con, period, filters),
     }
 
 
@@ -292,7 +365,7 @@ def docs_markdown() -> str:
                           f"Unit: {metric.unit}. Grain: {metric.grain}.", ""]
         if section == "retention":
             lines += impact.DOCS
-    return "\n".join(lines + IMPROVEMENT_EFFECTS)
+    return "\n".join(lines + IMPROVEMENT_EFFECTS + OBJECTIVES)
 
 
 # How the effect of an improvement action is measured (analytics/effects.py), for docs/metrics.md.
@@ -315,4 +388,30 @@ IMPROVEMENT_EFFECTS = [
     "standard error √(sum of the four sides' variances) and the same ± 1.96 interval. A comparison quarter of",
     "fewer than K people is left out, as any group that small; an action for everyone, or one whose others have",
     "too little data, is labelled \"before/after only\".", "",
+]
+
+
+# How an objective's quarterly status is decided (analytics/objectives.py, `status`), for docs/metrics.md.
+OBJECTIVES = [
+    "## Objectives", "",
+    "A program lead (role lead or admin) sets objectives under Settings: a figure, one program or all programs,",
+    "a target in the figure's unit (shares and their differences in percent), a direction (*at least* or *at",
+    "most*) and an optional amber band, a distance from the target. The figure is any metric above or one of the",
+    "impact block's adjusted differences:", "",
+    *[f"- `{metric.name}`: {metric.label}. {metric.definition}" for metric in IMPACT_METRICS.values()], "",
+    "Each objective is measured on its own program (or all programs) within the other filters (cohort,",
+    "department, role), for one quarter at a time, and gets a status:", "",
+    "- **on track**: the estimate meets the target (at least: estimate ≥ target; at most: estimate ≤ target).",
+    "- **off track**: the target is missed and the figure's 95% CI lies wholly on the wrong side of the target",
+    "  moved by the amber band (at least: upper end < target − band; at most: lower end > target + band). A",
+    "  figure without a CI (counts, shares without one, medians) is judged by its estimate alone.",
+    "- **at risk**: the target is missed, but not as far as that: the CI reaches the target (or the band), or,",
+    "  without a CI, the estimate lies within the amber band. Without a band and a CI, a miss is off track.",
+    "- **not measurable**: no figure for the quarter, with the reason: no data, hidden (its group is under",
+    "  `min_group_size`), or the file the figure needs is missing.", "",
+    "The figures with a 95% CI are the NPS, the mean scores, pair survival and the adjusted differences; a",
+    "CI only counts with both ends. Under a program filter, the objectives of other programs are left out.",
+    "`python -m analytics metrics --json` lists them under `objectives` (id, objective in words, metric,",
+    "program, target, direction, amber_band, value, ci_low, ci_high, n, status, reason), as does",
+    "`python -m analytics objectives list --quarter 2026Q2 --json`.", "",
 ]

@@ -147,6 +147,19 @@ def improvement_actions() -> list[dict]:
     }]
 
 
+def objectives() -> list[dict]:
+    """The objectives the demo's program leads set, for the demo loader: on the demo's last quarter
+    (2026Q3) two are on track, two at risk and one off track."""
+    return [
+        {"metric": "nps", "target": 20, "direction": "at_least"},
+        {"metric": "active_pair_rate", "target": 0.8, "direction": "at_least"},
+        {"metric": "retention_effect_12m", "target": 0.02, "direction": "at_least"},
+        {"metric": "goal_attainment_rate", "target": 0.65, "direction": "at_least", "amber_band": 0.1,
+         "program": LEADERSHIP},
+        {"metric": "overall_satisfaction_mean", "target": 3.5, "direction": "at_least"},
+    ]
+
+
 def generate(seed: int = 7, scale: float = 1.0, end: date = date(2026, 9, 30), *,
              activity: float | None = None) -> SampleData:
     """Sample data for the 18 months ending at `end`.

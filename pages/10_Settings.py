@@ -1,12 +1,13 @@
 """Settings: anonymity thresholds, the at-risk rule, the fiscal year and the meeting target; clear the demo;
-for admins, the audit log, erasure of one person, the configured users and the report's recipients."""
+for admins, the audit log, erasure of one person, the configured users and the report's recipients; for leads and
+admins, objectives."""
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from analytics import audit, db, delivery, demo, privacy, settings
-from analytics.filters import available_quarters, known_values, last_complete_quarter
+from analytics import audit, db, delivery, demo, metrics, objectives, privacy, settings
+from analytics.filters import Filters, available_quarters, known_values, last_complete_quarter
 from analytics.report import FORMATS
 from pages import _common as ui
 
@@ -38,8 +39,8 @@ def demo_controls() -> None:
     if not demo.has_demo(ui.cursor()):
         st.caption("No demo data is loaded.")
         return
-    st.caption("The sample programs loaded on first start. Clearing removes their rows, uploads and "
-               "improvement actions; your own uploads stay.")
+    st.caption("The sample programs loaded on first start. Clearing removes their rows, uploads, "
+               "improvement actions and objectives; your own uploads stay.")
     if not st.session_state.get("clear_demo_pending"):
         if st.button("Clear demo data", type="primary", key="clear_demo", icon=":material/delete:"):
             st.session_state["clear_demo_pending"] = True
@@ -106,6 +107,96 @@ def erasure() -> None:
             st.stop()  # this run's cursor closed with the file; the next run opens it again
         removed = ", ".join(f"{table.replace('_', ' ')} {count:,}" for table, count in changed.items() if count)
         ui.wrote(f"Erased participant {ui.escape(pending)}. Rows removed or made anonymous: {removed}.")
+
+
+ALL_PROGRAMS = "All programs"
+
+
+def objective_fields(prefix: str, objective: dict | None = None) -> dict:
+    """The widgets of an objective (defaults for a new one, else `objective`'s values) → the fields
+    objectives.add_objective takes, the target and band converted from percent where the figure is a share."""
+    objective = objective or {"metric": "nps", "program": None, "direction": "at_least", "target": None,
+                              "amber_band": None}
+    names, programs = list(metrics.TARGETABLE), [ALL_PROGRAMS, *ui.compute(known_values, "program")]
+    unit = metrics.TARGETABLE[objective["metric"]].unit
+    # A row of two per pair of fields, so that a narrow screen stacks them in reading order.
+    cols = st.columns(2)
+    metric = cols[0].selectbox("Metric", names, index=names.index(objective["metric"]), key=f"{prefix}_metric",
+                               format_func=lambda name: metrics.TARGETABLE[name].label)
+    program = cols[1].selectbox("Program", programs, key=f"{prefix}_program",
+                                index=programs.index(objective["program"]) if objective["program"] in programs else 0)
+    cols = st.columns(2)
+    direction = cols[0].selectbox("Direction", list(objectives.DIRECTIONS), key=f"{prefix}_direction",
+                                  index=list(objectives.DIRECTIONS).index(objective["direction"]),
+                                  format_func=lambda d: d.replace("_", " "))
+    target = cols[1].number_input("Target", value=objectives.as_entered(objective["target"], unit),
+                                  key=f"{prefix}_target", step=1.0, placeholder="20",
+                                  help="In the metric's unit; shares (rates) and their differences in percent.")
+    band = st.columns(2)[0].number_input(
+        "Amber band (optional)", value=objectives.as_entered(objective["amber_band"], unit), min_value=0.0,
+        key=f"{prefix}_band", step=1.0, placeholder="none",
+        help="How far short of the target still counts as at risk rather than off track, in the target's unit "
+             "(points for a share).")
+    unit = metrics.TARGETABLE[metric].unit
+    return {"metric": metric, "program": None if program == ALL_PROGRAMS else program, "direction": direction,
+            "target": objectives.as_stored(target, unit), "amber_band": objectives.as_stored(band, unit)}
+
+
+def objective_statuses() -> None:
+    card = ui.compute(objectives.scorecard, ui.period(), Filters())
+    if card.empty:
+        st.caption("No objectives yet: add one below.")
+        return
+    shown = pd.DataFrame({
+        "status": card["status"].map(objectives.STATUS_TEXT), "objective": card["objective"],
+        ui.period().label: [objectives.show(v, u) for v, u in zip(card["value"], card["unit"])],
+        "95% CI": ["" if ui.missing(low) else f"{objectives.show(low, u)} to {objectives.show(high, u)}"
+                   for low, high, u in zip(card["ci_low"], card["ci_high"], card["unit"])],
+        "n": card["n"], "why not measurable": card["reason"]})
+    ui.table(shown, "objectives", caption=f"Each objective's status in {ui.period().label} (the quarter chosen in "
+             "the sidebar), over its program or all programs. On track: the estimate meets the target; off track: "
+             "its 95% CI (without one, the estimate) lies wholly beyond the target and the amber band; at risk in "
+             "between (docs/metrics.md, Objectives).")
+
+
+def objectives_section() -> None:
+    st.caption("Targets for the figures leadership follows, each judged every quarter (the Overview and reports "
+               "can show them). Every change is in the audit log.")
+    objective_statuses()
+    with st.form("add_objective"):
+        st.markdown("**Add an objective**")
+        fields = objective_fields("objective")
+        if st.form_submit_button("Add objective", type="primary", icon=":material/add:"):
+            ui.require("set_objectives")
+            try:
+                objectives.add_objective(ui.cursor(), **fields, actor=ui.user().name)
+            except objectives.ObjectiveError as exc:
+                st.error(str(exc))
+                return
+            ui.wrote(f"Added: {ui.escape(objectives.describe(fields))}.")
+    listed = ui.compute(objectives.list_objectives)
+    if listed.empty:
+        return
+    st.markdown("**Edit or delete an objective**")
+    described = {row["objective_id"]: objectives.describe(row) for row in listed.to_dict("records")}
+    chosen = st.selectbox("Objective", list(described), format_func=lambda i: f"#{i} {described[i]}",
+                          key="edit_objective_id")
+    with st.form("edit_objective"):
+        fields = objective_fields(f"edit_objective_{chosen}", objectives.get_objective(ui.cursor(), chosen))
+        save = st.form_submit_button("Save changes", icon=":material/save:")
+    sure = st.checkbox("Delete this objective for good", key=f"edit_objective_{chosen}_delete_sure")
+    delete = st.button("Delete objective", disabled=not sure, icon=":material/delete:", key="edit_objective_delete")
+    if save or delete:
+        ui.require("set_objectives")
+        try:
+            if delete:
+                objectives.delete_objective(ui.cursor(), chosen, actor=ui.user().name)
+            else:
+                objectives.edit_objective(ui.cursor(), chosen, actor=ui.user().name, **fields)
+        except objectives.ObjectiveError as exc:
+            st.error(str(exc))
+            return
+        ui.wrote(f"{'Deleted' if delete else 'Saved'}: objective #{chosen} {ui.escape(described[chosen])}.")
 
 
 def users() -> None:
@@ -193,7 +284,8 @@ st.title("Settings")
 ui.require_page("10_Settings")
 st.caption("These apply to every page, the report and the command line.")
 # (section title, right it needs, what draws it)
-SECTIONS = [("Thresholds and calendar", "change_settings", settings_form), ("Demo data", "clear_demo", demo_controls),
+SECTIONS = [("Thresholds and calendar", "change_settings", settings_form),
+            ("Objectives", "set_objectives", objectives_section), ("Demo data", "clear_demo", demo_controls),
             ("Audit log", "view_audit", audit_log), ("Erase one person", "erase", erasure),
             ("Users and roles", "manage_users", users), ("Report delivery", "change_settings", report_delivery)]
 for title, right, draw in SECTIONS:

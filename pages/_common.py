@@ -129,7 +129,7 @@ def require(*rights: str) -> None:
 # Pages a role may not use at all, with the rights that make them usable (any one).
 PAGE_RIGHTS = {
     "2_Upload": ("upload",),
-    "10_Settings": ("change_settings", "clear_demo", "view_audit", "erase", "manage_users"),
+    "10_Settings": ("change_settings", "set_objectives", "clear_demo", "view_audit", "erase", "manage_users"),
 }
 
 

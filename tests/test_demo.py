@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, demo
+from analytics import db, demo, objectives
+from analytics.filters import Filters, Period
 from analytics.ingest.load import remove_upload
 from analytics.ingest.pipeline import ingest_paths
 from tests.test_pages import DASHBOARD
@@ -50,7 +51,23 @@ def test_the_demo_is_marked_and_clears_in_one_call(tmp_path):
     assert demo.finish_demo(con) == [] and not demo.has_demo(con)  # cleared once, never loaded again
     assert db.table_counts(con) == {t: 0 for t in db.DATA_TABLES}
     assert con.execute("SELECT count(*) FROM improvements").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM objectives").fetchone() == (0,)
     con.close()
+
+
+def test_the_demo_objectives_get_a_status_on_the_demo_data(demo_db):
+    con, _, _, _ = demo_db
+    card = objectives.scorecard(con, Period.parse("2026Q3"), Filters())
+    # Loaded twice, set once. The figures in 2026Q3 (its metrics JSON): NPS −11.2 with a CI of −21.3 to −1.1,
+    # wholly below 20; 73 of 86 open pairs active (85%); the adjusted retention difference +5.6 points (CI
+    # −2.6 to +13.9); Leadership's goal attainment 64.7%, 0.3 points short of 65% and within its 10-point
+    # band; overall satisfaction 3.47 (CI 3.35 to 3.59) short of 3.5.
+    assert card[["metric", "program", "status"]].values.tolist() == [
+        ["nps", None, "off_track"], ["active_pair_rate", None, "on_track"],
+        ["retention_effect_12m", None, "on_track"], ["goal_attainment_rate", "Leadership program", "at_risk"],
+        ["overall_satisfaction_mean", None, "at_risk"]]
+    assert card["n"].gt(0).all() and card["reason"].isna().all()
+    assert con.execute("SELECT bool_and(is_demo) FROM objectives").fetchone() == (True,)
 
 
 @pytest.mark.parametrize("setting, own_upload, expected", [("on", False, "all"), ("off", False, "none"),
@@ -85,7 +102,8 @@ def loaded(con) -> dict:
     return {"counts": db.table_counts(con),
             "uploads": sorted(con.execute("SELECT file_name, rows_loaded, rows_rejected, rows_duplicate "
                                           "FROM uploads WHERE is_demo").fetchall()),
-            "actions": con.execute("SELECT count(*) FROM improvements WHERE is_demo").fetchone()[0]}
+            "actions": con.execute("SELECT count(*) FROM improvements WHERE is_demo").fetchone()[0],
+            "objectives": con.execute("SELECT count(*) FROM objectives WHERE is_demo").fetchone()[0]}
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import time
 import pandas as pd
 import pytest
 
-from analytics import metrics, settings
+from analytics import metrics, objectives, settings
 from analytics.filters import Filters, Period
 from analytics.metrics import metrics_json
 from tests.builders import fresh, insert, responses
@@ -14,7 +14,7 @@ from tests.builders import fresh, insert, responses
 Q2 = Period.parse("2026Q2")
 
 # The contract's keys (METRICS.md); keys may be added, none dropped.
-TOP = {"period", "filters", "satisfaction", "engagement", "retention", "impact", "outcomes"}
+TOP = {"period", "filters", "satisfaction", "engagement", "retention", "impact", "outcomes", "objectives"}
 NPS = {"value", "ci_low", "ci_high", "n", "promoters", "passives", "detractors", "suppressed"}
 DIMENSION = {"dimension", "mean", "ci_low", "ci_high", "top2box", "n", "scale_points", "suppressed"}
 ENGAGEMENT = {"open_pairs", "active_pairs", "active_pair_rate", "sessions_held", "sessions_per_active_pair_per_month",
@@ -31,6 +31,7 @@ IMPACT_OUTCOME = {"participants", "comparison", "difference", "ci_low", "ci_high
 BALANCE = {"covariate", "level", "participants", "non_participants", "non_participants_weighted"}
 DOSE = {"band", "n", "retention_12m", "retention_ci_low", "retention_ci_high", "promotion_rate_12m",
         "promotion_ci_low", "promotion_ci_high", "suppressed"}
+OBJECTIVE = {"id", "metric", "program", "target", "direction", "value", "ci_low", "ci_high", "status"}
 PRE_POST = {"dimension", "n_pairs", "mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value",
             "cohens_dz", "suppressed"}
 
@@ -58,6 +59,7 @@ def check_contract(result):
                               and set(impact["dose_response_p_values"]) == {"retention_12m", "promotion_rate_12m"})
     assert {"pre_post", "goal_attainment_rate"} <= set(result["outcomes"])
     assert all(PRE_POST <= set(row) for row in result["outcomes"]["pre_post"])
+    assert all(OBJECTIVE <= set(row) for row in result["objectives"])
     # Strict JSON: no NaN or Infinity anywhere.
     json.dumps(result, allow_nan=False)
 
@@ -72,6 +74,7 @@ def test_empty_database():
     assert result["retention"]["employee_retention_12m"] is None and result["retention"]["promotion_rate_12m"] is None
     assert result["impact"] is None
     assert result["outcomes"] == {"pre_post": [], "goal_attainment_rate": None}
+    assert result["objectives"] == []
 
 
 @pytest.fixture
@@ -135,6 +138,22 @@ def test_impact_block_with_department_and_level(populated):
     # nobody to compare yet: counts shown, figures null, and the first pair (2025-10-01) is a year old on 2026-10-01
     assert got["retention_12m"]["suppressed"] and got["retention_12m"]["difference"] is None
     assert got["first_comparison_on"] == "2026-10-01"
+
+
+def test_objectives_with_their_figure_and_status(populated):
+    objectives.add_objective(populated, metric="nps", target=30, direction="at_least", program="L")
+    objectives.add_objective(populated, metric="early_exit_rate", target=0.2, direction="at_most")
+    result = metrics_json(populated, Q2, Filters(program="L"))
+    check_contract(result)
+    nps = result["satisfaction"]["nps"]
+    # NPS 20 misses 30, but its CI reaches it: at risk. 1 of 1 ended pairs left early: 1.0 > 0.2, no CI: off track.
+    assert result["objectives"] == [
+        {"id": 1, "objective": "Net Promoter Score ≥ +30, L", "metric": "nps", "program": "L", "target": 30.0,
+         "direction": "at_least", "amber_band": None, "value": nps["value"], "ci_low": nps["ci_low"],
+         "ci_high": nps["ci_high"], "n": 5, "status": "at_risk", "reason": None},
+        {"id": 2, "objective": "Early exit rate ≤ 20%, All programs", "metric": "early_exit_rate", "program": None,
+         "target": 0.2, "direction": "at_most", "amber_band": None, "value": 1.0, "ci_low": None, "ci_high": None,
+         "n": 1, "status": "off_track", "reason": None}]
 
 
 def test_suppressed_figures_are_null_and_flagged(populated):

@@ -113,9 +113,12 @@ VISIBLE = [
     ("8_Improvements", "viewer", ["csv_improvement_actions"], ["improvement_title"], False),
     ("8_Improvements", "lead", ["improvement_title", "csv_improvement_actions"], [], False),
     ("9_Reports", "viewer", ["build_report", "report_format"], [], False),
-    ("10_Settings", "viewer", [], ["setting_at_risk_days", "csv_audit_log", "erase_id", "csv_users"], True),
-    ("10_Settings", "lead", [], ["setting_at_risk_days", "csv_audit_log", "erase_id", "csv_users"], True),
-    ("10_Settings", "admin", ["setting_at_risk_days", "csv_audit_log", "erase_id", "csv_users"], [], False),
+    ("10_Settings", "viewer", [], ["objective_metric", "setting_at_risk_days", "csv_audit_log", "erase_id",
+                                   "csv_users"], True),
+    ("10_Settings", "lead", ["objective_metric"], ["setting_at_risk_days", "csv_audit_log", "erase_id", "csv_users"],
+     False),
+    ("10_Settings", "admin", ["objective_metric", "setting_at_risk_days", "csv_audit_log", "erase_id", "csv_users"],
+     [], False),
 ]
 # What a higher role has is what the role below has, and more: every (page, role) pair is
 # covered by the nearest row below it (an admin on Engagement sees what a lead sees).
