@@ -320,6 +320,7 @@ MIGRATIONS: list[str] = [
         attempted_at TIMESTAMP NOT NULL,
         sent_at TIMESTAMP,
         PRIMARY KEY (email, quarter)
+    );
     """,
     # 7: objectives: a target for one figure of one program (null: all programs), judged each quarter.
     """
