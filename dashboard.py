@@ -22,6 +22,7 @@ st.set_page_config(page_title="Mentorscope", page_icon=":material/diversity_3:",
 PAGE_DIR = Path(__file__).resolve().parent / "pages"
 SECTIONS = {
     "Leadership": [("1_Overview", "Overview", ":material/dashboard:"),
+                   ("11_Impact", "Impact", ":material/balance:"),
                    ("3_Satisfaction", "Satisfaction", ":material/sentiment_satisfied:"),
                    ("4_Engagement", "Engagement", ":material/event_available:"),
                    ("5_Retention", "Retention", ":material/timeline:"),
