@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.impact_stats import DIFFERENCE, INCONCLUSIVE, NO_MEANINGFUL_DIFFERENCE
+from analytics.wording import counted
 
 # Per outcome: its name, what a participant is more or less likely to do, and what the
 # unmeasured factor of the E-value would have to make people likely to do.
@@ -55,9 +56,10 @@ def verdict(outcome: str, found: dict | None, smallest_effect: float, min_size: 
     if not found["n_participants"]:
         return "No participant has comparable colleagues in these figures, so there is nothing to compare."
     if found["suppressed"]:
-        return (f"Hidden to protect anonymity (n < {min_size}): {found['n_participants']:,} participants were "
-                f"compared with {found['n_comparison']:,} comparable colleagues, fewer than the minimum group "
-                "size on one side.")
+        return (f"Hidden to protect anonymity (n < {min_size}): the comparison has "
+                f"{counted(found['n_participants'], 'participant')} and "
+                f"{counted(found['n_comparison'], 'comparable colleague')}, fewer than the minimum group size on "
+                "one side.")
     _, likely, _ = OUTCOMES[outcome]
     reading, difference = found["reading"], found["difference"]
     more = "more" if difference >= 0 else "less"

@@ -44,7 +44,10 @@ def found(difference: float, ci_low: float, ci_high: float, reading: str | None,
      "Participants and comparable colleagues did exactly as well as each other in every group compared, so no "
      "confidence interval can be given."),
     ("retention_12m", found(0.1, 0.0, 0.2, "difference", suppressed=True, n_participants=3, n_comparison=40),
-     "Hidden to protect anonymity (n < 5): 3 participants were compared with 40 comparable colleagues, fewer "
+     "Hidden to protect anonymity (n < 5): the comparison has 3 participants and 40 comparable colleagues, fewer "
+     "than the minimum group size on one side."),
+    ("retention_12m", found(0.1, 0.0, 0.2, "difference", suppressed=True, n_participants=1, n_comparison=2),
+     "Hidden to protect anonymity (n < 5): the comparison has 1 participant and 2 comparable colleagues, fewer "
      "than the minimum group size on one side."),
     ("retention_12m", found(0.0, 0.0, 0.0, None, suppressed=True, n_participants=0, n_comparison=0),
      "No participant has comparable colleagues in these figures, so there is nothing to compare."),
