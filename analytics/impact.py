@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from analytics import impact_stats, retention, settings
+from analytics import impact_stats, memo, retention, settings
 from analytics.filters import Filters, Period
 
 OUTCOMES = {"retention_12m": "retained", "promotion_rate_12m": "promoted"}
@@ -85,6 +85,7 @@ def first_comparison_on(con: duckdb.DuckDBPyConnection, period: Period, filters:
     return earliest + relativedelta(months=12)
 
 
+@memo.once
 def dose_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """Participants by held sessions of their qualifying pairs in the 12 months before the landmark →
     [band, n, retained, promoted], a row per band of DOSE_BANDS."""

@@ -20,6 +20,8 @@ OUTCOMES = {
     "retention_12m": ("Retention", "to stay", "to stay"),
     "promotion_rate_12m": ("Promotion", "to be promoted", "to be promoted"),
 }
+READINGS = {DIFFERENCE: "a difference", NO_MEANINGFUL_DIFFERENCE: "about the same",
+            INCONCLUSIVE: "inconclusive (the data cannot tell an effect from none)"}
 BALANCED_SMD = 0.1  # a standardised mean difference under this is commonly read as balanced
 
 
@@ -78,6 +80,19 @@ def verdict(outcome: str, found: dict | None, smallest_effect: float, min_size: 
                 f"effect from none.{detectable}")
     return ("Participants and comparable colleagues did exactly as well as each other in every group compared, "
             "so no confidence interval can be given.")
+
+
+def brief(found: dict | None, min_size: int) -> str | None:
+    """The adjusted difference and its reading in a phrase, to stand beside a raw one:
+    'against comparable colleagues: +6 pts (95% CI −3 to +14), inconclusive …'. None without one."""
+    if found is None or not found["n_participants"]:
+        return None
+    if found["suppressed"]:
+        return f"against comparable colleagues: n < {min_size}"
+    said = READINGS.get(found["reading"])
+    if said is None:
+        return None
+    return f"against comparable colleagues: {_points(found['difference'])} pts ({_interval(found)}), {said}"
 
 
 def sensitivity(outcome: str, found: dict | None) -> str | None:

@@ -73,6 +73,22 @@ def test_a_young_program_gets_the_date_of_its_first_comparison():
     assert said.endswith("the first comparison is possible with data up to 15 March 2027.")
 
 
+@pytest.mark.parametrize("comparison, expected", [
+    (found(0.031, 0.012, 0.049, "difference"), "against comparable colleagues: +3 pts (95% CI +1 to +5), a difference"),
+    (found(-0.004, -0.02, 0.015, "no_meaningful_difference"),
+     "against comparable colleagues: 0 pts (95% CI −2 to +2), about the same"),
+    (found(0.056, -0.026, 0.139, "inconclusive"),
+     "against comparable colleagues: +6 pts (95% CI −3 to +14), inconclusive (the data cannot tell an effect from "
+     "none)"),
+    (found(0.1, 0.0, 0.2, "difference", suppressed=True, n_participants=3), "against comparable colleagues: n < 5"),
+    (found(0.0, NAN, NAN, None), None),
+    (found(NAN, NAN, NAN, None, suppressed=True, n_participants=0, n_comparison=0), None),
+    (None, None),
+])
+def test_the_adjusted_reading_in_a_phrase_beside_the_raw_gap(comparison, expected):
+    assert impact_reading.brief(comparison, 5) == expected
+
+
 @pytest.mark.parametrize("outcome, comparison, expected", [
     ("retention_12m", found(0.06, 0.01, 0.11, "difference", e_value=1.8, e_value_ci=1.24),
      "To explain this estimate away, a factor not measured here would need to make people about 1.8 times as "

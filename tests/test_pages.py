@@ -562,6 +562,11 @@ def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_d
     # 2026Q3: 113 of 133 participants stay against 599 of 787 non-participants, chi2_contingency p = 0.032
     assert versus and "p = 0.032" in versus[0], "the demo's participants stay significantly longer"
     assert "✱" not in versus[0], "that p compares groups, not quarters"
+    # The raw gap is significant; against comparable colleagues the demo's 2026Q3 is inconclusive.
+    block = impact.block(at.session_state["cursor"], Period.parse("2026Q3", 1), Filters())
+    adjusted = impact_reading.brief(block["retention_12m"], 5)
+    assert f"A{adjusted[1:]}. Details on the Impact page." in [c.value for c in at.caption]
+    assert "inconclusive" in adjusted
     footnote = next(c.value for c in at.caption if c.value.startswith("✱"))
     assert "tested against non-participants" in footnote
 

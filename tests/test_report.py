@@ -556,3 +556,10 @@ def test_impact_section_says_why_it_has_no_comparison(database, tmp_path, quarte
     connection.close()
     assert says in section.intro
     assert not section.charts and not section.tables
+
+
+def test_the_summary_reads_the_raw_retention_gap_with_its_adjusted_reading(con):
+    report = build_model(con, PERIOD, Filters(), GENERATED)
+    retention = next(h for h in report.headlines if h.key == "employee_retention_12m")
+    adjusted = impact_reading.brief(impact.block(con, PERIOD, Filters())["retention_12m"], 5)
+    assert "significant" in retention.note and retention.note.endswith(f"; {adjusted}")

@@ -260,6 +260,8 @@ class _Builder:
                             f"{_significance(row['p_value'])}; {row['test']}")
                     if stats.interval_and_test_disagree(row["ci_low"], row["ci_high"], row["p_value"]):
                         note += f"; {stats.DISAGREE_NOTE}"
+                    if row.get("adjusted"):  # a raw gap is never read without its like-for-like reading
+                        note += f"; {row['adjusted']}"
             out.append(Headline(row["key"], row["label"], row["kind"], self.hide(row["value"], hidden),
                                 self.hide(row["previous"], bool(row["previous_suppressed"])),
                                 self.hide(row["change"], change_hidden),
