@@ -833,3 +833,16 @@ def test_impact_without_what_it_needs_names_the_file_or_column(database, says, r
     notes = [i.value for i in at.info]
     assert any(says in note and "Upload" in note for note in notes), notes
     assert not at.get("plotly_chart")
+
+
+def test_impact_of_a_small_department_hides_its_figures_and_keeps_its_counts(demo_db, app):
+    """The demo's Legal department in 2026Q3: 1 matched participant against 2 comparable colleagues."""
+    at = app("11_Impact")
+    at.selectbox(key="filter_department").set_value("Legal").run()
+    assert not at.exception, [e.value for e in at.exception]
+    verdicts = [m.value.replace("\\", "") for m in at.markdown
+                if m.value.startswith(("**Retention.**", "**Promotion.**"))]
+    assert len(verdicts) == 2
+    assert all("Hidden to protect anonymity (n < 5): the comparison has 1 participant and 2 comparable "
+               "colleagues" in verdict for verdict in verdicts), verdicts
+    assert not [c.value for c in at.caption if "times as likely" in c.value], "no E-value for hidden figures"
