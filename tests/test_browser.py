@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
 SAMPLES = ROOT / "sample_surveys"
-PAGES = ["Overview", "Satisfaction", "Engagement", "Retention", "Outcomes", "Feedback", "Upload", "Improvements",
-         "Reports", "Settings"]
+PAGES = ["Overview", "Impact", "Satisfaction", "Engagement", "Retention", "Outcomes", "Feedback", "Upload",
+         "Improvements", "Reports", "Settings"]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
