@@ -108,7 +108,7 @@ def test_main_path_in_chromium(server):
             assert page.get_by_test_id("stHeading").first.inner_text() == "Satisfaction"
             assert not page.get_by_test_id("stException").count()
             menu = page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink").all_inner_texts()
-            assert len(menu) == 10 and not any(entry.split()[-1] in ("dashboard", "common") for entry in menu), menu
+            assert len(menu) == 11 and not any(entry.split()[-1] in ("dashboard", "common") for entry in menu), menu
 
             open_page(page, "Settings")
             page.get_by_role("button", name="Clear demo data").click()
