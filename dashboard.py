@@ -26,6 +26,7 @@ st.set_page_config(page_title="Mentorscope", page_icon=str(ICON), layout="wide")
 
 SECTIONS = {
     "Leadership": [("1_Overview", "Overview", ":material/dashboard:"),
+                   ("11_Impact", "Impact", ":material/balance:"),
                    ("3_Satisfaction", "Satisfaction", ":material/sentiment_satisfied:"),
                    ("4_Engagement", "Engagement", ":material/event_available:"),
                    ("5_Retention", "Retention", ":material/timeline:"),

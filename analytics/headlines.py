@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import engagement, outcomes, retention, satisfaction, stats
+from analytics import engagement, impact, impact_reading, outcomes, retention, satisfaction, settings, stats
 from analytics.filters import Filters, Period
 
 ALPHA = 0.05  # "significant" means p < 0.05
@@ -19,7 +19,7 @@ OVERLAP = f"{NOT_TESTED}: largely the same pairs in both quarters"
 
 COLUMNS = ["key", "metric", "label", "kind", "value", "previous", "change", "p_value", "test", "significant",
            "p_compares", "n", "n_text", "suppressed", "change_suppressed", "previous_suppressed", "scale_points",
-           "other", "difference", "ci_low", "ci_high", "shielded"]
+           "other", "difference", "ci_low", "ci_high", "shielded", "adjusted"]
 PREVIOUS_QUARTER, NON_PARTICIPANTS = "previous quarter", "non-participants"
 
 
@@ -104,6 +104,9 @@ def _employees(con, period, filters) -> dict:
     hidden = bool(_first(row, "suppressed")) and bool(_first(row, "n"))
     old_hidden = bool(_first(old, "suppressed")) and bool(_first(old, "n"))
     shown = {c: None if hidden else _first(row, c) for c in ("non_participants", "difference", "ci_low", "ci_high")}
+    # The raw gap mixes what mentoring does with who joins: its adjusted reading stands beside it.
+    block = None if impact.unavailable(con) else impact.block(con, period, filters)
+    adjusted = impact_reading.brief(block and block["retention_12m"], settings.get(con, "min_group_size"))
     return _row(key, key, label, "rate", None if hidden else _first(row, "participants"),
                 None if old_hidden else _first(old, "participants"), None if hidden else _first(row, "p_value"),
                 "chi-square / Fisher exact, participants vs non-participants", n,
@@ -111,7 +114,7 @@ def _employees(con, period, filters) -> dict:
                 hidden, change=None if hidden or old_hidden else "auto", p_compares=NON_PARTICIPANTS,
                 change_suppressed=hidden or old_hidden, previous_suppressed=old_hidden,
                 other=shown["non_participants"],
-                difference=shown["difference"], ci_low=shown["ci_low"], ci_high=shown["ci_high"])
+                difference=shown["difference"], ci_low=shown["ci_low"], ci_high=shown["ci_high"], adjusted=adjusted)
 
 
 def _goals(con, period, filters) -> dict:
@@ -128,13 +131,14 @@ def _goals(con, period, filters) -> dict:
 def headlines(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ one row per headline: [key, metric, label, kind, value, previous, change, p_value, test,
     significant, p_compares, n, n_text, suppressed, change_suppressed, previous_suppressed, scale_points,
-    other, difference, ci_low, ci_high, shielded].
+    other, difference, ci_low, ci_high, shielded, adjusted].
 
     Suppressed figures are null (with `suppressed` true; `change_suppressed` when the change is
     hidden, `previous_suppressed` when the previous quarter's own group is too small; `shielded` when a
     group large enough is hidden to protect a smaller one, stats.SHIELDS); `test` names
     the test behind `p_value`, or starts with "not tested" and says why none was run; `p_compares`
-    says what the test compares: the previous quarter, or (retention) participants with non-participants.
+    says what the test compares: the previous quarter, or (retention) participants with non-participants,
+    and then `adjusted` gives the comparison with comparable colleagues in words (impact_reading.brief).
     """
     rows = [*_survey(con, period, filters, satisfaction.change(con, period, filters)),
             *_pairs(con, period, filters), _employees(con, period, filters), _goals(con, period, filters)]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from analytics import impact_stats, retention, settings
+from analytics import impact_stats, memo, retention, settings
 from analytics.filters import Filters, Period
 
 OUTCOMES = {"retention_12m": "retained", "promotion_rate_12m": "promoted"}
@@ -52,7 +52,11 @@ DOCS = [
     "- **Suppression**: fewer than `min_group_size` matched participants or matched non-participants hide every",
     "  figure but the counts; a dose band under it is hidden. Strata are never shown one by one.",
     "- A program younger than a year has no participants on its landmark: the block then gives",
-    "  `first_comparison_on`, the first as-of date whose landmark follows the earliest match.", "",
+    "  `first_comparison_on`, the first as-of date whose landmark follows the earliest match.",
+    "- The dashboard's **Impact** page and the report's Impact section say each result in a sentence from its",
+    "  reading, beside the raw and adjusted differences, the balance, the E-values in words, the dose-response",
+    "  and who is left out; the Overview's retention tile and the report's summary give the adjusted reading",
+    "  beside the raw gap.", "",
 ]
 
 STRATIFIED_KEYS = ("participants", "comparison", "difference", "ci_low", "ci_high", "se", "p_value")
@@ -85,6 +89,7 @@ def first_comparison_on(con: duckdb.DuckDBPyConnection, period: Period, filters:
     return earliest + relativedelta(months=12)
 
 
+@memo.once
 def dose_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """Participants by held sessions of their qualifying pairs in the 12 months before the landmark →
     [band, n, retained, promoted], a row per band of DOSE_BANDS."""

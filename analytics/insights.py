@@ -9,7 +9,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics import charts, effects, engagement, feedback, formatting, satisfaction, settings, wording
+from analytics import (charts, effects, engagement, feedback, formatting, impact, impact_reading, impact_stats,
+                       satisfaction, settings, wording)
 from analytics.filters import Filters, Period
 
 COLUMNS = ["priority", "kind", "message", "metric", "value", "change", "p_value"]
@@ -111,7 +112,20 @@ def top_challenge(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
                      f"({int(top['mentions'])} of {int(top['n'])} comments).", None, top["share"])]
 
 
-FINDERS = (at_risk, slipping_cohorts, improvement_effects, top_challenge, weakest_dimension)
+def adjusted_differences(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
+    """Participants' retention or promotion that differs from comparable colleagues' (impact, reading
+    'difference'): a raw gap alone is never a finding, it mixes what mentoring does with who joins."""
+    if impact.unavailable(con):
+        return []
+    block = impact.block(con, period, filters)
+    smallest_effect, min_size = settings.get(con, "smallest_effect_of_interest"), settings.get(con, "min_group_size")
+    return [_finding(2.8, "impact", f"{impact_reading.verdict(outcome, found, smallest_effect, min_size)} See the "
+                     "Impact page.", outcome, found["participants"], found["difference"], found["p_value"])
+            for outcome, found in ((o, block[o]) for o in impact_reading.OUTCOMES)
+            if not found["suppressed"] and found["reading"] == impact_stats.DIFFERENCE]
+
+
+FINDERS = (at_risk, adjusted_differences, slipping_cohorts, improvement_effects, top_challenge, weakest_dimension)
 
 
 def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:

@@ -444,6 +444,9 @@ def versus_caption(headline: dict) -> None:
         if stats.interval_and_test_disagree(headline["ci_low"], headline["ci_high"], headline["p_value"]):
             text += f" · {stats.DISAGREE_NOTE}"
     st.caption(text)
+    adjusted = headline.get("adjusted")
+    if not missing(adjusted):  # a raw gap is never read without its like-for-like reading
+        st.caption(f"{adjusted[:1].upper()}{adjusted[1:]}. Details on the Impact page.")
 
 
 def actions() -> pd.DataFrame:

@@ -12,8 +12,8 @@ from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, serve  
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 SAMPLES = ROOT / "sample_surveys"
-PAGES = ["Overview", "Satisfaction", "Engagement", "Retention", "Outcomes", "Feedback", "Upload", "Improvements",
-         "Reports", "Settings"]
+PAGES = ["Overview", "Impact", "Satisfaction", "Engagement", "Retention", "Outcomes", "Feedback", "Upload",
+         "Improvements", "Reports", "Settings"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
@@ -70,7 +70,7 @@ def test_main_path_in_chromium(server):
             assert page.get_by_test_id("stHeading").first.inner_text() == "Satisfaction"
             assert not page.get_by_test_id("stException").count()
             menu = page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink").all_inner_texts()
-            assert len(menu) == 10 and not any(entry.split()[-1] in ("dashboard", "common") for entry in menu), menu
+            assert len(menu) == 11 and not any(entry.split()[-1] in ("dashboard", "common") for entry in menu), menu
 
             open_page(page, "Settings")
             page.get_by_role("button", name="Clear demo data").click()

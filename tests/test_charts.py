@@ -42,6 +42,20 @@ EMPLOYEES = pd.DataFrame({"measure": ["retention_12m", "promotion_rate_12m"], "p
 PRE_POST = pd.DataFrame({"dimension": ["networking", "skill_development"], "n_pairs": [14, 15],
                          "mean_baseline": [2.8, 3.0], "mean_exit": [3.6, 3.4], "mean_change": [.8, .4],
                          "cohens_dz": [.9, .4], "suppressed": [False, False]})
+RAW_ADJUSTED = pd.DataFrame({
+    "outcome": ["Retention", "Retention", "Promotion", "Promotion"],
+    "comparison": ["raw: all non-participants", "adjusted: comparable colleagues"] * 2,
+    "participants": [.85, .81, .17, .16], "others": [.76, .75, .09, .08], "difference": [.09, .06, .08, .08],
+    "ci_low": [.02, -.03, .01, .01], "ci_high": [.16, .14, .14, .15], "n_participants": [133, 89, 133, 89],
+    "n_others": [787, 260, 787, 260], "n": [133, 89, 133, 89], "suppressed": [False] * 4})
+BALANCE = pd.DataFrame({"covariate": ["level"] * 3, "level": ["Senior"] * 3,
+                        "group": ["participants", "all non-participants", "comparable colleagues (weighted)"],
+                        "share": [.3, .2, .29], "n": [133, 787, 260]})
+DOSE = pd.DataFrame({"band": ["0-2", "3-5", "6-11", "12+"], "n": [4, 16, 32, 81],
+                     "retention_12m": [None, .94, .88, .83], "retention_ci_low": [None, .82, .76, .74],
+                     "retention_ci_high": [None, 1, .99, .91], "promotion_rate_12m": [None, .13, .19, .17],
+                     "promotion_ci_low": [None, 0, .05, .09], "promotion_ci_high": [None, .29, .32, .26],
+                     "suppressed": [True, False, False, False]})
 GOALS = pd.DataFrame({"category": ["Skills", "Career"], "n": [20, 10], "goal_attainment_rate": [.6, .4]})
 
 CASES = {
@@ -59,6 +73,9 @@ CASES = {
                                               "title": "Goals", "value_title": "Achieved (%)"}),
     "participants_vs": (charts.participants_vs, EMPLOYEES, {}),
     "dumbbell": (charts.dumbbell, PRE_POST, {}),
+    "raw_vs_adjusted": (charts.raw_vs_adjusted, RAW_ADJUSTED, {}),
+    "balance": (charts.balance_dots, BALANCE, {}),
+    "dose_response": (charts.dose_response, DOSE, {}),
 }
 
 
@@ -75,7 +92,8 @@ def test_figure_is_titled_labelled_and_shows_n(name):
     assert "n = " in text_of(fig)
     assert fig.data, "a figure with data draws traces"
     assert fig.layout.xaxis.title.text or fig.layout.yaxis.title.text
-    if name not in ("likert", "mean_ci", "nps_split", "dumbbell", "participants_vs", "group_bars"):
+    if name not in ("likert", "mean_ci", "nps_split", "dumbbell", "participants_vs", "group_bars",
+                    "raw_vs_adjusted", "balance", "dose_response"):
         assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
     assert any(getattr(trace, "hovertemplate", None) for trace in fig.data)
     assert fig.layout.template.layout.colorway == tuple(charts.PALETTE)
@@ -95,7 +113,7 @@ def test_all_suppressed_is_an_empty_state_not_zeros(name):
     builder, frame, kwargs = CASES[name]
     hidden = frame.assign(suppressed=True)
     fig = builder(hidden, **kwargs)
-    if name in ("heatmap", "km", "group_bars", "trend", "nps_trend"):
+    if name in ("heatmap", "km", "group_bars", "trend", "nps_trend", "balance"):
         return  # counts and survival curves are never suppressed
     assert not fig.data
     assert fig.layout.annotations
@@ -351,3 +369,17 @@ def test_long_subtitles_and_axis_titles_wrap_to_fit_a_phone(builder, frame, kwar
     fig = builder(frame, **kwargs)
     assert fig.layout.title.subtitle.text.split("<br>") == subtitle
     assert fig.layout.xaxis.title.text.split("<br>") == x_title
+
+
+def test_dose_response_counts_its_hidden_band_and_draws_the_others():
+    fig = charts.dose_response(DOSE)
+    assert "n = 133 · 1 band hidden (n < 5)" in text_of(fig)
+    assert [list(trace.x) for trace in fig.data] == [["3-5", "6-11", "12+"]] * 2
+
+
+def test_raw_and_adjusted_differences_are_drawn_in_points_with_their_intervals():
+    fig = charts.raw_vs_adjusted(RAW_ADJUSTED)
+    raw, adjusted = fig.data
+    assert (raw.name, list(raw.x)) == ("raw: all non-participants", [9.0, 8.0])
+    assert list(adjusted.error_x.arrayminus) == pytest.approx([9.0, 7.0])  # 6 − (−3), 8 − 1 points
+    assert "133 participants, 787 non-participants; adjusted: 89 matched participants, 260" in text_of(fig)

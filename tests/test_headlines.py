@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 from scipy import stats as sps
 
@@ -72,6 +73,7 @@ def test_headlines_against_hand_computation(con):
 
     employees = rows.loc["employee_retention_12m"]
     assert employees["n_text"] == "no employee file loaded" and math.isnan(employees["value"])
+    assert pd.isna(employees["adjusted"]), "no comparison with comparable colleagues without an employee file"
 
 
 @pytest.mark.parametrize("min_size, suppressed", [(6, False), (7, True)])

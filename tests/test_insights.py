@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from analytics import effects, insights
+from analytics import db, demo, effects, impact, impact_reading, insights
 from analytics.filters import Filters, Period
 from analytics.improvements import add_action
 from tests.builders import fresh, insert, responses
@@ -155,3 +155,30 @@ def test_an_action_finding_names_its_program_and_why_it_cannot_be_judged(con, pr
 ])
 def test_nothing_found_tells_quiet_from_empty(con, filters, says):
     assert insights.nothing_found(con, Q2, filters).startswith(says)
+
+
+@pytest.fixture(scope="module")
+def demo_con(tmp_path_factory):
+    connection = db.connect(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+    demo.load_demo(connection)
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize("quarter, filters, outcomes", [
+    # 2026Q3: promotion differs from comparable colleagues' (95% CI +1 to +15), retention is inconclusive
+    ("2026Q3", Filters(), ["promotion_rate_12m"]),
+    # 2026Q2: the other way round (retention 95% CI +1 to +19; promotion −3 to +9)
+    ("2026Q2", Filters(), ["retention_12m"]),
+    # the Legal department: 1 participant against 2 comparable colleagues, hidden
+    ("2026Q3", Filters(department="Legal"), []),
+])
+def test_only_an_adjusted_difference_is_a_finding_about_participants(demo_con, quarter, filters, outcomes):
+    period = Period.parse(quarter)
+    found = insights.findings(demo_con, period, filters)
+    adjusted = found[found["kind"] == "impact"]
+    block = impact.block(demo_con, period, filters)
+    assert adjusted["metric"].tolist() == outcomes
+    assert adjusted["message"].tolist() == [
+        impact_reading.verdict(outcome, block[outcome], 0.05, 5) + " See the Impact page." for outcome in outcomes]
+    assert not found["message"].str.contains("non-participants").any(), "no raw gap is a finding"

@@ -15,7 +15,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, demo, improvements, settings
+from analytics import db, demo, impact, impact_reading, improvements, settings
+from analytics.filters import Filters, Period
 from analytics.ingest import pipeline
 from analytics.metrics import REGISTRY
 from pages._common import safe_csv
@@ -23,7 +24,7 @@ from pages._common import safe_csv
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD, PAGE_DIR = ROOT / "dashboard.py", ROOT / "pages"
 PAGES = ["1_Overview", "2_Upload", "3_Satisfaction", "4_Engagement", "5_Retention", "6_Outcomes", "7_Feedback",
-         "8_Improvements", "9_Reports", "10_Settings"]
+         "8_Improvements", "9_Reports", "10_Settings", "11_Impact"]
 SURVEY_MAPPING = {"how_satisfied_are_you_with_the_program_overall": "overall_satisfaction",
                   "any_other_comments": "comment"}
 
@@ -586,6 +587,11 @@ def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_d
     # 2026Q3: 113 of 133 participants stay against 599 of 787 non-participants, chi2_contingency p = 0.032
     assert versus and "p = 0.032" in versus[0], "the demo's participants stay significantly longer"
     assert "✱" not in versus[0], "that p compares groups, not quarters"
+    # The raw gap is significant; against comparable colleagues the demo's 2026Q3 is inconclusive.
+    block = impact.block(at.session_state["cursor"], Period.parse("2026Q3", 1), Filters())
+    adjusted = impact_reading.brief(block["retention_12m"], 5)
+    assert f"A{adjusted[1:]}. Details on the Impact page." in [c.value for c in at.caption]
+    assert "inconclusive" in adjusted
     footnote = next(c.value for c in at.caption if c.value.startswith("✱"))
     assert "tested against non-participants" in footnote
 
@@ -880,3 +886,50 @@ def test_removing_an_upload_that_wrote_nothing_says_so(populated_db, app):
     warning = " ".join(w.value for w in at.warning)
     assert "It wrote no rows (they were all stored already): only its entry in the history goes." in warning
     assert "later uploads" not in warning
+
+
+def test_impact_gives_a_verdict_per_outcome_with_each_charts_data(demo_db, app):
+    at = app("11_Impact")
+    block = impact.block(at.session_state["cursor"], Period.parse("2026Q3", 1), Filters())
+    expected = [f"**{name}.** " + impact_reading.verdict(outcome, block[outcome], 0.05, 5)
+                for outcome, (name, _, _) in impact_reading.OUTCOMES.items()]
+    shown = [m.value.replace("\\", "") for m in at.markdown]
+    assert [text for text in shown if text.startswith(("**Retention.**", "**Promotion.**"))] == expected
+    assert impact_reading.left_out(block) in texts(at)
+    downloads = {w.proto.id for w in at.get("download_button")}
+    for name in ("impact_raw_vs_adjusted", "impact_balance", "impact_dose_response"):
+        assert any(f"csv_{name}" in found for found in downloads), name
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_impact_of_a_program_younger_than_a_year_gives_the_first_comparisons_date(demo_db, app):
+    at = app("11_Impact")
+    at.selectbox(key="quarter").set_value("2025Q3").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("the first comparison is possible with data up to 2 April 2026" in i.value for i in at.info)
+    assert not at.get("plotly_chart"), "no empty chart in place of the date"
+
+
+@pytest.mark.parametrize("database, says", [
+    ("empty_db", "No employee file is loaded"),
+    ("populated_db", "The employee file has no level column"),  # small_exports' employees have no level
+])
+def test_impact_without_what_it_needs_names_the_file_or_column(database, says, request, app):
+    request.getfixturevalue(database)
+    at = app("11_Impact")
+    notes = [i.value for i in at.info]
+    assert any(says in note and "Upload" in note for note in notes), notes
+    assert not at.get("plotly_chart")
+
+
+def test_impact_of_a_small_department_hides_its_figures_and_keeps_its_counts(demo_db, app):
+    """The demo's Legal department in 2026Q3: 1 matched participant against 2 comparable colleagues."""
+    at = app("11_Impact")
+    at.selectbox(key="filter_department").set_value("Legal").run()
+    assert not at.exception, [e.value for e in at.exception]
+    verdicts = [m.value.replace("\\", "") for m in at.markdown
+                if m.value.startswith(("**Retention.**", "**Promotion.**"))]
+    assert len(verdicts) == 2
+    assert all("Hidden to protect anonymity (n < 5): the comparison has 1 participant and 2 comparable "
+               "colleagues" in verdict for verdict in verdicts), verdicts
+    assert not [c.value for c in at.caption if "times as likely" in c.value], "no E-value for hidden figures"

@@ -5,6 +5,7 @@ for 2026Q2, and a mostly suppressed one (the tiny Legal department).
 """
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
@@ -16,7 +17,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from analytics import cli, db, demo, settings
+from analytics import charts, cli, db, demo, impact, impact_reading, settings
 from analytics.headlines import headlines
 from analytics.filters import Filters, Period
 from analytics.metrics import metrics_json
@@ -548,3 +549,57 @@ def test_a_report_of_a_quarter_not_over_says_so(con, generated_on, says):
     scope = build_model(con, Period.parse("2026Q3"), Filters(), generated_on).scope
     assert scope.startswith("All programs · all cohorts · all departments")
     assert ("is not over" in scope) is (says is not None) and (says is None or says in scope)
+
+
+# ---- Impact ----------------------------------------------------------------------------
+
+def test_html_has_the_impact_section_with_its_verdicts_and_method(con):
+    page = build_report(con, PERIOD, Filters(), "html", GENERATED).decode()
+    block = impact.block(con, PERIOD, Filters())
+    section = page[page.index('<section class="section" id="impact">'):]
+    section = section[:section.index("</section>")]
+    for outcome in impact_reading.OUTCOMES:
+        assert html.escape(impact_reading.verdict(outcome, block[outcome], 0.05, 5)) in section
+    assert section.count('<figure class="chart">') == 3
+    assert html.escape(impact_reading.left_out(block)) in section
+    appendix = page[page.index('id="methodology"'):]
+    for term in ("Impact: who is compared", "Impact: like with like", "Impact: reading the result",
+                 "Impact: unmeasured factors"):
+        assert f"<dt>{term}</dt>" in appendix
+
+
+def test_xlsx_has_the_impact_sheets_with_the_adjusted_figures(con):
+    book = workbook(build_report(con, PERIOD, Filters(), "xlsx", GENERATED))
+    assert {"Impact", "Impact balance", "Impact dose-response"} <= set(book.sheetnames)
+    rows = [row for row in book["Impact"].iter_rows(values_only=True) if row and row[0]]
+    header = rows.index(next(r for r in rows if r[0] == "Outcome"))
+    table = {(r[0], r[1]): r for r in rows[header + 1:header + 5]}
+    adjusted = impact.block(con, PERIOD, Filters())["retention_12m"]
+    # rates are written as percentages (display scale), as the other sheets write them
+    retention = table[("Retention", "adjusted: comparable colleagues")]
+    assert retention[4] == pytest.approx(adjusted["difference"] * 100, abs=1e-9)
+    assert retention[7:] == (charts.label(adjusted["reading"]), adjusted["n_participants"], adjusted["n_comparison"])
+
+
+@pytest.mark.parametrize("quarter, change, says", [
+    ("2026Q2", "DELETE FROM employees", "No employee file is loaded"),
+    ("2025Q3", None, "the first comparison is possible with data up to 2 April 2026"),  # before a year of pairs
+])
+def test_impact_section_says_why_it_has_no_comparison(database, tmp_path, quarter, change, says):
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(database, path)
+    connection = db.connect(path)
+    if change:
+        connection.execute(change)
+    section = next(s for s in build_model(connection, Period.parse(quarter), Filters(), GENERATED).sections
+                   if s.key == "impact")
+    connection.close()
+    assert says in section.intro
+    assert not section.charts and not section.tables
+
+
+def test_the_summary_reads_the_raw_retention_gap_with_its_adjusted_reading(con):
+    report = build_model(con, PERIOD, Filters(), GENERATED)
+    retention = next(h for h in report.headlines if h.key == "employee_retention_12m")
+    adjusted = impact_reading.brief(impact.block(con, PERIOD, Filters())["retention_12m"], 5)
+    assert "significant" in retention.note and retention.note.endswith(f"; {adjusted}")

@@ -107,6 +107,7 @@ VISIBLE = [
     ("4_Engagement", "viewer", [], ["csv_at_risk_pairs", "csv_mentor_load"], False),
     ("4_Engagement", "lead", ["csv_at_risk_pairs", "csv_mentor_load"], [], False),
     ("5_Retention", "viewer", ["ret_by"], [], False),
+    ("11_Impact", "viewer", [], [], False),
     ("6_Outcomes", "viewer", ["csv_pre_post_table"], [], False),
     ("7_Feedback", "viewer", [], ["feedback_search", "csv_comments"], False),
     ("7_Feedback", "lead", ["feedback_search", "csv_comments"], [], False),

@@ -18,8 +18,8 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import (charts, effects, engagement, feedback, formatting, headlines, insights, memo, outcomes,
-                       retention, satisfaction, settings, stats)
+from analytics import (charts, effects, engagement, feedback, formatting, headlines, impact, impact_reading, insights,
+                       memo, outcomes, retention, satisfaction, settings, stats)
 from analytics.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
 from analytics.filters import Filters, Period, over_periods, validate_filters
 from analytics.metrics import REGISTRY
@@ -248,6 +248,8 @@ class _Builder:
                             f"{_significance(row['p_value'])}; {row['test']}")
                     if stats.interval_and_test_disagree(row["ci_low"], row["ci_high"], row["p_value"]):
                         note += f"; {stats.DISAGREE_NOTE}"
+                    if row.get("adjusted"):  # a raw gap is never read without its like-for-like reading
+                        note += f"; {row['adjusted']}"
             if not hidden and row["value"] is not None and formatting.small(row["n"]):
                 note = "; ".join(filter(None, [note, f"{formatting.SMALL_N_MARK} small n: {row['n_text']}, so one "
                                                      "more can move it a lot"]))
@@ -374,6 +376,59 @@ class _Builder:
                 Column("ci_high", "95% CI high", "rate_change"), Column("p_value", "p", "p"),
                 Column("n_participants", "Participants (n)", "count"),
                 Column("n_non_participants", "Non-participants (n)", "count")]))
+        return section
+
+    def impact(self, data: dict[str, Any]) -> Section:
+        """Participants against comparable colleagues: the verdicts, raw against adjusted, balance, the
+        sensitivity to unmeasured factors and dose-response (impact_reading says them in words)."""
+        block = data["impact"]
+        smallest_effect = settings.get(self.con, "smallest_effect_of_interest")
+        section = Section("impact", "Impact: participants against comparable colleagues", "")
+        if block is None or not block["n_participants"]:
+            section.intro = impact_reading.verdict(
+                "retention_12m", None if block is None else block["retention_12m"], smallest_effect, self.min_size,
+                unavailable=data["impact_unavailable"],
+                first_comparison_on=None if block is None else block.get("first_comparison_on"))
+            return section
+        section.intro = " ".join(
+            f"{name}. {impact_reading.verdict(outcome, block[outcome], smallest_effect, self.min_size)}"
+            for outcome, (name, _, _) in impact_reading.OUTCOMES.items())
+        compared = impact_reading.raw_and_adjusted(data["employees"], block)
+        balance = impact_reading.balance(block)
+        dose = impact_reading.dose_response(block)
+        section.charts = [self.chart("impact_raw_vs_adjusted", charts.raw_vs_adjusted, compared),
+                          self.chart("impact_balance", charts.balance_dots, balance),
+                          self.chart("impact_dose_response", charts.dose_response, dose)]
+        sensitivity = [impact_reading.sensitivity(outcome, block[outcome]) for outcome in impact_reading.OUTCOMES]
+        readings = compared.assign(reading=compared["reading"].map(
+            lambda r: None if r is None or r != r else charts.label(r)))
+        wide = balance.pivot_table(index=["covariate", "level"], columns="group", values="share", sort=False) \
+            .reset_index()
+        tested = "; ".join(f"{impact_reading.OUTCOMES[outcome][0].lower()} {charts.p_text(p)}"
+                           for outcome, p in block["dose_response_p_values"].items() if _is_number(p))
+        section.tables = [
+            self.table("impact", "Raw and adjusted differences", "Impact", readings, [
+                Column("outcome", "Outcome"), Column("comparison", "Compared with"),
+                Column("participants", "Participants", "rate"), Column("others", "Others", "rate"),
+                Column("difference", "Difference", "rate_change"), Column("ci_low", "95% CI low", "rate_change"),
+                Column("ci_high", "95% CI high", "rate_change"), Column("reading", "Reading"),
+                Column("n_participants", "Participants (n)", "count"), Column("n_others", "Others (n)", "count")],
+                note=" ".join(filter(None, [*sensitivity, impact_reading.left_out(block)]))),
+            self.table("impact_balance", "Who is compared: shares of each group", "Impact balance", wide, [
+                Column("covariate", "Characteristic"), Column("level", "Value"),
+                Column("participants", "Participants", "rate"),
+                Column("all non-participants", "All non-participants", "rate"),
+                Column("comparable colleagues (weighted)", "Comparable colleagues (weighted)", "rate")],
+                note=impact_reading.tenure_balance(block["tenure_smd"]) or ""),
+            self.table("impact_dose", "Retention and promotion by meetings held in the year before",
+                       "Impact dose-response", dose, [
+                Column("band", "Meetings held"), Column("n", "Participants", "count"),
+                Column("retention_12m", "Stayed 12 months", "rate"), Column("retention_ci_low", "95% CI low", "rate"),
+                Column("retention_ci_high", "95% CI high", "rate"),
+                Column("promotion_rate_12m", "Promoted in 12 months", "rate"),
+                Column("promotion_ci_low", "95% CI low", "rate"), Column("promotion_ci_high", "95% CI high", "rate")],
+                note="An association, not an effect: those who meet more may differ in other ways."
+                     + (f" Across the bands (chi-square): {tested}." if tested else ""))]
         return section
 
     def outcomes(self, data: dict[str, Any]) -> Section:
@@ -524,7 +579,7 @@ class _Builder:
                 sizes[names[measure]] = f"{int(n1):,} participants, {int(n2):,} non-participants"
         return sizes
 
-    def method_notes(self) -> list[tuple[str, str]]:
+    def method_notes(self, impact_block: dict | None) -> list[tuple[str, str]]:
         comment_size = settings.get(self.con, "min_comment_group_size")
         return [
             ("Minimum group size", f"Figures computed from survey answers or the employee file are hidden when their "
@@ -542,6 +597,31 @@ class _Builder:
             ("Period", f"{self.period.sentence()}: {self.period.start.isoformat()} to {self.period.end.isoformat()}, "
                        f"compared with {self.previous.sentence()} ({self.previous.start.isoformat()} to "
                        f"{self.previous.end.isoformat()})."),
+            *self.impact_notes(impact_block),
+        ]
+
+    def impact_notes(self, block: dict | None) -> list[tuple[str, str]]:
+        """How the Impact section compares like with like, in plain words, with who it leaves out."""
+        smallest_effect = settings.get(self.con, "smallest_effect_of_interest")
+        left_out = f" {impact_reading.left_out(block)}" if block and block["n_participants"] else ""
+        return [
+            ("Impact: who is compared", "Groups are fixed on one starting date, 12 months before the quarter's end, "
+             "among those employed then: participants were in a pair matched before it and open at some time in "
+             "the year before it; non-participants were never in a pair. What happens to both groups in the next "
+             "12 months is then compared, so that nobody counts as a participant because they stayed long enough "
+             f"to join.{left_out}"),
+            ("Impact: like with like", "People who join mentoring differ from those who do not (more senior, longer "
+             "serving). Each participant is compared only with non-participants of the same department, level and "
+             "tenure band (stratification), each group counting as many times as it has participants. Participants "
+             "with no such colleague are left out."),
+            ("Impact: reading the result", "A difference is reported when its 95% interval excludes zero; \"about "
+             f"as likely\" when the whole interval lies within ±{smallest_effect * 100:g} points (the smallest "
+             "effect of interest, in Settings); otherwise the result is inconclusive: the data cannot tell an "
+             "effect from none, which is not the same as no effect. The smallest detectable difference is the true "
+             "difference the comparison would find 8 times in 10."),
+            ("Impact: unmeasured factors", "The E-value says how strongly a factor not in the data (ambition, say) "
+             "would have to make people both join and reach the outcome, as a risk ratio, to explain the result "
+             "away; a value near 1 means a weak factor would do, a large one that it would have to be strong."),
         ]
 
     def data_sources(self) -> Table:
@@ -661,6 +741,8 @@ def _compute(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -
         "early_exit": retention.early_exit(con, period, filters),
         "exit_reasons": retention.early_exit_reasons(con, period, filters),
         "employees": retention.employee_outcomes(con, period, filters) if has_employees else None,
+        "impact": impact.block(con, period, filters),
+        "impact_unavailable": impact.unavailable(con),
         "pre_post": outcomes.pre_post(con, period, filters),
         "goals": outcomes.goal_attainment(con, period, filters),
         "goal_categories": outcomes.goal_attainment(con, period, filters, by="category"),
@@ -728,8 +810,9 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
         headlines=builder.headlines(data),
         findings=data["findings"]["message"].head(MAX_FINDINGS).tolist(),
         sections=[builder.satisfaction(data), builder.engagement(data), builder.retention(data),
-                  builder.outcomes(data), builder.feedback(data), builder.improvements(), builder.segments(data)],
+                  builder.impact(data), builder.outcomes(data), builder.feedback(data), builder.improvements(),
+                  builder.segments(data)],
         methodology=builder.methodology(data),
-        method_notes=builder.method_notes(),
+        method_notes=builder.method_notes(data["impact"]),
         data_sources=builder.data_sources(),
     )

@@ -1,0 +1,61 @@
+"""Impact: do participants stay and get promoted more than comparable colleagues, once who joins is
+taken into account?"""
+import streamlit as st
+
+from analytics import charts, impact, impact_reading, retention
+from pages import _common as ui
+
+st.title("Impact")
+st.caption(f"{ui.filters().sentence(ui.period())}: employees on the comparison's starting date, 12 months "
+           "before the quarter's end, and what happened to them in the 12 months after.")
+
+why_not = ui.compute(impact.unavailable)
+block = None if why_not else ui.standard(impact.block)
+smallest_effect, min_size = ui.setting("smallest_effect_of_interest"), ui.setting("min_group_size")
+
+if block is None:
+    st.info(f"{why_not} Files are loaded on the **Upload** page.", icon=":material/upload_file:")
+elif not block["n_participants"]:
+    st.info(impact_reading.verdict("retention_12m", block["retention_12m"], smallest_effect, min_size,
+                                   first_comparison_on=block.get("first_comparison_on")),
+            icon=":material/event_upcoming:")
+else:
+    st.subheader("Compared with colleagues like them")
+    for outcome, (name, _, _) in impact_reading.OUTCOMES.items():
+        found = block[outcome]
+        st.markdown(f"**{name}.** {ui.escape(impact_reading.verdict(outcome, found, smallest_effect, min_size))}")
+        sensitivity = impact_reading.sensitivity(outcome, found)
+        if sensitivity:
+            st.caption(sensitivity)
+    st.caption(f"Comparable colleagues: non-participants of the same department, level and tenure band, weighted "
+               f"so that each group counts as many times as it has participants. n = "
+               f"{block['retention_12m']['n_participants']:,} matched participants, "
+               f"{block['retention_12m']['n_comparison']:,} comparable colleagues.")
+
+    st.subheader("Raw and adjusted")
+    ui.chart(charts.raw_vs_adjusted, impact_reading.raw_and_adjusted(ui.standard(retention.employee_outcomes), block),
+             "impact_raw_vs_adjusted",
+             caption="Participants' share minus others', in percentage points, with 95% CIs. Raw: against every "
+                     "non-participant. Adjusted: against comparable colleagues only. The distance between the two "
+                     "dots is how much of the raw gap comes from who joins rather than from mentoring.")
+
+    st.subheader("Are the groups alike?")
+    ui.chart(charts.balance_dots, impact_reading.balance(block), "impact_balance",
+             caption="Each department's, level's and tenure band's share of participants, of all non-participants "
+                     "and of the comparable colleagues as weighted. Head-counts only, so nothing is hidden.")
+    tenure = impact_reading.tenure_balance(block["tenure_smd"])
+    if tenure:
+        st.markdown(tenure)
+
+    st.subheader("More meetings, better outcomes?")
+    ui.chart(charts.dose_response, impact_reading.dose_response(block), "impact_dose_response",
+             caption="Participants' retention and promotion by meetings held in the year before the starting "
+                     "date, with 95% Wald CIs. This is an association, not an effect: those who meet more may "
+                     "differ in other ways.")
+    p_values = {k: v for k, v in block["dose_response_p_values"].items() if not ui.missing(v)}
+    if p_values:
+        st.caption("Across the bands (chi-square): " + "; ".join(
+            f"{impact_reading.OUTCOMES[k][0].lower()} {charts.p_text(v)}" for k, v in p_values.items()) + ".")
+
+    st.subheader("Who is left out")
+    st.markdown(impact_reading.left_out(block))
