@@ -2,7 +2,7 @@
 taken into account?"""
 import streamlit as st
 
-from analytics import charts, impact, impact_reading, retention
+from analytics import charts, formatting, impact, impact_reading, retention
 from pages import _common as ui
 
 st.title("Impact")
@@ -55,7 +55,7 @@ else:
     p_values = {k: v for k, v in block["dose_response_p_values"].items() if not ui.missing(v)}
     if p_values:
         st.caption("Across the bands (chi-square): " + "; ".join(
-            f"{impact_reading.OUTCOMES[k][0].lower()} {charts.p_text(v)}" for k, v in p_values.items()) + ".")
+            f"{impact_reading.OUTCOMES[k][0].lower()} {formatting.p_text(v)}" for k, v in p_values.items()) + ".")
 
     st.subheader("Who is left out")
     st.markdown(impact_reading.left_out(block))

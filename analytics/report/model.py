@@ -404,7 +404,7 @@ class _Builder:
             lambda r: None if r is None or r != r else charts.label(r)))
         wide = balance.pivot_table(index=["covariate", "level"], columns="group", values="share", sort=False) \
             .reset_index()
-        tested = "; ".join(f"{impact_reading.OUTCOMES[outcome][0].lower()} {charts.p_text(p)}"
+        tested = "; ".join(f"{impact_reading.OUTCOMES[outcome][0].lower()} {formatting.p_text(p)}"
                            for outcome, p in block["dose_response_p_values"].items() if _is_number(p))
         section.tables = [
             self.table("impact", "Raw and adjusted differences", "Impact", readings, [
