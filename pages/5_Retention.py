@@ -1,7 +1,7 @@
 """Retention: do pairs last, and do participants stay with the organisation longer?"""
 import streamlit as st
 
-from analytics import charts, retention
+from analytics import charts, impact, impact_reading, retention
 from pages import _common as ui
 
 st.title("Retention")
@@ -37,3 +37,11 @@ else:
              caption="Shares of participants and of non-participants still employed, and promoted, in the 12 "
                      "months to the quarter's end, with each difference, its 95% Wald CI and a chi-square/Fisher "
                      "p-value.")
+    # A raw gap mixes what mentoring does with who joins: its like-for-like reading stands under it.
+    block = None if ui.compute(impact.unavailable) else ui.standard(impact.block)
+    if block is not None and block["n_participants"]:
+        smallest_effect, min_size = ui.setting("smallest_effect_of_interest"), ui.setting("min_group_size")
+        for outcome, (name, _, _) in impact_reading.OUTCOMES.items():
+            said = impact_reading.verdict(outcome, block[outcome], smallest_effect, min_size)
+            st.caption(f"**Against comparable colleagues, {name.lower()}:** {ui.escape(said)}")
+        st.caption("How comparable colleagues are chosen, and how far they are alike: the Impact page.")

@@ -902,6 +902,16 @@ def test_impact_gives_a_verdict_per_outcome_with_each_charts_data(demo_db, app):
     assert len(at.get("plotly_chart")) == 3
 
 
+def test_retention_reads_its_raw_gap_beside_the_like_for_like_comparison(demo_db, app):
+    at = app("5_Retention")
+    block = impact.block(at.session_state["cursor"], Period.parse("2026Q3", 1), Filters())
+    expected = [f"**Against comparable colleagues, {name.lower()}:** "
+                + impact_reading.verdict(outcome, block[outcome], 0.05, 5)
+                for outcome, (name, _, _) in impact_reading.OUTCOMES.items()]
+    shown = [c.value.replace("\\", "") for c in at.caption if c.value.startswith("**Against comparable")]
+    assert shown == expected
+
+
 def test_impact_of_a_program_younger_than_a_year_gives_the_first_comparisons_date(demo_db, app):
     at = app("11_Impact")
     at.selectbox(key="quarter").set_value("2025Q3").run()
