@@ -234,6 +234,9 @@ def upload_history() -> None:
             confirm_removal(pending, names[pending], int(history.set_index("upload_id").at[pending, "rows_loaded"]))
 
 
+REJECTED_LISTED = 20
+
+
 def rejected_of(history: pd.DataFrame, upload_id: int) -> None:
     rejected = ui.compute(health.rejected_rows, upload_id)
     if rejected.empty:
@@ -241,7 +244,14 @@ def rejected_of(history: pd.DataFrame, upload_id: int) -> None:
         st.caption("None: every row of this upload loaded or was a duplicate"
                    + (f", but for {skipped:,} that were not records (a survey tool's preview responses, "
                       "blank rows)." if skipped else "."))
-    ui.table(rejected, f"rejected_upload_{upload_id}")
+        return
+    # A list, not a table: a popover is too narrow for a table's reason column, which it would cut off.
+    for row in rejected.head(REJECTED_LISTED).itertuples():
+        column = f" ({row.column_name})" if isinstance(row.column_name, str) and row.column_name else ""
+        st.markdown(f"- Row {row.row_number}{ui.escape(column)}: {ui.escape(row.reason)}")
+    if len(rejected) > REJECTED_LISTED:
+        st.caption(f"The first {REJECTED_LISTED} of {len(rejected):,}; the CSV has them all.")
+    ui.download(rejected, f"rejected_upload_{upload_id}")
 
 
 def confirm_removal(upload_id: int, file_name: str, rows_loaded: int) -> None:

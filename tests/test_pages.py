@@ -874,6 +874,19 @@ def test_a_renamed_improvement_is_named_by_its_new_title_after_saving(populated_
     assert chooser.format_func(chooser.value) == f"#{action_id} Reminders for everyone"
 
 
+def test_an_uploads_rejected_rows_are_listed_with_their_whole_reason(populated_db, app):
+    sessions = b"pair_id,occurred_on,duration_minutes\np1,2026-04-03,30\np1,2026-04-10,2000\n"
+    at = app("2_Upload")
+    at.file_uploader[0].set_value(("sessions.csv", sessions, "text/csv")).run()
+    at.button(key="load_files").click().run()
+    (newest,) = reading(at, populated_db, "SELECT max(upload_id) FROM uploads")[0]
+    at.selectbox(key="history_upload_id").set_value(newest).run()
+    listed = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("- Row ")]  # Markdown-escaped
+    # The popover is narrow: a table cut this reason off before its fix.
+    assert listed == ["- Row 3 (duration_minutes): duration_minutes is over 1440 (24 hours): 2000"]
+    assert any(f"csv_rejected_upload_{newest}" in d.proto.id for d in at.get("download_button"))
+
+
 def test_removing_an_upload_that_wrote_nothing_says_so(populated_db, app):
     dated = b"submitted_at,respondent_id,How satisfied are you overall?,Would you recommend it?\n2026-05-02,e1,4,9\n"
     at = app("2_Upload")
