@@ -6,7 +6,7 @@ from analytics import charts, formatting, impact, impact_reading, retention
 from pages import _common as ui
 
 st.title("Impact")
-st.caption(f"{ui.filters().sentence(ui.period())}: employees on the comparison's starting date, 12 months "
+st.caption(f"{ui.showing()}: employees on the comparison's starting date, 12 months "
            "before the quarter's end, and what happened to them in the 12 months after.")
 
 why_not = ui.compute(impact.unavailable)
