@@ -333,8 +333,8 @@ def _reading_rules() -> list[str]:
             "A change that rounds to nothing reads ±0; no data reads –. Quarters read `Q3 2026` (`Q1 FY2026` for",
             "a fiscal quarter) wherever they are shown; the command line takes them as `2026Q3`. The labels printed",
             "on bars and heat-map cells round rates to whole percent to fit; their hover gives the decimal.", "",
-            f"**Small n.** A tile, a bar or a report headline over 1 to {formatting.SMALL_N - 1} people, pairs or "
-            f"goals is marked {formatting.SMALL_N_MARK}",
+            f"**Small n.** A tile, a bar, a table row or a report headline over 1 to {formatting.SMALL_N - 1} "
+            f"people, pairs or goals is marked {formatting.SMALL_N_MARK}",
             "(\"small n\"): one more answer can move it a long way. It is shown, not hidden: hiding is for groups",
             "below the minimum group size, which protects anonymity; the mark is about how far to trust the figure.",
             "",

@@ -313,6 +313,11 @@ def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, capt
             shown[column] = shown[column] * 100
             config["column_config"][column] = st.column_config.NumberColumn(formatting.heading(column),
                                                                              format="%.1f%%")
+    marks = small_n_marks(frame)
+    if marks is not None:  # a figure over few people reads like any other unless its row says so
+        shown.insert(0, formatting.SMALL_N_MARK, marks.to_numpy())
+        if "column_order" in config:
+            config["column_order"] = [formatting.SMALL_N_MARK, *config["column_order"]]
     widths = fitted_widths(shown, fit)
     headers = {c: st.column_config.Column(formatting.heading(c), width=widths[c], help=formatting.heading(c))
                for c in shown.columns}
@@ -322,10 +327,23 @@ def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, capt
              if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])}
     config["column_config"] = {**headers, **dates, **given}
     st.dataframe(shown, hide_index=True, key=f"table_{name}", **config)
-    text = caption or (definition(metric) if metric else None)
+    text = " ".join(filter(None, [caption or (definition(metric) if metric else None),
+                                  formatting.SMALL_N_NOTE if marks is not None else None]))
     if text:
         st.caption(text)
     download(frame, name)
+
+
+SMALL_N_COLUMNS = ("n", "n_pairs")  # the count a row's figures are computed over, where a table has one
+
+
+def small_n_marks(frame: pd.DataFrame) -> pd.Series | None:
+    """'†' for each row whose figures rest on a small n (formatting.small), '' for the others; None when no
+    row's does, or the table counts nothing."""
+    counted = next((c for c in SMALL_N_COLUMNS if c in frame.columns), None)
+    if counted is None or not frame[counted].map(formatting.small).any():
+        return None
+    return frame[counted].map(lambda n: formatting.SMALL_N_MARK if formatting.small(n) else "")
 
 
 missing = formatting.missing

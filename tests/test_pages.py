@@ -19,7 +19,7 @@ from analytics import db, demo, impact, impact_reading, improvements, settings
 from analytics.filters import Filters, Period
 from analytics.ingest import pipeline
 from analytics.metrics import REGISTRY
-from pages._common import safe_csv
+from pages._common import safe_csv, small_n_marks
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD, PAGE_DIR = ROOT / "dashboard.py", ROOT / "pages"
@@ -956,3 +956,15 @@ def test_impact_of_a_small_department_hides_its_figures_and_keeps_its_counts(dem
     assert all("Hidden to protect anonymity (n < 5): the comparison has 1 participant and 2 comparable "
                "colleagues" in verdict for verdict in verdicts), verdicts
     assert not [c.value for c in at.caption if "times as likely" in c.value], "no E-value for hidden figures"
+
+
+@pytest.mark.parametrize("frame, marks", [
+    (pd.DataFrame({"cohort": ["A", "B", "C"], "n": [3, 12, 0]}), ["†", "", ""]),  # 0: nothing to mark
+    (pd.DataFrame({"dimension": ["x", "y"], "n_pairs": [9, 10]}), ["†", ""]),    # fewer than 10 is small
+    (pd.DataFrame({"cohort": ["A"], "n": [10]}), None),                           # no small row: no column
+    (pd.DataFrame({"cohort": ["A"], "n": [None]}), None),
+    (pd.DataFrame({"cohort": ["A"], "share": [0.5]}), None),                       # nothing counted
+])
+def test_a_tables_rows_over_a_small_n_are_marked(frame, marks):
+    found = small_n_marks(frame)
+    assert (None if found is None else list(found)) == marks
