@@ -531,12 +531,18 @@ def group_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
             fig.add_bar(x=names[rows], y=values[rows], error_y=whiskers, **bar)
     if horizontal:
         fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(names), autorange="reversed")
-        fig.update_xaxes(ticksuffix="%" if percent else None, rangemode="tozero")
+        # Room right of the longest bar for its label ('67% †'), which plotly would otherwise cut at the edge.
+        top = float((values + (error["array"] if error else 0)).max())
+        fig.update_xaxes(ticksuffix="%" if percent else None, range=[0, top * BAR_LABEL_ROOM] if top > 0 else None,
+                         rangemode="tozero")
     else:
         fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(names))
         fig.update_yaxes(ticksuffix="%" if percent else None, rangemode="tozero")
     fig.update_layout(showlegend=groups.nunique() > 1)
     return fig
+
+
+BAR_LABEL_ROOM = 1.2  # the value axis of horizontal bars runs 20% past the longest, for its label
 
 
 # ---- outcomes -------------------------------------------------------------------

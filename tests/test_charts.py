@@ -284,6 +284,16 @@ def test_bars_over_a_small_n_are_marked(n, marks, says_small):
     assert ("† small n (under 10)" in fig.layout.title.subtitle.text) is says_small
 
 
+@pytest.mark.parametrize("shares, top", [
+    ([2 / 3, 1 / 3], 80.0),   # 67% × 1.2: room for '67% †' right of the longest bar
+    ([0.25, 0.1], 30.0),
+])
+def test_horizontal_bars_leave_room_for_the_longest_bars_label(shares, top):
+    frame = pd.DataFrame({"end_reason": ["withdrawn", "left_organization"], "n": [3, 3], "share": shares})
+    fig = charts.group_bars(frame, "end_reason", "share", "Why pairs ended", "Share (%)", horizontal=True)
+    assert tuple(fig.layout.xaxis.range) == pytest.approx((0, top))
+
+
 @pytest.mark.parametrize("values, shown", [([1.0, 2.0, 3.0, 4.0, 5.0], ["1", "2", "3", "4", "5"]),
                                            ([1, 2, 3, 4, 5], ["1", "2", "3", "4", "5"])])
 def test_likert_hover_names_the_answer_as_written(values, shown):
