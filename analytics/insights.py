@@ -119,8 +119,9 @@ def adjusted_differences(con: duckdb.DuckDBPyConnection, period: Period, filters
         return []
     block = impact.block(con, period, filters)
     smallest_effect, min_size = settings.get(con, "smallest_effect_of_interest"), settings.get(con, "min_group_size")
-    return [_finding(2.8, "impact", f"{impact_reading.verdict(outcome, found, smallest_effect, min_size)} See the "
-                     "Impact page.", outcome, found["participants"], found["difference"], found["p_value"])
+    # The sentence alone: findings go into the report too, where no page can be pointed to.
+    return [_finding(2.8, "impact", impact_reading.verdict(outcome, found, smallest_effect, min_size),
+                     outcome, found["participants"], found["difference"], found["p_value"])
             for outcome, found in ((o, block[o]) for o in impact_reading.OUTCOMES)
             if not found["suppressed"] and found["reading"] == impact_stats.DIFFERENCE]
 

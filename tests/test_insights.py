@@ -180,5 +180,5 @@ def test_only_an_adjusted_difference_is_a_finding_about_participants(demo_con, q
     block = impact.block(demo_con, period, filters)
     assert adjusted["metric"].tolist() == outcomes
     assert adjusted["message"].tolist() == [
-        impact_reading.verdict(outcome, block[outcome], 0.05, 5) + " See the Impact page." for outcome in outcomes]
+        impact_reading.verdict(outcome, block[outcome], 0.05, 5) for outcome in outcomes]
     assert not found["message"].str.contains("non-participants").any(), "no raw gap is a finding"
