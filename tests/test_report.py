@@ -558,8 +558,9 @@ def test_html_has_the_impact_section_with_its_verdicts_and_method(con):
     block = impact.block(con, PERIOD, Filters())
     section = page[page.index('<section class="section" id="impact">'):]
     section = section[:section.index("</section>")]
-    for outcome in impact_reading.OUTCOMES:
-        assert html.escape(impact_reading.verdict(outcome, block[outcome], 0.05, 5)) in section
+    for outcome, (name, _, _) in impact_reading.OUTCOMES.items():  # a paragraph each
+        verdict = html.escape(impact_reading.verdict(outcome, block[outcome], 0.05, 5))
+        assert f'<p class="intro">{name}. {verdict}</p>' in section
     assert section.count('<figure class="chart">') == 3
     assert html.escape(impact_reading.left_out(block)) in section
     appendix = page[page.index('id="methodology"'):]

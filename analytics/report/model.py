@@ -390,7 +390,7 @@ class _Builder:
                 unavailable=data["impact_unavailable"],
                 first_comparison_on=None if block is None else block.get("first_comparison_on"))
             return section
-        section.intro = " ".join(
+        section.intro = "\n".join(  # a paragraph per outcome
             f"{name}. {impact_reading.verdict(outcome, block[outcome], smallest_effect, self.min_size)}"
             for outcome, (name, _, _) in impact_reading.OUTCOMES.items())
         compared = impact_reading.raw_and_adjusted(data["employees"], block)
