@@ -97,6 +97,17 @@ def metrics(args: dict):
     return (lambda: metrics_json(con, period, Filters())), con.close
 
 
+def impact(args: dict):
+    """The impact block alone (strata, balance, dose bands and their statistics), on a cold connection: the
+    part of the metrics JSON that compares participants with comparable colleagues."""
+    from analytics import db, impact as impact_module
+    from analytics.filters import Filters
+
+    con = db.connect(args["db"], read_only=not args.get("in_process"))
+    period = _period(args)
+    return (lambda: impact_module.block(con, period, Filters())), con.close
+
+
 def baseline(args: dict):
     """The pandas notebook: read the CSVs, compute the same figures."""
     from benchmarks import pandas_baseline
@@ -155,5 +166,5 @@ def report(args: dict):
     return (lambda: {"bytes": len(build_report(con, period, Filters(), args["format"]))}), con.close
 
 
-STEPS = {"ingest": ingest, "floor": floor, "stored": stored, "metrics": metrics, "baseline": baseline, "page": page,
-         "report": report}
+STEPS = {"ingest": ingest, "floor": floor, "stored": stored, "metrics": metrics, "impact": impact,
+         "baseline": baseline, "page": page, "report": report}

@@ -43,6 +43,7 @@ class Results:
     ingest: list[tuple[Path, Measurement, Measurement | None]] = field(default_factory=list)
     stored: dict[str, Measurement] = field(default_factory=dict)  # plain survey file -> its rows by read_csv alone
     metrics: Measurement | None = None
+    impact: Measurement | None = None  # the impact block alone (part of metrics)
     baseline: Measurement | None = None
     agreement: list[str] | None = None
     bulk_agreement: list[str] | None = None
@@ -103,6 +104,8 @@ def run(config: Config) -> Results:
     # 2. the metrics JSON for one quarter, against the pandas notebook
     results.metrics = step("metrics", {"db": str(data.database), "quarter": period.label},
                            f"metrics {period.label}")
+    results.impact = step("impact", {"db": str(data.database), "quarter": period.label},
+                          f"impact block {period.label}")
     results.baseline = step("baseline", {"folder": str(data.folder), "quarter": period.label},
                             f"pandas baseline {period.label}")
     if results.metrics.result is not None and results.baseline.result is not None:

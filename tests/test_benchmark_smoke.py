@@ -20,6 +20,7 @@ def test_smoke_run_writes_results_and_the_baseline_agrees(tmp_path, capsys):
                     "## 4. The report", "## Misses and causes"):
         assert heading in text
     assert "every figure of the baseline equals Mentorscope's" in text
+    assert "| The impact block adds at most 0.3 s to the metrics JSON (timed alone) |" in text
     assert "failed" not in text
     assert "met" in capsys.readouterr().out
 
