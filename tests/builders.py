@@ -16,6 +16,7 @@ import io
 import duckdb
 
 from analytics import db, scores
+from analytics.cli import main
 from analytics.ingest.staged import Staged, stage
 
 
@@ -85,3 +86,10 @@ def responses(con: duckdb.DuckDBPyConnection, rows: str, scale_points: int = 5) 
                  None if numeric else record[item], 11 if dimension == "nps" else scale_points if numeric else None],
             )
     scores.refresh(con, "SELECT response_id FROM responses WHERE survey_id = 's1'")
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    """`python -m analytics ARGV…` in-process: its exit code, stdout and stderr."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -7,6 +7,7 @@ import pytest
 
 from analytics import db
 from analytics.cli import main
+from tests.builders import run_cli as run
 
 PAIRS = "pair_id,mentor_id,mentee_id,matched_on\nP1,M1,E1,2026-01-05\nP2,M2,E2,2026-02-05\n"
 SESSIONS = "pair_id,occurred_on,duration_minutes\nP1,2026-01-10,60\nP9,2026-01-11,30\n"
@@ -19,12 +20,6 @@ def files(tmp_path):
         path.write_bytes(text if isinstance(text, bytes) else text.encode())
         return str(path)
     return write
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_ingest_json_reports_each_file(files, db_path, capsys):

@@ -7,6 +7,7 @@ import pytest
 
 from analytics import db
 from analytics.cli import main
+from tests.builders import run_cli as run
 
 PAIRS = "pair_id,mentor_id,mentee_id,matched_on\nP1,M1,E1,2026-01-05\nP2,M2,E2,2026-02-05\n"
 SESSIONS = "pair_id,occurred_on,duration_minutes\nP1,2026-01-10,60\nP1,2026-02-10,45\nP2,2026-02-11,1e308\n"
@@ -20,12 +21,6 @@ def loaded(tmp_path, db_path, capsys):
         assert main(["ingest", str(tmp_path / name), "--db", str(db_path)]) == 0
     capsys.readouterr()
     return db_path
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_list_gives_each_upload_newest_first_with_the_rows_it_holds(loaded, capsys):

@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from analytics import backup, db, delivery
 from analytics.cli import main
 from analytics.filters import last_complete_quarter
+from tests.builders import run_cli as run
 
 QUARTER = "2026Q2"
 OURS, OTHER = "Aurora circle", "Borealis track"
@@ -89,12 +90,6 @@ def database(db_path, tmp_path, capsys):
         assert main(["ingest", str(tmp_path / name), "--db", str(db_path)]) == 0
     capsys.readouterr()
     return db_path
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def add(capsys, database, address: str, *options: str) -> None:
