@@ -178,13 +178,14 @@ def landmark_sql(period: Period, filters: Filters) -> tuple[str, list]:
             WHERE m.matched_on < b.landmark AND (m.ended_on IS NULL OR m.ended_on >= b.lookback)
               AND {member_where}),
         employed AS (
-            SELECT e.*, date_diff('day', e.hired_on, b.landmark) / 365.25 AS tenure,
+            SELECT e.*, date_diff('day', e.hired_on, b.landmark) AS tenure_days,
+                   date_diff('day', e.hired_on, b.landmark) / 365.25 AS tenure,
                    e.terminated_on IS NULL OR e.terminated_on > b.as_of AS retained,
                    coalesce(e.last_promoted_on BETWEEN b.landmark AND b.as_of, FALSE) AS promoted
             FROM ({employees}) e, bounds b
             WHERE e.hired_on < b.landmark AND (e.terminated_on IS NULL OR e.terminated_on >= b.landmark)),
         population AS (
-            SELECT e.employee_id, e.tenure, e.retained, e.promoted,
+            SELECT e.employee_id, e.tenure, e.tenure_days, e.retained, e.promoted,
                    CASE WHEN e.employee_id IN (SELECT employee_id FROM qualifying) THEN 'participants'
                         WHEN e.employee_id IN (SELECT employee_id FROM memberships) THEN 'neither'
                         ELSE 'non_participants' END AS "group",
@@ -205,12 +206,15 @@ def landmark_strata(con: duckdb.DuckDBPyConnection, period: Period, filters: Fil
         f"""count(*) FILTER (WHERE "group" = '{group}') AS n{side},
             count(*) FILTER (WHERE "group" = '{group}' AND retained) AS retained{side},
             count(*) FILTER (WHERE "group" = '{group}' AND promoted) AS promoted{side},
-            coalesce(sum(tenure) FILTER (WHERE "group" = '{group}'), 0) AS tenure_sum{side},
-            coalesce(sum(tenure * tenure) FILTER (WHERE "group" = '{group}'), 0) AS tenure_squares{side}"""
+            coalesce(sum(tenure_days) FILTER (WHERE "group" = '{group}'), 0) / 365.25 AS tenure_sum{side},
+            coalesce(sum(tenure_days::HUGEINT * tenure_days) FILTER (WHERE "group" = '{group}'), 0)
+                / (365.25 * 365.25) AS tenure_squares{side}"""
         for group, side in (("participants", "1"), ("non_participants", "0")))
+    # Whole days summed exactly, then turned into years, and strata in a fixed order: a sum of fractional
+    # years over threads, or over rows in any order, differs in its last bits from one run to the next.
     return con.execute(f"""{population}
         SELECT department, level, tenure_band, {sides}, count(*) FILTER (WHERE "group" = 'neither') AS n_neither
-        FROM population GROUP BY ALL""", params).df()
+        FROM population GROUP BY ALL ORDER BY ALL""", params).df()
 
 
 def employee_groups(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
