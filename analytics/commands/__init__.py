@@ -24,10 +24,20 @@ def fail(message: str) -> int:
     return 1
 
 
+def database_path(args: argparse.Namespace) -> Path:
+    """The database file --db names, else $MENTORSCOPE_DB or data/mentorscope.duckdb."""
+    return Path(args.db or db.default_path())
+
+
+def no_database(path: Path) -> int:
+    """The refusal of a command that needs data when there is no database file yet (exit 1)."""
+    return fail(f"no database at {path}: pass --db, or run python -m analytics ingest FILE… first.")
+
+
 @contextmanager
 def read_only_if_there(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConnection | None]:
     """The --db database opened read-only, or None when the file does not exist: listing never creates one."""
-    path = Path(args.db or db.default_path())
+    path = database_path(args)
     if not path.exists():
         yield None
         return

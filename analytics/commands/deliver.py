@@ -8,10 +8,9 @@ import json
 import sys
 from contextlib import closing
 from datetime import date
-from pathlib import Path
 
 from analytics import db, delivery, settings
-from analytics.commands import add_db_argument, fail
+from analytics.commands import add_db_argument, database_path, fail, no_database
 from analytics.filters import Period, last_complete_quarter
 
 
@@ -30,9 +29,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    path = Path(args.db or db.default_path())
+    path = database_path(args)
     if not path.exists():
-        return fail(f"no database at {path}: load data with python -m analytics ingest FILE… first, or pass --db.")
+        return no_database(path)
     with closing(db.connect(path)) as con:
         fiscal_start = settings.get(con, "fiscal_year_start_month")
         try:

@@ -4,12 +4,10 @@ Every change is written to the audit log with the actor "command line", as the d
 """
 from __future__ import annotations
 
-import argparse
 import json
-from pathlib import Path
 
 from analytics import db, improvements
-from analytics.commands import add_db_argument, fail
+from analytics.commands import add_db_argument, database_path, fail, no_database
 from analytics.filters import Filters, validate_filters
 from analytics.metrics import REGISTRY
 
@@ -64,23 +62,15 @@ def register(sub) -> None:
     delete.set_defaults(run=run_delete)
 
 
-def _path(args: argparse.Namespace) -> Path:
-    return Path(args.db) if args.db else db.default_path()
-
-
-def _no_database(path: Path) -> int:
-    return fail(f"no database at {path}: pass --db, or run python -m analytics ingest FILE… first.")
-
-
 def _known_scope(con, program: str | None, cohort: str | None) -> None:
     """ValueError for a program or cohort no data names: an action for it would never be measured."""
     validate_filters(con, Filters(program=program, cohort=cohort))
 
 
 def run_list(args) -> int:
-    path = _path(args)
+    path = database_path(args)
     if not path.exists():
-        return _no_database(path)
+        return no_database(path)
     con = db.connect(path, read_only=True)
     try:
         actions = improvements.list_actions(con, args.program, args.cohort)[LISTED]
@@ -100,9 +90,9 @@ def run_list(args) -> int:
 
 
 def run_add(args) -> int:
-    if not _path(args).exists():
-        return _no_database(_path(args))
-    con = db.connect(_path(args))
+    if not database_path(args).exists():
+        return no_database(database_path(args))
+    con = db.connect(database_path(args))
     try:
         _known_scope(con, args.program, args.cohort)
         action_id = improvements.add_action(con, title=args.title, metric=args.metric, started_on=args.started_on,
@@ -124,9 +114,9 @@ def run_edit(args) -> int:
     if not changes:
         return fail("nothing to change: pass at least one of --title, --metric, --started-on, --program, "
                     "--all-programs, --cohort, --all-cohorts, --owner, --description.")
-    if not _path(args).exists():
-        return _no_database(_path(args))
-    con = db.connect(_path(args))
+    if not database_path(args).exists():
+        return no_database(database_path(args))
+    con = db.connect(database_path(args))
     try:
         _known_scope(con, changes.get("program"), changes.get("cohort"))
         improvements.edit_action(con, args.action_id, actor=ACTOR, **changes)
@@ -139,9 +129,9 @@ def run_edit(args) -> int:
 
 
 def run_delete(args) -> int:
-    if not _path(args).exists():
-        return _no_database(_path(args))
-    con = db.connect(_path(args))
+    if not database_path(args).exists():
+        return no_database(database_path(args))
+    con = db.connect(database_path(args))
     try:
         title = improvements.get_action(con, args.action_id)["title"]
         improvements.delete_action(con, args.action_id, actor=ACTOR)

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 from analytics import db, formatting, settings
-from analytics.commands import add_db_argument, fail
+from analytics.commands import add_db_argument, database_path, fail
 from analytics.filters import Filters, Period, check_reportable, validate_filters
 from analytics.metrics import REGISTRY, metrics_json
 
@@ -29,7 +28,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    path = Path(args.db) if args.db else db.default_path()
+    path = database_path(args)
     if not path.exists():
         return fail(EMPTY_MESSAGE)
     con = db.connect(path, read_only=True)

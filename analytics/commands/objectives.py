@@ -4,10 +4,9 @@ Objectives are set in the dashboard (Settings, leads and admins), where each cha
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from analytics import db, objectives, settings
-from analytics.commands import add_db_argument, fail
+from analytics.commands import add_db_argument, database_path, fail, no_database
 from analytics.filters import Filters, Period, check_reportable
 from analytics.metrics import TARGETABLE, clean
 
@@ -26,9 +25,9 @@ def register(sub) -> None:
 
 
 def run_list(args) -> int:
-    path = Path(args.db) if args.db else db.default_path()
+    path = database_path(args)
     if not path.exists():
-        return fail(f"no database at {path}: pass --db, or run python -m analytics ingest FILE… first.")
+        return no_database(path)
     con = db.connect(path, read_only=True)
     try:
         if args.quarter is None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from contextlib import closing
-from pathlib import Path
 
 from analytics import db, delivery
-from analytics.commands import add_db_argument, fail, read_only_if_there
+from analytics.commands import add_db_argument, database_path, fail, read_only_if_there
 from analytics.report import FORMATS
 
 
@@ -64,7 +63,7 @@ def run_add(args) -> int:
 
 
 def run_remove(args) -> int:
-    path = Path(args.db or db.default_path())
+    path = database_path(args)
     if not path.exists():
         return fail(f"{args.email} is not a recipient: the database {path} does not exist yet.")
     with closing(db.connect(path)) as con:

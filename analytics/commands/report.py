@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from analytics import db, settings
-from analytics.commands import add_db_argument, fail
+from analytics.commands import add_db_argument, database_path, fail
 from analytics.filters import Filters, Period, check_reportable
 from analytics.report import FORMATS, ReportError, build_report
 
@@ -51,7 +51,7 @@ def run(args) -> int:
         return fail(f"{out} is a folder; pass a file path with --out.")
     if not out.parent.is_dir():
         return fail(f"cannot write {out}: the folder {out.parent} does not exist.")
-    path = Path(args.db) if args.db else db.default_path()
+    path = database_path(args)
     if not path.exists():
         return fail(f"no database at {path}: run python -m analytics ingest FILE… first (python -m analytics sample "
                     "--out DIR writes example exports to try), or pass --db.")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from contextlib import closing
-from pathlib import Path
 
 import pandas as pd
 
 from analytics import db, health
-from analytics.commands import add_db_argument, fail, read_only_if_there
+from analytics.commands import add_db_argument, database_path, fail, read_only_if_there
 from analytics.commands.ingest import CLOSED_ON
 from analytics.ingest.load import remove_upload
 
@@ -53,7 +52,7 @@ def run_remove(args) -> int:
     if not str(args.upload_id).isdigit():
         return fail(f"'{args.upload_id}' is not an upload number; {LIST_HINT}.")
     upload_id = int(args.upload_id)
-    path = Path(args.db or db.default_path())
+    path = database_path(args)
     if not path.exists():
         return fail(f"there is no upload #{upload_id}: the database {path} does not exist yet.")
     with closing(db.connect(path)) as con:
