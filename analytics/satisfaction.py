@@ -136,7 +136,7 @@ def dimensions(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     # The mean is of placed scores; top-2-box judges each score on its own scale.
     frame = con.execute(f"""
         WITH placed AS ({placed})
-        SELECT segment, dimension, count(*) AS n, avg(on_k) AS mean, stddev_samp(on_k) AS sd,
+        SELECT segment, dimension, count(*) AS n, avg(on_k ORDER BY on_k) AS mean, stddev_samp(on_k ORDER BY on_k) AS sd,
                avg(CASE WHEN score >= scale_points - 1 THEN 1.0 ELSE 0.0 END) AS top2box,
                any_value(k) AS scale_points, {RESPONDENTS} AS respondents
         FROM placed r GROUP BY segment, dimension ORDER BY ALL""", params).df()
