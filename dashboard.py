@@ -12,8 +12,10 @@ from typing import NoReturn
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
-from analytics import audit, auth, db, demo, filters, memo, serving, settings, sso
-from analytics.filters import Filters, Period, known_values
+from analytics.measures import filters
+from analytics.measures.filters import Filters, Period, known_values
+from analytics.ops import auth, demo, serving, sso
+from analytics.store import audit, db, memo, settings
 from pages import _common as common
 
 # Paths from this file, not the working directory, so any runner finds the pages.

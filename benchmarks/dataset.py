@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics import scores
-from analytics.filters import Period
-from analytics.sample import DIMENSIONS, SURVEYS, generate
-from analytics.sample_writers import PLATFORM_FILES, WRITERS
+from analytics.measures.filters import Period
+from analytics.ops.sample import DIMENSIONS, SURVEYS, generate
+from analytics.ops.sample_writers import PLATFORM_FILES, WRITERS
+from analytics.store import scores
 
 SEED = 7
 END = date(2026, 9, 30)
@@ -82,11 +82,10 @@ def generator_version() -> str:
     """A hash of the generator's and writers' source: the cache is stale when they change."""
     import hashlib
 
-    import analytics.sample
-    import analytics.sample_writers
+    from analytics.ops import sample, sample_writers
 
     digest = hashlib.sha256()
-    for module in (analytics.sample, analytics.sample_writers):
+    for module in (sample, sample_writers):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -149,7 +148,7 @@ def write_generic_surveys(surveys: pd.DataFrame, folder: Path) -> list[str]:
 
 def write_tool_exports(data, folder: Path) -> list[str]:
     """Each survey in its own tool's export layout (Qualtrics, SurveyMonkey, Google Forms, MS Forms)."""
-    from analytics.sample_writers import _file_name
+    from analytics.ops.sample_writers import _file_name
 
     folder.mkdir(parents=True, exist_ok=True)
     people = data.participants.set_index("participant_id")[["name", "email", "location"]]
@@ -165,8 +164,8 @@ def write_tool_exports(data, folder: Path) -> list[str]:
 
 def build_database(dataset: Dataset, *, log=print) -> Path:
     """The metrics database, loaded through the real ingest path (once; then reused)."""
-    from analytics import db
     from analytics.ingest.pipeline import Options, ingest_paths
+    from analytics.store import db
 
     done = dataset.folder / "database.json"
     if _built_for_this_schema(done) and dataset.database.exists():
@@ -193,7 +192,7 @@ def build_database(dataset: Dataset, *, log=print) -> Path:
 def _built_for_this_schema(done: Path) -> bool:
     """A cached database is reused only if it was built at the current schema: an older one
     lacks what the engine now writes at load time (and opening it read-only cannot migrate it)."""
-    from analytics import db
+    from analytics.store import db
 
     return done.exists() and json.loads(done.read_text()).get("schema") == db.SCHEMA_VERSION
 
@@ -208,7 +207,7 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
     how the rows got there does not matter. `python -m benchmarks` checks at the
     benchmark size that both databases give the same metrics.
     """
-    from analytics import db
+    from analytics.store import db
 
     path = path or dataset.folder / "bulk.duckdb"
     done = Path(str(path) + ".json")
@@ -240,7 +239,7 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
 
 def bulk_survey(con, file: Path, upload_id: int) -> None:
     """A plain survey CSV into responses, answers and stored scores by DuckDB's own reader, unchecked."""
-    from analytics.sample import SURVEYS as ALL_SURVEYS
+    from analytics.ops.sample import SURVEYS as ALL_SURVEYS
 
     scale_points = next(s.scale_points for s in ALL_SURVEYS if s.name == file.stem.removeprefix("survey_"))
     survey_id = "bench-" + file.stem

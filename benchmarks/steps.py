@@ -19,8 +19,8 @@ def _scratch(args: dict) -> tuple[Path, callable]:
 
 def ingest(args: dict):
     """One file through the real ingest path into a database holding what it refers to."""
-    from analytics import db
     from analytics.ingest.pipeline import Options, ingest_paths
+    from analytics.store import db
 
     folder, remove = _scratch(args)
     con = db.connect(folder / "ingest.duckdb")
@@ -64,7 +64,7 @@ def stored(args: dict):
     """A plain survey CSV into the tables Mentorscope stores it in (responses, one answer per
     question, one score per scored answer), by DuckDB's own reader with no checks at all: the
     least that writing those rows costs, whatever the ingest path does before it."""
-    from analytics import db
+    from analytics.store import db
     from benchmarks.dataset import bulk_survey
 
     folder, remove = _scratch(args)
@@ -82,15 +82,15 @@ def stored(args: dict):
 
 
 def _period(args: dict):
-    from analytics.filters import Period
+    from analytics.measures.filters import Period
     return Period.parse(args["quarter"])
 
 
 def metrics(args: dict):
     """The full metrics JSON for one quarter, on a cold connection."""
-    from analytics import db
-    from analytics.filters import Filters
-    from analytics.metrics import metrics_json
+    from analytics.measures.filters import Filters
+    from analytics.measures.metrics import metrics_json
+    from analytics.store import db
 
     con = db.connect(args["db"], read_only=not args.get("in_process"))
     period = _period(args)
@@ -100,8 +100,9 @@ def metrics(args: dict):
 def impact(args: dict):
     """The impact block alone (strata, balance, dose bands and their statistics), on a cold connection: the
     part of the metrics JSON that compares participants with comparable colleagues."""
-    from analytics import db, impact as impact_module
-    from analytics.filters import Filters
+    from analytics.measures import impact as impact_module
+    from analytics.measures.filters import Filters
+    from analytics.store import db
 
     con = db.connect(args["db"], read_only=not args.get("in_process"))
     period = _period(args)
@@ -145,7 +146,10 @@ def page(args: dict):
     else:
         # A server imports its modules once, when it starts; what a new session waits for is its
         # figures (the caches start empty either way).
-        import analytics.charts, analytics.headlines, analytics.insights, analytics.metrics  # noqa: F401,E401
+        import analytics.measures.metrics  # noqa: F401
+        import analytics.present.charts
+        import analytics.present.headlines
+        import analytics.present.insights
 
     def work():
         if args.get("page"):
@@ -157,9 +161,9 @@ def page(args: dict):
 
 def report(args: dict):
     """The quarterly report in one format."""
-    from analytics import db
-    from analytics.filters import Filters
+    from analytics.measures.filters import Filters
     from analytics.report import build_report
+    from analytics.store import db
 
     con = db.connect(args["db"], read_only=not args.get("in_process"))
     period = _period(args)

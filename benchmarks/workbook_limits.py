@@ -30,8 +30,8 @@ from benchmarks.measure import peak_rss_mb
 def write_largest_workbook(path: Path, limits: WorkbookLimits = WorkbookLimits()) -> tuple[int, int]:
     """The sample's Microsoft Forms survey, its responses repeated as often as the limits allow;
     returns (cells, unpacked bytes)."""
-    from analytics.sample import SURVEYS, generate
-    from analytics.sample_writers import WRITERS
+    from analytics.ops.sample import SURVEYS, generate
+    from analytics.ops.sample_writers import WRITERS
 
     data = generate(scale=1.0)
     survey = next(s for s in SURVEYS if s.tool == "msforms")
@@ -71,10 +71,10 @@ def read_and_analyse(path: Path) -> list[dict]:
 
 
 def sample_database(folder: Path, scale: float) -> Path:
-    from analytics import db
     from analytics.ingest.pipeline import ingest_paths
-    from analytics.sample import generate
-    from analytics.sample_writers import write_exports
+    from analytics.ops.sample import generate
+    from analytics.ops.sample_writers import write_exports
+    from analytics.store import db
 
     path = folder / "sample.duckdb"
     con = db.connect(path)
@@ -86,10 +86,10 @@ def sample_database(folder: Path, scale: float) -> Path:
 def metrics_alone_and_beside_an_upload(database: Path, workbook: Path, rounds: int) -> dict:
     """Each round times the metrics alone, then while the workbook is being analysed in another
     thread: alternating, so that the machine's own load drifts alike for both."""
-    from analytics import db
-    from analytics.filters import Filters, Period
     from analytics.ingest.pipeline import analyse
-    from analytics.metrics import metrics_json
+    from analytics.measures.filters import Filters, Period
+    from analytics.measures.metrics import metrics_json
+    from analytics.store import db
 
     con = db.connect(database, read_only=True)
     quarter = Period.parse("2026Q2")

@@ -6,9 +6,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import audit, db, delivery, demo, metrics, objectives, privacy, settings
-from analytics.filters import Filters, available_quarters, known_values, last_complete_quarter
+from analytics.measures import metrics, objectives
+from analytics.measures.filters import Filters, available_quarters, known_values, last_complete_quarter
+from analytics.ops import delivery, demo, privacy
 from analytics.report import FORMATS
+from analytics.store import audit, db, settings
 from pages import _common as ui
 
 

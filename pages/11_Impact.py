@@ -2,7 +2,8 @@
 taken into account?"""
 import streamlit as st
 
-from analytics import charts, formatting, impact, impact_reading, retention
+from analytics.measures import impact, retention
+from analytics.present import charts, formatting, impact_reading
 from pages import _common as ui
 
 st.title("Impact")

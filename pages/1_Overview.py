@@ -1,7 +1,8 @@
 """Overview: is the program working? Six KPIs against last quarter, two trends, the top insights."""
 import streamlit as st
 
-from analytics import charts, engagement, headlines, satisfaction
+from analytics.measures import engagement, satisfaction
+from analytics.present import charts, headlines
 from pages import _common as ui
 
 st.title("Overview")

@@ -4,12 +4,13 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, health, wording
 from analytics.ingest import pipeline
 from analytics.ingest.columns import KINDS
-from analytics.ingest.dates import EARLIEST, latest_plausible
 from analytics.ingest.load import remove_upload
 from analytics.ingest.mapping import DIMENSIONS, question_groups
+from analytics.ops import health
+from analytics.present import charts, wording
+from analytics.store.plausible import EARLIEST, latest_plausible
 from pages import _common as ui
 
 NOT_SCORED = "(not scored)"

@@ -1,7 +1,8 @@
 """Satisfaction: how participants rate the program, per dimension and segment, and NPS."""
 import streamlit as st
 
-from analytics import charts, satisfaction
+from analytics.measures import satisfaction
+from analytics.present import charts
 from pages import _common as ui
 
 st.title("Satisfaction")

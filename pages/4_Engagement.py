@@ -1,7 +1,8 @@
 """Engagement: are pairs meeting, which pairs need a nudge, and how loaded are mentors?"""
 import streamlit as st
 
-from analytics import charts, engagement, wording
+from analytics.measures import engagement
+from analytics.present import charts, wording
 from pages import _common as ui
 
 st.title("Engagement")

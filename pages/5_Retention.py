@@ -1,7 +1,8 @@
 """Retention: do pairs last, and do participants stay with the organisation longer?"""
 import streamlit as st
 
-from analytics import charts, impact, impact_reading, retention
+from analytics.measures import impact, retention
+from analytics.present import charts, impact_reading
 from pages import _common as ui
 
 st.title("Retention")

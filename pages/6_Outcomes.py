@@ -1,7 +1,8 @@
 """Outcomes: did participants grow from baseline to exit, and were goals achieved?"""
 import streamlit as st
 
-from analytics import charts, outcomes
+from analytics.measures import outcomes
+from analytics.present import charts
 from pages import _common as ui
 
 st.title("Outcomes")

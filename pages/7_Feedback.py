@@ -1,7 +1,8 @@
 """Feedback: what participants say in their own words (masked, and only for large enough groups)."""
 import streamlit as st
 
-from analytics import charts, feedback, stats
+from analytics.measures import feedback, stats
+from analytics.present import charts
 from pages import _common as ui
 
 st.title("Feedback")

@@ -4,10 +4,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics import effects, formatting, improvements, insights, metrics
-from analytics.filters import known_values
+from analytics.measures import effects, improvements, metrics
+from analytics.measures.filters import known_values
+from analytics.present import formatting, insights
 from pages import _common as ui
-
 
 ALL_PROGRAMS, ALL_COHORTS = "All programs", "All cohorts"
 # Overall satisfaction is what most actions mean to move; a count of survey responses rarely is.

@@ -4,8 +4,9 @@ import json
 
 import streamlit as st
 
-from analytics import metrics, report
-from analytics.commands.report import command_line
+from analytics import report
+from analytics.cli.report import command_line
+from analytics.measures import metrics
 from pages import _common as ui
 
 LABELS = {"pdf": "PDF, for reading", "xlsx": "XLSX, for the numbers", "html": "HTML, to share"}

@@ -16,10 +16,13 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 from streamlit.runtime.pages_manager import PagesManager
 
-from analytics import auth, backup, charts, db, escaping, formatting, improvements, metrics, settings, sso, stats, wording
-from analytics import insights as insights_module
-from analytics.filters import Filters, Period
 from analytics.ingest.load import WRITE_LOCK
+from analytics.measures import improvements, metrics, stats
+from analytics.measures.filters import Filters, Period
+from analytics.ops import auth, backup, sso
+from analytics.present import charts, escaping, formatting, wording
+from analytics.present import insights as insights_module
+from analytics.store import db, settings
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")

@@ -15,9 +15,9 @@ import io
 
 import duckdb
 
-from analytics import db, scores
 from analytics.cli import main
 from analytics.ingest.staged import Staged, stage
+from analytics.store import db, scores
 
 
 def staged_csv(header: list[str], *rows: list[str]) -> Staged:

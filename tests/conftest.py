@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import db
+from analytics.store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher
 
-from analytics import auth
+from analytics.ops import auth
 
 USERS = {"ana": {"role": "lead", "password_hash": auth.hash_password("correct horse battery")},
          "vic": {"role": "viewer", "password_hash": auth.hash_password("another long secret")}}

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from analytics import db
 from analytics.cli import main
 from analytics.ingest.errors import DATE_FIX
+from analytics.store import db
 from tests import fixtures_formats as fx
 
 PAIRS = "pair_id,mentor_id,mentee_id,matched_on\nP1,M1,E1,2026-01-05\n"

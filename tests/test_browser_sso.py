@@ -11,7 +11,8 @@ import duckdb
 import httpx
 import pytest
 
-from analytics import auth, escaping
+from analytics.ops import auth
+from analytics.present import escaping
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, free_port, main_text, serve, settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
@@ -84,7 +85,7 @@ def dashboard(tmp_path, provider):
 
 def signed_in_as(email: str, role: str) -> re.Pattern:
     """The sidebar's 'Signed in as …' line: an address there carries a word joiner after its '@', which keeps
-    it from becoming a link (analytics.escaping)."""
+    it from becoming a link (analytics.present.escaping)."""
     name = re.escape(email).replace("@", "@" + escaping.WORD_JOINER + "?")
     return re.compile(rf"Signed in as {name} \({role}\)")
 

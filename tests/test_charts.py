@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from analytics import charts
-from analytics.filters import Period
+from analytics.measures.filters import Period
+from analytics.present import charts
 
 PERIODS = Period.parse("2026Q2").quarters_back(3)
 

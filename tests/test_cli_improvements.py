@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from analytics import db
 from analytics.cli import main
+from analytics.store import db
 from tests.builders import insert
 
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from analytics import db
 from analytics.cli import main
+from analytics.store import db
 from tests.builders import run_cli as run
 
 PAIRS = "pair_id,mentor_id,mentee_id,matched_on\nP1,M1,E1,2026-01-05\nP2,M2,E2,2026-02-05\n"
@@ -100,7 +100,7 @@ def test_ambiguous_dates_ask_and_the_flag_answers(files, db_path, capsys):
 
 @pytest.mark.parametrize("limit_mb, size_mb, code", [(1, 2, 1), (3, 2, 0)])
 def test_the_upload_limit_is_a_setting(files, db_path, capsys, limit_mb, size_mb, code):
-    from analytics import settings
+    from analytics.store import settings
     con = db.connect(db_path)
     settings.set(con, "max_upload_mb", limit_mb)
     con.close()
@@ -118,7 +118,7 @@ def test_the_upload_limit_is_a_setting(files, db_path, capsys, limit_mb, size_mb
     ("max_unpacked_mb", 1, 0, ""),
 ])
 def test_the_workbook_limits_are_settings(files, db_path, capsys, setting, value, code, words):
-    from analytics import settings
+    from analytics.store import settings
     from tests.fixtures_formats import xlsx
     con = db.connect(db_path)
     settings.set(con, setting, value)

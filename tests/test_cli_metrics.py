@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from analytics import db
 from analytics.cli import main
+from analytics.store import db
 from tests.builders import insert
 
 
@@ -113,7 +113,8 @@ def test_fiscal_quarter_uses_the_setting(capsys, loaded):
 
 def test_a_quarter_in_progress_is_reported_with_a_note(capsys, tmp_path):
     from datetime import date
-    from analytics.filters import Period
+
+    from analytics.measures.filters import Period
     today = date.today()
     current = Period.quarter(today.year, (today.month - 1) // 3 + 1)
     path = tmp_path / "now.duckdb"

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from analytics import db
 from analytics.cli import main
+from analytics.store import db
 from tests.builders import run_cli as run
 
 PAIRS = "pair_id,mentor_id,mentee_id,matched_on\nP1,M1,E1,2026-01-05\nP2,M2,E2,2026-02-05\n"

@@ -8,8 +8,8 @@ import subprocess
 import sys
 import textwrap
 
-from analytics import db
 from analytics.cli import main
+from analytics.store import db
 from tests.conftest import ROOT
 
 # Runs the real `ingest`, but stops for good right after the rows are written

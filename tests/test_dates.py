@@ -2,20 +2,21 @@
 column or the file, and a stored date of any year leaves every page standing."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import json
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
 import pytest
 
-from analytics import db, filters, health
 from analytics.cli import main
-from analytics.ingest.dates import EARLIEST, latest_plausible
 from analytics.ingest.errors import DATE_FIX, FileRefused
 from analytics.ingest.platform import parse_platform
 from analytics.ingest.survey import parse_survey
+from analytics.measures import filters
+from analytics.ops import health
+from analytics.store import db
+from analytics.store.plausible import EARLIEST, latest_plausible
 from tests.builders import insert
 from tests.builders import staged_csv as table
 

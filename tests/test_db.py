@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from analytics import db
+from analytics.store import db
 
 
 def test_new_database_is_at_the_current_schema(db_path):

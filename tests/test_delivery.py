@@ -20,9 +20,10 @@ import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
 
-from analytics import backup, db, delivery
 from analytics.cli import main
-from analytics.filters import last_complete_quarter
+from analytics.measures.filters import last_complete_quarter
+from analytics.ops import backup, delivery
+from analytics.store import db
 from tests.builders import run_cli as run
 
 QUARTER = "2026Q2"

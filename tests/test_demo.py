@@ -7,10 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, demo, objectives
-from analytics.filters import Filters, Period
 from analytics.ingest.load import remove_upload
 from analytics.ingest.pipeline import ingest_paths
+from analytics.measures import objectives
+from analytics.measures.filters import Filters, Period
+from analytics.ops import demo
+from analytics.store import db
 from tests.test_pages import DASHBOARD
 
 

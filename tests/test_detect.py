@@ -1,9 +1,9 @@
 """detect_format / detect_kind from header rows."""
 from __future__ import annotations
 
+import fixtures_formats as F
 import pytest
 
-import fixtures_formats as F
 from analytics.ingest.detect import detect_format, detect_kind
 from analytics.ingest.errors import FileRefused
 from analytics.ingest.read import RawTable, read_raw

@@ -12,8 +12,8 @@ import math
 import openpyxl
 import pytest
 
-from analytics import feedback, satisfaction
-from analytics.filters import Filters, Period
+from analytics.measures import feedback, satisfaction
+from analytics.measures.filters import Filters, Period
 from analytics.report import build_report
 from tests import builders
 

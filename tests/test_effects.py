@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from analytics import effects, stats
-from analytics.filters import Filters, Period
-from analytics.improvements import add_action
-from analytics.stats import Estimate, Moments
+from analytics.measures import effects, stats
+from analytics.measures.filters import Filters, Period
+from analytics.measures.improvements import add_action
+from analytics.measures.stats import Estimate, Moments
 from tests.builders import insert, responses
 
 Q2 = Period.parse("2026Q2")

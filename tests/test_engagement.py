@@ -4,8 +4,9 @@ from statistics import median
 import pandas as pd
 import pytest
 
-from analytics import engagement, settings
-from analytics.filters import Filters, Period
+from analytics.measures import engagement
+from analytics.measures.filters import Filters, Period
+from analytics.store import settings
 from tests.builders import fresh, insert
 
 Q2 = Period.parse("2026Q2")  # 2026-04-01 … 2026-06-30

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from analytics import audit, db, privacy
 from analytics.cli import main
+from analytics.ops import privacy
+from analytics.store import audit, db
 
 PERSON = {"id": "EMP-40417", "email": "ana.lima@example.com", "name": "Ana Lima"}
 COMMENTS = ("Call me on 0161 496 0000 about the rota", "my manager Quentin Marlowe never listens")
@@ -142,7 +143,7 @@ def test_erasure_from_settings_rewrites_the_file_too(db_path, loaded, tmp_path, 
 
 
 def test_a_rewrite_that_fails_says_what_was_done(db_path, loaded, tmp_path, monkeypatch):
-    from analytics import backup
+    from analytics.ops import backup
 
     def full_disk(path):
         raise db.DatabaseError(f"Rewriting {path} gave an incomplete copy; the file was left as it was.")

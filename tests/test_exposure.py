@@ -12,8 +12,9 @@ from streamlit import config
 from streamlit.runtime.context import ContextProxy
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth, db, serving
 from analytics.cli import main
+from analytics.ops import auth, serving
+from analytics.store import db
 from tests.test_pages import ROOT, texts
 
 ALLOW = serving.ALLOW_OPEN_ACCESS

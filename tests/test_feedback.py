@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from analytics import feedback, settings
-from analytics.filters import Filters, Period
+from analytics.measures import feedback
+from analytics.measures.filters import Filters, Period
 from analytics.report.model import build_model
+from analytics.store import settings
 from tests import builders
 
 Q2 = Period.parse("2026Q2")

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from analytics import filters as filters_module
-from analytics.filters import Filters, Period, known_values, validate_filters
+from analytics.measures import filters as filters_module
+from analytics.measures.filters import Filters, Period, known_values, validate_filters
 from tests.builders import fresh, insert
 
 

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from analytics import formatting
+from analytics.present import formatting
 
 
 @pytest.mark.parametrize("value, unit, shown", [

@@ -11,7 +11,8 @@ import os
 from contextlib import closing
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analytics.ingest import scales
 from analytics.ingest.dates import parse_dates

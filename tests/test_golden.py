@@ -15,9 +15,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analytics import db, demo
-from analytics.filters import Filters, Period, available_quarters
+from analytics.measures.filters import Filters, Period, available_quarters
+from analytics.ops import demo
 from analytics.report import build_report
+from analytics.store import db
 from tests.builders import run_cli
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from analytics.filters import Filters, Period
-from analytics.headlines import headlines
+from analytics.measures.filters import Filters, Period
+from analytics.present.headlines import headlines
 from tests import builders
 
 Q1 = Period.parse("2026Q1")
@@ -78,7 +78,7 @@ def test_headlines_against_hand_computation(con):
 
 @pytest.mark.parametrize("min_size, suppressed", [(6, False), (7, True)])
 def test_a_small_group_hides_its_survey_headline_but_keeps_its_n(con, min_size, suppressed):
-    from analytics import settings
+    from analytics.store import settings
     settings.set(con, "min_group_size", min_size)
     nps = headlines(con, Q1, Filters()).set_index("key").loc["nps"]
     assert bool(nps["suppressed"]) is suppressed and nps["n"] == 6

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import health
-from analytics.filters import available_quarters
 from analytics.ingest.load import remove_upload
 from analytics.ingest.pipeline import analyse, load
+from analytics.measures.filters import available_quarters
+from analytics.ops import health
 from tests import builders
 
 

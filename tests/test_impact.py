@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from analytics import impact, impact_stats, retention, settings
-from analytics.filters import Filters, Period
-from analytics.sample import RETENTION_EFFECT, generate
+from analytics.measures import impact, impact_stats, retention
+from analytics.measures.filters import Filters, Period
+from analytics.ops.sample import RETENTION_EFFECT, generate
+from analytics.store import settings
 from tests.builders import fresh, insert
 
 Q2 = Period.parse("2026Q2")  # landmark L = 2025-07-01, window to 2026-06-30

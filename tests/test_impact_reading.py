@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import impact_reading
+from analytics.present import impact_reading
 
 NAN = float("nan")
 
@@ -13,7 +13,7 @@ NAN = float("nan")
 def found(difference: float, ci_low: float, ci_high: float, reading: str | None, *, mde_80: float = 0.12,
           suppressed: bool = False, n_participants: int = 89, n_comparison: int = 260,
           e_value: float = NAN, e_value_ci: float = NAN) -> dict:
-    """A comparison of the impact block as analytics.impact writes it (suppressed: figures None)."""
+    """A comparison of the impact block as analytics.measures.impact writes it (suppressed: figures None)."""
     figures = {"participants": 0.8, "comparison": 0.8 - difference, "difference": difference, "ci_low": ci_low,
                "ci_high": ci_high, "mde_80": mde_80, "reading": reading, "e_value": e_value,
                "e_value_ci": e_value_ci}

@@ -4,13 +4,21 @@ from datetime import date
 import openpyxl
 import pytest
 
-from analytics import cli, db
-from analytics.filters import Filters, Period
-from analytics.improvements import (ImprovementError, add_action, delete_action, edit_action, list_actions,
-                                   marking_actions, scope_text)
+from analytics import cli
+from analytics.measures.filters import Filters, Period
+from analytics.measures.improvements import (
+    ImprovementError,
+    add_action,
+    delete_action,
+    edit_action,
+    list_actions,
+    marking_actions,
+    scope_text,
+)
 from analytics.report.html import html_bytes
 from analytics.report.model import build_model
 from analytics.report.xlsx import xlsx_bytes
+from analytics.store import db
 from tests.builders import fresh, insert
 
 GENERATED = date(2026, 7, 1)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+import fixtures_formats as F
 import openpyxl
 import pytest
 import python_calamine
 
-import fixtures_formats as F
 from analytics.ingest.errors import FileRefused
 from analytics.ingest.read import MAX_COLUMNS, WorkbookLimits, read_raw
 

@@ -13,10 +13,11 @@ from datetime import date
 import pytest
 import streamlit as st
 
-from analytics import db, improvements
-from analytics.filters import Filters, Period
+from analytics.measures import improvements
+from analytics.measures.filters import Filters, Period
 from analytics.report import build_report
 from analytics.report.model import build_model
+from analytics.store import db
 from tests.test_pages import PAGES, app, entry, small_database  # noqa: F401 - app and entry are fixtures
 
 LINK = "[Click here](https://evil.example/login)"

@@ -2,9 +2,12 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from analytics import db, demo, effects, impact, impact_reading, insights
-from analytics.filters import Filters, Period
-from analytics.improvements import add_action
+from analytics.measures import effects, impact
+from analytics.measures.filters import Filters, Period
+from analytics.measures.improvements import add_action
+from analytics.ops import demo
+from analytics.present import impact_reading, insights
+from analytics.store import db
 from tests.builders import fresh, insert, responses
 
 Q2 = Period.parse("2026Q2")

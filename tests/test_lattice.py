@@ -16,8 +16,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from analytics import feedback, memo, satisfaction, settings
-from analytics.filters import Filters, Period
+from analytics.measures import feedback, satisfaction
+from analytics.measures.filters import Filters, Period
+from analytics.store import memo, settings
 from tests import builders
 
 COHORTS = {"Alpha": ("A1", "A2"), "Beta": ("B1",)}

@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
-from analytics import db
 from analytics.ingest import load as store
 from analytics.ingest.platform import parse_platform
+from analytics.store import db
 from tests.builders import staged_csv
 
 

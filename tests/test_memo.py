@@ -4,8 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics import db, memo, satisfaction
-from analytics.filters import Filters, Period
+from analytics.measures import satisfaction
+from analytics.measures.filters import Filters, Period
+from analytics.store import db, memo
 from tests import builders
 
 calls: list[tuple] = []

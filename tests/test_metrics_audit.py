@@ -25,9 +25,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics import db, demo, scores, settings
-from analytics.filters import Filters, Period
-from analytics.metrics import metrics_json
+from analytics.measures.filters import Filters, Period
+from analytics.measures.metrics import metrics_json
+from analytics.ops import demo
+from analytics.store import db, scores, settings
 
 MONTH_DAYS = 30.4375
 MIN_GROUP = 5                # METRICS.md default min_group_size
@@ -49,7 +50,7 @@ FILTERS = {
     "cohort": {"cohort": "2026 Spring"},
     "program+department": {"program": "New-hire mentoring", "department": "Sales"},
     # METRICS.md names role as a filter without defining it per grain; the audit follows the reading in
-    # analytics/filters.py: survey by the response's (else the respondent's) role, pairs not narrowed,
+    # analytics/measures/filters.py: survey by the response's (else the respondent's) role, pairs not narrowed,
     # employees: participants are those who held that role; those only in the other role are in neither group.
     "role": {"role": "mentee"},
 }

@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics.metrics import REGISTRY, docs_markdown
+from analytics.measures.metrics import REGISTRY
+from analytics.present.metric_docs import docs_markdown
 
 DOCS = (Path(__file__).resolve().parent.parent / "docs" / "metrics.md").read_text(encoding="utf-8")
 
@@ -16,7 +17,7 @@ def test_every_metric_is_documented_with_its_definition(name):
 
 
 def test_docs_are_the_generated_text():
-    assert DOCS == docs_markdown(), "docs/metrics.md differs from analytics.metrics.docs_markdown(); regenerate it"
+    assert DOCS == docs_markdown(), "docs/metrics.md differs from analytics.present.metric_docs.docs_markdown(); regenerate it"
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))

@@ -6,9 +6,10 @@ import time
 import pandas as pd
 import pytest
 
-from analytics import metrics, objectives, settings
-from analytics.filters import Filters, Period
-from analytics.metrics import metrics_json
+from analytics.measures import metrics, objectives
+from analytics.measures.filters import Filters, Period
+from analytics.measures.metrics import metrics_json
+from analytics.store import settings
 from tests.builders import fresh, insert, responses
 
 Q2 = Period.parse("2026Q2")

@@ -5,9 +5,11 @@ import math
 
 import pytest
 
-from analytics import audit, cli, db, objectives, settings
-from analytics.filters import Filters, Period
-from analytics.objectives import AT_RISK, NOT_MEASURABLE, OFF_TRACK, ON_TRACK, ObjectiveError
+from analytics import cli
+from analytics.measures import objectives
+from analytics.measures.filters import Filters, Period
+from analytics.measures.objectives import AT_RISK, NOT_MEASURABLE, OFF_TRACK, ON_TRACK, ObjectiveError
+from analytics.store import audit, db, settings
 from tests.builders import insert, responses
 from tests.test_roles import app, audit_rows, database, db_copy, entry, secrets  # noqa: F401 (fixtures)
 

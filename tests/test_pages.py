@@ -15,10 +15,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, demo, impact, impact_reading, improvements, settings
-from analytics.filters import Filters, Period
 from analytics.ingest import pipeline
-from analytics.metrics import REGISTRY
+from analytics.measures import impact, improvements
+from analytics.measures.filters import Filters, Period
+from analytics.measures.metrics import REGISTRY
+from analytics.ops import demo
+from analytics.present import impact_reading
+from analytics.store import db, settings
 from pages._common import safe_csv, small_n_marks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -442,7 +445,7 @@ def test_a_report_recipient_is_added_for_one_program_and_removed(populated_db, a
 
 def test_reports_build_the_same_bytes_as_the_command_line(populated_db, app):
     from analytics import report
-    from analytics.filters import Filters, Period
+    from analytics.measures.filters import Filters, Period
     at = app("9_Reports")
     at.selectbox(key="quarter").set_value("2026Q1").run()
     assert "Q1 2026" in texts(at)
@@ -690,7 +693,7 @@ def test_a_change_that_rounds_to_nothing_has_no_arrow():
 def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, app):
     """Operations mentors in 2026Q3: all 13 participants stay against 112 of 147 non-participants, so the Wald
     interval of the retention difference (+16.9 to +30.7 points) excludes 0 while Fisher's p (0.073) does not."""
-    from analytics import stats
+    from analytics.measures import stats
     at = app("1_Overview")
     at.selectbox(key="filter_department").set_value("Operations").run()
     at.selectbox(key="filter_role").set_value("mentor").run()

@@ -7,7 +7,6 @@ from analytics.ingest.errors import DATE_FIX, NUMBER_FIX, FileRefused, NeedsMapp
 from analytics.ingest.platform import parse_platform
 from tests.builders import staged_csv as table
 
-
 PAIRS = ["Pair ID", "Mentor", "Mentee ID", "Match date", "End reason"]
 
 

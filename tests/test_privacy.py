@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import audit, db, privacy
 from analytics.cli import main
 from analytics.ingest.pipeline import Options, analyse, load
-from tests import builders, fixtures_formats as fx
+from analytics.ops import privacy
+from analytics.store import audit, db
+from tests import builders
+from tests import fixtures_formats as fx
 
 
 def populated(con):
@@ -112,7 +114,8 @@ def test_erase_command(db_path, capsys):
 
 
 def test_setting_changes_and_demo_clearing_are_audited(con):
-    from analytics import demo, settings
+    from analytics.ops import demo
+    from analytics.store import settings
     settings.set(con, "min_group_size", 7, actor="admin@example.org")
     demo.clear_demo(con, actor="admin@example.org")
     log = audit.entries(con)

@@ -17,13 +17,17 @@ from datetime import date
 import openpyxl
 import pytest
 
-from analytics import charts, cli, db, demo, impact, impact_reading, settings
-from analytics.headlines import headlines
-from analytics.filters import Filters, Period
-from analytics.metrics import metrics_json
-from analytics.commands.report import command_line
+from analytics import cli
+from analytics.cli.report import command_line
+from analytics.measures import impact
+from analytics.measures.filters import Filters, Period
+from analytics.measures.metrics import metrics_json
+from analytics.ops import demo
+from analytics.present import charts, impact_reading
+from analytics.present.headlines import headlines
 from analytics.report import FORMATS, build_report
 from analytics.report.model import build_model, display
+from analytics.store import db, settings
 
 QUARTER = "2026Q2"
 PERIOD = Period.parse(QUARTER)
@@ -323,7 +327,7 @@ def test_the_comment_list_names_no_group_and_gives_the_month(reports, fmt):
 
 
 def test_pdf_and_html_list_a_sample_of_many_comments_the_xlsx_all(con, reports):
-    from analytics import feedback
+    from analytics.measures import feedback
     total = len(feedback.comments(con, PERIOD, Filters()))
     assert total > 40, "the sample quarter has more comments than the PDF and HTML list"
     listed = 40  # READING_COMMENTS
@@ -424,7 +428,7 @@ def test_a_recovered_browser_pipe_hiccup_prints_no_traceback(caplog):
 # Shares of one group of comments: n is that group, not the sum over the themes.
 @pytest.mark.parametrize("chart_key", ["themes"])
 def test_a_chart_of_shares_of_one_group_gives_that_group_as_n(con, model, chart_key):
-    from analytics import feedback
+    from analytics.measures import feedback
     comments = int(feedback.comment_count(con, PERIOD, Filters())["n"].iloc[0])
     subtitle = next(c for c in model.charts() if c.key == chart_key).figure.layout.title.subtitle.text
     assert re.match(r"n = ([\d,]+)", subtitle).group(1) == f"{comments:,}"

@@ -12,8 +12,8 @@ import textwrap
 import duckdb
 import pytest
 
-from analytics import db, settings
 from analytics.cli import main
+from analytics.store import db, settings
 from tests.conftest import ROOT
 
 OLD, NEW = 9, 7  # min_group_size in the live database, and in the backup restored over it

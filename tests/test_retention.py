@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from analytics import retention
-from analytics.filters import Filters, Period
+from analytics.measures import retention
+from analytics.measures.filters import Filters, Period
 from tests.builders import fresh, insert
 
 Q2 = Period.parse("2026Q2")

@@ -14,7 +14,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth, db
+from analytics.ops import auth
+from analytics.store import db
 from tests.test_pages import ROOT, small_database, texts
 
 PASSWORDS = {"vera": "viewer password", "lena": "lead password", "adam": "admin password"}

@@ -13,11 +13,20 @@ import pandas as pd
 import pytest
 
 from analytics.cli import main
-from analytics.sample import DIMENSIONS, LEADERSHIP, NEW_HIRE, SURVEYS, generate, improvement_actions
 from analytics.ingest.mapping import suggest_dimension
-from analytics.sample_writers import (COMMENT_TEXT, FEEDBACK_ITEMS, MATRIX_TEXT, NPS_TEXT, OVERALL_TEXT,
-                                      QUALTRICS_META, RELATIONSHIP_ITEM, SELF_ITEMS, describe_exports,
-                                      write_exports)
+from analytics.ops.sample import DIMENSIONS, LEADERSHIP, NEW_HIRE, SURVEYS, generate, improvement_actions
+from analytics.ops.sample_writers import (
+    COMMENT_TEXT,
+    FEEDBACK_ITEMS,
+    MATRIX_TEXT,
+    NPS_TEXT,
+    OVERALL_TEXT,
+    QUALTRICS_META,
+    RELATIONSHIP_ITEM,
+    SELF_ITEMS,
+    describe_exports,
+    write_exports,
+)
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_surveys"
 AS_OF = pd.Timestamp("2026-09-30")

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from analytics import satisfaction, settings
-from analytics.filters import Filters, Period
+from analytics.measures import satisfaction
+from analytics.measures.filters import Filters, Period
+from analytics.store import settings
 from tests.builders import fresh, insert, responses
 
 Q2 = Period.parse("2026Q2")

@@ -10,10 +10,12 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import db, memo, privacy, satisfaction, scores
-from analytics.filters import Filters, Period
 from analytics.ingest.load import remove_upload
+from analytics.measures import satisfaction
+from analytics.measures.filters import Filters, Period
+from analytics.ops import privacy
 from analytics.report.model import build_model
+from analytics.store import db, memo, scores
 from tests import builders
 from tests.test_pages import ROOT, small_database
 from tests.test_privacy import populated

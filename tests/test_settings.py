@@ -1,6 +1,6 @@
 import pytest
 
-from analytics import settings
+from analytics.store import settings
 from tests.builders import fresh
 
 

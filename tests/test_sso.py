@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from analytics import auth, serving, sso
+from analytics.ops import auth, serving, sso
 
 RULES = sso.role_rules({"admins": ["Ana@Example.org"], "leads": ["ben@example.org", "ana@example.org"],
                         "viewers": ["cy@example.org"], "group_claim": "groups",

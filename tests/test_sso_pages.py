@@ -8,7 +8,8 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import auth, escaping
+from analytics.ops import auth
+from analytics.present import escaping
 from tests.test_roles import audit_rows, database, db_copy, entry  # noqa: F401 (fixtures)
 from tests.test_sso import closed_port
 

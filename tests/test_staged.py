@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import fixtures_formats as F
 import pytest
 
-import fixtures_formats as F
 from analytics.ingest.errors import FileRefused
 from analytics.ingest.read import read_raw
 from analytics.ingest.staged import stage

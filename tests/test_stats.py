@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from analytics import stats
+from analytics.measures import stats
 
 
 @pytest.mark.parametrize("values", [[4, 5, 3, 4, 2], [1, 7, 7, 6], [3.5, 4.0]])

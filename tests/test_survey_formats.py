@@ -4,10 +4,10 @@ from __future__ import annotations
 import math
 from contextlib import closing
 
+import fixtures_formats as F
 import pandas as pd
 import pytest
 
-import fixtures_formats as F
 from analytics.ingest.detect import detect_format
 from analytics.ingest.errors import FileRefused, NeedsMapping
 from analytics.ingest.staged import stage
@@ -198,8 +198,8 @@ def test_skipped_rows_are_counted(data, name, skipped):
     (F.generic_semicolon(), "s.csv", None, 0),
 ])
 def test_skipped_rows_are_said_before_loading_and_kept_in_the_history(data, name, said, in_history):
-    from analytics import health
     from analytics.ingest.pipeline import analyse, load
+    from analytics.ops import health
     from tests.builders import fresh
     con = fresh()
     plan = analyse(data, name, con)

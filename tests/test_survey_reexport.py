@@ -9,11 +9,11 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import satisfaction
-from analytics.filters import Filters, Period
 from analytics.ingest.identity import SIMILAR, matched_items, similarity
 from analytics.ingest.mapping import question_groups
 from analytics.ingest.pipeline import Options, analyse, load
+from analytics.measures import satisfaction
+from analytics.measures.filters import Filters, Period
 from tests import fixtures_formats as fx
 from tests.conftest import ROOT
 

@@ -1,7 +1,7 @@
 import pytest
 
-from analytics import wording
-from analytics.filters import Filters, Period
+from analytics.measures.filters import Filters, Period
+from analytics.present import wording
 from tests.builders import fresh, insert
 
 Q2 = Period.parse("2026Q2")

@@ -17,8 +17,6 @@ Dates outside EARLIEST .. latest_plausible() are typing slips (9999-12-31,
 """
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 
 from analytics.ingest.errors import NeedsMapping
@@ -35,24 +33,6 @@ ISO_PLAIN = (r"(1[7-9]|2[01])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 # A zone after a time: Z, +02, +0200 or +02:00 (a date's own "-05" is not one).
 _ZONE = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-# No mentoring record predates this; a later limit is a year after today (latest_plausible).
-EARLIEST = date(1950, 1, 1)
-
-
-def latest_plausible(today: date | None = None) -> date:
-    """The last plausible date of a record: a year after `today` (a goal's due date, a planned meeting)."""
-    today = today or date.today()
-    try:
-        return today.replace(year=today.year + 1)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year + 1, day=28)
-
-
-def outside_range() -> str:
-    """Why a date outside the plausible range is rejected, with the range."""
-    return f"is outside the plausible range {EARLIEST} to {latest_plausible()}"
-
-
 def parse_dates(values: pd.Series, *, day_first: bool | None = None, column: str = "date",
                 tz: str | None = None) -> pd.Series:
     """Parse a column of date strings; NaT where a value is blank or invalid.

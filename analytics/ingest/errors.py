@@ -1,7 +1,6 @@
 """Typed ingest errors whose messages say what is wrong, where, and the fix."""
 from __future__ import annotations
 
-
 # What to do about a rejected row's cell, after its problem.
 DATE_FIX = " (correct it in the export, e.g. 2026-05-01, and upload again)"
 NUMBER_FIX = " (correct it in the export, e.g. 45 or 45.5, and upload again)"

@@ -16,9 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics import audit, scores
-from analytics.db import registered, transaction
 from analytics.ingest.platform import KEYS, PlatformBatch
+from analytics.store import audit, scores
+from analytics.store.db import registered, transaction
 
 WRITE_LOCK = threading.Lock()
 

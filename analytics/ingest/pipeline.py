@@ -20,7 +20,6 @@ import duckdb
 import pandas as pd
 import pyarrow.compute as pc
 
-from analytics import settings
 from analytics.ingest import identity
 from analytics.ingest import load as store
 from analytics.ingest.columns import KINDS
@@ -30,6 +29,7 @@ from analytics.ingest.platform import PlatformBatch, parse_platform
 from analytics.ingest.read import WorkbookLimits
 from analytics.ingest.staged import Staged, stage
 from analytics.ingest.survey import SurveyBatch, parse_survey
+from analytics.store import settings
 
 MB = 1024 * 1024
 WAVES = ("baseline", "midpoint", "exit", "pulse")

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from xml.etree import ElementTree
 
 from analytics.ingest.errors import FileRefused, IngestError
-from analytics.settings import SETTINGS
+from analytics.store.settings import SETTINGS
 
 MAX_COLUMNS = 5_000
 MAX_CELL_CHARS = 10_000_000

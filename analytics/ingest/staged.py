@@ -23,8 +23,17 @@ from typing import Callable
 import duckdb
 import pyarrow as pa
 
-from analytics.ingest.read import (MAGIC, OLE2, ZIP, RawTable, WorkbookLimits, check_width, decode, read_raw,
-                                   sniff_delimiter)
+from analytics.ingest.read import (
+    MAGIC,
+    OLE2,
+    ZIP,
+    RawTable,
+    WorkbookLimits,
+    check_width,
+    decode,
+    read_raw,
+    sniff_delimiter,
+)
 
 HEAD_ROWS = 3  # enough for every tool's header rows (detect.py, survey.py)
 SNIFF_BYTES = 256 * 1024

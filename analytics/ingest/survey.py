@@ -31,14 +31,14 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.ingest.columns import canonical, normalise_name
-from analytics.ingest.dates import (EARLIEST, ISO_PLAIN, decide_day_first, latest_plausible, outside_range,
-                                   parse_dates, slash_parts)
+from analytics.ingest.dates import ISO_PLAIN, decide_day_first, parse_dates, slash_parts
 from analytics.ingest.errors import DATE_FIX, FileRefused, IngestError, NeedsMapping
 from analytics.ingest.identity import StoredSurvey
 from analytics.ingest.mapping import DIMENSIONS, header_fingerprint, self_mapped, suggest_dimension
 from analytics.ingest.read import RawTable
 from analytics.ingest.scales import convert_column, dimension_points
 from analytics.ingest.staged import Staged
+from analytics.store.plausible import EARLIEST, latest_plausible, outside_range
 
 WAVES = ("baseline", "midpoint", "exit", "pulse")
 RESPONSE_FIELDS = ("response_id", "respondent_id", "email", "role", "program", "cohort", "wave")

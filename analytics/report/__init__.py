@@ -10,7 +10,7 @@ from typing import Callable
 
 import duckdb
 
-from analytics.filters import Filters, Period
+from analytics.measures.filters import Filters, Period
 from analytics.report.model import Report, ReportError, build_model
 
 __all__ = ["FORMATS", "MEDIA_TYPES", "ReportError", "build_report", "file_name"]

@@ -18,11 +18,12 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics import (charts, effects, engagement, feedback, formatting, headlines, impact, impact_reading, insights,
-                       memo, outcomes, retention, satisfaction, settings, stats)
-from analytics.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
-from analytics.filters import Filters, Period, over_periods, validate_filters
-from analytics.metrics import REGISTRY
+from analytics.measures import effects, engagement, feedback, impact, outcomes, retention, satisfaction, stats
+from analytics.measures.filters import Filters, Period, over_periods, validate_filters
+from analytics.measures.metrics import REGISTRY
+from analytics.present import charts, formatting, headlines, impact_reading, insights
+from analytics.present.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
+from analytics.store import memo, settings
 
 TREND_QUARTERS = 4
 MAX_FINDINGS = 7
@@ -156,7 +157,7 @@ def _significance(p_value: float) -> str:
 
 
 def display(value: Any, kind: str) -> str:
-    """A cell as the HTML and PDF show it (analytics.formatting's rule for its kind, a '<unit>_change' as a
+    """A cell as the HTML and PDF show it (analytics.present.formatting's rule for its kind, a '<unit>_change' as a
     change); '–' for no data, labels pass through."""
     if isinstance(value, str):
         return value

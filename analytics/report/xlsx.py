@@ -13,7 +13,7 @@ from typing import Any
 
 import xlsxwriter
 
-from analytics import formatting
+from analytics.present import formatting
 from analytics.report.model import Cell, Column, Report, Table
 
 NUMBER_FORMATS = {**formatting.EXCEL, "date": "yyyy-mm-dd"}

@@ -1,0 +1,1 @@
+"""The measures: filters and periods, the metric registry, each metric family, statistics and suppression."""

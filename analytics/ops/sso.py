@@ -1,0 +1,185 @@
+"""Single sign-on with OpenID Connect: who the identity provider's claims make a user, and
+whether the provider configured in secrets.toml answers.
+
+Streamlit signs people in (st.login, configured in secrets.toml's `[auth]`: `redirect_uri`,
+`cookie_secret`, and the provider's `client_id`, `client_secret` and `server_metadata_url`,
+either in `[auth]` itself or in `[auth.<provider>]`). Mentorscope's part is the role, from
+`[auth.roles]` in the same file:
+
+    [auth.roles]
+    admins = ["ana@example.org"]      # by e-mail, any case
+    leads = ["ben@example.org"]
+    viewers = ["cy@example.org"]
+    group_claim = "groups"            # optional: the claim that lists the user's groups
+    [auth.roles.groups]
+    "mentoring-admins" = "admin"
+
+A user gets the highest role any of these give, and is refused, with the reason, when the
+provider sends no e-mail, says the e-mail is unverified, or nothing gives a role.
+"""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from analytics.ops import auth
+
+# Sections of [auth] that are Mentorscope's, never an identity provider's.
+OWN_SECTIONS = ("users", "roles")
+PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
+ROLE_LISTS = {"admins": "admin", "leads": "lead", "viewers": "viewer"}
+METADATA_TIMEOUT_S = 5
+
+
+class SignInRefused(Exception):
+    """The provider vouched for this person, but Mentorscope will not let them in; the message says why."""
+
+
+class ProviderError(Exception):
+    """The identity provider is misconfigured or unreachable; the message says what to check."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str                 # Streamlit's provider name: "default" for keys directly in [auth]
+    server_metadata_url: str
+    missing: tuple[str, ...] = ()  # keys Streamlit needs that secrets.toml lacks, with their section
+
+    @property
+    def section(self) -> str:
+        return "[auth]" if self.name == "default" else f"[auth.{self.name}]"
+
+    @property
+    def label(self) -> str:
+        return "your organisation's account" if self.name == "default" else self.name.replace("-", " ").title()
+
+
+@dataclass(frozen=True)
+class RoleRules:
+    by_email: dict[str, str] = field(default_factory=dict)   # lower-case e-mail → role
+    group_claim: str | None = None
+    by_group: dict[str, str] = field(default_factory=dict)   # group name → role
+
+
+@dataclass(frozen=True)
+class Config:
+    providers: tuple[Provider, ...]
+    rules: RoleRules
+
+
+def _section(value: Any) -> dict:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def providers(auth_section: Mapping[str, Any]) -> tuple[Provider, ...]:
+    """The providers Streamlit can sign in with: keys directly in [auth] ("default") and each
+    [auth.<name>] with provider keys (Mentorscope's own sections left out)."""
+    shared = [f"{key} in [auth]" for key in ("redirect_uri", "cookie_secret") if not auth_section.get(key)]
+    if auth_section.get("redirect_uri") and not str(auth_section["redirect_uri"]).endswith("/oauth2callback"):
+        shared.append("a redirect_uri in [auth] that ends in /oauth2callback")
+    sections = [("default", auth_section)] if any(key in auth_section for key in PROVIDER_KEYS) else []
+    sections += [(name, _section(value)) for name, value in auth_section.items()
+                 if name not in OWN_SECTIONS and any(key in _section(value) for key in PROVIDER_KEYS)]
+    found = []
+    for name, section in sections:
+        where = "[auth]" if name == "default" else f"[auth.{name}]"
+        missing = shared + [f"{key} in {where}" for key in PROVIDER_KEYS if not section.get(key)]
+        found.append(Provider(name, str(section.get("server_metadata_url", "")), tuple(missing)))
+    return tuple(found)
+
+
+def role_rules(roles_section: Mapping[str, Any]) -> RoleRules:
+    """[auth.roles] read and checked; AuthError naming the key and the fix when it is wrong."""
+    by_email: dict[str, str] = {}
+    # Lowest first, so an address listed twice keeps its highest role.
+    for key, role in sorted(ROLE_LISTS.items(), key=lambda item: auth.ROLES.index(item[1])):
+        emails = roles_section.get(key, [])
+        if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+            raise auth.AuthError(f"[auth.roles] {key} in secrets.toml must be a list of e-mail addresses, "
+                                 f'like {key} = ["ana@example.org"].')
+        by_email.update({e.strip().lower(): role for e in emails})
+    groups = _section(roles_section.get("groups"))
+    for group, role in groups.items():
+        if role not in auth.ROLES:
+            raise auth.AuthError(f"[auth.roles.groups] gives group {group!r} the role {role!r} in secrets.toml; "
+                                 f"use one of {', '.join(auth.ROLES)}.")
+    claim = roles_section.get("group_claim")
+    if groups and not claim:
+        raise auth.AuthError("[auth.roles.groups] is set but [auth.roles] has no group_claim: name the claim "
+                             'that lists a user\'s groups, like group_claim = "groups".')
+    return RoleRules(by_email, str(claim) if claim else None, groups)
+
+
+def configured(secrets: Mapping[str, Any]) -> Config | None:
+    """The OpenID Connect set-up of secrets.toml, or None when it has no identity provider."""
+    auth_section = _section(secrets.get("auth"))
+    found = providers(auth_section)
+    if not found:
+        return None
+    return Config(found, role_rules(_section(auth_section.get("roles"))))
+
+
+def _verified(value: Any) -> bool:
+    """email_verified as sent: a boolean, or the string some providers send."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _groups(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(g) for g in value] if isinstance(value, (list, tuple)) else []
+
+
+def user_from_claims(claims: Mapping[str, Any], rules: RoleRules, now: float) -> auth.User:
+    """The user these ID-token claims make, named by their e-mail; SignInRefused with the reason.
+
+    A provider that sends no email_verified (Microsoft Entra ID does not) is trusted for the
+    address; one that says false is not, since anyone could then claim an admin's address."""
+    email = str(claims.get("email") or "").strip()
+    if not email:
+        raise SignInRefused("Your identity provider did not send an e-mail address, and Mentorscope gives roles by "
+                            "e-mail. Ask whoever runs the identity provider to include the email claim "
+                            "(the `email` scope).")
+    if "email_verified" in claims and not _verified(claims["email_verified"]):
+        raise SignInRefused(f"Your identity provider says the e-mail address {email} is not verified. "
+                            "Verify it with the identity provider, then sign in again.")
+    roles = [rules.by_email.get(email.lower())]
+    if rules.group_claim:
+        roles += [rules.by_group.get(g) for g in _groups(claims.get(rules.group_claim))]
+    given = [r for r in roles if r]
+    if not given:
+        raise SignInRefused(f"{email} has no role in Mentorscope. Ask an admin to add it (or one of your groups) "
+                            "to [auth.roles] in secrets.toml.")
+    return auth.User(email, max(given, key=auth.ROLES.index), now)
+
+
+def check_provider(provider: Provider, timeout: float = METADATA_TIMEOUT_S) -> None:
+    """Fetch the provider's discovery document as Streamlit will; ProviderError says what to check."""
+    if provider.missing:
+        raise ProviderError(f"secrets.toml needs {'; '.join(provider.missing)} (README, *Sign-in and roles*).")
+    url = provider.server_metadata_url
+    check = f"Check server_metadata_url in {provider.section} of secrets.toml"
+    if not url.startswith(("https://", "http://")):
+        raise ProviderError(f"{check}: {url!r} is not a web address (it ends in /.well-known/openid-configuration).")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body = response.read(1_000_000)
+    except urllib.error.HTTPError as exc:
+        raise ProviderError(f"{check}: the provider answered {url} with HTTP {exc.code}; the address should end "
+                            "in /.well-known/openid-configuration.") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ProviderError(f"Cannot reach the identity provider at {url} ({reason}). {check}, and that this server "
+                            "can reach it (proxy, firewall, DNS).") from None
+    try:
+        metadata = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ProviderError(f"{check}: {url} does not return an OpenID Connect discovery document (JSON).") from None
+    missing = [k for k in ("issuer", "authorization_endpoint", "token_endpoint")
+               if not isinstance(metadata, dict) or not metadata.get(k)]
+    if missing:
+        raise ProviderError(f"{check}: the document at {url} lacks {', '.join(missing)}, so it is not an "
+                            "OpenID Connect discovery document.")
