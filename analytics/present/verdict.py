@@ -1,0 +1,95 @@
+"""The three questions a leader asks first, answered in a sentence and a tone each: is the program meeting
+its objectives (the scorecard), is it making a difference (the adjusted retention comparison), and what
+needs attention now (the top findings). The Overview opens on them; the report's executive summary too.
+
+A tone is how the answer should be coloured: good, warning, bad, or neutral when the data cannot say
+(no objectives, an inconclusive comparison): "we can't tell" is never coloured as good or bad news.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from analytics.measures import impact, objectives
+from analytics.measures.filters import Filters, Period
+from analytics.measures.impact_stats import DIFFERENCE, INCONCLUSIVE, NO_MEANINGFUL_DIFFERENCE
+from analytics.present import impact_reading, insights
+from analytics.present.wording import counted
+from analytics.store import settings
+
+GOOD, WARNING, BAD, NEUTRAL = "good", "warning", "bad", "neutral"
+TOP_FINDINGS = 3
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    tone: str
+    headline: str
+    details: list[str] = field(default_factory=list)
+
+
+def objectives_answer(scorecard: pd.DataFrame) -> Answer:
+    """The scorecard in a sentence: how many objectives are on track, at risk, off track; the misses named."""
+    question = "Is it meeting its objectives?"
+    if scorecard.empty:
+        return Answer(question, NEUTRAL, "No objectives are set yet, so there is no target to judge against.")
+    counts = scorecard["status"].value_counts()
+    on, risk, off = (int(counts.get(status, 0)) for status in (objectives.ON_TRACK, objectives.AT_RISK,
+                                                               objectives.OFF_TRACK))
+    unmeasured = len(scorecard) - on - risk - off
+    parts = [f"{on} of {counted(len(scorecard), 'objective')} on track"]
+    parts += [f"{count} {text}" for count, text in ((risk, "at risk"), (off, "off track"),
+                                                   (unmeasured, "not measurable")) if count]
+    tone = BAD if off else WARNING if risk else GOOD if on else NEUTRAL
+    missed = scorecard[scorecard["status"].isin([objectives.OFF_TRACK, objectives.AT_RISK])]
+    details = [f"{objectives.STATUS_TEXT[row['status']]}: {row['objective']} "
+               f"(now {objectives.show(row['value'], row['unit'])}, n = {int(row['n']):,})"
+               for row in missed.sort_values("status", key=lambda s: s != objectives.OFF_TRACK,
+                                             kind="stable").to_dict("records")]
+    return Answer(question, tone, ", ".join(parts) + ".", details)
+
+
+def impact_answer(block: dict | None, why_not: str | None, smallest_effect: float, min_size: int) -> Answer:
+    """Whether participants stay more than comparable colleagues, as the adjusted comparison reads."""
+    question = "Is it making a difference?"
+    found = None if block is None else block["retention_12m"]
+    said = impact_reading.verdict("retention_12m", found, smallest_effect, min_size, unavailable=why_not,
+                                  first_comparison_on=None if block is None else block.get("first_comparison_on"))
+    reading = None if found is None or found["suppressed"] or not found["n_participants"] else found["reading"]
+    if reading == DIFFERENCE:
+        tone = GOOD if found["difference"] > 0 else BAD
+        headline = ("Yes: participants stay longer than comparable colleagues." if found["difference"] > 0 else
+                    "Not for retention: participants leave more often than comparable colleagues.")
+    elif reading == NO_MEANINGFUL_DIFFERENCE:
+        tone, headline = WARNING, "Not on retention: participants stay about as often as comparable colleagues."
+    elif reading == INCONCLUSIVE:
+        tone, headline = NEUTRAL, "Too early to tell: the retention comparison is inconclusive."
+    else:
+        tone, headline = NEUTRAL, "Cannot be told from these figures yet."
+    return Answer(question, tone, headline, [said])
+
+
+def attention_answer(findings: pd.DataFrame, nothing: str, limit: int = TOP_FINDINGS) -> Answer:
+    """The most important findings, in their own words."""
+    question = "What needs attention now?"
+    if findings.empty:
+        return Answer(question, GOOD, nothing)
+    top = findings.head(limit)["message"].tolist()
+    headline = f"{counted(len(findings), 'finding')}; the {'top ' + str(len(top)) if len(top) > 1 else 'first'}:"
+    return Answer(question, WARNING, headline, top)
+
+
+def answers(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[Answer]:
+    """The three answers for the period and filters, in the order a leader asks them."""
+    why_not = impact.unavailable(con)
+    block = None if why_not else impact.block(con, period, filters)
+    findings = insights.findings(con, period, filters)
+    findings = findings[findings["kind"] != "impact"]  # the second answer already gives it
+    nothing = insights.nothing_found(con, period, filters) if findings.empty else ""
+    return [objectives_answer(objectives.scorecard(con, period, filters)),
+            impact_answer(block, why_not, settings.get(con, "smallest_effect_of_interest"),
+                          settings.get(con, "min_group_size")),
+            attention_answer(findings, nothing)]

@@ -1,0 +1,86 @@
+"""The Overview's three answers: each rule's sentence and tone, then the demo's answers end to end."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analytics.measures import objectives
+from analytics.measures.filters import Filters, Period
+from analytics.measures.impact_stats import DIFFERENCE, INCONCLUSIVE, NO_MEANINGFUL_DIFFERENCE
+from analytics.ops import demo
+from analytics.present import verdict
+from analytics.present.verdict import BAD, GOOD, NEUTRAL, WARNING
+from analytics.store import db
+
+
+def _card(*rows: tuple[str, float | None, int]) -> pd.DataFrame:
+    return pd.DataFrame([{"status": status, "objective": f"Objective {i}", "value": value, "unit": "nps", "n": n}
+                         for i, (status, value, n) in enumerate(rows, 1)],
+                        columns=["status", "objective", "value", "unit", "n"])
+
+
+ON, RISK, OFF, NONE = objectives.ON_TRACK, objectives.AT_RISK, objectives.OFF_TRACK, objectives.NOT_MEASURABLE
+
+
+@pytest.mark.parametrize("rows, tone, headline, details", [
+    ((), NEUTRAL, "No objectives are set yet, so there is no target to judge against.", []),
+    (((ON, 30, 50),), GOOD, "1 of 1 objective on track.", []),
+    (((ON, 30, 50), (RISK, 15, 40)), WARNING, "1 of 2 objectives on track, 1 at risk.",
+     ["At risk: Objective 2 (now +15, n = 40)"]),
+    # off track first among the misses, whatever the scorecard's order
+    (((RISK, 15, 40), (OFF, -20, 276), (NONE, None, 0)), BAD,
+     "0 of 3 objectives on track, 1 at risk, 1 off track, 1 not measurable.",
+     ["Off track: Objective 2 (now -20, n = 276)", "At risk: Objective 1 (now +15, n = 40)"]),
+    (((NONE, None, 0),), NEUTRAL, "0 of 1 objective on track, 1 not measurable.", []),
+])
+def test_the_scorecard_reads_as_a_sentence_and_a_tone(rows, tone, headline, details):
+    answer = verdict.objectives_answer(_card(*rows))
+    assert (answer.tone, answer.headline, answer.details) == (tone, headline, details)
+
+
+def _found(reading, difference=0.06, suppressed=False, n=120):
+    return {"reading": reading, "difference": difference, "ci_low": difference - 0.04, "ci_high": difference + 0.04,
+            "suppressed": suppressed, "n_participants": n, "n_comparison": 900, "mde_80": 0.05}
+
+
+@pytest.mark.parametrize("found, tone, headline", [
+    (_found(DIFFERENCE, 0.06), GOOD, "Yes: participants stay longer than comparable colleagues."),
+    (_found(DIFFERENCE, -0.06), BAD, "Not for retention: participants leave more often than comparable colleagues."),
+    (_found(NO_MEANINGFUL_DIFFERENCE, 0.0), WARNING,
+     "Not on retention: participants stay about as often as comparable colleagues."),
+    # never "no effect" for "we can't tell"
+    (_found(INCONCLUSIVE, 0.03), NEUTRAL, "Too early to tell: the retention comparison is inconclusive."),
+    (_found(DIFFERENCE, 0.06, suppressed=True), NEUTRAL, "Cannot be told from these figures yet."),
+    (_found(None, n=0), NEUTRAL, "Cannot be told from these figures yet."),
+])
+def test_the_impact_reading_sets_the_tone(found, tone, headline):
+    answer = verdict.impact_answer({"retention_12m": found}, None, 0.05, 5)
+    assert (answer.tone, answer.headline) == (tone, headline)
+    assert len(answer.details) == 1 and answer.details[0]
+
+
+def test_without_an_employee_file_the_impact_answer_says_what_to_load():
+    answer = verdict.impact_answer(None, "No employee file is loaded.", 0.05, 5)
+    assert (answer.tone, answer.details) == (NEUTRAL, ["No employee file is loaded."])
+
+
+@pytest.mark.parametrize("messages, tone, headline, details", [
+    ([], GOOD, "Nothing stands out.", []),
+    (["A"], WARNING, "1 finding; the first:", ["A"]),
+    (["A", "B", "C", "D"], WARNING, "4 findings; the top 3:", ["A", "B", "C"]),
+])
+def test_attention_lists_the_top_findings(messages, tone, headline, details):
+    answer = verdict.attention_answer(pd.DataFrame({"message": messages}), "Nothing stands out.")
+    assert (answer.tone, answer.headline, answer.details) == (tone, headline, details)
+
+
+def test_the_demo_answers_all_three_questions(tmp_path):
+    con = db.connect(tmp_path / "demo.duckdb")
+    demo.load_demo(con)
+    answers = verdict.answers(con, Period.parse("2026Q2"), Filters())
+    assert [a.question for a in answers] == ["Is it meeting its objectives?", "Is it making a difference?",
+                                             "What needs attention now?"]
+    card = objectives.scorecard(con, Period.parse("2026Q2"), Filters())
+    assert answers[0].headline.startswith(f"{(card['status'] == ON).sum()} of {len(card)} objectives on track")
+    assert all(a.tone in (GOOD, WARNING, BAD, NEUTRAL) for a in answers)
+    assert 1 <= len(answers[2].details) <= verdict.TOP_FINDINGS
