@@ -84,3 +84,33 @@ def test_the_demo_answers_all_three_questions(tmp_path):
     assert answers[0].headline.startswith(f"{(card['status'] == ON).sum()} of {len(card)} objectives on track")
     assert all(a.tone in (GOOD, WARNING, BAD, NEUTRAL) for a in answers)
     assert 1 <= len(answers[2].details) <= verdict.TOP_FINDINGS
+
+
+def _steps_card(*rows: tuple[str, str]) -> pd.DataFrame:
+    return pd.DataFrame([{"status": status, "metric_label": label} for status, label in rows],
+                        columns=["status", "metric_label"])
+
+
+def _findings(*rows: tuple[str, str | None, float | None, float | None]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["kind", "metric", "value", "change"])
+
+
+PLAN = "Plan an improvement for {} ({} against its target) and log it, so that the next quarters show whether it worked."
+
+
+@pytest.mark.parametrize("card, findings, steps", [
+    (_steps_card(), _findings(), [verdict.NOTHING_TO_DO]),
+    (_steps_card((ON, "Net Promoter Score")), _findings(), [verdict.NOTHING_TO_DO]),
+    # off track before at risk, then the findings' asks in their order
+    (_steps_card((RISK, "Overall satisfaction"), (OFF, "Net Promoter Score")),
+     _findings(("at_risk_pairs", "at_risk_pairs", 17, None), ("significant_change", "networking", 3.1, -0.2),
+               ("significant_change", "career_clarity", 3.6, 0.3)),
+     [PLAN.format("net promoter score", "off track"), PLAN.format("overall satisfaction", "at risk"),
+      "Contact the 17 pairs without a recent meeting before they lapse.",
+      "Ask participants what lowered networking since last quarter."]),
+    (_steps_card(), _findings(("at_risk_pairs", "at_risk_pairs", 1, None), ("weakest_dimension", "networking", 2.7, None)),
+     ["Contact the 1 pair without a recent meeting before they lapse.",
+      "Give networking, the lowest-scoring dimension, room in the next quarter's sessions."]),
+])
+def test_next_steps_come_from_missed_objectives_then_findings(card, findings, steps):
+    assert verdict.next_steps(card, findings) == steps

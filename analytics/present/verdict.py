@@ -15,12 +15,14 @@ import pandas as pd
 from analytics.measures import impact, objectives
 from analytics.measures.filters import Filters, Period
 from analytics.measures.impact_stats import DIFFERENCE, INCONCLUSIVE, NO_MEANINGFUL_DIFFERENCE
-from analytics.present import impact_reading, insights
+from analytics.present import charts, impact_reading, insights
 from analytics.present.wording import counted
 from analytics.store import settings
 
 GOOD, WARNING, BAD, NEUTRAL = "good", "warning", "bad", "neutral"
 TOP_FINDINGS = 3
+MAX_STEPS = 4
+NOTHING_TO_DO = "Nothing needs action this quarter: keep the program as it is and keep measuring."
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,25 @@ def attention_answer(findings: pd.DataFrame, nothing: str, limit: int = TOP_FIND
     top = findings.head(limit)["message"].tolist()
     headline = f"{counted(len(findings), 'finding')}; the {'top ' + str(len(top)) if len(top) > 1 else 'first'}:"
     return Answer(question, WARNING, headline, top)
+
+
+def next_steps(scorecard: pd.DataFrame, findings: pd.DataFrame, limit: int = MAX_STEPS) -> list[str]:
+    """What to do next, most pressing first: an improvement for each objective off track (then at risk),
+    then what the findings ask for (pairs to contact, a falling or weakest dimension)."""
+    steps = []
+    missed = scorecard[scorecard["status"].isin([objectives.OFF_TRACK, objectives.AT_RISK])]
+    for row in missed.sort_values("status", key=lambda s: s != objectives.OFF_TRACK, kind="stable").itertuples():
+        steps.append(f"Plan an improvement for {row.metric_label.lower()} ({objectives.STATUS_TEXT[row.status].lower()}"
+                     f" against its target) and log it, so that the next quarters show whether it worked.")
+    for row in findings.itertuples():
+        if row.kind == "at_risk_pairs":
+            steps.append(f"Contact the {counted(int(row.value), 'pair')} without a recent meeting before they lapse.")
+        elif row.kind == "significant_change" and row.change < 0:
+            steps.append(f"Ask participants what lowered {charts.label(row.metric).lower()} since last quarter.")
+        elif row.kind == "weakest_dimension":
+            steps.append(f"Give {charts.label(row.metric).lower()}, the lowest-scoring dimension, room in the "
+                         "next quarter's sessions.")
+    return steps[:limit] or [NOTHING_TO_DO]
 
 
 def answers(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[Answer]:
