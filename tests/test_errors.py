@@ -89,7 +89,7 @@ def test_debug_shows_the_traceback(monkeypatch, capsys, error, code):
     monkeypatch.setenv(cli.DEBUG, "1")
     assert _run_raising(monkeypatch, error) == code
     err = capsys.readouterr().err
-    assert err.startswith("Traceback (most recent call last):") and f"in run\n    raise error\n" in err
+    assert err.startswith("Traceback (most recent call last):") and "in run\n    raise error\n" in err
     assert err.splitlines()[-1].startswith("error: ")  # the one line still ends it
 
 
