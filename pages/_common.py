@@ -89,19 +89,19 @@ def rewrite_database() -> None:
 
 def configured_users() -> dict[str, dict]:
     """The users of secrets.toml's [auth.users]; {} (single-user local mode) when there is no
-    secrets file or no such section. AuthError when the section, or the file, is broken:
+    secrets file or no such section. SecretsError when the section, or the file, is broken:
     a typo must not quietly turn sign-in off."""
     try:
         return auth.configured_users(st.secrets)
     except StreamlitSecretNotFoundError as exc:
         if exc.error_id == "no-secrets-found":
             return {}
-        raise auth.AuthError(str(exc)) from None
+        raise auth.SecretsError(str(exc)) from None
 
 
 def identity_provider() -> sso.Config | None:
     """The OpenID Connect set-up of secrets.toml ([auth] and [auth.roles]); None without one.
-    AuthError when [auth.roles] is broken (a broken file is configured_users' to report)."""
+    SecretsError when [auth.roles] is broken (a broken file is configured_users' to report)."""
     try:
         return sso.configured(st.secrets)
     except StreamlitSecretNotFoundError:

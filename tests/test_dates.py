@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analytics.cli import main
+from analytics.errors import DataError, InputError
 from analytics.ingest.errors import DATE_FIX, FileRefused
 from analytics.ingest.platform import parse_platform
 from analytics.ingest.survey import parse_survey
@@ -170,8 +171,8 @@ def test_a_quarter_of_implausible_dates_is_not_reportable(con):
         s1         | p1      | 0001-01-01  | held
         s2         | p1      | 2026-02-10  | held
     """)
-    with pytest.raises(ValueError, match=r"\(0001-01-01 to 0001-03-31\) has no held meetings or survey responses: "
-                                         "the data covers 2026Q1"):
+    with pytest.raises(DataError, match=r"\(0001-01-01 to 0001-03-31\) has no held meetings or survey responses: "
+                                        "the data covers 2026Q1"):
         filters.check_reportable(con, filters.Period.parse("0001Q1"))
-    with pytest.raises(ValueError, match=r"Unknown period '9999Q4': it runs past the last date there is"):
+    with pytest.raises(InputError, match=r"Unknown period '9999Q4': it runs past the last date there is"):
         filters.Period.parse("9999Q4")

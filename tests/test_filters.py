@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from analytics.errors import InputError
 from analytics.measures import filters as filters_module
 from analytics.measures.filters import Filters, Period, known_values, validate_filters
 from tests.builders import fresh, insert
@@ -26,7 +27,7 @@ def test_parse(text, start_month, label, start, end):
 
 @pytest.mark.parametrize("text", ["2026", "Q2 2026", "2026Q5", "2026Q0", "FY26Q1", "", "2026-04"])
 def test_unknown_formats_show_the_accepted_forms(text):
-    with pytest.raises(ValueError, match="2026Q2.*FY2026Q1"):
+    with pytest.raises(InputError, match="2026Q2.*FY2026Q1"):
         Period.parse(text)
 
 
@@ -199,7 +200,7 @@ def test_validate_filters_lists_known_values():
     """)
     assert known_values(con, "program") == ["Allyship", "Leadership"]
     validate_filters(con, Filters(program="Leadership", cohort="C1"))
-    with pytest.raises(ValueError, match="Unknown program 'Sales'; known programs: Allyship, Leadership"):
+    with pytest.raises(InputError, match="Unknown program 'Sales'; known programs: Allyship, Leadership"):
         validate_filters(con, Filters(program="Sales"))
-    with pytest.raises(ValueError, match="known departments: none loaded"):
+    with pytest.raises(InputError, match="known departments: none loaded"):
         validate_filters(con, Filters(department="Eng"))

@@ -4,8 +4,7 @@ from __future__ import annotations
 from contextlib import closing, nullcontext
 from pathlib import Path
 
-from analytics.cli.common import fail
-from analytics.cli.ingest import BadMap, add_file_arguments, analysed, options_from, report, summary
+from analytics.cli.ingest import add_file_arguments, analysed, options_from, report, summary
 from analytics.store import db
 
 
@@ -18,11 +17,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     path = args.db or db.default_path()
-    try:
-        options = options_from(args)
-        # Read-only when the database exists, so references can be checked; never created.
-        with closing(db.connect(path, read_only=True)) if Path(path).exists() else nullcontext() as con:
-            plans = analysed(args.paths, con, options)
-    except BadMap as exc:
-        return fail(str(exc))
+    options = options_from(args)
+    # Read-only when the database exists, so references can be checked; never created.
+    with closing(db.connect(path, read_only=True)) if Path(path).exists() else nullcontext() as con:
+        plans = analysed(args.paths, con, options)
     return report([summary(plan, path=name) for name, plan in zip(args.paths, plans)], args.json, "would load")

@@ -10,6 +10,7 @@ from contextlib import closing
 from datetime import date
 
 from analytics.cli.common import add_db_argument, database_path, fail, no_database
+from analytics.errors import InputError
 from analytics.measures.filters import Period, last_complete_quarter
 from analytics.ops import delivery
 from analytics.store import db, settings
@@ -38,7 +39,7 @@ def run(args) -> int:
         try:
             period = (Period.parse(args.quarter, fiscal_start) if args.quarter
                       else last_complete_quarter(date.today(), fiscal_start))
-        except ValueError as exc:  # a quarter written wrongly is a usage error
+        except InputError as exc:  # a quarter written wrongly is a usage error
             fail(str(exc))
             return 2
         outcomes = delivery.deliver(con, period, dry_run=args.dry_run, actor="command line")

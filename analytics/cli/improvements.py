@@ -64,7 +64,7 @@ def register(sub) -> None:
 
 
 def _known_scope(con, program: str | None, cohort: str | None) -> None:
-    """ValueError for a program or cohort no data names: an action for it would never be measured."""
+    """InputError for a program or cohort no data names: an action for it would never be measured."""
     validate_filters(con, Filters(program=program, cohort=cohort))
 
 
@@ -99,8 +99,6 @@ def run_add(args) -> int:
         action_id = improvements.add_action(con, title=args.title, metric=args.metric, started_on=args.started_on,
                                             program=args.program, cohort=args.cohort, owner=args.owner,
                                             description=args.description, actor=ACTOR)
-    except ValueError as exc:  # ImprovementError is one
-        return fail(str(exc))
     finally:
         con.close()
     print(f"Logged action {action_id}: {args.title.strip()}")
@@ -121,8 +119,6 @@ def run_edit(args) -> int:
     try:
         _known_scope(con, changes.get("program"), changes.get("cohort"))
         improvements.edit_action(con, args.action_id, actor=ACTOR, **changes)
-    except ValueError as exc:
-        return fail(str(exc))
     finally:
         con.close()
     print(f"Edited action {args.action_id}: {', '.join(changes)}")
@@ -136,8 +132,6 @@ def run_delete(args) -> int:
     try:
         title = improvements.get_action(con, args.action_id)["title"]
         improvements.delete_action(con, args.action_id, actor=ACTOR)
-    except ValueError as exc:
-        return fail(str(exc))
     finally:
         con.close()
     print(f"Deleted action {args.action_id}: {title}")

@@ -12,7 +12,8 @@ import sys
 from contextlib import closing
 from datetime import date
 
-from analytics.cli.common import add_db_argument, fail
+from analytics.cli.common import add_db_argument
+from analytics.errors import InputError
 from analytics.ingest.columns import KINDS
 from analytics.ingest.load import LoadResult
 from analytics.ingest.mapping import DIMENSIONS
@@ -24,7 +25,7 @@ CLOSED_ON = " (every response dated {}, the day the survey closed)"
 SHOWN = 10  # rejected rows and unmapped questions listed in the text output; --json has them all
 
 
-class BadMap(ValueError):
+class BadMap(InputError):
     """A --map value that cannot be used; the message names it and says what to write instead."""
 
 
@@ -196,12 +197,8 @@ def _short(text: str) -> str:
 
 
 def run(args) -> int:
-    try:
-        options = options_from(args)  # before connecting: a malformed --map creates no database
-        with closing(db.connect(args.db)) as con:
-            plans = analysed(args.paths, con, options)
-            results = [summary(plan, loaded, path)
-                       for path, plan, loaded in zip(args.paths, plans, load_plans(con, plans))]
-    except BadMap as exc:
-        return fail(str(exc))
+    options = options_from(args)  # before connecting: a malformed --map creates no database
+    with closing(db.connect(args.db)) as con:
+        plans = analysed(args.paths, con, options)
+        results = [summary(plan, loaded, path) for path, plan, loaded in zip(args.paths, plans, load_plans(con, plans))]
     return report(results, args.json, "loaded")

@@ -36,14 +36,11 @@ def run(args) -> int:
     try:
         if all(db.scalar(con, f"SELECT count(*) FROM {table}") == 0 for table in DATA_TABLES):
             return fail(EMPTY_MESSAGE)
-        try:
-            fiscal_start = settings.get(con, "fiscal_year_start_month")
-            period = Period.parse(args.quarter, fiscal_start)
-            check_reportable(con, period, fiscal_start)
-            filters = Filters(args.program, args.cohort, args.department, args.role)
-            validate_filters(con, filters)
-        except ValueError as exc:
-            return fail(str(exc))
+        fiscal_start = settings.get(con, "fiscal_year_start_month")
+        period = Period.parse(args.quarter, fiscal_start)
+        check_reportable(con, period, fiscal_start)
+        filters = Filters(args.program, args.cohort, args.department, args.role)
+        validate_filters(con, filters)
         if note := period.progress_note():
             print(f"note: {note}", file=sys.stderr)
         result = metrics_json(con, period, filters)

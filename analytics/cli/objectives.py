@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from analytics.cli.common import add_db_argument, database_path, fail, no_database
+from analytics.cli.common import add_db_argument, database_path, no_database
 from analytics.measures import objectives
 from analytics.measures.filters import Filters, Period, check_reportable
 from analytics.measures.metrics import TARGETABLE, clean
@@ -36,12 +36,9 @@ def run_list(args) -> int:
             rows = [{"id": row["objective_id"], "objective": objectives.describe(row),
                      **{k: clean(row[k]) for k in objectives.EDITABLE}} for row in listed.to_dict("records")]
         else:
-            try:
-                fiscal_start = settings.get(con, "fiscal_year_start_month")
-                period = Period.parse(args.quarter, fiscal_start)
-                check_reportable(con, period, fiscal_start)
-            except ValueError as exc:
-                return fail(str(exc))
+            fiscal_start = settings.get(con, "fiscal_year_start_month")
+            period = Period.parse(args.quarter, fiscal_start)
+            check_reportable(con, period, fiscal_start)
             rows = objectives.records(con, period, Filters())
     finally:
         con.close()

@@ -54,11 +54,8 @@ def run_list(args) -> int:
 
 def run_add(args) -> int:
     with closing(db.connect(args.db)) as con:
-        try:
-            recipient = delivery.add_recipient(con, args.email, args.name, args.program, args.formats or ["pdf"],
-                                               actor="command line")
-        except delivery.DeliveryError as exc:
-            return fail(str(exc))
+        recipient = delivery.add_recipient(con, args.email, args.name, args.program, args.formats or ["pdf"],
+                                           actor="command line")
     print(f"Added {recipient.email}: {recipient.scope()}, {', '.join(recipient.formats)}.")
     return 0
 
@@ -68,9 +65,6 @@ def run_remove(args) -> int:
     if not path.exists():
         return fail(f"{args.email} is not a recipient: the database {path} does not exist yet.")
     with closing(db.connect(path)) as con:
-        try:
-            delivery.remove_recipient(con, args.email, actor="command line")
-        except delivery.DeliveryError as exc:
-            return fail(str(exc))
+        delivery.remove_recipient(con, args.email, actor="command line")
     print(f"Removed {args.email}.")
     return 0

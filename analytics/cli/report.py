@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from analytics.cli.common import add_db_argument, database_path, fail
+from analytics.errors import InputError
 from analytics.measures.filters import Filters, Period, check_reportable
-from analytics.report import FORMATS, ReportError, build_report
+from analytics.report import FORMATS, build_report
 from analytics.store import db, settings
 
 FILTER_FIELDS = ("program", "cohort", "department", "role")
@@ -32,21 +33,18 @@ def _format(fmt: str | None, out: Path) -> str:
     extension = out.suffix.lower().lstrip(".")
     if fmt is None:
         if extension not in FORMATS:
-            raise ValueError(f"cannot tell the format of {out.name}: end --out with .pdf, .html or .xlsx.")
+            raise InputError(f"cannot tell the format of {out.name}: end --out with .pdf, .html or .xlsx.")
         return extension
     if extension != fmt:
         other = f", or pass --format {extension}" if extension in FORMATS else ""
-        raise ValueError(f"--format {fmt} does not match --out {out.name}: write to "
+        raise InputError(f"--format {fmt} does not match --out {out.name}: write to "
                          f"{out.with_suffix('.' + fmt).name}{other}.")
     return fmt
 
 
 def run(args) -> int:
     out = Path(args.out)
-    try:
-        fmt = _format(args.format, out)
-    except ValueError as exc:
-        return fail(str(exc))
+    fmt = _format(args.format, out)
     if out.is_dir():
         return fail(f"{out} is a folder; pass a file path with --out.")
     if not out.parent.is_dir():
@@ -63,8 +61,6 @@ def run(args) -> int:
         if note := period.progress_note():
             print(f"note: {note}", file=sys.stderr)
         content = build_report(con, period, Filters(**{name: getattr(args, name) for name in FILTER_FIELDS}), fmt)
-    except (ReportError, ValueError) as exc:
-        return fail(str(exc))
     finally:
         con.close()
     try:

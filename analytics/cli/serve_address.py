@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sys
 
-from analytics.cli.common import fail
 from analytics.ops import serving
 
 
@@ -21,10 +20,7 @@ def register(sub) -> None:
 def run(args) -> int:
     users = serving.users_configured()
     open_access = serving.open_access_allowed()
-    try:
-        address = serving.serve_address(args.address, users, open_access)
-    except serving.ExposureError as exc:
-        return fail(str(exc))
+    address = serving.serve_address(args.address, users, open_access)  # ExposureError: refused, exit 1
     if not users and not serving.is_loopback(address):
         print(f"WARNING: no users are configured and {serving.ALLOW_OPEN_ACCESS} is set: anyone who can reach "
               "this address can see and change everything without signing in.", file=sys.stderr)

@@ -1,12 +1,14 @@
 """Typed ingest errors whose messages say what is wrong, where, and the fix."""
 from __future__ import annotations
 
+from analytics.errors import InputError
+
 # What to do about a rejected row's cell, after its problem.
 DATE_FIX = " (correct it in the export, e.g. 2026-05-01, and upload again)"
 NUMBER_FIX = " (correct it in the export, e.g. 45 or 45.5, and upload again)"
 
 
-class IngestError(Exception):
+class IngestError(InputError):
     """A file (or a row of it) cannot be used as it is.
 
     The message always names the file, and where it helps the row and column,
@@ -15,12 +17,10 @@ class IngestError(Exception):
 
     def __init__(self, problem: str, *, file: str | None = None, row: int | None = None,
                  column: str | None = None, fix: str | None = None):
-        self.problem = problem
         self.file = file
         self.row = row
         self.column = column
-        self.fix = fix
-        super().__init__(self.message)
+        super().__init__(problem, fix=fix)
 
     @property
     def message(self) -> str:

@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from analytics.errors import DataError, InputError
 from analytics.store.plausible import EARLIEST, latest_plausible
 
 QUARTER_FORMS = "'2026Q2' (calendar quarter) or 'FY2026Q1' (fiscal quarter)"
@@ -59,14 +60,14 @@ class Period:
         """'2026Q2' → Apr–Jun 2026; 'FY2026Q1' → first quarter of fiscal year 2026."""
         match = _QUARTER.match(str(text))
         if not match:
-            raise ValueError(f"Unknown period {text!r}: write a quarter as {QUARTER_FORMS}.")
+            raise InputError(f"Unknown period {text!r}: write a quarter as {QUARTER_FORMS}.")
         if not 1 <= fiscal_year_start_month <= 12:
             raise ValueError(f"fiscal_year_start_month must be 1..12, not {fiscal_year_start_month}.")
         fiscal, year, quarter = bool(match.group(1)), int(match.group(2)), int(match.group(3))
         try:
             return cls.quarter(year, quarter, fiscal_year_start_month if fiscal else None)
         except ValueError:  # 9999Q4 ends in year 10000, which no date reaches
-            raise ValueError(f"Unknown period {text!r}: it runs past the last date there is (9999-12-31).") from None
+            raise InputError(f"Unknown period {text!r}: it runs past the last date there is (9999-12-31).") from None
 
     @classmethod
     def quarter(cls, year: int, quarter: int, fiscal_year_start_month: int | None = None) -> "Period":
@@ -319,12 +320,12 @@ def known_values(con: Any, field: str) -> list[str]:
 
 
 def validate_filters(con: Any, filters: Filters) -> None:
-    """ValueError naming the first filter value the database does not know, with the known ones."""
+    """InputError naming the first filter value the database does not know, with the known ones."""
     for field, value in filters.active().items():
         known = known_values(con, field)
         if value not in known:
             choices = ", ".join(known) if known else "none loaded"
-            raise ValueError(f"Unknown {field} {value!r}; known {field}s: {choices}.")
+            raise InputError(f"Unknown {field} {value!r}; known {field}s: {choices}.")
 
 
 # The days with activity: a quarter is worth reporting when it has some.
@@ -360,7 +361,7 @@ def last_complete_quarter(today: date, fiscal_year_start_month: int = 1) -> Peri
 
 
 def check_reportable(con: Any, period: Period, fiscal_year_start_month: int = 1) -> None:
-    """Raise ValueError, saying which quarters have data, when `period` has no held meeting and no survey
+    """Raise DataError, saying which quarters have data, when `period` has no held meeting and no survey
     response: its figures would read as a collapse ("active pairs fell from 98% to 0%") rather than as
     missing data. The dashboard only offers such quarters; the command line asks here. As in
     `available_quarters`, dates outside the plausible range count for no quarter."""
@@ -370,9 +371,9 @@ def check_reportable(con: Any, period: Period, fiscal_year_start_month: int = 1)
         return
     found = available_quarters(con, fiscal_year_start_month)
     if not found:
-        raise ValueError(f"no held meetings or survey responses are loaded, so {period.label} has nothing to "
-                         "report: load the exports first with python -m analytics ingest FILE….")
+        raise DataError(f"no held meetings or survey responses are loaded, so {period.label} has nothing to "
+                        "report: load the exports first with python -m analytics ingest FILE….")
     span = found[0].label if len(found) == 1 else f"{found[-1].label} to {found[0].label}"
-    raise ValueError(f"{period.label} ({period.start} to {period.end}) has no held meetings or survey responses: "
-                     f"the data covers {span}. Choose a quarter in that range, or load exports that cover this "
-                     "one first.")
+    raise DataError(f"{period.label} ({period.start} to {period.end}) has no held meetings or survey responses: "
+                    f"the data covers {span}. Choose a quarter in that range, or load exports that cover this "
+                    "one first.")

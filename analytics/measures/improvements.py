@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analytics.errors import InputError
 from analytics.measures.metrics import REGISTRY
 from analytics.store import audit
 
@@ -18,7 +19,7 @@ COLUMNS = ["action_id", "program", "cohort", "title", "description", "owner", "s
 IDENTITY = ("program", "cohort", "title", "started_on", "metric")
 
 
-class ImprovementError(ValueError):
+class ImprovementError(InputError):
     """An improvement action cannot be saved as given; the message says why."""
 
 

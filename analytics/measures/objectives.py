@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analytics.errors import InputError
 from analytics.measures import impact
 from analytics.measures.filters import Filters, Period
 from analytics.measures.improvements import nulls_as_none
@@ -28,7 +29,7 @@ SCORECARD = ["objective_id", "objective", "metric", "metric_label", "unit", "pro
 OBJECTIVES_SINCE = 6  # the schema version that created the objectives table
 
 
-class ObjectiveError(ValueError):
+class ObjectiveError(InputError):
     """An objective cannot be saved as given; the message says why."""
 
 

@@ -21,6 +21,8 @@ from typing import Any, Mapping
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from analytics.errors import AccessError, ConfigError
+
 ROLES = ("viewer", "lead", "admin")
 
 # Each right and the lowest role that has it.
@@ -54,11 +56,15 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
-class AuthError(Exception):
+class AuthError(AccessError):
     """Sign-in failed or is locked; the message is safe to show."""
 
 
-class PermissionDenied(Exception):
+class SecretsError(ConfigError, AuthError):
+    """secrets.toml (its users, roles, or the file itself) is broken: sign-in cannot work until it is fixed."""
+
+
+class PermissionDenied(AccessError):
     """The user's role does not carry the right; the message says which role does."""
 
 
@@ -101,11 +107,11 @@ def configured_users(secrets: Mapping[str, Any]) -> dict[str, dict]:
     users = dict((secrets.get("auth") or {}).get("users") or {})
     for name, entry in users.items():
         if entry.get("role") not in ROLES:
-            raise AuthError(f"User {name!r} in secrets.toml has role {entry.get('role')!r}; "
-                            f"use one of {', '.join(ROLES)}.")
+            raise SecretsError(f"User {name!r} in secrets.toml has role {entry.get('role')!r}; "
+                               f"use one of {', '.join(ROLES)}.")
         if not entry.get("password_hash"):
-            raise AuthError(f"User {name!r} in secrets.toml has no password_hash; "
-                            "make one with `python -m analytics hash-password`.")
+            raise SecretsError(f"User {name!r} in secrets.toml has no password_hash; "
+                               "make one with `python -m analytics hash-password`.")
     return users
 
 

@@ -26,8 +26,9 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
+from analytics.errors import ConfigError, InputError, MentorscopeError
 from analytics.measures.filters import Filters, Period, check_reportable, known_values
-from analytics.report import FORMATS, MEDIA_TYPES, ReportError, build_report, file_name
+from analytics.report import FORMATS, MEDIA_TYPES, build_report, file_name
 from analytics.store import audit, settings
 from analytics.store.db import transaction
 
@@ -38,8 +39,12 @@ RETRY = "will retry on the next run"
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
-class DeliveryError(ValueError):
-    """A recipient or the SMTP configuration is not usable; the message says what to change."""
+class DeliveryError(InputError):
+    """A recipient cannot be added or removed as asked, or a report cannot be delivered; the message says why."""
+
+
+class SmtpError(ConfigError, DeliveryError):
+    """The [smtp] settings are missing or wrong, or the server they name cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -142,24 +147,24 @@ def load_smtp(path: Path | None = None) -> SmtpConfig:
     """The [smtp] section: host, port, starttls, user, password, from."""
     path = Path(path or secrets_path())
     if not path.is_file():
-        raise DeliveryError(f"No secrets file at {path}: add an [smtp] section with host, port, starttls, user, "
-                            "password and from (README, Delivery).")
+        raise SmtpError(f"No secrets file at {path}: add an [smtp] section with host, port, starttls, user, "
+                        "password and from (README, Delivery).")
     try:
         section = tomllib.loads(path.read_text(encoding="utf-8")).get("smtp")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DeliveryError(f"{path} is not valid TOML ({exc}); fix it as the README's Delivery section "
-                            "shows.") from exc
+        raise SmtpError(f"{path} is not valid TOML ({exc}); fix it as the README's Delivery section "
+                        "shows.") from exc
     if not isinstance(section, dict):
-        raise DeliveryError(f"{path} has no [smtp] section: add one with host, port, starttls, user, password and "
-                            "from (README, Delivery).")
+        raise SmtpError(f"{path} has no [smtp] section: add one with host, port, starttls, user, password and "
+                        "from (README, Delivery).")
     missing = [key for key in ("host", "from") if not str(section.get(key) or "").strip()]
     if missing:
-        raise DeliveryError(f"[smtp] in {path} needs {' and '.join(missing)}.")
+        raise SmtpError(f"[smtp] in {path} needs {' and '.join(missing)}.")
     port, starttls = section.get("port", 587), section.get("starttls", True)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
-        raise DeliveryError(f"[smtp] port in {path} must be a whole number from 1 to 65535, not {port!r}.")
+        raise SmtpError(f"[smtp] port in {path} must be a whole number from 1 to 65535, not {port!r}.")
     if not isinstance(starttls, bool):
-        raise DeliveryError(f"[smtp] starttls in {path} must be true or false, not {starttls!r}.")
+        raise SmtpError(f"[smtp] starttls in {path} must be true or false, not {starttls!r}.")
     return SmtpConfig(str(section["host"]).strip(), port, starttls, section.get("user") or None,
                       section.get("password") or None, str(section["from"]).strip())
 
@@ -192,13 +197,13 @@ def message(config: SmtpConfig, recipient: Recipient, period: Period,
 
 
 def send(config: SmtpConfig, mail: EmailMessage) -> None:
-    """Send one message; DeliveryError with the reason in words (never the password)."""
+    """Send one message; SmtpError with the reason in words (never the password)."""
     with _server(config) as server:
         server.send_message(mail)
 
 
 def check_server(config: SmtpConfig) -> None:
-    """Connect, secure and sign in as a send would, sending nothing: DeliveryError when that fails, so that a
+    """Connect, secure and sign in as a send would, sending nothing: SmtpError when that fails, so that a
     run against an unusable server builds no report."""
     with _server(config):
         pass
@@ -206,35 +211,35 @@ def check_server(config: SmtpConfig) -> None:
 
 @contextmanager
 def _server(config: SmtpConfig) -> Iterator[smtplib.SMTP]:
-    """A connection ready to send, SMTP and network failures (its use included) turned into DeliveryError."""
+    """A connection ready to send, SMTP and network failures (its use included) turned into SmtpError."""
     where = config.where()
     try:
         with smtplib.SMTP(config.host, config.port, timeout=TIMEOUT_SECONDS) as server:
             if config.starttls:
                 server.ehlo()
                 if not server.has_extn("starttls"):
-                    raise DeliveryError(f"SMTP server at {where} does not offer STARTTLS; set starttls = false in "
-                                        "[smtp] only for a server on a trusted network")
+                    raise SmtpError(f"SMTP server at {where} does not offer STARTTLS; set starttls = false in "
+                                    "[smtp] only for a server on a trusted network")
                 server.starttls(context=ssl.create_default_context())
             if config.user:
                 server.login(config.user, config.password or "")
             yield server
     except ConnectionRefusedError as exc:
-        raise DeliveryError(f"SMTP server refused the connection at {where} ({exc.strerror})") from exc
+        raise SmtpError(f"SMTP server refused the connection at {where} ({exc.strerror})") from exc
     except socket.gaierror as exc:
-        raise DeliveryError(f"SMTP server {config.host} was not found ({exc.strerror})") from exc
+        raise SmtpError(f"SMTP server {config.host} was not found ({exc.strerror})") from exc
     except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(f"SMTP server at {where} refused the sign-in of user {config.user} "
-                            f"({_said(exc.smtp_error)})") from exc
+        raise SmtpError(f"SMTP server at {where} refused the sign-in of user {config.user} "
+                        f"({_said(exc.smtp_error)})") from exc
     except smtplib.SMTPRecipientsRefused as exc:
         reasons = "; ".join(_said(error) for _code, error in exc.recipients.values())
-        raise DeliveryError(f"SMTP server at {where} refused the address ({reasons})") from exc
+        raise SmtpError(f"SMTP server at {where} refused the address ({reasons})") from exc
     except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(f"SMTP server at {where} answered {exc.smtp_code} ({_said(exc.smtp_error)})") from exc
+        raise SmtpError(f"SMTP server at {where} answered {exc.smtp_code} ({_said(exc.smtp_error)})") from exc
     except (smtplib.SMTPException, ssl.SSLError) as exc:
-        raise DeliveryError(f"SMTP server at {where} failed: {exc}") from exc
+        raise SmtpError(f"SMTP server at {where} failed: {exc}") from exc
     except (TimeoutError, OSError) as exc:
-        raise DeliveryError(f"SMTP server at {where} is unreachable ({exc.strerror or exc})") from exc
+        raise SmtpError(f"SMTP server at {where} is unreachable ({exc.strerror or exc})") from exc
 
 
 def _said(error: bytes | str) -> str:
@@ -286,7 +291,7 @@ def deliver(con: duckdb.DuckDBPyConnection, period: Period, config: SmtpConfig |
             files = attachments(con, recipient, period)
             send(config, message(config, recipient, period, files))
         except Exception as exc:  # noqa: BLE001 - a renderer's crash too is recorded and stops no one else
-            reason = str(exc) if isinstance(exc, (DeliveryError, ReportError)) else (
+            reason = str(exc) if isinstance(exc, MentorscopeError) else (
                 f"the report could not be built ({type(exc).__name__}: {exc})")
             _record(con, recipient, period, reason, actor)
             outcomes.append(Outcome(recipient.email, "failed", reason))
@@ -303,6 +308,6 @@ def _ready(con: duckdb.DuckDBPyConnection, config: SmtpConfig | None,
         check_reportable(con, period, settings.get(con, "fiscal_year_start_month"))
         config = config or load_smtp()
         check_server(config)
-    except ValueError as exc:  # DeliveryError is one
+    except MentorscopeError as exc:  # a quarter without data, unusable SMTP settings or server
         return config, str(exc)
     return config, None

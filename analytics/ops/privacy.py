@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.errors import InputError
 from analytics.ingest.load import WRITE_LOCK, email_token
 from analytics.store import audit, scores
 from analytics.store.db import scalar, transaction
@@ -43,7 +44,7 @@ _WITHOUT = "regexp_replace(regexp_replace({0}, $pattern, $erased, 'g'), $pattern
 _MENTIONS = "regexp_matches({0}, $pattern)"
 
 
-class ErasureError(ValueError):
+class ErasureError(InputError):
     """The person cannot be erased as asked; the message says why."""
 
 

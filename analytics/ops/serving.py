@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal, Mapping
 
+from analytics.errors import InputError
 from analytics.ops import auth, sso
 
 ALLOW_OPEN_ACCESS = "MENTORSCOPE_ALLOW_UNAUTHENTICATED_NETWORK"
@@ -25,7 +26,7 @@ SECRETS_FILES = (Path.home() / ".streamlit" / "secrets.toml", Path(".streamlit")
 Access = Literal["sign_in", "local", "open", "refused"]
 
 
-class ExposureError(ValueError):
+class ExposureError(InputError):
     """Serving as asked would put a dashboard without sign-in on the network."""
 
 
@@ -46,14 +47,14 @@ def is_loopback(address: str | None) -> bool:
 
 def users_configured(files: tuple[Path, ...] = SECRETS_FILES) -> bool:
     """Whether secrets.toml lists users or an identity provider (so there is a sign-in), read as
-    Streamlit reads it. AuthError when it is broken."""
+    Streamlit reads it. SecretsError when it is broken."""
     merged: dict = {}
     for file in files:
         if file.is_file():
             try:
                 merged.update(tomllib.loads(file.read_text(encoding="utf-8")))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise auth.AuthError(f"{file} is not valid TOML ({exc}); fix it, or sign-in cannot work.") from None
+                raise auth.SecretsError(f"{file} is not valid TOML ({exc}); fix it, or sign-in cannot work.") from None
     return bool(auth.configured_users(merged)) or sso.configured(merged) is not None
 
 

@@ -25,6 +25,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from analytics.errors import AccessError, ConfigError
 from analytics.ops import auth
 
 # Sections of [auth] that are Mentorscope's, never an identity provider's.
@@ -34,11 +35,11 @@ ROLE_LISTS = {"admins": "admin", "leads": "lead", "viewers": "viewer"}
 METADATA_TIMEOUT_S = 5
 
 
-class SignInRefused(Exception):
+class SignInRefused(AccessError):
     """The provider vouched for this person, but Mentorscope will not let them in; the message says why."""
 
 
-class ProviderError(Exception):
+class ProviderError(ConfigError):
     """The identity provider is misconfigured or unreachable; the message says what to check."""
 
 
@@ -92,24 +93,24 @@ def providers(auth_section: Mapping[str, Any]) -> tuple[Provider, ...]:
 
 
 def role_rules(roles_section: Mapping[str, Any]) -> RoleRules:
-    """[auth.roles] read and checked; AuthError naming the key and the fix when it is wrong."""
+    """[auth.roles] read and checked; SecretsError naming the key and the fix when it is wrong."""
     by_email: dict[str, str] = {}
     # Lowest first, so an address listed twice keeps its highest role.
     for key, role in sorted(ROLE_LISTS.items(), key=lambda item: auth.ROLES.index(item[1])):
         emails = roles_section.get(key, [])
         if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
-            raise auth.AuthError(f"[auth.roles] {key} in secrets.toml must be a list of e-mail addresses, "
-                                 f'like {key} = ["ana@example.org"].')
+            raise auth.SecretsError(f"[auth.roles] {key} in secrets.toml must be a list of e-mail addresses, "
+                                    f'like {key} = ["ana@example.org"].')
         by_email.update({e.strip().lower(): role for e in emails})
     groups = _section(roles_section.get("groups"))
     for group, role in groups.items():
         if role not in auth.ROLES:
-            raise auth.AuthError(f"[auth.roles.groups] gives group {group!r} the role {role!r} in secrets.toml; "
-                                 f"use one of {', '.join(auth.ROLES)}.")
+            raise auth.SecretsError(f"[auth.roles.groups] gives group {group!r} the role {role!r} in "
+                                    f"secrets.toml; use one of {', '.join(auth.ROLES)}.")
     claim = roles_section.get("group_claim")
     if groups and not claim:
-        raise auth.AuthError("[auth.roles.groups] is set but [auth.roles] has no group_claim: name the claim "
-                             'that lists a user\'s groups, like group_claim = "groups".')
+        raise auth.SecretsError("[auth.roles.groups] is set but [auth.roles] has no group_claim: name the claim "
+                                'that lists a user\'s groups, like group_claim = "groups".')
     return RoleRules(by_email, str(claim) if claim else None, groups)
 
 

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.errors import DataError, InputError
 from analytics.measures import effects, engagement, feedback, impact, outcomes, retention, satisfaction, stats
 from analytics.measures.filters import Filters, Period, over_periods, validate_filters
 from analytics.measures.metrics import REGISTRY
@@ -34,7 +35,7 @@ UNITS = {"count": "count", "rate": "percent", "score": "mean score on the survey
 SAME_PEOPLE = f"{NOT_TESTED}: 12-month windows a quarter apart hold largely the same people"
 
 
-class ReportError(ValueError):
+class ReportError(DataError):
     """The report cannot be made for this request; the message says why."""
 
 
@@ -786,7 +787,7 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
     Without `include_comments` (readers whose role may not see raw comments) the comment list is left out."""
     try:
         validate_filters(con, filters)
-    except ValueError as exc:
+    except InputError as exc:
         raise ReportError(str(exc)) from None
     with memo.scope():  # sections share figures: each is computed once
         data = _collect(con, period, filters)

@@ -17,6 +17,7 @@ from typing import Any, Iterator, Sequence
 import duckdb
 import pandas as pd
 
+from analytics.errors import BusyError, InputError
 from analytics.store import memo
 
 DEFAULT_DB = Path("data") / "mentorscope.duckdb"
@@ -346,11 +347,11 @@ DATA_TABLES = (
 )
 
 
-class DatabaseError(Exception):
+class DatabaseError(InputError):
     """The database file cannot be used; the message says why and what to do."""
 
 
-class DatabaseBusy(DatabaseError):
+class DatabaseBusy(BusyError, DatabaseError):
     """Another process holds the database (DuckDB lets one process write): a load from the command line."""
 
 

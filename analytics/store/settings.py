@@ -11,10 +11,11 @@ from typing import Any, Callable
 
 import duckdb
 
+from analytics.errors import ConfigError
 from analytics.store import audit
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigError):
     """A setting name or value is not acceptable; the message says what is."""
 
 
