@@ -34,13 +34,13 @@ def write_largest_workbook(path: Path, limits: WorkbookLimits = WorkbookLimits()
     from analytics.ops.sample_writers import WRITERS
 
     data = generate(scale=1.0)
-    survey = next(s for s in SURVEYS if s.tool == "msforms")
+    survey = next(s for s in SURVEYS if s.tool == "ms_forms")
     people = data.participants.set_index("participant_id")[["name", "email", "location"]]
     responses = data.surveys[data.surveys["survey"] == survey.name].reset_index(drop=True).join(
         people, on="respondent_id")
 
     def write(copies: int) -> tuple[int, int]:
-        WRITERS["msforms"](path, survey, pd.concat([responses] * copies, ignore_index=True))
+        WRITERS["ms_forms"](path, survey, pd.concat([responses] * copies, ignore_index=True))
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         sheet = openpyxl.load_workbook(path, read_only=True).active  # its size from the sheet's <dimension>

@@ -8,6 +8,7 @@ from analytics.ingest import pipeline
 from analytics.ingest.columns import KINDS
 from analytics.ingest.load import remove_upload
 from analytics.ingest.mapping import DIMENSIONS, question_groups
+from analytics.ingest.tools import tool_names
 from analytics.ops import health
 from analytics.present import charts, wording
 from analytics.store.plausible import EARLIEST, latest_plausible
@@ -286,8 +287,8 @@ def data_health() -> None:
 st.title("Upload")
 ui.require_page("2_Upload")
 st.caption("Drop one or more exports: participants, pairs, sessions, goals, the HR employee file, or surveys "
-           "(Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms, plain CSV or XLSX). Nothing is written "
-           "until you press Load; files are loaded people and pairs first, whatever their order.")
+           f"({tool_names()}). Nothing is written until you press Load; files are loaded people and pairs "
+           "first, whatever their order.")
 
 batch = st.session_state.setdefault("upload_batch", 0)
 files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "tsv"], accept_multiple_files=True,

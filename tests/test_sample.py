@@ -392,7 +392,7 @@ def test_every_survey_file_names_its_wave_and_program(data, written, name):
     survey = next(s for s in SURVEYS if s.name == name)
     expected = data.surveys[data.surveys.survey == name]
     assert set(expected.wave) == {survey.wave}
-    if survey.tool == "msforms":
+    if survey.tool == "ms_forms":
         frame = pd.read_excel(written / f"{name}.xlsx")
     else:
         skip = {"qualtrics": [1, 2, 3], "surveymonkey": [1], "google_forms": []}[survey.tool]

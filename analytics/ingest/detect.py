@@ -1,20 +1,14 @@
 """Which tool wrote a file, and which kind of data it holds, from its first rows."""
 from __future__ import annotations
 
-from analytics.ingest.columns import KINDS, canonical, map_header, normalise_name, required_columns
+from analytics.ingest import tools
+from analytics.ingest.columns import KINDS, canonical, map_header, required_columns
 from analytics.ingest.errors import FileRefused
 from analytics.ingest.mapping import self_mapped
 from analytics.ingest.read import RawTable
 from analytics.ingest.scales import names_a_point
-from analytics.ingest.survey import generic_field
+from analytics.ingest.survey_columns import generic_field
 
-SURVEY_FORMATS = ("qualtrics", "qualtrics_2016", "qualtrics_legacy", "surveymonkey", "google_forms",
-                  "ms_forms")
-# Google Sheets localises the first column's header.
-GOOGLE_TIMESTAMPS = frozenset(normalise_name(h) for h in (
-    "Timestamp", "Carimbo de data/hora", "Marca temporal", "Horodateur", "Zeitstempel",
-    "Informazioni cronologiche", "Tijdstempel", "Sygnatura czasowa", "Tidsstämpel", "Tidsstempel",
-))
 # A header of this many words is a question's text, not a column name.
 QUESTION_WORDS = 5
 # Columns only a survey has (a wave, questions) that make a file a survey: one stray column is no evidence.
@@ -22,22 +16,8 @@ SURVEY_EVIDENCE = 2
 
 
 def detect_format(raw: RawTable) -> str:
-    rows = raw.rows
-    header = [normalise_name(c) for c in rows[0]] if rows else []
-    second = rows[1] if len(rows) > 1 else []
-    third = rows[2] if len(rows) > 2 else []
-    if header[:3] == ["v1", "v2", "v3"] and "ResponseID" in second:
-        return "qualtrics_legacy"
-    import_ids = [c for c in third if c.startswith("{") and "ImportId" in c]
-    if import_ids:
-        return "qualtrics_2016" if import_ids[0].startswith("{'") else "qualtrics"
-    if "respondentid" in header and ("collectorid" in header or {"Response", "Open-Ended Response"} & set(second)):
-        return "surveymonkey"
-    if header[:3] == ["id", "starttime", "completiontime"]:
-        return "ms_forms"
-    if header and header[0] in GOOGLE_TIMESTAMPS:
-        return "google_forms"
-    return "generic"
+    """The id of the tool that wrote the file (ingest.tools.TOOLS), 'generic' when none claims it."""
+    return tools.detect(raw).id
 
 
 def detect_kind(raw: RawTable, fmt: str) -> str:
@@ -48,7 +28,7 @@ def detect_kind(raw: RawTable, fmt: str) -> str:
     a survey has too are neither's): then it is a survey even without its
     timestamp, and the survey's checks say what is missing, instead of a
     platform kind loading the columns both read and dropping the answers."""
-    if fmt in SURVEY_FORMATS:
+    if tools.tool_named(fmt).surveys_only:
         return "survey"
     header = raw.rows[0] if raw.rows else []
     fits = []

@@ -1,8 +1,9 @@
 """A survey export (any tool) → items, responses and long-form answers.
 
-Each tool's header rows are first turned into one `Column` per file column:
-what it is (a response field, a question, or metadata we drop) and what it
-says. From there every format is handled alike.
+Each tool's header rows are first turned into one `Column` per file column
+(its module in ingest.tools says how): what it is (a response field, a
+question, or metadata we drop) and what it says. From there every tool is
+handled alike, but for the quirks its `SurveyTool` names.
 
 Conventions:
 - `row_number` is the spreadsheet row a user sees when opening the file
@@ -17,11 +18,6 @@ Conventions:
 """
 from __future__ import annotations
 
-import ast
-import html
-import json
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
@@ -30,14 +26,15 @@ from typing import Callable
 import pandas as pd
 import pyarrow as pa
 
-from analytics.ingest.columns import canonical, normalise_name
+from analytics.ingest.columns import normalise_name
 from analytics.ingest.dates import ISO_PLAIN, decide_day_first, parse_dates, slash_parts
 from analytics.ingest.errors import DATE_FIX, FileRefused, IngestError, NeedsMapping
 from analytics.ingest.identity import StoredSurvey
 from analytics.ingest.mapping import DIMENSIONS, header_fingerprint, self_mapped, suggest_dimension
-from analytics.ingest.read import RawTable
 from analytics.ingest.scales import convert_column, dimension_points
 from analytics.ingest.staged import Staged
+from analytics.ingest.survey_columns import Column, pick_fields, slug, unique_keys
+from analytics.ingest.tools import SurveyTool, tool_named
 from analytics.store.plausible import EARLIEST, latest_plausible, outside_range
 
 WAVES = ("baseline", "midpoint", "exit", "pulse")
@@ -48,42 +45,6 @@ RESPONSE_COLUMNS = ["response_id", "respondent_id", "email", "role", "program", 
 ANSWER_COLUMNS = ["response_id", "item_id", "value_num", "value_text", "scale_points"]
 # What the store knows of a survey: (valid rows, (key, text) per question, own survey id, fingerprint) -> it.
 Identify = Callable[[pa.Table, list[tuple[str, str]], str, str], StoredSurvey]
-HEADER_ROWS = {"qualtrics": 3, "qualtrics_2016": 3, "qualtrics_legacy": 2, "surveymonkey": 2}
-
-# Tool metadata (normalised header) -> response field. Earlier entries win
-# when a file has several (Qualtrics RecordedDate over EndDate).
-META: tuple[tuple[str, str], ...] = (
-    ("recordeddate", "submitted_at"), ("enddate", "submitted_at"), ("completiontime", "submitted_at"),
-    ("responseid", "response_id"), ("respondentid", "response_id"),
-    ("externalreference", "respondent_id"), ("externaldatareference", "respondent_id"),
-    ("customdata1", "respondent_id"), ("customdata", "respondent_id"),
-    ("recipientemail", "email"), ("emailaddress", "email"), ("email", "email"),
-    # Google Sheets localises "Email Address" (pt, es, fr, de)
-    ("enderecodeemail", "email"), ("direcciondecorreoelectronico", "email"), ("adresseemail", "email"),
-    ("emailadresse", "email"),
-)
-# Metadata never stored: personal data and tool bookkeeping.
-DROP = frozenset({
-    "ipaddress", "locationlatitude", "locationlongitude", "recipientfirstname", "recipientlastname",
-    "name", "firstname", "lastname", "status", "progress", "duration", "durationinseconds", "finished",
-    "distributionchannel", "userlanguage", "collectorid", "startdate", "starttime", "lastmodifiedtime",
-    "responseset", "language",
-})
-# Question columns titled like a response field are that field.
-QUESTION_META = {"employeeid": "respondent_id", "participantid": "respondent_id", "respondentid": "respondent_id",
-                 "surveywave": "wave",
-                 "role": "role", "program": "program", "programme": "program", "cohort": "cohort",
-                 "wave": "wave"}
-
-
-@dataclass
-class Column:
-    index: int
-    key: str            # the tool's column id (Qualtrics) or the header text
-    text: str           # question text, clean of HTML and line breaks
-    field: str | None   # response field, or None for a question
-    drop: bool = False
-    fingerprint_key: str = ""
 
 
 @dataclass
@@ -124,8 +85,8 @@ def parse_survey(staged: Staged, fmt: str, file_name: str, *,
     `submitted_on`: the day the survey closed, the date of every response of a file without dates
     (anonymised exports, tools with date stamps off, paper surveys typed in); a file's own dates win."""
     try:
-        return _parse(staged, fmt, file_name, mapping or {}, label_map or {}, wave, program, day_first,
-                      accept_suggestions, identify, submitted_on)
+        return _parse(staged, tool_named(fmt), file_name, mapping or {}, label_map or {}, wave, program,
+                      day_first, accept_suggestions, identify, submitted_on)
     except IngestError as exc:
         raise exc.in_file(file_name)
 
@@ -134,25 +95,25 @@ def _fingerprint(questions: list[Column]) -> str:
     return header_fingerprint((c.key, c.fingerprint_key) for c in questions)
 
 
-def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first, accept_suggestions,
-           identify, submitted_on) -> SurveyBatch:
-    header_rows = HEADER_ROWS.get(fmt, 1)
-    if staged.height <= header_rows:
+def _parse(staged, tool: SurveyTool, file_name, mapping, label_map, wave, program, day_first,
+           accept_suggestions, identify, submitted_on) -> SurveyBatch:
+    if staged.height <= tool.header_rows:
         raise FileRefused("has no data rows, only headers.", fix="Export the survey again with its responses.")
     head = staged.head
-    columns = _columns(head, fmt)
-    fields = _pick_fields(columns)
+    columns = unique_keys(tool.columns(head), keep_ids=tool.keeps_ids)
+    fields = pick_fields(columns)
     closed_on = None if "submitted_at" in fields else _closing_date(submitted_on)
     questions = [c for c in columns if c.field is None and not c.drop]
     if not questions:
         raise FileRefused("has no question columns.", fix="Export the survey with its answers.")
     fingerprint = _fingerprint(questions)
-    survey_id = f"{fmt}-{fingerprint[:12]}"
+    survey_id = f"{tool.id}-{fingerprint[:12]}"
 
     con = staged.con
-    skipped = _body(con, staged.width, header_rows, columns, fmt)
-    rejected = _responses(con, staged.text_cells(), fields, fmt, survey_id, _time_zone(head, fmt, fields),
-                          wave, program, day_first, closed_on)
+    skipped = _body(con, staged.width, tool, columns)
+    tz = tool.time_zone(head, fields["submitted_at"].index) if "submitted_at" in fields else None
+    rejected = _responses(con, staged.text_cells(), fields, tool, survey_id, tz, wave, program, day_first,
+                          closed_on)
     if identify is not None:
         known = identify(con.sql(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM kept").to_arrow_table(),
                          [(c.key, c.text) for c in questions], survey_id, fingerprint)
@@ -164,12 +125,12 @@ def _parse(staged, fmt, file_name, mapping, label_map, wave, program, day_first,
         label_map = {item: {**known.labels.get(item, {}), **label_map.get(item, {})}
                      for item in {*known.labels, *label_map}}
     distinct = _distinct_answers(con, questions)
-    items, value_map, suggestions = _items(distinct, questions, mapping, label_map, fmt)
+    items, value_map, suggestions = _items(distinct, questions, mapping, label_map, tool)
     if accept_suggestions and suggestions:
-        items, value_map, suggestions = _items(distinct, questions, {**suggestions, **mapping}, label_map, fmt)
+        items, value_map, suggestions = _items(distinct, questions, {**suggestions, **mapping}, label_map, tool)
     responses = con.sql(f"SELECT {', '.join(RESPONSE_COLUMNS)} FROM kept ORDER BY row_number").to_arrow_table()
     not_scored = frozenset(c.key for c in questions if c.key in mapping and mapping[c.key] is None)
-    return SurveyBatch(survey_id, fingerprint, fmt, PurePath(file_name).stem, items, responses,
+    return SurveyBatch(survey_id, fingerprint, tool.id, PurePath(file_name).stem, items, responses,
                        _answers(con, questions, value_map), rejected, skipped, suggestions, not_scored, closed_on)
 
 
@@ -186,160 +147,22 @@ def _closing_date(submitted_on: date | None) -> date:
     return submitted_on
 
 
-# ---- header rows → columns ------------------------------------------------
-
-def clean_text(text: str) -> str:
-    """Header text as a person reads it: HTML tags and entities resolved,
-    line breaks and NBSPs as single spaces."""
-    text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
-    text = html.unescape(re.sub(r"<[^>]+>", "", text))
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
-
-
-def slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")[:60] or "q"
-
-
-def _columns(raw: RawTable, fmt: str) -> list[Column]:
-    rows = raw.rows
-    if fmt in ("qualtrics", "qualtrics_2016"):
-        found = [_qualtrics_column(i, key, text, rows[2][i]) for i, (key, text) in enumerate(zip(rows[0], rows[1]))]
-    elif fmt == "qualtrics_legacy":
-        # V1..V10 are metadata named in row 2; question ids (Q1…) are in row 1.
-        found = [_qualtrics_column(i, second if re.fullmatch(r"V\d+", first) else first, second, "")
-                 for i, (first, second) in enumerate(zip(rows[0], rows[1]))]
-    elif fmt == "surveymonkey":
-        found = _surveymonkey_columns(rows[0], rows[1])
-    else:
-        found = [_plain_column(i, text, fmt, first=i == 0) for i, text in enumerate(rows[0])]
-    return _unique_keys(found, keep_ids=fmt.startswith("qualtrics"))
-
-
-def _meta_field(key: str) -> str | None:
-    name = normalise_name(key)
-    return next((target for source, target in META if source == name), None)
-
-
-def _qualtrics_column(index: int, key: str, text: str, import_row: str) -> Column:
-    name = normalise_name(key)
-    text = clean_text(text)
-    # Display order, Text iQ ("Q2 - Topics") and Q_ bookkeeping are not answers.
-    derived = key.endswith("_DO") or " - " in key or key.startswith("Q_")
-    field_name = _meta_field(key) or QUESTION_META.get(normalise_name(text))
-    return Column(index, key, text, field_name, drop=name in DROP or derived or not key,
-                  fingerprint_key=_import_id(import_row) or "")
-
-
-def _import_id(cell: str) -> str | None:
-    parsed = _parse_header_dict(cell)
-    return parsed.get("ImportId") if parsed else None
-
-
-def _parse_header_dict(cell: str) -> dict | None:
-    """Row 3 of a Qualtrics export: JSON, or a Python dict in 2016 exports."""
-    if not cell.startswith("{"):
-        return None
-    try:
-        return json.loads(cell)
-    except ValueError:
-        pass
-    try:
-        value = ast.literal_eval(cell)
-    except (ValueError, SyntaxError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _surveymonkey_columns(first: list[str], second: list[str]) -> list[Column]:
-    """Row 1 holds a question's text only above its first column; row 2 the
-    sub-header (`Response`, `Open-Ended Response`, a choice or a row label)."""
-    found, parent, parent_index = [], "", -1
-    for i, (top, sub) in enumerate(zip(first, second)):
-        if top:
-            parent, parent_index = clean_text(top), i
-        sub = clean_text(sub)
-        field_name = _meta_field(top)
-        if top and (field_name or normalise_name(top) in DROP):
-            found.append(Column(i, top, clean_text(top), field_name, drop=field_name is None))
-            continue
-        own_text = sub in ("", "Response") or (sub == "Open-Ended Response" and i == parent_index)
-        text = parent if own_text else f"{parent} — {sub}"
-        found.append(_plain_column(i, text, "surveymonkey", first=False))
-    return found
-
-
-def _plain_column(index: int, header: str, fmt: str, *, first: bool) -> Column:
-    text = clean_text(header)
-    if fmt == "google_forms" and first:
-        return Column(index, text, text, "submitted_at")
-    name = normalise_name(text)
-    field_name = generic_field(text) if fmt == "generic" else _meta_field(text)
-    if fmt == "ms_forms" and name == "id":
-        field_name = "response_id"
-    field_name = field_name or QUESTION_META.get(name)
-    return Column(index, text, text, field_name, drop=(name in DROP and field_name is None) or not text,
-                  fingerprint_key=text)
-
-
-def generic_field(header: str) -> str | None:
-    """The response field a column of a survey in the project's own format fills; None for a question."""
-    text = clean_text(header)
-    # In the project's own format respondent_id is the person; tools use the word for a response.
-    return canonical(text, "survey") or _meta_field(text) or QUESTION_META.get(normalise_name(text))
-
-
-def _unique_keys(columns: list[Column], *, keep_ids: bool) -> list[Column]:
-    """Question keys become item ids: Qualtrics' column id, else a slug of the
-    text, numbered when two questions share one."""
-    seen: set[str] = set()
-    for column in columns:
-        if column.field or column.drop:
-            continue
-        base = column.key if keep_ids else slug(column.key)
-        key, n = base, 1
-        while key in seen:
-            n += 1
-            key = f"{base}_{n}"
-        seen.add(key)
-        column.key = key
-    return columns
-
-
-def _pick_fields(columns: list[Column]) -> dict[str, Column]:
-    """Response field -> the column that fills it (META order decides ties)."""
-    rank = {source: n for n, (source, _) in enumerate(META)}
-    picked: dict[str, Column] = {}
-    for column in sorted((c for c in columns if c.field),
-                         key=lambda c: rank.get(normalise_name(c.key), len(rank))):
-        picked.setdefault(column.field, column)
-    return picked
-
-
-def _time_zone(raw: RawTable, fmt: str, fields: dict[str, Column]) -> str | None:
-    """The zone Qualtrics wrote dates in (row 3 of the submitted_at column)."""
-    if fmt not in ("qualtrics", "qualtrics_2016") or "submitted_at" not in fields:
-        return None
-    parsed = _parse_header_dict(raw.rows[2][fields["submitted_at"].index]) or {}
-    return parsed.get("timeZone")
-
-
 # ---- rows → responses -----------------------------------------------------
 # Rows are handled in SQL over the staged cells (the view `staged`). Whatever
 # Python decides about a value (dates, case, answer labels) it decides once per
 # distinct value of a column, and a join carries the result back to the rows.
 
-def _body(con, width: int, header_rows: int, columns: list[Column], fmt: str) -> dict[str, int]:
-    """The table `body`: data rows without blank rows and Qualtrics preview rows; returns those skipped."""
-    data = f"FROM staged WHERE row_number > {header_rows}"
+def _body(con, width: int, tool: SurveyTool, columns: list[Column]) -> dict[str, int]:
+    """The table `body`: data rows without blank rows and the tool's preview rows; returns those skipped."""
+    data = f"FROM staged WHERE row_number > {tool.header_rows}"
     blank = " AND ".join(f"c{i} IS NULL" for i in range(width))
     con.execute(f"CREATE OR REPLACE TEMP TABLE body AS SELECT * {data} AND NOT ({blank})")
     skipped = {"survey_preview": 0, "blank": con.execute(f"SELECT count(*) {data} AND {blank}").fetchone()[0]}
     status = next((c for c in columns if normalise_name(c.key) == "status"), None)
-    if status is not None and fmt.startswith("qualtrics"):
+    if status is not None and tool.preview_statuses:
         values = [v for v, in con.execute(f"SELECT DISTINCT c{status.index} FROM body "
                                           f"WHERE c{status.index} IS NOT NULL").fetchall()]
-        preview = [v for v in values if v.strip().lower() in ("survey preview", "1")]
+        preview = [v for v in values if v.strip().lower() in tool.preview_statuses]
         skipped["survey_preview"] = con.execute(f"DELETE FROM body WHERE list_contains(?, c{status.index})",
                                                 [preview]).fetchone()[0]
     return skipped
@@ -410,7 +233,7 @@ def _dates(con, column: Column, tz: str | None, day_first: bool | None) -> None:
     con.unregister("parsed_dates")
 
 
-def _responses(con, cells, fields, fmt, survey_id, tz, wave, program, day_first, closed_on) -> list[dict]:
+def _responses(con, cells, fields, tool: SurveyTool, survey_id, tz, wave, program, day_first, closed_on) -> list[dict]:
     """The table `checked` (every body row's response fields and verdicts) and the view `kept`
     (the rows that pass, with their cells); returns the rows rejected. `cells`: a row's cells as text.
     `closed_on`: the date of every row, when the file has no date column."""
@@ -425,7 +248,7 @@ def _responses(con, cells, fields, fmt, survey_id, tz, wave, program, day_first,
             for name in RESPONSE_FIELDS}
     _value_map(con, "emails", cell["email"], _email)
     _value_map(con, "waves", cell["wave"], _lower)
-    given_id = f"? || ':' || {cell['response_id']}" if fmt in ("ms_forms", "generic") else cell["response_id"]
+    given_id = f"? || ':' || {cell['response_id']}" if tool.per_file_ids else cell["response_id"]
     # A row without an id: the hash of the survey id and its cells (the same row re-uploaded gets the same id).
     hashed = f"? || ':' || left(sha256(concat_ws(chr(31), ?, {cells})), 16)"
     # `checked` is narrow (no cells): its window sorts little. `kept` joins the cells back.
@@ -443,7 +266,7 @@ def _responses(con, cells, fields, fmt, survey_id, tz, wave, program, day_first,
               LEFT JOIN emails ON emails.raw = {cell['email']}
               LEFT JOIN waves ON waves.raw = {cell['wave']}
               {dates_join})""",
-                [list(WAVES), survey_id, survey_id, *([survey_id] if fmt in ("ms_forms", "generic") else []),
+                [list(WAVES), survey_id, survey_id, *([survey_id] if tool.per_file_ids else []),
                  program, (wave or "pulse").lower(), EARLIEST, latest_plausible()])
     con.execute("CREATE OR REPLACE TEMP VIEW kept AS SELECT body.* EXCLUDE (row_number), checked.* "
                 "FROM checked JOIN body USING (row_number) WHERE NOT (bad_date OR bad_wave OR duplicate)")
@@ -482,14 +305,14 @@ def _rejection(row: int, column: str | None, reason: str, raw: str) -> dict:
 
 # ---- questions → items and answers ----------------------------------------
 
-def _items(distinct, questions, mapping, label_map, fmt):
+def _items(distinct, questions, mapping, label_map, tool: SurveyTool):
     """Items, each question's value map (cell → value_num, value_text) and the suggested mappings."""
     unknown_codes = {v for v in mapping.values() if v and v not in DIMENSIONS}
     if unknown_codes:
         raise IngestError(f"the mapping names unknown dimensions: {', '.join(sorted(unknown_codes))}.",
                           fix=f"Use one of: {', '.join(DIMENSIONS)}.")
     dimension_of = {c.key: mapping[c.key] if c.key in mapping else self_mapped(c.key) for c in questions}
-    values = {c.key: _answer_text(distinct[c.index][0], fmt) for c in questions}
+    values = {c.key: tool.answer_text(distinct[c.index][0]) for c in questions}
     points = {dim: dimension_points([values[k] for k, d in dimension_of.items() if d == dim], dim)
               for dim in set(dimension_of.values()) if dim}
     items, maps, unknown, suggestions = [], [], {}, {}
@@ -549,12 +372,6 @@ def _answers(con, questions, value_map: pd.DataFrame) -> pa.Table:
         JOIN value_map m ON m.cell = u.cell AND m.raw = u.raw""").to_arrow_table()
     con.unregister("value_map")
     return answers
-
-
-def _answer_text(cells: pd.Series, fmt: str) -> pd.Series:
-    if fmt == "ms_forms":  # multi-select answers end with a separator: "A;B;"
-        return cells.str.rstrip(";")
-    return cells
 
 
 def _needs_label_mapping(unknown: dict[str, tuple[str, list[str]]]) -> NeedsMapping:

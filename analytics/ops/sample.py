@@ -86,7 +86,7 @@ LEAVING_BY_TENURE = ((1, 0.04), (3, 0.02), (10, 0.0), (np.inf, -0.01))  # (below
 class Survey:
     """One survey the organisation ran: which tool, for whom, and how it exports."""
     name: str                # also the export's file name, without extension
-    tool: str                # qualtrics / surveymonkey / google_forms / msforms
+    tool: str                # qualtrics / surveymonkey / google_forms / ms_forms
     wave: str
     program: str | None      # None: every program
     scale_points: int = 5    # of its agreement items
@@ -100,7 +100,7 @@ SURVEYS = (
     Survey("surveymonkey_leadership_pulse", "surveymonkey", "pulse", LEADERSHIP),
     Survey("google_forms_newhire_baseline", "google_forms", "baseline", NEW_HIRE),
     Survey("google_forms_newhire_pulse", "google_forms", "pulse", NEW_HIRE),
-    Survey("msforms_newhire_exit", "msforms", "exit", NEW_HIRE),
+    Survey("msforms_newhire_exit", "ms_forms", "exit", NEW_HIRE),
 )
 
 NEGATIVE_COMMENTS = (  # time constraints, unclear expectations, fading engagement, poor match

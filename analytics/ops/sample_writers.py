@@ -85,7 +85,7 @@ class Question:
 @dataclass(frozen=True)
 class ExportFile:
     name: str
-    tool: str            # platform / qualtrics / surveymonkey / google_forms / msforms
+    tool: str            # platform / qualtrics / surveymonkey / google_forms / ms_forms
     rows: int            # data rows in the file
     wave: str | None = None
     program: str | None = None
@@ -122,7 +122,7 @@ def write_exports(data: SampleData, out_dir: Path) -> list[Path]:
 
 
 def _file_name(survey: Survey) -> str:
-    return survey.name + (".xlsx" if survey.tool == "msforms" else ".csv")
+    return survey.name + (".xlsx" if survey.tool == "ms_forms" else ".csv")
 
 
 def _questions(survey: Survey, r: pd.DataFrame) -> list[Question]:
@@ -242,7 +242,7 @@ def _write_google_forms(path: Path, survey: Survey, r: pd.DataFrame) -> None:
     _write_csv(path, [list(table.columns)], table, newline="\r\n")
 
 
-def _write_msforms(path: Path, survey: Survey, r: pd.DataFrame) -> None:
+def _write_ms_forms(path: Path, survey: Survey, r: pd.DataFrame) -> None:
     """XLSX: ID, Start time, Completion time, Email, Name, Last modified time, then one column per item."""
     header = ["ID", "Start time", "Completion time", "Email", "Name", "Last modified time",
               "Program", "Role", "Wave"]
@@ -273,4 +273,4 @@ def _created(r: pd.DataFrame) -> datetime:
 
 
 WRITERS = {"qualtrics": _write_qualtrics, "surveymonkey": _write_surveymonkey,
-           "google_forms": _write_google_forms, "msforms": _write_msforms}
+           "google_forms": _write_google_forms, "ms_forms": _write_ms_forms}

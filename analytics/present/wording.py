@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from analytics.ingest.tools import tool_names
 from analytics.measures.filters import Filters, Period
 from analytics.present.escaping import markdown
 
@@ -11,7 +12,7 @@ from analytics.present.escaping import markdown
 # and which file to upload when there is none at all.
 KINDS = {
     "surveys": ("SELECT count(*) FROM responses", "survey response", "none submitted",
-                "a survey export (Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms or a plain CSV)"),
+                f"a survey export ({tool_names()})"),
     "pairs": ("SELECT count(*) FROM pairs", "pair", "none open",
               "the pairs export (pair_id, mentor_id, mentee_id, matched_on), then the sessions export"),
     "sessions": ("SELECT count(*) FROM sessions", "session", "none dated",
