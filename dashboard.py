@@ -17,28 +17,14 @@ from analytics.measures.filters import Filters, Period, known_values
 from analytics.ops import auth, demo, serving, sso
 from analytics.store import audit, db, memo, settings
 from pages import _common as common
+from pages import _navigation
 
-# Paths from this file, not the working directory, so any runner finds the pages.
-PAGE_DIR = Path(__file__).resolve().parent / "pages"
 # A file of our own: an emoji or material icon as the favicon is fetched from an outside host, and the
 # dashboard must work without the internet.
 ICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
 
 st.set_page_config(page_title="Mentorscope", page_icon=str(ICON), layout="wide")
 
-SECTIONS = {
-    "Leadership": [("1_Overview", "Overview", ":material/dashboard:"),
-                   ("11_Impact", "Impact", ":material/balance:"),
-                   ("3_Satisfaction", "Satisfaction", ":material/sentiment_satisfied:"),
-                   ("4_Engagement", "Engagement", ":material/event_available:"),
-                   ("5_Retention", "Retention", ":material/timeline:"),
-                   ("6_Outcomes", "Outcomes", ":material/trending_up:"),
-                   ("7_Feedback", "Feedback", ":material/forum:")],
-    "Program lead": [("2_Upload", "Upload", ":material/upload_file:"),
-                     ("8_Improvements", "Improvements", ":material/build:"),
-                     ("9_Reports", "Reports", ":material/description:"),
-                     ("10_Settings", "Settings", ":material/settings:")],
-}
 FILTER_FIELDS = ("program", "cohort", "department", "role")
 ALL = "All"
 
@@ -232,14 +218,11 @@ def current_user(cur, users: dict[str, dict], config: sso.Config | None) -> auth
 
 
 def navigation() -> tuple:
-    """The page to run and the Settings page; pages the role cannot use are left out of the
-    menu but keep their address, where the page itself refuses."""
-    pages = {section: [st.Page(PAGE_DIR / f"{name}.py", title=title, icon=icon, default=name == "1_Overview",
-                               visibility="visible" if common.page_allowed(name) else "hidden")
-                       for name, title, icon in entries]
-             for section, entries in SECTIONS.items()}
-    settings_page = next(p for p in pages["Program lead"] if p.title == "Settings")
-    return st.navigation(pages), settings_page
+    """The page to run and the Settings page; the menu lists the pages this user may open (the others
+    keep their address, where the page itself refuses)."""
+    page, found = _navigation.navigation()
+    _navigation.menu(found, lambda entry: common.page_allowed(entry.file))
+    return page, found["10_Settings"]
 
 
 def load_missing_demo(cur) -> None:
@@ -340,11 +323,11 @@ users, identity_provider = users_or_stop()
 access = access_or_stop(bool(users) or identity_provider is not None)
 cur = session_cursor()
 st.session_state["user"] = user = current_user(cur, users, identity_provider)
+page, settings_page = navigation()  # the menu is there while the demo loads
 load_missing_demo(cur)
 # Cached results are keyed on this: any upload, removal or setting change refreshes them.
 st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], db.table_counts(cur),
                                                        settings.all_settings(cur))
-page, settings_page = navigation()
 sidebar(cur)
 account(cur, user)
 local_mode_banner(access)

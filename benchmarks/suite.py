@@ -15,6 +15,7 @@ from pathlib import Path
 from benchmarks import browser, dataset, measure
 from benchmarks.measure import Measurement
 from benchmarks.pandas_baseline import differences
+from pages import _registry as registry
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_FORMATS = ("html", "pdf", "xlsx")
@@ -126,7 +127,7 @@ def run(config: Config) -> Results:
         results.not_measured.append("Scaling (¼× and 4×): skipped in this run (--no-scaling or --smoke).")
 
     # 3. each page's first render
-    pages = sorted((ROOT / "pages").glob("[0-9]*.py"), key=lambda p: int(p.name.split("_")[0]))
+    pages = [entry.path for entry in registry.PAGES]
     if not (ROOT / "dashboard.py").exists() or not pages:
         results.not_measured.append("Pages: dashboard.py or pages/ is not there yet.")
     else:
@@ -146,7 +147,8 @@ def run(config: Config) -> Results:
         results.not_measured.append(f"First screens in a browser: no Chromium at {browser.CHROMIUM}.")
     else:
         log("first screens in Chromium …")
-        paths = ["" if p.name.startswith("1_") else p.stem.split("_", 1)[1] for p in pages]
+        address = {e.path: "" if e is registry.DEFAULT else e.url for e in registry.PAGES}
+        paths = [address[p] for p in pages]
         results.first_screens = browser.measure(data.database, paths, runs=max(config.runs, 3),
                                                 sessions=CONCURRENT_SESSIONS)
 

@@ -14,7 +14,6 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
-from streamlit.runtime.pages_manager import PagesManager
 
 from analytics.ingest.load import WRITE_LOCK
 from analytics.measures import improvements, metrics, stats
@@ -23,6 +22,7 @@ from analytics.ops import auth, backup, sso
 from analytics.present import charts, escaping, formatting, wording
 from analytics.present import insights as insights_module
 from analytics.store import db, settings
+from pages import _navigation, _registry
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
@@ -35,15 +35,9 @@ FORMULA_START = escaping.FORMULA_START
 # ---- session -------------------------------------------------------------------
 
 def _session(key: str) -> Any:
-    """What dashboard.py put in the session for the pages.
-
-    Until the server's first st.navigation call, Streamlit runs a pages/ folder next to the entry
-    point the old way: a page's address opened first (right after a start) runs that page on its
-    own, without dashboard.py, so nothing is in the session yet. Leaving that mode and running
-    again puts dashboard.py around the requested page."""
-    if key not in st.session_state and PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    """What dashboard.py put in the session for the pages (a page run without it is sent into it)."""
+    if key not in st.session_state:
+        _navigation.into_the_dashboard()
     return st.session_state[key]
 
 
@@ -129,20 +123,14 @@ def require(*rights: str) -> None:
         st.stop()
 
 
-# Pages a role may not use at all, with the rights that make them usable (any one).
-PAGE_RIGHTS = {
-    "2_Upload": ("upload",),
-    "10_Settings": ("change_settings", "set_objectives", "clear_demo", "view_audit", "erase", "manage_users"),
-}
-
-
 def page_allowed(page: str) -> bool:
-    return any(can(right) for right in PAGE_RIGHTS.get(page, ("view_dashboards",)))
+    """Whether this user may open the page of this file (pages/_registry.py says with which rights)."""
+    return any(can(right) for right in _registry.entry(page).rights)
 
 
 def require_page(page: str) -> None:
-    """The whole page's check: navigation hides it, but its address still opens it."""
-    require(*PAGE_RIGHTS.get(page, ("view_dashboards",)))
+    """The whole page's check: the menu leaves it out, but its address still opens it."""
+    require(*_registry.entry(page).rights)
 
 
 def period() -> Period:

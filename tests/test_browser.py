@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, serve  # noqa: F401 - shared with test_browser_sso
+from pages._registry import PAGES
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 SAMPLES = ROOT / "sample_surveys"
-PAGES = ["Overview", "Impact", "Satisfaction", "Engagement", "Retention", "Outcomes", "Feedback", "Upload",
-         "Improvements", "Reports", "Settings"]
+# The dashboard's menu: a link per page in the sidebar (Streamlit's own menu is switched off).
+MENU = "[data-testid=stSidebar] [data-testid=stPageLink]"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
@@ -33,8 +34,13 @@ def settle(page) -> None:
     page.wait_for_timeout(800)
 
 
+def menu(page) -> list[str]:
+    """The page titles in the sidebar menu (each link's text starts with its icon's name)."""
+    return [link.split()[-1] for link in page.locator(MENU).all_inner_texts()]
+
+
 def open_page(page, name: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(name, exact=True).click()
+    page.locator(MENU).get_by_text(name, exact=True).click()
     settle(page)
 
 
@@ -62,15 +68,15 @@ def test_main_path_in_chromium(server):
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             # A page's address as the server's first request: still inside the dashboard, which
-            # loads the demo first, with its own menu (no "dashboard" or "common" entries).
+            # loads the demo first, with its own menu. On that first request Streamlit knows a page by
+            # the address it derives from the file's name (see pages/_navigation.py).
             page.goto(f"{server}/Satisfaction", wait_until="domcontentloaded")
             page.get_by_text("Demo data.").wait_for(timeout=120_000)
             settle(page)
             page.screenshot(path=SHOTS / "0_Demo_satisfaction_opened_first.png")
             assert page.get_by_test_id("stHeading").first.inner_text() == "Satisfaction"
             assert not page.get_by_test_id("stException").count()
-            menu = page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink").all_inner_texts()
-            assert len(menu) == 11 and not any(entry.split()[-1] in ("dashboard", "common") for entry in menu), menu
+            assert menu(page) == [entry.title for entry in PAGES], menu(page)
 
             open_page(page, "Settings")
             page.get_by_role("button", name="Clear demo data").click()
@@ -91,12 +97,63 @@ def test_main_path_in_chromium(server):
             active = page.get_by_test_id("stMetric").filter(has_text="Active pair rate").inner_text()
             assert "%" in active, active
 
-            for index, name in enumerate(PAGES, start=1):
+            for index, name in enumerate((entry.title for entry in PAGES), start=1):
                 open_page(page, name)
                 text = main_text(page)
                 assert "Traceback" not in text and "Error" not in text.split("\n")[0], (name, text[:500])
                 assert not page.get_by_test_id("stException").count(), name
                 page.screenshot(path=SHOTS / f"{index}_{name}.png")
             assert not errors, errors
+        finally:
+            browser.close()
+
+
+# What the sidebar and any dialog say, as one text; each menu entry's icon left out (the Overview's is
+# named "dashboard").
+SIDEBAR_TEXT = """() => {
+  const texts = [];
+  for (const root of document.querySelectorAll('[data-testid=stSidebar], [role=dialog]')) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const text = walker.currentNode.textContent.trim();
+      if (text && !walker.currentNode.parentElement.closest('[data-testid=stIconMaterial]')) texts.push(text);
+    }
+  }
+  return texts.join('\\n');
+}"""
+
+
+def watched(page, url: str, seconds: float) -> set[str]:
+    """Every line the sidebar (or a dialog) shows, sampled every 100 ms for `seconds` from opening `url`,
+    then until the page has settled."""
+    page.goto(url, wait_until="commit")
+    seen: set[str] = set()
+    for _ in range(int(seconds * 10)):
+        seen.update(page.evaluate(SIDEBAR_TEXT).split("\n"))
+        page.wait_for_timeout(100)
+    page.get_by_test_id("stHeading").first.wait_for(timeout=120_000)
+    settle(page)
+    return seen | set(page.evaluate(SIDEBAR_TEXT).split("\n"))
+
+
+def test_a_fresh_server_shows_only_its_own_menu_and_answers_at_every_address(server):
+    """The first visit after a start, while the demo loads: never Streamlit's list of the pages/
+    folder ('dashboard', 'common', '1 Overview'), never 'Page not found'; then each page's address
+    (and the Overview's name) in a new session opens that page."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            seen = watched(browser.new_page(), server, seconds=6)
+            folder = {"dashboard", "common", "_common", "registry", "navigation", "1 Overview", "Page not found"}
+            assert not seen & folder, seen & folder
+            assert {entry.title for entry in PAGES} <= seen, seen
+            for entry in PAGES:
+                page = browser.new_page()
+                seen = watched(page, f"{server}/{entry.url}", seconds=0)
+                assert "Page not found" not in seen, entry.url
+                assert page.get_by_test_id("stHeading").first.inner_text() == entry.title, entry.url
+                page.close()
         finally:
             browser.close()

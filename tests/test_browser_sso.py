@@ -13,7 +13,18 @@ import pytest
 
 from analytics.ops import auth
 from analytics.present import escaping
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, free_port, main_text, serve, settle
+from tests.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    SHOTS,
+    free_port,
+    main_text,
+    menu,
+    open_page,
+    serve,
+    settle,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
@@ -105,12 +116,6 @@ def sign_out_with_provider(page, button: str = "Sign out") -> None:
     settle(page)
 
 
-def menu(page) -> list[str]:
-    """The page titles in the sidebar menu (each link's text starts with its icon's name)."""
-    return [link.split()[-1] for link in
-            page.get_by_test_id("stSidebarNav").get_by_test_id("stSidebarNavLink").all_inner_texts()]
-
-
 def shoot(page, name: str) -> None:
     for width in (1400, 390):
         page.set_viewport_size({"width": width, "height": 1000})
@@ -159,7 +164,7 @@ def test_sign_in_roles_refusal_and_sign_out_with_an_identity_provider(dashboard)
             sign_in_with_provider(page, "lead@example.org")
             page.get_by_text(signed_in_as("lead@example.org", "lead")).wait_for(timeout=60_000)
             assert "Upload" in menu(page)
-            page.get_by_test_id("stSidebarNav").get_by_text("Settings", exact=True).click()
+            open_page(page, "Settings")
             page.get_by_text("Objectives", exact=True).first.wait_for(timeout=60_000)
             assert "Roles of those who sign in" not in main_text(page)
             sign_out_with_provider(page)
@@ -168,7 +173,7 @@ def test_sign_in_roles_refusal_and_sign_out_with_an_identity_provider(dashboard)
             sign_in_with_provider(page, "admin@example.org")
             page.get_by_text(signed_in_as("admin@example.org", "admin")).wait_for(timeout=60_000)
             assert "Settings" in menu(page)
-            page.get_by_test_id("stSidebarNav").get_by_text("Settings", exact=True).click()
+            open_page(page, "Settings")
             page.get_by_text("Roles of those who sign in with Mock").wait_for(timeout=60_000)
             assert "single-user local mode" not in main_text(page)
             sign_out_with_provider(page)

@@ -22,12 +22,12 @@ from analytics.measures.metrics import REGISTRY
 from analytics.ops import demo
 from analytics.present import impact_reading
 from analytics.store import db, settings
+from pages import _registry as registry
 from pages._common import safe_csv, small_n_marks
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD, PAGE_DIR = ROOT / "dashboard.py", ROOT / "pages"
-PAGES = ["1_Overview", "2_Upload", "3_Satisfaction", "4_Engagement", "5_Retention", "6_Outcomes", "7_Feedback",
-         "8_Improvements", "9_Reports", "10_Settings", "11_Impact"]
+PAGES = [entry.file for entry in registry.PAGES]
 SURVEY_MAPPING = {"how_satisfied_are_you_with_the_program_overall": "overall_satisfaction",
                   "any_other_comments": "comment"}
 
@@ -192,7 +192,7 @@ def test_every_page_address_opens_first_inside_the_dashboard(populated_db, page)
     at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
     at.switch_page(str(PAGE_DIR / f"{page}.py")).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [t.value for t in at.title] == [page.split("_", 1)[1]]
+    assert [t.value for t in at.title] == [registry.entry(page).title]
     assert at.selectbox(key="quarter").value == "2026Q2"
 
 
