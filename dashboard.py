@@ -297,26 +297,32 @@ def account(cur, user: auth.User) -> None:
             st.rerun()
 
 
-def local_mode_banner(access: serving.Access) -> None:
+LOCAL_MODE = ("Single-user local mode, on this computer only: anyone using this computer can see and change "
+              "everything. To require sign-in with roles (and to serve Mentorscope on the network), add users to "
+              "`.streamlit/secrets.toml` as the README's *Sign-in and roles* section shows.")
+DEMO_DATA = ("Demo data: these figures come from generated sample programs, not your organisation. Clear them "
+             "before uploading your own exports.")
+
+
+def status_line(access: serving.Access, has_demo: bool, settings_page) -> None:
+    """What a visitor must know before reading any figure, in one compact line above the page: local mode
+    and demo data as badges (the details in their tooltip), so the page's answer stays on the first screen.
+    Open access without sign-in is a risk, not a status: it keeps its full red warning."""
     if access == "open":
         st.error(f"**Open to the network without sign-in** ({serving.ALLOW_OPEN_ACCESS} is set). Anyone who can "
                  "reach this address can see and change everything, upload, erase people and read the audit log. "
                  "Add users to `.streamlit/secrets.toml` (README, *Sign-in and roles*) and unset it.",
                  icon=":material/public:")
-    elif access == "local":
-        st.warning("**Single-user local mode, on this computer only.** Anyone using this computer can see and "
-                   "change everything. To require sign-in with roles (and to serve Mentorscope on the network), "
-                   "add users to `.streamlit/secrets.toml` as the README's *Sign-in and roles* section shows.",
-                   icon=":material/lock_open:")
-
-
-def demo_banner(cur, settings_page) -> None:
-    if demo.has_demo(cur):
-        with st.container(horizontal=True, vertical_alignment="center"):
-            st.warning("**Demo data.** These figures come from generated sample programs, not your "
-                       "organisation. Clear them before uploading your own exports.", icon=":material/science:")
-            if common.can("clear_demo"):
-                st.page_link(settings_page, label="Clear demo data", icon=":material/delete:")
+    badges = ([":orange-badge[:material/lock_open: Single-user local mode, on this computer only]"]
+              if access == "local" else []) + ([":violet-badge[:material/science: Demo data]"] if has_demo else [])
+    if not badges:
+        return
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="status_line"):
+        st.markdown(" ".join(badges), width="content",
+                    help="  \n\n".join(text for text, shown in ((LOCAL_MODE, access == "local"), (DEMO_DATA, has_demo))
+                                       if shown))
+        if has_demo and common.can("clear_demo"):
+            st.page_link(settings_page, label="Clear demo data", icon=":material/delete:")
 
 
 users, identity_provider = users_or_stop()
@@ -330,8 +336,7 @@ st.session_state["data_version"] = common.data_version(st.session_state["cursor_
                                                        settings.all_settings(cur))
 sidebar(cur)
 account(cur, user)
-local_mode_banner(access)
-demo_banner(cur, settings_page)
+status_line(access, demo.has_demo(cur), settings_page)
 common.show_flash()
 with memo.scope():  # a figure the page asks for twice is computed once
     page.run()

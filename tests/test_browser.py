@@ -71,7 +71,7 @@ def test_main_path_in_chromium(server):
             # loads the demo first, with its own menu. On that first request Streamlit knows a page by
             # the address it derives from the file's name (see pages/_navigation.py).
             page.goto(f"{server}/Satisfaction", wait_until="domcontentloaded")
-            page.get_by_text("Demo data.").wait_for(timeout=120_000)
+            page.get_by_text("Demo data").first.wait_for(timeout=120_000)
             settle(page)
             page.screenshot(path=SHOTS / "0_Demo_satisfaction_opened_first.png")
             assert page.get_by_test_id("stHeading").first.inner_text() == "Satisfaction"

@@ -169,7 +169,7 @@ def test_the_dashboard_finishes_a_demo_load_cut_short_but_not_a_cleared_demo(mon
     at = AppTest.from_file(str(DASHBOARD), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     cursor = at.session_state["cursor"]
-    banner = any("Demo data" in w.value for w in at.warning)
+    banner = any("Demo data" in m.value for m in at.markdown)
     if demo_after == "whole":
         assert loaded(cursor) == whole_demo and banner
     else:

@@ -114,3 +114,20 @@ PLAN = "Plan an improvement for {} ({} against its target) and log it, so that t
 ])
 def test_next_steps_come_from_missed_objectives_then_findings(card, findings, steps):
     assert verdict.next_steps(card, findings) == steps
+
+
+SCORECARD = pd.DataFrame({"metric": ["nps", "nps", "active_pair_rate"], "program": [None, "Beta", "Beta"],
+                          "objective_id": [1, 2, 3]})
+
+
+@pytest.mark.parametrize("metric, program, objective_id", [
+    ("nps", None, 1),                 # all programs in view: the objective for all programs
+    ("nps", "Beta", 2),               # the program's own objective first
+    ("nps", "Alpha", 1),              # else the one for all programs
+    ("active_pair_rate", None, None),  # only Beta's: nothing judges the all-programs tile
+    ("active_pair_rate", "Beta", 3),
+    ("goal_attainment_rate", None, None),
+])
+def test_a_tile_is_judged_by_its_programs_objective_else_the_organisations(metric, program, objective_id):
+    found = verdict.objective_of(SCORECARD, metric, program)
+    assert (found and found["objective_id"]) == objective_id

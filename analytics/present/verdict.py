@@ -103,6 +103,17 @@ def next_steps(scorecard: pd.DataFrame, findings: pd.DataFrame, limit: int = MAX
     return steps[:limit] or [NOTHING_TO_DO]
 
 
+def objective_of(scorecard: pd.DataFrame, metric: str, program: str | None) -> dict | None:
+    """The objective a tile of `metric` is judged by: the one set for the program in view, else the one for
+    all programs; None when neither is set."""
+    rows = scorecard[scorecard["metric"] == metric]
+    for wanted in (program, None) if program else (None,):
+        found = rows[rows["program"].isna()] if wanted is None else rows[rows["program"] == wanted]
+        if not found.empty:
+            return found.iloc[0].to_dict()
+    return None
+
+
 def answers(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[Answer]:
     """The three answers for the period and filters, in the order a leader asks them."""
     why_not = impact.unavailable(con)
