@@ -136,12 +136,23 @@ PAGE_RIGHTS = {
 }
 
 
+# Pages that cover every program whatever the filters (an upload holds all programs' rows; its history and
+# the data health count them): not for a user limited to some programs.
+ALL_PROGRAM_PAGES = ("2_Upload",)
+
+
 def page_allowed(page: str) -> bool:
+    if page in ALL_PROGRAM_PAGES and user().scope is not None:
+        return False
     return any(can(right) for right in PAGE_RIGHTS.get(page, ("view_dashboards",)))
 
 
 def require_page(page: str) -> None:
     """The whole page's check: navigation hides it, but its address still opens it."""
+    if page in ALL_PROGRAM_PAGES and user().scope is not None:
+        st.warning("Your access is limited to some programs, and this page covers every program. "
+                   "Ask an admin.", icon=":material/lock:")
+        st.stop()
     require(*PAGE_RIGHTS.get(page, ("view_dashboards",)))
 
 
@@ -472,7 +483,7 @@ def versus_caption(headline: dict) -> None:
 
 def actions() -> pd.DataFrame:
     """Improvement actions [started_on, title, …] for trend annotations."""
-    return compute(improvements.marking_actions, filters().program, filters().cohort)
+    return compute(improvements.marking_actions, filters().program, filters().cohort, filters().scope)
 
 
 def insights() -> None:
