@@ -16,7 +16,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics.measures import satisfaction
+from analytics.measures import retention, satisfaction
 from analytics.measures.filters import Filters, Period, known_values, validate_filters
 from analytics.ops import auth, sso
 from analytics.report import build_report
@@ -107,6 +107,13 @@ def test_a_group_of_the_scope_under_the_minimum_size_stays_hidden(db_copy, min_s
         frame = satisfaction.dimensions(writable, Q2, Filters(scope=(MINE,)), by=by)
     assert not frame.empty
     assert frame["suppressed"].all() == hidden and frame["mean"].isna().all() == hidden
+
+
+@pytest.mark.parametrize("filters, counted", [(Filters(scope=(MINE,)), False), (Filters(program=MINE), True)])
+def test_the_employees_of_neither_group_are_not_counted_for_a_scope(con, filters, counted):
+    """Neither group takes in other programs' members: its count would tell of them."""
+    found = retention.employee_outcomes(con, Q2, filters)["n_neither"]
+    assert found.notna().all() == counted and found.isna().all() != counted
 
 
 @pytest.mark.parametrize("entry_programs, role, scope", [
