@@ -16,7 +16,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics.measures import retention, satisfaction
+from analytics.measures import objectives, retention, satisfaction
 from analytics.measures.filters import Filters, Period, known_values, validate_filters
 from analytics.ops import auth, sso
 from analytics.report import build_report
@@ -107,6 +107,20 @@ def test_a_group_of_the_scope_under_the_minimum_size_stays_hidden(db_copy, min_s
         frame = satisfaction.dimensions(writable, Q2, Filters(scope=(MINE,)), by=by)
     assert not frame.empty
     assert frame["suppressed"].all() == hidden and frame["mean"].isna().all() == hidden
+
+
+@pytest.mark.parametrize("filters, listed", [
+    (Filters(scope=(MINE,)), [MINE]),
+    (Filters(scope=("Nowhere",)), []),
+    (Filters(), [None, MINE, OTHER]),
+])
+def test_a_scope_lists_only_its_programs_objectives(db_copy, filters, listed):  # noqa: F811 (fixture)
+    with duckdb.connect(str(db_copy)) as writable:
+        for program in (None, MINE, OTHER):
+            objectives.add_objective(writable, metric="active_pair_rate", program=program, direction="at_least",
+                                     target=0.8)
+        card = objectives.scorecard(writable, Q2, filters)
+    assert sorted(card["program"], key=str) == sorted(listed, key=str)
 
 
 @pytest.mark.parametrize("filters, counted", [(Filters(scope=(MINE,)), False), (Filters(program=MINE), True)])

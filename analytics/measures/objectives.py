@@ -15,7 +15,6 @@ from analytics.measures import impact
 from analytics.measures.filters import Filters, Period
 from analytics.measures.improvements import nulls_as_none
 from analytics.measures.metrics import IMPACT_METRICS, TARGETABLE, Estimate, clean
-from analytics.measures.scope import outside
 from analytics.store import audit, memo, settings
 
 DIRECTIONS = {"at_least": "≥", "at_most": "≤"}
@@ -221,13 +220,13 @@ def _why_not(con: duckdb.DuckDBPyConnection, metric: str, found: Estimate, perio
 def scorecard(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """Each objective in view with its figure for `period` and its status → SCORECARD columns, one row per
     objective. An objective is measured on its own program (or all programs) within the other filters
-    (cohort, department, role); under a program filter or a scope, other programs' objectives are left out."""
+    (cohort, department, role); under a program filter, other programs' objectives are left out; under a scope, all but the scope's."""
     rows = []
     with memo.scope():
         for objective in list_objectives(con).to_dict("records"):
             if filters.program is not None and objective["program"] not in (None, filters.program) \
-                    or outside(filters.scope, objective["program"]):
-                continue
+                    or filters.scope is not None and objective["program"] not in filters.scope:
+                continue  # an all-programs objective's status is an organisation figure: not for a scope
             metric = TARGETABLE[objective["metric"]]  # checked when the objective was saved
             scope = replace(filters, program=objective["program"])
             found = metric.estimate(con, period, scope)
