@@ -88,11 +88,13 @@ def users_or_stop() -> tuple[dict[str, dict], sso.Config | None]:
 
 def signed_in(users: dict[str, dict]) -> auth.User | None:
     """This session's user while still valid: signed in, unexpired, and in secrets.toml with the
-    same role. Otherwise the session is wiped, so nothing built for the old role (a report) stays."""
+    same role and programs. Otherwise the session is wiped, so nothing built for the old role (a report) stays."""
     kept = st.session_state.get("user")
     if kept is None:
         return None
-    if kept.signed_in_at and not kept.expired() and users.get(kept.name, {}).get("role") == kept.role:
+    entry = users.get(kept.name, {})
+    if kept.signed_in_at and not kept.expired() and entry.get("role") == kept.role \
+            and auth.programs_list(entry.get("programs", []), kept.name) == kept.programs:
         return kept
     st.session_state.clear()
     st.session_state["sign_in_note"] = "Your session has ended. Sign in again."
@@ -254,7 +256,9 @@ def remembered(key: str, options: list, fallback: int = 0) -> int:
     return options.index(kept) if kept in options else fallback
 
 
-def sidebar(cur) -> None:
+def sidebar(cur, scope: tuple[str, ...] | None) -> None:
+    """The quarter and the filters; a scoped user's choices are the values found inside their scope, and
+    their Filters carry it, so that every figure counts only its programs."""
     fiscal_start = int(settings.get(cur, "fiscal_year_start_month"))
     with st.sidebar:
         labels = quarters(fiscal_start)
@@ -265,12 +269,12 @@ def sidebar(cur) -> None:
         st.session_state["period"] = Period.parse(label, fiscal_start)
         chosen = {}
         for field in FILTER_FIELDS:
-            values = [ALL, *common.compute(known_values, field)]
+            values = [ALL, *common.compute(known_values, field, scope=scope)]
             pick = st.selectbox(field.capitalize(), values, key=f"filter_{field}",
                                 index=remembered(f"filter_{field}", values))
             st.session_state[f"kept_filter_{field}"] = pick
             chosen[field] = None if pick == ALL else pick
-        st.session_state["filters"] = Filters(**chosen)
+        st.session_state["filters"] = Filters(**chosen, scope=scope)
         shown = st.session_state["filters"]
         period = st.session_state["period"]
         progress = [note] if (note := period.progress_note()) else []
@@ -286,7 +290,8 @@ def account(cur, user: auth.User) -> None:
         return
     with st.sidebar:
         st.divider()
-        st.caption(f"Signed in as {common.escape(user.name)} ({user.role})")
+        st.caption(f"Signed in as {common.escape(user.name)} ({user.role})"
+                   + (f" · {common.escape(', '.join(user.scope))}" if user.scope else ""))
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             audit.record(cur, "sign_out", actor=user.name)
             st.session_state.clear()
@@ -334,7 +339,7 @@ load_missing_demo(cur)
 # Cached results are keyed on this: any upload, removal or setting change refreshes them.
 st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], db.table_counts(cur),
                                                        settings.all_settings(cur))
-sidebar(cur)
+sidebar(cur, user.scope)
 account(cur, user)
 status_line(access, demo.has_demo(cur), settings_page)
 common.show_flash()

@@ -12,6 +12,7 @@ from analytics.ops import delivery, demo, privacy
 from analytics.report import FORMATS
 from analytics.store import audit, db, settings
 from pages import _common as ui
+from pages import _scope
 
 
 def settings_form() -> None:
@@ -119,7 +120,7 @@ def objective_fields(prefix: str, objective: dict | None = None) -> dict:
     objectives.add_objective takes, the target and band converted from percent where the figure is a share."""
     objective = objective or {"metric": "nps", "program": None, "direction": "at_least", "target": None,
                               "amber_band": None}
-    names, programs = list(metrics.TARGETABLE), [ALL_PROGRAMS, *ui.compute(known_values, "program")]
+    names, programs = list(metrics.TARGETABLE), _scope.choices("program", ALL_PROGRAMS)
     unit = metrics.TARGETABLE[objective["metric"]].unit
     # A row of two per pair of fields, so that a narrow screen stacks them in reading order.
     cols = st.columns(2)
@@ -145,7 +146,7 @@ def objective_fields(prefix: str, objective: dict | None = None) -> dict:
 
 
 def objective_statuses() -> None:
-    card = ui.compute(objectives.scorecard, ui.period(), Filters())
+    card = ui.compute(objectives.scorecard, ui.period(), Filters(scope=ui.user().scope))
     if card.empty:
         st.caption("No objectives yet: add one below.")
         return
@@ -170,6 +171,7 @@ def objectives_section() -> None:
         fields = objective_fields("objective")
         if st.form_submit_button("Add objective", type="primary", icon=":material/add:"):
             ui.require("set_objectives")
+            _scope.require_in_scope(fields["program"])
             try:
                 objectives.add_objective(ui.cursor(), **fields, actor=ui.user().name)
             except objectives.ObjectiveError as exc:
@@ -177,6 +179,8 @@ def objectives_section() -> None:
                 return
             ui.wrote(f"Added: {ui.escape(objectives.describe(fields))}.")
     listed = ui.compute(objectives.list_objectives)
+    if (scope := ui.user().scope) is not None:  # a scoped lead edits their programs' objectives only
+        listed = listed[listed["program"].isin(scope)]
     if listed.empty:
         return
     st.markdown("**Edit or delete an objective**")
@@ -190,6 +194,7 @@ def objectives_section() -> None:
     delete = st.button("Delete objective", disabled=not sure, icon=":material/delete:", key="edit_objective_delete")
     if save or delete:
         ui.require("set_objectives")
+        _scope.require_in_scope(fields["program"])
         try:
             if delete:
                 objectives.delete_objective(ui.cursor(), chosen, actor=ui.user().name)
@@ -205,11 +210,19 @@ def users() -> None:
     configured, provider = ui.configured_users(), ui.identity_provider()
     if not configured and provider is None:
         st.caption("No users are configured: Mentorscope runs in single-user local mode.")
+    scoped = {name: tuple(entry.get("programs", [])) for name, entry in configured.items()}
     if configured:
-        ui.table(pd.DataFrame([(name, entry["role"]) for name, entry in configured.items()],
-                              columns=["user", "role"]), "users", caption="Password users ([auth.users]).")
+        ui.table(pd.DataFrame([(name, entry["role"], ", ".join(scoped[name]) or "all")
+                               for name, entry in configured.items()], columns=["user", "role", "programs"]),
+                 "users", caption="Password users ([auth.users]); an admin sees all programs whatever it says.")
     if provider is not None:
         rules = provider.rules
+        scoped.update(rules.scopes)
+        if rules.scopes:
+            ui.table(pd.DataFrame([(who, ", ".join(programs)) for who, programs in rules.scopes.items()],
+                                  columns=["who", "programs"]), "sso_scopes",
+                     caption="Program scopes of those who sign in with the identity provider ([auth.roles.programs], "
+                             "by e-mail or group): every program named for them, all when none is.")
         given = ([("e-mail", email, role) for email, role in rules.by_email.items()]
                  + [(f"group ({rules.group_claim} claim)", group, role) for group, role in rules.by_group.items()])
         names = ", ".join(p.label for p in provider.providers)
@@ -219,6 +232,12 @@ def users() -> None:
         else:
             st.warning(f"Sign-in with {names} is set up, but [auth.roles] gives no one a role, so everyone is "
                        "refused.", icon=":material/warning:")
+    known = set(known_values(ui.cursor(), "program"))
+    for who, programs in scoped.items():
+        if unknown := [p for p in programs if p not in known]:
+            st.warning(f"{ui.escape(who)} is limited to {ui.escape(', '.join(unknown))}, which no loaded data "
+                       "names, so they see nothing of it: check the spelling in secrets.toml.",
+                       icon=":material/warning:")
     st.caption("Users and their roles are added, changed and removed in `.streamlit/secrets.toml` (README, "
                "*Sign-in and roles*); `python -m analytics hash-password` makes a password hash. A change applies "
                "at the user's next click.")

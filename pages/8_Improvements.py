@@ -5,24 +5,20 @@ import pandas as pd
 import streamlit as st
 
 from analytics.measures import effects, improvements, metrics
-from analytics.measures.filters import known_values
 from analytics.present import formatting, insights
 from pages import _common as ui
+from pages import _scope
 
 ALL_PROGRAMS, ALL_COHORTS = "All programs", "All cohorts"
 # Overall satisfaction is what most actions mean to move; a count of survey responses rarely is.
 DEFAULT_METRIC = "overall_satisfaction_mean"
 
 
-def _choices(field: str, everyone: str) -> list[str]:
-    # A choice, not free text: a misspelt program or cohort would match no data and never be measured.
-    return [everyone, *ui.compute(known_values, field)]
-
-
 def action_fields(prefix: str, action: dict | None = None) -> dict:
     """The widgets of an action (empty for a new one, else filled with `action`) → their values, keyed as
     improvements.add_action takes them."""
-    programs, cohorts = _choices("program", ALL_PROGRAMS), _choices("cohort", ALL_COHORTS)
+    # A choice, not free text: a misspelt program or cohort would match no data and never be measured.
+    programs, cohorts = _scope.choices("program", ALL_PROGRAMS), _scope.choices("cohort", ALL_COHORTS)
     action = action or {"program": ui.filters().program, "cohort": ui.filters().cohort, "metric": DEFAULT_METRIC}
     names = list(metrics.REGISTRY)
     cols = st.columns(2)
@@ -60,6 +56,7 @@ def log_form() -> None:
         fields = action_fields(_generation("improvement"))
         if st.form_submit_button("Add action", type="primary", icon=":material/add:"):
             ui.require("log_improvement")
+            _scope.require_in_scope(fields["program"])
             try:
                 improvements.add_action(ui.cursor(), **fields, actor=ui.user().name)
             except improvements.ImprovementError as exc:
@@ -88,6 +85,8 @@ def edit_form(logged: pd.DataFrame) -> None:
     delete = st.button("Delete action", disabled=not sure, icon=":material/delete:", key="edit_delete")
     if save or delete:
         ui.require("log_improvement")
+        _scope.require_in_scope(action["program"])
+        _scope.require_in_scope(fields["program"])
         try:
             if delete:
                 improvements.delete_action(ui.cursor(), chosen, actor=ui.user().name)
@@ -170,7 +169,7 @@ if not measured.empty:
                "groups it left out, its variance the sum of the four sides'. Counts and medians have no interval.")
     ui.download(measured, "improvement_effects")
 st.subheader("The log")
-logged = ui.compute(improvements.list_actions, chosen.program, chosen.cohort)
+logged = ui.compute(improvements.list_actions, chosen.program, chosen.cohort, chosen.scope)
 if logged.empty:
     st.caption(NONE_LOGGED)
 else:

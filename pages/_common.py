@@ -125,12 +125,20 @@ def require(*rights: str) -> None:
 
 def page_allowed(page: str) -> bool:
     """Whether this user may open the page of this file (pages/_registry.py says with which rights)."""
-    return any(can(right) for right in _registry.entry(page).rights)
+    found = _registry.entry(page)
+    if found.every_program and user().scope is not None:
+        return False
+    return any(can(right) for right in found.rights)
 
 
 def require_page(page: str) -> None:
     """The whole page's check: the menu leaves it out, but its address still opens it."""
-    require(*_registry.entry(page).rights)
+    found = _registry.entry(page)
+    if found.every_program and user().scope is not None:
+        st.warning("Your access is limited to some programs, and this page covers every program. "
+                   "Ask an admin.", icon=":material/lock:")
+        st.stop()
+    require(*found.rights)
 
 
 def period() -> Period:
@@ -460,7 +468,7 @@ def versus_caption(headline: dict) -> None:
 
 def actions() -> pd.DataFrame:
     """Improvement actions [started_on, title, …] for trend annotations."""
-    return compute(improvements.marking_actions, filters().program, filters().cohort)
+    return compute(improvements.marking_actions, filters().program, filters().cohort, filters().scope)
 
 
 def insights() -> None:

@@ -1,5 +1,5 @@
-"""The dashboard's pages, declared once: file, title, icon, menu section, address and the rights that
-open each. dashboard.py builds the navigation and the menu from it; tests and benchmarks read it too."""
+"""The dashboard's pages, declared once: file, title, icon, menu section, address, the rights that
+open each and whether a user limited to some programs may. dashboard.py builds the navigation and the menu from it; tests and benchmarks read it too."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,6 +17,9 @@ class Entry:
     section: str
     url: str  # its address: /impact
     rights: tuple[str, ...] = VIEW  # any one of them opens the page
+    # The page covers every program whatever the filters (an upload holds all programs' rows; its history
+    # and the data health count them): not for a user limited to some programs.
+    every_program: bool = False
 
     @property
     def path(self) -> Path:
@@ -38,7 +41,7 @@ PAGES = (
     Entry("5_Retention", "Retention", ":material/timeline:", "Leadership", "retention"),
     Entry("6_Outcomes", "Outcomes", ":material/trending_up:", "Leadership", "outcomes"),
     Entry("7_Feedback", "Feedback", ":material/forum:", "Leadership", "feedback"),
-    Entry("2_Upload", "Upload", ":material/upload_file:", LEAD, "upload", ("upload",)),
+    Entry("2_Upload", "Upload", ":material/upload_file:", LEAD, "upload", ("upload",), every_program=True),
     Entry("8_Improvements", "Improvements", ":material/build:", LEAD, "improvements"),
     Entry("9_Reports", "Reports", ":material/description:", LEAD, "reports"),
     Entry("10_Settings", "Settings", ":material/settings:", LEAD, "settings",

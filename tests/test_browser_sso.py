@@ -34,7 +34,10 @@ PEOPLE = {
     "admin@example.org": {"email": "admin@example.org", "email_verified": True},
     "lead@example.org": {"email": "lead@example.org", "groups": ["staff", "mentoring-leads"]},
     "nobody@example.org": {"email": "nobody@example.org", "email_verified": True},
+    "scoped@example.org": {"email": "scoped@example.org", "groups": ["mentoring-leads"]},
 }
+# The scoped lead's program in the demo data, and the other one, which no page may name for them.
+MINE, OTHER = "Leadership program", "New-hire mentoring"
 PASSWORD = "fallback password for admins"
 VIEWPORT = {"width": 1400, "height": 1600}
 
@@ -61,6 +64,8 @@ admins = ["Admin@example.org"]
 group_claim = "groups"
 [auth.roles.groups]
 "mentoring-leads" = "lead"
+[auth.roles.programs]
+"scoped@example.org" = ["{MINE}"]
 
 [auth.users.root]
 role = "admin"
@@ -84,10 +89,26 @@ def provider(monkeypatch):
 @pytest.fixture
 def dashboard(tmp_path, provider):
     """The dashboard with sign-in through `provider` (plus one unreachable provider and a password admin)."""
+    yield from serving(tmp_path, provider, tmp_path / "sso.duckdb")
+
+
+@pytest.fixture
+def demo_dashboard(tmp_path, provider):
+    """The same, on the demo's two programs."""
+    from analytics.ops import demo
+    from analytics.store import db
+
+    database = tmp_path / "demo.duckdb"
+    con = db.connect(database)
+    demo.load_demo(con)
+    con.close()
+    yield from serving(tmp_path, provider, database)
+
+
+def serving(tmp_path, provider: int, database):
     port = free_port()
     secrets_file = tmp_path / "secrets.toml"
     secrets_file.write_text(secrets_toml(port, provider, free_port()))
-    database = tmp_path / "sso.duckdb"
     with serve(ROOT / "dashboard.py", database, tmp_path / "server.log", port=port,
                env={"MENTORSCOPE_DEMO": "off", "AUTHLIB_INSECURE_TRANSPORT": "1"},
                args=("--secrets.files", str(secrets_file))) as server:
@@ -187,3 +208,39 @@ def test_sign_in_roles_refusal_and_sign_out_with_an_identity_provider(dashboard)
     assert rows == [("root", "sign_in"), ("root", "sign_out"), ("nobody@example.org", "sign_in_failed"),
                     ("lead@example.org", "sign_in"), ("lead@example.org", "sign_out"),
                     ("admin@example.org", "sign_in"), ("admin@example.org", "sign_out")]
+
+
+def program_choices(page) -> str:
+    """The sidebar's Program list, opened and closed again."""
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text="Program").click()
+    listed = page.get_by_role("listbox").inner_text()
+    page.keyboard.press("Escape")
+    return listed
+
+
+def test_a_scoped_lead_sees_no_other_program_on_any_page(demo_dashboard):
+    from playwright.sync_api import sync_playwright
+
+    url, _, _ = demo_dashboard
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport=VIEWPORT)
+            page.goto(url, wait_until="domcontentloaded")
+            page.get_by_role("button", name="Sign in with Mock").wait_for(timeout=60_000)
+            sign_in_with_provider(page, "scoped@example.org")
+            page.get_by_text(signed_in_as("scoped@example.org", "lead")).wait_for(timeout=120_000)
+            choices = program_choices(page)
+            assert MINE in choices and OTHER not in choices
+            assert "Upload" not in menu(page)  # it covers every program
+            for title in menu(page):
+                page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+                page.wait_for_timeout(3000)  # the running state shows only after a moment on heavier pages
+                settle(page)
+                shown = page.locator("body").inner_text()
+                assert OTHER not in shown, title
+                assert not page.get_by_test_id("stException").count(), title
+                page.screenshot(path=SHOTS / f"sso_scoped_{title.lower()}.png", full_page=True)
+        finally:
+            browser.close()

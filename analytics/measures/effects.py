@@ -237,7 +237,7 @@ def action_effects(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
     """Each logged action of the filters' program and cohort (and those for all) → COLUMNS: the metric before
     and after, n, the change with its 95% CI, and where there is a comparison group its change and the
     difference in differences with its 95% CI; `method` says which, `note` why there is no change yet."""
-    programs, cohorts = set(known_values(con, "program")), set(known_values(con, "cohort"))
-    actions = improvements.list_actions(con, filters.program, filters.cohort)
+    programs, cohorts = (set(known_values(con, field, filters.scope)) for field in ("program", "cohort"))
+    actions = improvements.list_actions(con, filters.program, filters.cohort, filters.scope)
     rows = [action_effect(con, action, period, filters, programs, cohorts) for action in actions.to_dict("records")]
     return improvements.nulls_as_none(pd.DataFrame(rows, columns=COLUMNS), TEXT_COLUMNS)

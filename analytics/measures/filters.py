@@ -26,17 +26,22 @@ Grains and the aliases their fragments expect:
   program, cohort): with role 'mentee', participants are employees who were
   mentees; employees who were only mentors belong to neither group, just as
   METRICS.md treats members of other programs and cohorts.
+
+A `scope` (measures.scope: the programs a scoped user may see) narrows every grain with a program
+the same way, whatever the filters say; it is not a filter the user picks, so it is not in `active()`
+(the sentence names its programs when no program is chosen).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable, Iterable
 
 import pandas as pd
 
 from analytics.errors import DataError, InputError
+from analytics.measures import scope as scopes
 from analytics.store.plausible import EARLIEST, latest_plausible
 
 QUARTER_FORMS = "'2026Q2' (calendar quarter) or 'FY2026Q1' (fiscal quarter)"
@@ -182,15 +187,19 @@ def segment_column(grain: str, by: str) -> str:
     return by
 
 
+FIELDS = ("program", "cohort", "department", "role")
+
+
 @dataclass(frozen=True)
 class Filters:
     program: str | None = None
     cohort: str | None = None
     department: str | None = None
     role: str | None = None
+    scope: scopes.Scope = None  # the programs these figures may count (None: all); see measures.scope
 
     def active(self) -> dict[str, str]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        return {name: getattr(self, name) for name in FIELDS if getattr(self, name) is not None}
 
     def where(self, grain: str) -> tuple[str, list[Any]]:
         """(SQL condition, params) for a grain; 'TRUE' when nothing narrows it."""
@@ -202,11 +211,15 @@ class Filters:
             if expression is not None:
                 clauses.append(f"{expression} = ?")
                 params.append(value)
+        if self.scope is not None and _EXPRESSIONS[grain]["program"]:
+            within, bound = scopes.program_in(_EXPRESSIONS[grain]["program"], self.scope)
+            clauses.append(within)
+            params += bound
         return (" AND ".join(clauses) or "TRUE"), params
 
     def narrows(self, grain: str) -> bool:
-        """Does any active filter narrow this grain (is `where` more than TRUE)?"""
-        return bool(self.where(grain)[1])
+        """Does any active filter or the scope narrow this grain (is `where` more than TRUE)?"""
+        return self.where(grain)[0] != "TRUE"
 
     def pairs_sql(self) -> tuple[str, list[Any]]:
         """Filtered pairs, with the mentee's department as `department`."""
@@ -240,9 +253,11 @@ class Filters:
         say whom they select there, and a filter that grain ignores is left out. `shown` writes each
         value (escaping.markdown for a caption: the names are the organisation's, never markup)."""
         parts = [period.sentence()] if period is not None else []
-        if self.program:
-            parts.append(shown(self.program) if self.program.lower().endswith("program")
-                         else f"{shown(self.program)} program")
+        # Without a program filter, a scope's programs are named: 'All programs' would claim the organisation.
+        programs = [self.program] if self.program else list(self.scope or ())
+        if programs:
+            parts.append(" and ".join(shown(p) if p.lower().endswith("program") else f"{shown(p)} program"
+                                      for p in programs))
         if self.cohort:
             parts.append(f"cohort {shown(self.cohort)}")
         for name, named in (("department", "{} department"), ("role", "{} role")):
@@ -271,7 +286,7 @@ class Filters:
                 for name, value in self.active().items() if name in _SELECTS and _SELECTS[name][grain] is None]
 
     def to_dict(self) -> dict[str, str | None]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in FIELDS}
 
 
 def segment_key(grain: str, by: str | None) -> str:
@@ -313,16 +328,18 @@ _KNOWN_VALUES_SQL = {
 }
 
 
-def known_values(con: Any, field: str) -> list[str]:
-    """Distinct non-blank values a filter field can take in this database, sorted."""
-    rows = con.execute(f"SELECT DISTINCT v FROM ({_KNOWN_VALUES_SQL[field]}) t(v) WHERE v IS NOT NULL ORDER BY v")
+def known_values(con: Any, field: str, scope: scopes.Scope = None) -> list[str]:
+    """Distinct non-blank values a filter field can take in this database (in rows inside `scope`), sorted."""
+    sql, params = (_KNOWN_VALUES_SQL[field], []) if scope is None else scopes.values_sql(field, scope)
+    rows = con.execute(f"SELECT DISTINCT v FROM ({sql}) t(v) WHERE v IS NOT NULL ORDER BY v", params)
     return [row[0] for row in rows.fetchall()]
 
 
 def validate_filters(con: Any, filters: Filters) -> None:
-    """InputError naming the first filter value the database does not know, with the known ones."""
+    """InputError naming the first filter value the database does not know (inside the filters' scope: a
+    program outside it is refused as unknown), with the known ones."""
     for field, value in filters.active().items():
-        known = known_values(con, field)
+        known = known_values(con, field, filters.scope)
         if value not in known:
             choices = ", ".join(known) if known else "none loaded"
             raise InputError(f"Unknown {field} {value!r}; known {field}s: {choices}.")

@@ -195,7 +195,8 @@ def block(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> d
     dose, dose_p = _dose_response(con, period, filters, min_size)
     out = {"landmark": retention.window_start(period).isoformat(),
            "n_participants": int(counts["n1"]), "n_non_participants": int(counts["n0"]),
-           "n_neither": int(counts["n_neither"]),
+           # Under a scope the count of neither group would take in other programs' members: not shown.
+           "n_neither": None if filters.scope is not None else int(counts["n_neither"]),
            **{outcome: _comparison(outcome, column, strata, min_size, smallest_effect)
               for outcome, column in OUTCOMES.items()},
            "balance": _balance(strata), "tenure_smd": _tenure_smd(strata),

@@ -10,6 +10,7 @@ import pandas as pd
 
 from analytics.errors import InputError
 from analytics.measures.metrics import REGISTRY
+from analytics.measures.scope import Scope, program_in
 from analytics.store import audit
 
 EDITABLE = ("program", "cohort", "title", "description", "owner", "started_on", "metric")
@@ -121,20 +122,33 @@ def get_action(con: duckdb.DuckDBPyConnection, action_id: int) -> dict[str, Any]
     return _actions(con, "action_id = ?", [action_id]).iloc[0].to_dict()
 
 
-def list_actions(con: duckdb.DuckDBPyConnection, program: str | None = None, cohort: str | None = None) -> pd.DataFrame:
+def _within(scope: Scope) -> tuple[str, list[Any]]:
+    """(SQL condition, params): the actions a user of `scope` may see, those of its programs and those for all."""
+    if scope is None:
+        return "TRUE", []
+    where, params = program_in("program", scope)
+    return f"(program IS NULL OR {where})", params
+
+
+def list_actions(con: duckdb.DuckDBPyConnection, program: str | None = None, cohort: str | None = None,
+                 scope: Scope = None) -> pd.DataFrame:
     """→ [action_id, program, cohort, title, description, owner, started_on, metric, created_at, is_demo],
     newest start first; with `program` (`cohort`), that program's (cohort's) actions and those for every
-    program (cohort), null."""
+    program (cohort), null; with a `scope`, none of another program's."""
+    within, params = _within(scope)
     return _actions(con, "(?::VARCHAR IS NULL OR program = ? OR program IS NULL) "
-                         "AND (?::VARCHAR IS NULL OR cohort = ? OR cohort IS NULL)", [program, program, cohort, cohort])
+                         f"AND (?::VARCHAR IS NULL OR cohort = ? OR cohort IS NULL) AND {within}",
+                    [program, program, cohort, cohort, *params])
 
 
 def marking_actions(con: duckdb.DuckDBPyConnection, program: str | None = None,
-                    cohort: str | None = None) -> pd.DataFrame:
+                    cohort: str | None = None, scope: Scope = None) -> pd.DataFrame:
     """The actions a trend of `program` and `cohort` (None: every one) marks, as list_actions gives them:
     that program's or cohort's and those for every one. A one-program (one-cohort) action does not mark
     an all-program (all-cohort) trend, which it touches only in part."""
-    return _actions(con, "(program IS NULL OR program = ?) AND (cohort IS NULL OR cohort = ?)", [program, cohort])
+    within, params = _within(scope)
+    return _actions(con, f"(program IS NULL OR program = ?) AND (cohort IS NULL OR cohort = ?) AND {within}",
+                    [program, cohort, *params])
 
 
 def scope_text(program: str | None, cohort: str | None) -> str:

@@ -135,6 +135,11 @@ def view_key(filters: Any, by: str | None = None, segment: Any = ALL) -> tuple:
     """The view of a filter combination, narrowed to one segment of the split `by` (a null segment: the
     value not set)."""
     values = {f: getattr(filters, f) if getattr(filters, f) is not None else ALL for f in FIELDS}
+    # A scope of one program shows that program's view without a program filter. A wider scope's union is
+    # no view of its own: it is held back with the all-programs view (its own size is checked as any group's).
+    scope = getattr(filters, "scope", None)
+    if values["program"] == ALL and scope is not None and len(scope) == 1:
+        values["program"] = scope[0]
     if by is not None:
         values[by] = None if pd.isna(segment) else segment
     return tuple(values[f] for f in FIELDS)

@@ -221,12 +221,13 @@ def _why_not(con: duckdb.DuckDBPyConnection, metric: str, found: Estimate, perio
 def scorecard(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """Each objective in view with its figure for `period` and its status → SCORECARD columns, one row per
     objective. An objective is measured on its own program (or all programs) within the other filters
-    (cohort, department, role); under a program filter, other programs' objectives are left out."""
+    (cohort, department, role); under a program filter, other programs' objectives are left out; under a scope, all but the scope's."""
     rows = []
     with memo.scope():
         for objective in list_objectives(con).to_dict("records"):
-            if filters.program is not None and objective["program"] not in (None, filters.program):
-                continue
+            if filters.program is not None and objective["program"] not in (None, filters.program) \
+                    or filters.scope is not None and objective["program"] not in filters.scope:
+                continue  # an all-programs objective's status is an organisation figure: not for a scope
             metric = TARGETABLE[objective["metric"]]  # checked when the objective was saved
             scope = replace(filters, program=objective["program"])
             found = metric.estimate(con, period, scope)

@@ -34,7 +34,7 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
     """→ [respondent_id, dimension, baseline, exit, k]; baseline is null when the respondent has none.
     A pair's scores are placed on the dimension's reporting scale k; an unpaired exit keeps its own score."""
     exits, params = filters.responses_sql()
-    everyone, _ = Filters().responses_sql()
+    everyone, everyone_params = Filters(scope=filters.scope).responses_sql()
     return con.execute(f"""
         WITH exit_responses AS (
             SELECT * FROM ({exits}) WHERE wave = 'exit' AND submitted_on BETWEEN ? AND ?
@@ -64,7 +64,8 @@ def matched_scores(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
                CASE WHEN x.baseline IS NULL THEN x.exit ELSE {on_scale_sql("x.exit", "x.exit_points", "t.k")} END
                    AS exit, t.k
         FROM joined x LEFT JOIN target t USING (dimension)
-        ORDER BY x.dimension, x.respondent_id""", [*params, period.start, period.end, period.start, period.end]).df()
+        ORDER BY x.dimension, x.respondent_id""", [*params, period.start, period.end, period.start, period.end,
+                                                   *everyone_params]).df()
 
 
 @memo.once

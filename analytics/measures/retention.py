@@ -250,7 +250,8 @@ def employee_outcomes(con: duckdb.DuckDBPyConnection, period: Period, filters: F
                      "se": se, "mde_80": impact_stats.mde_80(se),
                      "reading": impact_stats.reading(low, high, smallest_effect),
                      "n_participants": n1, "n_non_participants": n2,
-                     "n_neither": int(groups.loc["neither", "n"]), "n": min(n1, n2)})
+                     "n_neither": None if filters.scope is not None else int(groups.loc["neither", "n"]),
+                     "n": min(n1, n2)})
     out = stats.suppress(pd.DataFrame(rows), settings.get(con, "min_group_size"), EMPLOYEE_STATS)
     out["reading"] = [None if hidden else reading for reading, hidden in zip(out["reading"], out["suppressed"])]
     return out

@@ -1,8 +1,9 @@
 """Sign-in and roles.
 
 Users live in `.streamlit/secrets.toml` under `[auth.users.<name>]` with a
-salted argon2 `password_hash` and a `role`. Without that section Mentorscope
-runs in single-user local mode, where the one user has every right.
+salted argon2 `password_hash`, a `role` and optionally `programs`: the programs a lead or
+viewer is limited to (their scope; none: all programs; an admin always sees all). Without
+that section Mentorscope runs in single-user local mode, where the one user has every right.
 
 Rights are checked with `require(user, right)` at every action, not only by
 hiding buttons. Failed sign-ins are rate-limited per user name; a signed-in
@@ -73,6 +74,12 @@ class User:
     name: str
     role: str
     signed_in_at: float = 0.0
+    programs: tuple[str, ...] = ()  # the programs this user may see; empty: all
+
+    @property
+    def scope(self) -> tuple[str, ...] | None:
+        """The programs everything shown to this user covers; None for all (admins always)."""
+        return None if self.role == "admin" or not self.programs else self.programs
 
     def can(self, right: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(RIGHTS[right])
@@ -102,10 +109,11 @@ def hash_password(password: str) -> str:
 def configured_users(secrets: Mapping[str, Any]) -> dict[str, dict]:
     """The users section of secrets.toml ({} means single-user local mode).
 
-    Each entry needs a `role` among ROLES and a `password_hash`.
+    Each entry needs a `role` among ROLES and a `password_hash`; `programs`, when there, is a list of names.
     """
     users = dict((secrets.get("auth") or {}).get("users") or {})
     for name, entry in users.items():
+        programs_list(entry.get("programs", []), f"User {name!r} in secrets.toml has programs")
         if entry.get("role") not in ROLES:
             raise SecretsError(f"User {name!r} in secrets.toml has role {entry.get('role')!r}; "
                                f"use one of {', '.join(ROLES)}.")
@@ -113,6 +121,13 @@ def configured_users(secrets: Mapping[str, Any]) -> dict[str, dict]:
             raise SecretsError(f"User {name!r} in secrets.toml has no password_hash; "
                                "make one with `python -m analytics hash-password`.")
     return users
+
+
+def programs_list(value: Any, where: str) -> tuple[str, ...]:
+    """A scope as secrets.toml gives it (a list of program names), trimmed; AuthError starting with `where`."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(p, str) for p in value):
+        raise SecretsError(f'{where} {value!r}; write a list of program names, like programs = ["Leadership program"].')
+    return tuple(dict.fromkeys(p.strip() for p in value if p.strip()))
 
 
 class RateLimiter:
@@ -160,4 +175,4 @@ def sign_in(users: Mapping[str, dict], name: str, password: str, limiter: RateLi
         limiter.fail(name, now)
         raise AuthError("Wrong user name or password.") from None
     limiter.clear(name)
-    return User(name, entry["role"], now)
+    return User(name, entry["role"], now, programs_list(entry.get("programs", []), name))

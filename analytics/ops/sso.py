@@ -13,9 +13,14 @@ either in `[auth]` itself or in `[auth.<provider>]`). Mentorscope's part is the 
     group_claim = "groups"            # optional: the claim that lists the user's groups
     [auth.roles.groups]
     "mentoring-admins" = "admin"
+    [auth.roles.programs]             # optional: scopes, by e-mail or group
+    "ben@example.org" = ["Leadership program"]
+    "new-hire-leads" = ["New-hire mentoring"]
 
 A user gets the highest role any of these give, and is refused, with the reason, when the
-provider sends no e-mail, says the e-mail is unverified, or nothing gives a role.
+provider sends no e-mail, says the e-mail is unverified, or nothing gives a role. Their scope is
+every program that [auth.roles.programs] names for their e-mail or any of their groups; all programs
+when it names none of them (an admin always sees all).
 """
 from __future__ import annotations
 
@@ -63,6 +68,7 @@ class RoleRules:
     by_email: dict[str, str] = field(default_factory=dict)   # lower-case e-mail → role
     group_claim: str | None = None
     by_group: dict[str, str] = field(default_factory=dict)   # group name → role
+    scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lower-case e-mail or group → programs
 
 
 @dataclass(frozen=True)
@@ -109,9 +115,12 @@ def role_rules(roles_section: Mapping[str, Any]) -> RoleRules:
                                     f"secrets.toml; use one of {', '.join(auth.ROLES)}.")
     claim = roles_section.get("group_claim")
     if groups and not claim:
-        raise auth.SecretsError("[auth.roles.groups] is set but [auth.roles] has no group_claim: name the claim "
-                                'that lists a user\'s groups, like group_claim = "groups".')
-    return RoleRules(by_email, str(claim) if claim else None, groups)
+        raise auth.SecretsError("[auth.roles.groups] is set but [auth.roles] has no group_claim: name the "
+                                'claim that lists a user\'s groups, like group_claim = "groups".')
+    scopes = {key.strip().lower() if "@" in key else key:
+              auth.programs_list(programs, f"[auth.roles.programs] in secrets.toml gives {key!r} the programs")
+              for key, programs in _section(roles_section.get("programs")).items()}
+    return RoleRules(by_email, str(claim) if claim else None, groups, scopes)
 
 
 def configured(secrets: Mapping[str, Any]) -> Config | None:
@@ -147,14 +156,15 @@ def user_from_claims(claims: Mapping[str, Any], rules: RoleRules, now: float) ->
     if "email_verified" in claims and not _verified(claims["email_verified"]):
         raise SignInRefused(f"Your identity provider says the e-mail address {email} is not verified. "
                             "Verify it with the identity provider, then sign in again.")
-    roles = [rules.by_email.get(email.lower())]
-    if rules.group_claim:
-        roles += [rules.by_group.get(g) for g in _groups(claims.get(rules.group_claim))]
+    groups = _groups(claims.get(rules.group_claim)) if rules.group_claim else []
+    roles = [rules.by_email.get(email.lower()), *(rules.by_group.get(g) for g in groups)]
     given = [r for r in roles if r]
     if not given:
         raise SignInRefused(f"{email} has no role in Mentorscope. Ask an admin to add it (or one of your groups) "
                             "to [auth.roles] in secrets.toml.")
-    return auth.User(email, max(given, key=auth.ROLES.index), now)
+    scoped = [rules.scopes.get(key, ()) for key in (email.lower(), *groups)]
+    programs = tuple(dict.fromkeys(p for scope in scoped for p in scope))
+    return auth.User(email, max(given, key=auth.ROLES.index), now, programs)
 
 
 def check_provider(provider: Provider, timeout: float = METADATA_TIMEOUT_S) -> None:

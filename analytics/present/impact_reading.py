@@ -127,9 +127,12 @@ def tenure_balance(tenure_smd: dict) -> str | None:
 def left_out(block: dict) -> str:
     """Who the adjusted comparison leaves out, with counts."""
     unmatched = block["retention_12m"]["n_participants_unmatched"]
-    return (f"Left out: {unmatched:,} of {block['n_participants']:,} participants with no colleague of the same "
-            f"department, level and tenure band outside the program; and {block['n_neither']:,} employees in "
-            "neither group (mentored earlier, matched later, or in another program under a filter).")
+    text = (f"Left out: {unmatched:,} of {block['n_participants']:,} participants with no colleague of the same "
+            "department, level and tenure band outside the program")
+    if block["n_neither"] is None:  # not counted for a user limited to some programs
+        return text + "; and the employees in neither group (mentored earlier, matched later, or in another program)."
+    return text + (f"; and {block['n_neither']:,} employees in neither group (mentored earlier, matched later, or in "
+                   "another program under a filter).")
 
 
 def raw_and_adjusted(raw: pd.DataFrame, block: dict) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from analytics.errors import DataError, InputError
 from analytics.measures import effects, engagement, feedback, impact, outcomes, retention, satisfaction, stats
 from analytics.measures.filters import Filters, Period, over_periods, validate_filters
 from analytics.measures.metrics import REGISTRY
+from analytics.measures.scope import program_in
 from analytics.present import charts, formatting, headlines, impact_reading, insights
 from analytics.present.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
 from analytics.store import memo, settings
@@ -628,15 +629,15 @@ class _Builder:
 
     def data_sources(self) -> Table:
         where, params = "TRUE", []
-        if self.filters.program:
-            # A program's report names only the files holding its rows (HR files hold every program's), and
+        if self.filters.program or self.filters.scope is not None:
+            # A program's (a scope's) report names only the files holding its rows (HR files hold every program's), and
             # not their row counts, which count the other programs' rows too.
             where, params = self._program_uploads()
         frame = self.con.execute(f"""
             SELECT file_name, kind, format, rows_loaded, rows_rejected, first_date, last_date,
                    CAST(loaded_at AS DATE) AS loaded_on, CASE WHEN is_demo THEN 'demo' ELSE '' END AS note
             FROM uploads WHERE {where} ORDER BY upload_id""", params).df()
-        counts = [] if self.filters.program else [
+        counts = [] if self.filters.program or self.filters.scope is not None else [
             Column("rows_loaded", "Rows loaded", "count"), Column("rows_rejected", "Rows rejected", "count")]
         return self.table("data_sources", "Data sources", "Data sources", frame, [
             Column("file_name", "File"), Column("kind", "Kind"), Column("format", "Format"), *counts,
@@ -645,16 +646,17 @@ class _Builder:
 
     def _program_uploads(self) -> tuple[str, list]:
         """(SQL condition on uploads, params): the uploads holding rows of the filtered program."""
-        program = Filters(program=self.filters.program)
+        program = Filters(program=self.filters.program, scope=self.filters.scope)
         pairs, pair_params = program.pairs_sql()
         responses, response_params = program.responses_sql()
+        members, member_params = program_in("program", (program.program,) if program.program else program.scope)
         return (f"""kind = 'employees' OR upload_id IN (
             SELECT upload_id FROM ({pairs})
             UNION SELECT upload_id FROM sessions WHERE pair_id IN (SELECT pair_id FROM ({pairs}))
             UNION SELECT upload_id FROM goals WHERE pair_id IN (SELECT pair_id FROM ({pairs}))
-            UNION SELECT upload_id FROM participants WHERE program = ?
+            UNION SELECT upload_id FROM participants WHERE {members}
             UNION SELECT upload_id FROM responses WHERE response_id IN (SELECT response_id FROM ({responses})))""",
-                [*pair_params, *pair_params, *pair_params, self.filters.program, *response_params])
+                [*pair_params, *pair_params, *pair_params, *member_params, *response_params])
 
 
 def _mixed_table(key: str, title: str, sheet: str, rows: pd.DataFrame) -> Table:
@@ -770,8 +772,9 @@ def _programs_with_data(segments: pd.DataFrame) -> list[str]:
 def _scope(filters: Filters) -> str:
     """What the report covers, every filter said, the unfiltered ones too: 'Legal department · all programs ·
     all cohorts'; 'All programs · all cohorts · all departments' for the whole organisation."""
-    covered = [filters.sentence()] if filters.active() else []
-    covered += [f"all {name}s" for name in ("program", "cohort", "department") if getattr(filters, name) is None]
+    covered = [filters.sentence()] if filters.active() or filters.scope is not None else []
+    covered += [f"all {name}s" for name in ("program", "cohort", "department") if getattr(filters, name) is None
+                and not (name == "program" and filters.scope is not None)]
     text = " · ".join(covered)
     return text[:1].upper() + text[1:]
 
