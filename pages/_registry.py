@@ -1,5 +1,6 @@
 """The dashboard's pages, declared once: file, title, icon, menu section, address, the rights that
-open each and whether a user limited to some programs may. dashboard.py builds the navigation and the menu from it; tests and benchmarks read it too."""
+open each and whether a user limited to some programs may. dashboard.py builds the navigation and the
+menu from it; tests and benchmarks read it too."""
 from __future__ import annotations
 
 from dataclasses import dataclass
