@@ -318,7 +318,7 @@ def status_line(access: serving.Access, has_demo: bool, settings_page) -> None:
                  "reach this address can see and change everything, upload, erase people and read the audit log. "
                  "Add users to `.streamlit/secrets.toml` (README, *Sign-in and roles*) and unset it.",
                  icon=":material/public:")
-    badges = ([":orange-badge[:material/lock_open: Single-user local mode, on this computer only]"]
+    badges = ([":orange-badge[:material/lock_open: Local mode, no sign-in]"]
               if access == "local" else []) + ([":violet-badge[:material/science: Demo data]"] if has_demo else [])
     if not badges:
         return

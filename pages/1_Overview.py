@@ -1,14 +1,37 @@
-"""Overview: is the program working? Six KPIs against last quarter, two trends, the top insights."""
+"""Overview: is the program working? Three answers first (objectives, impact, what needs attention), then six
+KPIs against last quarter, each judged by its objective where one is set, two trends and the findings."""
 import streamlit as st
 
-from analytics.measures import engagement, satisfaction
-from analytics.present import charts, headlines
+from analytics.measures import engagement, objectives, satisfaction
+from analytics.present import charts, headlines, verdict
 from pages import _common as ui
 
+# Colour and icon of an answer's tone, and its word (what needs attention has words of its own).
+TONES = {verdict.GOOD: ("green", ":material/check_circle:", "Yes"),
+         verdict.WARNING: ("orange", ":material/error:", "Partly"),
+         verdict.BAD: ("red", ":material/cancel:", "No"),
+         verdict.NEUTRAL: ("gray", ":material/help:", "Not yet known")}
+ATTENTION_WORDS = {verdict.GOOD: "Nothing urgent", verdict.WARNING: "To do"}
+# Each answer in a few lines, so that all three fit the first screen of a phone; the rest on demand.
+MORE = ("The objectives missed", "How the comparison reads", "Next findings")
+STATUS_COLOURS = {objectives.ON_TRACK: "green", objectives.AT_RISK: "orange", objectives.OFF_TRACK: "red",
+                  objectives.NOT_MEASURABLE: "gray"}
+
 st.title("Overview")
-st.caption(f"{ui.showing()}: the headline figures, each against the quarter before.")
+st.caption(f"{ui.showing()}: is the program working?")
+
+verdict_answers = ui.standard(verdict.answers)
+for column, answer, more in zip(st.columns(3), verdict_answers, MORE):
+    colour, icon, word = TONES[answer.tone]
+    word = ATTENTION_WORDS.get(answer.tone, word) if answer is verdict_answers[-1] else word
+    with column, st.container(border=True, height="stretch", gap="small"):
+        st.markdown(f":{colour}-badge[{icon} {word}] **{answer.question}**  \n{ui.escape(answer.headline)}")
+        if answer.details:
+            with st.expander(more):
+                st.caption("  \n".join(f"• {ui.escape(detail)}" for detail in answer.details))
 
 heads = ui.standard(headlines.headlines)
+card = ui.standard(objectives.scorecard)
 for start in (0, 3):
     for column, row in zip(st.columns(3), heads.iloc[start:start + 3].to_dict("records")):
         with column:
@@ -17,6 +40,11 @@ for start in (0, 3):
             ui.tile(row["label"], row["value"], kind=row["kind"], change=row["change"],
                     significant=row["significant"] if tested else None, suppressed=bool(row["suppressed"]),
                     n=row["n"], metric=row["metric"], shielded=row["shielded"])
+            judged = verdict.objective_of(card, row["metric"], ui.filters().program)
+            if judged:
+                st.badge(f"{objectives.STATUS_TEXT[judged['status']]}: target "
+                         f"{objectives.DIRECTIONS[judged['direction']]} {objectives.show(judged['target'], judged['unit'])}",
+                         color=STATUS_COLOURS[judged["status"]], help=ui.escape(judged["objective"]))
             st.caption(ui.tile_caption(row))
             if not tested:
                 ui.versus_caption(row)
@@ -39,5 +67,5 @@ with right:
              title="Active pair rate by quarter", y_title="Pairs with a held meeting (%)", percent=True,
              actions=actions)
 
-st.subheader("What stands out")
+st.subheader("What stands out", help="Every finding of the quarter, most important first.")
 ui.insights()

@@ -125,10 +125,10 @@ def dashboard(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("address, client, open_access, shown, hidden", [
-    ("127.0.0.1", None, "", "Single-user local mode, on this computer only", "Open to the network"),
-    ("0.0.0.0", None, "", "Single-user local mode, on this computer only", "Open to the network"),
+    ("127.0.0.1", None, "", "Local mode, no sign-in", "Open to the network"),
+    ("0.0.0.0", None, "", "Local mode, no sign-in", "Open to the network"),
     ("0.0.0.0", "192.168.1.7", "", "Mentorscope is open on this computer only", "Overview"),
-    ("0.0.0.0", "192.168.1.7", "1", "Open to the network without sign-in", "Single-user"),
+    ("0.0.0.0", "192.168.1.7", "1", "Open to the network without sign-in", "Local mode"),
 ])
 def test_the_dashboard_without_users(dashboard, monkeypatch, address, client, open_access, shown, hidden):
     monkeypatch.setenv(ALLOW, open_access)

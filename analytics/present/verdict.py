@@ -75,13 +75,12 @@ def impact_answer(block: dict | None, why_not: str | None, smallest_effect: floa
 
 
 def attention_answer(findings: pd.DataFrame, nothing: str, limit: int = TOP_FINDINGS) -> Answer:
-    """The most important findings, in their own words."""
+    """The most important finding as the answer, the next ones as its details, in their own words."""
     question = "What needs attention now?"
     if findings.empty:
         return Answer(question, GOOD, nothing)
     top = findings.head(limit)["message"].tolist()
-    headline = f"{counted(len(findings), 'finding')}; the {'top ' + str(len(top)) if len(top) > 1 else 'first'}:"
-    return Answer(question, WARNING, headline, top)
+    return Answer(question, WARNING, top[0], top[1:])
 
 
 def next_steps(scorecard: pd.DataFrame, findings: pd.DataFrame, limit: int = MAX_STEPS) -> list[str]:
