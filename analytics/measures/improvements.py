@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.measures.metrics import REGISTRY
+from analytics.measures.registry import REGISTRY
 from analytics.store import audit
 
 EDITABLE = ("program", "cohort", "title", "description", "owner", "started_on", "metric")
