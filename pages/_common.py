@@ -203,7 +203,7 @@ def trend_periods(count: int = 6) -> list[Period]:
 def definition(metric: str) -> str | None:
     """The registry's one-line definition of a metric (with the settings it names as set), or None."""
     found = registry.REGISTRY.get(metric)
-    return found.described(cursor()) if found else None
+    return found.described(setting) if found else None
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:

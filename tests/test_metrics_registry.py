@@ -1,5 +1,7 @@
 """The registry's declarations: each metric says which way is better and where the metrics JSON holds it (checked on
 the demo database), and a definition naming a setting reads it where it is shown."""
+from functools import partial
+
 import pytest
 
 from analytics.measures import objectives
@@ -47,7 +49,7 @@ def test_a_list_without_the_item_holds_no_figure(demo_json):
 def test_the_at_risk_definition_reads_the_setting(days):
     con = fresh()
     settings.set(con, "at_risk_days", days)
-    text = REGISTRY["at_risk_pairs"].described(con)
+    text = REGISTRY["at_risk_pairs"].described(partial(settings.get, con))
     assert f"at least {days} days" in text and f"last {days} days" in text and "{" not in text
 
 

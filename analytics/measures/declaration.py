@@ -42,11 +42,12 @@ class Metric:
         if self.direction not in DIRECTIONS:
             raise ValueError(f"{self.name}: direction must be one of {', '.join(DIRECTIONS)}, not {self.direction!r}.")
 
-    def described(self, con: duckdb.DuckDBPyConnection | None = None) -> str:
-        """The definition with each setting it names as set in `con` (the defaults without one)."""
+    def described(self, setting: Callable[[str], int | float] | None = None) -> str:
+        """The definition with each setting it names as `setting(key)` reads it (`settings.get` of a connection,
+        or a page's cached reader; asked only for the settings named), the defaults without one."""
         def value(match: re.Match) -> str:
             key = match.group(1)
-            return f"{settings.SETTINGS[key].default if con is None else settings.get(con, key):g}"
+            return f"{settings.SETTINGS[key].default if setting is None else setting(key):g}"
         return _SETTING.sub(value, self.definition)
 
     def value(self, con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> float | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -542,7 +543,8 @@ class _Builder:
     def methodology(self, data: dict[str, Any]) -> Table:
         """Each registry metric's definition with the n behind this report's figure."""
         sizes = self.metric_sizes(data)
-        rows = pd.DataFrame([{"metric": m.label, "definition": m.described(self.con), "unit": UNITS.get(m.unit, m.unit),
+        setting = partial(settings.get, self.con)
+        rows = pd.DataFrame([{"metric": m.label, "definition": m.described(setting), "unit": UNITS.get(m.unit, m.unit),
                               "n": sizes.get(m.name, "")} for m in REGISTRY.values()])
         return self.table("methodology", "Metric definitions and the n behind each figure", "Definitions", rows, [
             Column("metric", "Metric"), Column("definition", "Definition"), Column("unit", "Unit"),
