@@ -147,9 +147,9 @@ def page(args: dict):
         # A server imports its modules once, when it starts; what a new session waits for is its
         # figures (the caches start empty either way).
         import analytics.measures.metrics  # noqa: F401
-        import analytics.present.charts
-        import analytics.present.headlines
-        import analytics.present.insights
+        import analytics.present.charts  # noqa: F401
+        import analytics.present.headlines  # noqa: F401
+        import analytics.present.insights  # noqa: F401
 
     def work():
         if args.get("page"):

@@ -6,9 +6,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics.measures import metrics, objectives
+from analytics.measures import objectives, registry
 from analytics.measures.filters import Filters, available_quarters, known_values, last_complete_quarter
 from analytics.ops import delivery, demo, privacy
+from analytics.present import formatting
 from analytics.report import FORMATS
 from analytics.store import audit, db, settings
 from pages import _common as ui
@@ -118,19 +119,20 @@ ALL_PROGRAMS = "All programs"
 def objective_fields(prefix: str, objective: dict | None = None) -> dict:
     """The widgets of an objective (defaults for a new one, else `objective`'s values) → the fields
     objectives.add_objective takes, the target and band converted from percent where the figure is a share."""
-    objective = objective or {"metric": "nps", "program": None, "direction": "at_least", "target": None,
+    objective = objective or {"metric": "nps", "program": None, "direction": None, "target": None,
                               "amber_band": None}
-    names, programs = list(metrics.TARGETABLE), _scope.choices("program", ALL_PROGRAMS)
-    unit = metrics.TARGETABLE[objective["metric"]].unit
+    names, programs = list(registry.TARGETABLE), _scope.choices("program", ALL_PROGRAMS)
+    unit = registry.TARGETABLE[objective["metric"]].unit
     # A row of two per pair of fields, so that a narrow screen stacks them in reading order.
     cols = st.columns(2)
     metric = cols[0].selectbox("Metric", names, index=names.index(objective["metric"]), key=f"{prefix}_metric",
-                               format_func=lambda name: metrics.TARGETABLE[name].label)
+                               format_func=lambda name: registry.TARGETABLE[name].label)
     program = cols[1].selectbox("Program", programs, key=f"{prefix}_program",
                                 index=programs.index(objective["program"]) if objective["program"] in programs else 0)
     cols = st.columns(2)
     direction = cols[0].selectbox("Direction", list(objectives.DIRECTIONS), key=f"{prefix}_direction",
-                                  index=list(objectives.DIRECTIONS).index(objective["direction"]),
+                                  index=list(objectives.DIRECTIONS).index(
+                                      objective["direction"] or objectives.default_direction(metric)),
                                   format_func=lambda d: d.replace("_", " "))
     target = cols[1].number_input("Target", value=objectives.as_entered(objective["target"], unit),
                                   key=f"{prefix}_target", step=1.0, placeholder="20",
@@ -140,7 +142,7 @@ def objective_fields(prefix: str, objective: dict | None = None) -> dict:
         key=f"{prefix}_band", step=1.0, placeholder="none",
         help="How far short of the target still counts as at risk rather than off track, in the target's unit "
              "(points for a share).")
-    unit = metrics.TARGETABLE[metric].unit
+    unit = registry.TARGETABLE[metric].unit
     return {"metric": metric, "program": None if program == ALL_PROGRAMS else program, "direction": direction,
             "target": objectives.as_stored(target, unit), "amber_band": objectives.as_stored(band, unit)}
 
@@ -152,8 +154,8 @@ def objective_statuses() -> None:
         return
     shown = pd.DataFrame({
         "status": card["status"].map(objectives.STATUS_TEXT), "objective": card["objective"],
-        ui.period().label: [objectives.show(v, u) for v, u in zip(card["value"], card["unit"])],
-        "95% CI": ["" if ui.missing(low) else f"{objectives.show(low, u)} to {objectives.show(high, u)}"
+        ui.period().label: [formatting.show(v, u) for v, u in zip(card["value"], card["unit"])],
+        "95% CI": ["" if ui.missing(low) else f"{formatting.show(low, u)} to {formatting.show(high, u)}"
                    for low, high, u in zip(card["ci_low"], card["ci_high"], card["unit"])],
         "n": card["n"], "why not measurable": card["reason"]})
     ui.table(shown, "objectives", caption=f"Each objective's status in {ui.period().label} (the quarter chosen in "

@@ -63,7 +63,7 @@ with left:
              metric="nps", needs=("surveys",), actions=actions)
 with right:
     ui.chart(charts.trend, ui.compute(engagement.trend, periods, ui.filters()), "active_pair_rate_trend",
-             metric="active_pair_rate", needs=("pairs",), series={"active_pair_rate": "Active pair rate"},
+             metric="active_pair_rate", needs=("pairs",), series=ui.labels("active_pair_rate"),
              title="Active pair rate by quarter", y_title="Pairs with a held meeting (%)", percent=True,
              actions=actions)
 

@@ -20,18 +20,14 @@ elif not met:
 else:
     first_meeting = (f"n = {wording.counted(met, 'pair')} matched this quarter that met"
                      + (f" (of {matched:,})" if met != matched else ""))
-ui.tiles([("Open pairs", row["open_pairs"], "count", "open_pairs", open_n,
-           f"n = {wording.counted(open_n, 'open pair')}"),
-          ("Active pair rate", row["active_pair_rate"], "rate", "active_pair_rate", open_n,
-           f"n = {wording.counted(open_n, 'open pair')}"),
-          ("Sessions per active pair per month", row["sessions_per_active_pair_per_month"], "number",
-           "sessions_per_active_pair_per_month", active_n, f"n = {wording.counted(active_n, 'active pair')}"),
-          ("Cancellation rate", row["cancellation_rate"], "rate", "cancellation_rate", dated_n,
+ui.tiles([("open_pairs", row["open_pairs"], open_n, f"n = {wording.counted(open_n, 'open pair')}"),
+          ("active_pair_rate", row["active_pair_rate"], open_n, f"n = {wording.counted(open_n, 'open pair')}"),
+          ("sessions_per_active_pair_per_month", row["sessions_per_active_pair_per_month"], active_n,
+           f"n = {wording.counted(active_n, 'active pair')}"),
+          ("cancellation_rate", row["cancellation_rate"], dated_n,
            f"n = {wording.counted(dated_n, 'session')} dated this quarter"),
-          ("Median days to first meeting", row["median_days_to_first_meeting"], "days",
-           "median_days_to_first_meeting", met, first_meeting),
-          ("At-risk pairs", row["at_risk_pairs"], "count", "at_risk_pairs", open_n,
-           f"n = {wording.counted(open_n, 'open pair')}")])
+          ("median_days_to_first_meeting", row["median_days_to_first_meeting"], met, first_meeting),
+          ("at_risk_pairs", row["at_risk_pairs"], open_n, f"n = {wording.counted(open_n, 'open pair')}")])
 if not row["open_pairs"]:
     ui.empty_state("pairs")
 
@@ -40,12 +36,11 @@ actions = ui.actions()
 left, right = st.columns(2)
 with left:
     ui.chart(charts.trend, trend, "sessions_per_month_trend", metric="sessions_per_active_pair_per_month",
-             series={"sessions_per_active_pair_per_month": "Sessions per active pair per month"},
+             series=ui.labels("sessions_per_active_pair_per_month"),
              title="Meetings per active pair per month", y_title="Held sessions per pair per month", actions=actions)
 with right:
     ui.chart(charts.trend, trend, "activity_trend", metric="cadence_adherence",
-             series={"active_pair_rate": "Active pair rate", "cadence_adherence": "Cadence adherence",
-                     "cancellation_rate": "Cancellation rate"},
+             series=ui.labels("active_pair_rate", "cadence_adherence", "cancellation_rate"),
              title="Active pairs, cadence and cancellations", y_title="Share of pairs or sessions (%)", percent=True,
              actions=actions)
 

@@ -4,7 +4,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from analytics.measures import effects, improvements, metrics
+from analytics.measures import effects, improvements, registry
 from analytics.present import formatting, insights
 from pages import _common as ui
 from pages import _scope
@@ -20,13 +20,13 @@ def action_fields(prefix: str, action: dict | None = None) -> dict:
     # A choice, not free text: a misspelt program or cohort would match no data and never be measured.
     programs, cohorts = _scope.choices("program", ALL_PROGRAMS), _scope.choices("cohort", ALL_COHORTS)
     action = action or {"program": ui.filters().program, "cohort": ui.filters().cohort, "metric": DEFAULT_METRIC}
-    names = list(metrics.REGISTRY)
+    names = list(registry.REGISTRY)
     cols = st.columns(2)
     title = cols[0].text_input("What changed", action.get("title") or "", key=f"{prefix}_title",
                                placeholder="Monthly check-in reminders")
     started = cols[1].date_input("Started on", action.get("started_on") or date.today(), key=f"{prefix}_started")
     metric = cols[0].selectbox("Metric it should move", names, index=names.index(action["metric"]),
-                               key=f"{prefix}_metric", format_func=lambda name: metrics.REGISTRY[name].label)
+                               key=f"{prefix}_metric", format_func=lambda name: registry.REGISTRY[name].label)
     program = cols[1].selectbox("Program", programs, key=f"{prefix}_program",
                                 index=programs.index(action["program"]) if action["program"] in programs else 0)
     owner = cols[0].text_input("Owner", action.get("owner") or "", key=f"{prefix}_owner")
@@ -174,7 +174,7 @@ if logged.empty:
     st.caption(NONE_LOGGED)
 else:
     scopes = [improvements.scope_text(p, c) for p, c in zip(logged["program"], logged["cohort"])]
-    labels = logged["metric"].map(lambda name: metrics.REGISTRY[name].label)
+    labels = logged["metric"].map(lambda name: registry.REGISTRY[name].label)
     ui.table(logged.drop(columns=["program", "cohort", "is_demo"]).assign(**{"for": scopes, "metric": labels}),
              "improvement_actions",
              column_order=["action_id", "title", "for", "started_on", "metric", "owner", "description", "created_at"])

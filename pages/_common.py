@@ -16,7 +16,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from analytics.ingest.load import WRITE_LOCK
-from analytics.measures import improvements, metrics, stats
+from analytics.measures import improvements, registry, stats
 from analytics.measures.filters import Filters, Period
 from analytics.ops import auth, backup, sso
 from analytics.present import charts, escaping, formatting, wording
@@ -197,9 +197,9 @@ def trend_periods(count: int = 6) -> list[Period]:
 # ---- rendering -----------------------------------------------------------------
 
 def definition(metric: str) -> str | None:
-    """The registry's one-line definition of a metric, or None."""
-    found = metrics.REGISTRY.get(metric)
-    return found.definition if found else None
+    """The registry's one-line definition of a metric (with the settings it names as set), or None."""
+    found = registry.REGISTRY.get(metric)
+    return found.described(setting) if found else None
 
 
 def safe_csv(frame: pd.DataFrame) -> bytes:
@@ -363,7 +363,8 @@ def tile(label: str, value: Any, *, kind: str = "rate", previous: Any = None, ch
         return
     about = (definition(metric) or "") if metric else ""
     if missing(value) or suppressed:
-        st.metric(label, "—", help=f"{about} No data for this period and these filters.{count}", border=True)
+        st.metric(label, formatting.MISSING, help=f"{about} No data for this period and these filters.{count}",
+                  border=True)
         return
     if missing(change) and not missing(previous):
         change = value - previous
@@ -385,14 +386,20 @@ def empty_state(*needs: str) -> None:
     st.info(message, icon=":material/upload_file:" if upload else ":material/filter_alt_off:")
 
 
-def tiles(items: list[tuple[str, Any, str, str, int, str]], per_row: int = 3) -> None:
-    """KPI tiles without a comparison: (label, value, kind, metric, n, what n counts or why there is
-    no value), three to a row, the last under each tile as on Overview."""
+def tiles(items: list[tuple[str, Any, int, str]], per_row: int = 3) -> None:
+    """KPI tiles without a comparison: (metric, value, n, what n counts or why there is no value), three to a
+    row, each labelled and read as the registry declares its metric, the last under each tile as on Overview."""
     for start in range(0, len(items), per_row):
-        for column, (label, value, kind, metric, n, note) in zip(st.columns(per_row), items[start:start + per_row]):
+        for column, (metric, value, n, note) in zip(st.columns(per_row), items[start:start + per_row]):
+            declared = registry.REGISTRY[metric]
             with column:
-                tile(label, value, kind=kind, metric=metric, n=n)
+                tile(declared.label, value, kind=declared.unit, metric=metric, n=n)
                 st.caption(small_note(note, n))
+
+
+def labels(*metrics: str) -> dict[str, str]:
+    """{metric: its registry label}: the series names of a chart of registered figures."""
+    return {metric: registry.REGISTRY[metric].label for metric in metrics}
 
 
 def split_picker(key: str, options: tuple[str, ...], default: str | None = None) -> str | None:

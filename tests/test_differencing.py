@@ -56,7 +56,7 @@ def xlsx_overall(con, period, filters):
     """The XLSX report's overall satisfaction (its Summary sheet), None when it reads 'n < K'."""
     book = openpyxl.load_workbook(io.BytesIO(build_report(con, period, filters, "xlsx")))
     value = next(row[1] for row in book["Summary"].iter_rows(values_only=True)
-                 if row and row[0] == "Overall satisfaction (mean score)")
+                 if row and row[0] == "Overall satisfaction: mean score")
     return value if isinstance(value, (int, float)) and not math.isnan(value) else None
 
 

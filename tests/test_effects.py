@@ -42,13 +42,6 @@ def test_a_total_less_a_part_is_the_rest(whole, part):
     assert got.variance == pytest.approx(np.var(rest, ddof=1) / len(rest))
 
 
-@pytest.mark.parametrize("promoters, passives, detractors", [(5, 3, 2), (0, 10, 0), (7, 0, 13)])
-def test_moments_of_an_nps_give_its_variance(promoters, passives, detractors):
-    estimate = Moments.of_nps(promoters, passives, detractors).estimate()
-    reference = stats.nps(promoters, passives, detractors)  # 100² [(p + d) − (p − d)²] / n
-    assert (estimate.value, estimate.variance) == pytest.approx((reference.value, reference.variance))
-
-
 @pytest.mark.parametrize("n, share", [(40, 0.25), (7, 3 / 7), (10, 1.0)])
 def test_moments_of_a_share_give_the_wald_variance(n, share):
     assert Moments.of_share(n, share).estimate().variance == pytest.approx(share * (1 - share) / n)

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.ingest import pipeline
 from analytics.measures import impact, improvements
 from analytics.measures.filters import Filters, Period
-from analytics.measures.metrics import REGISTRY
+from analytics.measures.registry import REGISTRY
 from analytics.ops import demo
 from analytics.present import impact_reading
 from analytics.store import db, settings
@@ -672,8 +672,7 @@ def test_a_table_fits_its_width_without_losing_a_column(columns, budget):
 
 def small_tiles():
     from pages import _common as ui
-    ui.tiles([("Median days to first meeting", 8, "days", "median_days_to_first_meeting", n, f"n = {n} pairs")
-              for n in (2, 9, 10)])
+    ui.tiles([("median_days_to_first_meeting", 8, n, f"n = {n} pairs") for n in (2, 9, 10)])
 
 
 def test_a_tile_over_a_small_n_is_marked():
@@ -717,7 +716,7 @@ def test_each_engagement_tile_shows_what_it_is_computed_over(demo_db, app, choic
         at.selectbox(key=key).set_value(value).run()
     assert not at.exception, [e.value for e in at.exception]
     assert [re.sub(r"\d[\d,]*", "N", c.value) for c in at.caption[1:7]] == expected
-    assert (at.metric[4].value == "—") == bool(choices), "the median days tile"
+    assert (at.metric[4].value == "–") == bool(choices), "the median days tile"
 
 
 @pytest.mark.parametrize("min_size", [5, 200])  # 30 matched respondents: shown, then hidden

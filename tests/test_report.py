@@ -104,12 +104,12 @@ def headline_values(result: dict) -> dict[str, tuple[float, str]]:
     six = next(s for s in result["retention"]["pair_survival"] if s["months"] == 6)
     return {
         "Net Promoter Score": (result["satisfaction"]["nps"]["value"], "nps"),
-        "Overall satisfaction (mean score)": (overall["mean"], "score"),
+        "Overall satisfaction: mean score": (overall["mean"], "score"),
         "Active pair rate": (result["engagement"]["active_pair_rate"], "rate"),
-        "Pair retention at 6 months": (six["survival"], "rate"),
-        "Participants' 12-month retention":
+        "Pair survival at 6 months": (six["survival"], "rate"),
+        "Employee retention, 12 months":
             (result["retention"]["employee_retention_12m"]["participants"], "rate"),
-        "Goal attainment": (result["outcomes"]["goal_attainment_rate"], "rate"),
+        "Goal attainment rate": (result["outcomes"]["goal_attainment_rate"], "rate"),
     }
 
 
@@ -206,7 +206,7 @@ def test_xlsx_of_a_small_group_hides_suppressed_figures(small_reports):
     book = workbook(small_reports["xlsx"])
     rows = summary_rows(book)
     assert rows["Net Promoter Score"][0] == "n < 5"
-    assert rows["Overall satisfaction (mean score)"][0] == "n < 5"
+    assert rows["Overall satisfaction: mean score"][0] == "n < 5"
     nps = list(book["NPS"].iter_rows(min_row=4, values_only=True))[0]
     assert nps[0] < 5 and set(nps[1:]) == {"n < 5"}
 
@@ -395,7 +395,7 @@ def test_summary_significance_belongs_to_the_change_it_shows(model, key, signifi
 
 def test_xlsx_summary_p_is_the_test_of_the_change_it_shows(reports):
     rows = summary_rows(workbook(reports["xlsx"]))
-    retention = rows["Participants' 12-month retention"]
+    retention = rows["Employee retention, 12 months"]
     assert (retention[3], retention[4]) == (None, "not tested")
     assert "significant (p = 0.003)" in retention[7]
     assert rows["Net Promoter Score"][3] is not None

@@ -28,29 +28,6 @@ def test_t_interval_edges(mean, sd, n, expected):
     assert got == expected if expected else all(math.isnan(x) for x in got)
 
 
-@pytest.mark.parametrize("promoters, passives, detractors", [(5, 3, 2), (10, 0, 0), (0, 0, 4), (1, 1, 1)])
-def test_nps_formula(promoters, passives, detractors):
-    n = promoters + passives + detractors
-    p, d = promoters / n, detractors / n
-    # METRICS.md: 100(p−d); variance 100²[(p+d)−(p−d)²]/n; CI ±1.96√var clipped to [−100, 100]
-    value = 100 * (p - d)
-    se = math.sqrt(100 ** 2 * ((p + d) - (p - d) ** 2) / n)
-    got = stats.nps(promoters, passives, detractors)
-    assert (got.value, got.n) == (pytest.approx(value), n)
-    assert got.ci_low == pytest.approx(max(-100, value - 1.96 * se))
-    assert got.ci_high == pytest.approx(min(100, value + 1.96 * se))
-
-
-def test_nps_of_nothing_is_nan():
-    assert math.isnan(stats.nps(0, 0, 0).value)
-
-
-def test_nps_z_test():
-    a, b = stats.nps(30, 10, 10), stats.nps(20, 10, 20)
-    z = (b.value - a.value) / math.sqrt(a.variance + b.variance)
-    assert stats.nps_z_test(a.value, a.variance, b.value, b.variance) == pytest.approx(2 * sps.norm.sf(abs(z)))
-
-
 def test_proportion_difference_wald():
     # 40/50 vs 30/60: diff 0.3, se = sqrt(.8*.2/50 + .5*.5/60)
     se = math.sqrt(0.8 * 0.2 / 50 + 0.5 * 0.5 / 60)

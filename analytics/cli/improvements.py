@@ -9,7 +9,7 @@ import json
 from analytics.cli.common import add_db_argument, database_path, fail, no_database
 from analytics.measures import improvements
 from analytics.measures.filters import Filters, validate_filters
-from analytics.measures.metrics import REGISTRY
+from analytics.measures.registry import REGISTRY
 from analytics.store import db
 
 ACTOR = "command line"

@@ -7,7 +7,8 @@ from typing import Any
 
 from analytics.cli.common import add_db_argument, database_path, fail
 from analytics.measures.filters import Filters, Period, check_reportable, validate_filters
-from analytics.measures.metrics import REGISTRY, metrics_json
+from analytics.measures.metrics import metrics_json
+from analytics.measures.registry import REGISTRY
 from analytics.present import formatting
 from analytics.store import db, settings
 

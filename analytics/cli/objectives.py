@@ -7,8 +7,10 @@ import json
 
 from analytics.cli.common import add_db_argument, database_path, no_database
 from analytics.measures import objectives
+from analytics.measures.declaration import clean
 from analytics.measures.filters import Filters, Period, check_reportable
-from analytics.measures.metrics import TARGETABLE, clean
+from analytics.measures.registry import TARGETABLE
+from analytics.present import formatting
 from analytics.store import db, settings
 
 
@@ -52,8 +54,8 @@ def run_list(args) -> int:
             if "status" in row:
                 unit = TARGETABLE[row["metric"]].unit
                 interval = "" if row["ci_low"] is None else \
-                    f", 95% CI {objectives.show(row['ci_low'], unit)} to {objectives.show(row['ci_high'], unit)}"
-                figure = row["reason"] or f"{objectives.show(row['value'], unit)}{interval}, n = {row['n']:,}"
+                    f", 95% CI {formatting.show(row['ci_low'], unit)} to {formatting.show(row['ci_high'], unit)}"
+                figure = row["reason"] or f"{formatting.show(row['value'], unit)}{interval}, n = {row['n']:,}"
                 status = f"  {objectives.STATUS_TEXT[row['status']]}: {figure}"
             print(f"{row['id']:>4}  {row['objective']}{status}")
     return 0

@@ -18,8 +18,9 @@ import duckdb
 import pandas as pd
 
 from analytics.measures import engagement, improvements, outcomes, retention, satisfaction, stats
+from analytics.measures import nps as net_promoter
 from analytics.measures.filters import Filters, Period, known_values
-from analytics.measures.metrics import LIKERT_DIMENSIONS, REGISTRY
+from analytics.measures.registry import LIKERT_DIMENSIONS, REGISTRY
 from analytics.measures.stats import Estimate, Moments
 from analytics.store import settings
 
@@ -71,7 +72,7 @@ def _nps(con, period, filters) -> Moments | None:
     row = _row(satisfaction.nps(con, period, filters))
     if _hidden(row):
         return HIDDEN
-    return Moments.of_nps(*(int(row[k]) for k in ("promoters", "passives", "detractors"))) \
+    return net_promoter.moments(*(int(row[k]) for k in ("promoters", "passives", "detractors"))) \
         if row and _known(row["value"]) else None
 
 

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from analytics.errors import InputError
-from analytics.measures.metrics import REGISTRY
+from analytics.measures.registry import REGISTRY
 from analytics.measures.scope import Scope, program_in
 from analytics.store import audit
 

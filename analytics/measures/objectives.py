@@ -13,9 +13,10 @@ import pandas as pd
 
 from analytics.errors import InputError
 from analytics.measures import impact
+from analytics.measures.declaration import Estimate, clean
 from analytics.measures.filters import Filters, Period
 from analytics.measures.improvements import nulls_as_none
-from analytics.measures.metrics import IMPACT_METRICS, TARGETABLE, Estimate, clean
+from analytics.measures.registry import IMPACT_METRICS, TARGETABLE
 from analytics.store import audit, memo, settings
 
 DIRECTIONS = {"at_least": "≥", "at_most": "≤"}
@@ -96,13 +97,20 @@ def _refuse_duplicate(con: duckdb.DuckDBPyConnection, fields: dict[str, Any], ob
                              f"(objective {found[0]}); edit that one instead.")
 
 
-def add_objective(con: duckdb.DuckDBPyConnection, *, metric: str, target: float, direction: str,
+def default_direction(metric: str) -> str:
+    """An objective's direction unless told otherwise: at least for a figure better higher, at most for one better
+    lower (the registry's direction)."""
+    return "at_most" if metric in TARGETABLE and TARGETABLE[metric].direction == "lower" else "at_least"
+
+
+def add_objective(con: duckdb.DuckDBPyConnection, *, metric: str, target: float, direction: str | None = None,
                   program: str | None = None, amber_band: float | None = None, is_demo: bool = False,
                   actor: str | None = None) -> int:
-    """Set an objective; returns its objective_id. ObjectiveError when a field is invalid or the metric,
-    program and direction already have one."""
-    fields = _validated({"metric": metric, "program": program, "target": target, "direction": direction,
-                         "amber_band": amber_band})
+    """Set an objective; returns its objective_id. Without a direction, the figure's better one
+    (`default_direction`). ObjectiveError when a field is invalid or the metric, program and direction already
+    have one."""
+    fields = _validated({"metric": metric, "program": program, "target": target,
+                         "direction": direction or default_direction(metric), "amber_band": amber_band})
     _refuse_duplicate(con, fields)
     objective_id = con.execute("SELECT coalesce(max(objective_id), 0) + 1 FROM objectives").fetchone()[0]
     con.execute(f"INSERT INTO objectives ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})",
@@ -177,10 +185,10 @@ def as_stored(value: float | None, unit: str) -> float | None:
     return None if value is None else value / SCALE.get(unit, 1)
 
 
-def show(value: float | None, unit: str) -> str:
-    """A figure or target as a reader sees it: '80%', '+2.0 pts', '+20', '3.40', '1,234'."""
-    if value is None:
-        return "—"
+def _typed(value: float, unit: str) -> str:
+    """A target as a person typed it, in an objective's description: '80%', '+2.0 pts', '+20', '3.50', '1,234'.
+    Figures read as analytics.present.formatting has them; this text is written here, in the JSON and the audit
+    log, below the present layer."""
     if unit == "rate":
         return f"{round(value * 100, 1):g}%"  # a decimal, so that 64.7% does not read as a met 65%
     if unit == "rate_difference":
@@ -202,7 +210,7 @@ def describe(objective: dict[str, Any]) -> str:
     metric = TARGETABLE[objective["metric"]]
     band = objective.get("amber_band")
     amber = "" if band is None else f" (amber band {show_band(band, metric.unit)})"
-    return (f"{metric.label} {DIRECTIONS[objective['direction']]} {show(objective['target'], metric.unit)}{amber}, "
+    return (f"{metric.label} {DIRECTIONS[objective['direction']]} {_typed(objective['target'], metric.unit)}{amber}, "
             f"{objective['program'] or 'All programs'}")
 
 

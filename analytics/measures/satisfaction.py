@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from analytics.measures import lattice, stats
+from analytics.measures import nps as net_promoter
 from analytics.measures.filters import Filters, Period, group_by, name_segment, over_periods, segment_key
 from analytics.store import memo, settings
 
@@ -153,17 +154,15 @@ def nps(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters,
     """→ [segment?, n, respondents, value, ci_low, ci_high, variance, promoters, passives, detractors,
     suppressed].
     One row per group; without a split, one row even when nobody answered."""
-    # response_scores holds each NPS answer (0–10) as a row of its own: NPS counts answers.
+    # response_scores holds each NPS answer as a row of its own: NPS counts answers.
     answers, params = period_scores_sql(period, filters, "s.dimension = 'nps'")
     frame = con.execute(f"""
-        SELECT {segment_key('survey', by)} AS segment,
-               count(*) FILTER (WHERE r.score >= 9) AS promoters,
-               count(*) FILTER (WHERE r.score >= 7 AND r.score < 9) AS passives,
-               count(*) FILTER (WHERE r.score < 7) AS detractors,
+        SELECT {segment_key('survey', by)} AS segment, {net_promoter.counts_sql("r.score")},
                {RESPONDENTS} AS respondents
         FROM ({answers}) r
         {group_by(by)}""", params).df()
-    results = [stats.nps(p, q, d) for p, q, d in zip(frame["promoters"], frame["passives"], frame["detractors"])]
+    results = [net_promoter.score(p, q, d)
+               for p, q, d in zip(frame["promoters"], frame["passives"], frame["detractors"])]
     frame["n"] = [s.n for s in results]
     for column in ("value", "ci_low", "ci_high", "variance"):
         frame[column] = [getattr(s, column) for s in results]
@@ -252,8 +251,8 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
     if now_nps["n"] or before_nps["n"]:
         rows.append({"dimension": "nps", "n": int(now_nps["n"]), "n_previous": int(before_nps["n"]),
                      "value": now_nps["value"], "previous": before_nps["value"],
-                     "p_value": stats.nps_z_test(before_nps["value"], before_nps["variance"],
-                                                 now_nps["value"], now_nps["variance"]),
+                     "p_value": net_promoter.z_test(before_nps["value"], before_nps["variance"],
+                                                    now_nps["value"], now_nps["variance"]),
                      "test": "nps_z",
                      "people": int(now_nps["respondents"]), "people_previous": int(before_nps["respondents"])})
     frame = pd.DataFrame(rows, columns=["dimension", "n", "n_previous", "value", "previous", "p_value", "test",

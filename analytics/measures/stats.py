@@ -41,34 +41,6 @@ def runtime_warnings_ignored() -> Iterator[None]:
         warnings.simplefilter("ignore", RuntimeWarning)
         yield
 
-@dataclass(frozen=True)
-class Nps:
-    value: float
-    variance: float
-    ci_low: float
-    ci_high: float
-    n: int
-
-
-def nps(promoters: int, passives: int, detractors: int) -> Nps:
-    """NPS = 100 (p − d); variance 100² [(p + d) − (p − d)²] / n; CI clipped to ±100."""
-    n = promoters + passives + detractors
-    if n == 0:
-        return Nps(NAN, NAN, NAN, NAN, 0)
-    p, d = promoters / n, detractors / n
-    value = 100 * (p - d)
-    variance = 100 ** 2 * ((p + d) - (p - d) ** 2) / n
-    half = Z95 * math.sqrt(variance)
-    return Nps(value, variance, max(-100.0, value - half), min(100.0, value + half), n)
-
-
-def nps_z_test(value_a: float, variance_a: float, value_b: float, variance_b: float) -> float:
-    """Two-sided p of the difference of two independent NPS values."""
-    se = math.sqrt(variance_a + variance_b) if not (math.isnan(variance_a) or math.isnan(variance_b)) else NAN
-    if not se or math.isnan(se):
-        return NAN
-    return float(2 * stats.norm.sf(abs(value_b - value_a) / se))
-
 
 def proportion_difference(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float, float]:
     """p1 − p2 with its 95% Wald CI (unpooled variance p(1 − p)/n per group)."""
@@ -85,7 +57,7 @@ class Moments:
     """A sample as its size, sum and sum of squares: enough for its mean and the variance of that mean,
     and a group's moments less those of a part of it are the rest's (a comparison group read off a total).
     `ddof` 1 for a mean of scores (the sample sd of the t-interval), 0 for a share or an NPS, whose
-    variance is the Wald one (p(1 − p)/n; 100² [(p + d) − (p − d)²]/n as `nps` gives it)."""
+    variance is the Wald one (p(1 − p)/n; 100² [(p + d) − (p − d)²]/n for an NPS, `analytics.measures.nps`)."""
     n: float
     total: float
     squares: float
@@ -98,12 +70,6 @@ class Moments:
     @classmethod
     def of_share(cls, n: int, share: float) -> Moments:
         return cls(n, n * share, n * share, 0)  # a 0/1 answer is its own square
-
-    @classmethod
-    def of_nps(cls, promoters: int, passives: int, detractors: int) -> Moments:
-        # Each answer scores +100 (promoter), 0 (passive) or −100 (detractor); NPS is their mean.
-        return cls(promoters + passives + detractors, 100 * (promoters - detractors),
-                   100 ** 2 * (promoters + detractors), 0)
 
     def __sub__(self, part: Moments) -> Moments:
         return Moments(self.n - part.n, self.total - part.total, self.squares - part.squares, self.ddof)

@@ -15,6 +15,8 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.measures import nps
+from analytics.measures.registry import REGISTRY
 from analytics.measures.stats import SHIELDS, interval_and_test_disagree
 from analytics.present import escaping, formatting
 from analytics.store.settings import SETTINGS
@@ -52,7 +54,7 @@ DIMENSION_LABELS = {
     "emotional_support": "Emotional support", "skill_development": "Skill development",
     "job_satisfaction": "Job satisfaction", "career_clarity": "Career clarity",
     "relationship_quality": "Relationship quality", "overall_satisfaction": "Overall satisfaction",
-    "nps": "Net Promoter Score", "comment": "Comments",
+    "nps": REGISTRY["nps"].label, "comment": "Comments",
 }
 
 
@@ -231,7 +233,8 @@ def likert_diverging(dist: pd.DataFrame, title: str = "How respondents rated eac
                 customdata=list(zip([f"{v:g}" for v in half["value"]], half["k"], half["count"], half["n"],
                                     half["share"].abs() * (2 if offset == 0 else 1))),
                 hovertemplate="%{y}<br>answer %{customdata[0]} of %{customdata[1]}: "
-                              "%{customdata[4]:.1f}% (%{customdata[2]:,} answers)<br>n = %{customdata[3]:,} "
+                              + formatting.hover("customdata[4]", "rate") + " (%{customdata[2]:,} answers)<br>n = "
+                              "%{customdata[3]:,} "
                               "responses<extra></extra>")
     fig.update_yaxes(categoryorder="array", categoryarray=[_name(d) for d in order])
     fig.update_xaxes(zeroline=True, zerolinecolor="#555", **_share_ticks(frame))
@@ -276,7 +279,9 @@ def mean_ci_dots(frame: pd.DataFrame, by: str | None, title: str = "Mean score w
             error_x=dict(type="data", symmetric=False, array=group["ci_high"] - group["mean"],
                          arrayminus=group["mean"] - group["ci_low"], thickness=1.5, width=4),
             customdata=list(zip(group["n"], group["ci_low"], group["ci_high"])),
-            hovertemplate="%{y}<br>mean %{x:.2f} (95% CI %{customdata[1]:.2f}–%{customdata[2]:.2f})"
+            hovertemplate=f"%{{y}}<br>mean {formatting.hover('x', 'score')} (95% CI "
+                          f"{formatting.hover('customdata[1]', 'score')}–"
+                          f"{formatting.hover('customdata[2]', 'score')})"
                           "<br>n = %{customdata[0]:,}<extra>%{fullData.name}</extra>")
     fig.update_yaxes(categoryorder="array", categoryarray=[_name(d) for d in dims])
     _whole_scale(fig, shown)
@@ -298,20 +303,21 @@ def nps_split(frame: pd.DataFrame, by: str | None, title: str = "Promoters, pass
     shown, hidden = _visible(frame, "promoters")
     shown = shown[shown["n"] > 0] if not shown.empty else shown
     if shown.empty:
-        return _nothing_shown(title, "No 0–10 recommendation answers for this period and these filters.", hidden,
+        return _nothing_shown(title, f"No {nps.SCALE} recommendation answers for this period and these filters.",
+                              hidden,
                               min_size, shielded=_shielded(frame))
     names = [escaping.plotly(s) for s in shown[by]] if by and by in shown.columns else ["All respondents"]
     fig = _figure(title, _n_text(_total(shown), hidden, min_size=min_size, shielded=_shielded(frame)),
                   "Share of respondents (%)", None,
                   barmode="stack",
                   height=max(260, 120 + 40 * len(names)))
-    for column, colour, text in (("detractors", PALETTE[3], "Detractors (0–6)"),
-                                 ("passives", GREY, "Passives (7–8)"),
-                                 ("promoters", PALETTE[0], "Promoters (9–10)")):
+    for column, colour in (("detractors", PALETTE[3]), ("passives", GREY), ("promoters", PALETTE[0])):
+        text = nps.GROUPS[column]
         share = shown[column] / shown["n"] * 100
         fig.add_bar(y=names, x=share, orientation="h", name=text, marker_color=colour,
                     customdata=list(zip(shown[column], shown["n"])),
-                    hovertemplate="%{y}<br>" + text + ": %{x:.1f}% (%{customdata[0]:,} of %{customdata[1]:,})"
+                    hovertemplate="%{y}<br>" + text + ": " + formatting.hover("x", "rate")
+                                  + " (%{customdata[0]:,} of %{customdata[1]:,})"
                                   "<extra></extra>")
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     return fig
@@ -418,7 +424,7 @@ def trend(frame: pd.DataFrame, series: dict[str, str], title: str, y_title: str,
 
 def nps_trend(frame: pd.DataFrame, actions: pd.DataFrame | None = None, *, min_size: int = MIN_SIZE) -> go.Figure:
     """NPS per quarter with its 95% CI band, from satisfaction.nps_trend."""
-    return trend(frame, {"value": "NPS"}, "Net Promoter Score by quarter", "NPS (−100 to +100)",
+    return trend(frame, {"value": "NPS"}, f"{REGISTRY['nps'].label} by quarter", "NPS (−100 to +100)",
                  ci=("ci_low", "ci_high"), actions=actions, unit="nps", min_size=min_size)
 
 
@@ -476,7 +482,8 @@ def km_curves(frame: pd.DataFrame, group: str | None = None, p_value: float | No
                         width=2.5), name=escaping.plotly(name) if name is not None else "All pairs",
                         legendgroup=escaping.plotly(name),
                         showlegend=name is not None, customdata=list(at_risk),
-                        hovertemplate="%{x:.1f} months: %{y:.1f}% still together<br>pairs still followed: %{customdata}"
+                        hovertemplate=formatting.hover("x", "number") + " months: " + formatting.hover("y", "rate")
+                                      + " still together<br>pairs still followed: %{customdata}"
                                       "<extra>%{fullData.name}</extra>")
     fig.update_yaxes(range=[0, 102], ticksuffix="%")
     fig.update_xaxes(rangemode="tozero")
@@ -565,8 +572,10 @@ def dumbbell(frame: pd.DataFrame, title: str = "Before and after mentoring, per 
         fig.add_scatter(x=[b, e], y=[name, name], mode="lines", line=dict(color=GREY, width=3),
                         showlegend=False, hoverinfo="skip")
     custom = list(zip(shown["n_pairs"], shown["mean_change"], dz))
-    hover = "%{y}<br>%{fullData.name}: %{x:.2f}<br>change %{customdata[1]:+.2f}, effect size %{customdata[2]:.2f}" \
-            "<br>n = %{customdata[0]:,} matched respondents<extra></extra>"
+    hover = (f"%{{y}}<br>%{{fullData.name}}: {formatting.hover('x', 'score')}<br>change "
+             f"{formatting.hover('customdata[1]', 'difference')}, effect size "
+             f"{formatting.hover('customdata[2]', 'effect')}"
+             "<br>n = %{customdata[0]:,} matched respondents<extra></extra>")
     fig.add_scatter(x=shown["mean_baseline"], y=names, mode="markers", name="Baseline",
                     marker=dict(size=12, color=PALETTE[1]), customdata=custom, hovertemplate=hover)
     fig.add_scatter(x=shown["mean_exit"], y=names, mode="markers", name="Exit",
@@ -601,7 +610,7 @@ def participants_vs(frame: pd.DataFrame, title: str = "Participants vs non-parti
         fig.add_bar(x=names, y=shown[column] * 100, name=text, marker_color=colour,
                     texttemplate="%{y:.0f}%", textposition="outside", cliponaxis=False,
                     customdata=[", ".join(lines) for lines in stats],
-                    hovertemplate="%{x}<br>" + text + ": %{y:.1f}%<br>n = " + f"{n:,}"
+                    hovertemplate="%{x}<br>" + text + ": " + formatting.hover("y", "rate") + "<br>n = " + f"{n:,}"
                                   + "<br>%{customdata}<extra></extra>")
     fig.update_xaxes(tickvals=names, tickangle=0,
                      ticktext=[f"<b>{name}</b><br>" + "<br>".join(lines) for name, lines in zip(names, stats)])
@@ -634,9 +643,10 @@ def raw_vs_adjusted(frame: pd.DataFrame, title: str = "Participants' difference:
                          arrayminus=(group["difference"] - group["ci_low"]) * 100, thickness=1.5, width=4),
             customdata=list(zip(group["ci_low"] * 100, group["ci_high"] * 100, group["n_participants"],
                                 group["n_others"])),
-            hovertemplate="%{y}, " + str(kind) + "<br>%{x:+.1f} pts (95% CI %{customdata[0]:+.1f} to "
-                          "%{customdata[1]:+.1f})<br>n = %{customdata[2]:,} participants, %{customdata[3]:,} "
-                          "others<extra></extra>")
+            hovertemplate="%{y}, " + str(kind) + "<br>" + formatting.hover("x", "rate_difference") + " (95% CI "
+                          + formatting.hover("customdata[0]", "rate_difference") + " to "
+                          + formatting.hover("customdata[1]", "rate_difference") + ")<br>n = %{customdata[2]:,} "
+                          "participants, %{customdata[3]:,} others<extra></extra>")
     fig.add_vline(x=0, line=dict(color=GREY, dash="dot"))
     fig.update_yaxes(categoryorder="array", categoryarray=list(dict.fromkeys(frame["outcome"]))[::-1])
     fig.update_layout(scattermode="group", scattergap=0.4)
@@ -665,7 +675,8 @@ def balance_dots(frame: pd.DataFrame, title: str = "Who is compared, group by gr
         fig.add_scatter(x=part["share"] * 100, y=part["row"], mode="markers", name=str(group),
                         marker=dict(size=10, color=PALETTE[i], symbol=symbols.get(group, "circle"),
                                     line=dict(width=2, color=PALETTE[i])),
-                        hovertemplate="%{y}<br>" + str(group) + ": %{x:.1f}%<extra></extra>")
+                        hovertemplate="%{y}<br>" + str(group) + ": " + formatting.hover("x", "rate")
+                                      + "<extra></extra>")
     # Every row named, also where plotly would skip labels on a phone.
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1], tickmode="array", tickvals=order)
     fig.update_xaxes(ticksuffix="%", rangemode="tozero")
@@ -692,8 +703,10 @@ def dose_response(frame: pd.DataFrame, title: str = "Retention and promotion by 
                         error_y=dict(type="data", symmetric=False, array=(shown[high] - shown[column]) * 100,
                                      arrayminus=(shown[column] - shown[low]) * 100, thickness=1.5, width=4),
                         customdata=list(zip(shown[low] * 100, shown[high] * 100, shown["n"])),
-                        hovertemplate="%{x} meetings<br>" + name + ": %{y:.0f}% (95% CI %{customdata[0]:.0f}–"
-                                      "%{customdata[1]:.0f}%)<br>n = %{customdata[2]:,}<extra></extra>")
+                        hovertemplate="%{x} meetings<br>" + name + ": " + formatting.hover("y", "rate") + " (95% CI "
+                                      + formatting.hover("customdata[0]", "rate") + "–"
+                                      + formatting.hover("customdata[1]", "rate") + ")<br>n = %{customdata[2]:,}"
+                                      "<extra></extra>")
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(frame["band"]))
     fig.update_yaxes(range=[0, 105], ticksuffix="%")
     return fig

@@ -3,6 +3,7 @@ line's table. One rule per unit (the registry's units, plus p-values, effect siz
 
     count       1,234                 change  +12
     rate        92.6%  (one decimal)  change  +3.2 pts
+    rate_difference  +3.2 pts  (a difference of two rates, in percentage points)
     score       3.87   (mean on the survey scale)        change  +0.12
     difference  +0.12  (a change in mean score)          change  +0.05
     nps         +12    (whole points, −100 to +100)      change  +5
@@ -39,6 +40,7 @@ def _signed(value: float, digits: int, suffix: str = "") -> str:
 _RULES: dict[str, tuple[Callable[[float], str], Callable[[float], str]]] = {
     "count": (lambda v: f"{v:,.0f}", lambda d: _signed(d, 0)),
     "rate": (lambda v: f"{v * 100:.1f}%", lambda d: _signed(d * 100, 1, " pts")),
+    "rate_difference": (lambda v: _signed(v * 100, 1, " pts"), lambda d: _signed(d * 100, 1, " pts")),
     "score": (lambda v: f"{v:.2f}", lambda d: _signed(d, 2)),
     "difference": (lambda v: _signed(v, 2), lambda d: _signed(d, 2)),
     "nps": (lambda v: _signed(v, 0), lambda d: _signed(d, 0)),
@@ -50,21 +52,30 @@ _RULES: dict[str, tuple[Callable[[float], str], Callable[[float], str]]] = {
 _RULES.update({unit: _RULES["number"] for unit in ("per_month", "hours", "days")})
 UNITS = tuple(_RULES)
 
-# Excel number formats of the same rules, for the XLSX report (a rate's change is written in points, ×100).
-_EXCEL_SHOW = {"count": "#,##0", "rate": "0.0%", "score": "0.00", "difference": "+0.00;-0.00;0.00",
-               "nps": "+0;-0;0", "number": "#,##0.0", "effect": "0.00", "sentiment": "+0.00;-0.00;0.00",
-               "p": '[<0.001]"< 0.001";0.000'}
-_EXCEL_CHANGE = {"count": "+#,##0;-#,##0;0", "rate": '+0.0" pts";-0.0" pts";0.0" pts"', "score": "+0.00;-0.00;0.00",
+# Excel number formats of the same rules, for the XLSX report. Points have no Excel format of their own: a cell
+# read in points (EXCEL_TIMES_100) is written ×100.
+_POINTS = '+0.0" pts";-0.0" pts";0.0" pts"'
+_EXCEL_SHOW = {"count": "#,##0", "rate": "0.0%", "rate_difference": _POINTS, "score": "0.00",
+               "difference": "+0.00;-0.00;0.00", "nps": "+0;-0;0", "number": "#,##0.0", "effect": "0.00",
+               "sentiment": "+0.00;-0.00;0.00", "p": '[<0.001]"< 0.001";0.000'}
+_EXCEL_CHANGE = {"count": "+#,##0;-#,##0;0", "rate": _POINTS, "rate_difference": _POINTS, "score": "+0.00;-0.00;0.00",
                  "difference": "+0.00;-0.00;0.00", "nps": "+0;-0;0", "number": "+#,##0.0;-#,##0.0;0.0",
                  "effect": "+0.00;-0.00;0.00", "sentiment": "+0.00;-0.00;0.00", "p": "+0.000;-0.000;0.000"}
 for _unit in ("per_month", "hours", "days"):
     _EXCEL_SHOW[_unit], _EXCEL_CHANGE[_unit] = _EXCEL_SHOW["number"], _EXCEL_CHANGE["number"]
 # By report cell kind: '<unit>' and '<unit>_change'.
 EXCEL = {**_EXCEL_SHOW, **{f"{unit}_change": code for unit, code in _EXCEL_CHANGE.items()}}
+EXCEL_TIMES_100 = ("rate_change", "rate_difference", "rate_difference_change")
 
-# Plotly hover formats of the same rules (a rate's value already in percent).
-D3 = {"count": ",.0f", "rate": ".1f", "score": ".2f", "difference": "+.2f", "nps": "+.0f", "number": ",.1f",
-      "effect": ".2f", "sentiment": "+.2f", "per_month": ",.1f", "hours": ",.1f", "days": ",.1f"}
+# Plotly hover formats of the same rules (a rate's value already in percent, a rate difference's in points).
+D3 = {"count": ",.0f", "rate": ".1f", "rate_difference": "+.1f", "score": ".2f", "difference": "+.2f", "nps": "+.0f",
+      "number": ",.1f", "effect": ".2f", "sentiment": "+.2f", "per_month": ",.1f", "hours": ",.1f", "days": ",.1f"}
+
+
+def hover(field: str, unit: str) -> str:
+    """A plotly hover placeholder reading `field` by `unit`'s rule (a rate's value already in percent, a rate
+    difference's in points): hover('x', 'rate') → '%{x:.1f}%'."""
+    return "%{" + f"{field}:{D3[unit]}" + "}" + {"rate": "%", "rate_difference": " pts"}.get(unit, "")
 
 
 def missing(value: Any) -> bool:

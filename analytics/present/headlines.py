@@ -12,6 +12,7 @@ import pandas as pd
 
 from analytics.measures import engagement, impact, outcomes, retention, satisfaction, stats
 from analytics.measures.filters import Filters, Period
+from analytics.measures.registry import REGISTRY
 from analytics.present import impact_reading
 from analytics.store import settings
 
@@ -41,24 +42,25 @@ def _difference(now: Any, before: Any) -> Any:
     return None if now is None or before is None else now - before
 
 
-def _row(key: str, metric: str, label: str, kind: str, value: Any, previous: Any, p_value: Any, test: str,
+def _row(key: str, metric: str, value: Any, previous: Any, p_value: Any, test: str,
          n: Any, n_text: str, suppressed: bool = False, change: Any = "auto", p_compares: str = PREVIOUS_QUARTER,
          change_suppressed: bool = False, previous_suppressed: bool = False, **extra: Any) -> dict:
     change = _difference(value, previous) if change == "auto" else change
     significant = None if p_value is None else bool(p_value < ALPHA)
-    return {"key": key, "metric": metric, "label": label, "kind": kind, "value": value, "previous": previous,
-            "change": change, "p_value": p_value, "test": test, "significant": significant,
-            "p_compares": p_compares, "n": n, "n_text": n_text, "suppressed": suppressed,
+    # Label and unit are the registry's: a headline reads as its metric does everywhere else.
+    return {"key": key, "metric": metric, "label": REGISTRY[metric].label, "kind": REGISTRY[metric].unit,
+            "value": value, "previous": previous, "change": change, "p_value": p_value, "test": test,
+            "significant": significant, "p_compares": p_compares, "n": n, "n_text": n_text, "suppressed": suppressed,
             "change_suppressed": change_suppressed, "previous_suppressed": previous_suppressed, **extra}
 
 
 def _survey(con, period, filters, change: pd.DataFrame) -> list[dict]:
     nps, dims = satisfaction.nps(con, period, filters), satisfaction.dimensions(con, period, filters)
     rows = []
-    for key, metric, label, kind, test, frame, value_column, where in (
-            ("nps", "nps", "Net Promoter Score", "nps", "z-test", nps, "value", {}),
-            ("overall_satisfaction", "overall_satisfaction_mean", "Overall satisfaction (mean score)", "score",
-             "Mann–Whitney U", dims, "mean", {"dimension": "overall_satisfaction"})):
+    for key, metric, test, frame, value_column, where in (
+            ("nps", "nps", "z-test", nps, "value", {}),
+            ("overall_satisfaction", "overall_satisfaction_mean", "Mann–Whitney U", dims, "mean",
+             {"dimension": "overall_satisfaction"})):
         moved = change[change["dimension"] == key]
         n = int(_first(frame, "n", **where) or 0)
         # A group with nobody in it has nothing to hide: it reads "no data", not "n < 5".
@@ -67,7 +69,7 @@ def _survey(con, period, filters, change: pd.DataFrame) -> list[dict]:
             and bool(_first(moved, "n_previous"))
         unit = "answers" if key == "nps" else "responses"
         rows.append(_row(
-            key, metric, label, kind, None if hidden else _first(frame, value_column, **where),
+            key, metric, None if hidden else _first(frame, value_column, **where),
             _first(moved, "previous"), None if change_hidden else _first(moved, "p_value"),
             test, n, f"n = {n:,} {unit}", hidden,
             change=None if change_hidden else _first(moved, "change"), change_suppressed=change_hidden,
@@ -86,18 +88,18 @@ def _pairs(con, period, filters) -> list[dict]:
     pairs = int(_first(survival, "n", months=6) or 0)
     at_risk = int(_first(survival, "at_risk", months=6) or 0)
     return [
-        _row("active_pair_rate", "active_pair_rate", "Active pair rate", "rate", _first(now, "active_pair_rate"),
+        _row("active_pair_rate", "active_pair_rate", _first(now, "active_pair_rate"),
              _first(before, "active_pair_rate"), None, OVERLAP, open_pairs, f"n = {open_pairs:,} open pairs"),
-        _row("pair_survival_6m", "pair_survival_6m", "Pair retention at 6 months", "rate",
+        _row("pair_survival_6m", "pair_survival_6m",
              _first(survival, "survival", months=6), _first(survival_before, "survival", months=6), None, OVERLAP,
              pairs, f"n = {pairs:,} pairs, {at_risk:,} still followed at 6 months"),
     ]
 
 
 def _employees(con, period, filters) -> dict:
-    key, label = "employee_retention_12m", "Participants' 12-month retention"
+    key = "employee_retention_12m"
     if not retention.has_employees(con):
-        return _row(key, key, label, "rate", None, None, None, f"{NOT_TESTED}: no employee file loaded", 0,
+        return _row(key, key, None, None, None, f"{NOT_TESTED}: no employee file loaded", 0,
                     "no employee file loaded")
     now = retention.employee_outcomes(con, period, filters)
     before = retention.employee_outcomes(con, period.previous(), filters)
@@ -109,7 +111,7 @@ def _employees(con, period, filters) -> dict:
     # The raw gap mixes what mentoring does with who joins: its adjusted reading stands beside it.
     block = None if impact.unavailable(con) else impact.block(con, period, filters)
     adjusted = impact_reading.brief(block and block["retention_12m"], settings.get(con, "min_group_size"))
-    return _row(key, key, label, "rate", None if hidden else _first(row, "participants"),
+    return _row(key, key, None if hidden else _first(row, "participants"),
                 None if old_hidden else _first(old, "participants"), None if hidden else _first(row, "p_value"),
                 "chi-square / Fisher exact, participants vs non-participants", n,
                 f"n = {n:,} participants, {int(_first(row, 'n_non_participants') or 0):,} non-participants",
@@ -124,7 +126,7 @@ def _goals(con, period, filters) -> dict:
     before = outcomes.goal_attainment(con, period.previous(), filters)
     n, n_before = int(_first(now, "n") or 0), int(_first(before, "n") or 0)
     p = stats.two_by_two_p(int(_first(now, "achieved") or 0), n, int(_first(before, "achieved") or 0), n_before)
-    return _row("goal_attainment_rate", "goal_attainment_rate", "Goal attainment", "rate",
+    return _row("goal_attainment_rate", "goal_attainment_rate",
                 _first(now, "goal_attainment_rate"), _first(before, "goal_attainment_rate"),
                 None if math.isnan(p) else p, "chi-square / Fisher exact (different goals each quarter)", n,
                 f"n = {n:,} goals due")

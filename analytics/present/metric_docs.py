@@ -4,7 +4,7 @@ file equal to `docs_markdown()`."""
 from __future__ import annotations
 
 from analytics.measures import impact
-from analytics.measures.metrics import IMPACT_METRICS, REGISTRY, SECTIONS
+from analytics.measures.registry import IMPACT_METRICS, REGISTRY, SECTIONS
 from analytics.present import formatting
 
 
@@ -34,7 +34,7 @@ def _reading_rules() -> list[str]:
 def docs_markdown() -> str:
     """The body of docs/metrics.md, generated from the registry."""
     lines = ["# Metrics", "",
-             "Every figure Mentorscope shows, as defined in its metric registry (`analytics/measures/metrics.py`).",
+             "Every figure Mentorscope shows, as defined in its metric registry (`analytics/measures/registry.py`).",
              "Periods are calendar quarters (`2026Q2`) or fiscal quarters (`FY2026Q1`, the fiscal year named by",
              "the calendar year in which it ends). Figures computed from survey answers or the employee file are",
              "suppressed (shown as \"n < K\", null in JSON) when their group has fewer than K people, K being",
@@ -42,15 +42,18 @@ def docs_markdown() -> str:
              "every filter combination, split and month at once, so that no difference of shown figures gives a",
              "smaller group's away: a group hidden for that reason reads \"hidden with a smaller group\", and a",
              "quarter is shown when each of its months is (see [privacy.md](privacy.md)). Other figures hide, in a",
-             "split, the next smallest group beside one hidden alone.", "",
+             "split, the next smallest group beside one hidden alone. A definition naming a setting (such as",
+             "`at_risk_days`) reads here with the setting's default; the pages and the report show the value set.",
+             "Each metric says which way is better (higher or lower), and objectives start from that direction.", "",
              *_reading_rules()]
     for section in SECTIONS:
         lines += [f"## {section.capitalize()}", ""]
         for metric in REGISTRY.values():
             if metric.section == section:
                 lines += [f"### `{metric.name}`: {metric.label}", "",
-                          metric.definition, "",
-                          f"Unit: {metric.unit}. Grain: {metric.grain}.", ""]
+                          metric.described(), "",
+                          f"Unit: {metric.unit}. Grain: {metric.grain}. Better: {metric.direction}. "
+                          f"JSON: `{metric.json_path}`.", ""]
         if section == "retention":
             lines += impact.DOCS
     return "\n".join(lines + IMPROVEMENT_EFFECTS + OBJECTIVES)
@@ -86,7 +89,7 @@ OBJECTIVES = [
     "a target in the figure's unit (shares and their differences in percent), a direction (*at least* or *at",
     "most*) and an optional amber band, a distance from the target. The figure is any metric above or one of the",
     "impact block's adjusted differences:", "",
-    *[f"- `{metric.name}`: {metric.label}. {metric.definition}" for metric in IMPACT_METRICS.values()], "",
+    *[f"- `{metric.name}`: {metric.label}. {metric.described()}" for metric in IMPACT_METRICS.values()], "",
     "Each objective is measured on its own program (or all programs) within the other filters (cohort,",
     "department, role), for one quarter at a time, and gets a status:", "",
     "- **on track**: the estimate meets the target (at least: estimate ≥ target; at most: estimate ≤ target).",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -20,8 +21,9 @@ import plotly.graph_objects as go
 
 from analytics.errors import DataError, InputError
 from analytics.measures import effects, engagement, feedback, impact, outcomes, retention, satisfaction, stats
+from analytics.measures import nps as net_promoter
 from analytics.measures.filters import Filters, Period, over_periods, validate_filters
-from analytics.measures.metrics import REGISTRY
+from analytics.measures.registry import REGISTRY
 from analytics.measures.scope import program_in
 from analytics.present import charts, formatting, headlines, impact_reading, insights
 from analytics.present.headlines import ALPHA, NOT_TESTED, PREVIOUS_QUARTER
@@ -281,11 +283,10 @@ class _Builder:
                           self.chart("dimension_means", charts.mean_ci_dots, data["dimensions"], None),
                           self.chart("likert", charts.likert_diverging, data["likert"])]
         section.tables = [
-            self.table("nps", "Net Promoter Score", "NPS", nps, [
+            self.table("nps", REGISTRY["nps"].label, "NPS", nps, [
                 Column("n", "Answers", "count"), Column("value", "NPS", "nps"),
                 Column("ci_low", "95% CI low", "nps"), Column("ci_high", "95% CI high", "nps"),
-                Column("promoters", "Promoters (9–10)", "count"), Column("passives", "Passives (7–8)", "count"),
-                Column("detractors", "Detractors (0–6)", "count")]),
+                *(Column(group, text, "count") for group, text in net_promoter.GROUPS.items())]),
             self.table("dimensions", "Scores by dimension", "Satisfaction", dims, [
                 Column("dimension", "Dimension"), Column("n", "Responses", "count"), Column("mean", "Mean", "score"),
                 Column("ci_low", "95% CI low", "score"), Column("ci_high", "95% CI high", "score"),
@@ -303,42 +304,48 @@ class _Builder:
         section = Section("segments", f"Metrics by {by}",
                           f"The quarter's headline figures for each {by}.")
         section.tables = [self.table("segments", f"Metric by segment ({by})", "Metric by segment", frame, [
-            Column(by, by.capitalize()), Column("open_pairs", "Open pairs", "count"),
-            Column("active_pair_rate", "Active pair rate", "rate"),
-            Column("sessions_per_active_pair_per_month", "Sessions / active pair / month", "number"),
-            Column("at_risk_pairs", "At-risk pairs", "count"),
+            Column(by, by.capitalize()), Column("open_pairs", REGISTRY["open_pairs"].label, "count"),
+            Column("active_pair_rate", REGISTRY["active_pair_rate"].label, "rate"),
+            Column("sessions_per_active_pair_per_month", REGISTRY["sessions_per_active_pair_per_month"].label,
+                   "per_month"),
+            Column("at_risk_pairs", REGISTRY["at_risk_pairs"].label, "count"),
             Column("nps_n", "NPS answers", "count"), Column("nps", "NPS", "nps", "nps_suppressed"),
             Column("overall_n", "Overall satisfaction n", "count"),
-            Column("overall_mean", "Overall satisfaction", "score", "overall_suppressed"),
-            Column("goals_due", "Goals due", "count"), Column("goal_attainment_rate", "Goal attainment", "rate")])]
+            Column("overall_mean", REGISTRY["overall_satisfaction_mean"].label, "score", "overall_suppressed"),
+            Column("goals_due", "Goals due", "count"),
+            Column("goal_attainment_rate", REGISTRY["goal_attainment_rate"].label, "rate")])]
         section.tables.append(self.table("trends", f"Trends over {TREND_QUARTERS} quarters", "Trends", data["trends"], [
             Column("period", "Quarter"), Column("nps_n", "NPS answers", "count"),
             Column("nps", "NPS", "nps", "nps_suppressed"), Column("overall_n", "Overall satisfaction n", "count"),
-            Column("overall_mean", "Overall satisfaction", "score", "overall_suppressed"),
-            Column("open_pairs", "Open pairs", "count"), Column("active_pair_rate", "Active pair rate", "rate"),
-            Column("sessions_per_active_pair_per_month", "Sessions / active pair / month", "number"),
-            Column("goals_due", "Goals due", "count"), Column("goal_attainment_rate", "Goal attainment", "rate")]))
+            Column("overall_mean", REGISTRY["overall_satisfaction_mean"].label, "score", "overall_suppressed"),
+            Column("open_pairs", REGISTRY["open_pairs"].label, "count"),
+            Column("active_pair_rate", REGISTRY["active_pair_rate"].label, "rate"),
+            Column("sessions_per_active_pair_per_month", REGISTRY["sessions_per_active_pair_per_month"].label,
+                   "per_month"),
+            Column("goals_due", "Goals due", "count"),
+            Column("goal_attainment_rate", REGISTRY["goal_attainment_rate"].label, "rate")]))
         return section
 
     def engagement(self, data: dict[str, Any]) -> Section:
         eng, prev = data["engagement"], data["engagement_previous"]
         names = [c for c in eng.columns if c != "n"]
-        kinds = {"count": "count", "rate": "rate"}
         rows = pd.DataFrame([{"metric": REGISTRY[name].label, "value": _value(eng, name),
-                              "previous": _value(prev, name), "kind": kinds.get(REGISTRY[name].unit, "number")}
+                              "previous": _value(prev, name), "kind": REGISTRY[name].unit}
                              for name in names])
         section = Section("engagement", "Engagement",
                           f"{int(_value(eng, 'open_pairs') or 0):,} pairs were open in the quarter; "
                           f"{int(_value(eng, 'active_pairs') or 0):,} of them met at least once.")
         section.charts = [
-            self.chart("active_trend", charts.trend, data["engagement_trend"], {"active_pair_rate": "Active pair rate"},
+            self.chart("active_trend", charts.trend, data["engagement_trend"],
+                       {"active_pair_rate": REGISTRY["active_pair_rate"].label},
                        "Active pair rate by quarter", "Active pairs (%)", percent=True),
             self.chart("cohort_heatmap", charts.heatmap, data["cohort_months"])]
         section.tables = [
             _mixed_table("engagement", "Engagement this quarter and last", "Engagement", rows),
             self.table("at_risk", "At-risk pairs by cohort", "At-risk counts", data["at_risk"], [
-                Column("cohort", "Cohort"), Column("open_pairs", "Open pairs", "count"),
-                Column("active_pairs", "Active pairs", "count"), Column("at_risk_pairs", "At-risk pairs", "count")],
+                Column("cohort", "Cohort"), Column("open_pairs", REGISTRY["open_pairs"].label, "count"),
+                Column("active_pairs", REGISTRY["active_pairs"].label, "count"),
+                Column("at_risk_pairs", REGISTRY["at_risk_pairs"].label, "count")],
                 note=f"At risk: open, matched at least {settings.get(self.con, 'at_risk_days')} days before the "
                      "quarter end, and no held session in that many days up to it.")]
         return section
@@ -538,7 +545,8 @@ class _Builder:
     def methodology(self, data: dict[str, Any]) -> Table:
         """Each registry metric's definition with the n behind this report's figure."""
         sizes = self.metric_sizes(data)
-        rows = pd.DataFrame([{"metric": m.label, "definition": m.definition, "unit": UNITS.get(m.unit, m.unit),
+        setting = partial(settings.get, self.con)
+        rows = pd.DataFrame([{"metric": m.label, "definition": m.described(setting), "unit": UNITS.get(m.unit, m.unit),
                               "n": sizes.get(m.name, "")} for m in REGISTRY.values()])
         return self.table("methodology", "Metric definitions and the n behind each figure", "Definitions", rows, [
             Column("metric", "Metric"), Column("definition", "Definition"), Column("unit", "Unit"),

@@ -19,7 +19,7 @@ from analytics.report.model import Cell, Column, Report, Table
 NUMBER_FORMATS = {**formatting.EXCEL, "date": "yyyy-mm-dd"}
 # A change of rates is read in percentage points: 0.136 is written 13.6 and shown "+13.6 pts" (a % format
 # would show "+13.6%", a relative change).
-SCALES = {"rate_change": 100}
+SCALES = {kind: 100 for kind in formatting.EXCEL_TIMES_100}
 MAX_WIDTH = 60
 
 

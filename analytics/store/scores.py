@@ -16,6 +16,10 @@ from typing import Any, Sequence
 
 import duckdb
 
+# The answers that are NPS answers: the 0–10 recommend scale. Declared here, where answers become scores, because
+# the store is below the measures; NPS itself (its thresholds, formula and label) is analytics.measures.nps.
+NPS_ANSWERS = (0, 10)
+
 _ANSWERED = """
     SELECT a.response_id, r.survey_id, r.submitted_on, i.dimension, a.value_num,
            coalesce(a.scale_points, i.scale_points) AS scale_points
@@ -28,11 +32,11 @@ _GROUPED = """
     SELECT survey_id, dimension FROM items
     WHERE dimension IS NOT NULL AND dimension NOT IN ('comment', 'nps') {only} GROUP BY ALL HAVING count(*) > 1"""
 # A dimension asked by one item scores each answer as it is (the mean of one value, on its
-# own scale), and so does NPS; grouping, which over millions of answers costs more than all
-# the rest, is left to the dimensions that need it.
-_AS_ANSWERED = """
-    SELECT response_id, survey_id, submitted_on, dimension, value_num, scale_points
-    FROM answered {unless_grouped} WHERE dimension <> 'nps' OR value_num BETWEEN 0 AND 10"""
+# own scale), and so does NPS (an answer within NPS_ANSWERS); grouping, which over millions of answers costs more
+# than all the rest, is left to the dimensions that need it.
+_AS_ANSWERED = f"""
+    SELECT response_id, survey_id, submitted_on, dimension, value_num, scale_points FROM answered {{unless_grouped}}
+    WHERE dimension <> 'nps' OR value_num BETWEEN {NPS_ANSWERS[0]} AND {NPS_ANSWERS[1]}"""
 _MEANS = """
     SELECT response_id, any_value(survey_id), any_value(submitted_on), dimension, avg(value_num), max(scale_points)
     FROM answered SEMI JOIN grouped USING (survey_id, dimension) GROUP BY response_id, dimension"""
