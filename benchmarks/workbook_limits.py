@@ -74,10 +74,10 @@ def sample_database(folder: Path, scale: float) -> Path:
     from analytics.ingest.pipeline import ingest_paths
     from analytics.ops.sample import generate
     from analytics.ops.sample_writers import write_exports
-    from analytics.store import db
+    from analytics.store import connection
 
     path = folder / "sample.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     ingest_paths(con, write_exports(generate(scale=scale), folder / "exports"))
     con.close()
     return path
@@ -89,9 +89,9 @@ def metrics_alone_and_beside_an_upload(database: Path, workbook: Path, rounds: i
     from analytics.ingest.pipeline import analyse
     from analytics.measures.filters import Filters, Period
     from analytics.measures.metrics import metrics_json
-    from analytics.store import db
+    from analytics.store import connection
 
-    con = db.connect(database, read_only=True)
+    con = connection.connect(database, read_only=True)
     quarter = Period.parse("2026Q2")
     data, alone, beside, analyses = workbook.read_bytes(), [], [], []
 

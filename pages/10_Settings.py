@@ -10,7 +10,7 @@ from analytics.measures import metrics, objectives
 from analytics.measures.filters import Filters, available_quarters, known_values, last_complete_quarter
 from analytics.ops import delivery, demo, privacy
 from analytics.report import FORMATS
-from analytics.store import audit, db, settings
+from analytics.store import audit, errors, settings
 from pages import _common as ui
 
 
@@ -102,7 +102,7 @@ def erasure() -> None:
             return
         try:
             ui.rewrite_database()
-        except db.DatabaseError:  # the erasure itself is committed; only the file's old bytes remain
+        except errors.DatabaseError:  # the erasure itself is committed; only the file's old bytes remain
             st.error(f"Erased participant {ui.escape(pending)}, but the database file could not be rewritten (the "
                      "disk may be full), so the bytes of their deleted rows may remain in it until the next "
                      "erasure rewrites it.", icon=":material/error:")

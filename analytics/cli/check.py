@@ -6,7 +6,7 @@ from pathlib import Path
 
 from analytics.cli.common import fail
 from analytics.cli.ingest import BadMap, add_file_arguments, analysed, options_from, report, summary
-from analytics.store import db
+from analytics.store import connection
 
 
 def register(sub) -> None:
@@ -17,11 +17,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    path = args.db or db.default_path()
+    path = args.db or connection.default_path()
     try:
         options = options_from(args)
         # Read-only when the database exists, so references can be checked; never created.
-        with closing(db.connect(path, read_only=True)) if Path(path).exists() else nullcontext() as con:
+        with closing(connection.connect(path, read_only=True)) if Path(path).exists() else nullcontext() as con:
             plans = analysed(args.paths, con, options)
     except BadMap as exc:
         return fail(str(exc))

@@ -9,7 +9,7 @@ from analytics.cli.common import add_db_argument, database_path, fail, no_databa
 from analytics.measures import objectives
 from analytics.measures.filters import Filters, Period, check_reportable
 from analytics.measures.metrics import TARGETABLE, clean
-from analytics.store import db, settings
+from analytics.store import connection, settings
 
 
 def register(sub) -> None:
@@ -29,7 +29,7 @@ def run_list(args) -> int:
     path = database_path(args)
     if not path.exists():
         return no_database(path)
-    con = db.connect(path, read_only=True)
+    con = connection.connect(path, read_only=True)
     try:
         if args.quarter is None:
             listed = objectives.list_objectives(con)
