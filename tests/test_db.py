@@ -8,7 +8,6 @@ import pytest
 
 from analytics.store import connection, errors, migrations, queries, schema
 
-
 # Each released migration's SQL (whitespace aside), by the version it brings a database to. A database
 # records these numbers in schema_version, so a released step never changes, moves or goes: a new step is
 # appended to schema.MIGRATIONS and its digest added here.

@@ -15,8 +15,8 @@ from analytics.measures.improvements import (
     marking_actions,
     scope_text,
 )
+from analytics.report.build import build_model
 from analytics.report.html import html_bytes
-from analytics.report.model import build_model
 from analytics.report.xlsx import xlsx_bytes
 from analytics.store import connection
 from tests.builders import fresh, insert

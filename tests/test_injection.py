@@ -16,7 +16,7 @@ import streamlit as st
 from analytics.measures import improvements
 from analytics.measures.filters import Filters, Period
 from analytics.report import build_report
-from analytics.report.model import build_model
+from analytics.report.build import build_model
 from analytics.store import connection
 from tests.test_pages import PAGES, app, entry, small_database  # noqa: F401 - app and entry are fixtures
 

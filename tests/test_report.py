@@ -26,7 +26,8 @@ from analytics.ops import demo
 from analytics.present import charts, impact_reading
 from analytics.present.headlines import headlines
 from analytics.report import FORMATS, build_report
-from analytics.report.model import build_model, display
+from analytics.report.build import build_model
+from analytics.report.model import display
 from analytics.store import connection, settings
 
 QUARTER = "2026Q2"
@@ -182,7 +183,7 @@ def test_pdf_of_a_small_group_shows_n_below_the_threshold(small_reports, tmp_pat
 def test_xlsx_summary_carries_the_headline_values_of_metrics_json(reports, expected):
     rows = summary_rows(workbook(reports["xlsx"]))
     for label, (value, _) in headline_values(expected).items():
-        # The report keeps 12 significant digits (see model._steady).
+        # The report keeps 12 significant digits (see report.data._steady).
         assert math.isclose(rows[label][0], value, rel_tol=1e-10), label
 
 

@@ -14,7 +14,7 @@ from analytics.ingest.load import remove_upload
 from analytics.measures import satisfaction
 from analytics.measures.filters import Filters, Period
 from analytics.ops import privacy
-from analytics.report.model import build_model
+from analytics.report.build import build_model
 from analytics.store import connection, memo, migrations, scores
 from tests import builders
 from tests.test_pages import ROOT, small_database
