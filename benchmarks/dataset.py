@@ -25,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.measures.filters import Period
-from analytics.ops.sample import DIMENSIONS, SURVEYS, generate
+from analytics.ops.sample import generate
+from analytics.ops.sample_story import DIMENSIONS, SURVEYS
 from analytics.ops.sample_writers import PLATFORM_FILES, WRITERS
 from analytics.store import scores
 
@@ -239,7 +240,7 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
 
 def bulk_survey(con, file: Path, upload_id: int) -> None:
     """A plain survey CSV into responses, answers and stored scores by DuckDB's own reader, unchecked."""
-    from analytics.ops.sample import SURVEYS as ALL_SURVEYS
+    from analytics.ops.sample_story import SURVEYS as ALL_SURVEYS
 
     scale_points = next(s.scale_points for s in ALL_SURVEYS if s.name == file.stem.removeprefix("survey_"))
     survey_id = "bench-" + file.stem

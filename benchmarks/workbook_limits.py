@@ -30,7 +30,8 @@ from benchmarks.measure import peak_rss_mb
 def write_largest_workbook(path: Path, limits: WorkbookLimits = WorkbookLimits()) -> tuple[int, int]:
     """The sample's Microsoft Forms survey, its responses repeated as often as the limits allow;
     returns (cells, unpacked bytes)."""
-    from analytics.ops.sample import SURVEYS, generate
+    from analytics.ops.sample import generate
+    from analytics.ops.sample_story import SURVEYS
     from analytics.ops.sample_writers import WRITERS
 
     data = generate(scale=1.0)
