@@ -15,7 +15,7 @@ from streamlit.errors import StreamlitAuthError
 from analytics.measures import filters
 from analytics.measures.filters import Filters, Period, known_values
 from analytics.ops import auth, demo, serving, sso
-from analytics.store import audit, db, memo, settings
+from analytics.store import audit, connection, errors, memo, queries, settings
 from pages import _common as common
 from pages import _navigation
 
@@ -39,13 +39,13 @@ def session_cursor():
     """A fresh cursor for every run of the script: a rerun can start while the
     previous run of the same session is still inside a query, and DuckDB
     refuses a second call on a busy cursor."""
-    path = str(db.default_path())
+    path = str(connection.default_path())
     try:
         cursor = common.new_cursor(path)  # from one connection per database file for the whole server
-    except db.DatabaseBusy:
+    except errors.DatabaseBusy:
         stop_page(st.info, "Data is being loaded, back in a few seconds.", ":material/hourglass_top:",
                   "Another program (a load from the command line) is using the database right now.")
-    except db.DatabaseError as exc:  # said without the server's folders
+    except errors.DatabaseError as exc:  # said without the server's folders
         stop_page(st.error, "Mentorscope cannot open its database.", ":material/error:",
                   str(exc).replace(path, Path(path).name))
     st.session_state["cursor"] = cursor
@@ -337,7 +337,7 @@ st.session_state["user"] = user = current_user(cur, users, identity_provider)
 page, settings_page = navigation()  # the menu is there while the demo loads
 load_missing_demo(cur)
 # Cached results are keyed on this: any upload, removal or setting change refreshes them.
-st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], db.table_counts(cur),
+st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], queries.table_counts(cur),
                                                        settings.all_settings(cur))
 sidebar(cur, user.scope)
 account(cur, user)

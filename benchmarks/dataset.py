@@ -25,7 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 from analytics.measures.filters import Period
-from analytics.ops.sample import DIMENSIONS, SURVEYS, generate
+from analytics.ops.sample import generate
+from analytics.ops.sample_story import DIMENSIONS, SURVEYS
 from analytics.ops.sample_writers import PLATFORM_FILES, WRITERS
 from analytics.store import scores
 
@@ -165,7 +166,7 @@ def write_tool_exports(data, folder: Path) -> list[str]:
 def build_database(dataset: Dataset, *, log=print) -> Path:
     """The metrics database, loaded through the real ingest path (once; then reused)."""
     from analytics.ingest.pipeline import Options, ingest_paths
-    from analytics.store import db
+    from analytics.store import connection, queries, schema
 
     done = dataset.folder / "database.json"
     if _built_for_this_schema(done) and dataset.database.exists():
@@ -174,27 +175,27 @@ def build_database(dataset: Dataset, *, log=print) -> Path:
     for stale in (dataset.database, Path(str(dataset.database) + ".wal"), done):
         stale.unlink(missing_ok=True)
     started = time.perf_counter()
-    con = db.connect(dataset.database)
+    con = connection.connect(dataset.database)
     try:
         results = ingest_paths(con, dataset.files, Options(max_bytes=1 << 40))
         problems = [f"{plan.file_name}: {plan.error}" for plan, _ in results if plan.error]
         if problems:
             raise RuntimeError("the benchmark data did not load: " + "; ".join(problems))
-        counts = db.table_counts(con)
+        counts = queries.table_counts(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()
     done.write_text(json.dumps({"seconds": time.perf_counter() - started, "counts": counts,
-                                "schema": db.SCHEMA_VERSION}, indent=1))
+                                "schema": schema.SCHEMA_VERSION}, indent=1))
     return dataset.database
 
 
 def _built_for_this_schema(done: Path) -> bool:
     """A cached database is reused only if it was built at the current schema: an older one
     lacks what the engine now writes at load time (and opening it read-only cannot migrate it)."""
-    from analytics.store import db
+    from analytics.store import schema
 
-    return done.exists() and json.loads(done.read_text()).get("schema") == db.SCHEMA_VERSION
+    return done.exists() and json.loads(done.read_text()).get("schema") == schema.SCHEMA_VERSION
 
 
 # ---- a bulk loader for the scaling runs -------------------------------------------
@@ -207,7 +208,7 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
     how the rows got there does not matter. `python -m benchmarks` checks at the
     benchmark size that both databases give the same metrics.
     """
-    from analytics.store import db
+    from analytics.store import connection, queries, schema
 
     path = path or dataset.folder / "bulk.duckdb"
     done = Path(str(path) + ".json")
@@ -217,9 +218,9 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
     for stale in (path, Path(str(path) + ".wal"), done):
         stale.unlink(missing_ok=True)
     started = time.perf_counter()
-    con = db.connect(path)
+    con = connection.connect(path)
     try:
-        with db.transaction(con):
+        with queries.transaction(con):
             for upload_id, file in enumerate(dataset.files, start=1):
                 con.execute("INSERT INTO uploads VALUES (?, ?, '', ?, 'generic', 0, 0, 0, 0, NULL, NULL, "
                             "now()::TIMESTAMP, FALSE, NULL)",
@@ -233,13 +234,13 @@ def bulk_database(dataset: Dataset, path: Path | None = None, *, log=print) -> P
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    done.write_text(json.dumps({"seconds": time.perf_counter() - started, "schema": db.SCHEMA_VERSION}))
+    done.write_text(json.dumps({"seconds": time.perf_counter() - started, "schema": schema.SCHEMA_VERSION}))
     return path
 
 
 def bulk_survey(con, file: Path, upload_id: int) -> None:
     """A plain survey CSV into responses, answers and stored scores by DuckDB's own reader, unchecked."""
-    from analytics.ops.sample import SURVEYS as ALL_SURVEYS
+    from analytics.ops.sample_story import SURVEYS as ALL_SURVEYS
 
     scale_points = next(s.scale_points for s in ALL_SURVEYS if s.name == file.stem.removeprefix("survey_"))
     survey_id = "bench-" + file.stem

@@ -20,10 +20,10 @@ def _scratch(args: dict) -> tuple[Path, callable]:
 def ingest(args: dict):
     """One file through the real ingest path into a database holding what it refers to."""
     from analytics.ingest.pipeline import Options, ingest_paths
-    from analytics.store import db
+    from analytics.store import connection
 
     folder, remove = _scratch(args)
-    con = db.connect(folder / "ingest.duckdb")
+    con = connection.connect(folder / "ingest.duckdb")
     options = Options(accept_suggestions=True, max_bytes=NO_LIMIT)
     for prerequisite in args.get("prerequisites", []):
         ingest_paths(con, [Path(prerequisite)], options)
@@ -64,14 +64,14 @@ def stored(args: dict):
     """A plain survey CSV into the tables Mentorscope stores it in (responses, one answer per
     question, one score per scored answer), by DuckDB's own reader with no checks at all: the
     least that writing those rows costs, whatever the ingest path does before it."""
-    from analytics.store import db
+    from analytics.store import connection, queries
     from benchmarks.dataset import bulk_survey
 
     folder, remove = _scratch(args)
-    con = db.connect(folder / "stored.duckdb")
+    con = connection.connect(folder / "stored.duckdb")
 
     def work():
-        with db.transaction(con):
+        with queries.transaction(con):
             bulk_survey(con, Path(args["file"]), upload_id=1)
         return {"answers": con.execute("SELECT count(*) FROM answers").fetchone()[0]}
 
@@ -90,9 +90,9 @@ def metrics(args: dict):
     """The full metrics JSON for one quarter, on a cold connection."""
     from analytics.measures.filters import Filters
     from analytics.measures.metrics import metrics_json
-    from analytics.store import db
+    from analytics.store import connection
 
-    con = db.connect(args["db"], read_only=not args.get("in_process"))
+    con = connection.connect(args["db"], read_only=not args.get("in_process"))
     period = _period(args)
     return (lambda: metrics_json(con, period, Filters())), con.close
 
@@ -102,9 +102,9 @@ def impact(args: dict):
     part of the metrics JSON that compares participants with comparable colleagues."""
     from analytics.measures import impact as impact_module
     from analytics.measures.filters import Filters
-    from analytics.store import db
+    from analytics.store import connection
 
-    con = db.connect(args["db"], read_only=not args.get("in_process"))
+    con = connection.connect(args["db"], read_only=not args.get("in_process"))
     period = _period(args)
     return (lambda: impact_module.block(con, period, Filters())), con.close
 
@@ -163,9 +163,9 @@ def report(args: dict):
     """The quarterly report in one format."""
     from analytics.measures.filters import Filters
     from analytics.report import build_report
-    from analytics.store import db
+    from analytics.store import connection
 
-    con = db.connect(args["db"], read_only=not args.get("in_process"))
+    con = connection.connect(args["db"], read_only=not args.get("in_process"))
     period = _period(args)
     return (lambda: {"bytes": len(build_report(con, period, Filters(), args["format"]))}), con.close
 

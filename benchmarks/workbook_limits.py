@@ -30,7 +30,8 @@ from benchmarks.measure import peak_rss_mb
 def write_largest_workbook(path: Path, limits: WorkbookLimits = WorkbookLimits()) -> tuple[int, int]:
     """The sample's Microsoft Forms survey, its responses repeated as often as the limits allow;
     returns (cells, unpacked bytes)."""
-    from analytics.ops.sample import SURVEYS, generate
+    from analytics.ops.sample import generate
+    from analytics.ops.sample_story import SURVEYS
     from analytics.ops.sample_writers import WRITERS
 
     data = generate(scale=1.0)
@@ -74,10 +75,10 @@ def sample_database(folder: Path, scale: float) -> Path:
     from analytics.ingest.pipeline import ingest_paths
     from analytics.ops.sample import generate
     from analytics.ops.sample_writers import write_exports
-    from analytics.store import db
+    from analytics.store import connection
 
     path = folder / "sample.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     ingest_paths(con, write_exports(generate(scale=scale), folder / "exports"))
     con.close()
     return path
@@ -89,9 +90,9 @@ def metrics_alone_and_beside_an_upload(database: Path, workbook: Path, rounds: i
     from analytics.ingest.pipeline import analyse
     from analytics.measures.filters import Filters, Period
     from analytics.measures.metrics import metrics_json
-    from analytics.store import db
+    from analytics.store import connection
 
-    con = db.connect(database, read_only=True)
+    con = connection.connect(database, read_only=True)
     quarter = Period.parse("2026Q2")
     data, alone, beside, analyses = workbook.read_bytes(), [], [], []
 

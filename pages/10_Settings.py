@@ -11,7 +11,7 @@ from analytics.measures.filters import Filters, available_quarters, known_values
 from analytics.ops import delivery, demo, privacy
 from analytics.present import formatting
 from analytics.report import FORMATS
-from analytics.store import audit, db, settings
+from analytics.store import audit, errors, settings
 from pages import _common as ui
 from pages import _scope
 
@@ -104,7 +104,7 @@ def erasure() -> None:
             return
         try:
             ui.rewrite_database()
-        except db.DatabaseError:  # the erasure itself is committed; only the file's old bytes remain
+        except errors.DatabaseError:  # the erasure itself is committed; only the file's old bytes remain
             st.error(f"Erased participant {ui.escape(pending)}, but the database file could not be rewritten (the "
                      "disk may be full), so the bytes of their deleted rows may remain in it until the next "
                      "erasure rewrites it.", icon=":material/error:")

@@ -21,7 +21,7 @@ from analytics.measures.filters import Filters, Period
 from analytics.ops import auth, backup, sso
 from analytics.present import charts, escaping, formatting, wording
 from analytics.present import insights as insights_module
-from analytics.store import db, settings
+from analytics.store import connection, settings
 from pages import _navigation, _registry
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
@@ -56,11 +56,11 @@ _databases_lock = threading.Lock()
 
 
 def new_cursor(path: str):
-    """A fresh cursor on the server's connection to `path`, opened on first use (db.DatabaseBusy
+    """A fresh cursor on the server's connection to `path`, opened on first use (errors.DatabaseBusy
     while another process holds the file)."""
     with _databases_lock:
         if path not in _databases():
-            _databases()[path] = (db.connect_when_free(path), weakref.WeakSet())
+            _databases()[path] = (connection.connect_when_free(path), weakref.WeakSet())
         shared, cursors = _databases()[path]
         taken = shared.cursor()
         cursors.add(taken)

@@ -17,7 +17,7 @@ import duckdb
 
 from analytics.cli import main
 from analytics.ingest.staged import Staged, stage
-from analytics.store import db, scores
+from analytics.store import connection, scores
 
 
 def staged_csv(header: list[str], *rows: list[str]) -> Staged:
@@ -28,7 +28,7 @@ def staged_csv(header: list[str], *rows: list[str]) -> Staged:
 
 
 def fresh() -> duckdb.DuckDBPyConnection:
-    return db.connect(":memory:")
+    return connection.connect(":memory:")
 
 
 def parse(table: str) -> tuple[list[str], list[list[str | None]]]:

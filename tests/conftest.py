@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from analytics.store import db
+from analytics.store import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def con():
-    connection = db.connect(":memory:")
-    yield connection
-    connection.close()
+    opened = connection.connect(":memory:")
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from analytics.cli import main
 from analytics.ingest.errors import DATE_FIX
-from analytics.store import db
+from analytics.store import connection, schema
 from tests import fixtures_formats as fx
 
 PAIRS = "pair_id,mentor_id,mentee_id,matched_on\nP1,M1,E1,2026-01-05\n"
@@ -77,9 +77,9 @@ def _write(folder, name, content) -> str:
 
 
 def _snapshot(path):
-    con = db.connect(path)
+    con = connection.connect(path)
     try:
-        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in db.DATA_TABLES}
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in schema.DATA_TABLES}
     finally:
         con.close()
 

@@ -96,10 +96,10 @@ def dashboard(tmp_path, provider):
 def demo_dashboard(tmp_path, provider):
     """The same, on the demo's two programs."""
     from analytics.ops import demo
-    from analytics.store import db
+    from analytics.store import connection
 
     database = tmp_path / "demo.duckdb"
-    con = db.connect(database)
+    con = connection.connect(database)
     demo.load_demo(con)
     con.close()
     yield from serving(tmp_path, provider, database)

@@ -5,14 +5,14 @@ import json
 import pytest
 
 from analytics.cli import main
-from analytics.store import db
+from analytics.store import connection
 from tests.builders import insert
 
 
 @pytest.fixture
 def path(tmp_path):
     path = tmp_path / "i.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     insert(con, "pairs", """
         pair_id | mentor_id | mentee_id | matched_on | program    | cohort
         p1      | m1        | e1        | 2026-01-01 | Leadership | 2026 Spring
@@ -49,7 +49,7 @@ def test_add_edit_delete_and_list(capsys, path):
     assert run(capsys, path, "edit", "1", "--all-programs")[0] == 0
     assert run(capsys, path, "delete", "2")[:2] == (0, "Deleted action 2: Spring lunches\n")
     assert [(a["action_id"], a["program"]) for a in listed(capsys, path)] == [(1, None)]
-    con = db.connect(path, read_only=True)
+    con = connection.connect(path, read_only=True)
     audit = con.execute("SELECT actor, detail FROM audit_log ORDER BY occurred_at").fetchall()
     con.close()
     assert audit == [("command line", "action 1 added: Kick-off"), ("command line", "action 2 added: Spring lunches"),

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from analytics.cli import main
-from analytics.store import db
+from analytics.store import connection, queries
 from tests.builders import run_cli as run
 
 PAIRS = "pair_id,mentor_id,mentee_id,matched_on\nP1,M1,E1,2026-01-05\nP2,M2,E2,2026-02-05\n"
@@ -52,15 +52,15 @@ def test_the_same_file_twice_is_all_duplicates(files, db_path, capsys):
 def test_a_refused_file_exits_1_names_the_file_and_leaves_the_database_unchanged(
         files, db_path, capsys, name, content, message):
     run(capsys, "ingest", files("pairs.csv", PAIRS), "--db", str(db_path))
-    con = db.connect(db_path)
-    before = db.table_counts(con)
+    con = connection.connect(db_path)
+    before = queries.table_counts(con)
     con.close()
     code, out, err = run(capsys, "ingest", files(name, content), "--db", str(db_path))
     assert code == 1
     assert name in err and message in err
     assert "Traceback" not in err
-    con = db.connect(db_path)
-    assert db.table_counts(con) == before
+    con = connection.connect(db_path)
+    assert queries.table_counts(con) == before
     con.close()
 
 
@@ -101,7 +101,7 @@ def test_ambiguous_dates_ask_and_the_flag_answers(files, db_path, capsys):
 @pytest.mark.parametrize("limit_mb, size_mb, code", [(1, 2, 1), (3, 2, 0)])
 def test_the_upload_limit_is_a_setting(files, db_path, capsys, limit_mb, size_mb, code):
     from analytics.store import settings
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     settings.set(con, "max_upload_mb", limit_mb)
     con.close()
     rows = "".join(f"E{i:07d},2020-01-01\n" for i in range(size_mb * 1024 * 1024 // 20))
@@ -120,7 +120,7 @@ def test_the_upload_limit_is_a_setting(files, db_path, capsys, limit_mb, size_mb
 def test_the_workbook_limits_are_settings(files, db_path, capsys, setting, value, code, words):
     from analytics.store import settings
     from tests.fixtures_formats import xlsx
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     settings.set(con, setting, value)
     con.close()
     path = files("hr.xlsx", xlsx({"HR": [["employee_id", "hired_on"], ["E1", "2020-01-01"], ["E2", "2020-02-01"]]}))
@@ -155,7 +155,7 @@ def test_accepting_the_suggestions_maps_those_questions(files, db_path, capsys):
                          "--accept-suggestions")
     assert code == 0, err
     assert json.loads(out)["files"][0]["unmapped_questions"] == []
-    with db.connect(db_path) as con:
+    with connection.connect(db_path) as con:
         assert con.execute("SELECT item_id, dimension FROM items ORDER BY item_id").fetchall() == [
             ("my_mentor_helped_me_grow_my_professional_network", "networking"), ("networking", "networking")]
 
@@ -173,7 +173,7 @@ def unmapped(out: str) -> list[str]:
 
 
 def dimensions(db_path) -> dict:
-    with db.connect(db_path) as con:
+    with connection.connect(db_path) as con:
         return dict(con.execute("SELECT item_id, dimension FROM items").fetchall())
 
 
@@ -210,8 +210,8 @@ def test_a_mapped_question_counts_in_the_metrics(files, db_path, capsys, argv, s
 
 
 def stored(db_path) -> dict:
-    with db.connect(db_path) as con:
-        return {**db.table_counts(con), "mappings": db.scalar(con, "SELECT count(*) FROM column_mappings")}
+    with connection.connect(db_path) as con:
+        return {**queries.table_counts(con), "mappings": queries.scalar(con, "SELECT count(*) FROM column_mappings")}
 
 
 @pytest.mark.parametrize("command", ["ingest", "check"])
@@ -257,7 +257,7 @@ def test_a_map_serves_the_survey_that_has_the_question_and_platform_files_ignore
                          "--map", f"{FREE}=career_clarity", "--map", f"{AGAIN}=none")
     assert code == 0, err
     assert [f["rows_loaded"] for f in json.loads(out)["files"]] == [2, 2, 1]
-    with db.connect(db_path) as con:
+    with connection.connect(db_path) as con:
         assert sorted(con.execute("SELECT s.title, m.item_id, m.dimension FROM column_mappings m "
                                   "JOIN surveys s USING (fingerprint)").fetchall()) == [
             ("again", AGAIN, None), ("pulse", FREE, "career_clarity")]
@@ -310,7 +310,7 @@ def test_a_reworded_reexport_says_which_responses_are_new_changed_and_stored(fil
     stored_now = (0, 0, 4) if verb == "ingest" else (1, 1, 2)
     assert (entry["responses_new"], entry["responses_changed"], entry["responses_already_stored"]) == stored_now
     assert (entry["rows_loaded"], entry["rows_duplicate"]) == (stored_now[0] + stored_now[1], stored_now[2])
-    with db.connect(db_path) as con:
+    with connection.connect(db_path) as con:
         assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == (4 if verb == "ingest" else 3)
 
 

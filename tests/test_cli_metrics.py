@@ -3,14 +3,14 @@ import json
 import pytest
 
 from analytics.cli import main
-from analytics.store import db
+from analytics.store import connection
 from tests.builders import insert
 
 
 @pytest.fixture
 def loaded(tmp_path):
     path = tmp_path / "m.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     insert(con, "participants", """
         participant_id | role   | department
         e1             | mentee | Engineering
@@ -53,7 +53,7 @@ def test_table(capsys, loaded):
 
 
 def test_table_impact_of_a_young_program(capsys, loaded):
-    con = db.connect(loaded)
+    con = connection.connect(loaded)
     insert(con, "employees", """
         employee_id | hired_on   | department  | level
         e1          | 2020-01-01 | Engineering | Senior
@@ -89,7 +89,7 @@ def test_refusals(capsys, loaded, args, message):
 def test_empty_database(capsys, tmp_path, create):
     path = tmp_path / "empty.duckdb"
     if create:
-        db.connect(path).close()
+        connection.connect(path).close()
     code, out, err = run(capsys, "--quarter", "2026Q2", "--db", str(path), "--json")
     assert code == 1 and out == ""
     assert "no data loaded yet: run python -m analytics ingest" in err
@@ -103,7 +103,7 @@ def test_default_db_from_environment(capsys, loaded, monkeypatch):
 
 
 def test_fiscal_quarter_uses_the_setting(capsys, loaded):
-    con = db.connect(loaded)
+    con = connection.connect(loaded)
     con.execute("INSERT INTO settings VALUES ('fiscal_year_start_month', '7')")
     con.close()
     code, out, _ = run(capsys, "--quarter", "FY2026Q4", "--db", str(loaded), "--json")
@@ -118,7 +118,7 @@ def test_a_quarter_in_progress_is_reported_with_a_note(capsys, tmp_path):
     today = date.today()
     current = Period.quarter(today.year, (today.month - 1) // 3 + 1)
     path = tmp_path / "now.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     insert(con, "pairs", f"""
         pair_id | mentor_id | mentee_id | matched_on
         p1      | m1        | e1        | {current.start}

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from analytics.cli import main
-from analytics.store import db
+from analytics.store import connection
 from tests.builders import run_cli as run
 
 PAIRS = "pair_id,mentor_id,mentee_id,matched_on\nP1,M1,E1,2026-01-05\nP2,M2,E2,2026-02-05\n"
@@ -47,7 +47,7 @@ def test_remove_deletes_the_uploads_rows_says_what_and_is_audited(loaded, capsys
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == "Removed upload #2 (sessions.csv, sessions): 2 sessions."
     assert "meeting figures" in out
-    with db.connect(loaded, read_only=True) as con:
+    with connection.connect(loaded, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
         assert con.execute("SELECT upload_id FROM uploads").fetchall() == [(1,)]
         assert con.execute("SELECT actor, action, detail FROM audit_log WHERE action = 'remove_upload'"
@@ -61,7 +61,7 @@ def test_remove_deletes_the_uploads_rows_says_what_and_is_audited(loaded, capsys
 ])
 def test_removing_an_upload_not_on_record_says_so_and_removes_nothing(loaded, capsys, given, message):
     assert run(capsys, "uploads", "remove", given, "--db", str(loaded)) == (1, "", message)
-    with db.connect(loaded, read_only=True) as con:
+    with connection.connect(loaded, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM uploads").fetchone() == (2,)
 
 

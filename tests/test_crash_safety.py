@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 from analytics.cli import main
-from analytics.store import db
+from analytics.store import connection, queries
 from tests.conftest import ROOT
 
 # Runs the real `ingest`, but stops for good right after the rows are written
@@ -36,8 +36,8 @@ def test_sigkill_mid_load_leaves_the_database_as_it_was(tmp_path, db_path, capsy
     employees = tmp_path / "employees.csv"
     employees.write_text("employee_id,hired_on\nX1,2020-01-01\n")
     assert main(["ingest", str(employees), "--db", str(db_path)]) == 0
-    con = db.connect(db_path)
-    before = db.table_counts(con)
+    con = connection.connect(db_path)
+    before = queries.table_counts(con)
     con.close()
 
     child = subprocess.Popen([sys.executable, "-c", CHILD, "ingest", str(pairs), "--db", str(db_path)],
@@ -50,8 +50,8 @@ def test_sigkill_mid_load_leaves_the_database_as_it_was(tmp_path, db_path, capsy
     finally:
         child.kill()
 
-    con = db.connect(db_path)
-    assert db.table_counts(con) == before
+    con = connection.connect(db_path)
+    assert queries.table_counts(con) == before
     con.close()
     capsys.readouterr()
     assert main(["ingest", str(pairs), "--db", str(db_path), "--json"]) == 0

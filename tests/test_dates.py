@@ -16,7 +16,7 @@ from analytics.ingest.platform import parse_platform
 from analytics.ingest.survey import parse_survey
 from analytics.measures import filters
 from analytics.ops import health
-from analytics.store import db
+from analytics.store import connection, migrations
 from analytics.store.plausible import EARLIEST, latest_plausible
 from tests.builders import insert
 from tests.builders import staged_csv as table
@@ -147,7 +147,7 @@ def test_ingest_submitted_on_loads_a_dateless_survey_and_records_it(tmp_path, db
     assert "every response dated 2026-05-29, the day the survey closed" in capsys.readouterr().out
     assert main(["ingest", str(path), "--db", str(db_path), "--submitted-on", "2026-05-29", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["files"][0]["survey_closed_on"] == "2026-05-29"
-    with db.connect(db_path, read_only=True) as con:
+    with connection.connect(db_path, read_only=True) as con:
         assert con.execute("SELECT DISTINCT submitted_on FROM responses").fetchall() == [(date(2026, 5, 29),)]
         assert health.upload_history(con)["survey_closed_on"].tolist() == [pd.Timestamp("2026-05-29")]
     assert main(["uploads", "list", "--db", str(db_path)]) == 0
@@ -156,11 +156,11 @@ def test_ingest_submitted_on_loads_a_dateless_survey_and_records_it(tmp_path, db
 
 def test_a_database_from_before_gains_the_survey_closed_on_column(db_path):
     old = duckdb.connect(str(db_path))
-    db.migrate(old, target=3)
+    migrations.migrate(old, target=3)
     old.execute("INSERT INTO uploads VALUES (1, 'a.csv', '', 'survey', 'generic', 1, 1, 0, 0, NULL, NULL, "
                 "now()::TIMESTAMP, FALSE)")
     old.close()
-    with db.connect(db_path) as con:
+    with connection.connect(db_path) as con:
         assert health.upload_history(con)["survey_closed_on"].isna().tolist() == [True]
 
 

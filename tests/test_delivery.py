@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from analytics.cli import main
 from analytics.measures.filters import last_complete_quarter
 from analytics.ops import backup, delivery
-from analytics.store import db
+from analytics.store import connection
 from tests.builders import run_cli as run
 
 QUARTER = "2026Q2"
@@ -98,13 +98,13 @@ def add(capsys, database, address: str, *options: str) -> None:
 
 
 def deliveries(database) -> list[tuple]:
-    with db.connect(database, read_only=True) as con:
+    with connection.connect(database, read_only=True) as con:
         return con.execute("SELECT email, quarter, status, attempts, last_error IS NULL FROM deliveries "
                            "ORDER BY email").fetchall()
 
 
 def audited(database, action: str) -> list[str]:
-    with db.connect(database, read_only=True) as con:
+    with connection.connect(database, read_only=True) as con:
         return [row[0] for row in con.execute("SELECT detail FROM audit_log WHERE action = ? ORDER BY occurred_at",
                                               [action]).fetchall()]
 
@@ -275,11 +275,11 @@ def test_dry_run_sends_builds_and_records_nothing(database, capsys, monkeypatch,
 
 def test_recipients_and_their_deliveries_are_in_a_backup(database, tmp_path, capsys):
     add(capsys, database, "ana@example.org", "--program", OURS)
-    with db.connect(database) as con:
+    with connection.connect(database) as con:
         con.execute("INSERT INTO deliveries VALUES ('ana@example.org', '2026Q1', ['pdf'], 'sent', 1, NULL, "
                     "TIMESTAMP '2026-04-02 07:00', TIMESTAMP '2026-04-02 07:00')")
     copy = backup.backup(database, tmp_path / "backups")
-    with db.connect(copy, read_only=True) as con:
+    with connection.connect(copy, read_only=True) as con:
         assert delivery.recipients(con) == [delivery.Recipient("ana@example.org", None, (OURS,), ("pdf",))]
         assert con.execute("SELECT email, quarter, status FROM deliveries").fetchall() == [
             ("ana@example.org", "2026Q1", "sent")]
@@ -309,7 +309,7 @@ def test_a_format_the_report_cannot_build_is_a_usage_error(database, capsys):
 def test_recipients_are_listed_with_their_last_delivery_and_audited(database, capsys):
     add(capsys, database, "ana@example.org", "--name", "Ana", "--program", OURS, "--format", "xlsx")
     add(capsys, database, "lead@example.org")
-    with db.connect(database) as con:
+    with connection.connect(database) as con:
         con.execute("INSERT INTO deliveries VALUES ('ana@example.org', '2026Q1', ['xlsx'], 'sent', 1, NULL, "
                     "TIMESTAMP '2026-04-02 07:00', TIMESTAMP '2026-04-02 07:00')")
     code, out, _ = run(capsys, "recipients", "list", "--db", str(database))

@@ -12,15 +12,15 @@ from analytics.ingest.pipeline import ingest_paths
 from analytics.measures import objectives
 from analytics.measures.filters import Filters, Period
 from analytics.ops import demo
-from analytics.store import db
+from analytics.store import connection, queries, schema
 from tests.test_pages import DASHBOARD
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    con = db.connect(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+    con = connection.connect(tmp_path_factory.mktemp("demo") / "demo.duckdb")
     first = demo.load_demo(con)
-    counts = db.table_counts(con)
+    counts = queries.table_counts(con)
     second = demo.load_demo(con)
     yield con, first, counts, second
     con.close()
@@ -35,7 +35,7 @@ def test_every_sample_file_loads(demo_db):
 
 def test_loading_the_demo_twice_gives_identical_counts(demo_db):
     con, _, counts, _ = demo_db
-    after = db.table_counts(con)
+    after = queries.table_counts(con)
     # The second load adds upload records (all rows duplicate) and nothing else.
     assert {t: n for t, n in after.items() if t != "uploads"} == {t: n for t, n in counts.items() if t != "uploads"}
     assert after["uploads"] == 2 * counts["uploads"]
@@ -43,7 +43,7 @@ def test_loading_the_demo_twice_gives_identical_counts(demo_db):
 
 
 def test_the_demo_is_marked_and_clears_in_one_call(tmp_path):
-    con = db.connect(tmp_path / "d.duckdb")
+    con = connection.connect(tmp_path / "d.duckdb")
     assert demo.missing_files(con) == demo.demo_files()
     demo.load_demo(con)
     assert demo.has_demo(con)
@@ -51,7 +51,7 @@ def test_the_demo_is_marked_and_clears_in_one_call(tmp_path):
     removed = demo.clear_demo(con)
     assert removed > 0 and not demo.has_demo(con)
     assert demo.finish_demo(con) == [] and not demo.has_demo(con)  # cleared once, never loaded again
-    assert db.table_counts(con) == {t: 0 for t in db.DATA_TABLES}
+    assert queries.table_counts(con) == {t: 0 for t in schema.DATA_TABLES}
     assert con.execute("SELECT count(*) FROM improvements").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM objectives").fetchone() == (0,)
     con.close()
@@ -101,7 +101,7 @@ def interrupted_load(con, files_before_stop: int) -> None:
 
 def loaded(con) -> dict:
     """Everything an uninterrupted load leaves: row counts, each file's upload, the demo actions."""
-    return {"counts": db.table_counts(con),
+    return {"counts": queries.table_counts(con),
             "uploads": sorted(con.execute("SELECT file_name, rows_loaded, rows_rejected, rows_duplicate "
                                           "FROM uploads WHERE is_demo").fetchall()),
             "actions": con.execute("SELECT count(*) FROM improvements WHERE is_demo").fetchone()[0],
@@ -110,7 +110,7 @@ def loaded(con) -> dict:
 
 @pytest.fixture(scope="module")
 def whole_demo(tmp_path_factory) -> dict:
-    con = db.connect(tmp_path_factory.mktemp("whole") / "whole.duckdb")
+    con = connection.connect(tmp_path_factory.mktemp("whole") / "whole.duckdb")
     demo.finish_demo(con)
     yield loaded(con)
     con.close()
@@ -138,14 +138,14 @@ def test_a_demo_load_cut_short_is_not_finished_once_someone_changed_the_data(mon
         remove_upload(con, 1)
     else:
         ingest_paths(con, [demo.SAMPLE_DIR / "employees.csv"])
-    before = db.table_counts(con)
+    before = queries.table_counts(con)
     assert demo.finish_demo(con) == []
-    assert db.table_counts(con) == before
+    assert queries.table_counts(con) == before
 
 
 def test_two_sessions_starting_at_once_load_the_demo_once(monkeypatch, tmp_path, whole_demo):
     monkeypatch.setenv("MENTORSCOPE_DEMO", "on")
-    con = db.connect(tmp_path / "shared.duckdb")
+    con = connection.connect(tmp_path / "shared.duckdb")
     with ThreadPoolExecutor(2) as pool:  # a cursor each, as sessions have
         done = list(pool.map(lambda cursor: demo.finish_demo(cursor), [con.cursor(), con.cursor()]))
     assert sorted(len(plans) for plans in done) == [0, len(demo.demo_files())]
@@ -157,7 +157,7 @@ def test_two_sessions_starting_at_once_load_the_demo_once(monkeypatch, tmp_path,
 def test_the_dashboard_finishes_a_demo_load_cut_short_but_not_a_cleared_demo(monkeypatch, tmp_path, whole_demo,
                                                                              before, demo_after):
     path = tmp_path / "restart.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     if before == "a load cut short":
         interrupted_load(con, 5)  # the platform files only, as the reviewer saw
     else:

@@ -8,7 +8,7 @@ import pytest
 
 from analytics.cli import main
 from analytics.ops import privacy
-from analytics.store import audit, db
+from analytics.store import audit, connection, errors
 
 PERSON = {"id": "EMP-40417", "email": "ana.lima@example.com", "name": "Ana Lima"}
 COMMENTS = ("Call me on 0161 496 0000 about the rota", "my manager Quentin Marlowe never listens")
@@ -41,7 +41,7 @@ def loaded(db_path, tmp_path, capsys) -> dict:
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     assert main(["ingest", *(str(tmp_path / n) for n in files), "--db", str(db_path)]) == 0
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     audit.record(con, "sign_in_failed", "Wrong user name or password.", actor=PERSON["email"])
     audit.record(con, "setting", f"min_group_size = 5 (asked by {PERSON['name']})", actor="admin")
     rejected = con.execute("SELECT raw FROM rejected_rows").fetchall()
@@ -52,7 +52,7 @@ def loaded(db_path, tmp_path, capsys) -> dict:
 
 
 def stored_text(db_path) -> str:
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
     text = str([con.execute(f"SELECT * FROM {t}").fetchall() for t in tables])
     con.close()
@@ -77,7 +77,7 @@ def test_erasure_removes_the_person_from_every_table(db_path, loaded, capsys):
     text = stored_text(db_path)
     assert [n for n in needles() if n.lower() in text.lower()] == []
     assert PARTNER["id"] in text and PARTNER["name"] in text, "the partner stays"
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     assert con.execute("SELECT count(*) FROM rejected_rows").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM responses").fetchone() == (1,)
     assert con.execute("SELECT action FROM audit_log ORDER BY occurred_at DESC LIMIT 1").fetchone() == ("erasure",)
@@ -146,10 +146,10 @@ def test_a_rewrite_that_fails_says_what_was_done(db_path, loaded, tmp_path, monk
     from analytics.ops import backup
 
     def full_disk(path):
-        raise db.DatabaseError(f"Rewriting {path} gave an incomplete copy; the file was left as it was.")
+        raise errors.DatabaseError(f"Rewriting {path} gave an incomplete copy; the file was left as it was.")
     monkeypatch.setattr(backup, "rewrite", full_disk)
     at = erase_in_settings(db_path, tmp_path, monkeypatch)
     said = " ".join(e.value for e in at.error)
     assert "but the database file could not be rewritten" in said and str(tmp_path) not in said
-    with db.connect(db_path, read_only=True) as con:  # the erasure stands
+    with connection.connect(db_path, read_only=True) as con:  # the erasure stands
         assert con.execute("SELECT count(*) FROM participants").fetchone() == (1,)

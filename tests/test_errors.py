@@ -17,7 +17,7 @@ from analytics.ops.privacy import ErasureError
 from analytics.ops.serving import ExposureError
 from analytics.ops.sso import ProviderError, SignInRefused
 from analytics.report.model import ReportError
-from analytics.store.db import DatabaseBusy, DatabaseError
+from analytics.store.errors import DatabaseBusy, DatabaseError
 from analytics.store.settings import SettingsError
 
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.cli import main
 from analytics.ops import auth, serving
-from analytics.store import db
+from analytics.store import connection
 from tests.test_pages import ROOT, texts
 
 ALLOW = serving.ALLOW_OPEN_ACCESS
@@ -138,7 +138,7 @@ def test_the_dashboard_without_users(dashboard, monkeypatch, address, client, op
 
 def test_a_busy_database_gives_a_page_that_says_so(dashboard, tmp_path):
     path = Path(tmp_path / "exposure.duckdb")
-    db.connect(path).close()
+    connection.connect(path).close()
     holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
                                "print('open', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     try:

@@ -7,7 +7,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from analytics.measures import feedback
 from analytics.measures.filters import Filters, Period
-from analytics.report.model import build_model
+from analytics.report.build import build_model
 from analytics.store import settings
 from tests import builders
 

@@ -18,7 +18,7 @@ import pytest
 from analytics.measures.filters import Filters, Period, available_quarters
 from analytics.ops import demo
 from analytics.report import build_report
-from analytics.store import db
+from analytics.store import connection
 from tests.builders import run_cli
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -31,7 +31,7 @@ FILTERED = [("--program", "New-hire mentoring"), ("--department", "Engineering")
 @pytest.fixture(scope="module")
 def database(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("golden") / "demo.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     demo.load_demo(con)
     con.close()
     return path
@@ -64,7 +64,7 @@ class _Text(HTMLParser):
 
 
 def _quarters(database: Path) -> list[str]:
-    con = db.connect(database, read_only=True)
+    con = connection.connect(database, read_only=True)
     try:
         return [period.label for period in available_quarters(con)]
     finally:
@@ -93,7 +93,7 @@ def test_metrics_table_is_unchanged(database, capsys):
 
 @pytest.fixture(scope="module")
 def reports(database) -> dict[str, bytes]:
-    con = db.connect(database, read_only=True)
+    con = connection.connect(database, read_only=True)
     try:
         return {fmt: build_report(con, Period.parse(REPORT_QUARTER), Filters(), fmt, GENERATED)
                 for fmt in ("html", "xlsx", "pdf")}

@@ -9,7 +9,8 @@ from scipy import stats as sps
 
 from analytics.measures import impact, impact_stats, retention
 from analytics.measures.filters import Filters, Period
-from analytics.ops.sample import RETENTION_EFFECT, generate
+from analytics.ops.sample import generate
+from analytics.ops.sample_story import RETENTION_EFFECT
 from analytics.store import settings
 from tests.builders import fresh, insert
 

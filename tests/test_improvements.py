@@ -15,10 +15,10 @@ from analytics.measures.improvements import (
     marking_actions,
     scope_text,
 )
+from analytics.report.build import build_model
 from analytics.report.html import html_bytes
-from analytics.report.model import build_model
 from analytics.report.xlsx import xlsx_bytes
-from analytics.store import db
+from analytics.store import connection
 from tests.builders import fresh, insert
 
 GENERATED = date(2026, 7, 1)
@@ -82,7 +82,7 @@ def test_an_action_marks_the_trends_of_its_own_program(program, listed, marked):
 
 def _two_programs(path) -> None:
     """Two programs, a cohort each, a pair meeting monthly from 2025 to the end of 2026Q2."""
-    con = db.connect(path)
+    con = connection.connect(path)
     insert(con, "pairs", """
         pair_id | mentor_id | mentee_id | matched_on | program    | cohort
         p1      | m1        | e1        | 2025-01-06 | Leadership | 2025 Spring
@@ -100,7 +100,7 @@ def scoped(tmp_path):
     one for a cohort."""
     path = tmp_path / "scoped.duckdb"
     _two_programs(path)
-    con = db.connect(path)
+    con = connection.connect(path)
     add_action(con, title="Kick-off for everyone", metric="active_pair_rate", started_on="2025-10-01")
     add_action(con, title="Leaders' reminders", metric="active_pair_rate", started_on="2025-10-01",
                program="Leadership")
@@ -110,7 +110,7 @@ def scoped(tmp_path):
 
 
 def test_an_action_of_any_scope_builds_the_report_in_every_format(scoped, tmp_path, capsys):
-    con = db.connect(scoped, read_only=True)
+    con = connection.connect(scoped, read_only=True)
     model = build_model(con, Period.parse("2026Q2"), Filters(), GENERATED)
     con.close()
     table = next(t for t in model.tables() if t.key == "improvements")

@@ -16,8 +16,8 @@ import streamlit as st
 from analytics.measures import improvements
 from analytics.measures.filters import Filters, Period
 from analytics.report import build_report
-from analytics.report.model import build_model
-from analytics.store import db
+from analytics.report.build import build_model
+from analytics.store import connection
 from tests.test_pages import PAGES, app, entry, small_database  # noqa: F401 - app and entry are fixtures
 
 LINK = "[Click here](https://evil.example/login)"
@@ -53,7 +53,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 @pytest.fixture(scope="module")
 def hostile_file(tmp_path_factory):
     path = small_database(tmp_path_factory.mktemp("hostile"))
-    con = db.connect(path)
+    con = connection.connect(path)
     for sql, value in RENAMES:
         con.execute(sql, [value])
     improvements.add_action(con, title=FORMULAS[0], metric="nps", started_on=date(2026, 1, 15))
@@ -144,7 +144,7 @@ def test_every_page_shows_labels_as_typed(hostile_db, app, csv_downloads, page, 
 
 @pytest.fixture(scope="module")
 def hostile_con(hostile_file):
-    con = db.connect(hostile_file, read_only=True)
+    con = connection.connect(hostile_file, read_only=True)
     yield con
     con.close()
 

@@ -7,7 +7,7 @@ from analytics.measures.filters import Filters, Period
 from analytics.measures.improvements import add_action
 from analytics.ops import demo
 from analytics.present import impact_reading, insights
-from analytics.store import db
+from analytics.store import connection
 from tests.builders import fresh, insert, responses
 
 Q2 = Period.parse("2026Q2")
@@ -162,10 +162,10 @@ def test_nothing_found_tells_quiet_from_empty(con, filters, says):
 
 @pytest.fixture(scope="module")
 def demo_con(tmp_path_factory):
-    connection = db.connect(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    demo.load_demo(connection)
-    yield connection
-    connection.close()
+    opened = connection.connect(tmp_path_factory.mktemp("demo") / "demo.duckdb")
+    demo.load_demo(opened)
+    yield opened
+    opened.close()
 
 
 @pytest.mark.parametrize("quarter, filters, outcomes", [

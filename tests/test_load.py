@@ -7,7 +7,7 @@ import pytest
 
 from analytics.ingest import load as store
 from analytics.ingest.platform import parse_platform
-from analytics.store import db
+from analytics.store import connection, queries, schema
 from tests.builders import staged_csv
 
 
@@ -31,7 +31,7 @@ def test_the_same_rows_again_load_nothing_and_count_as_duplicates(con):
     first, second = load_pairs(con, *rows), load_pairs(con, *rows)
     assert (first.rows_loaded, first.rows_duplicate) == (2, 0)
     assert (second.rows_loaded, second.rows_duplicate) == (0, 2)
-    assert db.scalar(con, "SELECT count(*) FROM pairs") == 2
+    assert queries.scalar(con, "SELECT count(*) FROM pairs") == 2
 
 
 def test_a_cumulative_re_export_upserts_corrections_and_adds_new_rows(con):
@@ -117,14 +117,14 @@ def test_sessions_of_unknown_pairs_are_rejected_and_the_rest_load(con):
 
 def test_a_failure_mid_load_leaves_the_database_exactly_as_it_was(con, monkeypatch):
     load_pairs(con, ["P1", "M1", "E1", "2026-01-05", ""])
-    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in db.DATA_TABLES}
+    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in schema.DATA_TABLES}
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full (injected)")
     monkeypatch.setattr(store, "_finish_upload", explode)
     with pytest.raises(RuntimeError, match="injected"):
         load_pairs(con, ["P2", "M2", "E2", "2026-02-05", ""])
-    after = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in db.DATA_TABLES}
+    after = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in schema.DATA_TABLES}
     assert after == before
 
 
@@ -138,7 +138,7 @@ def test_removing_an_upload_deletes_the_rows_it_wrote(con):
 
 
 def test_two_threads_loading_at_once_both_land(db_path):
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     errors = []
 
     def worker(prefix: str):
@@ -156,6 +156,6 @@ def test_two_threads_loading_at_once_both_land(db_path):
     for t in threads:
         t.join()
     assert errors == []
-    assert db.scalar(con, "SELECT count(*) FROM employees") == 10
-    assert db.scalar(con, "SELECT count(*) FROM uploads") == 10
+    assert queries.scalar(con, "SELECT count(*) FROM employees") == 10
+    assert queries.scalar(con, "SELECT count(*) FROM uploads") == 10
     con.close()

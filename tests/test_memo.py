@@ -6,7 +6,7 @@ import pytest
 
 from analytics.measures import satisfaction
 from analytics.measures.filters import Filters, Period
-from analytics.store import db, memo
+from analytics.store import memo, queries
 from tests import builders
 
 calls: list[tuple] = []
@@ -73,6 +73,6 @@ def test_a_committed_write_makes_the_next_figure_fresh():
         assert satisfaction.nps(con, q2, Filters()).at[0, "n"] == 1
         builders.responses(con, "response_id | respondent_id | wave | submitted_on | nps\n"
                                 "r2 | e2 | pulse | 2026-05-02 | 0")
-        with db.transaction(con):  # builders write outside a transaction; the app's writers commit
+        with queries.transaction(con):  # builders write outside a transaction; the app's writers commit
             pass
         assert satisfaction.nps(con, q2, Filters()).at[0, "n"] == 2

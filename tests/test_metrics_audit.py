@@ -28,7 +28,7 @@ from scipy import stats
 from analytics.measures.filters import Filters, Period
 from analytics.measures.metrics import metrics_json
 from analytics.ops import demo
-from analytics.store import db, scores, settings
+from analytics.store import connection, scores, settings
 
 MONTH_DAYS = 30.4375
 MIN_GROUP = 5                # METRICS.md default min_group_size
@@ -87,7 +87,7 @@ class Audit:
 
 @pytest.fixture(scope="module")
 def audit(tmp_path_factory):
-    con = db.connect(tmp_path_factory.mktemp("audit") / "demo.duckdb")
+    con = connection.connect(tmp_path_factory.mktemp("audit") / "demo.duckdb")
     demo.load_demo(con)
     yield Audit(con)
     con.close()
@@ -95,7 +95,7 @@ def audit(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def edge_audit(tmp_path_factory):
-    con = db.connect(tmp_path_factory.mktemp("audit") / "edge.duckdb")
+    con = connection.connect(tmp_path_factory.mktemp("audit") / "edge.duckdb")
     demo.load_demo(con)
     add_edge_cases(con)
     yield Audit(con)

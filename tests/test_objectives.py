@@ -9,7 +9,7 @@ from analytics import cli
 from analytics.measures import objectives
 from analytics.measures.filters import Filters, Period
 from analytics.measures.objectives import AT_RISK, NOT_MEASURABLE, OFF_TRACK, ON_TRACK, ObjectiveError
-from analytics.store import audit, db, settings
+from analytics.store import audit, connection, settings
 from tests.builders import insert, responses
 from tests.test_roles import app, audit_rows, database, db_copy, entry, secrets  # noqa: F401 (fixtures)
 
@@ -209,7 +209,7 @@ def test_a_lead_adds_and_deletes_an_objective_in_settings(app):
 
 def test_the_command_line_lists_objectives_with_a_quarters_status(tmp_path, capsys):
     path = tmp_path / "cli.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     responses(con, "response_id | respondent_id | wave | submitted_on | program | nps\n"
               + "\n".join(f"x{i} | p{i} | exit | 2026-05-{10 + i} | L | {6 + i}" for i in range(5)))
     objectives.add_objective(con, metric="nps", target=50, direction="at_least")

@@ -21,7 +21,7 @@ from analytics.measures.filters import Filters, Period
 from analytics.measures.registry import REGISTRY
 from analytics.ops import demo
 from analytics.present import impact_reading
-from analytics.store import db, settings
+from analytics.store import connection, settings
 from pages import _registry as registry
 from pages._common import safe_csv, small_n_marks
 
@@ -91,7 +91,7 @@ def small_exports(folder: Path) -> list[Path]:
 def small_database(folder: Path) -> Path:
     """A database holding small_exports (the survey mapped) and one improvement action."""
     path = folder / "small.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     for file in small_exports(folder):
         options = pipeline.Options(mapping=SURVEY_MAPPING if file.name == "survey.csv" else None)
         plan = pipeline.analyse(file.read_bytes(), file.name, con, options)
@@ -111,7 +111,7 @@ def populated_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     demo.load_demo(con)
     con.close()
     return path
@@ -231,7 +231,7 @@ def test_filtering_a_program_narrows_the_page(populated_db, app, page):
 
 
 def test_feedback_hides_the_comments_of_too_few_respondents(populated_db, app):
-    con = db.connect(populated_db)
+    con = connection.connect(populated_db)
     settings.set(con, "min_comment_group_size", 11)
     con.close()
     at = app("7_Feedback")
@@ -264,7 +264,7 @@ def downloads(monkeypatch) -> dict[str, pd.DataFrame]:
 @pytest.mark.parametrize("minimum, listed", [(11, False), (10, True)])
 def test_satisfaction_download_of_a_hidden_group_gives_no_answer_values(populated_db, app, downloads, minimum,
                                                                          listed):
-    con = db.connect(populated_db)
+    con = connection.connect(populated_db)
     settings.set(con, "min_group_size", minimum)
     con.close()
     at = app("3_Satisfaction")
@@ -559,7 +559,7 @@ def charts_text(at: AppTest) -> str:
 
 @pytest.mark.parametrize("min_size", [5, 200])
 def test_hidden_figures_read_the_minimum_group_size_in_use(populated_db, app, min_size):
-    con = db.connect(populated_db)
+    con = connection.connect(populated_db)
     settings.set(con, "min_group_size", min_size)
     con.close()
     overview = app("1_Overview")
@@ -721,7 +721,7 @@ def test_each_engagement_tile_shows_what_it_is_computed_over(demo_db, app, choic
 
 @pytest.mark.parametrize("min_size", [5, 200])  # 30 matched respondents: shown, then hidden
 def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size):
-    con = db.connect(populated_db)
+    con = connection.connect(populated_db)
     settings.set(con, "min_group_size", min_size)
     con.close()
     at = app("6_Outcomes")
@@ -794,7 +794,7 @@ def test_upload_gives_each_rejecting_column_one_reason_in_full(populated_db, app
 @pytest.mark.parametrize("page", ["1_Overview", "2_Upload"])
 def test_pages_stand_with_dates_stored_outside_the_plausible_range(populated_db, app, page):
     # A database written before ingest refused such dates: the quarter list once died on year 10000.
-    with db.connect(populated_db) as con:
+    with connection.connect(populated_db) as con:
         con.execute("INSERT INTO sessions (session_id, pair_id, occurred_on, status) VALUES "
                     "('far', 'p1', '9999-12-31', 'held'), ('early', 'p1', '0001-01-01', 'held')")
         con.execute("INSERT INTO responses VALUES ('far', 's', NULL, NULL, NULL, NULL, 'pulse', "

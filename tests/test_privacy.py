@@ -6,7 +6,7 @@ import pytest
 from analytics.cli import main
 from analytics.ingest.pipeline import Options, analyse, load
 from analytics.ops import privacy
-from analytics.store import audit, db
+from analytics.store import audit, connection, schema
 from tests import builders
 from tests import fixtures_formats as fx
 
@@ -35,7 +35,7 @@ def test_erasure_removes_the_person_everywhere_and_keeps_the_partner(con):
     changed = privacy.erase_participant(con, "e1")
     assert changed["responses"] == 2 and changed["participants"] == 1 and changed["employees"] == 1
     assert changed["pairs"] == 1
-    everything = str([con.execute(f"SELECT * FROM {t}").fetchall() for t in db.DATA_TABLES])
+    everything = str([con.execute(f"SELECT * FROM {t}").fetchall() for t in schema.DATA_TABLES])
     assert "'e1'" not in everything and "ana@" not in everything and "0161" not in everything
     assert con.execute("SELECT respondent_id FROM responses").fetchall() == [("m1",)]
     assert con.execute("SELECT mentor_id, mentee_id LIKE 'erased-%' FROM pairs").fetchall() == [("m1", True)]
@@ -51,20 +51,20 @@ def test_erasure_refuses_what_it_cannot_do(con, who, message):
 
 
 def test_backup_and_restore_round_trip_exactly(db_path, tmp_path, capsys):
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     populated(con)
-    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in db.DATA_TABLES}
+    before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in schema.DATA_TABLES}
     con.close()
     assert main(["backup", "--out", str(tmp_path / "bk"), "--db", str(db_path)]) == 0
     copy = next((tmp_path / "bk").glob("*.duckdb"))
 
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     from analytics.ingest.load import remove_upload  # a change since the backup (an erasure would stay erased)
     remove_upload(con, con.execute("SELECT max(upload_id) FROM uploads").fetchone()[0])
     con.close()
     assert main(["restore", str(copy), "--db", str(db_path)]) == 0
-    con = db.connect(db_path)
-    assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in db.DATA_TABLES} == before
+    con = connection.connect(db_path)
+    assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in schema.DATA_TABLES} == before
     con.close()
     assert list((db_path.parent / "backups").glob("*before-restore*"))
 
@@ -85,7 +85,7 @@ def test_restoring_something_else_is_refused(db_path, tmp_path, capsys, content,
 
 
 def test_a_backup_into_a_file_is_refused(db_path, tmp_path, capsys):
-    db.connect(db_path).close()
+    connection.connect(db_path).close()
     taken = tmp_path / "taken.txt"
     taken.write_text("mine")
     assert main(["backup", "--out", str(taken), "--db", str(db_path)]) == 1
@@ -104,7 +104,7 @@ def test_uploads_and_removals_are_audited(con):
 
 
 def test_erase_command(db_path, capsys):
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     populated(con)
     con.close()
     assert main(["erase", "--participant", "m1", "--db", str(db_path)]) == 0

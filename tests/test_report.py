@@ -26,8 +26,9 @@ from analytics.ops import demo
 from analytics.present import charts, impact_reading
 from analytics.present.headlines import headlines
 from analytics.report import FORMATS, build_report
-from analytics.report.model import build_model, display
-from analytics.store import db, settings
+from analytics.report.build import build_model
+from analytics.report.model import display
+from analytics.store import connection, settings
 
 QUARTER = "2026Q2"
 PERIOD = Period.parse(QUARTER)
@@ -58,7 +59,7 @@ def _inject(con) -> None:
 @pytest.fixture(scope="module")
 def database(tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "sample.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     demo.load_demo(con)
     _inject(con)
     con.close()
@@ -67,9 +68,9 @@ def database(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def con(database):
-    connection = db.connect(database, read_only=True)
-    yield connection
-    connection.close()
+    opened = connection.connect(database, read_only=True)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +88,10 @@ def strict_con(database, tmp_path_factory):
     """The sample with a minimum group size of 200: most groups are hidden."""
     path = tmp_path_factory.mktemp("strict") / "strict.duckdb"
     shutil.copy(database, path)
-    connection = db.connect(path)
-    settings.set(connection, "min_group_size", 200)
-    yield connection
-    connection.close()
+    opened = connection.connect(path)
+    settings.set(opened, "min_group_size", 200)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +183,7 @@ def test_pdf_of_a_small_group_shows_n_below_the_threshold(small_reports, tmp_pat
 def test_xlsx_summary_carries_the_headline_values_of_metrics_json(reports, expected):
     rows = summary_rows(workbook(reports["xlsx"]))
     for label, (value, _) in headline_values(expected).items():
-        # The report keeps 12 significant digits (see model._steady).
+        # The report keeps 12 significant digits (see report.data._steady).
         assert math.isclose(rows[label][0], value, rel_tol=1e-10), label
 
 
@@ -593,12 +594,12 @@ def test_xlsx_has_the_impact_sheets_with_the_adjusted_figures(con):
 def test_impact_section_says_why_it_has_no_comparison(database, tmp_path, quarter, change, says):
     path = tmp_path / "copy.duckdb"
     shutil.copy(database, path)
-    connection = db.connect(path)
+    opened = connection.connect(path)
     if change:
-        connection.execute(change)
-    section = next(s for s in build_model(connection, Period.parse(quarter), Filters(), GENERATED).sections
+        opened.execute(change)
+    section = next(s for s in build_model(opened, Period.parse(quarter), Filters(), GENERATED).sections
                    if s.key == "impact")
-    connection.close()
+    opened.close()
     assert says in section.intro
     assert not section.charts and not section.tables
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from analytics.cli import main
-from analytics.store import db, settings
+from analytics.store import connection, schema, settings
 from tests.conftest import ROOT
 
 OLD, NEW = 9, 7  # min_group_size in the live database, and in the backup restored over it
@@ -23,12 +23,12 @@ OLD, NEW = 9, 7  # min_group_size in the live database, and in the backup restor
 def backup_file(db_path, tmp_path):
     """A backup holding min_group_size NEW, and a live database that has moved on to OLD since.
     Rows are added so that the files span many blocks (a copy is then many writes)."""
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     con.execute("INSERT INTO audit_log SELECT now(), 'x', 'setting', repeat('y', 200) FROM range(20000)")
     settings.set(con, "min_group_size", NEW)
     con.close()
     assert main(["backup", "--out", str(tmp_path / "bk"), "--db", str(db_path)]) == 0
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     settings.set(con, "min_group_size", OLD)
     con.close()
     return next((tmp_path / "bk").glob("*.duckdb"))
@@ -36,9 +36,9 @@ def backup_file(db_path, tmp_path):
 
 def state(db_path) -> int:
     """The live database's min_group_size, after reading every row of every table."""
-    con = db.connect(db_path)
+    con = connection.connect(db_path)
     try:
-        for table in db.DATA_TABLES + ("settings", "audit_log", "improvements"):
+        for table in schema.DATA_TABLES + ("settings", "audit_log", "improvements"):
             con.execute(f"SELECT * FROM {table}").fetchall()
         return int(settings.get(con, "min_group_size"))
     finally:
@@ -158,7 +158,7 @@ def test_a_restore_killed_at_any_step_leaves_the_old_or_the_new_database(db_path
     assert state(db_path) == NEW
     seen = set()
     for stop_at in sorted({1, total // 3, 2 * total // 3, total - 2, total}):
-        con = db.connect(db_path)
+        con = connection.connect(db_path)
         settings.set(con, "min_group_size", OLD)
         con.close()
         assert run_restore(backup_file, db_path, stop_at) == "stopped"

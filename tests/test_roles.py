@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics.ops import auth
-from analytics.store import db
+from analytics.store import queries
 from tests.test_pages import ROOT, small_database, texts
 
 PASSWORDS = {"vera": "viewer password", "lena": "lead password", "adam": "admin password"}
@@ -190,12 +190,12 @@ def test_signing_out_returns_to_the_sign_in_form(app):
 
 def test_a_viewer_opening_upload_directly_is_refused_and_nothing_is_written(app, database):
     with duckdb.connect(str(database), read_only=True) as template:
-        before = db.table_counts(template), template.execute("SELECT count(*) FROM uploads").fetchone()
+        before = queries.table_counts(template), template.execute("SELECT count(*) FROM uploads").fetchone()
     at = app("viewer", "2_Upload")
     assert any(REFUSED in w.value and "lead role" in w.value for w in at.warning)
     assert not at.get("file_uploader")
     cur = at.session_state["cursor"]
-    assert (db.table_counts(cur), cur.execute("SELECT count(*) FROM uploads").fetchone()) == before
+    assert (queries.table_counts(cur), cur.execute("SELECT count(*) FROM uploads").fetchone()) == before
 
 
 def test_a_viewer_sees_no_pair_ids_on_engagement(app):

@@ -14,7 +14,8 @@ import pytest
 
 from analytics.cli import main
 from analytics.ingest.mapping import suggest_dimension
-from analytics.ops.sample import DIMENSIONS, LEADERSHIP, NEW_HIRE, SURVEYS, generate, improvement_actions
+from analytics.ops.sample import generate
+from analytics.ops.sample_story import DIMENSIONS, LEADERSHIP, NEW_HIRE, SURVEYS, improvement_actions
 from analytics.ops.sample_writers import (
     COMMENT_TEXT,
     FEEDBACK_ITEMS,

@@ -14,8 +14,8 @@ from analytics.ingest.load import remove_upload
 from analytics.measures import satisfaction
 from analytics.measures.filters import Filters, Period
 from analytics.ops import privacy
-from analytics.report.model import build_model
-from analytics.store import db, memo, scores
+from analytics.report.build import build_model
+from analytics.store import connection, memo, migrations, scores
 from tests import builders
 from tests.test_pages import ROOT, small_database
 from tests.test_privacy import populated
@@ -110,7 +110,7 @@ def test_removing_an_upload_or_erasing_a_person_removes_their_scores(remove, lef
 def test_a_schema_2_file_gets_its_scores_when_it_migrates(tmp_path):
     path = tmp_path / "old.duckdb"
     old = duckdb.connect(str(path))
-    db.migrate(old, target=2)
+    migrations.migrate(old, target=2)
     old.execute("INSERT INTO surveys VALUES ('s1', 'fp', 'test', 'Test survey')")
     old.execute("INSERT INTO items VALUES ('s1', 'q1', 'Q1', 'networking', 'likert', 5), "
                 "('s1', 'q2', 'Q2', 'networking', 'likert', 7), ('s1', 'q3', 'Q3', 'nps', 'nps', 11)")
@@ -120,7 +120,7 @@ def test_a_schema_2_file_gets_its_scores_when_it_migrates(tmp_path):
     old.execute("INSERT INTO answers VALUES ('r1', 's1', 'q1', 4, NULL, NULL), ('r1', 's1', 'q2', 6, NULL, 7), "
                 "('r1', 's1', 'q3', 8, NULL, NULL)")
     old.close()
-    con = db.connect(path)
+    con = connection.connect(path)
     assert con.execute(STORED).fetchall() == [("r1", date(2026, 5, 1), "networking", 5.0, 7),
                                               ("r1", date(2026, 5, 1), "nps", 8.0, 11)]
     con.close()
@@ -156,7 +156,7 @@ def test_the_overview_computes_the_change_once_for_its_headlines_and_insights(sm
 
 
 def test_the_report_computes_the_change_once(small_file, monkeypatch):
-    con = db.connect(small_file, read_only=True)
+    con = connection.connect(small_file, read_only=True)
     calls = _counting(monkeypatch)
     build_model(con, Period.parse("2026Q2"), Filters())
     con.close()

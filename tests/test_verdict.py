@@ -10,7 +10,7 @@ from analytics.measures.impact_stats import DIFFERENCE, INCONCLUSIVE, NO_MEANING
 from analytics.ops import demo
 from analytics.present import verdict
 from analytics.present.verdict import BAD, GOOD, NEUTRAL, WARNING
-from analytics.store import db
+from analytics.store import connection
 
 
 def _card(*rows: tuple[str, float | None, int]) -> pd.DataFrame:
@@ -75,7 +75,7 @@ def test_attention_lists_the_top_findings(messages, tone, headline, details):
 
 
 def test_the_demo_answers_all_three_questions(tmp_path):
-    con = db.connect(tmp_path / "demo.duckdb")
+    con = connection.connect(tmp_path / "demo.duckdb")
     demo.load_demo(con)
     answers = verdict.answers(con, Period.parse("2026Q2"), Filters())
     assert [a.question for a in answers] == ["Is it meeting its objectives?", "Is it making a difference?",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from analytics.cli.common import add_db_argument
 from analytics.ops import backup
-from analytics.store import db
+from analytics.store import connection
 
 
 def register(sub) -> None:
@@ -26,13 +26,13 @@ def register(sub) -> None:
 
 
 def run_backup(args) -> int:
-    target = backup.backup(args.db or db.default_path(), args.out)
+    target = backup.backup(args.db or connection.default_path(), args.out)
     print(f"Backed up to {target}")
     return 0
 
 
 def run_restore(args) -> int:
-    saved, erased_again = backup.restore(args.backup, args.db or db.default_path())
+    saved, erased_again = backup.restore(args.backup, args.db or connection.default_path())
     print(f"Restored {args.backup}" + (f"; the replaced database was saved as {saved}" if saved else "")
           + (f"; {erased_again} erasure{'s' if erased_again != 1 else ''} applied again" if erased_again else ""))
     return 0

@@ -5,7 +5,7 @@ from contextlib import closing, nullcontext
 from pathlib import Path
 
 from analytics.cli.ingest import add_file_arguments, analysed, options_from, report, summary
-from analytics.store import db
+from analytics.store import connection
 
 
 def register(sub) -> None:
@@ -16,9 +16,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    path = args.db or db.default_path()
+    path = args.db or connection.default_path()
     options = options_from(args)
     # Read-only when the database exists, so references can be checked; never created.
-    with closing(db.connect(path, read_only=True)) if Path(path).exists() else nullcontext() as con:
+    with closing(connection.connect(path, read_only=True)) if Path(path).exists() else nullcontext() as con:
         plans = analysed(args.paths, con, options)
     return report([summary(plan, path=name) for name, plan in zip(args.paths, plans)], args.json, "would load")

@@ -9,7 +9,7 @@ from typing import Iterator
 
 import duckdb
 
-from analytics.store import db
+from analytics.store import connection
 
 
 def add_db_argument(parser: argparse.ArgumentParser, help: str = "database file") -> None:  # noqa: A002
@@ -26,7 +26,7 @@ def fail(message: str) -> int:
 
 def database_path(args: argparse.Namespace) -> Path:
     """The database file --db names, else $MENTORSCOPE_DB or data/mentorscope.duckdb."""
-    return Path(args.db or db.default_path())
+    return Path(args.db or connection.default_path())
 
 
 def no_database(path: Path) -> int:
@@ -41,5 +41,5 @@ def read_only_if_there(args: argparse.Namespace) -> Iterator[duckdb.DuckDBPyConn
     if not path.exists():
         yield None
         return
-    with closing(db.connect(path, read_only=True)) as con:
+    with closing(connection.connect(path, read_only=True)) as con:
         yield con

@@ -13,7 +13,7 @@ from analytics.cli.common import add_db_argument, database_path, fail, no_databa
 from analytics.errors import InputError
 from analytics.measures.filters import Period, last_complete_quarter
 from analytics.ops import delivery
-from analytics.store import db, settings
+from analytics.store import connection, settings
 
 
 def register(sub) -> None:
@@ -34,7 +34,7 @@ def run(args) -> int:
     path = database_path(args)
     if not path.exists():
         return no_database(path)
-    with closing(db.connect(path)) as con:
+    with closing(connection.connect(path)) as con:
         fiscal_start = settings.get(con, "fiscal_year_start_month")
         try:
             period = (Period.parse(args.quarter, fiscal_start) if args.quarter

@@ -4,7 +4,7 @@ from __future__ import annotations
 from analytics.cli.common import add_db_argument
 from analytics.ops import backup
 from analytics.ops.privacy import erase_participant, ledger_path
-from analytics.store import db
+from analytics.store import connection
 
 
 def register(sub) -> None:
@@ -20,8 +20,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    path = args.db or db.default_path()
-    con = db.connect(path)
+    path = args.db or connection.default_path()
+    con = connection.connect(path)
     try:
         changed = erase_participant(con, args.participant, actor="command line")
     finally:

@@ -10,7 +10,7 @@ from analytics.cli.common import add_db_argument, database_path, fail, no_databa
 from analytics.measures import improvements
 from analytics.measures.filters import Filters, validate_filters
 from analytics.measures.registry import REGISTRY
-from analytics.store import db
+from analytics.store import connection
 
 ACTOR = "command line"
 LISTED = ["action_id", "started_on", "program", "cohort", "metric", "title", "owner", "description"]
@@ -72,7 +72,7 @@ def run_list(args) -> int:
     path = database_path(args)
     if not path.exists():
         return no_database(path)
-    con = db.connect(path, read_only=True)
+    con = connection.connect(path, read_only=True)
     try:
         actions = improvements.list_actions(con, args.program, args.cohort)[LISTED]
     finally:
@@ -93,7 +93,7 @@ def run_list(args) -> int:
 def run_add(args) -> int:
     if not database_path(args).exists():
         return no_database(database_path(args))
-    con = db.connect(database_path(args))
+    con = connection.connect(database_path(args))
     try:
         _known_scope(con, args.program, args.cohort)
         action_id = improvements.add_action(con, title=args.title, metric=args.metric, started_on=args.started_on,
@@ -115,7 +115,7 @@ def run_edit(args) -> int:
                     "--all-programs, --cohort, --all-cohorts, --owner, --description.")
     if not database_path(args).exists():
         return no_database(database_path(args))
-    con = db.connect(database_path(args))
+    con = connection.connect(database_path(args))
     try:
         _known_scope(con, changes.get("program"), changes.get("cohort"))
         improvements.edit_action(con, args.action_id, actor=ACTOR, **changes)
@@ -128,7 +128,7 @@ def run_edit(args) -> int:
 def run_delete(args) -> int:
     if not database_path(args).exists():
         return no_database(database_path(args))
-    con = db.connect(database_path(args))
+    con = connection.connect(database_path(args))
     try:
         title = improvements.get_action(con, args.action_id)["title"]
         improvements.delete_action(con, args.action_id, actor=ACTOR)

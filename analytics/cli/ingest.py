@@ -18,7 +18,7 @@ from analytics.ingest.columns import KINDS
 from analytics.ingest.load import LoadResult
 from analytics.ingest.mapping import DIMENSIONS
 from analytics.ingest.pipeline import WAVES, Options, Plan, analyse_path, load_plans
-from analytics.store import db
+from analytics.store import connection
 
 NOT_SCORED = "none"  # --map ITEM=none: the question stays stored but in no figure
 CLOSED_ON = " (every response dated {}, the day the survey closed)"
@@ -198,7 +198,7 @@ def _short(text: str) -> str:
 
 def run(args) -> int:
     options = options_from(args)  # before connecting: a malformed --map creates no database
-    with closing(db.connect(args.db)) as con:
+    with closing(connection.connect(args.db)) as con:
         plans = analysed(args.paths, con, options)
         results = [summary(plan, loaded, path) for path, plan, loaded in zip(args.paths, plans, load_plans(con, plans))]
     return report(results, args.json, "loaded")

@@ -10,7 +10,7 @@ from analytics.measures.filters import Filters, Period, check_reportable, valida
 from analytics.measures.metrics import metrics_json
 from analytics.measures.registry import REGISTRY
 from analytics.present import formatting
-from analytics.store import db, settings
+from analytics.store import connection, queries, settings
 
 EMPTY_MESSAGE = ("no data loaded yet: run python -m analytics ingest FILE… first "
                  "(python -m analytics sample --out DIR writes example exports to try).")
@@ -33,9 +33,9 @@ def run(args) -> int:
     path = database_path(args)
     if not path.exists():
         return fail(EMPTY_MESSAGE)
-    con = db.connect(path, read_only=True)
+    con = connection.connect(path, read_only=True)
     try:
-        if all(db.scalar(con, f"SELECT count(*) FROM {table}") == 0 for table in DATA_TABLES):
+        if all(queries.scalar(con, f"SELECT count(*) FROM {table}") == 0 for table in DATA_TABLES):
             return fail(EMPTY_MESSAGE)
         fiscal_start = settings.get(con, "fiscal_year_start_month")
         period = Period.parse(args.quarter, fiscal_start)

@@ -11,7 +11,7 @@ from analytics.measures.declaration import clean
 from analytics.measures.filters import Filters, Period, check_reportable
 from analytics.measures.registry import TARGETABLE
 from analytics.present import formatting
-from analytics.store import db, settings
+from analytics.store import connection, settings
 
 
 def register(sub) -> None:
@@ -31,7 +31,7 @@ def run_list(args) -> int:
     path = database_path(args)
     if not path.exists():
         return no_database(path)
-    con = db.connect(path, read_only=True)
+    con = connection.connect(path, read_only=True)
     try:
         if args.quarter is None:
             listed = objectives.list_objectives(con)

@@ -8,7 +8,7 @@ from contextlib import closing
 from analytics.cli.common import add_db_argument, database_path, fail, read_only_if_there
 from analytics.ops import delivery
 from analytics.report import FORMATS
-from analytics.store import db
+from analytics.store import connection
 
 
 def register(sub) -> None:
@@ -53,7 +53,7 @@ def run_list(args) -> int:
 
 
 def run_add(args) -> int:
-    with closing(db.connect(args.db)) as con:
+    with closing(connection.connect(args.db)) as con:
         recipient = delivery.add_recipient(con, args.email, args.name, args.program, args.formats or ["pdf"],
                                            actor="command line")
     print(f"Added {recipient.email}: {recipient.scope()}, {', '.join(recipient.formats)}.")
@@ -64,7 +64,7 @@ def run_remove(args) -> int:
     path = database_path(args)
     if not path.exists():
         return fail(f"{args.email} is not a recipient: the database {path} does not exist yet.")
-    with closing(db.connect(path)) as con:
+    with closing(connection.connect(path)) as con:
         delivery.remove_recipient(con, args.email, actor="command line")
     print(f"Removed {args.email}.")
     return 0

@@ -10,7 +10,7 @@ from analytics.cli.common import add_db_argument, database_path, fail
 from analytics.errors import InputError
 from analytics.measures.filters import Filters, Period, check_reportable
 from analytics.report import FORMATS, build_report
-from analytics.store import db, settings
+from analytics.store import connection, settings
 
 FILTER_FIELDS = ("program", "cohort", "department", "role")
 
@@ -53,7 +53,7 @@ def run(args) -> int:
     if not path.exists():
         return fail(f"no database at {path}: run python -m analytics ingest FILE… first (python -m analytics sample "
                     "--out DIR writes example exports to try), or pass --db.")
-    con = db.connect(path, read_only=True)
+    con = connection.connect(path, read_only=True)
     try:
         fiscal_start = settings.get(con, "fiscal_year_start_month")
         period = Period.parse(args.quarter, fiscal_start)

@@ -11,7 +11,7 @@ from analytics.cli.common import add_db_argument, database_path, fail, read_only
 from analytics.cli.ingest import CLOSED_ON
 from analytics.ingest.load import remove_upload
 from analytics.ops import health
-from analytics.store import db
+from analytics.store import connection
 
 LIST_HINT = "python -m analytics uploads list shows the uploads on record"
 # An upload that found every row stored wrote none: no later upload took its rows over.
@@ -56,7 +56,7 @@ def run_remove(args) -> int:
     path = database_path(args)
     if not path.exists():
         return fail(f"there is no upload #{upload_id}: the database {path} does not exist yet.")
-    with closing(db.connect(path)) as con:
+    with closing(connection.connect(path)) as con:
         entry = health.upload(con, upload_id)
         if entry is None:
             return fail(f"there is no upload #{upload_id}; {LIST_HINT}.")

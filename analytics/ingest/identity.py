@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from analytics.ingest import load as store
 from analytics.ingest.mapping import statement_parts
-from analytics.store.db import registered
+from analytics.store.queries import registered
 
 # difflib's ratio (0–1) over a question's text, from which a question is the stored one reworded.
 # Rewordings of the demo surveys score 0.85–0.92; different questions of one survey at most 0.66.

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from analytics.ingest.platform import KEYS, PlatformBatch
 from analytics.store import audit, scores
-from analytics.store.db import registered, transaction
+from analytics.store.queries import registered, transaction
 
 WRITE_LOCK = threading.Lock()
 

@@ -24,8 +24,8 @@ from analytics.ingest.columns import all_columns, map_header, required_columns
 from analytics.ingest.dates import ISO_PLAIN, parse_dates
 from analytics.ingest.errors import DATE_FIX, NUMBER_FIX, FileRefused
 from analytics.ingest.staged import Staged
-from analytics.store.db import registered
 from analytics.store.plausible import EARLIEST, latest_plausible, outside_range
+from analytics.store.queries import registered
 
 # The key that identifies a row of each kind; sessions without an id get a
 # natural key (pair + timestamp) so re-exports upsert instead of duplicating.

@@ -66,12 +66,13 @@ def read_raw(data: bytes, file_name: str, limits: WorkbookLimits = WorkbookLimit
     try:
         table = _read(data, limits)
     except IngestError as exc:
+        refused = exc
         if file_name.lower().endswith((".xlsx", ".xlsm")) and not data.startswith((ZIP, OLE2)):
             # Read as text, it would be refused as binary data, which says nothing of the workbook it claims to be.
-            exc = FileRefused("the file is named as an Excel workbook but is not one: it may be damaged, or another "
-                              "kind of file renamed.", fix="Open it in Excel and save it again as .xlsx, or upload "
-                                                           "the CSV export.")
-        raise exc.in_file(file_name)
+            refused = FileRefused("the file is named as an Excel workbook but is not one: it may be damaged, or "
+                                  "another kind of file renamed.", fix="Open it in Excel and save it again as .xlsx, "
+                                                                       "or upload the CSV export.")
+        raise refused.in_file(file_name)
     except Exception as exc:  # the contract: callers only ever see IngestError
         raise FileRefused(f"the file could not be read ({type(exc).__name__}: {exc}).", file=file_name,
                           fix=RESAVE_FIX) from exc

@@ -192,23 +192,7 @@ def convert_column(values: pd.Series, item_id: str, *, dimension: str | None,
                                [], "text")
     user_map = {normalise_label(k): v for k, v in (label_map or {}).items()}
     labels = sorted({normalise_label(v) for v in text[answered]} - MISSING)
-    numbers = {label: parse_number(label) for label in labels}
-    words = [label for label in labels if numbers[label] is None and label not in user_map
-             and not _PREFIXED.match(label)]
-    scale, unknown = choose_scale(words)
-    size = len(set(scale.values())) if scale else None
-    answers = {label: parse_answer(label, scale, size) for label in labels}
-    plain = [a.value for label, a in answers.items() if a is not None and a.scale_points is None
-             and label not in user_map]
-    sizes = {a.scale_points for a in answers.values() if a is not None and a.scale_points}
-    numeric_points = scale_points or (max(sizes) if sizes else infer_points(plain, dimension))
-    unknown += [label for label in labels if numbers[label] is not None and label not in user_map
-                and not on_a_scale(numbers[label])]
-    if dimension == "nps":  # only 0–10 counts; likelihood words are not NPS answers
-        unknown = [label for label in labels if label not in user_map
-                   and not (answers[label] and 0 <= answers[label].value <= 10
-                            and answers[label].scale_points in (None, NPS_POINTS))]
-        numeric_points = NPS_POINTS
+    numbers, answers, unknown, numeric_points = _read_labels(labels, user_map, dimension, scale_points)
 
     def score(label: str) -> tuple[float, int | None]:
         if label in user_map:
@@ -237,6 +221,30 @@ def convert_column(values: pd.Series, item_id: str, *, dimension: str | None,
             shown.setdefault(label, raw)
     return ConvertedColumn(value_num.astype(float), column_points, text.where(answered),
                            list(shown.values()), "likert")
+
+
+def _read_labels(labels: list[str], user_map: dict[str, tuple[float, int]], dimension: str | None,
+                 scale_points: int | None) -> tuple[dict, dict, list[str], int | None]:
+    """A column's distinct labels read: each one's plain number and its answer, the labels nothing explains
+    (`unknown`), and the scale size of the column's plain numbers."""
+    numbers = {label: parse_number(label) for label in labels}
+    words = [label for label in labels if numbers[label] is None and label not in user_map
+             and not _PREFIXED.match(label)]
+    scale, unknown = choose_scale(words)
+    size = len(set(scale.values())) if scale else None
+    answers = {label: parse_answer(label, scale, size) for label in labels}
+    plain = [a.value for label, a in answers.items() if a is not None and a.scale_points is None
+             and label not in user_map]
+    sizes = {a.scale_points for a in answers.values() if a is not None and a.scale_points}
+    numeric_points = scale_points or (max(sizes) if sizes else infer_points(plain, dimension))
+    unknown += [label for label in labels if numbers[label] is not None and label not in user_map
+                and not on_a_scale(numbers[label])]
+    if dimension == "nps":  # only 0–10 counts; likelihood words are not NPS answers
+        unknown = [label for label in labels if label not in user_map
+                   and not (answers[label] and 0 <= answers[label].value <= 10
+                            and answers[label].scale_points in (None, NPS_POINTS))]
+        numeric_points = NPS_POINTS
+    return numbers, answers, unknown, numeric_points
 
 
 def _unscored_type(answers: list[str], counts: list[int]) -> str:

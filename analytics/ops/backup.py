@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from analytics.ops import privacy
-from analytics.store import db
+from analytics.store import connection, errors, migrations, queries, schema
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8–11 of every DuckDB database file
 
@@ -22,10 +22,10 @@ def backup(db_path: Path, out_dir: Path) -> Path:
     """Copy the database into `out_dir` as mentorscope-YYYYmmddTHHMMSS.duckdb."""
     db_path, out_dir = Path(db_path), Path(out_dir)
     if not db_path.is_file():
-        raise db.DatabaseError(f"There is no database at {db_path} to back up.")
+        raise errors.DatabaseError(f"There is no database at {db_path} to back up.")
     if out_dir.exists() and not out_dir.is_dir():
-        raise db.DatabaseError(f"{out_dir} is a file: --out takes the folder to write the backup into.")
-    con = db.connect(db_path)
+        raise errors.DatabaseError(f"{out_dir} is a file: --out takes the folder to write the backup into.")
+    con = connection.connect(db_path)
     con.execute("CHECKPOINT")  # everything in the write-ahead log goes into the file first
     con.close()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -45,11 +45,11 @@ def restore(backup_path: Path, db_path: Path) -> tuple[Path | None, int]:
     """
     backup_path, db_path = Path(backup_path), Path(db_path)
     if not backup_path.is_file():
-        raise db.DatabaseError(f"There is no file at {backup_path} to restore: give the path of a backup file "
+        raise errors.DatabaseError(f"There is no file at {backup_path} to restore: give the path of a backup file "
                                "written by `backup`.")
     with backup_path.open("rb") as file:
         if file.read(12)[8:] != DUCKDB_MAGIC:  # before DuckDB, whose own refusals do not name the problem
-            raise db.DatabaseError(f"{backup_path} is not a Mentorscope database backup (not a DuckDB file): give "
+            raise errors.DatabaseError(f"{backup_path} is not a Mentorscope database backup (not a DuckDB file): give "
                                    "the path of a backup file written by `backup`.")
     staged = db_path.with_name(db_path.name + ".restoring")
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -78,13 +78,13 @@ def rewrite(db_path: Path) -> None:
     try:
         with duckdb.connect(str(fresh)) as con:
             con.execute(f"ATTACH {_quoted(db_path)} AS original (READ_ONLY)")
-            name = db.scalar(con, "SELECT current_database()").replace('"', '""')
+            name = queries.scalar(con, "SELECT current_database()").replace('"', '""')
             con.execute(f'COPY FROM DATABASE original TO "{name}"')
-            copied = {t: db.scalar(con, f"SELECT count(*) FROM {t}") for t in db.DATA_TABLES}
-            kept = {t: db.scalar(con, f"SELECT count(*) FROM original.{t}") for t in db.DATA_TABLES}
+            copied = {t: queries.scalar(con, f"SELECT count(*) FROM {t}") for t in schema.DATA_TABLES}
+            kept = {t: queries.scalar(con, f"SELECT count(*) FROM original.{t}") for t in schema.DATA_TABLES}
             con.execute("DETACH original")
-            if copied != kept or db.foreign_reason(con) is not None:
-                raise db.DatabaseError(f"Rewriting {db_path} gave an incomplete copy; the file was left as it was.")
+            if copied != kept or migrations.foreign_reason(con) is not None:
+                raise errors.DatabaseError(f"Rewriting {db_path} gave an incomplete copy; the file was left as it was.")
             con.execute("CHECKPOINT")
         _sync(fresh)
         os.replace(fresh, db_path)
@@ -106,33 +106,33 @@ def _prepare(staged: Path, backup_path: Path, ledger: Path) -> int:
     try:
         con = duckdb.connect(str(staged))
         try:
-            reason = db.foreign_reason(con)
+            reason = migrations.foreign_reason(con)
             if reason is None:
-                db.migrate(con)
+                migrations.migrate(con)
                 erased_again = privacy.apply_ledger(con, ledger)
                 con.execute("CHECKPOINT")
         finally:
             con.close()
     except duckdb.Error as exc:
         detail = str(exc).replace(str(staged), backup_path.name)
-        raise db.DatabaseError(f"{refused}: it is damaged or cut short ({detail}). Give the path of a whole "
+        raise errors.DatabaseError(f"{refused}: it is damaged or cut short ({detail}). Give the path of a whole "
                                "backup file written by `backup`.") from exc
     if reason is not None:
-        raise db.DatabaseError(f"{refused}: {reason}. Give the path of a backup file written by `backup`.")
+        raise errors.DatabaseError(f"{refused}: {reason}. Give the path of a backup file written by `backup`.")
     return erased_again
 
 
 def _set_aside(db_path: Path) -> Path:
     """Copy the database about to be replaced into data/backups, its write-ahead log folded in first."""
     try:
-        con = db.connect(db_path)
+        con = connection.connect(db_path)
         con.execute("CHECKPOINT")
         con.close()
-    except db.DatabaseBusy:
+    except errors.DatabaseBusy:
         raise
-    except db.DatabaseError:
+    except errors.DatabaseError:
         pass  # a database that no longer opens is what a restore is for: its bytes are kept as they are
-    saved = db.backup_file(db_path, "before-restore")
+    saved = connection.backup_file(db_path, "before-restore")
     db_path.with_name(db_path.name + ".wal").unlink(missing_ok=True)  # it belongs to the file replaced
     return saved
 

@@ -30,7 +30,7 @@ from analytics.errors import ConfigError, InputError, MentorscopeError
 from analytics.measures.filters import Filters, Period, check_reportable, known_values
 from analytics.report import FORMATS, MEDIA_TYPES, build_report, file_name
 from analytics.store import audit, settings
-from analytics.store.db import transaction
+from analytics.store.queries import transaction
 
 DEFAULT_SECRETS = Path(".streamlit") / "secrets.toml"
 DEFAULT_FORMATS = ("pdf",)

@@ -86,7 +86,7 @@ def clear_demo(con: duckdb.DuckDBPyConnection, actor: str | None = None) -> int:
 
 def _log_demo_improvements(con: duckdb.DuckDBPyConnection) -> None:
     from analytics.measures.improvements import add_action
-    from analytics.ops.sample import improvement_actions
+    from analytics.ops.sample_story import improvement_actions
 
     for action in improvement_actions():
         add_action(con, **action, is_demo=True)
@@ -94,7 +94,7 @@ def _log_demo_improvements(con: duckdb.DuckDBPyConnection) -> None:
 
 def _set_demo_objectives(con: duckdb.DuckDBPyConnection) -> None:
     from analytics.measures.objectives import add_objective
-    from analytics.ops.sample import objectives
+    from analytics.ops.sample_story import objectives
 
     for objective in objectives():
         add_objective(con, **objective, is_demo=True)

@@ -29,7 +29,7 @@ import duckdb
 from analytics.errors import InputError
 from analytics.ingest.load import WRITE_LOCK, email_token
 from analytics.store import audit, scores
-from analytics.store.db import scalar, transaction
+from analytics.store.queries import scalar, transaction
 
 ERASED = "[erased]"
 # Columns of free text that may mention a person whom no column of theirs identifies.

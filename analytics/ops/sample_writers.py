@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from analytics.ops.sample import BASELINE_DIMENSIONS, SURVEYS, SampleData, Survey
+from analytics.ops.sample_story import BASELINE_DIMENSIONS, SURVEYS, SampleData, Survey
 
 PLATFORM_FILES = ("participants", "pairs", "sessions", "goals", "employees")
 

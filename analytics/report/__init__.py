@@ -11,7 +11,8 @@ from typing import Callable
 import duckdb
 
 from analytics.measures.filters import Filters, Period
-from analytics.report.model import Report, ReportError, build_model
+from analytics.report.build import build_model
+from analytics.report.model import Report, ReportError
 
 __all__ = ["FORMATS", "MEDIA_TYPES", "ReportError", "build_report", "file_name"]
 

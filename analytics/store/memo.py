@@ -5,7 +5,7 @@ same figures (this quarter's engagement, last quarter's dimensions …) several
 times. Inside `with memo.scope():` a function decorated with `@memo.once`
 returns what its first call with the same connection and arguments returned (a
 copy: callers may change theirs); outside a scope it simply runs. A scope is
-short, and a committed write empties it (db.transaction), so a figure read
+short, and a committed write empties it (queries.transaction), so a figure read
 after a write in the same run is computed afresh.
 """
 from __future__ import annotations
