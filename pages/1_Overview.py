@@ -3,7 +3,7 @@ KPIs against last quarter, each judged by its objective where one is set, two tr
 import streamlit as st
 
 from analytics.measures import engagement, objectives, satisfaction
-from analytics.present import charts, headlines, verdict
+from analytics.present import charts, formatting, headlines, verdict
 from pages import _common as ui
 
 # Colour and icon of an answer's tone, and its word (what needs attention has words of its own).
@@ -43,7 +43,7 @@ for start in (0, 3):
             judged = verdict.objective_of(card, row["metric"], ui.filters().program)
             if judged:
                 st.badge(f"{objectives.STATUS_TEXT[judged['status']]}: target "
-                         f"{objectives.DIRECTIONS[judged['direction']]} {objectives.show(judged['target'], judged['unit'])}",
+                         f"{objectives.DIRECTIONS[judged['direction']]} {formatting.show(judged['target'], judged['unit'])}",
                          color=STATUS_COLOURS[judged["status"]], help=ui.escape(judged["objective"]))
             st.caption(ui.tile_caption(row))
             if not tested:

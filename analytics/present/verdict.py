@@ -15,7 +15,7 @@ import pandas as pd
 from analytics.measures import impact, objectives
 from analytics.measures.filters import Filters, Period
 from analytics.measures.impact_stats import DIFFERENCE, INCONCLUSIVE, NO_MEANINGFUL_DIFFERENCE
-from analytics.present import charts, impact_reading, insights
+from analytics.present import charts, formatting, impact_reading, insights
 from analytics.present.wording import counted
 from analytics.store import settings
 
@@ -48,7 +48,7 @@ def objectives_answer(scorecard: pd.DataFrame) -> Answer:
     tone = BAD if off else WARNING if risk else GOOD if on else NEUTRAL
     missed = scorecard[scorecard["status"].isin([objectives.OFF_TRACK, objectives.AT_RISK])]
     details = [f"{objectives.STATUS_TEXT[row['status']]}: {row['objective']} "
-               f"(now {objectives.show(row['value'], row['unit'])}, n = {int(row['n']):,})"
+               f"(now {formatting.show(row['value'], row['unit'])}, n = {int(row['n']):,})"
                for row in missed.sort_values("status", key=lambda s: s != objectives.OFF_TRACK,
                                              kind="stable").to_dict("records")]
     return Answer(question, tone, ", ".join(parts) + ".", details)
