@@ -341,7 +341,7 @@ st.session_state["data_version"] = common.data_version(st.session_state["cursor_
                                                        settings.all_settings(cur))
 sidebar(cur, user.scope)
 account(cur, user)
-status_line(access, demo.has_demo(cur), settings_page)
+status_line(access, queries.has_demo(cur), settings_page)
 common.show_flash()
 with memo.scope():  # a figure the page asks for twice is computed once
     page.run()

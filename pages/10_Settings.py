@@ -11,7 +11,7 @@ from analytics.measures.filters import Filters, available_quarters, known_values
 from analytics.ops import delivery, demo, privacy
 from analytics.present import formatting
 from analytics.report import FORMATS
-from analytics.store import audit, errors, settings
+from analytics.store import audit, errors, queries, settings
 from pages import _common as ui
 from pages import _scope
 
@@ -40,7 +40,7 @@ def settings_form() -> None:
 
 
 def demo_controls() -> None:
-    if not demo.has_demo(ui.cursor()):
+    if not queries.has_demo(ui.cursor()):
         st.caption("No demo data is loaded.")
         return
     st.caption("The sample programs loaded on first start. Clearing removes their rows, uploads, "

@@ -46,11 +46,11 @@ def test_the_demo_is_marked_and_clears_in_one_call(tmp_path):
     con = connection.connect(tmp_path / "d.duckdb")
     assert demo.missing_files(con) == demo.demo_files()
     demo.load_demo(con)
-    assert demo.has_demo(con)
+    assert queries.has_demo(con)
     assert demo.missing_files(con) == []
     removed = demo.clear_demo(con)
-    assert removed > 0 and not demo.has_demo(con)
-    assert demo.finish_demo(con) == [] and not demo.has_demo(con)  # cleared once, never loaded again
+    assert removed > 0 and not queries.has_demo(con)
+    assert demo.finish_demo(con) == [] and not queries.has_demo(con)  # cleared once, never loaded again
     assert queries.table_counts(con) == {t: 0 for t in schema.DATA_TABLES}
     assert con.execute("SELECT count(*) FROM improvements").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM objectives").fetchone() == (0,)
@@ -173,4 +173,4 @@ def test_the_dashboard_finishes_a_demo_load_cut_short_but_not_a_cleared_demo(mon
     if demo_after == "whole":
         assert loaded(cursor) == whole_demo and banner
     else:
-        assert not demo.has_demo(cursor) and not banner
+        assert not queries.has_demo(cursor) and not banner

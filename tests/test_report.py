@@ -152,8 +152,8 @@ def test_pdf_renders_to_pages(reports, small_reports, tmp_path, which, least):
 
 @needs_poppler
 def test_pdf_carries_the_headline_values_of_metrics_json(reports, expected, tmp_path):
-    summary = pdf_text(reports["pdf"], tmp_path).split("Executive summary", 1)[1].split("Findings", 1)[0]
-    lines = summary.splitlines()
+    figures = pdf_text(reports["pdf"], tmp_path).split("Headline figures", 1)[1].split("All findings", 1)[0]
+    lines = figures.splitlines()
     for label, (value, kind) in headline_values(expected).items():
         assert value is not None, label
         start = next(i for i, line in enumerate(lines) if line.startswith(label[:20]))
@@ -171,7 +171,7 @@ def test_pdf_has_page_numbers_and_running_header(reports, tmp_path):
 
 @needs_poppler
 def test_pdf_of_a_small_group_shows_n_below_the_threshold(small_reports, tmp_path):
-    summary = pdf_text(small_reports["pdf"], tmp_path).split("Executive summary", 1)[1].split("Findings", 1)[0]
+    summary = pdf_text(small_reports["pdf"], tmp_path).split("Headline figures", 1)[1].split("All findings", 1)[0]
     lines = summary.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("Net Promoter Score"))
     # pdftotext drops the narrow spaces around "<".

@@ -131,3 +131,20 @@ SCORECARD = pd.DataFrame({"metric": ["nps", "nps", "active_pair_rate"], "program
 def test_a_tile_is_judged_by_its_programs_objective_else_the_organisations(metric, program, objective_id):
     found = verdict.objective_of(SCORECARD, metric, program)
     assert (found and found["objective_id"]) == objective_id
+
+
+@pytest.mark.parametrize("card, reading, difference, said", [
+    ((), INCONCLUSIVE, 0.03,
+     "No objectives are set yet, and it is too early to tell whether participants stay longer than comparable "
+     "colleagues."),
+    (((ON, 30, 50), (OFF, -20, 276)), DIFFERENCE, 0.06,
+     "1 of 2 objectives on track, 1 off track, and participants stay longer than comparable colleagues."),
+    (((ON, 30, 50),), DIFFERENCE, -0.06,
+     "1 of 1 objective on track, and participants leave more often than comparable colleagues."),
+    (((RISK, 15, 40),), NO_MEANINGFUL_DIFFERENCE, 0.0,
+     "0 of 1 objective on track, 1 at risk, and participants stay about as often as comparable colleagues."),
+])
+def test_the_verdict_is_one_sentence(card, reading, difference, said):
+    answers = [verdict.objectives_answer(_card(*card)),
+               verdict.impact_answer({"retention_12m": _found(reading, difference)}, None, 0.05, 5)]
+    assert verdict.sentence(answers) == said

@@ -69,10 +69,6 @@ def finish_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None
         return load_demo(con, progress, folder, files) if files else []
 
 
-def has_demo(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute("SELECT count(*) FROM uploads WHERE is_demo").fetchone()[0])
-
-
 def clear_demo(con: duckdb.DuckDBPyConnection, actor: str | None = None) -> int:
     """Remove every demo upload's rows, the demo improvement actions and objectives; returns uploads removed."""
     ids = [r[0] for r in con.execute("SELECT upload_id FROM uploads WHERE is_demo ORDER BY upload_id DESC").fetchall()]

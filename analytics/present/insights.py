@@ -62,7 +62,7 @@ def at_risk(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) ->
         return []
     days = settings.get(con, "at_risk_days")
     return [_finding(2.5, "at_risk_pairs", f"{count} pair{'s' if count > 1 else ''} had no meeting in the {days} "
-                     f"days up to {period.as_of:%d %b %Y}; the Engagement page lists them.", "at_risk_pairs", count)]
+                     f"days up to {period.as_of:%d %b %Y}.", "at_risk_pairs", count)]
 
 
 def slipping_cohorts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:

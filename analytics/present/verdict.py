@@ -31,13 +31,30 @@ class Answer:
     tone: str
     headline: str
     details: list[str] = field(default_factory=list)
+    clause: str = ""  # the answer as part of a sentence, for the one-sentence verdict
+
+
+# The impact answer by its reading, as a headline and as a clause of the verdict.
+IMPACT_WORDS = {
+    (DIFFERENCE, True): (GOOD, "Yes: participants stay longer than comparable colleagues.",
+                         "participants stay longer than comparable colleagues"),
+    (DIFFERENCE, False): (BAD, "Not for retention: participants leave more often than comparable colleagues.",
+                          "participants leave more often than comparable colleagues"),
+    (NO_MEANINGFUL_DIFFERENCE, None): (WARNING, "Not on retention: participants stay about as often as comparable "
+                                                "colleagues.", "participants stay about as often as comparable colleagues"),
+    (INCONCLUSIVE, None): (NEUTRAL, "Too early to tell: the retention comparison is inconclusive.",
+                           "it is too early to tell whether participants stay longer than comparable colleagues"),
+    (None, None): (NEUTRAL, "Cannot be told from these figures yet.",
+                   "whether participants stay longer than comparable colleagues cannot be told yet"),
+}
 
 
 def objectives_answer(scorecard: pd.DataFrame) -> Answer:
     """The scorecard in a sentence: how many objectives are on track, at risk, off track; the misses named."""
     question = "Is it meeting its objectives?"
     if scorecard.empty:
-        return Answer(question, NEUTRAL, "No objectives are set yet, so there is no target to judge against.")
+        return Answer(question, NEUTRAL, "No objectives are set yet, so there is no target to judge against.",
+                      clause="no objectives are set yet")
     counts = scorecard["status"].value_counts()
     on, risk, off = (int(counts.get(status, 0)) for status in (objectives.ON_TRACK, objectives.AT_RISK,
                                                                objectives.OFF_TRACK))
@@ -51,7 +68,7 @@ def objectives_answer(scorecard: pd.DataFrame) -> Answer:
                f"(now {formatting.show(row['value'], row['unit'])}, n = {int(row['n']):,})"
                for row in missed.sort_values("status", key=lambda s: s != objectives.OFF_TRACK,
                                              kind="stable").to_dict("records")]
-    return Answer(question, tone, ", ".join(parts) + ".", details)
+    return Answer(question, tone, ", ".join(parts) + ".", details, ", ".join(parts))
 
 
 def impact_answer(block: dict | None, why_not: str | None, smallest_effect: float, min_size: int) -> Answer:
@@ -61,17 +78,9 @@ def impact_answer(block: dict | None, why_not: str | None, smallest_effect: floa
     said = impact_reading.verdict("retention_12m", found, smallest_effect, min_size, unavailable=why_not,
                                   first_comparison_on=None if block is None else block.get("first_comparison_on"))
     reading = None if found is None or found["suppressed"] or not found["n_participants"] else found["reading"]
-    if reading == DIFFERENCE:
-        tone = GOOD if found["difference"] > 0 else BAD
-        headline = ("Yes: participants stay longer than comparable colleagues." if found["difference"] > 0 else
-                    "Not for retention: participants leave more often than comparable colleagues.")
-    elif reading == NO_MEANINGFUL_DIFFERENCE:
-        tone, headline = WARNING, "Not on retention: participants stay about as often as comparable colleagues."
-    elif reading == INCONCLUSIVE:
-        tone, headline = NEUTRAL, "Too early to tell: the retention comparison is inconclusive."
-    else:
-        tone, headline = NEUTRAL, "Cannot be told from these figures yet."
-    return Answer(question, tone, headline, [said])
+    key = (reading, found["difference"] > 0) if reading == DIFFERENCE else (reading, None)
+    tone, headline, clause = IMPACT_WORDS.get(key, IMPACT_WORDS[(None, None)])
+    return Answer(question, tone, headline, [said], clause)
 
 
 def attention_answer(findings: pd.DataFrame, nothing: str, limit: int = TOP_FINDINGS) -> Answer:
@@ -81,6 +90,12 @@ def attention_answer(findings: pd.DataFrame, nothing: str, limit: int = TOP_FIND
         return Answer(question, GOOD, nothing)
     top = findings.head(limit)["message"].tolist()
     return Answer(question, WARNING, top[0], top[1:])
+
+
+def sentence(answers: list[Answer]) -> str:
+    """The verdict in one sentence: the objectives' count and what the impact comparison says."""
+    met, impact_said = answers[0].clause, answers[1].clause
+    return f"{met[:1].upper()}{met[1:]}, and {impact_said}."
 
 
 def next_steps(scorecard: pd.DataFrame, findings: pd.DataFrame, limit: int = MAX_STEPS) -> list[str]:

@@ -14,6 +14,7 @@ from analytics.report.appendix import Appendix
 from analytics.report.data import collect
 from analytics.report.model import Report, ReportError, _value
 from analytics.report.program_sections import ProgramSections
+from analytics.report.summary import summary
 from analytics.report.survey_sections import SurveySections
 from analytics.store import memo, settings
 
@@ -54,8 +55,9 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
         validate_filters(con, filters)
     except InputError as exc:
         raise ReportError(str(exc)) from None
-    with memo.scope():  # sections share figures: each is computed once
+    with memo.scope():  # sections and the summary share figures: each is computed once
         data = collect(con, period, filters)
+        summarised = summary(con, period, filters, data["findings"])
     if not _has_data(data):
         raise ReportError(f"No data for {filters.sentence(period)} ({period.start.isoformat()} to "
                           f"{period.end.isoformat()}): no survey responses, open pairs or goals due in it. "
@@ -82,4 +84,5 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
         methodology=builder.methodology(data),
         method_notes=builder.method_notes(data["impact"]),
         data_sources=builder.data_sources(),
+        summary=summarised,
     )

@@ -21,6 +21,7 @@ from analytics.errors import DataError
 from analytics.measures.filters import Filters, Period
 from analytics.present import formatting
 from analytics.present.headlines import ALPHA, NOT_TESTED
+from analytics.present.verdict import Answer
 
 
 class ReportError(DataError):
@@ -105,6 +106,18 @@ class Headline:
 
 
 @dataclass
+class Summary:
+    """The executive summary, a page for a reader with five minutes: the verdict in a sentence, the three
+    questions answered, the objectives' scorecard, the top findings and what to do next."""
+    verdict: str
+    answers: list[Answer]
+    scorecard: Table
+    findings: list[str]
+    next_steps: list[str]
+    is_demo: bool  # the cover and every page say so
+
+
+@dataclass
 class Report:
     title: str
     programs: list[str]
@@ -121,6 +134,7 @@ class Report:
     methodology: Table
     method_notes: list[tuple[str, str]]
     data_sources: Table
+    summary: Summary
 
     @property
     def header(self) -> str:
@@ -129,7 +143,8 @@ class Report:
 
     def tables(self) -> list[Table]:
         """Every table of the report, in reading order (the XLSX sheets after the summary)."""
-        return [t for s in self.sections for t in s.tables] + [self.methodology, self.data_sources]
+        return ([self.summary.scorecard] + [t for s in self.sections for t in s.tables]
+                + [self.methodology, self.data_sources])
 
     def charts(self) -> list[Chart]:
         return [c for s in self.sections for c in s.charts]

@@ -50,7 +50,7 @@ class ProgramSections(SectionBuilder):
                 Column("ci_low", "95% CI low", "rate"), Column("ci_high", "95% CI high", "rate"),
                 Column("at_risk", "Pairs still followed", "count")],
                 note="Pairs still followed: matched that long ago and neither ended nor past the quarter's end "
-                     "(the survival curve's 'number at risk'), not the Engagement page's at-risk pairs."),
+                     "(the survival curve's 'number at risk'), not the at-risk pairs of the engagement section."),
             self.table("early_exits", "Why pairs ended early this quarter", "Early exits",
                        data["exit_reasons"].assign(end_reason=data["exit_reasons"]["end_reason"].map(charts.label)), [
                 Column("end_reason", "End reason"), Column("n", "Pairs", "count"), Column("share", "Share", "rate")],

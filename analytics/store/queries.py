@@ -51,3 +51,7 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows per data table (for the data-health panel and tests)."""
     return {t: int(scalar(con, f"SELECT count(*) FROM {t}")) for t in DATA_TABLES}
 
+
+def has_demo(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any figure may come from the built-in demo data (its uploads are marked)."""
+    return bool(con.execute("SELECT count(*) FROM uploads WHERE is_demo").fetchone()[0])
