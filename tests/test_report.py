@@ -56,10 +56,10 @@ def _inject(con) -> None:
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory):
+def database(tmp_path_factory, demo_file):
     path = tmp_path_factory.mktemp("report") / "sample.duckdb"
+    shutil.copy(demo_file, path)
     con = db.connect(path)
-    demo.load_demo(con)
     _inject(con)
     con.close()
     return path
