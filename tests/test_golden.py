@@ -16,7 +16,6 @@ import openpyxl
 import pytest
 
 from analytics.measures.filters import Filters, Period, available_quarters
-from analytics.ops import demo
 from analytics.report import build_report
 from analytics.store import connection
 from tests.builders import run_cli
@@ -29,12 +28,8 @@ FILTERED = [("--program", "New-hire mentoring"), ("--department", "Engineering")
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("golden") / "demo.duckdb"
-    con = connection.connect(path)
-    demo.load_demo(con)
-    con.close()
-    return path
+def database(demo_file) -> Path:
+    return demo_file
 
 
 def _compare(name: str, text: str) -> None:

@@ -18,7 +18,7 @@ from analytics.measures.filters import Filters, Period
 from analytics.report import build_report
 from analytics.report.build import build_model
 from analytics.store import connection
-from tests.test_pages import PAGES, app, entry, small_database  # noqa: F401 - app and entry are fixtures
+from tests.test_pages import PAGES, app, entry  # noqa: F401 - app and entry are fixtures
 
 LINK = "[Click here](https://evil.example/login)"
 ANCHOR = '<a href="https://evil.example">x</a>'
@@ -51,8 +51,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @pytest.fixture(scope="module")
-def hostile_file(tmp_path_factory):
-    path = small_database(tmp_path_factory.mktemp("hostile"))
+def hostile_file(tmp_path_factory, small_file):
+    path = tmp_path_factory.mktemp("hostile") / "hostile.duckdb"
+    shutil.copy(small_file, path)
     con = connection.connect(path)
     for sql, value in RENAMES:
         con.execute(sql, [value])

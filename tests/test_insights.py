@@ -5,7 +5,6 @@ from scipy import stats as sps
 from analytics.measures import effects, impact
 from analytics.measures.filters import Filters, Period
 from analytics.measures.improvements import add_action
-from analytics.ops import demo
 from analytics.present import impact_reading, insights
 from analytics.store import connection
 from tests.builders import fresh, insert, responses
@@ -161,9 +160,8 @@ def test_nothing_found_tells_quiet_from_empty(con, filters, says):
 
 
 @pytest.fixture(scope="module")
-def demo_con(tmp_path_factory):
-    opened = connection.connect(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    demo.load_demo(opened)
+def demo_con(demo_file):
+    opened = connection.connect(demo_file, read_only=True)
     yield opened
     opened.close()
 

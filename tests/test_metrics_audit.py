@@ -17,8 +17,10 @@ test_mixed_scale_mean_is_on_the_reported_scale).
 from __future__ import annotations
 
 import math
+import shutil
 import warnings
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,6 @@ from scipy import stats
 
 from analytics.measures.filters import Filters, Period
 from analytics.measures.metrics import metrics_json
-from analytics.ops import demo
 from analytics.store import connection, scores, settings
 
 MONTH_DAYS = 30.4375
@@ -85,18 +86,21 @@ class Audit:
         return self._expected[key]
 
 
+def _copy(source: Path, folder: Path) -> Path:
+    """A copy of the demo built once per run (conftest): the audit sets min_group_size on it."""
+    return Path(shutil.copy(source, folder))
+
+
 @pytest.fixture(scope="module")
-def audit(tmp_path_factory):
-    con = connection.connect(tmp_path_factory.mktemp("audit") / "demo.duckdb")
-    demo.load_demo(con)
+def audit(tmp_path_factory, demo_file):
+    con = connection.connect(_copy(demo_file, tmp_path_factory.mktemp("audit")))
     yield Audit(con)
     con.close()
 
 
 @pytest.fixture(scope="module")
-def edge_audit(tmp_path_factory):
-    con = connection.connect(tmp_path_factory.mktemp("audit") / "edge.duckdb")
-    demo.load_demo(con)
+def edge_audit(tmp_path_factory, demo_file):
+    con = connection.connect(_copy(demo_file, tmp_path_factory.mktemp("edge")))
     add_edge_cases(con)
     yield Audit(con)
     con.close()

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.ops import auth
 from analytics.store import queries
-from tests.test_pages import ROOT, small_database, texts
+from tests.test_pages import ROOT, texts
 
 PASSWORDS = {"vera": "viewer password", "lena": "lead password", "adam": "admin password"}
 ROLE_OF = {"vera": "viewer", "lena": "lead", "adam": "admin"}
@@ -33,8 +33,9 @@ def secrets() -> dict:
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory) -> Path:
-    return small_database(tmp_path_factory.mktemp("roles"))
+def database(small_file) -> Path:
+    """The small populated database (conftest): read it, or copy it to write."""
+    return small_file
 
 
 @pytest.fixture

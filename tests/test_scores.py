@@ -17,7 +17,7 @@ from analytics.ops import privacy
 from analytics.report.build import build_model
 from analytics.store import connection, memo, migrations, scores
 from tests import builders
-from tests.test_pages import ROOT, small_database
+from tests.test_pages import ROOT
 from tests.test_privacy import populated
 
 SURVEY = """
@@ -136,11 +136,6 @@ def _counting(monkeypatch) -> list:
         return compute(*args, **kwargs)
     monkeypatch.setattr(satisfaction, "change", memo.once(counted))
     return calls
-
-
-@pytest.fixture(scope="module")
-def small_file(tmp_path_factory):
-    return small_database(tmp_path_factory.mktemp("scores"))
 
 
 def test_the_overview_computes_the_change_once_for_its_headlines_and_insights(small_file, tmp_path, monkeypatch):
