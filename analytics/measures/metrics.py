@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.measures import engagement, impact, outcomes, retention, satisfaction
+from analytics.measures import engagement, impact, outcomes, retention, roi, satisfaction
 from analytics.measures.filters import Filters, Period
 
 LIKERT_DIMENSIONS = (
@@ -258,6 +258,7 @@ FIGURES: dict[str, Compute] = {
     "dimensions": satisfaction.dimensions, "pre_post": outcomes.pre_post, "engagement": engagement.summary,
     "nps": satisfaction.nps, "employees": _employee_figures, "survival": retention.survival_at,
     "goals": outcomes.goal_attainment, "responses": satisfaction.response_count, "early_exit": retention.early_exit,
+    "change": satisfaction.change,
 }
 
 
@@ -317,4 +318,5 @@ def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
             "goal_attainment_rate": clean(figures["goals"]["goal_attainment_rate"].iloc[0]),
         },
         "objectives": objectives.records(con, period, filters),
+        "roi": roi.from_impact(con, filters, impact_block, figures["change"]),
     }
