@@ -794,6 +794,7 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
         raise ReportError(f"No data for {filters.sentence(period)} ({period.start.isoformat()} to "
                           f"{period.end.isoformat()}): no survey responses, open pairs or goals due in it. "
                           "Choose another quarter or load its exports first.")
+    from analytics.report import roi_section  # it builds on this module's classes, so is imported on use
     builder = _Builder(con, period, filters, include_comments)
     programs = [filters.program] if filters.program else _programs_with_data(data["segments"])
     generated_on = generated_on or date.today()
@@ -811,8 +812,8 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
         headlines=builder.headlines(data),
         findings=data["findings"]["message"].head(MAX_FINDINGS).tolist(),
         sections=[builder.satisfaction(data), builder.engagement(data), builder.retention(data),
-                  builder.impact(data), builder.outcomes(data), builder.feedback(data), builder.improvements(),
-                  builder.segments(data)],
+                  builder.impact(data), roi_section.section(con, filters, data), builder.outcomes(data),
+                  builder.feedback(data), builder.improvements(), builder.segments(data)],
         methodology=builder.methodology(data),
         method_notes=builder.method_notes(data["impact"]),
         data_sources=builder.data_sources(),
