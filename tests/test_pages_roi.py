@@ -6,7 +6,11 @@ from analytics.measures import roi
 from analytics.measures.filters import Filters, Period
 from analytics.present import roi_reading
 from analytics.store import settings
-from tests.test_pages import PAGE_DIR, app, demo_db, demo_file, entry, texts  # noqa: F401 (fixtures)
+from tests import test_pages
+from tests.test_pages import PAGE_DIR, texts
+
+# The dashboard and the demo database of the page tests, as fixtures of this module.
+app, demo_db, demo_file, entry = test_pages.app, test_pages.demo_db, test_pages.demo_file, test_pages.entry
 
 Q2 = Period.parse("2026Q2", 1)  # a quarter in which the demo's participants stay significantly more often
 
