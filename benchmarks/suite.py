@@ -18,7 +18,7 @@ from benchmarks.pandas_baseline import differences
 from pages import _registry as registry
 
 ROOT = Path(__file__).resolve().parent.parent
-REPORT_FORMATS = ("html", "pdf", "xlsx")
+REPORT_FORMATS = ("html", "pdf", "xlsx", "pptx")
 # What a file's rows refer to, loaded (untimed) before the file is measured.
 CONCURRENT_SESSIONS = 10
 PREREQUISITES = {"sessions": ["pairs.csv"], "goals": ["pairs.csv"], "survey": ["participants.csv"]}

@@ -1,4 +1,5 @@
-"""Settings: anonymity thresholds, the at-risk rule, the fiscal year and the meeting target; clear the demo;
+"""Settings: anonymity thresholds, the at-risk rule, the fiscal year and the meeting target; the costs behind the
+return on investment; clear the demo;
 for admins, the audit log, erasure of one person, the configured users and the report's recipients; for leads and
 admins, objectives."""
 from datetime import date
@@ -16,17 +17,35 @@ from pages import _common as ui
 from pages import _scope
 
 
-def settings_form() -> None:
+def _setting_input(key: str, spec: settings.Setting, value):
+    """The widget of one setting: a number, the currency code, or a table of each program's cost."""
+    default = f"{spec.default:,}" if isinstance(spec.default, (int, float)) else spec.default or "none"
+    label, help_text = spec.help[0].upper() + spec.help[1:], f"`{key}`, default {default}"
+    if spec.kind is settings.currency_code:
+        return st.text_input(label, value=value, max_chars=3, key=f"setting_{key}", help=help_text)
+    if spec.kind is settings.program_costs:
+        programs = sorted(set(known_values(ui.cursor(), "program")) | set(value))
+        table = pd.DataFrame({"program": programs, "annual_cost": [value.get(p) for p in programs]})
+        edited = st.data_editor(table, key=f"setting_{key}", hide_index=True, disabled=["program"],
+                                column_config={"annual_cost": st.column_config.NumberColumn(
+                                    "Annual cost", min_value=0.0, help=label)})
+        return {row.program: row.annual_cost for row in edited.itertuples() if not pd.isna(row.annual_cost)}
+    step = 1 if spec.kind is int else 0.5
+    return st.number_input(label, value=spec.kind(value), step=spec.kind(step),
+                           min_value=spec.kind(spec.low) if spec.kind is int else float(spec.low),
+                           max_value=None if spec.high is None else spec.kind(spec.high),
+                           key=f"setting_{key}", help=help_text)
+
+
+def settings_form(group: str = "general") -> None:
+    """The settings of one group (settings.Setting.group), saved together."""
     current = settings.all_settings(ui.cursor())
-    with st.form("settings"):
-        values = {}
-        for key, spec in settings.SETTINGS.items():
-            step = 1 if spec.kind is int else 0.5
-            values[key] = st.number_input(spec.help[0].upper() + spec.help[1:], value=spec.kind(current[key]),
-                                          step=spec.kind(step),
-                                          min_value=spec.kind(spec.low) if spec.kind is int else float(spec.low),
-                                          max_value=None if spec.high is None else spec.kind(spec.high),
-                                          key=f"setting_{key}", help=f"`{key}`, default {spec.default:,}")
+    with st.form(f"settings_{group}"):
+        if group == "roi":
+            st.caption("The return on investment on the Impact page and in the report: the benefit of the "
+                       "departures mentoring avoided against what the programs cost. A cost of 0 is not set.")
+        values = {key: _setting_input(key, spec, current[key])
+                  for key, spec in settings.SETTINGS.items() if spec.group == group}
         if st.form_submit_button("Save settings", type="primary"):
             ui.require("change_settings")
             try:
@@ -308,6 +327,7 @@ ui.require_page("10_Settings")
 st.caption("These apply to every page, the report and the command line.")
 # (section title, right it needs, what draws it)
 SECTIONS = [("Thresholds and calendar", "change_settings", settings_form),
+            ("Return on investment", "change_settings", lambda: settings_form("roi")),
             ("Objectives", "set_objectives", objectives_section), ("Demo data", "clear_demo", demo_controls),
             ("Audit log", "view_audit", audit_log), ("Erase one person", "erase", erasure),
             ("Users and roles", "manage_users", users), ("Report delivery", "change_settings", report_delivery)]

@@ -2,8 +2,8 @@
 taken into account?"""
 import streamlit as st
 
-from analytics.measures import impact, retention
-from analytics.present import charts, formatting, impact_reading
+from analytics.measures import impact, retention, roi
+from analytics.present import charts, formatting, impact_reading, roi_reading
 from pages import _common as ui
 
 st.title("Impact")
@@ -60,3 +60,12 @@ else:
 
     st.subheader("Who is left out")
     st.markdown(impact_reading.left_out(block))
+
+st.subheader(roi_reading.TITLE)
+returns = ui.standard(roi.block)
+st.markdown(ui.escape(roi_reading.verdict(returns)))
+if returns["reason"] not in roi_reading.MESSAGES:
+    ui.table(roi_reading.table(returns), "impact_roi",
+             caption="Each figure with its 95% interval, carried from the retention difference's CI. Amounts in "
+                     f"{returns['currency']}; costs and the share credited to mentoring are set in Settings.")
+st.caption(ui.escape(roi_reading.intangibles(returns)))

@@ -9,7 +9,8 @@ from analytics.cli.report import command_line
 from analytics.measures import metrics
 from pages import _common as ui
 
-LABELS = {"pdf": "PDF, for reading", "xlsx": "XLSX, for the numbers", "html": "HTML, to share"}
+LABELS = {"pdf": "PDF, for reading", "xlsx": "XLSX, for the numbers", "html": "HTML, to share",
+          "pptx": "PPTX, to present"}
 
 st.title("Reports")
 st.caption(f"The quarterly evaluation report for {ui.showing()}. Change the quarter and "
@@ -25,7 +26,7 @@ if not comments:
     st.caption("The report leaves out the comment list: reading comments needs the lead role.")
 if st.button("Build the report", type="primary", key="build_report", icon=":material/description:"):
     ui.require("download_reports")
-    with st.spinner(f"Building the {fmt.upper()} report… (a PDF takes a few seconds for its charts)"):
+    with st.spinner(f"Building the {fmt.upper()} report… (a PDF or PPTX takes a few seconds for its charts)"):
         try:
             st.session_state["report_file"] = (fmt, ui.period(), ui.filters(),
                                                report.build_report(ui.cursor(), ui.period(), ui.filters(), fmt,

@@ -169,7 +169,10 @@ def show_flash() -> None:
 
 
 def data_version(path: str, counts: dict, settings: dict) -> tuple:
-    return (path, _writes()["count"], tuple(counts.items()), tuple(settings.items()))
+    """What cached results depend on, hashable: a mapping setting (each program's cost) as its sorted items."""
+    values = tuple((key, tuple(sorted(value.items())) if isinstance(value, dict) else value)
+                   for key, value in settings.items())
+    return (path, _writes()["count"], tuple(counts.items()), values)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

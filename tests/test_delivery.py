@@ -301,9 +301,9 @@ def test_a_bad_recipient_is_refused_in_words_and_changes_nothing(database, capsy
 
 def test_a_format_the_report_cannot_build_is_a_usage_error(database, capsys):
     with pytest.raises(SystemExit) as exit_:
-        main(["recipients", "add", "ana@example.org", "--format", "pptx", "--db", str(database)])
+        main(["recipients", "add", "ana@example.org", "--format", "docx", "--db", str(database)])
     assert exit_.value.code == 2
-    assert "invalid choice: 'pptx'" in capsys.readouterr().err
+    assert "invalid choice: 'docx'" in capsys.readouterr().err
 
 
 def test_recipients_are_listed_with_their_last_delivery_and_audited(database, capsys):

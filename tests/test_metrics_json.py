@@ -15,7 +15,7 @@ from tests.builders import fresh, insert, responses
 Q2 = Period.parse("2026Q2")
 
 # The contract's keys (METRICS.md); keys may be added, none dropped.
-TOP = {"period", "filters", "satisfaction", "engagement", "retention", "impact", "outcomes", "objectives"}
+TOP = {"period", "filters", "satisfaction", "engagement", "retention", "impact", "outcomes", "objectives", "roi"}
 NPS = {"value", "ci_low", "ci_high", "n", "promoters", "passives", "detractors", "suppressed"}
 DIMENSION = {"dimension", "mean", "ci_low", "ci_high", "top2box", "n", "scale_points", "suppressed"}
 ENGAGEMENT = {"open_pairs", "active_pairs", "active_pair_rate", "sessions_held", "sessions_per_active_pair_per_month",
@@ -33,6 +33,9 @@ BALANCE = {"covariate", "level", "participants", "non_participants", "non_partic
 DOSE = {"band", "n", "retention_12m", "retention_ci_low", "retention_ci_high", "promotion_rate_12m",
         "promotion_ci_low", "promotion_ci_high", "suppressed"}
 OBJECTIVE = {"id", "metric", "program", "target", "direction", "value", "ci_low", "ci_high", "status"}
+ROI = {"reason", "currency", "attribution", "cost", "departure_cost", "participants", "participants_matched",
+       "participants_unmatched", "retention_difference", "departures_avoided", "benefit", "roi_percent",
+       "benefit_cost_ratio", "intangible_benefits"}
 PRE_POST = {"dimension", "n_pairs", "mean_baseline", "mean_exit", "mean_change", "t_p_value", "wilcoxon_p_value",
             "cohens_dz", "suppressed"}
 
@@ -61,6 +64,8 @@ def check_contract(result):
     assert {"pre_post", "goal_attainment_rate"} <= set(result["outcomes"])
     assert all(PRE_POST <= set(row) for row in result["outcomes"]["pre_post"])
     assert all(OBJECTIVE <= set(row) for row in result["objectives"])
+    assert ROI <= set(result["roi"]) and all(set(result["roi"][k]) == {"value", "ci_low", "ci_high"}
+                                             for k in ("benefit", "roi_percent", "benefit_cost_ratio"))
     # Strict JSON: no NaN or Infinity anywhere.
     json.dumps(result, allow_nan=False)
 
@@ -76,6 +81,7 @@ def test_empty_database():
     assert result["impact"] is None
     assert result["outcomes"] == {"pre_post": [], "goal_attainment_rate": None}
     assert result["objectives"] == []
+    assert result["roi"]["reason"] == "impact_unavailable" and result["roi"]["roi_percent"]["value"] is None
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""`python -m analytics report --quarter 2026Q2 --out PATH.pdf|.html|.xlsx [--format F] [filters]`: the quarterly
-report, in the format the file's extension names."""
+"""`python -m analytics report --quarter 2026Q2 --out PATH.pdf|.html|.xlsx|.pptx [--format F] [filters]`: the
+quarterly report, in the format the file's extension names."""
 from __future__ import annotations
 
 import shlex
@@ -16,12 +16,12 @@ FILTER_FIELDS = ("program", "cohort", "department", "role")
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("report", help="write the quarterly evaluation report (PDF, HTML or XLSX)",
+    parser = sub.add_parser("report", help="write the quarterly evaluation report (PDF, HTML, XLSX or PPTX slides)",
                             description="Write the quarterly evaluation report for one quarter, optionally filtered.")
     parser.add_argument("--quarter", required=True, help="2026Q2 (calendar) or FY2026Q1 (fiscal)")
     parser.add_argument("--format", choices=FORMATS,
-                        help="pdf, html or xlsx (default: from the --out file's extension, which must match)")
-    parser.add_argument("--out", required=True, help="file to write, ending .pdf, .html or .xlsx")
+                        help="pdf, html, xlsx or pptx (default: from the --out file's extension, which must match)")
+    parser.add_argument("--out", required=True, help="file to write, ending .pdf, .html, .xlsx or .pptx")
     for name in FILTER_FIELDS:
         parser.add_argument(f"--{name}", default=None, help=f"only this {name}")
     add_db_argument(parser)
@@ -33,7 +33,7 @@ def _format(fmt: str | None, out: Path) -> str:
     extension = out.suffix.lower().lstrip(".")
     if fmt is None:
         if extension not in FORMATS:
-            raise InputError(f"cannot tell the format of {out.name}: end --out with .pdf, .html or .xlsx.")
+            raise InputError(f"cannot tell the format of {out.name}: end --out with .pdf, .html, .xlsx or .pptx.")
         return extension
     if extension != fmt:
         other = f", or pass --format {extension}" if extension in FORMATS else ""

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.measures import engagement, impact, outcomes, retention, satisfaction
+from analytics.measures import engagement, impact, outcomes, retention, roi, satisfaction
 from analytics.measures.declaration import Compute, clean
 from analytics.measures.filters import Filters, Period
 
@@ -46,6 +46,7 @@ FIGURES: dict[str, Compute] = {
     "dimensions": satisfaction.dimensions, "pre_post": outcomes.pre_post, "engagement": engagement.summary,
     "nps": satisfaction.nps, "employees": _employee_figures, "survival": retention.survival_at,
     "goals": outcomes.goal_attainment, "responses": satisfaction.response_count, "early_exit": retention.early_exit,
+    "change": satisfaction.change,
 }
 
 
@@ -105,4 +106,5 @@ def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
             "goal_attainment_rate": clean(figures["goals"]["goal_attainment_rate"].iloc[0]),
         },
         "objectives": objectives.records(con, period, filters),
+        "roi": roi.from_impact(con, filters, impact_block, figures["change"]),
     }

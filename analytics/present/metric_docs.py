@@ -3,7 +3,7 @@ how an improvement's effect and an objective's status are decided. tests/test_me
 file equal to `docs_markdown()`."""
 from __future__ import annotations
 
-from analytics.measures import impact
+from analytics.measures import impact, roi
 from analytics.measures.registry import IMPACT_METRICS, REGISTRY, SECTIONS
 from analytics.present import formatting
 
@@ -55,7 +55,7 @@ def docs_markdown() -> str:
                           f"Unit: {metric.unit}. Grain: {metric.grain}. Better: {metric.direction}. "
                           f"JSON: `{metric.json_path}`.", ""]
         if section == "retention":
-            lines += impact.DOCS
+            lines += impact.DOCS + roi.DOCS
     return "\n".join(lines + IMPROVEMENT_EFFECTS + OBJECTIVES)
 
 

@@ -1,4 +1,4 @@
-"""The quarterly evaluation report: one model, three renderings (PDF, HTML, XLSX).
+"""The quarterly evaluation report: one model, four renderings (PDF, HTML, XLSX, PPTX slides).
 
 `build_report(con, period, filters, fmt)` is the one entry point: the command
 line and the Reports page both call it, so their files are the same bytes.
@@ -20,12 +20,13 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
     "html": "text/html",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 FORMATS = tuple(MEDIA_TYPES)
 
 
 def _renderer(fmt: str) -> Callable[[Report], bytes]:
-    # Imported on demand: the PDF renderer pulls in WeasyPrint and kaleido.
+    # Imported on demand: the PDF renderer pulls in WeasyPrint and kaleido, the slides python-pptx.
     if fmt == "pdf":
         from analytics.report.pdf import pdf_bytes
         return pdf_bytes
@@ -35,6 +36,9 @@ def _renderer(fmt: str) -> Callable[[Report], bytes]:
     if fmt == "xlsx":
         from analytics.report.xlsx import xlsx_bytes
         return xlsx_bytes
+    if fmt == "pptx":
+        from analytics.report.pptx import pptx_bytes
+        return pptx_bytes
     raise ReportError(f"Unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}.")
 
 

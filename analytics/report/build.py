@@ -10,6 +10,7 @@ import pandas as pd
 
 from analytics.errors import InputError
 from analytics.measures.filters import Filters, Period, validate_filters
+from analytics.report import roi_section
 from analytics.report.appendix import Appendix
 from analytics.report.data import collect
 from analytics.report.model import Report, ReportError, _value
@@ -79,8 +80,8 @@ def build_model(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
         headlines=builder.headlines(data),
         findings=data["findings"]["message"].head(MAX_FINDINGS).tolist(),
         sections=[builder.satisfaction(data), builder.engagement(data), builder.retention(data),
-                  builder.impact(data), builder.outcomes(data), builder.feedback(data), builder.improvements(),
-                  builder.segments(data)],
+                  builder.impact(data), roi_section.section(con, filters, data), builder.outcomes(data),
+                  builder.feedback(data), builder.improvements(), builder.segments(data)],
         methodology=builder.methodology(data),
         method_notes=builder.method_notes(data["impact"]),
         data_sources=builder.data_sources(),

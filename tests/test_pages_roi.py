@@ -1,0 +1,50 @@
+"""The return on investment on the dashboard: its costs saved under Settings, its figures or the reason
+for none on the Impact page, and the slides among the Reports page's formats."""
+from __future__ import annotations
+
+from analytics.measures import roi
+from analytics.measures.filters import Filters, Period
+from analytics.present import roi_reading
+from analytics.store import settings
+from tests import test_pages
+from tests.test_pages import PAGE_DIR, texts
+
+# The dashboard and the demo database of the page tests, as fixtures of this module.
+app, demo_db, demo_file, entry = test_pages.app, test_pages.demo_db, test_pages.demo_file, test_pages.entry
+
+Q2 = Period.parse("2026Q2", 1)  # a quarter in which the demo's participants stay significantly more often
+
+
+def test_impact_says_to_set_the_program_cost(demo_db, app):
+    at = app("11_Impact")
+    assert roi_reading.TITLE in [h.value for h in at.subheader]
+    assert roi_reading.MESSAGES["cost_not_set"] in texts(at).replace("\\", "")
+
+
+def test_costs_saved_in_settings_give_the_impact_page_its_return(demo_db, app):
+    at = app("10_Settings")
+    at.number_input(key="setting_program_cost_annual").set_value(40_000.0)
+    at.number_input(key="setting_average_salary").set_value(50_000.0)
+    at.text_input(key="setting_currency").set_value("gbp")
+    at.button(key="FormSubmitter:settings_roi-Save settings").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    con = at.session_state["cursor"]
+    assert (settings.get(con, "program_cost_annual"), settings.get(con, "currency")) == (40_000, "GBP")
+    at.switch_page(str(PAGE_DIR / "11_Impact.py")).run()
+    at.selectbox(key="quarter").set_value(Q2.label).run()
+    assert not at.exception, [e.value for e in at.exception]
+    expected = roi.block(con, Q2, Filters())
+    assert expected["reason"] is None and expected["cost"] == 40_000
+    assert roi_reading.verdict(expected) in texts(at).replace("\\", "")
+    assert any("csv_impact_roi" in w.proto.id for w in at.get("download_button"))
+
+
+def test_the_reports_page_builds_the_slides(demo_db, app):
+    at = app("9_Reports")
+    assert "PPTX, to present" in at.radio(key="report_format").options
+    at.radio(key="report_format").set_value("pptx").run()
+    at.button(key="build_report").click().run(timeout=180)
+    assert not at.exception, [e.value for e in at.exception]
+    fmt, *_, content = at.session_state["report_file"]
+    assert fmt == "pptx" and content.startswith(b"PK")  # a zip, as an Office file is
+    assert any("download_report" in w.proto.id for w in at.get("download_button"))
