@@ -19,12 +19,14 @@ from analytics.measures.metrics import metrics_json
 from analytics.ops import demo
 from analytics.present import roi_reading
 from analytics.report import build_report
-from analytics.report.model import build_model, display
-from analytics.report.pptx import CHART_SECTIONS, DEMO_NOTE, _steady, is_demo
-from analytics.store import db, settings
+from analytics.report.build import build_model
+from analytics.report.model import display
+from analytics.report.pptx import CHART_SECTIONS, DEMO_NOTE, _steady, pptx_bytes
+from analytics.store import connection, settings
 from tests.test_report import GENERATED, PERIOD, QUARTER, headline_values
 
-TITLES = ["Mentoring program evaluation", "Executive summary", "Scorecard",
+TITLES = ["Mentoring program evaluation", "Executive summary", "Findings", "Recommended next steps",
+          "Objectives scorecard", "Headline figures",
           "Impact: participants against comparable colleagues", "Return on investment",
           "Return on investment with 95% intervals", "Satisfaction and NPS", "Engagement", "Retention", "Outcomes",
           "Improvement actions", "Appendix: how to read the figures", "Appendix: data sources"]
@@ -34,7 +36,7 @@ TITLES = ["Mentoring program evaluation", "Executive summary", "Scorecard",
 def database(tmp_path_factory):
     """The demo with the costs that give it a return on investment."""
     path = tmp_path_factory.mktemp("pptx") / "demo.duckdb"
-    con = db.connect(path)
+    con = connection.connect(path)
     demo.load_demo(con)
     settings.set(con, "program_cost_annual", 50_000)
     settings.set(con, "average_salary", 60_000)
@@ -44,9 +46,9 @@ def database(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def con(database):
-    connection = db.connect(database, read_only=True)
-    yield connection
-    connection.close()
+    opened = connection.connect(database, read_only=True)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +87,15 @@ def test_slides_come_in_the_planned_order(deck):
     assert [t for i, t in enumerate(titles) if i == 0 or titles[i - 1] != t] == TITLES
 
 
-def test_the_scorecard_gives_the_headline_figures_of_metrics_json(expected, deck):
-    text = _text(_slide(deck, "Scorecard"))
+def test_the_summary_gives_the_verdict_and_the_scorecard_each_objective(model, expected, deck):
+    assert model.summary.verdict in _text(_slide(deck, "Executive summary"))
+    scorecard = _text(_slide(deck, "Objectives scorecard"))
+    assert [o["objective"] for o in expected["objectives"] if o["objective"] in scorecard] == \
+        [o["objective"] for o in expected["objectives"]]
+
+
+def test_the_headline_figures_are_those_of_metrics_json(expected, deck):
+    text = _text(_slide(deck, "Headline figures"))
     for label, (value, kind) in headline_values(expected).items():
         assert value is not None and label in text and display(value, kind) in text, label
 
@@ -113,11 +122,12 @@ def test_demo_data_is_marked_on_every_slide(deck):
     assert all(DEMO_NOTE in _text(slide) for slide in deck.slides)
 
 
-@pytest.mark.parametrize("notes, marked", [(["demo", "demo"], True), (["", "demo"], True), (["", ""], False)])
-def test_only_demo_data_is_marked(model, notes, marked):
-    """The data sources table notes each demo upload (its last column)."""
-    sources = replace(model.data_sources, rows=[[*row[:-1], note] for row, note in zip(model.data_sources.rows, notes)])
-    assert is_demo(replace(model, data_sources=sources)) == marked
+@pytest.mark.parametrize("demo", [True, False])
+def test_only_demo_data_is_marked(model, demo):
+    """The summary says whether the figures come from the demo (charts left out: this is about the words)."""
+    plain = replace(model, sections=[], summary=replace(model.summary, is_demo=demo))
+    slides = Presentation(io.BytesIO(pptx_bytes(plain))).slides
+    assert [DEMO_NOTE in _text(slide) for slide in slides] == [demo] * len(slides)
 
 
 def test_the_command_line_writes_the_slides(database, deck, tmp_path, capsys):

@@ -33,17 +33,11 @@ ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 CHART_FONT, CHART_TITLE_FONT = 15, 18
 
 
-def is_demo(report: Report) -> bool:
-    """Whether any data source of the report is the demo's (the data sources table notes it)."""
-    note = next(i for i, column in enumerate(report.data_sources.columns) if column.key == "note")
-    return any(row[note] == "demo" for row in report.data_sources.rows)
-
-
 class _Deck:
     """The slides of one report, added in reading order."""
 
     def __init__(self, report: Report, images: dict[str, bytes]):
-        self.report, self.images, self.demo = report, images, is_demo(report)
+        self.report, self.images, self.demo = report, images, report.summary.is_demo
         self.prs = Presentation()
         self.prs.slide_width, self.prs.slide_height = WIDTH, HEIGHT
 
@@ -117,16 +111,24 @@ def _title(deck: _Deck) -> None:
 
 
 def _summary(deck: _Deck) -> None:
+    """The verdict and the three answers, then the findings, then what to do next: a slide each."""
+    summary = deck.report.summary
     slide = deck.slide("Executive summary")
-    findings = deck.report.findings[:MAX_FINDINGS] or ["No finding stands out this quarter."]
-    deck.text(slide, findings, BODY_TOP, Pt(22), Inches(5.4), bullets=True)
+    deck.text(slide, [summary.verdict, *(f"{a.question} {a.headline}" for a in summary.answers)], BODY_TOP,
+              Pt(22), Inches(5.4), bullets=True)
+    findings = summary.findings[:MAX_FINDINGS] or ["No finding stands out this quarter."]
+    deck.text(deck.slide("Findings"), findings, BODY_TOP, Pt(22), Inches(5.4), bullets=True)
+    deck.text(deck.slide("Recommended next steps"), summary.next_steps, BODY_TOP, Pt(22), Inches(5.4), bullets=True)
 
 
 def _scorecard(deck: _Deck) -> None:
-    slide = deck.slide("Scorecard")
+    """The objectives, then the headline figures against the previous quarter."""
+    card = deck.report.summary.scorecard
+    deck.model_table(deck.slide("Objectives scorecard"), card, [c.key for c in card.columns], BODY_TOP)
     rows = [[h.label, display(h.value, h.kind), display(h.previous, h.kind), display(h.change, h.change_kind),
              h.significance, h.n] for h in deck.report.headlines]
-    deck.table(slide, ["Figure", "This quarter", "Previous", "Change", "Significance", "Based on"], rows, BODY_TOP)
+    deck.table(deck.slide("Headline figures"), ["Figure", "This quarter", "Previous", "Change", "Significance",
+                                                 "Based on"], rows, BODY_TOP)
 
 
 def _section(deck: _Deck, section: Section) -> None:
