@@ -10,7 +10,7 @@ import streamlit as st
 from analytics.measures import objectives, registry
 from analytics.measures.filters import Filters, available_quarters, known_values, last_complete_quarter
 from analytics.ops import delivery, demo, privacy
-from analytics.present import formatting
+from analytics.present import escaping, formatting
 from analytics.report import FORMATS
 from analytics.store import audit, errors, queries, settings
 from pages import _common as ui
@@ -25,11 +25,13 @@ def _setting_input(key: str, spec: settings.Setting, value):
         return st.text_input(label, value=value, max_chars=3, key=f"setting_{key}", help=help_text)
     if spec.kind is settings.program_costs:
         programs = sorted(set(known_values(ui.cursor(), "program")) | set(value))
-        table = pd.DataFrame({"program": programs, "annual_cost": [value.get(p) for p in programs]})
+        # Names shown as a spreadsheet cannot run them (the table's own CSV download); costs map back by row.
+        table = pd.DataFrame({"program": [escaping.spreadsheet(p) for p in programs],
+                              "annual_cost": [value.get(p) for p in programs]})
         edited = st.data_editor(table, key=f"setting_{key}", hide_index=True, disabled=["program"],
                                 column_config={"annual_cost": st.column_config.NumberColumn(
                                     "Annual cost", min_value=0.0, help=label)})
-        return {row.program: row.annual_cost for row in edited.itertuples() if not pd.isna(row.annual_cost)}
+        return {program: cost for program, cost in zip(programs, edited["annual_cost"]) if not pd.isna(cost)}
     step = 1 if spec.kind is int else 0.5
     return st.number_input(label, value=spec.kind(value), step=spec.kind(step),
                            min_value=spec.kind(spec.low) if spec.kind is int else float(spec.low),

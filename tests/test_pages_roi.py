@@ -10,7 +10,7 @@ from tests import test_pages
 from tests.test_pages import PAGE_DIR, texts
 
 # The dashboard and the demo database of the page tests, as fixtures of this module.
-app, demo_db, demo_file, entry = test_pages.app, test_pages.demo_db, test_pages.demo_file, test_pages.entry
+app, demo_db, entry = test_pages.app, test_pages.demo_db, test_pages.entry
 
 Q2 = Period.parse("2026Q2", 1)  # a quarter in which the demo's participants stay significantly more often
 

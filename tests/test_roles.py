@@ -248,7 +248,7 @@ def test_local_mode_shows_the_banner_and_allows_everything(entry, db_copy):
     at.run()
     at.switch_page(str(ROOT / "pages" / "10_Settings.py")).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("single-user local mode" in w.value.lower() for w in at.warning)
+    assert any("local mode, no sign-in" in m.value.lower() for m in at.markdown)
     assert at.session_state["user"] == auth.LOCAL_USER
     found = keys(at)
     assert all(has(found, k) for k in ("setting_at_risk_days", "csv_audit_log", "erase_id"))
