@@ -10,7 +10,8 @@ from analytics.ingest.columns import normalise_name
 from analytics.ingest.pipeline import analyse, load
 from analytics.ingest.read import RawTable
 from analytics.ingest.survey_columns import meta_field, plain_columns
-from analytics.ingest.tools import GENERIC, SurveyTool
+from analytics.ingest.tools import SurveyTool
+from analytics.ingest.tools.generic import GENERIC
 from tests import fixtures_formats as fx
 
 # A made-up tool: a title row above the header, per-file reference numbers, and answers written as
@@ -86,3 +87,10 @@ def test_every_tool_has_its_own_id_and_the_fallback_is_last():
     ids = [tool.id for tool in tools.TOOLS]
     assert len(ids) == len(set(ids))
     assert tools.TOOLS[-1] is GENERIC and GENERIC.recognises(RawTable([], "utf-8", ",", "csv"))
+
+
+def test_each_module_of_the_package_is_found_and_tools_are_tried_in_their_order():
+    # A tool is its module alone: nothing lists it, the package finds it (tools._discovered).
+    assert [tool.id for tool in tools.TOOLS] == ["qualtrics_legacy", "qualtrics_2016", "qualtrics", "surveymonkey",
+                                                 "google_forms", "ms_forms", "generic"]
+    assert [tool.order for tool in tools.TOOLS] == sorted(tool.order for tool in tools.TOOLS)

@@ -1,19 +1,27 @@
-"""The survey tools Mentorscope reads, one module each. Adding a tool is a module defining a
-`SurveyTool` (tools.base) and its place in TOOLS; detection, parsing and the tool list users read
-follow from it."""
+"""The survey tools Mentorscope reads, one module each. Adding a tool is one module in this package that
+defines a `SurveyTool` (tools.base) with its place in the detection order: detection, parsing and the tool
+list users read follow from it."""
 from __future__ import annotations
+
+import importlib
+import pkgutil
 
 from analytics.ingest.read import RawTable
 from analytics.ingest.tools.base import SurveyTool
-from analytics.ingest.tools.generic import GENERIC
-from analytics.ingest.tools.google_forms import GOOGLE_FORMS
-from analytics.ingest.tools.ms_forms import MS_FORMS
-from analytics.ingest.tools.qualtrics import QUALTRICS, QUALTRICS_2016, QUALTRICS_LEGACY
-from analytics.ingest.tools.surveymonkey import SURVEYMONKEY
 
-# In detection order: the first tool that recognises a file wrote it. GENERIC recognises every file: last.
-TOOLS: tuple[SurveyTool, ...] = (QUALTRICS_LEGACY, QUALTRICS_2016, QUALTRICS, SURVEYMONKEY, GOOGLE_FORMS,
-                                 MS_FORMS, GENERIC)
+
+def _discovered() -> tuple[SurveyTool, ...]:
+    """Every SurveyTool defined in a module of this package, in detection order (`order`, then id)."""
+    found: dict[str, SurveyTool] = {}
+    for module in pkgutil.iter_modules(__path__):
+        if module.name != "base":
+            loaded = importlib.import_module(f"{__name__}.{module.name}")
+            found.update({tool.id: tool for tool in vars(loaded).values() if isinstance(tool, SurveyTool)})
+    return tuple(sorted(found.values(), key=lambda tool: (tool.order, tool.id)))
+
+
+# The first tool that recognises a file wrote it. The generic reader recognises every file: last.
+TOOLS: tuple[SurveyTool, ...] = _discovered()
 
 
 def detect(head: RawTable) -> SurveyTool:

@@ -25,6 +25,9 @@ class SurveyTool:
     name: str                                 # as users read it ("Microsoft Forms")
     recognises: Callable[[RawTable], bool]    # whether the first rows are this tool's export
     columns: Callable[[RawTable], list[Column]]  # the header rows read, one Column per file column
+    # Its place in detection: the first tool, by this number, that recognises a file wrote it. A tool whose
+    # test also matches another's files comes after it; the generic reader, which takes any file, is last.
+    order: int = 100
     header_rows: int = 1                      # rows above the first response
     surveys_only: bool = True                 # False: the file may be another kind of table (generic)
     keeps_ids: bool = False                   # item ids are the tool's column ids, not slugs of the text

@@ -11,7 +11,7 @@ def _columns(head: RawTable) -> list:
     return plain_columns(head.rows[0], generic_field)
 
 
-GENERIC = SurveyTool(
+GENERIC = SurveyTool(order=1000,
     id="generic", name="plain CSV or XLSX", recognises=lambda head: True, columns=_columns,
     surveys_only=False,
     per_file_ids=True,  # a file's own ids (1, 2, …) mean nothing beyond it

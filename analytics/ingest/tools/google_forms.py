@@ -26,4 +26,4 @@ def _columns(head: RawTable) -> list[Column]:
                                                         if i > 0]
 
 
-GOOGLE_FORMS = SurveyTool(id="google_forms", name="Google Forms", recognises=_recognises, columns=_columns)
+GOOGLE_FORMS = SurveyTool(order=50, id="google_forms", name="Google Forms", recognises=_recognises, columns=_columns)

@@ -23,7 +23,7 @@ def _answer_text(answers: pd.Series) -> pd.Series:
     return answers.str.rstrip(";")  # multi-select answers end with a separator: "A;B;"
 
 
-MS_FORMS = SurveyTool(
+MS_FORMS = SurveyTool(order=60,
     id="ms_forms", name="Microsoft Forms", recognises=_recognises,
     columns=lambda head: plain_columns(head.rows[0], _field),
     per_file_ids=True,  # ID numbers each file's responses 1, 2, …

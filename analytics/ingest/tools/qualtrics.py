@@ -84,9 +84,9 @@ def _time_zone(head: RawTable, column: int) -> str | None:
 
 
 # Response ids (R_…) are unique across surveys: kept as they are.
-QUALTRICS_LEGACY = SurveyTool(id="qualtrics_legacy", name="Qualtrics", recognises=_is_legacy,
+QUALTRICS_LEGACY = SurveyTool(order=10, id="qualtrics_legacy", name="Qualtrics", recognises=_is_legacy,
                               columns=_legacy_columns, header_rows=2, keeps_ids=True, preview_statuses=PREVIEW)
-QUALTRICS_2016 = SurveyTool(id="qualtrics_2016", name="Qualtrics", recognises=_is_2016, columns=_columns,
+QUALTRICS_2016 = SurveyTool(order=20, id="qualtrics_2016", name="Qualtrics", recognises=_is_2016, columns=_columns,
                             header_rows=3, keeps_ids=True, preview_statuses=PREVIEW, time_zone=_time_zone)
-QUALTRICS = SurveyTool(id="qualtrics", name="Qualtrics", recognises=_is_current, columns=_columns,
+QUALTRICS = SurveyTool(order=30, id="qualtrics", name="Qualtrics", recognises=_is_current, columns=_columns,
                        header_rows=3, keeps_ids=True, preview_statuses=PREVIEW, time_zone=_time_zone)

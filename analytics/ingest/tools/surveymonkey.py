@@ -32,5 +32,5 @@ def _columns(head: RawTable) -> list[Column]:
     return found
 
 
-SURVEYMONKEY = SurveyTool(id="surveymonkey", name="SurveyMonkey", recognises=_recognises, columns=_columns,
+SURVEYMONKEY = SurveyTool(order=40, id="surveymonkey", name="SurveyMonkey", recognises=_recognises, columns=_columns,
                           header_rows=2)
