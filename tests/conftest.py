@@ -75,3 +75,16 @@ def _load_small(path: Path) -> None:
 def small_file(tmp_path_factory) -> Path:
     """tests/small_data.py's populated database (read it, or copy it to write)."""
     return built_once(tmp_path_factory, "small.duckdb", _load_small)
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """What a page offers for download, by file name, as it runs (the buttons still work)."""
+    import streamlit as st
+    offered, button = {}, st.download_button
+
+    def record(label, data, file_name=None, **kwargs):
+        offered[file_name] = data
+        return button(label, data, file_name=file_name, **kwargs)
+    monkeypatch.setattr(st, "download_button", record)
+    return offered

@@ -235,7 +235,7 @@ def test_a_scoped_lead_sees_no_other_program_on_any_page(demo_dashboard):
             assert MINE in choices and OTHER not in choices
             assert "Upload" not in menu(page)  # it covers every program
             for title in menu(page):
-                page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+                open_page(page, title)
                 page.wait_for_timeout(3000)  # the running state shows only after a moment on heavier pages
                 settle(page)
                 shown = page.locator("body").inner_text()

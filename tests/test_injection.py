@@ -11,7 +11,6 @@ import shutil
 from datetime import date
 
 import pytest
-import streamlit as st
 
 from analytics.measures import improvements
 from analytics.measures.filters import Filters, Period
@@ -70,15 +69,6 @@ def hostile_db(hostile_file, tmp_path, monkeypatch):
     return path
 
 
-@pytest.fixture
-def csv_downloads(monkeypatch) -> dict[str, bytes]:
-    offered, button = {}, st.download_button
-
-    def record(label, data, file_name=None, **kwargs):
-        offered[file_name] = data
-        return button(label, data, file_name=file_name, **kwargs)
-    monkeypatch.setattr(st, "download_button", record)
-    return offered
 
 
 def runs_as_formula(cell: object) -> bool:
@@ -117,7 +107,7 @@ MARKDOWN = ("title", "subheader", "caption", "markdown", "info", "warning", "suc
 @pytest.mark.parametrize("page, split", [(page, None) for page in PAGES]
                          + [("3_Satisfaction", ("sat_by", "department")),
                             ("5_Retention", ("ret_by", "cohort"))])
-def test_every_page_shows_labels_as_typed(hostile_db, app, csv_downloads, page, split):
+def test_every_page_shows_labels_as_typed(hostile_db, app, downloads, page, split):
     at = app(page)
     at.selectbox(key="filter_program").set_value(LINK).run()
     if split:
@@ -137,7 +127,7 @@ def test_every_page_shows_labels_as_typed(hostile_db, app, csv_downloads, page, 
         frame = table.value
         cells = [cell for column in frame.columns for cell in frame[column]]
         assert not [cell for cell in cells if runs_as_formula(cell)], f"table {table.key}"
-    for name, data in csv_downloads.items():
+    for name, data in downloads.items():
         if name.endswith(".csv"):
             rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
             assert not [cell for row in rows for cell in row if runs_as_formula(cell)], name

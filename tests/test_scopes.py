@@ -13,7 +13,6 @@ from datetime import date
 
 import duckdb
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics.errors import InputError
@@ -172,15 +171,6 @@ def test_a_scope_comes_from_the_e_mail_or_a_group(claims, role, scope):
 
 # ---- the dashboard as a scoped lead ----------------------------------------------
 
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    offered, button = {}, st.download_button
-
-    def record(label, data, file_name=None, **kwargs):
-        offered[file_name] = data
-        return button(label, data, file_name=file_name, **kwargs)
-    monkeypatch.setattr(st, "download_button", record)
-    return offered
 
 
 @pytest.fixture
