@@ -29,7 +29,6 @@ SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the mini
 SHIELDED_HELP = ("Hidden with a smaller group, to protect anonymity: this group is large enough, but beside the "
                  "figures shown for other filters, quarters or months it would give a smaller group's away "
                  "(docs/privacy.md). The count stays visible; the figure does not.")
-FORMULA_START = escaping.FORMULA_START
 
 
 # ---- session -------------------------------------------------------------------
@@ -212,8 +211,7 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     for column in out.columns:
         # Every column that may hold text, mixed ones too: only its text cells are changed.
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+            out[column] = out[column].map(lambda v: escaping.spreadsheet(v) if isinstance(v, str) else v)
     # Quote every text cell: a bare CR inside one would otherwise split the row.
     return out.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode("utf-8")
 

@@ -72,14 +72,12 @@ def hostile_db(hostile_file, tmp_path, monkeypatch):
 
 
 def runs_as_formula(cell: object) -> bool:
-    """A spreadsheet would run it: text starting = + - @ tab or CR that is not a plain number."""
+    """A spreadsheet would run it: text starting = + - @ tab or CR that is not a figure (digits and signs,
+    with ' pts', '%' or ' to ' between two of them: nothing there calls anything)."""
     if not isinstance(cell, str) or not cell.startswith(FORMULA_START):
         return False
-    try:
-        float(cell)
-    except ValueError:
-        return True
-    return False
+    rest = cell.replace(" pts", "").replace("%", "").replace(" to ", "")
+    return not (rest and all(ch in "0123456789+-−.," for ch in rest) and any(ch.isdigit() for ch in rest))
 
 
 def strings(node: object):

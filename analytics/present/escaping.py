@@ -30,13 +30,14 @@ def plotly(text: object) -> str:
     return html.escape(str(text), quote=False).replace("$", "&#36;")
 
 
+# A figure as the formatter writes it, alone or as an interval ('-13', '+6.6 pts', '+1.4 pts to +18.8 pts',
+# '+2.0%'): digits, signs and units only, nothing a spreadsheet could call, so it is shown as written.
+FIGURE = re.compile(r"[+\-−]?[\d,.]+(?: pts|%)?(?: to [+\-−]?[\d,.]+(?: pts|%)?)?")
+
+
 def spreadsheet(text: str) -> str:
-    """`text` a spreadsheet cannot run: a leading = + - @ tab or CR gets a ' (a plain number such as '-2'
-    stays as it is: no spreadsheet runs it)."""
-    if not text.startswith(FORMULA_START):
+    """`text` a spreadsheet cannot run: a leading = + - @ tab or CR gets a ' (a figure such as '-2' or
+    '+6.6 pts' stays as it is: no spreadsheet runs it)."""
+    if not text.startswith(FORMULA_START) or FIGURE.fullmatch(text):
         return text
-    try:
-        float(text)
-    except ValueError:
-        return "'" + text
-    return text
+    return "'" + text
