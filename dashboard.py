@@ -224,7 +224,7 @@ def navigation() -> tuple:
     keep their address, where the page itself refuses)."""
     page, found = _navigation.navigation()
     _navigation.menu(found, lambda entry: common.page_allowed(entry.file))
-    return page, found["10_Settings"]
+    return page, found["10_settings"]
 
 
 def load_missing_demo(cur) -> None:

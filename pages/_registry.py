@@ -28,24 +28,25 @@ class Entry:
 
     @property
     def former_url(self) -> str:
-        """The address Streamlit gives the file by itself ('11_Impact' → 'Impact'): old links and a server's
-        first run (see dashboard.addresses) still ask for it."""
-        return self.file.split("_", 1)[1]
+        """The address the page had before addresses were lower case ('Impact'), which old links ask for. A
+        file is named after its address ('11_impact.py'), since on a server's first run Streamlit finds a
+        page by the address it derives from the file's name (see _navigation.into_the_dashboard)."""
+        return self.title
 
 
 LEAD = "Program lead"
 PAGES = (
-    Entry("1_Overview", "Overview", ":material/dashboard:", "Leadership", "overview"),
-    Entry("11_Impact", "Impact", ":material/balance:", "Leadership", "impact"),
-    Entry("3_Satisfaction", "Satisfaction", ":material/sentiment_satisfied:", "Leadership", "satisfaction"),
-    Entry("4_Engagement", "Engagement", ":material/event_available:", "Leadership", "engagement"),
-    Entry("5_Retention", "Retention", ":material/timeline:", "Leadership", "retention"),
-    Entry("6_Outcomes", "Outcomes", ":material/trending_up:", "Leadership", "outcomes"),
-    Entry("7_Feedback", "Feedback", ":material/forum:", "Leadership", "feedback"),
-    Entry("2_Upload", "Upload", ":material/upload_file:", LEAD, "upload", ("upload",), every_program=True),
-    Entry("8_Improvements", "Improvements", ":material/build:", LEAD, "improvements"),
-    Entry("9_Reports", "Reports", ":material/description:", LEAD, "reports"),
-    Entry("10_Settings", "Settings", ":material/settings:", LEAD, "settings",
+    Entry("1_overview", "Overview", ":material/dashboard:", "Leadership", "overview"),
+    Entry("11_impact", "Impact", ":material/balance:", "Leadership", "impact"),
+    Entry("3_satisfaction", "Satisfaction", ":material/sentiment_satisfied:", "Leadership", "satisfaction"),
+    Entry("4_engagement", "Engagement", ":material/event_available:", "Leadership", "engagement"),
+    Entry("5_retention", "Retention", ":material/timeline:", "Leadership", "retention"),
+    Entry("6_outcomes", "Outcomes", ":material/trending_up:", "Leadership", "outcomes"),
+    Entry("7_feedback", "Feedback", ":material/forum:", "Leadership", "feedback"),
+    Entry("2_upload", "Upload", ":material/upload_file:", LEAD, "upload", ("upload",), every_program=True),
+    Entry("8_improvements", "Improvements", ":material/build:", LEAD, "improvements"),
+    Entry("9_reports", "Reports", ":material/description:", LEAD, "reports"),
+    Entry("10_settings", "Settings", ":material/settings:", LEAD, "settings",
           ("change_settings", "set_objectives", "clear_demo", "view_audit", "erase", "manage_users")),
 )
 DEFAULT = PAGES[0]  # answers at / as well as at its address

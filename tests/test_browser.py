@@ -69,8 +69,9 @@ def test_main_path_in_chromium(server):
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             # A page's address as the server's first request: still inside the dashboard, which
             # loads the demo first, with its own menu. On that first request Streamlit knows a page by
-            # the address it derives from the file's name (see pages/_navigation.py).
-            page.goto(f"{server}/Satisfaction", wait_until="domcontentloaded")
+            # the address it derives from the file's name, which is why files are named after their
+            # addresses (see pages/_navigation.py).
+            page.goto(f"{server}/satisfaction", wait_until="domcontentloaded")
             page.get_by_text("Demo data").first.wait_for(timeout=120_000)
             settle(page)
             page.screenshot(path=SHOTS / "0_Demo_satisfaction_opened_first.png")
@@ -89,7 +90,7 @@ def test_main_path_in_chromium(server):
             open_page(page, "Upload")
             upload(page, SAMPLES / "pairs.csv")
             upload(page, SAMPLES / "sessions.csv")
-            page.screenshot(path=SHOTS / "2_Upload_after_load.png")
+            page.screenshot(path=SHOTS / "2_upload_after_load.png")
 
             open_page(page, "Overview")
             after = main_text(page)
@@ -138,7 +139,7 @@ def watched(page, url: str, seconds: float) -> set[str]:
 
 def test_a_fresh_server_shows_only_its_own_menu_and_answers_at_every_address(server):
     """The first visit after a start, while the demo loads: never Streamlit's list of the pages/
-    folder ('dashboard', 'common', '1 Overview'), never 'Page not found'; then each page's address
+    folder ('dashboard', 'common', '1 overview'), never 'Page not found'; then each page's address
     (and the Overview's name) in a new session opens that page."""
     from playwright.sync_api import sync_playwright
 
@@ -146,7 +147,7 @@ def test_a_fresh_server_shows_only_its_own_menu_and_answers_at_every_address(ser
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             seen = watched(browser.new_page(), server, seconds=6)
-            folder = {"dashboard", "common", "_common", "registry", "navigation", "1 Overview", "Page not found"}
+            folder = {"dashboard", "common", "_common", "registry", "navigation", "1 overview", "Page not found"}
             assert not seen & folder, seen & folder
             assert {entry.title for entry in PAGES} <= seen, seen
             for entry in PAGES:

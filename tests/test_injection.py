@@ -103,8 +103,8 @@ MARKDOWN = ("title", "subheader", "caption", "markdown", "info", "warning", "suc
 # Each page with the sidebar on the hostile program and cohort, so that captions name them, and a split that
 # shows the hostile labels in charts and tables.
 @pytest.mark.parametrize("page, split", [(page, None) for page in PAGES]
-                         + [("3_Satisfaction", ("sat_by", "department")),
-                            ("5_Retention", ("ret_by", "cohort"))])
+                         + [("3_satisfaction", ("sat_by", "department")),
+                            ("5_retention", ("ret_by", "cohort"))])
 def test_every_page_shows_labels_as_typed(hostile_db, app, downloads, page, split):
     at = app(page)
     at.selectbox(key="filter_program").set_value(LINK).run()

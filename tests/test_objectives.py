@@ -183,7 +183,7 @@ def test_a_file_without_the_objectives_table_has_none(con):
 
 
 def test_a_lead_adds_and_deletes_an_objective_in_settings(app):
-    at = app("lead", "10_Settings")
+    at = app("lead", "10_settings")
     at.selectbox(key="objective_metric").set_value("active_pair_rate")
     at.number_input(key="objective_target").set_value(80)  # a share is typed in percent
     at.number_input(key="objective_band").set_value(5)

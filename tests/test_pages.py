@@ -70,7 +70,7 @@ def app(entry):
         """The dashboard on `page`."""
         at = AppTest.from_file(str(entry), default_timeout=60)
         at.run()
-        if page != "1_Overview":
+        if page != "1_overview":
             at.switch_page(str(PAGE_DIR / f"{page}.py")).run()
         assert not at.exception, [e.value for e in at.exception]
         return at
@@ -91,7 +91,7 @@ def reading(at: AppTest, db_path: Path, sql: str):
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_an_empty_database(empty_db, app, page):
     at = app(page)
-    if page not in ("2_Upload", "8_Improvements", "9_Reports", "10_Settings"):
+    if page not in ("2_upload", "8_improvements", "9_reports", "10_settings"):
         assert "Upload" in texts(at), "an empty page says what to upload next"
 
 
@@ -110,11 +110,11 @@ def test_every_page_address_opens_first_inside_the_dashboard(populated_db, page)
 def test_every_page_renders_on_a_populated_database(populated_db, app, page):
     at = app(page)
     assert at.selectbox(key="quarter").value == "2026Q2", "the latest quarter with data is the default"
-    assert "Not available yet" not in texts(at) or page == "2_Upload"
+    assert "Not available yet" not in texts(at) or page == "2_upload"
 
 
 def test_each_overview_tile_shows_what_it_counts(demo_db, app):
-    at = app("1_Overview")
+    at = app("1_overview")
     captions = [c.value for c in at.caption]
     # Under the six tiles, in their order (the demo's 2026Q3, as in its headlines).
     units = [re.sub(r"\d[\d,]*", "N", c) for c in captions if c.startswith("n = ")]
@@ -124,7 +124,7 @@ def test_each_overview_tile_shows_what_it_counts(demo_db, app):
 
 
 def test_overview_follows_the_quarter(populated_db, app):
-    at = app("1_Overview")
+    at = app("1_overview")
     before = [m.value for m in at.metric]
     at.selectbox(key="quarter").set_value("2026Q1").run()
     assert not at.exception
@@ -132,7 +132,7 @@ def test_overview_follows_the_quarter(populated_db, app):
     assert [m.value for m in at.metric] != before
 
 
-@pytest.mark.parametrize("page", ["3_Satisfaction", "4_Engagement", "6_Outcomes", "7_Feedback"])
+@pytest.mark.parametrize("page", ["3_satisfaction", "4_engagement", "6_outcomes", "7_feedback"])
 def test_filtering_a_program_narrows_the_page(populated_db, app, page):
     at = app(page)
     at.selectbox(key="filter_program").set_value("New hire").run()
@@ -144,7 +144,7 @@ def test_feedback_hides_the_comments_of_too_few_respondents(populated_db, app):
     con = connection.connect(populated_db)
     settings.set(con, "min_comment_group_size", 11)
     con.close()
-    at = app("7_Feedback")
+    at = app("7_feedback")
     at.selectbox(key="filter_program").set_value("New hire").run()  # 10 mentees, a pulse and an exit comment each
     assert not at.exception, [e.value for e in at.exception]
     assert "20 comments from 10 respondents in this group: the list appears once 11 different" in texts(at)
@@ -152,7 +152,7 @@ def test_feedback_hides_the_comments_of_too_few_respondents(populated_db, app):
 
 
 def test_feedback_without_comments_says_so(empty_db, app):
-    at = app("7_Feedback")
+    at = app("7_feedback")
     assert "No comments for this quarter and these filters." in texts(at)
     assert "0 comments from 0 respondents" not in texts(at), "no threshold talk when there is nothing to hide"
 
@@ -177,7 +177,7 @@ def test_satisfaction_download_of_a_hidden_group_gives_no_answer_values(populate
     con = connection.connect(populated_db)
     settings.set(con, "min_group_size", minimum)
     con.close()
-    at = app("3_Satisfaction")
+    at = app("3_satisfaction")
     at.selectbox(key="filter_department").set_value("Engineering").run()
     assert not at.exception, [e.value for e in at.exception]
     frame = downloads["likert_distribution.csv"]
@@ -189,7 +189,7 @@ def test_satisfaction_download_of_a_hidden_group_gives_no_answer_values(populate
 
 
 def test_feedback_lists_comments_by_month_only(populated_db, app, downloads):
-    at = app("7_Feedback")
+    at = app("7_feedback")
     assert not at.exception, [e.value for e in at.exception]
     columns = ["month", "comment", "themes", "sentiment", "n", "respondents"]
     # The table reads hidden figures in their cells; the download keeps the flag.
@@ -200,12 +200,12 @@ def test_feedback_lists_comments_by_month_only(populated_db, app, downloads):
 
 
 @pytest.mark.parametrize("page, choices, says", [
-    ("6_Outcomes", {"filter_program": "Leadership program", "filter_cohort": "2025 Autumn"},
+    ("6_outcomes", {"filter_program": "Leadership program", "filter_cohort": "2025 Autumn"},
      "Nothing matches these filters in Q3 2026: 459 goals are loaded, none due this quarter for Leadership "
      "program · cohort 2025 Autumn. Widen the filters in the sidebar or pick another quarter."),
-    ("3_Satisfaction", {"filter_department": "Legal", "filter_role": "mentor"},
+    ("3_satisfaction", {"filter_department": "Legal", "filter_role": "mentor"},
      "survey responses are loaded, none submitted this quarter for Legal department · mentor role."),
-    ("7_Feedback", {"filter_department": "Legal", "filter_role": "mentor"},
+    ("7_feedback", {"filter_department": "Legal", "filter_role": "mentor"},
      "comments are loaded, none written this quarter for Legal department · mentor role."),
 ])
 def test_filters_matching_nothing_say_so_instead_of_asking_for_an_upload(demo_db, app, page, choices, says):
@@ -219,7 +219,7 @@ def test_filters_matching_nothing_say_so_instead_of_asking_for_an_upload(demo_db
 
 
 def test_retention_splits_by_program(populated_db, app):
-    at = app("5_Retention")
+    at = app("5_retention")
     at.selectbox(key="ret_by").set_value("program").run()
     assert not at.exception
     assert "log-rank" in str(at.get("plotly_chart")[0].proto.spec) or at.get("plotly_chart")
@@ -228,7 +228,7 @@ def test_retention_splits_by_program(populated_db, app):
 def test_upload_maps_a_question_then_loads_the_survey(populated_db, app, tmp_path):
     survey = next(p for p in small_exports(tmp_path) if p.name == "survey.csv")
     text = survey.read_text().replace("Any other comments?", "Which new contacts did your mentor introduce?")
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(("pulse.csv", text.encode(), "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     question = at.selectbox(key="file0_map_which_new_contacts_did_your_mentor_introduce")
@@ -247,7 +247,7 @@ def test_upload_of_a_reworded_reexport_says_every_response_is_stored_and_asks_no
     survey = next(p for p in small_exports(tmp_path) if p.name == "survey.csv")
     text = survey.read_text().replace("How satisfied are you with the program overall?",
                                       "How satisfied are you with the programme overall?")
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(("pulse-again.csv", text.encode(), "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not [s for s in at.selectbox if s.key.startswith("file0_map_")], "the reworded question is not asked"
@@ -256,7 +256,7 @@ def test_upload_of_a_reworded_reexport_says_every_response_is_stored_and_asks_no
 
 
 def test_upload_names_the_columns_it_will_not_store(populated_db, app):
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(("hr.csv", b"employee_id,hired_on,Salary band\nx1,2020-01-01,B\n", "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Columns Mentorscope does not use (they are not stored): Salary band." in texts(at)
@@ -264,7 +264,7 @@ def test_upload_names_the_columns_it_will_not_store(populated_db, app):
 
 def test_upload_shows_rejected_rows_before_loading(populated_db, app, tmp_path):
     bad = "pair_id,mentor_id,mentee_id,matched_on\nq1,m1,e1,2026-01-05\nq2,m2,e2,not a date\n"
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(("pairs.csv", bad.encode(), "text/csv")).run()
     assert not at.exception
     assert [m.value for m in at.metric][:2] == ["1", "1"]  # rows to load, rows rejected
@@ -273,7 +273,7 @@ def test_upload_shows_rejected_rows_before_loading(populated_db, app, tmp_path):
 
 def test_upload_says_when_the_same_file_was_loaded_before(populated_db, app):
     pairs = ("pairs.csv", b"pair_id,mentor_id,mentee_id,matched_on\nr1,rm,re,2026-04-15\n", "text/csv")
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(pairs).run()
     assert not [i for i in at.info if "loaded before" in i.value], "a new file is not a repeat"
     at.button(key="load_files").click().run()
@@ -287,7 +287,7 @@ def test_upload_says_when_the_same_file_was_loaded_before(populated_db, app):
 def test_pairs_and_their_sessions_load_together_whatever_their_order(populated_db, app):
     sessions = "pair_id,occurred_on\nz1,2026-05-01\nz1,2026-05-20\n"
     pairs = "pair_id,mentor_id,mentee_id,matched_on\nz1,zm,ze,2026-04-15\n"
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value([("sessions.csv", sessions.encode(), "text/csv"),
                                    ("pairs.csv", pairs.encode(), "text/csv")]).run()
     assert any("not loaded yet" in w.value for w in at.warning)
@@ -301,7 +301,7 @@ def test_pairs_and_their_sessions_load_together_whatever_their_order(populated_d
 
 @pytest.mark.parametrize("answer, removed", [("remove_upload_cancel", False), ("remove_upload_confirm", True)])
 def test_an_upload_is_removed_from_the_history_only_once_confirmed(populated_db, app, answer, removed):
-    at = app("2_Upload")
+    at = app("2_upload")
     assert at.selectbox(key="history_upload_id").value is None, "no upload is chosen for removal by default"
     assert at.button(key="remove_upload").disabled
     sessions = reading(at, populated_db, "SELECT upload_id, count(*) FROM sessions GROUP BY ALL")[0]
@@ -320,7 +320,7 @@ def test_an_upload_is_removed_from_the_history_only_once_confirmed(populated_db,
 
 
 def test_improvement_is_logged(populated_db, app):
-    at = app("8_Improvements")
+    at = app("8_improvements")
     at.text_input(key="improvement_title").input("Mentor training day")
     at.selectbox(key="improvement_metric").set_value("nps")
     at.button[0].click().run()
@@ -330,7 +330,7 @@ def test_improvement_is_logged(populated_db, app):
 
 
 def test_setting_is_saved(populated_db, app):
-    at = app("10_Settings")
+    at = app("10_settings")
     at.number_input(key="setting_at_risk_days").set_value(30)
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -338,7 +338,7 @@ def test_setting_is_saved(populated_db, app):
 
 
 def test_a_report_recipient_is_added_for_one_program_and_removed(populated_db, app):
-    at = app("10_Settings")
+    at = app("10_settings")
     program = at.multiselect(key="recipient_programs").options[0]
     at.text_input(key="recipient_email").input("ana@example.org")
     at.multiselect(key="recipient_programs").set_value([program])
@@ -356,7 +356,7 @@ def test_a_report_recipient_is_added_for_one_program_and_removed(populated_db, a
 def test_reports_build_the_same_bytes_as_the_command_line(populated_db, app):
     from analytics import report
     from analytics.measures.filters import Filters, Period
-    at = app("9_Reports")
+    at = app("9_reports")
     at.selectbox(key="quarter").set_value("2026Q1").run()
     assert "Q1 2026" in texts(at)
     at.radio(key="report_format").set_value("xlsx").run()
@@ -368,7 +368,7 @@ def test_reports_build_the_same_bytes_as_the_command_line(populated_db, app):
 
 
 def test_reports_page_command_line_carries_the_sidebar_filters(populated_db, app):
-    at = app("9_Reports")
+    at = app("9_reports")
     at.selectbox(key="filter_program").set_value("New hire").run()
     at.selectbox(key="filter_role").set_value("mentee").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -379,7 +379,8 @@ def test_reports_page_command_line_carries_the_sidebar_filters(populated_db, app
 def test_csv_downloads_cannot_run_formulas():
     cells = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx", "fine"]
     written = pd.read_csv(io.BytesIO(safe_csv(pd.DataFrame({"comment": cells, "n": range(7)}))))
-    assert list(written["comment"]) == ["'=1+1", "'+cmd", "'-2", "'@SUM(A1)", "'\tx", "'\rx", "fine"]
+    # '-2' is a figure: a spreadsheet reads it as the number it is, nothing runs (escaping.spreadsheet).
+    assert list(written["comment"].astype(str)) == ["'=1+1", "'+cmd", "-2", "'@SUM(A1)", "'\tx", "'\rx", "fine"]
     assert list(written["n"]) == list(range(7)), "numbers stay numbers"
 
 
@@ -390,7 +391,7 @@ def test_csv_downloads_guard_text_in_mixed_columns():
 
 
 def test_engagement_says_the_role_filter_does_not_narrow_pairs(populated_db, app):
-    at = app("4_Engagement")
+    at = app("4_engagement")
     tiles = [m.value for m in at.metric]
     at.selectbox(key="filter_role").set_value("mentor").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -405,7 +406,7 @@ def test_engagement_says_the_role_filter_does_not_narrow_pairs(populated_db, app
     ("filter_role", "mentee", "Showing: Q2 2026 · mentee role"),
 ])
 def test_sidebar_says_whom_the_filters_select(populated_db, app, field, value, says):
-    at = app("1_Overview")
+    at = app("1_overview")
     at.selectbox(key=field).set_value(value).run()
     assert not at.exception, [e.value for e in at.exception]
     sidebar = "\n".join(c.value for c in at.sidebar.caption)
@@ -415,7 +416,7 @@ def test_sidebar_says_whom_the_filters_select(populated_db, app, field, value, s
 
 def test_the_sidebar_lists_a_program_loaded_after_it_was_shown(populated_db, app, tmp_path):
     """The filter lists are cached per data version: a load from elsewhere (the command line) shows in them."""
-    at = app("1_Overview")
+    at = app("1_overview")
     assert at.selectbox(key="filter_program").options == ["All", "Leadership", "New hire"]
     pairs = tmp_path / "pairs.csv"
     pairs.write_text("pair_id,mentor_id,mentee_id,matched_on,ended_on,end_reason,program,cohort,"
@@ -426,13 +427,13 @@ def test_the_sidebar_lists_a_program_loaded_after_it_was_shown(populated_db, app
 
 
 def test_engagement_without_pairs_says_there_are_none_yet(empty_db, app):
-    at = app("4_Engagement")
+    at = app("4_engagement")
     assert "No pair is at risk" not in texts(at)
     assert texts(at).count("No open pairs for Q") == 2, "under Pairs at risk and under Mentor load"
 
 
 def test_improvement_program_is_chosen_from_the_data(populated_db, app):
-    at = app("8_Improvements")
+    at = app("8_improvements")
     assert at.selectbox(key="improvement_program").options == ["All programs", "Leadership", "New hire"]
     at.text_input(key="improvement_title").input("Buddy lunches")
     at.selectbox(key="improvement_program").set_value("New hire")
@@ -443,7 +444,7 @@ def test_improvement_program_is_chosen_from_the_data(populated_db, app):
 
 
 def test_an_action_refused_keeps_what_was_typed(populated_db, app):
-    at = app("8_Improvements")
+    at = app("8_improvements")
     at.selectbox(key="improvement_program").set_value("Leadership")
     at.text_area(key="improvement_description").input("Pairs book their next meeting before leaving")
     at.button[0].click().run()
@@ -452,7 +453,7 @@ def test_an_action_refused_keeps_what_was_typed(populated_db, app):
     assert at.text_area(key="improvement_description").value == "Pairs book their next meeting before leaving"
 
 
-@pytest.mark.parametrize("page", ["1_Overview", "9_Reports"])
+@pytest.mark.parametrize("page", ["1_overview", "9_reports"])
 def test_summary_without_data_says_there_is_none_yet(empty_db, app, page):
     at = app(page)
     assert "Nothing stands out" not in texts(at)
@@ -472,11 +473,11 @@ def test_hidden_figures_read_the_minimum_group_size_in_use(populated_db, app, mi
     con = connection.connect(populated_db)
     settings.set(con, "min_group_size", min_size)
     con.close()
-    overview = app("1_Overview")
+    overview = app("1_overview")
     overview.selectbox(key="filter_program").set_value("New hire").run()  # 10 mentees
     hidden = f"n < {min_size}"
     assert (hidden in [m.value for m in overview.metric]) is (min_size > 10)
-    satisfaction = app("3_Satisfaction")
+    satisfaction = app("3_satisfaction")
     satisfaction.selectbox(key="filter_program").set_value("New hire").run()
     assert (hidden in charts_text(satisfaction)) is (min_size > 10)
     assert "n < 5" not in charts_text(satisfaction) + " ".join(str(m.value) for m in overview.metric) \
@@ -485,7 +486,7 @@ def test_hidden_figures_read_the_minimum_group_size_in_use(populated_db, app, mi
 
 @pytest.mark.parametrize("answer, demo_uploads_left", [("clear_demo_cancel", 12), ("clear_demo_confirm", 0)])
 def test_clearing_the_demo_asks_first(demo_db, app, answer, demo_uploads_left):
-    at = app("10_Settings")
+    at = app("10_settings")
     at.button(key="clear_demo").click().run()
     assert any("not loaded again" in w.value for w in at.warning), "a confirm step says what clearing means"
     assert reading(at, demo_db, "SELECT count(*) FROM uploads WHERE is_demo") == [(12,)]
@@ -495,7 +496,7 @@ def test_clearing_the_demo_asks_first(demo_db, app, answer, demo_uploads_left):
 
 
 def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_db, app):
-    at = app("1_Overview")
+    at = app("1_overview")
     versus = [c.value for c in at.caption if c.value.startswith("Non-participants:")]
     # 2026Q3: 113 of 133 participants stay against 599 of 787 non-participants, chi2_contingency p = 0.032
     assert versus and "p = 0.032" in versus[0], "the demo's participants stay significantly longer"
@@ -510,13 +511,13 @@ def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_d
 
 
 @pytest.mark.parametrize("page, wrong", [
-    ("3_Satisfaction", "overall_satisfaction_top2box"),  # under the answer shares of every dimension
-    ("3_Satisfaction", "overall_satisfaction_mean"),  # under the means of every dimension
-    ("6_Outcomes", "overall_satisfaction_change"),  # under the change of every dimension
-    ("5_Retention", "pair_survival_6m"),  # under the whole curve
-    ("5_Retention", "pair_survival_12m"),  # under the 3, 6 and 12 months table
-    ("5_Retention", "early_exit_rate"),  # under the shares of each end reason
-    ("5_Retention", "employee_retention_12m"),  # under retention and promotion
+    ("3_satisfaction", "overall_satisfaction_top2box"),  # under the answer shares of every dimension
+    ("3_satisfaction", "overall_satisfaction_mean"),  # under the means of every dimension
+    ("6_outcomes", "overall_satisfaction_change"),  # under the change of every dimension
+    ("5_retention", "pair_survival_6m"),  # under the whole curve
+    ("5_retention", "pair_survival_12m"),  # under the 3, 6 and 12 months table
+    ("5_retention", "early_exit_rate"),  # under the shares of each end reason
+    ("5_retention", "employee_retention_12m"),  # under retention and promotion
 ])
 def test_a_chart_is_not_captioned_with_one_metric_it_does_not_show_alone(populated_db, app, page, wrong):
     at = app(page)
@@ -524,14 +525,14 @@ def test_a_chart_is_not_captioned_with_one_metric_it_does_not_show_alone(populat
 
 
 @pytest.mark.parametrize("page, caption", [
-    ("3_Satisfaction", "Each dimension's answers by scale point"),
-    ("3_Satisfaction", "Each dimension's mean score"),
-    ("5_Retention", "at each month since matching"),
-    ("5_Retention", "at 3, 6 and 12 months after matching"),
-    ("5_Retention", "Each end reason's share of the pairs that ended early"),
-    ("5_Retention", "still employed, and promoted"),
-    ("6_Outcomes", "Per dimension, the mean score of respondents' baseline survey"),
-    ("7_Feedback", "as scored by VADER, a word-list sentiment scorer"),  # the name alone says nothing
+    ("3_satisfaction", "Each dimension's answers by scale point"),
+    ("3_satisfaction", "Each dimension's mean score"),
+    ("5_retention", "at each month since matching"),
+    ("5_retention", "at 3, 6 and 12 months after matching"),
+    ("5_retention", "Each end reason's share of the pairs that ended early"),
+    ("5_retention", "still employed, and promoted"),
+    ("6_outcomes", "Per dimension, the mean score of respondents' baseline survey"),
+    ("7_feedback", "as scored by VADER, a word-list sentiment scorer"),  # the name alone says nothing
 ])
 def test_each_chart_caption_describes_its_own_chart(populated_db, app, page, caption):
     assert caption in texts(app(page))
@@ -542,7 +543,7 @@ def test_each_chart_caption_describes_its_own_chart(populated_db, app, page, cap
     (25, "Preview (first 20 of 25 rows)")])
 def test_upload_preview_says_how_many_rows_it_shows(populated_db, app, rows, preview):
     pairs = "".join(f"q{i},m{i},e{i},2026-01-05\n" for i in range(rows))
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(("pairs.csv", f"pair_id,mentor_id,mentee_id,matched_on\n{pairs}".encode(),
                                    "text/csv")).run()
     assert preview in [e.label for e in at.expander]
@@ -553,7 +554,7 @@ def test_upload_preview_says_how_many_rows_it_shows(populated_db, app, rows, pre
     ([("notes.csv", b"colour,shape\nred,round\n")], "Nothing to load"),
 ])
 def test_the_load_button_never_offers_to_load_zero_files(populated_db, app, files, label):
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value([(name, data, "text/csv") for name, data in files]).run()
     assert at.button(key="load_files").label == label
 
@@ -603,7 +604,7 @@ def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, ap
     """Operations mentors in 2026Q3: all 13 participants stay against 112 of 147 non-participants, so the Wald
     interval of the retention difference (+16.9 to +30.7 points) excludes 0 while Fisher's p (0.073) does not."""
     from analytics.measures import stats
-    at = app("1_Overview")
+    at = app("1_overview")
     at.selectbox(key="filter_department").set_value("Operations").run()
     at.selectbox(key="filter_role").set_value("mentor").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -621,7 +622,7 @@ def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, ap
       "no pair matched this quarter", "n = N open pairs"]),
 ])
 def test_each_engagement_tile_shows_what_it_is_computed_over(demo_db, app, choices, expected):
-    at = app("4_Engagement")
+    at = app("4_engagement")
     for key, value in choices.items():
         at.selectbox(key=key).set_value(value).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -634,7 +635,7 @@ def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size)
     con = connection.connect(populated_db)
     settings.set(con, "min_group_size", min_size)
     con.close()
-    at = app("6_Outcomes")
+    at = app("6_outcomes")
     table = at.dataframe[0]
     headers = [c.get("label") for name, c in json.loads(table.proto.columns).items() if name != "_index"]
     assert headers == ["dimension", "matched respondents", "excluded (one survey only)", "baseline mean", "exit mean",
@@ -667,7 +668,7 @@ def test_upload_names_each_file_while_it_is_analysed(populated_db, app, monkeypa
         shown.append(text)
         return progress(self, value, text=text, **kwargs)
     monkeypatch.setattr(DeltaGenerator, "progress", record)
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value([("pairs.csv", b"pair_id,mentor_id,mentee_id,matched_on\nz1,zm,ze,2026-04-15\n",
                                     "text/csv"),
                                    ("sessions.csv", b"pair_id,occurred_on\nz1,2026-05-01\n", "text/csv")]).run()
@@ -684,7 +685,7 @@ def test_upload_names_each_file_while_it_is_analysed(populated_db, app, monkeypa
                                                                    "They load"),
 ])
 def test_upload_counts_rows_waiting_for_their_pairs_apart(populated_db, app, sessions, rows_to_load, warning):
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(("sessions.csv", sessions.encode(), "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.metric[0].value == rows_to_load
@@ -693,7 +694,7 @@ def test_upload_counts_rows_waiting_for_their_pairs_apart(populated_db, app, ses
 
 def test_upload_gives_each_rejecting_column_one_reason_in_full(populated_db, app):
     bad = "pair_id,mentor_id,mentee_id,matched_on\nq1,m1,e1,not a date\nq2,m2,e2,never\nq3,m3,e3,2026-01-05\n"
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(("pairs.csv", bad.encode(), "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     said = [m.value for m in at.markdown if m.value.startswith("- **matched\\_on**")]
@@ -701,7 +702,7 @@ def test_upload_gives_each_rejecting_column_one_reason_in_full(populated_db, app
         and said[0].endswith("and upload again\\)"), said
 
 
-@pytest.mark.parametrize("page", ["1_Overview", "2_Upload"])
+@pytest.mark.parametrize("page", ["1_overview", "2_upload"])
 def test_pages_stand_with_dates_stored_outside_the_plausible_range(populated_db, app, page):
     # A database written before ingest refused such dates: the quarter list once died on year 10000.
     with connection.connect(populated_db) as con:
@@ -716,7 +717,7 @@ def test_pages_stand_with_dates_stored_outside_the_plausible_range(populated_db,
 
 def test_upload_asks_the_day_a_survey_without_dates_closed_and_dates_every_response(populated_db, app):
     dateless = b"respondent_id,wave,How satisfied are you overall?,Would you recommend it?\ne1,exit,4,9\ne2,exit,5,10\n"
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(("paper.csv", dateless, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("no submission dates" in w.value for w in at.warning)
@@ -734,14 +735,14 @@ def test_upload_asks_the_day_a_survey_without_dates_closed_and_dates_every_respo
 
 def test_upload_asks_no_closing_day_of_a_survey_with_dates(populated_db, app):
     dated = b"submitted_at,respondent_id,How satisfied are you overall?,Would you recommend it?\n2026-05-02,e1,4,9\n"
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(("dated.csv", dated, "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert not [d for d in at.date_input if d.key == "file0_closed_on"]
 
 
 def test_an_improvement_form_starts_on_overall_satisfaction_and_a_second_click_logs_nothing(populated_db, app):
-    at = app("8_Improvements")
+    at = app("8_improvements")
     assert at.selectbox(key="improvement_metric").value == "overall_satisfaction_mean"
     at.text_input(key="improvement_title").input("Mentor training day")
     at.button[0].click().run()
@@ -755,7 +756,7 @@ def test_an_improvement_form_starts_on_overall_satisfaction_and_a_second_click_l
 
 @pytest.mark.parametrize("delete", [False, True])
 def test_an_improvement_is_edited_or_deleted_on_the_page_and_audited(populated_db, app, delete):
-    at = app("8_Improvements")
+    at = app("8_improvements")
     (action_id,) = reading(at, populated_db, "SELECT action_id FROM improvements")[0]
     assert at.selectbox(key="edit_action_id").value == action_id
     if delete:
@@ -774,7 +775,7 @@ def test_an_improvement_is_edited_or_deleted_on_the_page_and_audited(populated_d
 
 
 def test_a_renamed_improvement_is_named_by_its_new_title_after_saving(populated_db, app):
-    at = app("8_Improvements")
+    at = app("8_improvements")
     (action_id,) = reading(at, populated_db, "SELECT action_id FROM improvements")[0]
     at.text_input(key=f"edit_{action_id}_title").input("Reminders for everyone")
     next(b for b in at.button if b.label == "Save changes").click().run()
@@ -788,7 +789,7 @@ def test_a_renamed_improvement_is_named_by_its_new_title_after_saving(populated_
 
 def test_an_uploads_rejected_rows_are_listed_with_their_whole_reason(populated_db, app):
     sessions = b"pair_id,occurred_on,duration_minutes\np1,2026-04-03,30\np1,2026-04-10,2000\n"
-    at = app("2_Upload")
+    at = app("2_upload")
     at.file_uploader[0].set_value(("sessions.csv", sessions, "text/csv")).run()
     at.button(key="load_files").click().run()
     (newest,) = reading(at, populated_db, "SELECT max(upload_id) FROM uploads")[0]
@@ -801,7 +802,7 @@ def test_an_uploads_rejected_rows_are_listed_with_their_whole_reason(populated_d
 
 def test_removing_an_upload_that_wrote_nothing_says_so(populated_db, app):
     dated = b"submitted_at,respondent_id,How satisfied are you overall?,Would you recommend it?\n2026-05-02,e1,4,9\n"
-    at = app("2_Upload")
+    at = app("2_upload")
     for attempt in range(2):  # the second load finds its one response stored: it writes no row
         at.file_uploader[0].set_value(("dated.csv", dated, "text/csv")).run()
         at.button(key="load_files").click().run()
@@ -814,7 +815,7 @@ def test_removing_an_upload_that_wrote_nothing_says_so(populated_db, app):
 
 
 def test_impact_gives_a_verdict_per_outcome_with_each_charts_data(demo_db, app):
-    at = app("11_Impact")
+    at = app("11_impact")
     block = impact.block(at.session_state["cursor"], Period.parse("2026Q3", 1), Filters())
     expected = [f"**{name}.** " + impact_reading.verdict(outcome, block[outcome], 0.05, 5)
                 for outcome, (name, _, _) in impact_reading.OUTCOMES.items()]
@@ -828,7 +829,7 @@ def test_impact_gives_a_verdict_per_outcome_with_each_charts_data(demo_db, app):
 
 
 def test_retention_reads_its_raw_gap_beside_the_like_for_like_comparison(demo_db, app):
-    at = app("5_Retention")
+    at = app("5_retention")
     block = impact.block(at.session_state["cursor"], Period.parse("2026Q3", 1), Filters())
     expected = [f"**Against comparable colleagues, {name.lower()}:** "
                 + impact_reading.verdict(outcome, block[outcome], 0.05, 5)
@@ -838,7 +839,7 @@ def test_retention_reads_its_raw_gap_beside_the_like_for_like_comparison(demo_db
 
 
 def test_impact_of_a_program_younger_than_a_year_gives_the_first_comparisons_date(demo_db, app):
-    at = app("11_Impact")
+    at = app("11_impact")
     at.selectbox(key="quarter").set_value("2025Q3").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("the first comparison is possible with data up to 2 April 2026" in i.value for i in at.info)
@@ -851,7 +852,7 @@ def test_impact_of_a_program_younger_than_a_year_gives_the_first_comparisons_dat
 ])
 def test_impact_without_what_it_needs_names_the_file_or_column(database, says, request, app):
     request.getfixturevalue(database)
-    at = app("11_Impact")
+    at = app("11_impact")
     notes = [i.value for i in at.info]
     assert any(says in note and "Upload" in note for note in notes), notes
     assert not at.get("plotly_chart")
@@ -859,7 +860,7 @@ def test_impact_without_what_it_needs_names_the_file_or_column(database, says, r
 
 def test_impact_of_a_small_department_hides_its_figures_and_keeps_its_counts(demo_db, app):
     """The demo's Legal department in 2026Q3: 1 matched participant against 2 comparable colleagues."""
-    at = app("11_Impact")
+    at = app("11_impact")
     at.selectbox(key="filter_department").set_value("Legal").run()
     assert not at.exception, [e.value for e in at.exception]
     verdicts = [m.value.replace("\\", "") for m in at.markdown

@@ -16,13 +16,13 @@ Q2 = Period.parse("2026Q2", 1)  # a quarter in which the demo's participants sta
 
 
 def test_impact_says_to_set_the_program_cost(demo_db, app):
-    at = app("11_Impact")
+    at = app("11_impact")
     assert roi_reading.TITLE in [h.value for h in at.subheader]
     assert roi_reading.MESSAGES["cost_not_set"] in texts(at).replace("\\", "")
 
 
 def test_costs_saved_in_settings_give_the_impact_page_its_return(demo_db, app):
-    at = app("10_Settings")
+    at = app("10_settings")
     at.number_input(key="setting_program_cost_annual").set_value(40_000.0)
     at.number_input(key="setting_average_salary").set_value(50_000.0)
     at.text_input(key="setting_currency").set_value("gbp")
@@ -30,7 +30,7 @@ def test_costs_saved_in_settings_give_the_impact_page_its_return(demo_db, app):
     assert not at.exception, [e.value for e in at.exception]
     con = at.session_state["cursor"]
     assert (settings.get(con, "program_cost_annual"), settings.get(con, "currency")) == (40_000, "GBP")
-    at.switch_page(str(PAGE_DIR / "11_Impact.py")).run()
+    at.switch_page(str(PAGE_DIR / "11_impact.py")).run()
     at.selectbox(key="quarter").set_value(Q2.label).run()
     assert not at.exception, [e.value for e in at.exception]
     expected = roi.block(con, Q2, Filters())
@@ -40,7 +40,7 @@ def test_costs_saved_in_settings_give_the_impact_page_its_return(demo_db, app):
 
 
 def test_the_reports_page_builds_the_slides(demo_db, app):
-    at = app("9_Reports")
+    at = app("9_reports")
     assert "PPTX, to present" in at.radio(key="report_format").options
     at.radio(key="report_format").set_value("pptx").run()
     at.button(key="build_report").click().run(timeout=180)

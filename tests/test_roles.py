@@ -102,25 +102,25 @@ def audit_rows(at: AppTest, action: str) -> list[tuple]:
 
 # (page, role) → keys that must be there, keys that must not, whether the page refuses.
 VISIBLE = [
-    ("1_Overview", "viewer", ["quarter"], [], False),
-    ("2_Upload", "viewer", [], ["upload_files", "remove_upload", "history_upload_id", "csv_data_health"], True),
-    ("2_Upload", "lead", ["upload_files", "remove_upload", "csv_data_health"], [], False),
-    ("3_Satisfaction", "viewer", ["sat_by"], [], False),
-    ("4_Engagement", "viewer", [], ["csv_at_risk_pairs", "csv_mentor_load"], False),
-    ("4_Engagement", "lead", ["csv_at_risk_pairs", "csv_mentor_load"], [], False),
-    ("5_Retention", "viewer", ["ret_by"], [], False),
-    ("11_Impact", "viewer", [], [], False),
-    ("6_Outcomes", "viewer", ["csv_pre_post_table"], [], False),
-    ("7_Feedback", "viewer", [], ["feedback_search", "csv_comments"], False),
-    ("7_Feedback", "lead", ["feedback_search", "csv_comments"], [], False),
-    ("8_Improvements", "viewer", ["csv_improvement_actions"], ["improvement_title"], False),
-    ("8_Improvements", "lead", ["improvement_title", "csv_improvement_actions"], [], False),
-    ("9_Reports", "viewer", ["build_report", "report_format"], [], False),
-    ("10_Settings", "viewer", [], ["objective_metric", "setting_at_risk_days", "csv_audit_log", "erase_id",
+    ("1_overview", "viewer", ["quarter"], [], False),
+    ("2_upload", "viewer", [], ["upload_files", "remove_upload", "history_upload_id", "csv_data_health"], True),
+    ("2_upload", "lead", ["upload_files", "remove_upload", "csv_data_health"], [], False),
+    ("3_satisfaction", "viewer", ["sat_by"], [], False),
+    ("4_engagement", "viewer", [], ["csv_at_risk_pairs", "csv_mentor_load"], False),
+    ("4_engagement", "lead", ["csv_at_risk_pairs", "csv_mentor_load"], [], False),
+    ("5_retention", "viewer", ["ret_by"], [], False),
+    ("11_impact", "viewer", [], [], False),
+    ("6_outcomes", "viewer", ["csv_pre_post_table"], [], False),
+    ("7_feedback", "viewer", [], ["feedback_search", "csv_comments"], False),
+    ("7_feedback", "lead", ["feedback_search", "csv_comments"], [], False),
+    ("8_improvements", "viewer", ["csv_improvement_actions"], ["improvement_title"], False),
+    ("8_improvements", "lead", ["improvement_title", "csv_improvement_actions"], [], False),
+    ("9_reports", "viewer", ["build_report", "report_format"], [], False),
+    ("10_settings", "viewer", [], ["objective_metric", "setting_at_risk_days", "csv_audit_log", "erase_id",
                                    "csv_users"], True),
-    ("10_Settings", "lead", ["objective_metric"], ["setting_at_risk_days", "csv_audit_log", "erase_id", "csv_users"],
+    ("10_settings", "lead", ["objective_metric"], ["setting_at_risk_days", "csv_audit_log", "erase_id", "csv_users"],
      False),
-    ("10_Settings", "admin", ["objective_metric", "setting_at_risk_days", "csv_audit_log", "erase_id", "csv_users"],
+    ("10_settings", "admin", ["objective_metric", "setting_at_risk_days", "csv_audit_log", "erase_id", "csv_users"],
      [], False),
 ]
 # What a higher role has is what the role below has, and more: every (page, role) pair is
@@ -192,7 +192,7 @@ def test_signing_out_returns_to_the_sign_in_form(app):
 def test_a_viewer_opening_upload_directly_is_refused_and_nothing_is_written(app, database):
     with duckdb.connect(str(database), read_only=True) as template:
         before = queries.table_counts(template), template.execute("SELECT count(*) FROM uploads").fetchone()
-    at = app("viewer", "2_Upload")
+    at = app("viewer", "2_upload")
     assert any(REFUSED in w.value and "lead role" in w.value for w in at.warning)
     assert not at.get("file_uploader")
     cur = at.session_state["cursor"]
@@ -200,7 +200,7 @@ def test_a_viewer_opening_upload_directly_is_refused_and_nothing_is_written(app,
 
 
 def test_a_viewer_sees_no_pair_ids_on_engagement(app):
-    at = app("viewer", "4_Engagement")
+    at = app("viewer", "4_engagement")
     shown = texts(at) + "".join(d.value.to_csv() for d in at.dataframe)
     assert not IDS.findall(shown)
     assert any(m.label == "At-risk pairs" for m in at.metric), "the count stays"
@@ -208,20 +208,20 @@ def test_a_viewer_sees_no_pair_ids_on_engagement(app):
 
 
 def test_a_viewers_report_has_no_comments_sheet(app):
-    at = app("viewer", "9_Reports")
+    at = app("viewer", "9_reports")
     at.radio(key="report_format").set_value("xlsx").run()
     at.button(key="build_report").click().run()
     assert not at.exception, [e.value for e in at.exception]
     sheets = openpyxl.load_workbook(io.BytesIO(at.session_state["report_file"][3])).sheetnames
     assert "Comments" not in sheets
-    lead = app("lead", "9_Reports")
+    lead = app("lead", "9_reports")
     lead.radio(key="report_format").set_value("xlsx").run()
     lead.button(key="build_report").click().run()
     assert "Comments" in openpyxl.load_workbook(io.BytesIO(lead.session_state["report_file"][3])).sheetnames
 
 
 def test_a_lead_logs_an_improvement_under_their_name(app):
-    at = app("lead", "8_Improvements")
+    at = app("lead", "8_improvements")
     at.text_input(key="improvement_title").input("Mentor training day")
     next(b for b in at.button if b.label == "Add action").click().run()
     assert not at.exception, [e.value for e in at.exception]
@@ -229,7 +229,7 @@ def test_a_lead_logs_an_improvement_under_their_name(app):
 
 
 def test_an_admin_erases_one_participant_after_confirming(app):
-    at = app("admin", "10_Settings")
+    at = app("admin", "10_settings")
     at.text_input(key="erase_id").input("e1")
     at.button(key="erase_start").click().run()
     assert any("e1" in w.value for w in at.warning), "a confirm step names who"
@@ -246,7 +246,7 @@ def test_an_admin_erases_one_participant_after_confirming(app):
 def test_local_mode_shows_the_banner_and_allows_everything(entry, db_copy):
     at = AppTest.from_file(str(entry), default_timeout=60)
     at.run()
-    at.switch_page(str(ROOT / "pages" / "10_Settings.py")).run()
+    at.switch_page(str(ROOT / "pages" / "10_settings.py")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("local mode, no sign-in" in m.value.lower() for m in at.markdown)
     assert at.session_state["user"] == auth.LOCAL_USER

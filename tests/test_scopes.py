@@ -206,7 +206,7 @@ def test_a_scoped_lead_sees_no_other_program_on_any_page(scoped, downloads, page
     at = scoped((MINE,), page)
     shown = everything_shown(at, downloads)
     assert OTHER not in shown
-    if page == "2_Upload":  # it covers every program: refused
+    if page == "2_upload":  # it covers every program: refused
         assert any("limited to some programs" in w.value for w in at.warning)
     else:
         assert at.sidebar.selectbox(key="filter_program").options == ["All", MINE]
@@ -230,7 +230,7 @@ def test_a_scoped_report_names_no_other_program(con, fmt):
 
 
 def test_the_reports_page_builds_the_scoped_report(scoped):
-    at = scoped((MINE,), "9_Reports")
+    at = scoped((MINE,), "9_reports")
     at.radio(key="report_format").set_value("html").run()
     at.button(key="build_report").click().run()
     built = at.session_state["report_file"]
@@ -239,7 +239,7 @@ def test_the_reports_page_builds_the_scoped_report(scoped):
 
 
 def test_an_admin_still_sees_every_program(scoped):
-    at = scoped((MINE,), "1_Overview", role="admin")
+    at = scoped((MINE,), "1_overview", role="admin")
     assert at.sidebar.selectbox(key="filter_program").options == ["All", MINE, OTHER]
 
 

@@ -325,7 +325,7 @@ def send_now() -> None:
 
 
 st.title("Settings")
-ui.require_page("10_Settings")
+ui.require_page("10_settings")
 st.caption("These apply to every page, the report and the command line.")
 # (section title, right it needs, what draws it)
 SECTIONS = [("Thresholds and calendar", "change_settings", settings_form),

@@ -285,7 +285,7 @@ def data_health() -> None:
 
 
 st.title("Upload")
-ui.require_page("2_Upload")
+ui.require_page("2_upload")
 st.caption("Drop one or more exports: participants, pairs, sessions, goals, the HR employee file, or surveys "
            f"({tool_names()}). Nothing is written until you press Load; files are loaded people and pairs "
            "first, whatever their order.")
