@@ -13,10 +13,11 @@ import itertools
 import random
 from datetime import date
 
+import duckdb
 import numpy as np
 import pytest
 
-from analytics.measures import feedback, satisfaction
+from analytics.measures import feedback, lattice, satisfaction
 from analytics.measures.filters import Filters, Period
 from analytics.store import memo, settings
 from tests import builders
@@ -136,3 +137,33 @@ def test_with_no_small_group_a_fine_view_is_shown():
                        "r2 | y | pulse | 2026-05-02 | Beta | B1 | mentor | 2 | 3 | poor")
     dims = satisfaction.dimensions(con, PERIODS[1], Filters(department="Ops"), by="program")
     assert dims.loc[dims["program"] == "Beta", "mean"].tolist() == [2.0]
+
+
+# (submitted_on, program, cohort, department, role, who): p1 answered in two cohorts in March (its month
+# must count p1 once per view that holds both cells), p2 and p3 once; April has no one in two cells.
+ANSWERS = [("2026-03-02", "A", "A1", "Eng", "mentee", "p1"), ("2026-03-20", "A", "A2", "Eng", "mentee", "p1"),
+           ("2026-03-05", "A", "A1", "Ops", "mentor", "p2"), ("2026-03-06", "B", "B1", "Eng", "mentee", "p3"),
+           ("2026-04-01", "A", "A1", "Eng", "mentee", "p1"), ("2026-04-02", "A", "A1", "Eng", "mentee", "p4"),
+           ("2026-04-03", "B", "B1", "Ops", "mentor", "p5")]
+
+
+def brute_force_cube() -> dict[tuple, int]:
+    """Distinct people of every view (each field set or ALL) of each month, counted in Python."""
+    people: dict[tuple, set] = {}
+    for day, *cell, who in ANSWERS:
+        for unset in itertools.product((False, True), repeat=4):
+            key = (day[:7], *(lattice.ALL if u else v for u, v in zip(unset, cell)))
+            people.setdefault(key, set()).add(who)
+    return {key: len(who) for key, who in people.items()}
+
+
+def test_the_cube_counts_a_person_in_two_cells_of_a_month_once_per_view():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE answers (submitted_on DATE, program VARCHAR, cohort VARCHAR, department VARCHAR, "
+                "role VARCHAR, who VARCHAR)")
+    con.executemany("INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?)", ANSWERS)
+    rows = con.execute(lattice.cube_sql("SELECT * FROM answers", "'m'", "who")).fetchall()
+    counted = {(str(month)[:7], *fields): n for month, _, *fields, n in rows}
+    assert counted == brute_force_cube()
+    assert counted[("2026-03", "A", lattice.ALL, "Eng", "mentee")] == 1  # p1, in A1 and A2
+    assert counted[("2026-03", lattice.ALL, lattice.ALL, lattice.ALL, lattice.ALL)] == 3
