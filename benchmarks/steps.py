@@ -124,17 +124,23 @@ def page(args: dict):
     another page only switching to it is timed, so its own figures are cold
     while the sidebar's are already there. `page: None` times the opening itself.
     """
+    from streamlit.runtime.context import ContextProxy
     from streamlit.testing.v1 import AppTest
 
     before = os.environ.get("MENTORSCOPE_DB")
     os.environ["MENTORSCOPE_DB"] = args["db"]
     folder, remove = _scratch(args)
+    # AppTest has no browser connection, so its visitor's address is a stand-in object; the dashboard
+    # serves a visitor without sign-in only from this computer, where Streamlit says None.
+    address = ContextProxy.ip_address
+    ContextProxy.ip_address = property(lambda self: None)
 
     def cleanup():  # in-process (the smoke test) the environment must not leak into what runs next
         if before is None:
             os.environ.pop("MENTORSCOPE_DB", None)
         else:
             os.environ["MENTORSCOPE_DB"] = before
+        ContextProxy.ip_address = address
         remove()
     # Run dashboard.py from a folder without pages/ next to it: there AppTest would
     # run a page on its own, without the sidebar dashboard.py draws around it.
