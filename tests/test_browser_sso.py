@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import contextmanager
+from typing import Iterator
 from urllib.parse import quote
 
 import duckdb
@@ -145,10 +147,11 @@ def shoot(page, name: str) -> None:
     page.set_viewport_size(VIEWPORT)  # wide again, with the sidebar open
 
 
-def test_sign_in_roles_refusal_and_sign_out_with_an_identity_provider(dashboard):
+@contextmanager
+def sign_in_page(url: str) -> Iterator:
+    """Chromium on the dashboard's sign-in page (its provider button shown), closed afterwards."""
     from playwright.sync_api import sync_playwright
 
-    url, database, stop = dashboard
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -156,51 +159,60 @@ def test_sign_in_roles_refusal_and_sign_out_with_an_identity_provider(dashboard)
             page = browser.new_page(viewport=VIEWPORT)
             page.goto(url, wait_until="domcontentloaded")
             page.get_by_role("button", name="Sign in with Mock").wait_for(timeout=60_000)
-            settle(page)
-            shoot(page, "sign_in")
-
-            # An unreachable provider: what to check, no traceback, and the password still works.
-            page.get_by_role("button", name="Sign in with Unreachable").click()
-            page.get_by_text("Cannot reach the identity provider").wait_for(timeout=30_000)
-            settle(page)
-            assert "server_metadata_url in [auth.unreachable]" in main_text(page)
-            assert not page.get_by_test_id("stException").count()
-            shoot(page, "unreachable")
-            page.get_by_role("textbox", name="User name").fill("root")
-            page.get_by_role("textbox", name="Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in", exact=True).click()
-            page.get_by_text("Signed in as root (admin)").wait_for(timeout=60_000)
-            assert "Settings" in menu(page)
-            page.get_by_role("button", name="Sign out").click()
-            page.get_by_text("You have signed out.").wait_for(timeout=30_000)
-
-            # Known to the provider, but no role here: refused with the reason, and signed out again.
-            sign_in_with_provider(page, "nobody@example.org")
-            page.get_by_text("nobody@example.org has no role in Mentorscope").wait_for(timeout=30_000)
-            assert not menu(page)
-            shoot(page, "refused")
-            sign_out_with_provider(page)
-
-            # The lead role from the groups claim: Upload, and of Settings only the objectives (no role rules).
-            sign_in_with_provider(page, "lead@example.org")
-            page.get_by_text(signed_in_as("lead@example.org", "lead")).wait_for(timeout=60_000)
-            assert "Upload" in menu(page)
-            open_page(page, "Settings")
-            page.get_by_text("Objectives", exact=True).first.wait_for(timeout=60_000)
-            assert "Roles of those who sign in" not in main_text(page)
-            sign_out_with_provider(page)
-
-            # An admin by e-mail (listed in another case): Settings, which lists the role rules.
-            sign_in_with_provider(page, "admin@example.org")
-            page.get_by_text(signed_in_as("admin@example.org", "admin")).wait_for(timeout=60_000)
-            assert "Settings" in menu(page)
-            open_page(page, "Settings")
-            page.get_by_text("Roles of those who sign in with Mock").wait_for(timeout=60_000)
-            assert "single-user local mode" not in main_text(page)
-            sign_out_with_provider(page)
-            assert not page.get_by_test_id("stException").count()
+            yield page
         finally:
             browser.close()
+
+
+def test_sign_in_roles_refusal_and_sign_out_with_an_identity_provider(dashboard):
+    url, database, stop = dashboard
+    with sign_in_page(url) as page:
+        settle(page)
+        shoot(page, "sign_in")
+
+        # An unreachable provider: what to check, no traceback, and the password still works.
+        page.get_by_role("button", name="Sign in with Unreachable").click()
+        page.get_by_text("Cannot reach the identity provider").wait_for(timeout=30_000)
+        settle(page)
+        assert "server_metadata_url in [auth.unreachable]" in main_text(page)
+        assert not page.get_by_test_id("stException").count()
+        shoot(page, "unreachable")
+        page.get_by_role("textbox", name="User name").fill("root")
+        page.get_by_role("textbox", name="Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.get_by_text("Signed in as root (admin)").wait_for(timeout=60_000)
+        settle(page)  # the menu is drawn in the same run: read it once the run is over
+        assert "Settings" in menu(page)
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_text("You have signed out.").wait_for(timeout=30_000)
+
+        # Known to the provider, but no role here: refused with the reason, and signed out again.
+        sign_in_with_provider(page, "nobody@example.org")
+        page.get_by_text("nobody@example.org has no role in Mentorscope").wait_for(timeout=30_000)
+        assert not menu(page)
+        shoot(page, "refused")
+        sign_out_with_provider(page)
+
+        # The lead role from the groups claim: Upload, and of Settings only the objectives (no role rules).
+        sign_in_with_provider(page, "lead@example.org")
+        page.get_by_text(signed_in_as("lead@example.org", "lead")).wait_for(timeout=60_000)
+        settle(page)  # the menu is drawn in the same run: read it once the run is over
+        assert "Upload" in menu(page)
+        open_page(page, "Settings")
+        page.get_by_text("Objectives", exact=True).first.wait_for(timeout=60_000)
+        assert "Roles of those who sign in" not in main_text(page)
+        sign_out_with_provider(page)
+
+        # An admin by e-mail (listed in another case): Settings, which lists the role rules.
+        sign_in_with_provider(page, "admin@example.org")
+        page.get_by_text(signed_in_as("admin@example.org", "admin")).wait_for(timeout=60_000)
+        settle(page)  # the menu is drawn in the same run: read it once the run is over
+        assert "Settings" in menu(page)
+        open_page(page, "Settings")
+        page.get_by_text("Roles of those who sign in with Mock").wait_for(timeout=60_000)
+        assert "Local mode, no sign-in" not in main_text(page)  # signed in: no local-mode badge
+        sign_out_with_provider(page)
+        assert not page.get_by_test_id("stException").count()
 
     stop()  # DuckDB lets one process use the file at a time
     with duckdb.connect(str(database), read_only=True) as con:
@@ -219,28 +231,18 @@ def program_choices(page) -> str:
 
 
 def test_a_scoped_lead_sees_no_other_program_on_any_page(demo_dashboard):
-    from playwright.sync_api import sync_playwright
-
     url, _, _ = demo_dashboard
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport=VIEWPORT)
-            page.goto(url, wait_until="domcontentloaded")
-            page.get_by_role("button", name="Sign in with Mock").wait_for(timeout=60_000)
-            sign_in_with_provider(page, "scoped@example.org")
-            page.get_by_text(signed_in_as("scoped@example.org", "lead")).wait_for(timeout=120_000)
-            choices = program_choices(page)
-            assert MINE in choices and OTHER not in choices
-            assert "Upload" not in menu(page)  # it covers every program
-            for title in menu(page):
-                open_page(page, title)
-                page.wait_for_timeout(3000)  # the running state shows only after a moment on heavier pages
-                settle(page)
-                shown = page.locator("body").inner_text()
-                assert OTHER not in shown, title
-                assert not page.get_by_test_id("stException").count(), title
-                page.screenshot(path=SHOTS / f"sso_scoped_{title.lower()}.png", full_page=True)
-        finally:
-            browser.close()
+    with sign_in_page(url) as page:
+        sign_in_with_provider(page, "scoped@example.org")
+        page.get_by_text(signed_in_as("scoped@example.org", "lead")).wait_for(timeout=120_000)
+        choices = program_choices(page)
+        assert MINE in choices and OTHER not in choices
+        assert "Upload" not in menu(page)  # it covers every program
+        for title in menu(page):
+            open_page(page, title)
+            page.wait_for_timeout(3000)  # the running state shows only after a moment on heavier pages
+            settle(page)
+            shown = page.locator("body").inner_text()
+            assert OTHER not in shown, title
+            assert not page.get_by_test_id("stException").count(), title
+            page.screenshot(path=SHOTS / f"sso_scoped_{title.lower()}.png", full_page=True)
