@@ -17,7 +17,7 @@ from analytics.measures.filters import Filters, Period, known_values
 from analytics.ops import auth, demo, serving, sso
 from analytics.store import audit, connection, errors, memo, queries, settings
 from pages import _common as common
-from pages import _navigation
+from pages import _navigation, _schedule
 
 # A file of our own: an emoji or material icon as the favicon is fetched from an outside host, and the
 # dashboard must work without the internet.
@@ -333,6 +333,7 @@ def status_line(access: serving.Access, has_demo: bool, settings_page) -> None:
 users, identity_provider = users_or_stop()
 access = access_or_stop(bool(users) or identity_provider is not None)
 cur = session_cursor()
+_schedule.start_if_on(st.session_state["cursor_path"], cur)  # from any visit, the sign-in page's too
 st.session_state["user"] = user = current_user(cur, users, identity_provider)
 page, settings_page = navigation()  # the menu is there while the demo loads
 load_missing_demo(cur)

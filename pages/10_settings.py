@@ -14,7 +14,7 @@ from analytics.present import escaping, formatting
 from analytics.report import FORMATS
 from analytics.store import audit, errors, queries, settings
 from pages import _common as ui
-from pages import _scope
+from pages import _schedule, _scope
 
 
 def _setting_input(key: str, spec: settings.Setting, value):
@@ -39,13 +39,19 @@ def _setting_input(key: str, spec: settings.Setting, value):
                            key=f"setting_{key}", help=help_text)
 
 
+GROUP_NOTES = {
+    "roi": "The return on investment on the Impact page and in the report: the benefit of the departures mentoring "
+           "avoided against what the programs cost. A cost of 0 is not set.",
+    "delivery": "When the running dashboard e-mails the last complete quarter's report to the recipients below.",
+}
+
+
 def settings_form(group: str = "general") -> None:
     """The settings of one group (settings.Setting.group), saved together."""
     current = settings.all_settings(ui.cursor())
     with st.form(f"settings_{group}"):
-        if group == "roi":
-            st.caption("The return on investment on the Impact page and in the report: the benefit of the "
-                       "departures mentoring avoided against what the programs cost. A cost of 0 is not set.")
+        if group in GROUP_NOTES:
+            st.caption(GROUP_NOTES[group])
         values = {key: _setting_input(key, spec, current[key])
                   for key, spec in settings.SETTINGS.items() if spec.group == group}
         if st.form_submit_button("Save settings", type="primary"):
@@ -267,9 +273,11 @@ def users() -> None:
 
 
 def report_delivery() -> None:
-    st.caption("`python -m analytics deliver`, run by cron after each quarter (README, *Delivery*), e-mails each "
-               "recipient the last complete quarter's report: one report per program they may see, or the report "
-               "on all programs when none is chosen. Adding and removing recipients is audited.")
+    st.caption("Each recipient is e-mailed the last complete quarter's report: one report per program they may see, "
+               "or the report on all programs when none is chosen. The running dashboard sends it on the schedule "
+               "below; without a running dashboard, `python -m analytics deliver` from cron does (README, "
+               "*Delivery*). Adding and removing recipients, and every send, is audited.")
+    delivery_schedule()
     ui.table(delivery.last_deliveries(ui.cursor()), "recipients")
     with st.form("add_recipient", clear_on_submit=True):
         address, name = st.columns(2)
@@ -303,6 +311,16 @@ def report_delivery() -> None:
     send_now()
 
 
+def delivery_schedule() -> None:
+    """The schedule's two settings, what it will do next, and how its last run went."""
+    settings_form("delivery")
+    path = st.session_state["cursor_path"]
+    st.caption(_schedule.plan(settings.all_settings(ui.cursor())))
+    if (last := _schedule.last_run(path)) is not None:
+        said, failed = last
+        (st.warning if failed else st.info)(said, icon=":material/schedule_send:")
+
+
 def send_now() -> None:
     """The same sends as `deliver`, from the running dashboard (which holds the database the command needs)."""
     fiscal_start = settings.get(ui.cursor(), "fiscal_year_start_month")
@@ -318,8 +336,12 @@ def send_now() -> None:
         return
     ui.require("change_settings")
     period = next(p for p in available_quarters(ui.cursor(), fiscal_start) if p.label == label)
-    with st.spinner("Building and sending the reports…"):
-        outcomes = delivery.deliver(ui.cursor(), period, actor=ui.user().name)
+    try:
+        with st.spinner("Building and sending the reports…"):
+            outcomes = delivery.deliver(ui.cursor(), period, actor=ui.user().name)
+    except delivery.DeliveryBusy as exc:
+        st.warning(str(exc), icon=":material/hourglass_top:")
+        return
     ui.wrote(*[("**Not sent:** " if o.status == "failed" else "") + ui.escape(o.line()) for o in outcomes]
              or ["No recipients."])
 

@@ -54,16 +54,24 @@ def _databases() -> dict[str, tuple]:
 _databases_lock = threading.Lock()
 
 
-def new_cursor(path: str):
+def new_cursor(path: str, databases: dict[str, tuple] | None = None):
     """A fresh cursor on the server's connection to `path`, opened on first use (errors.DatabaseBusy
-    while another process holds the file)."""
+    while another process holds the file); `databases` as cursor_source found them."""
     with _databases_lock:
-        if path not in _databases():
-            _databases()[path] = (connection.connect_when_free(path), weakref.WeakSet())
-        shared, cursors = _databases()[path]
+        databases = _databases() if databases is None else databases
+        if path not in databases:
+            databases[path] = (connection.connect_when_free(path), weakref.WeakSet())
+        shared, cursors = databases[path]
         taken = shared.cursor()
         cursors.add(taken)
         return taken
+
+
+def cursor_source(path: str) -> Callable[[], Any]:
+    """new_cursor(path) for a thread outside any script run (scheduled delivery): the server's connections
+    are looked up now, in a run, since Streamlit's cache is for script runs."""
+    databases = _databases()
+    return lambda: new_cursor(path, databases)
 
 
 def rewrite_database() -> None:

@@ -6,7 +6,8 @@ import io
 import json
 import re
 import shutil
-from datetime import date
+import threading
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +19,8 @@ from analytics.ingest import pipeline
 from analytics.measures import impact
 from analytics.measures.filters import Filters, Period
 from analytics.measures.registry import REGISTRY
-from analytics.present import impact_reading
+from analytics.ops import delivery, schedule
+from analytics.present import escaping, impact_reading
 from analytics.store import connection, settings
 from pages import _registry as registry
 from pages._common import safe_csv, small_n_marks
@@ -351,6 +353,29 @@ def test_a_report_recipient_is_added_for_one_program_and_removed(populated_db, a
     assert [detail for (detail,) in reading(at, populated_db, "SELECT detail FROM audit_log WHERE action = "
                                             "'recipient' ORDER BY occurred_at")] == [
         f"ana@example.org added: {program}, pdf", "ana@example.org removed"]
+
+
+def test_the_delivery_schedule_is_set_by_an_admin_and_runs_one_thread(populated_db, app):
+    from pages import _schedule
+    at = app("10_settings")
+    assert "Scheduled delivery is off." in texts(at)
+    at.number_input(key="setting_delivery_day").set_value(2)
+    at.button(key="FormSubmitter:settings_delivery-Save settings").click().run()
+    try:
+        assert not at.exception, [e.value for e in at.exception]
+        assert settings.get(at.session_state["cursor"], "delivery_day") == 2
+        assert "Scheduled delivery is on: next, the report for" in texts(at)
+        at.run()  # each run asks for the thread: still one
+        assert [t.name for t in threading.enumerate()].count(schedule.THREAD_NAME) == 1
+        failed = delivery.Outcome("ana@example.org", "failed", "SMTP server at smtp.example.org:587 is unreachable")
+        _schedule.scheduler(str(populated_db)).last_run = schedule.Run(datetime(2026, 7, 2, 7), "2026Q2", (failed,))
+        at.run()
+        # Escaped as Markdown, with a word joiner that keeps the address from becoming a link.
+        assert [w.value.replace("\\", "").replace(escaping.WORD_JOINER, "") for w in at.warning] == [
+            "**Last scheduled delivery**, 02 Jul 2026 07:00, 2026Q2:  \nana@example.org: SMTP server at "
+            "smtp.example.org:587 is unreachable; will retry on the next run"]
+    finally:
+        _schedule.scheduler(str(populated_db)).stop()
 
 
 def test_reports_build_the_same_bytes_as_the_command_line(populated_db, app):

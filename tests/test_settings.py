@@ -11,7 +11,8 @@ def test_defaults():
                                               "max_workbook_cells": 1_000_000, "smallest_effect_of_interest": 0.05,
                                               "program_cost_annual": 0, "program_costs": {}, "departure_cost": 0,
                                               "average_salary": 0, "departure_cost_salary_share": 0.5,
-                                              "currency": "EUR", "roi_attribution": 1}
+                                              "currency": "EUR", "roi_attribution": 1, "delivery_day": 0,
+                                              "delivery_hour": 7}
 
 
 @pytest.mark.parametrize("key, value, stored", [
@@ -35,6 +36,8 @@ def test_set_and_get(key, value, stored):
     ("fiscal_year_start_month", 13, "between 1 and 12"),
     ("at_risk_days", "soon", "not 'soon'"),
     ("default_meeting_target", "nan", "a number"),
+    ("delivery_day", 61, "between 0 and 60"),      # well inside the next quarter (90 days at the shortest)
+    ("delivery_hour", 24, "between 0 and 23"),
     ("colour", 1, "Unknown setting 'colour'"),
 ])
 def test_refused(key, value, message):

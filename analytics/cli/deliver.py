@@ -1,7 +1,8 @@
 """`python -m analytics deliver [--quarter Q] [--dry-run] [--json]`: e-mail the quarterly report to every
 recipient who does not have it yet. Exit 0 when everyone has it, 1 when any send failed (each named with
 its reason; the next run retries them and sends nobody twice) or the database or [smtp] settings cannot be
-used, 2 on usage errors (a quarter written wrongly among them)."""
+used (a running dashboard holds the database: it delivers on its own schedule instead), 2 on usage errors (a
+quarter written wrongly among them)."""
 from __future__ import annotations
 
 import json
@@ -14,10 +15,18 @@ from analytics.errors import InputError
 from analytics.measures.filters import Period, last_complete_quarter
 from analytics.ops import delivery
 from analytics.store import connection, settings
+from analytics.store.errors import DatabaseBusy
+
+# A dashboard holding the database delivers the reports itself, when its schedule is on: cron is for installs
+# without one.
+DASHBOARD_DELIVERS = ("If it is the dashboard, let it deliver instead: it e-mails the reports itself on its "
+                      "schedule, which an admin turns on under Settings, Report delivery (days after a quarter ends, "
+                      "and the hour); this cron job is then not needed (README, Delivery).")
 
 
 def register(sub) -> None:
-    parser = sub.add_parser("deliver", help="e-mail the quarterly report to its recipients (for cron)",
+    parser = sub.add_parser("deliver", help="e-mail the quarterly report to its recipients (cron, when no dashboard "
+                                            "runs)",
                             description="Send each recipient (see `recipients`) the quarterly report for their "
                                         "programs by SMTP, configured in the [smtp] section of "
                                         ".streamlit/secrets.toml ($MENTORSCOPE_SECRETS names another file). A "
@@ -34,7 +43,11 @@ def run(args) -> int:
     path = database_path(args)
     if not path.exists():
         return no_database(path)
-    with closing(connection.connect(path)) as con:
+    try:
+        con = connection.connect(path)
+    except DatabaseBusy as exc:
+        raise DatabaseBusy(f"{exc} {DASHBOARD_DELIVERS}") from None
+    with closing(con):
         fiscal_start = settings.get(con, "fiscal_year_start_month")
         try:
             period = (Period.parse(args.quarter, fiscal_start) if args.quarter

@@ -14,6 +14,7 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
-from analytics.errors import ConfigError, InputError, MentorscopeError
+from analytics.errors import BusyError, ConfigError, InputError, MentorscopeError
 from analytics.measures.filters import Filters, Period, check_reportable, known_values
 from analytics.report import FORMATS, MEDIA_TYPES, build_report, file_name
 from analytics.store import audit, settings
@@ -37,6 +38,9 @@ DEFAULT_FORMATS = ("pdf",)
 TIMEOUT_SECONDS = 30
 RETRY = "will retry on the next run"
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+# One delivery at a time in this process: the schedule and Send now (in any browser) would otherwise both find a
+# recipient without the report and both send it.
+_SENDING = threading.Lock()
 
 
 class DeliveryError(InputError):
@@ -45,6 +49,10 @@ class DeliveryError(InputError):
 
 class SmtpError(ConfigError, DeliveryError):
     """The [smtp] settings are missing or wrong, or the server they name cannot be used."""
+
+
+class DeliveryBusy(BusyError, DeliveryError):
+    """Another delivery is under way in this process."""
 
 
 @dataclass(frozen=True)
@@ -246,6 +254,13 @@ def _said(error: bytes | str) -> str:
     return error.decode(errors="replace") if isinstance(error, bytes) else str(error)
 
 
+def waiting(con: duckdb.DuckDBPyConnection, period: Period) -> list[str]:
+    """The recipients who do not have `period`'s report yet (never sent, or the last try failed)."""
+    return [email for (email,) in con.execute(
+        "SELECT email FROM recipients WHERE email NOT IN (SELECT email FROM deliveries WHERE quarter = ? AND "
+        "status = 'sent') ORDER BY email", [period.label]).fetchall()]
+
+
 def _sent(con: duckdb.DuckDBPyConnection, email: str, period: Period) -> bool:
     return bool(con.execute("SELECT count(*) FROM deliveries WHERE email = ? AND quarter = ? AND status = 'sent'",
                             [email, period.label]).fetchone()[0])
@@ -270,7 +285,20 @@ def deliver(con: duckdb.DuckDBPyConnection, period: Period, config: SmtpConfig |
     """Send `period`'s report to every recipient who does not have it yet; each send is recorded as it
     happens, so a run that stops half-way sends nobody twice when run again. Without `config` the [smtp]
     section is read when someone is due (a run with nothing to send needs none). A dry run sends, builds
-    and records nothing."""
+    and records nothing. DeliveryBusy while another delivery of this process is under way."""
+    if dry_run:
+        return _deliver(con, period, config, dry_run, actor)
+    if not _SENDING.acquire(blocking=False):
+        raise DeliveryBusy("Another delivery is under way in this dashboard (the schedule's, or Send now in another "
+                           "browser); recipients it serves are skipped when you try again in a minute.")
+    try:
+        return _deliver(con, period, config, dry_run, actor)
+    finally:
+        _SENDING.release()
+
+
+def _deliver(con: duckdb.DuckDBPyConnection, period: Period, config: SmtpConfig | None, dry_run: bool,
+             actor: str | None) -> list[Outcome]:
     outcomes = []
     problem = None  # why nobody can have the report this run: a quarter without data, an unusable server
     checked = False

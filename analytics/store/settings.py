@@ -62,7 +62,7 @@ class Setting:
     low: float | None
     high: float | None
     help: str
-    group: str = "general"  # the Settings page's form that edits it: general | roi
+    group: str = "general"  # the Settings page's form that edits it: general | roi | delivery
 
 
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
@@ -101,6 +101,13 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("roi_attribution", 1.0, float, 0.01, 1,
             "share of the measured retention difference credited to mentoring (1 = all of it: the comparison "
             "group already removes what would have happened anyway)", "roi"),
+    # Scheduled delivery by the running dashboard (analytics/ops/schedule.py). At most 60 days, so that the
+    # day falls before the next quarter ends (the shortest quarter has 90 days).
+    Setting("delivery_day", 0, int, 0, 60,
+            "days after a quarter ends when the running dashboard e-mails its report to the recipients "
+            "(0 = off)", "delivery"),
+    Setting("delivery_hour", 7, int, 0, 23,
+            "hour of that day (0-23, this server's clock) from which the report is sent", "delivery"),
 )}
 
 
