@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.ops import auth
 from analytics.present import escaping
 from tests.test_roles import audit_rows, database, db_copy, entry  # noqa: F401 (fixtures)
-from tests.test_sso import closed_port
+from tests.test_sso import REFUSED, closed_port, registered  # noqa: F401 (a fixture)
 
 PASSWORD = "fallback password for admins"
 PROVIDER = {"client_id": "mentorscope", "client_secret": "secret",
@@ -80,3 +80,15 @@ def test_a_misconfigured_provider_says_what_to_check_and_passwords_still_work(st
     at.text_input[1].input(PASSWORD)
     at.button(key="FormSubmitter:sign_in-Sign in").click().run()
     assert any("Signed in as root (admin)" in c.value for c in at.sidebar.caption), [e.value for e in at.error]
+
+
+def test_a_wrong_client_secret_is_said_before_leaving_for_the_provider(start, registered):  # noqa: F811
+    """Streamlit, refused at the exchange after sign-in, would only log why and show the sign-in page again."""
+    url, clients = registered
+    client_id, secret = clients["client_secret_basic"]
+    at = start(auth_section={**AUTH, "mock": {"client_id": client_id, "client_secret": f"not {secret}",
+                                              "server_metadata_url": url}})
+    at.button(key="sign_in_mock").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["**Sign-in with Mock is not working.** " + REFUSED.format(
+        section="[auth.mock]", answered="invalid_client")]

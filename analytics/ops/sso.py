@@ -1,5 +1,5 @@
 """Single sign-on with OpenID Connect: who the identity provider's claims make a user, and
-whether the provider configured in secrets.toml answers.
+whether the provider configured in secrets.toml answers and accepts Mentorscope's client id and secret.
 
 Streamlit signs people in (st.login, configured in secrets.toml's `[auth]`: `redirect_uri`,
 `cookie_secret`, and the provider's `client_id`, `client_secret` and `server_metadata_url`,
@@ -24,10 +24,13 @@ when it names none of them (an admin always sees all).
 """
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from secrets import token_urlsafe
 from typing import Any, Mapping
 
 from analytics.errors import AccessError, ConfigError
@@ -38,6 +41,7 @@ OWN_SECTIONS = ("users", "roles")
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 ROLE_LISTS = {"admins": "admin", "leads": "lead", "viewers": "viewer"}
 METADATA_TIMEOUT_S = 5
+DEFAULT_TOKEN_AUTH = "client_secret_basic"  # Authlib's, for a client with a secret
 
 
 class SignInRefused(AccessError):
@@ -53,6 +57,9 @@ class Provider:
     name: str                 # Streamlit's provider name: "default" for keys directly in [auth]
     server_metadata_url: str
     missing: tuple[str, ...] = ()  # keys Streamlit needs that secrets.toml lacks, with their section
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    token_auth: str = DEFAULT_TOKEN_AUTH  # how the client signs in to the token endpoint, as Authlib does
 
     @property
     def section(self) -> str:
@@ -94,7 +101,9 @@ def providers(auth_section: Mapping[str, Any]) -> tuple[Provider, ...]:
     for name, section in sections:
         where = "[auth]" if name == "default" else f"[auth.{name}]"
         missing = shared + [f"{key} in {where}" for key in PROVIDER_KEYS if not section.get(key)]
-        found.append(Provider(name, str(section.get("server_metadata_url", "")), tuple(missing)))
+        token_auth = _section(section.get("client_kwargs")).get("token_endpoint_auth_method") or DEFAULT_TOKEN_AUTH
+        found.append(Provider(name, str(section.get("server_metadata_url", "")), tuple(missing),
+                              str(section.get("client_id", "")), str(section.get("client_secret", "")), token_auth))
     return tuple(found)
 
 
@@ -168,9 +177,14 @@ def user_from_claims(claims: Mapping[str, Any], rules: RoleRules, now: float) ->
 
 
 def check_provider(provider: Provider, timeout: float = METADATA_TIMEOUT_S) -> None:
-    """Fetch the provider's discovery document as Streamlit will; ProviderError says what to check."""
+    """Fetch the provider's discovery document as Streamlit will, then ask its token endpoint whether it
+    accepts Mentorscope's client id and secret; ProviderError says what to check."""
     if provider.missing:
         raise ProviderError(f"secrets.toml needs {'; '.join(provider.missing)} (README, *Sign-in and roles*).")
+    check_client(provider, _metadata(provider, timeout)["token_endpoint"], timeout)
+
+
+def _metadata(provider: Provider, timeout: float) -> dict:
     url = provider.server_metadata_url
     check = f"Check server_metadata_url in {provider.section} of secrets.toml"
     if not url.startswith(("https://", "http://")):
@@ -194,3 +208,46 @@ def check_provider(provider: Provider, timeout: float = METADATA_TIMEOUT_S) -> N
     if missing:
         raise ProviderError(f"{check}: the document at {url} lacks {', '.join(missing)}, so it is not an "
                             "OpenID Connect discovery document.")
+    return metadata
+
+
+def check_client(provider: Provider, token_endpoint: str, timeout: float = METADATA_TIMEOUT_S) -> None:
+    """Whether the token endpoint accepts the client id and secret: a token request with a code no one was
+    given. A provider checks the client before the code (RFC 6749, 3.2.1), so it answers a wrong id or secret
+    with invalid_client (HTTP 401) and a right one with invalid_grant. Checked before the user is sent to the
+    provider because Streamlit, when the exchange after sign-in is refused, only logs why and shows the sign-in
+    page again. A client that signs in otherwise than with its secret (a key) is not checked."""
+    if provider.token_auth not in ("client_secret_basic", "client_secret_post"):
+        return
+    form = {"grant_type": "authorization_code", "code": token_urlsafe(24)}
+    headers = {"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
+    if provider.token_auth == "client_secret_post":
+        form.update(client_id=provider.client_id, client_secret=provider.client_secret)
+    else:  # encoded as Authlib sends it at the real exchange
+        pair = f"{provider.client_id}:{provider.client_secret}".encode("latin-1", errors="replace")
+        headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
+    request = urllib.request.Request(token_endpoint, urllib.parse.urlencode(form).encode(), headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            return
+    except urllib.error.HTTPError as exc:
+        error = _oauth_error(exc.read(100_000))
+        if exc.code == 401 or error == "invalid_client":
+            raise ProviderError(
+                f"The identity provider refused the client secret (or client id): check client_secret and client_id "
+                f"in {provider.section} of secrets.toml against the provider's registration of Mentorscope (its "
+                f"token endpoint answered {error or f'HTTP {exc.code}'}).") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ProviderError(f"Cannot reach the identity provider's token endpoint {token_endpoint} ({reason}), "
+                            "named by its discovery document: check that this server can reach it (proxy, "
+                            "firewall, DNS).") from None
+
+
+def _oauth_error(body: bytes) -> str | None:
+    """The `error` of an OAuth error answer (RFC 6749, 5.2), if it is one."""
+    try:
+        answer = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return str(answer["error"]) if isinstance(answer, dict) and answer.get("error") else None
