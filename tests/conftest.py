@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fcntl
+import functools
+import io
 import os
 from pathlib import Path
 from typing import Callable
@@ -34,6 +36,48 @@ def visitor_on_this_computer(monkeypatch):
     dashboard serves a visitor without sign-in only from this computer, where Streamlit says None."""
     from streamlit.runtime.context import ContextProxy
     monkeypatch.setattr(ContextProxy, "ip_address", property(lambda self: None))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def components_scanned_once():
+    """Each AppTest scans every installed package's metadata for Streamlit components (a quarter of a
+    second each time, a server does it once at its start); the packages do not change during a run."""
+    from streamlit.components.v2 import manifest_scanner
+    scan = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(scan)
+    yield
+    manifest_scanner.scan_component_manifests = scan
+
+
+def blank_png(width: int, height: int) -> bytes:
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def charts_drawn_blank():
+    """A report's charts as white PNGs of the size kaleido would draw: the reports' tests read their text,
+    tables and layout, and a headless browser drawing each chart costs ~10 s a report. The drawing itself
+    is tested on its own (`drawn_charts`, tests/test_report_images.py), and by `make bench` and the
+    browser runs."""
+    from analytics.report import images
+
+    async def blank(figures):
+        return [blank_png(images.CHART_WIDTH * images.CHART_SCALE, images.height(f) * images.CHART_SCALE)
+                for f in figures]
+    draw = images._draw
+    images._draw = blank
+    yield draw
+    images._draw = draw
+
+
+@pytest.fixture
+def drawn_charts(charts_drawn_blank, monkeypatch):
+    """Charts drawn by kaleido, as the product draws them."""
+    from analytics.report import images
+    monkeypatch.setattr(images, "_draw", charts_drawn_blank)
 
 
 def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
