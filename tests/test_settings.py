@@ -8,7 +8,8 @@ def test_defaults():
     assert settings.all_settings(fresh()) == {"min_group_size": 5, "min_comment_group_size": 10, "at_risk_days": 45,
                                               "fiscal_year_start_month": 1, "default_meeting_target": 1,
                                               "max_upload_mb": 200, "max_unpacked_mb": 30,
-                                              "max_workbook_cells": 1_000_000, "smallest_effect_of_interest": 0.05,
+                                              "max_workbook_cells": 1_000_000, "max_analysis_seconds": 120,
+                                              "max_analysis_mb": 2048, "smallest_effect_of_interest": 0.05,
                                               "program_cost_annual": 0, "program_costs": {}, "departure_cost": 0,
                                               "average_salary": 0, "departure_cost_salary_share": 0.5,
                                               "currency": "EUR", "roi_attribution": 1}
