@@ -4,7 +4,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from analytics.ingest import pipeline
+from analytics.ingest import isolated, pipeline
 from analytics.ingest.columns import KINDS
 from analytics.ingest.load import remove_upload
 from analytics.ingest.mapping import DIMENSIONS, question_groups
@@ -116,11 +116,12 @@ def upload_plan(file, index: int):
 
 
 def analysed(file, options):
-    """The plan for this file and these choices, kept for the session (analysis reads the whole file)."""
+    """The plan for this file and these choices, kept for the session (analysis reads the whole file). It runs
+    in a process of its own, within the max_analysis_* limits, so that other users' pages keep their pace."""
     cache = st.session_state.setdefault("upload_plans", {})
     key = (file.file_id, repr(options), st.session_state.get("data_version"))
     if key not in cache:
-        cache[key] = pipeline.analyse(file.getvalue(), file.name, ui.cursor(), options)
+        cache[key] = isolated.analyse(file.getvalue(), file.name, ui.cursor(), options)
     return cache[key]
 
 
@@ -296,7 +297,9 @@ files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "t
                          help="The size limit is the max_upload_mb setting (Settings). An XLSX workbook may also "
                               f"unpack to at most {ui.setting('max_unpacked_mb'):,} MB (max_unpacked_mb) and its sheet "
                               f"hold at most {ui.setting('max_workbook_cells'):,} cells (max_workbook_cells); "
-                              "a CSV has no such limits.")
+                              "a CSV has no such limits. Each file's analysis may take at most "
+                              f"{ui.setting('max_analysis_seconds'):,} s (max_analysis_seconds) and "
+                              f"{ui.setting('max_analysis_mb'):,} MB of memory (max_analysis_mb).")
 # Analysing a file takes up to a second or two, and the Load button comes after the last one: say which is read.
 progress = st.progress(0.0) if files else None
 plans = []

@@ -15,7 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from analytics.ingest import pipeline
+from analytics.ingest import identity, pipeline
 from analytics.measures import impact
 from analytics.measures.filters import Filters, Period
 from analytics.measures.registry import REGISTRY
@@ -25,6 +25,7 @@ from analytics.store import connection, settings
 from pages import _registry as registry
 from pages._common import safe_csv, small_n_marks
 from tests.small_data import small_exports
+from tests.test_ingest_isolated import kill_the_child
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD, PAGE_DIR = ROOT / "dashboard.py", ROOT / "pages"
@@ -255,6 +256,28 @@ def test_upload_of_a_reworded_reexport_says_every_response_is_stored_and_asks_no
     assert not [s for s in at.selectbox if s.key.startswith("file0_map_")], "the reworded question is not asked"
     assert at.metric[0].value == "0"  # rows to load
     assert "Responses: **0 new**, **0 changed** (updated in place), **120 already stored** (skipped)." in texts(at)
+
+
+def stored(at: AppTest, db_path: Path) -> dict[str, list]:
+    """Every table's rows, in order."""
+    tables = reading(at, db_path, "SELECT table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1")
+    return {table: reading(at, db_path, f'SELECT * FROM "{table}" ORDER BY ALL') for (table,) in tables}
+
+
+def test_an_upload_whose_analysis_is_killed_is_refused_and_changes_nothing(populated_db, app, tmp_path, monkeypatch):
+    # The analysis runs in a child process; this one is killed while it asks which stored survey the file is.
+    monkeypatch.setattr(identity, "resolve", kill_the_child)
+    survey = next(p for p in small_exports(tmp_path) if p.name == "survey.csv")
+    at = app("2_upload")
+    before = stored(at, populated_db)
+    at.file_uploader[0].set_value(("survey.csv", survey.read_bytes(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == ["survey.csv: the analysis was stopped by the system (SIGKILL), most likely "
+                                           "for lack of memory. Upload it again; if it stops again, split the export "
+                                           "by date range into smaller files (fewer rows each) and upload them one "
+                                           "at a time."]
+    assert at.button(key="load_files").disabled
+    assert stored(at, populated_db) == before
 
 
 def test_upload_names_the_columns_it_will_not_store(populated_db, app):

@@ -28,7 +28,7 @@ from analytics.ingest.errors import FileRefused, IngestError, NeedsMapping
 from analytics.ingest.platform import PlatformBatch, parse_platform
 from analytics.ingest.read import WorkbookLimits
 from analytics.ingest.staged import Staged, stage
-from analytics.ingest.survey import SurveyBatch, parse_survey
+from analytics.ingest.survey import Identify, SurveyBatch, parse_survey
 from analytics.store import settings
 
 MB = 1024 * 1024
@@ -58,6 +58,23 @@ class Options:
     accept_suggestions: bool = False  # map unmapped questions as suggested (the demo's own surveys)
     max_bytes: int | None = None  # None: the max_upload_mb setting
     actor: str | None = None  # who loads the file, for the audit log
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the settings allow one analysis. Read where the database is open; an isolated analysis, which
+    cannot open it, is given them."""
+    upload_bytes: int = settings.SETTINGS["max_upload_mb"].default * MB
+    workbook: WorkbookLimits = WorkbookLimits()
+    duckdb: dict[str, str | int] = field(default_factory=dict)  # config of the file's own in-memory DuckDB
+
+
+def read_limits(con: duckdb.DuckDBPyConnection | None) -> Limits:
+    """The limits the settings give (their defaults without a database)."""
+    if con is None:
+        return Limits()
+    return Limits(settings.get(con, "max_upload_mb") * MB,
+                  WorkbookLimits(settings.get(con, "max_unpacked_mb"), settings.get(con, "max_workbook_cells")))
 
 
 @dataclass
@@ -120,48 +137,59 @@ class Plan:
 
 
 def analyse(data: bytes, file_name: str, con: duckdb.DuckDBPyConnection | None = None,
-            options: Options = Options(), path: Path | None = None) -> Plan:
+            options: Options = Options(), path: Path | None = None, *, limits: Limits | None = None,
+            identify: Identify | None = None) -> Plan:
     """Everything but the write. Never raises for a bad file: the Plan carries the error.
-    `path`, when the bytes are a file on disk, lets DuckDB read the file itself."""
+    `path`, when the bytes are a file on disk, lets DuckDB read the file itself.
+    `limits` and `identify` stand in for the store where it cannot be opened (ingest.isolated's child): the
+    settings' limits, and which stored survey a survey file exports again (identity.resolve)."""
+    if identify is None and con is not None:
+        identify = partial(identity.resolve, con)
     # hashlib lets go of the GIL, so the upload log's checksum costs nothing while DuckDB reads the file.
     with ThreadPoolExecutor(max_workers=1) as hashing:
         checksum = hashing.submit(lambda: hashlib.sha256(data).hexdigest())
         plan = Plan(file_name=file_name, sha256="", options=options)
-        _analyse_into(plan, data, con, options, path)
+        _analyse_into(plan, data, options, path, limits or read_limits(con), identify)
         plan.sha256 = checksum.result()
+    if con is not None:
+        against_store(plan, con)
     return plan
 
 
-def _analyse_into(plan: Plan, data: bytes, con: duckdb.DuckDBPyConnection | None, options: Options,
-                  path: Path | None) -> None:
-    """`analyse` but the checksum: fills `plan`, and its error when the file is refused."""
+def _analyse_into(plan: Plan, data: bytes, options: Options, path: Path | None, limits: Limits,
+                  identify: Identify | None) -> None:
+    """`analyse` but the checksum and the store: fills `plan`, and its error when the file is refused."""
     file_name = plan.file_name
     try:
         _check_options(options, file_name)
-        limit = _upload_limit(con, options)
+        limit = options.max_bytes if options.max_bytes is not None else limits.upload_bytes
         if len(data) > limit:
             raise FileRefused(f"the file is {len(data) / MB:.0f} MB, over the {limit / MB:.0f} MB upload limit",
                               file=file_name, fix="Split the export by date range, or raise max_upload_mb in "
                                                   "Settings.")
-        with closing(stage(data, file_name, path, _workbook_limits(con))) as staged:
+        with closing(stage(data, file_name, path, limits.workbook, limits.duckdb)) as staged:
             plan.format = detect_format(staged.head)
             plan.kind = detect_kind(staged.head, plan.format) if options.kind == "auto" else options.kind
             if plan.kind == "survey":
-                plan.batch = batch = _parse_survey(staged, plan.format, file_name, con, options)
-                if con is not None:
-                    plan.responses_known = store.response_counts(con, batch)
+                plan.batch = batch = _parse_survey(staged, plan.format, file_name, identify, options)
                 plan.rows_read = batch.response_rows.num_rows + len(batch.rejected) + sum(batch.skipped.values())
             else:
                 _check_table(staged, file_name)
                 plan.rows_read = staged.height - 1
-                batch = parse_platform(staged, plan.kind, file_name, day_first=options.day_first,
-                                       decimal_comma=staged.head.delimiter == ";")
-                if con is not None:
-                    # Flagged, not dropped: a pairs file loaded first (same upload) may resolve them.
-                    plan.unresolved = store.reference_problems(con, batch)
-                plan.batch = batch
+                plan.batch = parse_platform(staged, plan.kind, file_name, day_first=options.day_first,
+                                            decimal_comma=staged.head.delimiter == ";")
     except IngestError as exc:
         plan.error = exc.in_file(file_name)
+
+
+def against_store(plan: Plan, con: duckdb.DuckDBPyConnection) -> None:
+    """What the store already holds of an analysed file: a survey's responses new, changed and stored; a
+    platform file's rows naming pairs not loaded (flagged, not dropped: a pairs file loaded first, in the
+    same upload, may resolve them)."""
+    if isinstance(plan.batch, SurveyBatch):
+        plan.responses_known = store.response_counts(con, plan.batch)
+    elif plan.batch is not None:
+        plan.unresolved = store.reference_problems(con, plan.batch)
 
 
 def load(con: duckdb.DuckDBPyConnection, plan: Plan) -> store.LoadResult:
@@ -222,13 +250,13 @@ def load_plans(con: duckdb.DuckDBPyConnection, plans: list[Plan], progress=None)
     return results
 
 
-def _parse_survey(staged: Staged, fmt: str, file_name: str, con, options: Options) -> SurveyBatch:
+def _parse_survey(staged: Staged, fmt: str, file_name: str, identify: Identify | None,
+                  options: Options) -> SurveyBatch:
     """Parse as the survey the store knows (its responses, items and mapping), under the mapping the
     user gives now."""
     return parse_survey(staged, fmt, file_name, mapping=options.mapping, label_map=options.label_map,
                         wave=options.wave, program=options.program, day_first=options.day_first,
-                        accept_suggestions=options.accept_suggestions,
-                        identify=partial(identity.resolve, con) if con is not None else None,
+                        accept_suggestions=options.accept_suggestions, identify=identify,
                         submitted_on=options.submitted_on)
 
 
@@ -239,19 +267,6 @@ def _check_table(staged: Staged, file_name: str) -> None:
     if staged.height < 2:
         raise FileRefused("the file has a header but no data rows", file=file_name,
                           fix="Export again with the data included.")
-
-
-def _upload_limit(con: duckdb.DuckDBPyConnection | None, options: Options) -> int:
-    if options.max_bytes is not None:
-        return options.max_bytes
-    setting = settings.SETTINGS["max_upload_mb"]
-    return int(settings.get(con, setting.key) if con is not None else setting.default) * MB
-
-
-def _workbook_limits(con: duckdb.DuckDBPyConnection | None) -> WorkbookLimits:
-    if con is None:
-        return WorkbookLimits()
-    return WorkbookLimits(settings.get(con, "max_unpacked_mb"), settings.get(con, "max_workbook_cells"))
 
 
 def _check_options(options: Options, file_name: str) -> None:

@@ -62,9 +62,10 @@ class Staged:
 
 
 def stage(data: bytes, file_name: str, path: Path | None = None,
-          limits: WorkbookLimits = WorkbookLimits()) -> Staged:
-    """Stage a file's bytes (read from `path` by DuckDB when given); raises only IngestError."""
-    con = duckdb.connect()
+          limits: WorkbookLimits = WorkbookLimits(), config: dict[str, str | int] | None = None) -> Staged:
+    """Stage a file's bytes (read from `path` by DuckDB when given); raises only IngestError.
+    `config`: DuckDB's settings for the private connection (its threads and memory_limit, where limited)."""
+    con = duckdb.connect(config=config or {})
     try:
         text, encoding, fast = data, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8", _fast_dialect(data)
         if fast is None and _in_another_encoding(data):
@@ -79,7 +80,7 @@ def stage(data: bytes, file_name: str, path: Path | None = None,
                 return _finish(con, RawTable([], encoding, fast, "csv"), "duckdb")
             except duckdb.Error:  # the CSV is not as regular as it looked: take the careful route
                 con.close()
-                con = duckdb.connect()
+                con = duckdb.connect(config=config or {})
         raw = read_raw(data, file_name, limits)
         _stage_rows(con, raw.rows)
         return _finish(con, raw, "python")

@@ -82,6 +82,10 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
             "largest size an XLSX workbook may unpack to, in MB"),
     Setting("max_workbook_cells", 1_000_000, int, 1, 100_000_000,
             "most cells (rows × columns) read from an XLSX sheet"),
+    Setting("max_analysis_seconds", 120, int, 1, 3600,
+            "longest an uploaded file's analysis may take on the Upload page, in seconds"),
+    Setting("max_analysis_mb", 2048, int, 256, 65536,
+            "most memory an uploaded file's analysis may use on the Upload page, in MB"),
     Setting("smallest_effect_of_interest", 0.05, float, 0.001, 0.5,
             "smallest difference in a share (0.05 = 5 percentage points) that would matter"),
     # Return on investment (analytics/measures/roi.py). A cost of 0 means "not set": no ROI is shown.
