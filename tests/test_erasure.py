@@ -126,7 +126,7 @@ def erase_in_settings(db_path, tmp_path, monkeypatch):
     entry.write_text(f"import runpy\nrunpy.run_path({str(ROOT / 'dashboard.py')!r}, run_name='__main__')\n")
     monkeypatch.setenv("MENTORSCOPE_DB", str(db_path))
     monkeypatch.setenv("MENTORSCOPE_DEMO", "off")
-    at = AppTest.from_file(str(entry), default_timeout=60).run()
+    at = AppTest.from_file(str(entry), default_timeout=60)
     at.switch_page(str(ROOT / "pages" / "10_settings.py")).run()
     at.text_input(key="erase_id").input(PERSON["id"])
     at.button(key="erase_start").click().run()

@@ -72,9 +72,7 @@ def app(entry):
     def open_page(page: str) -> AppTest:
         """The dashboard on `page`."""
         at = AppTest.from_file(str(entry), default_timeout=60)
-        at.run()
-        if page != "1_overview":
-            at.switch_page(str(PAGE_DIR / f"{page}.py")).run()
+        at.switch_page(str(PAGE_DIR / f"{page}.py")).run()  # the page as the session's first (not the Overview)
         assert not at.exception, [e.value for e in at.exception]
         return at
     return open_page

@@ -68,9 +68,9 @@ def app(entry, db_copy, secrets):
         if signed_in_as:
             name = NAME_OF[signed_in_as]
             at.session_state["user"] = auth.User(name, signed_in_as, signed_in_at or time.time())
-        at.run()
         if page:
-            at.switch_page(str(ROOT / "pages" / f"{page}.py")).run()
+            at.switch_page(str(ROOT / "pages" / f"{page}.py"))  # the session's first page
+        at.run()
         assert not at.exception, [e.value for e in at.exception]
         return at
     return start
@@ -245,7 +245,6 @@ def test_an_admin_erases_one_participant_after_confirming(app):
 
 def test_local_mode_shows_the_banner_and_allows_everything(entry, db_copy):
     at = AppTest.from_file(str(entry), default_timeout=60)
-    at.run()
     at.switch_page(str(ROOT / "pages" / "10_settings.py")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("local mode, no sign-in" in m.value.lower() for m in at.markdown)
