@@ -16,8 +16,9 @@ from analytics.measures import filters
 from analytics.measures.filters import Filters, Period, known_values
 from analytics.ops import auth, demo, serving, sso
 from analytics.store import audit, connection, errors, memo, queries, settings
-from pages import _common as common
 from pages import _navigation, _schedule
+from pages import _session as session
+from pages import _show as show
 
 # A file of our own: an emoji or material icon as the favicon is fetched from an outside host, and the
 # dashboard must work without the internet.
@@ -41,7 +42,7 @@ def session_cursor():
     refuses a second call on a busy cursor."""
     path = str(connection.default_path())
     try:
-        cursor = common.new_cursor(path)  # from one connection per database file for the whole server
+        cursor = session.new_cursor(path)  # from one connection per database file for the whole server
     except errors.DatabaseBusy:
         stop_page(st.info, "Data is being loaded, back in a few seconds.", ":material/hourglass_top:",
                   "Another program (a load from the command line) is using the database right now.")
@@ -80,7 +81,7 @@ def access_or_stop(sign_in: bool) -> serving.Access:
 def users_or_stop() -> tuple[dict[str, dict], sso.Config | None]:
     """The password users and the identity provider of secrets.toml (either may be missing)."""
     try:
-        return common.configured_users(), common.identity_provider()
+        return session.configured_users(), session.identity_provider()
     except auth.AuthError as exc:
         st.error(f"Sign-in is misconfigured, so Mentorscope will not open: {exc}", icon=":material/error:")
         st.stop()
@@ -223,7 +224,7 @@ def navigation() -> tuple:
     """The page to run and the Settings page; the menu lists the pages this user may open (the others
     keep their address, where the page itself refuses)."""
     page, found = _navigation.navigation()
-    _navigation.menu(found, lambda entry: common.page_allowed(entry.file))
+    _navigation.menu(found, lambda entry: session.page_allowed(entry.file))
     return page, found["10_settings"]
 
 
@@ -240,7 +241,7 @@ def load_missing_demo(cur) -> None:
 def quarters(fiscal_start: int) -> list[str]:
     """Quarters with held meetings or survey responses, newest first; the current
     quarter alone on an empty database."""
-    found = common.compute(filters.available_quarters, fiscal_start)
+    found = session.compute(filters.available_quarters, fiscal_start)
     if found:
         return [p.label for p in found]
     today = date.today()
@@ -269,7 +270,7 @@ def sidebar(cur, scope: tuple[str, ...] | None) -> None:
         st.session_state["period"] = Period.parse(label, fiscal_start)
         chosen = {}
         for field in FILTER_FIELDS:
-            values = [ALL, *common.compute(known_values, field, scope=scope)]
+            values = [ALL, *session.compute(known_values, field, scope=scope)]
             pick = st.selectbox(field.capitalize(), values, key=f"filter_{field}",
                                 index=remembered(f"filter_{field}", values))
             st.session_state[f"kept_filter_{field}"] = pick
@@ -279,7 +280,7 @@ def sidebar(cur, scope: tuple[str, ...] | None) -> None:
         period = st.session_state["period"]
         progress = [note] if (note := period.progress_note()) else []
         # Program and cohort names are the organisation's text, never Markdown.
-        lines = [f"Showing: {shown.sentence(period, shown=common.escape)}", *shown.notes(shown=common.escape),
+        lines = [f"Showing: {shown.sentence(period, shown=show.escape)}", *shown.notes(shown=show.escape),
                  *progress]
         st.caption("  \n".join(lines))
 
@@ -290,8 +291,8 @@ def account(cur, user: auth.User) -> None:
         return
     with st.sidebar:
         st.divider()
-        st.caption(f"Signed in as {common.escape(user.name)} ({user.role})"
-                   + (f" · {common.escape(', '.join(user.scope))}" if user.scope else ""))
+        st.caption(f"Signed in as {show.escape(user.name)} ({user.role})"
+                   + (f" · {show.escape(', '.join(user.scope))}" if user.scope else ""))
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             audit.record(cur, "sign_out", actor=user.name)
             st.session_state.clear()
@@ -326,7 +327,7 @@ def status_line(access: serving.Access, has_demo: bool, settings_page) -> None:
         st.markdown(" ".join(badges), width="content",
                     help="  \n\n".join(text for text, shown in ((LOCAL_MODE, access == "local"), (DEMO_DATA, has_demo))
                                        if shown))
-        if has_demo and common.can("clear_demo"):
+        if has_demo and session.can("clear_demo"):
             st.page_link(settings_page, label="Clear demo data", icon=":material/delete:")
 
 
@@ -338,11 +339,11 @@ st.session_state["user"] = user = current_user(cur, users, identity_provider)
 page, settings_page = navigation()  # the menu is there while the demo loads
 load_missing_demo(cur)
 # Cached results are keyed on this: any upload, removal or setting change refreshes them.
-st.session_state["data_version"] = common.data_version(st.session_state["cursor_path"], queries.table_counts(cur),
+st.session_state["data_version"] = session.data_version(st.session_state["cursor_path"], queries.table_counts(cur),
                                                        settings.all_settings(cur))
 sidebar(cur, user.scope)
 account(cur, user)
 status_line(access, queries.has_demo(cur), settings_page)
-common.show_flash()
+session.show_flash()
 with memo.scope():  # a figure the page asks for twice is computed once
     page.run()

@@ -13,8 +13,9 @@ from analytics.ops import delivery, demo, privacy
 from analytics.present import escaping, formatting
 from analytics.report import FORMATS
 from analytics.store import audit, errors, queries, settings
-from pages import _common as ui
 from pages import _schedule, _scope
+from pages import _session as session
+from pages import _show as show
 
 
 def _setting_input(key: str, spec: settings.Setting, value):
@@ -24,7 +25,7 @@ def _setting_input(key: str, spec: settings.Setting, value):
     if spec.kind is settings.currency_code:
         return st.text_input(label, value=value, max_chars=3, key=f"setting_{key}", help=help_text)
     if spec.kind is settings.program_costs:
-        programs = sorted(set(known_values(ui.cursor(), "program")) | set(value))
+        programs = sorted(set(known_values(session.cursor(), "program")) | set(value))
         # Names shown as a spreadsheet cannot run them (the table's own CSV download); costs map back by row.
         table = pd.DataFrame({"program": [escaping.spreadsheet(p) for p in programs],
                               "annual_cost": [value.get(p) for p in programs]})
@@ -48,26 +49,26 @@ GROUP_NOTES = {
 
 def settings_form(group: str = "general") -> None:
     """The settings of one group (settings.Setting.group), saved together."""
-    current = settings.all_settings(ui.cursor())
+    current = settings.all_settings(session.cursor())
     with st.form(f"settings_{group}"):
         if group in GROUP_NOTES:
             st.caption(GROUP_NOTES[group])
         values = {key: _setting_input(key, spec, current[key])
                   for key, spec in settings.SETTINGS.items() if spec.group == group}
         if st.form_submit_button("Save settings", type="primary"):
-            ui.require("change_settings")
+            session.require("change_settings")
             try:
                 for key, value in values.items():
                     if value != current[key]:
-                        settings.set(ui.cursor(), key, value, actor=ui.user().name)
+                        settings.set(session.cursor(), key, value, actor=session.user().name)
             except settings.SettingsError as exc:
                 st.error(str(exc))
                 return
-            ui.wrote("Saved. Every page now uses the new settings.")
+            session.wrote("Saved. Every page now uses the new settings.")
 
 
 def demo_controls() -> None:
-    if not queries.has_demo(ui.cursor()):
+    if not queries.has_demo(session.cursor()):
         st.caption("No demo data is loaded.")
         return
     st.caption("The sample programs loaded on first start. Clearing removes their rows, uploads, "
@@ -84,19 +85,19 @@ def demo_controls() -> None:
         st.session_state.pop("clear_demo_pending")
         st.rerun()
     if confirm.button("Yes, clear it", type="primary", key="clear_demo_confirm", icon=":material/delete:"):
-        ui.require("clear_demo")
+        session.require("clear_demo")
         st.session_state.pop("clear_demo_pending")
-        removed = demo.clear_demo(ui.cursor(), actor=ui.user().name)
-        ui.wrote(f"Removed {removed} demo uploads. Upload your own exports on the **Upload** page.")
+        removed = demo.clear_demo(session.cursor(), actor=session.user().name)
+        session.wrote(f"Removed {removed} demo uploads. Upload your own exports on the **Upload** page.")
 
 
 def audit_log() -> None:
     st.caption("Sign-ins (and failed ones), uploads, removals, erasures, setting changes, report recipients and "
                "deliveries, newest first.")
-    entries = audit.entries(ui.cursor())
+    entries = audit.entries(session.cursor())
     if entries.empty:
         st.caption("Nothing recorded yet.")
-    ui.table(entries, "audit_log")
+    show.table(entries, "audit_log")
 
 
 def erasure() -> None:
@@ -115,29 +116,29 @@ def erasure() -> None:
             st.session_state["erase_pending"] = participant.strip()
             st.rerun()
         return
-    st.warning(f"Erase everything stored about participant **{ui.escape(pending)}**? This cannot be undone.",
+    st.warning(f"Erase everything stored about participant **{show.escape(pending)}**? This cannot be undone.",
                icon=":material/warning:")
     confirm, cancel = st.columns(2)
     if cancel.button("Cancel", key="erase_cancel"):
         st.session_state.pop("erase_pending")
         st.rerun()
     if confirm.button("Yes, erase", type="primary", key="erase_confirm", icon=":material/delete_forever:"):
-        ui.require("erase")
+        session.require("erase")
         st.session_state.pop("erase_pending")
         try:
-            changed = privacy.erase_participant(ui.cursor(), pending, actor=ui.user().name)
+            changed = privacy.erase_participant(session.cursor(), pending, actor=session.user().name)
         except privacy.ErasureError as exc:
             st.error(str(exc), icon=":material/error:")
             return
         try:
-            ui.rewrite_database()
+            session.rewrite_database()
         except errors.DatabaseError:  # the erasure itself is committed; only the file's old bytes remain
-            st.error(f"Erased participant {ui.escape(pending)}, but the database file could not be rewritten (the "
+            st.error(f"Erased participant {show.escape(pending)}, but the database file could not be rewritten (the "
                      "disk may be full), so the bytes of their deleted rows may remain in it until the next "
                      "erasure rewrites it.", icon=":material/error:")
             st.stop()  # this run's cursor closed with the file; the next run opens it again
         removed = ", ".join(f"{table.replace('_', ' ')} {count:,}" for table, count in changed.items() if count)
-        ui.wrote(f"Erased participant {ui.escape(pending)}. Rows removed or made anonymous: {removed}.")
+        session.wrote(f"Erased participant {show.escape(pending)}. Rows removed or made anonymous: {removed}.")
 
 
 ALL_PROGRAMS = "All programs"
@@ -175,17 +176,17 @@ def objective_fields(prefix: str, objective: dict | None = None) -> dict:
 
 
 def objective_statuses() -> None:
-    card = ui.compute(objectives.scorecard, ui.period(), Filters(scope=ui.user().scope))
+    card = session.compute(objectives.scorecard, session.period(), Filters(scope=session.user().scope))
     if card.empty:
         st.caption("No objectives yet: add one below.")
         return
     shown = pd.DataFrame({
         "status": card["status"].map(objectives.STATUS_TEXT), "objective": card["objective"],
-        ui.period().label: [formatting.show(v, u) for v, u in zip(card["value"], card["unit"])],
-        "95% CI": ["" if ui.missing(low) else f"{formatting.show(low, u)} to {formatting.show(high, u)}"
+        session.period().label: [formatting.show(v, u) for v, u in zip(card["value"], card["unit"])],
+        "95% CI": ["" if show.missing(low) else f"{formatting.show(low, u)} to {formatting.show(high, u)}"
                    for low, high, u in zip(card["ci_low"], card["ci_high"], card["unit"])],
         "n": card["n"], "why not measurable": card["reason"]})
-    ui.table(shown, "objectives", caption=f"Each objective's status in {ui.period().label} (the quarter chosen in "
+    show.table(shown, "objectives", caption=f"Each objective's status in {session.period().label} (the quarter chosen in "
              "the sidebar), over its program or all programs. On track: the estimate meets the target; off track: "
              "its 95% CI (without one, the estimate) lies wholly beyond the target and the amber band; at risk in "
              "between (docs/metrics.md, Objectives).")
@@ -199,16 +200,16 @@ def objectives_section() -> None:
         st.markdown("**Add an objective**")
         fields = objective_fields("objective")
         if st.form_submit_button("Add objective", type="primary", icon=":material/add:"):
-            ui.require("set_objectives")
+            session.require("set_objectives")
             _scope.require_in_scope(fields["program"])
             try:
-                objectives.add_objective(ui.cursor(), **fields, actor=ui.user().name)
+                objectives.add_objective(session.cursor(), **fields, actor=session.user().name)
             except objectives.ObjectiveError as exc:
                 st.error(str(exc))
                 return
-            ui.wrote(f"Added: {ui.escape(objectives.describe(fields))}.")
-    listed = ui.compute(objectives.list_objectives)
-    if (scope := ui.user().scope) is not None:  # a scoped lead edits their programs' objectives only
+            session.wrote(f"Added: {show.escape(objectives.describe(fields))}.")
+    listed = session.compute(objectives.list_objectives)
+    if (scope := session.user().scope) is not None:  # a scoped lead edits their programs' objectives only
         listed = listed[listed["program"].isin(scope)]
     if listed.empty:
         return
@@ -217,38 +218,38 @@ def objectives_section() -> None:
     chosen = st.selectbox("Objective", list(described), format_func=lambda i: f"#{i} {described[i]}",
                           key="edit_objective_id")
     with st.form("edit_objective"):
-        fields = objective_fields(f"edit_objective_{chosen}", objectives.get_objective(ui.cursor(), chosen))
+        fields = objective_fields(f"edit_objective_{chosen}", objectives.get_objective(session.cursor(), chosen))
         save = st.form_submit_button("Save changes", icon=":material/save:")
     sure = st.checkbox("Delete this objective for good", key=f"edit_objective_{chosen}_delete_sure")
     delete = st.button("Delete objective", disabled=not sure, icon=":material/delete:", key="edit_objective_delete")
     if save or delete:
-        ui.require("set_objectives")
+        session.require("set_objectives")
         _scope.require_in_scope(fields["program"])
         try:
             if delete:
-                objectives.delete_objective(ui.cursor(), chosen, actor=ui.user().name)
+                objectives.delete_objective(session.cursor(), chosen, actor=session.user().name)
             else:
-                objectives.edit_objective(ui.cursor(), chosen, actor=ui.user().name, **fields)
+                objectives.edit_objective(session.cursor(), chosen, actor=session.user().name, **fields)
         except objectives.ObjectiveError as exc:
             st.error(str(exc))
             return
-        ui.wrote(f"{'Deleted' if delete else 'Saved'}: objective #{chosen} {ui.escape(described[chosen])}.")
+        session.wrote(f"{'Deleted' if delete else 'Saved'}: objective #{chosen} {show.escape(described[chosen])}.")
 
 
 def users() -> None:
-    configured, provider = ui.configured_users(), ui.identity_provider()
+    configured, provider = session.configured_users(), session.identity_provider()
     if not configured and provider is None:
         st.caption("No users are configured: Mentorscope runs in single-user local mode.")
     scoped = {name: tuple(entry.get("programs", [])) for name, entry in configured.items()}
     if configured:
-        ui.table(pd.DataFrame([(name, entry["role"], ", ".join(scoped[name]) or "all")
+        show.table(pd.DataFrame([(name, entry["role"], ", ".join(scoped[name]) or "all")
                                for name, entry in configured.items()], columns=["user", "role", "programs"]),
                  "users", caption="Password users ([auth.users]); an admin sees all programs whatever it says.")
     if provider is not None:
         rules = provider.rules
         scoped.update(rules.scopes)
         if rules.scopes:
-            ui.table(pd.DataFrame([(who, ", ".join(programs)) for who, programs in rules.scopes.items()],
+            show.table(pd.DataFrame([(who, ", ".join(programs)) for who, programs in rules.scopes.items()],
                                   columns=["who", "programs"]), "sso_scopes",
                      caption="Program scopes of those who sign in with the identity provider ([auth.roles.programs], "
                              "by e-mail or group): every program named for them, all when none is.")
@@ -256,15 +257,15 @@ def users() -> None:
                  + [(f"group ({rules.group_claim} claim)", group, role) for group, role in rules.by_group.items()])
         names = ", ".join(p.label for p in provider.providers)
         if given:
-            ui.table(pd.DataFrame(given, columns=["by", "who", "role"]), "sso_roles",
+            show.table(pd.DataFrame(given, columns=["by", "who", "role"]), "sso_roles",
                      caption=f"Roles of those who sign in with {names} ([auth.roles]); the highest one applies.")
         else:
             st.warning(f"Sign-in with {names} is set up, but [auth.roles] gives no one a role, so everyone is "
                        "refused.", icon=":material/warning:")
-    known = set(known_values(ui.cursor(), "program"))
+    known = set(known_values(session.cursor(), "program"))
     for who, programs in scoped.items():
         if unknown := [p for p in programs if p not in known]:
-            st.warning(f"{ui.escape(who)} is limited to {ui.escape(', '.join(unknown))}, which no loaded data "
+            st.warning(f"{show.escape(who)} is limited to {show.escape(', '.join(unknown))}, which no loaded data "
                        "names, so they see nothing of it: check the spelling in secrets.toml.",
                        icon=":material/warning:")
     st.caption("Users and their roles are added, changed and removed in `.streamlit/secrets.toml` (README, "
@@ -278,36 +279,36 @@ def report_delivery() -> None:
                "below; without a running dashboard, `python -m analytics deliver` from cron does (README, "
                "*Delivery*). Adding and removing recipients, and every send, is audited.")
     delivery_schedule()
-    ui.table(delivery.last_deliveries(ui.cursor()), "recipients")
+    show.table(delivery.last_deliveries(session.cursor()), "recipients")
     with st.form("add_recipient", clear_on_submit=True):
         address, name = st.columns(2)
         email = address.text_input("E-mail address", max_chars=320, key="recipient_email")
         display_name = name.text_input("Name (optional)", max_chars=200, key="recipient_name")
-        programs = st.multiselect("Programs (none: all programs)", known_values(ui.cursor(), "program"),
+        programs = st.multiselect("Programs (none: all programs)", known_values(session.cursor(), "program"),
                                   key="recipient_programs")
         formats = st.multiselect("Formats", FORMATS, default=list(delivery.DEFAULT_FORMATS), key="recipient_formats")
         if st.form_submit_button("Add recipient", key="recipient_add", icon=":material/person_add:"):
-            ui.require("change_settings")
+            session.require("change_settings")
             try:
-                added = delivery.add_recipient(ui.cursor(), email, display_name, programs, formats,
-                                               actor=ui.user().name)
+                added = delivery.add_recipient(session.cursor(), email, display_name, programs, formats,
+                                               actor=session.user().name)
             except delivery.DeliveryError as exc:
                 st.error(str(exc), icon=":material/error:")
                 return
-            ui.wrote(f"Added {ui.escape(added.email)}: {ui.escape(added.scope())}.")
-    listed = [r.email for r in delivery.recipients(ui.cursor())]
+            session.wrote(f"Added {show.escape(added.email)}: {show.escape(added.scope())}.")
+    listed = [r.email for r in delivery.recipients(session.cursor())]
     if not listed:
         return
     chosen, remove = st.columns([3, 1], vertical_alignment="bottom")
     email = chosen.selectbox("Recipient", listed, key="recipient_remove")
     if remove.button("Remove", key="recipient_remove_button", icon=":material/person_remove:"):
-        ui.require("change_settings")
+        session.require("change_settings")
         try:
-            delivery.remove_recipient(ui.cursor(), email, actor=ui.user().name)
+            delivery.remove_recipient(session.cursor(), email, actor=session.user().name)
         except delivery.DeliveryError as exc:  # removed meanwhile in another browser
             st.error(str(exc), icon=":material/error:")
             return
-        ui.wrote(f"Removed {ui.escape(email)}; the reports already sent to them stay on record.")
+        session.wrote(f"Removed {show.escape(email)}; the reports already sent to them stay on record.")
     send_now()
 
 
@@ -315,7 +316,7 @@ def delivery_schedule() -> None:
     """The schedule's two settings, what it will do next, and how its last run went."""
     settings_form("delivery")
     path = st.session_state["cursor_path"]
-    st.caption(_schedule.plan(settings.all_settings(ui.cursor())))
+    st.caption(_schedule.plan(settings.all_settings(session.cursor())))
     if (last := _schedule.last_run(path)) is not None:
         said, failed = last
         (st.warning if failed else st.info)(said, icon=":material/schedule_send:")
@@ -323,9 +324,9 @@ def delivery_schedule() -> None:
 
 def send_now() -> None:
     """The same sends as `deliver`, from the running dashboard (which holds the database the command needs)."""
-    fiscal_start = settings.get(ui.cursor(), "fiscal_year_start_month")
+    fiscal_start = settings.get(session.cursor(), "fiscal_year_start_month")
     due = last_complete_quarter(date.today(), fiscal_start).label
-    quarters = [p.label for p in available_quarters(ui.cursor(), fiscal_start)]
+    quarters = [p.label for p in available_quarters(session.cursor(), fiscal_start)]
     if not quarters:
         return
     chosen, send = st.columns([3, 1], vertical_alignment="bottom")
@@ -334,20 +335,20 @@ def send_now() -> None:
                                                          "skipped; failed sends are tried again.")
     if not send.button("Send now", key="deliver_now", icon=":material/send:"):
         return
-    ui.require("change_settings")
-    period = next(p for p in available_quarters(ui.cursor(), fiscal_start) if p.label == label)
+    session.require("change_settings")
+    period = next(p for p in available_quarters(session.cursor(), fiscal_start) if p.label == label)
     try:
         with st.spinner("Building and sending the reports…"):
-            outcomes = delivery.deliver(ui.cursor(), period, actor=ui.user().name)
+            outcomes = delivery.deliver(session.cursor(), period, actor=session.user().name)
     except delivery.DeliveryBusy as exc:
         st.warning(str(exc), icon=":material/hourglass_top:")
         return
-    ui.wrote(*[("**Not sent:** " if o.status == "failed" else "") + ui.escape(o.line()) for o in outcomes]
+    session.wrote(*[("**Not sent:** " if o.status == "failed" else "") + show.escape(o.line()) for o in outcomes]
              or ["No recipients."])
 
 
 st.title("Settings")
-ui.require_page("10_settings")
+session.require_page("10_settings")
 st.caption("These apply to every page, the report and the command line.")
 # (section title, right it needs, what draws it)
 SECTIONS = [("Thresholds and calendar", "change_settings", settings_form),
@@ -356,6 +357,6 @@ SECTIONS = [("Thresholds and calendar", "change_settings", settings_form),
             ("Audit log", "view_audit", audit_log), ("Erase one person", "erase", erasure),
             ("Users and roles", "manage_users", users), ("Report delivery", "change_settings", report_delivery)]
 for title, right, draw in SECTIONS:
-    if ui.can(right):
+    if session.can(right):
         st.subheader(title)
         draw()

@@ -4,15 +4,16 @@ import streamlit as st
 
 from analytics.measures import impact, retention, roi
 from analytics.present import charts, formatting, impact_reading, roi_reading
-from pages import _common as ui
+from pages import _session as session
+from pages import _show as show
 
 st.title("Impact")
-st.caption(f"{ui.showing()}: employees on the comparison's starting date, 12 months "
+st.caption(f"{show.showing()}: employees on the comparison's starting date, 12 months "
            "before the quarter's end, and what happened to them in the 12 months after.")
 
-why_not = ui.compute(impact.unavailable)
-block = None if why_not else ui.standard(impact.block)
-smallest_effect, min_size = ui.setting("smallest_effect_of_interest"), ui.setting("min_group_size")
+why_not = session.compute(impact.unavailable)
+block = None if why_not else session.standard(impact.block)
+smallest_effect, min_size = session.setting("smallest_effect_of_interest"), session.setting("min_group_size")
 
 if block is None:
     st.info(f"{why_not} Files are loaded on the **Upload** page.", icon=":material/upload_file:")
@@ -24,7 +25,7 @@ else:
     st.subheader("Compared with colleagues like them")
     for outcome, (name, _, _) in impact_reading.OUTCOMES.items():
         found = block[outcome]
-        st.markdown(f"**{name}.** {ui.escape(impact_reading.verdict(outcome, found, smallest_effect, min_size))}")
+        st.markdown(f"**{name}.** {show.escape(impact_reading.verdict(outcome, found, smallest_effect, min_size))}")
         sensitivity = impact_reading.sensitivity(outcome, found)
         if sensitivity:
             st.caption(sensitivity)
@@ -34,14 +35,14 @@ else:
                f"{block['retention_12m']['n_comparison']:,} comparable colleagues.")
 
     st.subheader("Raw and adjusted")
-    ui.chart(charts.raw_vs_adjusted, impact_reading.raw_and_adjusted(ui.standard(retention.employee_outcomes), block),
+    show.chart(charts.raw_vs_adjusted, impact_reading.raw_and_adjusted(session.standard(retention.employee_outcomes), block),
              "impact_raw_vs_adjusted",
              caption="Participants' share minus others', in percentage points, with 95% CIs. Raw: against every "
                      "non-participant. Adjusted: against comparable colleagues only. The distance between the two "
                      "dots is how much of the raw gap comes from who joins rather than from mentoring.")
 
     st.subheader("Are the groups alike?")
-    ui.chart(charts.balance_dots, impact_reading.balance(block), "impact_balance",
+    show.chart(charts.balance_dots, impact_reading.balance(block), "impact_balance",
              caption="Each department's, level's and tenure band's share of participants, of all non-participants "
                      "and of the comparable colleagues as weighted. Head-counts only, so nothing is hidden.")
     tenure = impact_reading.tenure_balance(block["tenure_smd"])
@@ -49,11 +50,11 @@ else:
         st.markdown(tenure)
 
     st.subheader("More meetings, better outcomes?")
-    ui.chart(charts.dose_response, impact_reading.dose_response(block), "impact_dose_response",
+    show.chart(charts.dose_response, impact_reading.dose_response(block), "impact_dose_response",
              caption="Participants' retention and promotion by meetings held in the year before the starting "
                      "date, with 95% Wald CIs. This is an association, not an effect: those who meet more may "
                      "differ in other ways.")
-    p_values = {k: v for k, v in block["dose_response_p_values"].items() if not ui.missing(v)}
+    p_values = {k: v for k, v in block["dose_response_p_values"].items() if not show.missing(v)}
     if p_values:
         st.caption("Across the bands (chi-square): " + "; ".join(
             f"{impact_reading.OUTCOMES[k][0].lower()} {formatting.p_text(v)}" for k, v in p_values.items()) + ".")
@@ -62,10 +63,10 @@ else:
     st.markdown(impact_reading.left_out(block))
 
 st.subheader(roi_reading.TITLE)
-returns = ui.standard(roi.block)
-st.markdown(ui.escape(roi_reading.verdict(returns)))
+returns = session.standard(roi.block)
+st.markdown(show.escape(roi_reading.verdict(returns)))
 if returns["reason"] not in roi_reading.MESSAGES:
-    ui.table(roi_reading.table(returns), "impact_roi",
+    show.table(roi_reading.table(returns), "impact_roi",
              caption="Each figure with its 95% interval, carried from the retention difference's CI. Amounts in "
                      f"{returns['currency']}; costs and the share credited to mentoring are set in Settings.")
-st.caption(ui.escape(roi_reading.intangibles(returns)))
+st.caption(show.escape(roi_reading.intangibles(returns)))

@@ -12,7 +12,8 @@ from analytics.ingest.tools import tool_names
 from analytics.ops import health
 from analytics.present import charts, wording
 from analytics.store.plausible import EARLIEST, latest_plausible
-from pages import _common as ui
+from pages import _session as session
+from pages import _show as show
 
 NOT_SCORED = "(not scored)"
 SCALES = (4, 5, 7, 10, 11)
@@ -36,7 +37,7 @@ def mapping_widgets(key: str, questions: pd.DataFrame, suggestions: dict) -> Non
         options = [NOT_SCORED, *DIMENSIONS]
         for stem, group in question_groups(zip(questions["item_id"], questions["question_text"].fillna(""))):
             if stem:
-                st.caption(ui.escape(stem))
+                st.caption(show.escape(stem))
             for item_id, text in group:
                 suggested = suggestions.get(item_id)
                 st.text(text or item_id)
@@ -48,7 +49,7 @@ def mapping_widgets(key: str, questions: pd.DataFrame, suggestions: dict) -> Non
         st.text(item_id)
         points = st.selectbox("Points on this question's scale", SCALES, index=1, key=f"{key}_points_{item_id}")
         for position, text in enumerate(labels):
-            st.number_input(f"Score for: {ui.escape(text)}", min_value=0.0, max_value=float(points), step=1.0,
+            st.number_input(f"Score for: {show.escape(text)}", min_value=0.0, max_value=float(points), step=1.0,
                             value=None, key=f"{key}_label_{item_id}_{position}",
                             help="Leave empty to treat this label as a missing answer.")
 
@@ -57,7 +58,7 @@ def upload_plan(file, index: int):
     """Options and mapping for one file, its analysis and its validation result."""
     key = f"file{index}"
     with st.container(border=True):
-        st.markdown(f"#### {ui.escape(file.name)}")
+        st.markdown(f"#### {show.escape(file.name)}")
         cols = st.columns(3)
         kind = cols[0].selectbox("Kind", ["auto", *KINDS], key=f"{key}_kind",
                                  help="'auto' detects it from the columns.")
@@ -65,13 +66,13 @@ def upload_plan(file, index: int):
                                  help="For survey exports without a wave column.")
         order = cols[2].selectbox("Dates like 03/04 are", ["detected", "day first (3 April)", "month first (March 4)"],
                                   key=f"{key}_dates")
-        may_map = ui.can("map_columns")
+        may_map = session.can("map_columns")
         options = pipeline.Options(kind=kind, wave=None if wave == "from the file" else wave,
                                    day_first=None if order == "detected" else order.startswith("day"),
                                    # The field below, shown for a survey without dates, is read before it is drawn.
                                    submitted_on=st.session_state.get(f"{key}_closed_on"),
                                    label_map=(label_map_from(key) if may_map else None) or None,
-                                   actor=ui.user().name)
+                                   actor=session.user().name)
         # The file as it maps itself (or as confirmed before) decides which questions to ask about.
         base = analysed(file, options)
         questions = base.open_questions()
@@ -121,7 +122,7 @@ def analysed(file, options):
     cache = st.session_state.setdefault("upload_plans", {})
     key = (file.file_id, repr(options), st.session_state.get("data_version"))
     if key not in cache:
-        cache[key] = isolated.analyse(file.getvalue(), file.name, ui.cursor(), options)
+        cache[key] = isolated.analyse(file.getvalue(), file.name, session.cursor(), options)
     return cache[key]
 
 
@@ -148,11 +149,11 @@ def validation(plan, key: str) -> None:
     else:
         st.caption("Rows identical to ones already loaded are counted as duplicates when you load; changed rows "
                    "replace the old ones, keeping the stored values of any column this file does not have.")
-    earlier = ui.compute(health.same_file_uploads, plan.sha256)
+    earlier = session.compute(health.same_file_uploads, plan.sha256)
     if not earlier.empty:
         first = earlier.iloc[0]
         st.info(f"This exact file was loaded before: upload #{first['upload_id']} "
-                f"({ui.escape(first['file_name'])}, {first['loaded_at']:%Y-%m-%d %H:%M}). Its rows still stored "
+                f"({show.escape(first['file_name'])}, {first['loaded_at']:%Y-%m-%d %H:%M}). Its rows still stored "
                 "as it wrote them count as duplicates: loading it again changes only rows changed or removed "
                 "since, back to this file's version.", icon=":material/content_copy:")
     if plan.skipped:
@@ -160,18 +161,18 @@ def validation(plan, key: str) -> None:
     ignored = plan.batch.unmapped_columns if plan.kind != "survey" else []
     if ignored:
         st.caption("Columns Mentorscope does not use (they are not stored): "
-                   + ", ".join(ui.escape(name) for name in ignored) + ".")
+                   + ", ".join(show.escape(name) for name in ignored) + ".")
     preview = plan.batch.responses.head(20) if plan.kind == "survey" else plan.batch.head(20)
     shown = f"all {plan.rows_valid:,}" if plan.rows_valid <= 20 else f"first 20 of {plan.rows_valid:,}"
     with st.expander(f"Preview ({shown} row{'s' if plan.rows_valid != 1 else ''})"):
-        st.dataframe(ui.readable(preview), hide_index=True)
+        st.dataframe(show.readable(preview), hide_index=True)
     if waiting:
         st.warning(WAITING[waiting != 1].format(n=f"{waiting:,}"), icon=":material/link_off:")
     if plan.rejected:
         with st.expander(f"Rejected rows and why ({len(plan.rejected):,})", expanded=True):
             rejected = plan.rejected_frame()
             rejected_summary(rejected)
-            ui.table(rejected, f"rejected_{key}")
+            show.table(rejected, f"rejected_{key}")
 
 
 def responses_known(known) -> None:
@@ -191,18 +192,18 @@ def rejected_summary(rejected: pd.DataFrame, shown: int = 8) -> None:
     groups = list(rejected.groupby(rejected["column"].fillna(""), sort=False))
     for column, rows in groups[:shown]:
         first = rows.iloc[0]
-        st.markdown(f"- **{ui.escape(column or 'whole row')}**: {wording.counted(len(rows), 'row')}, e.g. row "
-                    f"{int(first['row_number'])}: {ui.escape(first['reason'])}")
+        st.markdown(f"- **{show.escape(column or 'whole row')}**: {wording.counted(len(rows), 'row')}, e.g. row "
+                    f"{int(first['row_number'])}: {show.escape(first['reason'])}")
     if len(groups) > shown:
         st.caption(f"… and {len(groups) - shown} more columns: see the table.")
 
 
 def load_plans(plans) -> None:
-    ui.require("upload")
+    session.require("upload")
     bar = st.progress(0.0, text="Loading…")
-    results = pipeline.load_plans(ui.cursor(), plans, progress=lambda done, text: bar.progress(done, text=f"{text}…"))
+    results = pipeline.load_plans(session.cursor(), plans, progress=lambda done, text: bar.progress(done, text=f"{text}…"))
     bar.progress(1.0, text="Done")
-    messages = [f"{ui.escape(plan.file_name)}: {result.rows_loaded:,} row{'s' if result.rows_loaded != 1 else ''} "
+    messages = [f"{show.escape(plan.file_name)}: {result.rows_loaded:,} row{'s' if result.rows_loaded != 1 else ''} "
                 f"loaded, {result.rows_duplicate:,} duplicate{'s' if result.rows_duplicate != 1 else ''} skipped, "
                 f"{result.rows_rejected:,} rejected"
                 + (f", {plan.skipped} skipped" if plan.skipped else "")
@@ -210,15 +211,15 @@ def load_plans(plans) -> None:
                 + "." for plan, result in zip(plans, results) if result is not None]
     st.session_state["upload_batch"] += 1  # a fresh, empty file picker
     st.session_state.pop("upload_plans", None)
-    ui.wrote(*messages)
+    session.wrote(*messages)
 
 
 def upload_history() -> None:
-    history = ui.compute(health.upload_history)
+    history = session.compute(health.upload_history)
     if history.empty:
         st.caption("Nothing uploaded yet.")
         return
-    ui.table(history, "upload_history")
+    show.table(history, "upload_history")
     names = history.set_index("upload_id")["file_name"]
     cols = st.columns([3, 1, 1], vertical_alignment="bottom")
     # No upload is chosen until the user picks one: Remove never acts on the newest by default.
@@ -227,7 +228,7 @@ def upload_history() -> None:
     with cols[1].popover("Rejected rows", icon=":material/rule:", disabled=choice is None):
         if choice is not None:
             rejected_of(history, int(choice))
-    if ui.can("remove_upload"):
+    if session.can("remove_upload"):
         if cols[2].button("Remove", icon=":material/delete:", key="remove_upload", disabled=choice is None,
                           help="Delete the rows this upload wrote (rows a later upload changed stay). "
                                "You are asked to confirm first."):
@@ -241,7 +242,7 @@ REJECTED_LISTED = 20
 
 
 def rejected_of(history: pd.DataFrame, upload_id: int) -> None:
-    rejected = ui.compute(health.rejected_rows, upload_id)
+    rejected = session.compute(health.rejected_rows, upload_id)
     if rejected.empty:
         skipped = int(history.set_index("upload_id").at[upload_id, "rows_skipped"])
         st.caption("None: every row of this upload loaded or was a duplicate"
@@ -251,20 +252,20 @@ def rejected_of(history: pd.DataFrame, upload_id: int) -> None:
     # A list, not a table: a popover is too narrow for a table's reason column, which it would cut off.
     for row in rejected.head(REJECTED_LISTED).itertuples():
         column = f" ({row.column_name})" if isinstance(row.column_name, str) and row.column_name else ""
-        st.markdown(f"- Row {row.row_number}{ui.escape(column)}: {ui.escape(row.reason)}")
+        st.markdown(f"- Row {row.row_number}{show.escape(column)}: {show.escape(row.reason)}")
     if len(rejected) > REJECTED_LISTED:
         st.caption(f"The first {REJECTED_LISTED} of {len(rejected):,}; the CSV has them all.")
-    ui.download(rejected, f"rejected_upload_{upload_id}")
+    show.download(rejected, f"rejected_upload_{upload_id}")
 
 
 def confirm_removal(upload_id: int, file_name: str, rows_loaded: int) -> None:
     """Say what removing the upload deletes and which figures change, then ask."""
-    contents = ui.compute(health.upload_contents, upload_id)
+    contents = session.compute(health.upload_contents, upload_id)
     rows = ", ".join(f"{row.rows:,} {row.table}" for row in contents.itertuples())
     # An upload that found every row stored wrote none; one whose rows a later upload took over holds none.
     emptied = ("It wrote no rows (they were all stored already)" if not rows_loaded
                else "It holds no rows any more (later uploads replaced them)")
-    st.warning(f"Remove upload #{upload_id} ({ui.escape(file_name)})? "
+    st.warning(f"Remove upload #{upload_id} ({show.escape(file_name)})? "
                + (f"It deletes {rows}, and changes:" if rows else f"{emptied}: only its entry in the history goes.")
                + "".join(f"\n- {row.feeds}" for row in contents.itertuples()),
                icon=":material/warning:")
@@ -273,38 +274,38 @@ def confirm_removal(upload_id: int, file_name: str, rows_loaded: int) -> None:
         st.session_state.pop("remove_upload_pending")
         st.rerun()
     if confirm.button("Yes, remove it", type="primary", key="remove_upload_confirm", icon=":material/delete:"):
-        ui.require("remove_upload")
+        session.require("remove_upload")
         st.session_state.pop("remove_upload_pending")
-        remove_upload(ui.cursor(), upload_id, actor=ui.user().name)
-        ui.wrote(f"Removed upload #{upload_id} ({ui.escape(file_name)})" + (" and the rows it wrote." if rows else "."))
+        remove_upload(session.cursor(), upload_id, actor=session.user().name)
+        session.wrote(f"Removed upload #{upload_id} ({show.escape(file_name)})" + (" and the rows it wrote." if rows else "."))
 
 
 def data_health() -> None:
     st.caption("Rows per table, the dates they cover, and rows that point at nothing (for example meetings of "
                "a pair whose upload was removed).")
-    ui.table(ui.compute(health.data_health), "data_health")
+    show.table(session.compute(health.data_health), "data_health")
 
 
 st.title("Upload")
-ui.require_page("2_upload")
+session.require_page("2_upload")
 st.caption("Drop one or more exports: participants, pairs, sessions, goals, the HR employee file, or surveys "
            f"({tool_names()}). Nothing is written until you press Load; files are loaded people and pairs "
            "first, whatever their order.")
 
 batch = st.session_state.setdefault("upload_batch", 0)
 files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "tsv"], accept_multiple_files=True,
-                         key=f"upload_files_{batch}", max_upload_size=int(ui.setting("max_upload_mb")),
+                         key=f"upload_files_{batch}", max_upload_size=int(session.setting("max_upload_mb")),
                          help="The size limit is the max_upload_mb setting (Settings). An XLSX workbook may also "
-                              f"unpack to at most {ui.setting('max_unpacked_mb'):,} MB (max_unpacked_mb) and its sheet "
-                              f"hold at most {ui.setting('max_workbook_cells'):,} cells (max_workbook_cells); "
+                              f"unpack to at most {session.setting('max_unpacked_mb'):,} MB (max_unpacked_mb) and its sheet "
+                              f"hold at most {session.setting('max_workbook_cells'):,} cells (max_workbook_cells); "
                               "a CSV has no such limits. Each file's analysis may take at most "
-                              f"{ui.setting('max_analysis_seconds'):,} s (max_analysis_seconds) and "
-                              f"{ui.setting('max_analysis_mb'):,} MB of memory (max_analysis_mb).")
+                              f"{session.setting('max_analysis_seconds'):,} s (max_analysis_seconds) and "
+                              f"{session.setting('max_analysis_mb'):,} MB of memory (max_analysis_mb).")
 # Analysing a file takes up to a second or two, and the Load button comes after the last one: say which is read.
 progress = st.progress(0.0) if files else None
 plans = []
 for index, file in enumerate(files or []):
-    progress.progress(index / len(files), text=f"Reading {ui.escape(file.name)} ({index + 1} of {len(files)})…")
+    progress.progress(index / len(files), text=f"Reading {show.escape(file.name)} ({index + 1} of {len(files)})…")
     plans.append(upload_plan(file, index))
 if progress:
     progress.empty()

@@ -3,30 +3,31 @@ import streamlit as st
 
 from analytics.measures import satisfaction
 from analytics.present import charts
-from pages import _common as ui
+from pages import _session as session
+from pages import _show as show
 
 st.title("Satisfaction")
-st.caption(f"{ui.showing()}: survey answers of every wave but baseline.")
-by = ui.split_picker("sat_by", ("program", "cohort", "department", "role"))
+st.caption(f"{show.showing()}: survey answers of every wave but baseline.")
+by = show.split_picker("sat_by", ("program", "cohort", "department", "role"))
 MEANS = ("Each dimension's mean score over the responses that answered it, with its 95% t-interval; answers on "
          "another scale than the dimension's most common one are placed on it first.")
 
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.likert_diverging, ui.standard(satisfaction.likert_distribution), "likert_distribution",
+    show.chart(charts.likert_diverging, session.standard(satisfaction.likert_distribution), "likert_distribution",
              needs=("surveys",), caption="Each dimension's answers by scale point, as a share of the responses "
              "that answered it: low answers left of 0, high answers right, the middle answer split across 0.")
 with right:
-    ui.chart(charts.mean_ci_dots, ui.standard(satisfaction.dimensions, by=by), "dimension_means", by=by,
+    show.chart(charts.mean_ci_dots, session.standard(satisfaction.dimensions, by=by), "dimension_means", by=by,
              caption=MEANS, title="Mean score with 95% CI" + (f", by {by}" if by else ""))
 
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.nps_split, ui.standard(satisfaction.nps, by=by), "nps_split", by=by, metric="nps")
+    show.chart(charts.nps_split, session.standard(satisfaction.nps, by=by), "nps_split", by=by, metric="nps")
 with right:
-    ui.chart(charts.nps_trend, ui.compute(satisfaction.nps_trend, ui.trend_periods(), ui.filters()), "nps_trend",
-             metric="nps", actions=ui.actions())
+    show.chart(charts.nps_trend, session.compute(satisfaction.nps_trend, session.trend_periods(), session.filters()), "nps_trend",
+             metric="nps", actions=session.actions())
 
 st.subheader("Mentors and mentees side by side")
-ui.chart(charts.mean_ci_dots, ui.standard(satisfaction.dimensions, by="role"), "dimension_means_by_role",
+show.chart(charts.mean_ci_dots, session.standard(satisfaction.dimensions, by="role"), "dimension_means_by_role",
          by="role", caption=MEANS, title="Mentors vs mentees: mean score with 95% CI")

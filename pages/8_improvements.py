@@ -6,8 +6,9 @@ import streamlit as st
 
 from analytics.measures import effects, improvements, registry
 from analytics.present import formatting, insights
-from pages import _common as ui
 from pages import _scope
+from pages import _session as session
+from pages import _show as show
 
 ALL_PROGRAMS, ALL_COHORTS = "All programs", "All cohorts"
 # Overall satisfaction is what most actions mean to move; a count of survey responses rarely is.
@@ -19,7 +20,7 @@ def action_fields(prefix: str, action: dict | None = None) -> dict:
     improvements.add_action takes them."""
     # A choice, not free text: a misspelt program or cohort would match no data and never be measured.
     programs, cohorts = _scope.choices("program", ALL_PROGRAMS), _scope.choices("cohort", ALL_COHORTS)
-    action = action or {"program": ui.filters().program, "cohort": ui.filters().cohort, "metric": DEFAULT_METRIC}
+    action = action or {"program": session.filters().program, "cohort": session.filters().cohort, "metric": DEFAULT_METRIC}
     names = list(registry.REGISTRY)
     cols = st.columns(2)
     title = cols[0].text_input("What changed", action.get("title") or "", key=f"{prefix}_title",
@@ -55,16 +56,16 @@ def log_form() -> None:
         st.markdown("**Log an action**")
         fields = action_fields(_generation("improvement"))
         if st.form_submit_button("Add action", type="primary", icon=":material/add:"):
-            ui.require("log_improvement")
+            session.require("log_improvement")
             _scope.require_in_scope(fields["program"])
             try:
-                improvements.add_action(ui.cursor(), **fields, actor=ui.user().name)
+                improvements.add_action(session.cursor(), **fields, actor=session.user().name)
             except improvements.ImprovementError as exc:
                 st.error(str(exc))
                 return
             _renew("improvement")
-            ui.wrote(f"Logged: {ui.escape(fields['title'].strip())}, "
-                     f"{ui.escape(improvements.scope_text(fields['program'], fields['cohort']))}. "
+            session.wrote(f"Logged: {show.escape(fields['title'].strip())}, "
+                     f"{show.escape(improvements.scope_text(fields['program'], fields['cohort']))}. "
                      "The form is empty for the next action.")
 
 
@@ -75,7 +76,7 @@ def edit_form(logged: pd.DataFrame) -> None:
     # Drawn anew after each save, as the form is: a browser keeps showing a kept widget's old title.
     chosen = st.selectbox("Action", list(titles), format_func=lambda i: f"#{i} {titles[i]}",
                           key=f"{_generation('edit')}_action_id")
-    action = improvements.get_action(ui.cursor(), chosen)
+    action = improvements.get_action(session.cursor(), chosen)
     action["started_on"] = pd.Timestamp(action["started_on"]).date()
     prefix = f"{_generation('edit')}_{chosen}"  # each action's own widgets, drawn with its values
     with st.form("edit_improvement"):
@@ -84,17 +85,17 @@ def edit_form(logged: pd.DataFrame) -> None:
     sure = st.checkbox("Delete this action for good", key=f"{prefix}_delete_sure")
     delete = st.button("Delete action", disabled=not sure, icon=":material/delete:", key="edit_delete")
     if save or delete:
-        ui.require("log_improvement")
+        session.require("log_improvement")
         _scope.require_in_scope(action["program"])
         _scope.require_in_scope(fields["program"])
         try:
             if delete:
-                improvements.delete_action(ui.cursor(), chosen, actor=ui.user().name)
+                improvements.delete_action(session.cursor(), chosen, actor=session.user().name)
             else:
                 # Only what changed is written (and audited); blank text is no value, as add_action takes it.
                 changed = {k: v for k, v in fields.items()
                            if (v.strip() or None if isinstance(v, str) else v) != action[k]}
-                improvements.edit_action(ui.cursor(), chosen, actor=ui.user().name, **changed)
+                improvements.edit_action(session.cursor(), chosen, actor=session.user().name, **changed)
         except improvements.ImprovementError as exc:
             st.error(str(exc))
             return
@@ -102,7 +103,7 @@ def edit_form(logged: pd.DataFrame) -> None:
         if not delete:
             st.session_state[f"{_generation('edit')}_action_id"] = chosen  # the saved action stays chosen
         title = titles[chosen] if delete else fields["title"].strip()
-        ui.wrote(f"{'Deleted' if delete else 'Saved'}: action #{chosen} {ui.escape(title)}.")
+        session.wrote(f"{'Deleted' if delete else 'Saved'}: action #{chosen} {show.escape(title)}.")
 
 
 def effect_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -110,22 +111,22 @@ def effect_table(frame: pd.DataFrame) -> pd.DataFrame:
     def row(effect: dict) -> dict:
         unit = formatting.mean_of(effect["unit"])  # each side is a mean of two quarters
 
-        def show(value: float) -> str:
+        def in_unit(value: float) -> str:
             return formatting.show(value, unit)
 
         def show_change(value: float) -> str:
             return formatting.change(value, unit)
 
         def value(key: str) -> str:
-            return "" if ui.missing(effect[key]) else show(effect[key])
+            return "" if show.missing(effect[key]) else in_unit(effect[key])
 
         def count(n) -> str:
-            return "" if ui.missing(n) else f"{int(n):,}"
+            return "" if show.missing(n) else f"{int(n):,}"
 
         def change(key: str, low: str, high: str) -> str:
-            if ui.missing(effect[key]):
+            if show.missing(effect[key]):
                 return ""
-            interval = "" if ui.missing(effect[low]) else f" ({show_change(effect[low])} to {show_change(effect[high])})"
+            interval = "" if show.missing(effect[low]) else f" ({show_change(effect[low])} to {show_change(effect[high])})"
             return show_change(effect[key]) + interval
 
         return {"action": effect["title"], "for": effect["scope"], "started on": effect["started_on"],
@@ -133,7 +134,7 @@ def effect_table(frame: pd.DataFrame) -> pd.DataFrame:
                 "n before": count(effect["n_before"]), "n after": count(effect["n_after"]),
                 "change (95% CI)": change("change", "change_low", "change_high"),
                 "compared with": effect["compared_with"] or "",
-                "their change": "" if ui.missing(effect["comparison_change"]) else show_change(
+                "their change": "" if show.missing(effect["comparison_change"]) else show_change(
                     effect["comparison_change"]),
                 "difference in differences (95% CI)": change("did", "did_low", "did_high"),
                 "method": effect["note"] or effect["method"] or ""}
@@ -146,37 +147,37 @@ st.caption("Log an action when you change the program, for one program, one coho
            "the change's 95% interval where the metric is a mean or a share; an action of one program or cohort is "
            "also compared with those it left out (difference in differences). It appears as a dashed line on the "
            "trend charts of its program.")
-if ui.can("log_improvement"):
+if session.can("log_improvement"):
     log_form()
 else:
     st.caption("Logging, editing and deleting actions needs the lead role; everyone can read them and their effect.")
-chosen = ui.filters()
-NONE_LOGGED = "No actions logged yet" + (f" for {ui.escape(chosen.sentence())} or for everyone."
+chosen = session.filters()
+NONE_LOGGED = "No actions logged yet" + (f" for {show.escape(chosen.sentence())} or for everyone."
                                          if chosen.program or chosen.cohort else ".")
 st.subheader("Actions and their effect")
-found = ui.standard(insights.improvement_effects)
+found = session.standard(insights.improvement_effects)
 if not found:
     st.caption(NONE_LOGGED)
 for finding in found:
-    st.markdown(f"- {ui.escape(finding['message'])}")
-measured = ui.standard(effects.action_effects)
+    st.markdown(f"- {show.escape(finding['message'])}")
+measured = session.standard(effects.action_effects)
 if not measured.empty:
-    st.dataframe(ui.readable(effect_table(measured)), hide_index=True, key="table_improvement_effects",
+    st.dataframe(show.readable(effect_table(measured)), hide_index=True, key="table_improvement_effects",
                  column_config={"started on": st.column_config.DateColumn(format="YYYY-MM-DD")})
     st.caption("Before and after: the mean of the two quarters' figures. n: the answers, pairs, goals or people "
                "behind them, each quarter's counted. The 95% interval is ±1.96 standard errors (s²/n for a mean, "
                "p(1 − p)/n for a share); the difference in differences is the action's change less that of the "
                "groups it left out, its variance the sum of the four sides'. Counts and medians have no interval.")
-    ui.download(measured, "improvement_effects")
+    show.download(measured, "improvement_effects")
 st.subheader("The log")
-logged = ui.compute(improvements.list_actions, chosen.program, chosen.cohort, chosen.scope)
+logged = session.compute(improvements.list_actions, chosen.program, chosen.cohort, chosen.scope)
 if logged.empty:
     st.caption(NONE_LOGGED)
 else:
     scopes = [improvements.scope_text(p, c) for p, c in zip(logged["program"], logged["cohort"])]
     labels = logged["metric"].map(lambda name: registry.REGISTRY[name].label)
-    ui.table(logged.drop(columns=["program", "cohort", "is_demo"]).assign(**{"for": scopes, "metric": labels}),
+    show.table(logged.drop(columns=["program", "cohort", "is_demo"]).assign(**{"for": scopes, "metric": labels}),
              "improvement_actions",
              column_order=["action_id", "title", "for", "started_on", "metric", "owner", "description", "created_at"])
-    if ui.can("log_improvement"):
+    if session.can("log_improvement"):
         edit_form(logged)

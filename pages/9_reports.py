@@ -7,46 +7,47 @@ import streamlit as st
 from analytics import report
 from analytics.cli.report import command_line
 from analytics.measures import metrics
-from pages import _common as ui
+from pages import _session as session
+from pages import _show as show
 
 LABELS = {"pdf": "PDF, for reading", "xlsx": "XLSX, for the numbers", "html": "HTML, to share",
           "pptx": "PPTX, to present"}
 
 st.title("Reports")
-st.caption(f"The quarterly evaluation report for {ui.showing()}. Change the quarter and "
+st.caption(f"The quarterly evaluation report for {show.showing()}. Change the quarter and "
            "filters in the sidebar.")
 
 st.subheader("Executive summary")
-ui.insights()
+show.insights()
 
 st.subheader("Download the report")
 fmt = st.radio("Format", report.FORMATS, format_func=LABELS.get, horizontal=True, key="report_format")
-comments = ui.can("view_comments")
+comments = session.can("view_comments")
 if not comments:
     st.caption("The report leaves out the comment list: reading comments needs the lead role.")
 if st.button("Build the report", type="primary", key="build_report", icon=":material/description:"):
-    ui.require("download_reports")
+    session.require("download_reports")
     with st.spinner(f"Building the {fmt.upper()} report… (a PDF or PPTX takes a few seconds for its charts)"):
         try:
-            st.session_state["report_file"] = (fmt, ui.period(), ui.filters(),
-                                               report.build_report(ui.cursor(), ui.period(), ui.filters(), fmt,
+            st.session_state["report_file"] = (fmt, session.period(), session.filters(),
+                                               report.build_report(session.cursor(), session.period(), session.filters(), fmt,
                                                                    include_comments=comments))
         except report.ReportError as exc:
             st.session_state.pop("report_file", None)
             st.error(str(exc), icon=":material/error:")
 built = st.session_state.get("report_file")
-if built and built[:3] == (fmt, ui.period(), ui.filters()):
-    st.download_button(f"Download {report.file_name(ui.period(), ui.filters(), fmt)}", built[3],
-                       file_name=report.file_name(ui.period(), ui.filters(), fmt), mime=report.MEDIA_TYPES[fmt],
+if built and built[:3] == (fmt, session.period(), session.filters()):
+    st.download_button(f"Download {report.file_name(session.period(), session.filters(), fmt)}", built[3],
+                       file_name=report.file_name(session.period(), session.filters(), fmt), mime=report.MEDIA_TYPES[fmt],
                        key="download_report", icon=":material/download:", type="primary")
 st.caption("The same report from the command line:")
 # A code block, not Markdown: program and cohort names are shown exactly as the shell needs them.
-st.code(command_line(ui.period(), ui.filters(), fmt), language="bash")
+st.code(command_line(session.period(), session.filters(), fmt), language="bash")
 
-figures = ui.standard(metrics.metrics_json)
+figures = session.standard(metrics.metrics_json)
 with st.expander("Every figure as JSON (the `metrics --json` contract)"):
     st.caption("Rates are shares from 0 to 1; null means no data or a group below the minimum size.")
     st.download_button("Download metrics (JSON)", json.dumps(figures, indent=2, default=str),
-                       file_name=f"mentorscope-{ui.period().label}.json", mime="application/json",
+                       file_name=f"mentorscope-{session.period().label}.json", mime="application/json",
                        key="download_metrics_json", icon=":material/download:")
     st.json(figures, expanded=1)

@@ -9,14 +9,15 @@ import streamlit as st
 
 from analytics.ops import schedule
 from analytics.store import settings
-from pages import _common as ui
+from pages import _session as session
+from pages import _show as show
 
 
 # A cleared cache stops its thread, so that the next run's new scheduler is the only one checking.
 @st.cache_resource(show_spinner=False, on_release=lambda old: old.stop(wait=False))
 def scheduler(path: str) -> schedule.Scheduler:
     """The server's scheduler for the database at `path` (not started)."""
-    return schedule.Scheduler(ui.cursor_source(path))
+    return schedule.Scheduler(session.cursor_source(path))
 
 
 def start_if_on(path: str, cursor) -> None:
@@ -47,4 +48,4 @@ def last_run(path: str) -> tuple[str, bool] | None:
     if run is None:
         return None
     said = f"**Last scheduled delivery**, {run.at:%d %b %Y %H:%M}" + (f", {run.quarter}" if run.quarter else "")
-    return "  \n".join([f"{said}:", *(ui.escape(line) for line in run.lines())]), run.failed
+    return "  \n".join([f"{said}:", *(show.escape(line) for line in run.lines())]), run.failed

@@ -6,21 +6,22 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.measures.filters import known_values
-from pages import _common as ui
+from pages import _session as session
+from pages import _show as show
 
 
 def choices(field: str, everyone: str) -> list[str]:
     """The values of a filter field to choose from: `everyone` first, then those found in the data; for a
     scoped user, only those inside the scope, and no `everyone` for the program (that would be all programs)."""
-    scope = ui.user().scope
-    found = ui.compute(known_values, field, scope=scope)
+    scope = session.user().scope
+    found = session.compute(known_values, field, scope=scope)
     return found if scope is not None and field == "program" else [everyone, *found]
 
 
 def require_in_scope(program: str | None) -> None:
     """Stop here, saying why, when a scoped user writes for a program outside their scope (or for all)."""
-    scope = ui.user().scope
+    scope = session.user().scope
     if scope is not None and program not in scope:
-        st.warning(f"Your access is limited to {ui.escape(', '.join(scope))}: choose one of them. Ask an admin "
+        st.warning(f"Your access is limited to {show.escape(', '.join(scope))}: choose one of them. Ask an admin "
                    "for anything that concerns other programs or all of them.", icon=":material/lock:")
         st.stop()

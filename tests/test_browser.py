@@ -147,7 +147,7 @@ def test_a_fresh_server_shows_only_its_own_menu_and_answers_at_every_address(ser
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             seen = watched(browser.new_page(), server, seconds=6)
-            folder = {"dashboard", "common", "_common", "registry", "navigation", "1 overview", "Page not found"}
+            folder = {"dashboard", "session", "show", "registry", "navigation", "1 overview", "Page not found"}
             assert not seen & folder, seen & folder
             assert {entry.title for entry in PAGES} <= seen, seen
             for entry in PAGES:

@@ -23,7 +23,7 @@ from analytics.ops import delivery, schedule
 from analytics.present import escaping, impact_reading
 from analytics.store import connection, settings
 from pages import _registry as registry
-from pages._common import safe_csv, small_n_marks
+from pages._show import safe_csv, small_n_marks
 from tests.small_data import small_exports
 from tests.test_ingest_isolated import kill_the_child
 
@@ -606,9 +606,9 @@ def test_the_load_button_never_offers_to_load_zero_files(populated_db, app, file
 
 
 def tiles_of_changes():
-    from pages import _common as ui
+    from pages import _show as show
     for change in (0.0004, -0.0004, 0.05):  # a rate's change reads in points with one decimal
-        ui.tile("Active pair rate", 0.5, kind="rate", change=change)
+        show.tile("Active pair rate", 0.5, kind="rate", change=change)
 
 
 @pytest.mark.parametrize("columns, budget", [
@@ -620,7 +620,7 @@ def tiles_of_changes():
     ({"months": [3], "survival": [0.93], "ci_low": [0.88], "ci_high": [0.96], "at_risk": [160], "n": [205]}, 360),
 ])
 def test_a_table_fits_its_width_without_losing_a_column(columns, budget):
-    from pages._common import MIN_COLUMN_PX, fitted_widths
+    from pages._show import MIN_COLUMN_PX, fitted_widths
     widths = fitted_widths(pd.DataFrame(columns), budget)
     assert list(widths) == list(columns)
     assert sum(widths.values()) <= budget
@@ -628,8 +628,8 @@ def test_a_table_fits_its_width_without_losing_a_column(columns, budget):
 
 
 def small_tiles():
-    from pages import _common as ui
-    ui.tiles([("median_days_to_first_meeting", 8, n, f"n = {n} pairs") for n in (2, 9, 10)])
+    from pages import _show as show
+    show.tiles([("median_days_to_first_meeting", 8, n, f"n = {n} pairs") for n in (2, 9, 10)])
 
 
 def test_a_tile_over_a_small_n_is_marked():
@@ -696,7 +696,7 @@ def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size)
 
 
 def test_a_table_shows_blanks_empty():
-    from pages._common import readable
+    from pages._show import readable
     frame = pd.DataFrame({"actor": ["ana", None], "at": pd.to_datetime(["2026-01-01", None]), "n": [1.0, None],
                           "first_date": [date(2026, 1, 1), None]})
     shown = readable(frame)
