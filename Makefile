@@ -40,8 +40,7 @@ run: install
 # The browser test runs on its own afterwards: it drives a live server and
 # should not compete with the rest of the suite for the two cores.
 test: install
-	$(PY) -m pytest -n 2 -q -m "not browser"
-	$(PY) -m pytest -q -m browser
+	$(PY) -m pytest -n 3 --dist loadgroup -q
 
 fuzz: install
 	FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/test_fuzz.py

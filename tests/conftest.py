@@ -18,6 +18,15 @@ from tests.small_data import small_database
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items):
+    """The browser tests first, on one worker (`make test` runs `--dist loadgroup`): they mostly wait on a
+    server and a browser, so the other workers run the rest beside them rather than after them."""
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    for item in browser:
+        item.add_marker(pytest.mark.xdist_group("browser"))
+    items[:] = browser + [item for item in items if not item.get_closest_marker("browser")]
+
+
 @pytest.fixture
 def con():
     opened = connection.connect(":memory:")
