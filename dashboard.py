@@ -340,7 +340,7 @@ page, settings_page = navigation()  # the menu is there while the demo loads
 load_missing_demo(cur)
 # Cached results are keyed on this: any upload, removal or setting change refreshes them.
 st.session_state["data_version"] = session.data_version(st.session_state["cursor_path"], queries.table_counts(cur),
-                                                       settings.all_settings(cur))
+                                                        settings.all_settings(cur))
 sidebar(cur, user.scope)
 account(cur, user)
 status_line(access, queries.has_demo(cur), settings_page)

@@ -35,25 +35,26 @@ else:
                f"{block['retention_12m']['n_comparison']:,} comparable colleagues.")
 
     st.subheader("Raw and adjusted")
-    show.chart(charts.raw_vs_adjusted, impact_reading.raw_and_adjusted(session.standard(retention.employee_outcomes), block),
-             "impact_raw_vs_adjusted",
-             caption="Participants' share minus others', in percentage points, with 95% CIs. Raw: against every "
-                     "non-participant. Adjusted: against comparable colleagues only. The distance between the two "
-                     "dots is how much of the raw gap comes from who joins rather than from mentoring.")
+    outcomes = session.standard(retention.employee_outcomes)
+    show.chart(charts.raw_vs_adjusted, impact_reading.raw_and_adjusted(outcomes, block),
+               "impact_raw_vs_adjusted",
+               caption="Participants' share minus others', in percentage points, with 95% CIs. Raw: against every "
+               "non-participant. Adjusted: against comparable colleagues only. The distance between the two "
+               "dots is how much of the raw gap comes from who joins rather than from mentoring.")
 
     st.subheader("Are the groups alike?")
     show.chart(charts.balance_dots, impact_reading.balance(block), "impact_balance",
-             caption="Each department's, level's and tenure band's share of participants, of all non-participants "
-                     "and of the comparable colleagues as weighted. Head-counts only, so nothing is hidden.")
+               caption="Each department's, level's and tenure band's share of participants, of all non-participants "
+               "and of the comparable colleagues as weighted. Head-counts only, so nothing is hidden.")
     tenure = impact_reading.tenure_balance(block["tenure_smd"])
     if tenure:
         st.markdown(tenure)
 
     st.subheader("More meetings, better outcomes?")
     show.chart(charts.dose_response, impact_reading.dose_response(block), "impact_dose_response",
-             caption="Participants' retention and promotion by meetings held in the year before the starting "
-                     "date, with 95% Wald CIs. This is an association, not an effect: those who meet more may "
-                     "differ in other ways.")
+               caption="Participants' retention and promotion by meetings held in the year before the starting "
+               "date, with 95% Wald CIs. This is an association, not an effect: those who meet more may "
+               "differ in other ways.")
     p_values = {k: v for k, v in block["dose_response_p_values"].items() if not show.missing(v)}
     if p_values:
         st.caption("Across the bands (chi-square): " + "; ".join(
@@ -67,6 +68,6 @@ returns = session.standard(roi.block)
 st.markdown(show.escape(roi_reading.verdict(returns)))
 if returns["reason"] not in roi_reading.MESSAGES:
     show.table(roi_reading.table(returns), "impact_roi",
-             caption="Each figure with its 95% interval, carried from the retention difference's CI. Amounts in "
-                     f"{returns['currency']}; costs and the share credited to mentoring are set in Settings.")
+               caption="Each figure with its 95% interval, carried from the retention difference's CI. Amounts in "
+               f"{returns['currency']}; costs and the share credited to mentoring are set in Settings.")
 st.caption(show.escape(roi_reading.intangibles(returns)))

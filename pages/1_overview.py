@@ -39,12 +39,13 @@ for start in (0, 3):
             # The ✱ marks a change on the previous quarter; retention's test compares groups instead.
             tested = row["p_compares"] == "previous quarter"
             show.tile(row["label"], row["value"], kind=row["kind"], change=row["change"],
-                    significant=row["significant"] if tested else None, suppressed=bool(row["suppressed"]),
-                    n=row["n"], metric=row["metric"], shielded=row["shielded"])
+                      significant=row["significant"] if tested else None, suppressed=bool(row["suppressed"]),
+                      n=row["n"], metric=row["metric"], shielded=row["shielded"])
             judged = verdict.objective_of(card, row["metric"], session.filters().program)
             if judged:
+                target = formatting.show(judged["target"], judged["unit"])
                 st.badge(f"{objectives.STATUS_TEXT[judged['status']]}: target "
-                         f"{objectives.DIRECTIONS[judged['direction']]} {formatting.show(judged['target'], judged['unit'])}",
+                         f"{objectives.DIRECTIONS[judged['direction']]} {target}",
                          color=STATUS_COLOURS[judged["status"]], help=show.escape(judged["objective"]))
             st.caption(show.tile_caption(row))
             if not tested:
@@ -61,12 +62,12 @@ periods = session.trend_periods()
 actions = session.actions()
 with left:
     show.chart(charts.nps_trend, session.compute(satisfaction.nps_trend, periods, session.filters()), "nps_trend",
-             metric="nps", needs=("surveys",), actions=actions)
+               metric="nps", needs=("surveys",), actions=actions)
 with right:
     show.chart(charts.trend, session.compute(engagement.trend, periods, session.filters()), "active_pair_rate_trend",
-             metric="active_pair_rate", needs=("pairs",), series=show.labels("active_pair_rate"),
-             title="Active pair rate by quarter", y_title="Pairs with a held meeting (%)", percent=True,
-             actions=actions)
+               metric="active_pair_rate", needs=("pairs",), series=show.labels("active_pair_rate"),
+               title="Active pair rate by quarter", y_title="Pairs with a held meeting (%)", percent=True,
+               actions=actions)
 
 st.subheader("What stands out", help="Every finding of the quarter, most important first.")
 show.insights()

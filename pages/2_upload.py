@@ -201,7 +201,8 @@ def rejected_summary(rejected: pd.DataFrame, shown: int = 8) -> None:
 def load_plans(plans) -> None:
     session.require("upload")
     bar = st.progress(0.0, text="Loading…")
-    results = pipeline.load_plans(session.cursor(), plans, progress=lambda done, text: bar.progress(done, text=f"{text}…"))
+    results = pipeline.load_plans(session.cursor(), plans,
+                                  progress=lambda done, text: bar.progress(done, text=f"{text}…"))
     bar.progress(1.0, text="Done")
     messages = [f"{show.escape(plan.file_name)}: {result.rows_loaded:,} row{'s' if result.rows_loaded != 1 else ''} "
                 f"loaded, {result.rows_duplicate:,} duplicate{'s' if result.rows_duplicate != 1 else ''} skipped, "
@@ -277,7 +278,8 @@ def confirm_removal(upload_id: int, file_name: str, rows_loaded: int) -> None:
         session.require("remove_upload")
         st.session_state.pop("remove_upload_pending")
         remove_upload(session.cursor(), upload_id, actor=session.user().name)
-        session.wrote(f"Removed upload #{upload_id} ({show.escape(file_name)})" + (" and the rows it wrote." if rows else "."))
+        session.wrote(f"Removed upload #{upload_id} ({show.escape(file_name)})"
+                      + (" and the rows it wrote." if rows else "."))
 
 
 def data_health() -> None:
@@ -296,8 +298,9 @@ batch = st.session_state.setdefault("upload_batch", 0)
 files = st.file_uploader("Exports (CSV or XLSX)", type=["csv", "xlsx", "txt", "tsv"], accept_multiple_files=True,
                          key=f"upload_files_{batch}", max_upload_size=int(session.setting("max_upload_mb")),
                          help="The size limit is the max_upload_mb setting (Settings). An XLSX workbook may also "
-                              f"unpack to at most {session.setting('max_unpacked_mb'):,} MB (max_unpacked_mb) and its sheet "
-                              f"hold at most {session.setting('max_workbook_cells'):,} cells (max_workbook_cells); "
+                              f"unpack to at most {session.setting('max_unpacked_mb'):,} MB (max_unpacked_mb) and its "
+                              f"sheet hold at most {session.setting('max_workbook_cells'):,} cells "
+                              "(max_workbook_cells); "
                               "a CSV has no such limits. Each file's analysis may take at most "
                               f"{session.setting('max_analysis_seconds'):,} s (max_analysis_seconds) and "
                               f"{session.setting('max_analysis_mb'):,} MB of memory (max_analysis_mb).")

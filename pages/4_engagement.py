@@ -22,13 +22,13 @@ else:
     first_meeting = (f"n = {wording.counted(met, 'pair')} matched this quarter that met"
                      + (f" (of {matched:,})" if met != matched else ""))
 show.tiles([("open_pairs", row["open_pairs"], open_n, f"n = {wording.counted(open_n, 'open pair')}"),
-          ("active_pair_rate", row["active_pair_rate"], open_n, f"n = {wording.counted(open_n, 'open pair')}"),
-          ("sessions_per_active_pair_per_month", row["sessions_per_active_pair_per_month"], active_n,
+            ("active_pair_rate", row["active_pair_rate"], open_n, f"n = {wording.counted(open_n, 'open pair')}"),
+            ("sessions_per_active_pair_per_month", row["sessions_per_active_pair_per_month"], active_n,
            f"n = {wording.counted(active_n, 'active pair')}"),
-          ("cancellation_rate", row["cancellation_rate"], dated_n,
-           f"n = {wording.counted(dated_n, 'session')} dated this quarter"),
-          ("median_days_to_first_meeting", row["median_days_to_first_meeting"], met, first_meeting),
-          ("at_risk_pairs", row["at_risk_pairs"], open_n, f"n = {wording.counted(open_n, 'open pair')}")])
+            ("cancellation_rate", row["cancellation_rate"], dated_n,
+             f"n = {wording.counted(dated_n, 'session')} dated this quarter"),
+            ("median_days_to_first_meeting", row["median_days_to_first_meeting"], met, first_meeting),
+            ("at_risk_pairs", row["at_risk_pairs"], open_n, f"n = {wording.counted(open_n, 'open pair')}")])
 if not row["open_pairs"]:
     show.empty_state("pairs")
 
@@ -37,16 +37,16 @@ actions = session.actions()
 left, right = st.columns(2)
 with left:
     show.chart(charts.trend, trend, "sessions_per_month_trend", metric="sessions_per_active_pair_per_month",
-             series=show.labels("sessions_per_active_pair_per_month"),
-             title="Meetings per active pair per month", y_title="Held sessions per pair per month", actions=actions)
+               series=show.labels("sessions_per_active_pair_per_month"),
+               title="Meetings per active pair per month", y_title="Held sessions per pair per month", actions=actions)
 with right:
     show.chart(charts.trend, trend, "activity_trend", metric="cadence_adherence",
-             series=show.labels("active_pair_rate", "cadence_adherence", "cancellation_rate"),
-             title="Active pairs, cadence and cancellations", y_title="Share of pairs or sessions (%)", percent=True,
-             actions=actions)
+               series=show.labels("active_pair_rate", "cadence_adherence", "cancellation_rate"),
+               title="Active pairs, cadence and cancellations", y_title="Share of pairs or sessions (%)", percent=True,
+               actions=actions)
 
 show.chart(charts.heatmap, session.standard(engagement.cohort_month_activity), "cohort_month_activity",
-         metric="active_pair_rate")
+           metric="active_pair_rate")
 
 NAMES_NOTE = "pair, mentor and mentee ids need the lead role."
 

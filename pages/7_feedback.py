@@ -13,15 +13,15 @@ st.caption(f"{show.showing()}: free-text survey comments. Emails and phone numbe
 left, right = st.columns(2)
 with left:
     show.chart(charts.group_bars, session.standard(feedback.themes), "feedback_themes", needs=("comments",),
-             category="label", value="share", colour_by="kind", n_shared=True, title="What comments talk about",
-             value_title="Share of comments mentioning it (%)", horizontal=True)
+               category="label", value="share", colour_by="kind", n_shared=True, title="What comments talk about",
+               value_title="Share of comments mentioning it (%)", horizontal=True)
 with right:
     show.chart(charts.trend, session.compute(feedback.sentiment_trend, session.trend_periods(), session.filters()),
-             "sentiment_trend", series={"mean_sentiment": "Mean sentiment"}, title="Comment sentiment by quarter",
-             y_title="Mean sentiment (−1 to +1)", y_range=(-1, 1), actions=session.actions(), unit="sentiment",
-             caption="The mean sentiment of each quarter's comments, from −1 (negative) to +1 (positive), as scored "
-                     "by VADER, a word-list sentiment scorer for short English texts, with the words that mean "
-                     "something else in mentoring feedback adjusted.")
+               "sentiment_trend", series={"mean_sentiment": "Mean sentiment"}, title="Comment sentiment by quarter",
+               y_title="Mean sentiment (−1 to +1)", y_range=(-1, 1), actions=session.actions(), unit="sentiment",
+               caption="The mean sentiment of each quarter's comments, from −1 (negative) to +1 (positive), as scored "
+               "by VADER, a word-list sentiment scorer for short English texts, with the words that mean "
+               "something else in mentoring feedback adjusted.")
 
 st.subheader("Comments")
 count = session.standard(feedback.comment_count)
@@ -45,5 +45,5 @@ else:
                "appears only if that group has enough respondents.")
     search = st.text_input("Search comments", key="feedback_search", placeholder="a word or phrase")
     show.table(session.standard(feedback.comments, search=search or None), "comments",
-             column_config=show.number_columns(sentiment="%+.2f"),
-             column_order=["month", "comment", "themes", "sentiment"])
+               column_config=show.number_columns(sentiment="%+.2f"),
+               column_order=["month", "comment", "themes", "sentiment"])

@@ -20,7 +20,8 @@ def action_fields(prefix: str, action: dict | None = None) -> dict:
     improvements.add_action takes them."""
     # A choice, not free text: a misspelt program or cohort would match no data and never be measured.
     programs, cohorts = _scope.choices("program", ALL_PROGRAMS), _scope.choices("cohort", ALL_COHORTS)
-    action = action or {"program": session.filters().program, "cohort": session.filters().cohort, "metric": DEFAULT_METRIC}
+    chosen = session.filters()
+    action = action or {"program": chosen.program, "cohort": chosen.cohort, "metric": DEFAULT_METRIC}
     names = list(registry.REGISTRY)
     cols = st.columns(2)
     title = cols[0].text_input("What changed", action.get("title") or "", key=f"{prefix}_title",
@@ -65,8 +66,8 @@ def log_form() -> None:
                 return
             _renew("improvement")
             session.wrote(f"Logged: {show.escape(fields['title'].strip())}, "
-                     f"{show.escape(improvements.scope_text(fields['program'], fields['cohort']))}. "
-                     "The form is empty for the next action.")
+                          f"{show.escape(improvements.scope_text(fields['program'], fields['cohort']))}. "
+                          "The form is empty for the next action.")
 
 
 def edit_form(logged: pd.DataFrame) -> None:
@@ -126,7 +127,8 @@ def effect_table(frame: pd.DataFrame) -> pd.DataFrame:
         def change(key: str, low: str, high: str) -> str:
             if show.missing(effect[key]):
                 return ""
-            interval = "" if show.missing(effect[low]) else f" ({show_change(effect[low])} to {show_change(effect[high])})"
+            interval = ("" if show.missing(effect[low])
+                        else f" ({show_change(effect[low])} to {show_change(effect[high])})")
             return show_change(effect[key]) + interval
 
         return {"action": effect["title"], "for": effect["scope"], "started on": effect["started_on"],
@@ -177,7 +179,7 @@ else:
     scopes = [improvements.scope_text(p, c) for p, c in zip(logged["program"], logged["cohort"])]
     labels = logged["metric"].map(lambda name: registry.REGISTRY[name].label)
     show.table(logged.drop(columns=["program", "cohort", "is_demo"]).assign(**{"for": scopes, "metric": labels}),
-             "improvement_actions",
-             column_order=["action_id", "title", "for", "started_on", "metric", "owner", "description", "created_at"])
+               "improvement_actions",
+               column_order=["action_id", "title", "for", "started_on", "metric", "owner", "description", "created_at"])
     if session.can("log_improvement"):
         edit_form(logged)

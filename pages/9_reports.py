@@ -29,16 +29,17 @@ if st.button("Build the report", type="primary", key="build_report", icon=":mate
     session.require("download_reports")
     with st.spinner(f"Building the {fmt.upper()} report… (a PDF or PPTX takes a few seconds for its charts)"):
         try:
-            st.session_state["report_file"] = (fmt, session.period(), session.filters(),
-                                               report.build_report(session.cursor(), session.period(), session.filters(), fmt,
+            period, filters = session.period(), session.filters()
+            st.session_state["report_file"] = (fmt, period, filters,
+                                               report.build_report(session.cursor(), period, filters, fmt,
                                                                    include_comments=comments))
         except report.ReportError as exc:
             st.session_state.pop("report_file", None)
             st.error(str(exc), icon=":material/error:")
 built = st.session_state.get("report_file")
 if built and built[:3] == (fmt, session.period(), session.filters()):
-    st.download_button(f"Download {report.file_name(session.period(), session.filters(), fmt)}", built[3],
-                       file_name=report.file_name(session.period(), session.filters(), fmt), mime=report.MEDIA_TYPES[fmt],
+    name = report.file_name(session.period(), session.filters(), fmt)
+    st.download_button(f"Download {name}", built[3], file_name=name, mime=report.MEDIA_TYPES[fmt],
                        key="download_report", icon=":material/download:", type="primary")
 st.caption("The same report from the command line:")
 # A code block, not Markdown: program and cohort names are shown exactly as the shell needs them.
