@@ -76,3 +76,57 @@ def test_a_committed_write_makes_the_next_figure_fresh():
         with queries.transaction(con):  # builders write outside a transaction; the app's writers commit
             pass
         assert satisfaction.nps(con, q2, Filters()).at[0, "n"] == 2
+
+
+def _in_thread(results, cursor, con, *periods) -> None:
+    with memo.joined(results, cursor, con):
+        for period in periods:
+            figure(cursor, period)
+
+
+@pytest.mark.parametrize("main, threads, runs", [
+    (["Q1"], [["Q1"], ["Q1"]], ["Q1"]),                    # the caller's figure, reused by both threads
+    ([], [["Q1", "Q2"], ["Q2", "Q1"]], ["Q1", "Q2"]),       # each computed by one thread, reused by the other
+    (["Q3"], [["Q1"], []], ["Q3", "Q1"]),
+])
+def test_threads_that_join_a_scope_share_its_figures(con, main, threads, runs):
+    from concurrent.futures import ThreadPoolExecutor
+    with memo.scope():
+        for period in main:
+            figure(con, period)
+        results = memo.current()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for periods in threads:
+                pool.submit(_in_thread, results, con.cursor(), con, *periods).result()
+        figure(con, "Q1")  # the caller again: remembered whichever thread computed it
+    assert sorted(period for period, _ in calls) == sorted(runs)
+
+
+def test_two_threads_asking_at_once_compute_a_figure_once(con):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    both_asked = threading.Barrier(2)
+
+    @memo.once
+    def slow(cursor, period):
+        calls.append((period, None))
+        return period
+
+    def ask(cursor):
+        with memo.joined(results, cursor, con):
+            both_asked.wait()
+            return slow(cursor, "Q1")
+    with memo.scope():
+        results = memo.current()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(ask, [con.cursor(), con.cursor()]))
+    assert (answers, calls) == (["Q1", "Q1"], [("Q1", None)])
+
+
+def test_a_cursor_of_another_connection_is_not_taken_for_the_joined_one(con):
+    other = builders.fresh()
+    with memo.scope():
+        figure(con, "Q1")
+        with memo.joined(memo.current(), con.cursor(), con):
+            figure(other, "Q1")  # another database: computed again
+    assert calls == [("Q1", None), ("Q1", None)]

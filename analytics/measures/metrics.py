@@ -12,6 +12,7 @@ import pandas as pd
 from analytics.measures import engagement, impact, outcomes, retention, roi, satisfaction
 from analytics.measures.declaration import Compute, clean
 from analytics.measures.filters import Filters, Period
+from analytics.store import memo
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
@@ -56,9 +57,12 @@ def _side_by_side(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
     Each figure alone leaves a core idle for much of its time (single-threaded steps of its queries,
     fetching its frame, scipy); two at a time keep both busy. The figures are independent reads of
     committed data (a cursor does not see an open transaction's writes: no caller computes them
-    inside one), outside any memo scope of the caller."""
+    inside one). Both threads join one memo scope, so what several figures share (the quarter's
+    suppression lattice, last quarter's figures) is computed once."""
+    results = memo.current()
+
     def compute(figure: Compute) -> Any:
-        with con.cursor() as cursor:  # a DuckDB connection serves one thread at a time
+        with con.cursor() as cursor, memo.joined(results, cursor, con):  # one thread at a time per cursor
             return figure(cursor, period, filters)
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {name: pool.submit(compute, figure) for name, figure in FIGURES.items()}
@@ -71,6 +75,11 @@ def _side_by_side(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
 
 def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:
     """Exactly the METRICS.md contract (keys may be added, never renamed or dropped)."""
+    with memo.scope():  # the figures, the objectives and the return share what they compute
+        return _metrics_json(con, period, filters)
+
+
+def _metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:
     from analytics.measures import objectives  # objectives judges this module's figures: imported on use
     figures = _side_by_side(con, period, filters)
     nps = _records(figures["nps"], ["value", "ci_low", "ci_high", "n", "promoters", "passives", "detractors",
