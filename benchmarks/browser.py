@@ -198,6 +198,9 @@ class FirstScreens:
     pages: dict[str, Visits]
     reference: Visits
     concurrent: Visits
+    # The one-line app opened as many times at once: how much the browsers alone, on the same cores as the
+    # servers, slow each other down.
+    reference_concurrent: Visits
 
     def margin(self, path: str) -> float | None:
         page, reference = self.pages[path].median, self.reference.median
@@ -207,7 +210,7 @@ class FirstScreens:
 def measure(database: Path, paths: list[str], runs: int, sessions: int, log: Path | None = None) -> FirstScreens:
     """The dashboard on `database` and the one-line app, served at once: each page path ("" is the
     Overview) opened in new sessions alternately with the one-line app, then `sessions` new
-    sessions on the Overview at once."""
+    sessions on the Overview at once, and as many on the one-line app."""
     with serve(ROOT / "dashboard.py", database, log) as app, one_line_app() as one_line:
         pages, reference = side_by_side(app.url, one_line, paths, runs)
-        return FirstScreens(pages, reference, concurrent(app.url, sessions))
+        return FirstScreens(pages, reference, concurrent(app.url, sessions), concurrent(one_line, sessions))

@@ -364,9 +364,12 @@ def first_screen_section(screens) -> list[str]:
         lines.append(f"| {visits.label} | {_s(visits.median)} ({_visits(visits)}) | "
                      f"{'—' if margin is None else f'{margin:+.2f}'} |")
     lines.append(f"| one-line app | {_s(screens.reference.median)} ({_visits(screens.reference)}) | |")
-    together = screens.concurrent
+    together, control = screens.concurrent, screens.reference_concurrent
     lines += ["", f"{len(together.seconds)} new sessions opened on the Overview at once: median "
-                  f"{_s(together.median)} s ({_visits(together)}); {together.failures} failed."]
+                  f"{_s(together.median)} s ({_visits(together)}); {together.failures} failed.", "",
+              f"The control, the one-line app opened {len(control.seconds)} times at once (the browsers run on the "
+              f"same cores as the servers): median {_s(control.median)} s ({_visits(control)}) against "
+              f"{_s(screens.reference.median)} s for one; {control.failures} failed."]
     return lines
 
 
