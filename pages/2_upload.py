@@ -8,7 +8,7 @@ from analytics.ingest import isolated, pipeline
 from analytics.ingest.columns import KINDS
 from analytics.ingest.load import remove_upload
 from analytics.ingest.mapping import DIMENSIONS, question_groups
-from analytics.ingest.tools import tool_names
+from analytics.ingest.tools import tool_name, tool_names
 from analytics.ops import health
 from analytics.present import charts, wording
 from analytics.store.plausible import EARLIEST, latest_plausible
@@ -87,7 +87,8 @@ def upload_plan(file, index: int):
             known = st.session_state.setdefault(f"{key}_label_needs", {})
             known.update({item: labels for item, labels in needs.labels.items() if item not in known})
         # A refused file is not read through: its "0 rows read" would say it is empty.
-        st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · format **{plan.format or 'unknown'}**"
+        tool = tool_name(plan.format) or "an unknown tool"
+        st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · from **{tool}**"
                    + (f" · {plan.rows_read:,} rows read" if plan.batch is not None else ""))
         closed_on = getattr(plan.batch, "survey_closed_on", None)
         if (needs and needs.needs_date) or closed_on:

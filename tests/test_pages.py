@@ -738,6 +738,18 @@ def test_upload_counts_rows_waiting_for_their_pairs_apart(populated_db, app, ses
     assert any(w.value.startswith(warning) for w in at.warning), [w.value for w in at.warning]
 
 
+@pytest.mark.parametrize("file, detected", [
+    ("msforms_newhire_exit.xlsx", "Detected: **survey** · from **Microsoft Forms** · 135 rows read"),
+    ("qualtrics_leadership_exit.csv", "Detected: **survey** · from **Qualtrics**"),
+    ("pairs.csv", "Detected: **pairs** · from **plain CSV or XLSX**"),
+])
+def test_upload_names_the_tool_a_file_came_from(populated_db, app, file, detected):
+    at = app("2_upload")
+    at.file_uploader[0].set_value((file, (ROOT / "sample_surveys" / file).read_bytes(), "text/csv")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(c.value.startswith(detected) for c in at.caption), [c.value for c in at.caption]
+
+
 def test_upload_gives_each_rejecting_column_one_reason_in_full(populated_db, app):
     bad = "pair_id,mentor_id,mentee_id,matched_on\nq1,m1,e1,not a date\nq2,m2,e2,never\nq3,m3,e3,2026-01-05\n"
     at = app("2_upload")

@@ -83,6 +83,15 @@ def test_the_tool_list_users_read_follows_tools(monkeypatch, registered, listed)
     assert tools.tool_names() == listed
 
 
+@pytest.mark.parametrize("tool_id, name", [
+    ("ms_forms", "Microsoft Forms"), ("google_forms", "Google Forms"), ("generic", "plain CSV or XLSX"),
+    ("retired_tool", "retired_tool"),  # stored by an older version: shown as stored
+    (None, None),
+])
+def test_a_format_id_reads_as_its_tools_name(tool_id, name):
+    assert tools.tool_name(tool_id) == name
+
+
 def test_every_tool_has_its_own_id_and_the_fallback_is_last():
     ids = [tool.id for tool in tools.TOOLS]
     assert len(ids) == len(set(ids))

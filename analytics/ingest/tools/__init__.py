@@ -37,6 +37,11 @@ def tool_named(tool_id: str) -> SurveyTool:
     return found
 
 
+def tool_name(tool_id: str | None) -> str | None:
+    """A stored format id as users read it ('ms_forms' → 'Microsoft Forms'); an unknown id as it is."""
+    return next((tool.name for tool in TOOLS if tool.id == tool_id), tool_id)
+
+
 def tool_names() -> str:
     """The tools as users read them, in TOOLS order, each once: 'Qualtrics, SurveyMonkey, …, plain CSV or
     XLSX' (the generic name, last, carries the 'or')."""
