@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.measures.impact_stats import DIFFERENCE, INCONCLUSIVE, NO_MEANINGFUL_DIFFERENCE
+from analytics.present import formatting
 from analytics.present.wording import counted
 
 # Per outcome: its name, what a participant is more or less likely to do, and what the
@@ -116,12 +117,12 @@ def tenure_balance(tenure_smd: dict) -> str | None:
         return None
     longer = "longer" if before >= 0 else "shorter"
     text = (f"Before adjusting, participants had served {longer} than non-participants (standardised difference "
-            f"in tenure {before:.2f}")
+            f"in tenure {formatting.show(before, 'effect')}")
     if _missing(after):
         return text + ")."
     balanced = "balanced" if abs(after) < BALANCED_SMD else "still not balanced"
-    return text + (f"); against the comparable colleagues it is {after:.2f}, {balanced} (under {BALANCED_SMD} "
-                   "is commonly read as balanced).")
+    return text + (f"); against the comparable colleagues it is {formatting.show(after, 'effect')}, {balanced} "
+                   f"(under {BALANCED_SMD} is commonly read as balanced).")
 
 
 def left_out(block: dict) -> str:

@@ -28,9 +28,10 @@ def significant_changes(change: pd.DataFrame, period: Period) -> list[dict]:
     out = []
     for row in change[change["significant"] & ~change["suppressed"]].itertuples():
         direction = "rose" if row.change > 0 else "fell"
+        before, after = formatting.show(row.previous, "score"), formatting.show(row.value, "score")
         out.append(_finding(3 + abs(row.change), "significant_change",
-                            f"{charts.label(row.dimension)} {direction} from {row.previous:.2f} to "
-                            f"{row.value:.2f} since {period.previous().sentence()} ({formatting.p_text(row.p_value)}).",
+                            f"{charts.label(row.dimension)} {direction} from {before} to {after} since "
+                            f"{period.previous().sentence()} ({formatting.p_text(row.p_value)}).",
                             row.dimension, row.value, row.change, row.p_value))
     return out
 
@@ -48,11 +49,12 @@ def weakest_dimension(con: duckdb.DuckDBPyConnection, period: Period, filters: F
         split = split[(split["dimension"] == weakest["dimension"])].dropna(subset=["mean", by])
         if len(split) > 1:
             low = split.loc[split["mean"].idxmin()]
-            where = f"; lowest in {Filters(**{by: low[by]}).sentence()} ({low['mean']:.2f}, n = {low['n']})"
+            mean = formatting.show(low["mean"], "score")
+            where = f"; lowest in {Filters(**{by: low[by]}).sentence()} ({mean}, n = {low['n']})"
             break
     return [_finding(1, "weakest_dimension",
                      f"The weakest dimension is {charts.label(weakest['dimension'])} "
-                     f"({weakest['mean']:.2f} of {weakest['scale_points']}){where}.",
+                     f"({formatting.show(weakest['mean'], 'score')} of {weakest['scale_points']}){where}.",
                      weakest["dimension"], weakest["mean"])]
 
 
@@ -163,7 +165,8 @@ def describe_effect(effect: dict) -> str:
         return f" (95% CI {formatting.change(effect[low], unit)} to {formatting.change(effect[high], unit)})"
 
     said = (f"{effect['metric_label'].lower()} went from {formatting.show(effect['before'], unit)} "
-            f"(two quarters before{n('before')}) to {formatting.show(effect['after'], unit)} (two quarters after{n('after')}): "
+            f"(two quarters before{n('before')}) to {formatting.show(effect['after'], unit)} "
+            f"(two quarters after{n('after')}): "
             f"{formatting.change(effect['change'], unit)}{interval('change_low', 'change_high')}")
     if formatting.missing(effect["did"]):
         return f"{said}, {effect['method']}"
