@@ -54,6 +54,13 @@ def mapping_widgets(key: str, questions: pd.DataFrame, suggestions: dict) -> Non
                             help="Leave empty to treat this label as a missing answer.")
 
 
+def detected(plan) -> str:
+    """What a file was found to be, and from which tool."""
+    said = f"Detected: **{plan.kind or 'unknown kind'}** · from **{tool_name(plan.format) or 'an unknown tool'}**"
+    # A refused file is not read through: its "0 rows read" would say it is empty.
+    return said + (f" · {plan.rows_read:,} rows read" if plan.batch is not None else "")
+
+
 def upload_plan(file, index: int):
     """Options and mapping for one file, its analysis and its validation result."""
     key = f"file{index}"
@@ -86,10 +93,7 @@ def upload_plan(file, index: int):
         if needs and needs.labels:
             known = st.session_state.setdefault(f"{key}_label_needs", {})
             known.update({item: labels for item, labels in needs.labels.items() if item not in known})
-        # A refused file is not read through: its "0 rows read" would say it is empty.
-        tool = tool_name(plan.format) or "an unknown tool"
-        st.caption(f"Detected: **{plan.kind or 'unknown kind'}** · from **{tool}**"
-                   + (f" · {plan.rows_read:,} rows read" if plan.batch is not None else ""))
+        st.caption(detected(plan))
         closed_on = getattr(plan.batch, "survey_closed_on", None)
         if (needs and needs.needs_date) or closed_on:
             st.date_input("Survey closed on", value=None, key=f"{key}_closed_on", min_value=EARLIEST,
