@@ -316,3 +316,19 @@ def test_change_compares_the_means_dimensions_reports_on_mixed_scales():
     assert got["change"] == pytest.approx(np.mean(after) - np.mean(before))
     # reference: scipy.stats.mannwhitneyu on the placed scores
     assert got["p_value"] == pytest.approx(sps.mannwhitneyu(before, after, alternative="two-sided").pvalue)
+
+
+# Placed scores of a 7-point question on a 5-point scale are fractions, so the order in which their products
+# are summed shows in the last bits: the database returns score counts in no fixed order.
+PLACED = [1.0, 1.6666666666666667, 2.3333333333333335, 3.0, 3.6666666666666665, 4.333333333333333, 5.0]
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1, 0], [0, 1, 2, 4, 3, 6, 5],
+                                   [0, 1, 2, 4, 6, 3, 5], [0, 1, 2, 5, 3, 6, 4]])
+def test_the_mean_of_score_counts_is_the_same_bits_in_any_row_order(order):
+    import pandas as pd
+    counts = [3, 7, 11, 13, 17, 19, 23]
+    shuffled = pd.Series([counts[i] for i in order], index=[PLACED[i] for i in order])
+    # The mean summed in score order: sum(score × count) / 93.
+    expected = sum(score * n for score, n in zip(PLACED, counts)) / sum(counts)
+    assert satisfaction._mean(shuffled) == expected

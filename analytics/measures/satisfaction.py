@@ -211,8 +211,8 @@ def score_counts(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
     """How many responses gave each (placed) score on each Likert dimension → [dimension, score, count].
     Scores take few distinct values, so this stands in for a quarter's hundreds of thousands of them."""
     placed, params = placed_scores_sql(period, filters)
-    return con.execute(f"SELECT dimension, on_k AS score, count(*) AS count FROM ({placed}) GROUP BY ALL",
-                       params).df()
+    return con.execute(f"SELECT dimension, on_k AS score, count(*) AS count FROM ({placed}) GROUP BY ALL "
+                       "ORDER BY ALL", params).df()
 
 
 @memo.once
@@ -274,7 +274,9 @@ def change(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> 
 
 
 def _mean(counts: pd.Series) -> float:
-    """The mean of a sample given as value → count."""
+    """The mean of a sample given as value → count, summed in value order (the same bits whatever order the
+    counts come in)."""
+    counts = counts.sort_index()
     n = counts.sum()
     return float((counts.index.to_numpy(float) * counts.to_numpy(float)).sum() / n) if n else stats.NAN
 
