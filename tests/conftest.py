@@ -58,6 +58,7 @@ def components_scanned_once():
     manifest_scanner.scan_component_manifests = scan
 
 
+@functools.cache
 def blank_png(width: int, height: int) -> bytes:
     from PIL import Image
     out = io.BytesIO()
@@ -69,8 +70,7 @@ def blank_png(width: int, height: int) -> bytes:
 def charts_drawn_blank():
     """A report's charts as white PNGs of the size kaleido would draw: the reports' tests read their text,
     tables and layout, and a headless browser drawing each chart costs ~10 s a report. The drawing itself
-    is tested on its own (`drawn_charts`, tests/test_report_images.py), and by `make bench` and the
-    browser runs."""
+    is tested on its own (`drawn_charts`, tests/test_report_images.py) and timed by `make bench`."""
     from analytics.report import images
 
     async def blank(figures):
