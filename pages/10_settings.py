@@ -80,13 +80,7 @@ def demo_controls() -> None:
         return
     st.warning("Clear the demo data? It is not loaded again afterwards, and your own rows that refer to its "
                "people or pairs will show under Data health on the Upload page.", icon=":material/warning:")
-    confirm, cancel = st.columns(2)
-    if cancel.button("Cancel", key="clear_demo_cancel"):
-        st.session_state.pop("clear_demo_pending")
-        st.rerun()
-    if confirm.button("Yes, clear it", type="primary", key="clear_demo_confirm", icon=":material/delete:"):
-        session.require("clear_demo")
-        st.session_state.pop("clear_demo_pending")
+    if show.confirmed("clear_demo", "Yes, clear it", ":material/delete:", right="clear_demo"):
         removed = demo.clear_demo(session.cursor(), actor=session.user().name)
         session.wrote(f"Removed {removed} demo uploads. Upload your own exports on the **Upload** page.")
 
@@ -118,13 +112,7 @@ def erasure() -> None:
         return
     st.warning(f"Erase everything stored about participant **{show.escape(pending)}**? This cannot be undone.",
                icon=":material/warning:")
-    confirm, cancel = st.columns(2)
-    if cancel.button("Cancel", key="erase_cancel"):
-        st.session_state.pop("erase_pending")
-        st.rerun()
-    if confirm.button("Yes, erase", type="primary", key="erase_confirm", icon=":material/delete_forever:"):
-        session.require("erase")
-        st.session_state.pop("erase_pending")
+    if show.confirmed("erase", "Yes, erase", ":material/delete_forever:", right="erase"):
         try:
             changed = privacy.erase_participant(session.cursor(), pending, actor=session.user().name)
         except privacy.ErasureError as exc:

@@ -275,13 +275,7 @@ def confirm_removal(upload_id: int, file_name: str, rows_loaded: int) -> None:
                + (f"It deletes {rows}, and changes:" if rows else f"{emptied}: only its entry in the history goes.")
                + "".join(f"\n- {row.feeds}" for row in contents.itertuples()),
                icon=":material/warning:")
-    confirm, cancel = st.columns(2)
-    if cancel.button("Cancel", key="remove_upload_cancel"):
-        st.session_state.pop("remove_upload_pending")
-        st.rerun()
-    if confirm.button("Yes, remove it", type="primary", key="remove_upload_confirm", icon=":material/delete:"):
-        session.require("remove_upload")
-        st.session_state.pop("remove_upload_pending")
+    if show.confirmed("remove_upload", "Yes, remove it", ":material/delete:", right="remove_upload"):
         remove_upload(session.cursor(), upload_id, actor=session.user().name)
         session.wrote(f"Removed upload #{upload_id} ({show.escape(file_name)})"
                       + (" and the rows it wrote." if rows else "."))

@@ -13,7 +13,7 @@ import streamlit as st
 from analytics.measures import registry, stats
 from analytics.present import charts, escaping, formatting, wording
 from analytics.present import insights as insights_module
-from pages._session import filters, period, setting, standard
+from pages._session import filters, period, require, setting, standard
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
                    "(Settings) answered in this group. The count stays visible; the figure does not.")
@@ -302,6 +302,21 @@ def insights() -> None:
         return
     for message in found["message"].head(6):
         st.markdown(f"- {escape(message)}")
+
+
+def confirmed(action: str, label: str, icon: str, right: str) -> bool:
+    """Cancel and confirm buttons under the question a page has just asked about `action`, which waits in
+    st.session_state[f"{action}_pending"]: Cancel forgets it and runs the page again; confirming checks `right`
+    (the buttons' being shown is not the check), forgets it and returns True."""
+    confirm, cancel = st.columns(2)
+    if cancel.button("Cancel", key=f"{action}_cancel"):
+        st.session_state.pop(f"{action}_pending")
+        st.rerun()
+    if not confirm.button(label, type="primary", key=f"{action}_confirm", icon=icon):
+        return False
+    require(right)
+    st.session_state.pop(f"{action}_pending")
+    return True
 
 
 def escape(text: object) -> str:
