@@ -40,13 +40,13 @@ window.__lastChange = 0;
 new MutationObserver(() => { window.__lastChange = performance.now(); })
   .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 """
-SETTLED = f"""() => {{
+SETTLED = f"""(quietMs) => {{
   const now = performance.now();
   if (!document.querySelector('[data-testid=stMain] h1') || document.querySelector({BUSY!r})) {{
     window.__lastChange = now;
     return false;
   }}
-  return now - window.__lastChange >= {QUIET_MS};
+  return now - window.__lastChange >= quietMs;
 }}"""
 
 
@@ -141,14 +141,15 @@ async def chromium() -> AsyncIterator:
             await browser.close()
 
 
-async def first_screen(browser, url: str) -> float:
-    """Seconds from navigating to `url` in a new context until its first screen has settled."""
+async def first_screen(browser, url: str, quiet_ms: int = QUIET_MS) -> float:
+    """Seconds from navigating to `url` in a new context until its first screen has settled (unchanged for
+    `quiet_ms`)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         await context.add_init_script(WATCH)
         page = await context.new_page()
         await page.goto(url, wait_until="commit")
-        await page.wait_for_function(SETTLED, timeout=TIMEOUT_MS, polling=50)
+        await page.wait_for_function(SETTLED, arg=quiet_ms, timeout=TIMEOUT_MS, polling=50)
         if await page.get_by_test_id("stException").count():
             raise RuntimeError(f"{url}: the page shows an exception")
         return await page.evaluate("window.__lastChange") / 1000
@@ -156,41 +157,41 @@ async def first_screen(browser, url: str) -> float:
         await context.close()
 
 
-async def visit(browser, url: str) -> float | None:
+async def visit(browser, url: str, quiet_ms: int) -> float | None:
     try:
-        return await first_screen(browser, url)
+        return await first_screen(browser, url, quiet_ms)
     except Exception:  # a failed visit is counted, not fatal: the benchmark reports failures
         return None
 
 
-async def _side_by_side(app: str, one_line: str, paths: list[str], runs: int) -> tuple[dict, Visits]:
+async def _side_by_side(app: str, one_line: str, paths: list[str], runs: int, quiet_ms: int) -> tuple[dict, Visits]:
     async with chromium() as browser:
-        await first_screen(browser, one_line)  # a server's first session imports everything: not timed
-        await first_screen(browser, f"{app}/{paths[0]}")
+        await first_screen(browser, one_line, quiet_ms)  # a server's first session imports everything: not timed
+        await first_screen(browser, f"{app}/{paths[0]}", quiet_ms)
         pages = {path: Visits(path or "Overview") for path in paths}
         reference = Visits("one-line app")
         for _ in range(runs):
             for path in paths:
-                pages[path].seconds.append(await visit(browser, f"{app}/{path}"))
-                reference.seconds.append(await visit(browser, one_line))
+                pages[path].seconds.append(await visit(browser, f"{app}/{path}", quiet_ms))
+                reference.seconds.append(await visit(browser, one_line, quiet_ms))
         return pages, reference
 
 
-def side_by_side(app: str, one_line: str, paths: list[str], runs: int) -> tuple[dict, Visits]:
+def side_by_side(app: str, one_line: str, paths: list[str], runs: int, quiet_ms: int) -> tuple[dict, Visits]:
     """Each page path of the dashboard ("" for the Overview) and the one-line app, visited
     alternately, `runs` times each, each visit a new session."""
-    return asyncio.run(_side_by_side(app, one_line, paths, runs))
+    return asyncio.run(_side_by_side(app, one_line, paths, runs, quiet_ms))
 
 
-async def _concurrent(url: str, sessions: int) -> Visits:
+async def _concurrent(url: str, sessions: int, quiet_ms: int) -> Visits:
     async with chromium() as browser:
-        seconds = await asyncio.gather(*(visit(browser, url) for _ in range(sessions)))
+        seconds = await asyncio.gather(*(visit(browser, url, quiet_ms) for _ in range(sessions)))
         return Visits(f"{sessions} at once", list(seconds))
 
 
-def concurrent(url: str, sessions: int) -> Visits:
+def concurrent(url: str, sessions: int, quiet_ms: int) -> Visits:
     """`sessions` new sessions opened at once, each in its own browser context."""
-    return asyncio.run(_concurrent(url, sessions))
+    return asyncio.run(_concurrent(url, sessions, quiet_ms))
 
 
 @dataclass
@@ -207,10 +208,13 @@ class FirstScreens:
         return page - reference if page is not None and reference is not None else None
 
 
-def measure(database: Path, paths: list[str], runs: int, sessions: int, log: Path | None = None) -> FirstScreens:
+def measure(database: Path, paths: list[str], runs: int, sessions: int, log: Path | None = None,
+            quiet_ms: int = QUIET_MS) -> FirstScreens:
     """The dashboard on `database` and the one-line app, served at once: each page path ("" is the
     Overview) opened in new sessions alternately with the one-line app, then `sessions` new
-    sessions on the Overview at once, and as many on the one-line app."""
+    sessions on the Overview at once, and as many on the one-line app; a screen has settled once
+    unchanged for `quiet_ms`."""
     with serve(ROOT / "dashboard.py", database, log) as app, one_line_app() as one_line:
-        pages, reference = side_by_side(app.url, one_line, paths, runs)
-        return FirstScreens(pages, reference, concurrent(app.url, sessions), concurrent(one_line, sessions))
+        pages, reference = side_by_side(app.url, one_line, paths, runs, quiet_ms)
+        return FirstScreens(pages, reference, concurrent(app.url, sessions, quiet_ms),
+                            concurrent(one_line, sessions, quiet_ms))

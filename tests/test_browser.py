@@ -4,6 +4,7 @@ renders. Screenshots of each page go to artifacts/screenshots/ (git-ignored)."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -27,11 +28,23 @@ def server(tmp_path):
         yield running.url
 
 
+# Streamlit marks its app element with the script's state and the connection's (what its own end-to-end
+# tests wait on); a script that calls st.rerun() is briefly not running between its two runs.
+IDLE = """() => {
+  const idle = document.querySelector(
+    '[data-testid=stApp][data-test-script-state=notRunning][data-test-connection-state=CONNECTED]')
+    && !document.querySelector('[data-testid=stSkeleton], [data-testid=stAppSkeleton]');
+  const now = performance.now();
+  if (!idle || window.__busyAt === undefined) window.__busyAt = now;
+  return now - window.__busyAt >= 300;
+}"""
+
+
 def settle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_timeout(500)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
-    page.wait_for_timeout(800)
+    """Wait until Streamlit has finished running the script: not running, and still not 0.3 s later (a click
+    marks the run as requested at once, so the wait cannot end before the run it caused)."""
+    page.evaluate("window.__busyAt = undefined")
+    page.wait_for_function(IDLE, timeout=60_000, polling=50)
 
 
 def menu(page) -> list[str]:
@@ -124,15 +137,17 @@ SIDEBAR_TEXT = """() => {
 }"""
 
 
-def watched(page, url: str, seconds: float) -> set[str]:
-    """Every line the sidebar (or a dialog) shows, sampled every 100 ms for `seconds` from opening `url`,
-    then until the page has settled."""
+def watched(page, url: str) -> set[str]:
+    """Every line the sidebar (or a dialog) shows from opening `url` until the page has settled, sampled
+    every 100 ms."""
     page.goto(url, wait_until="commit")
     seen: set[str] = set()
-    for _ in range(int(seconds * 10)):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
         seen.update(page.evaluate(SIDEBAR_TEXT).split("\n"))
+        if page.get_by_test_id("stHeading").count() and page.evaluate(IDLE):
+            break
         page.wait_for_timeout(100)
-    page.get_by_test_id("stHeading").first.wait_for(timeout=120_000)
     settle(page)
     return seen | set(page.evaluate(SIDEBAR_TEXT).split("\n"))
 
@@ -146,13 +161,14 @@ def test_a_fresh_server_shows_only_its_own_menu_and_answers_at_every_address(ser
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            seen = watched(browser.new_page(), server, seconds=6)
+            seen = watched(browser.new_page(), server)
             folder = {"dashboard", "session", "show", "registry", "navigation", "1 overview", "Page not found"}
             assert not seen & folder, seen & folder
             assert {entry.title for entry in PAGES} <= seen, seen
+            sessions = browser.new_context()  # each page a new session; the scripts fetched once
             for entry in PAGES:
-                page = browser.new_page()
-                seen = watched(page, f"{server}/{entry.url}", seconds=0)
+                page = sessions.new_page()
+                seen = watched(page, f"{server}/{entry.url}")
                 assert "Page not found" not in seen, entry.url
                 assert page.get_by_test_id("stHeading").first.inner_text() == entry.title, entry.url
                 page.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import shutil
 from contextlib import contextmanager
 from typing import Iterator
 from urllib.parse import quote
@@ -95,15 +96,10 @@ def dashboard(tmp_path, provider):
 
 
 @pytest.fixture
-def demo_dashboard(tmp_path, provider):
+def demo_dashboard(tmp_path, provider, demo_file):
     """The same, on the demo's two programs."""
-    from analytics.ops import demo
-    from analytics.store import connection
-
     database = tmp_path / "demo.duckdb"
-    con = connection.connect(database)
-    demo.load_demo(con)
-    con.close()
+    shutil.copy(demo_file, database)
     yield from serving(tmp_path, provider, database)
 
 
@@ -240,8 +236,6 @@ def test_a_scoped_lead_sees_no_other_program_on_any_page(demo_dashboard):
         assert "Upload" not in menu(page)  # it covers every program
         for title in menu(page):
             open_page(page, title)
-            page.wait_for_timeout(3000)  # the running state shows only after a moment on heavier pages
-            settle(page)
             shown = page.locator("body").inner_text()
             assert OTHER not in shown, title
             assert not page.get_by_test_id("stException").count(), title
