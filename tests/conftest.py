@@ -58,6 +58,23 @@ def components_scanned_once():
     manifest_scanner.scan_component_manifests = scan
 
 
+@pytest.fixture(autouse=True, scope="session")
+def scripts_compiled_once():
+    """Each AppTest compiles the dashboard and its page anew (a new ScriptCache per run; a server compiles
+    each once), tens of milliseconds each; a script is compiled again only when its file changes."""
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    get_bytecode, compiled = ScriptCache.get_bytecode, {}
+
+    def once(self, script_path):
+        key = (os.path.abspath(script_path), os.stat(script_path).st_mtime_ns)
+        if key not in compiled:
+            compiled[key] = get_bytecode(self, script_path)
+        return compiled[key]
+    ScriptCache.get_bytecode = once
+    yield
+    ScriptCache.get_bytecode = get_bytecode
+
+
 @functools.cache
 def blank_png(width: int, height: int) -> bytes:
     from PIL import Image
