@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import threading
 from datetime import date, datetime
 from pathlib import Path
+from typing import Iterator
 
 import pandas as pd
 import pytest
@@ -36,6 +38,38 @@ def _in_use(source: Path, tmp_path: Path, monkeypatch) -> Path:
     shutil.copy(source, path)
     monkeypatch.setenv("MENTORSCOPE_DB", str(path))
     return path
+
+
+def _stamp(path: Path) -> list[tuple]:
+    """What a write to a DuckDB file changes: the file's or its write-ahead log's size and time."""
+    return [(f.stat().st_size, f.stat().st_mtime_ns) if f.exists() else None
+            for f in (path, path.with_name(path.name + ".wal"))]
+
+
+def _shared(source: Path, monkeypatch) -> Iterator[Path]:
+    """A copy of `source` made once per worker, as the dashboard's database, for the tests that only read it:
+    what a page computed for one of them is cached for the next (as a server keeps it across sessions) instead
+    of computed again on a copy of its own. A test that wrote to it fails here; such a test takes its own copy
+    (demo_db, populated_db)."""
+    path = source.with_name(f"{os.environ.get('PYTEST_XDIST_WORKER', 'gw')}-read-only-{source.name}")
+    if not path.exists():
+        shutil.copy(source, path)
+    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
+    before = _stamp(path)
+    yield path
+    assert _stamp(path) == before, "this test writes: give it its own copy of the database (demo_db, populated_db)"
+
+
+@pytest.fixture
+def demo_read(monkeypatch, demo_file) -> Iterator[Path]:
+    """The demo data, only read (shared with the other tests that only read it)."""
+    yield from _shared(demo_file, monkeypatch)
+
+
+@pytest.fixture
+def populated_read(monkeypatch, small_file) -> Iterator[Path]:
+    """The small populated database, only read (shared with the other tests that only read it)."""
+    yield from _shared(small_file, monkeypatch)
 
 
 @pytest.fixture
@@ -97,7 +131,7 @@ def test_every_page_renders_on_an_empty_database(empty_db, app, page):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_address_opens_first_inside_the_dashboard(populated_db, page):
+def test_every_page_address_opens_first_inside_the_dashboard(populated_read, page):
     """A page's address as a session's first request (a link opened right after a server start):
     dashboard.py still runs around the page, with its sidebar, instead of the page on its own."""
     at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
@@ -108,13 +142,13 @@ def test_every_page_address_opens_first_inside_the_dashboard(populated_db, page)
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders_on_a_populated_database(populated_db, app, page):
+def test_every_page_renders_on_a_populated_database(populated_read, app, page):
     at = app(page)
     assert at.selectbox(key="quarter").value == "2026Q2", "the latest quarter with data is the default"
     assert "Not available yet" not in texts(at) or page == "2_upload"
 
 
-def test_each_overview_tile_shows_what_it_counts(demo_db, app):
+def test_each_overview_tile_shows_what_it_counts(demo_read, app):
     at = app("1_overview")
     captions = [c.value for c in at.caption]
     # Under the six tiles, in their order (the demo's 2026Q3, as in its headlines).
@@ -124,7 +158,7 @@ def test_each_overview_tile_shows_what_it_counts(demo_db, app):
                      "n = N goals due"]
 
 
-def test_overview_follows_the_quarter(populated_db, app):
+def test_overview_follows_the_quarter(populated_read, app):
     at = app("1_overview")
     before = [m.value for m in at.metric]
     at.selectbox(key="quarter").set_value("2026Q1").run()
@@ -134,7 +168,7 @@ def test_overview_follows_the_quarter(populated_db, app):
 
 
 @pytest.mark.parametrize("page", ["3_satisfaction", "4_engagement", "6_outcomes", "7_feedback"])
-def test_filtering_a_program_narrows_the_page(populated_db, app, page):
+def test_filtering_a_program_narrows_the_page(populated_read, app, page):
     at = app(page)
     at.selectbox(key="filter_program").set_value("New hire").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -189,7 +223,7 @@ def test_satisfaction_download_of_a_hidden_group_gives_no_answer_values(populate
     assert (frame["respondents"] == 10).all()
 
 
-def test_feedback_lists_comments_by_month_only(populated_db, app, downloads):
+def test_feedback_lists_comments_by_month_only(populated_read, app, downloads):
     at = app("7_feedback")
     assert not at.exception, [e.value for e in at.exception]
     columns = ["month", "comment", "themes", "sentiment", "n", "respondents"]
@@ -209,7 +243,7 @@ def test_feedback_lists_comments_by_month_only(populated_db, app, downloads):
     ("7_feedback", {"filter_department": "Legal", "filter_role": "mentor"},
      "comments are loaded, none written this quarter for Legal department · mentor role."),
 ])
-def test_filters_matching_nothing_say_so_instead_of_asking_for_an_upload(demo_db, app, page, choices, says):
+def test_filters_matching_nothing_say_so_instead_of_asking_for_an_upload(demo_read, app, page, choices, says):
     at = app(page)
     for key, value in choices.items():
         at.selectbox(key=key).set_value(value).run()
@@ -219,7 +253,7 @@ def test_filters_matching_nothing_say_so_instead_of_asking_for_an_upload(demo_db
     assert not any("Upload" in note for note in notes), "everything these figures need is loaded"
 
 
-def test_retention_splits_by_program(populated_db, app):
+def test_retention_splits_by_program(populated_read, app):
     at = app("5_retention")
     at.selectbox(key="ret_by").set_value("program").run()
     assert not at.exception
@@ -262,7 +296,7 @@ def stored(at: AppTest, db_path: Path) -> dict[str, list]:
     return {table: reading(at, db_path, f'SELECT * FROM "{table}" ORDER BY ALL') for (table,) in tables}
 
 
-def test_an_upload_whose_analysis_is_killed_is_refused_and_changes_nothing(populated_db, app, tmp_path, monkeypatch):
+def test_an_upload_whose_analysis_is_killed_is_refused_and_changes_nothing(populated_read, app, tmp_path, monkeypatch):
     # The analysis runs in a child process; this one is killed while it asks which stored survey the file is.
     monkeypatch.setattr(identity, "resolve", kill_the_child)
     survey = next(p for p in small_exports(tmp_path) if p.name == "survey.csv")
@@ -278,14 +312,14 @@ def test_an_upload_whose_analysis_is_killed_is_refused_and_changes_nothing(popul
     assert stored(at, populated_db) == before
 
 
-def test_upload_names_the_columns_it_will_not_store(populated_db, app):
+def test_upload_names_the_columns_it_will_not_store(populated_read, app):
     at = app("2_upload")
     at.file_uploader[0].set_value(("hr.csv", b"employee_id,hired_on,Salary band\nx1,2020-01-01,B\n", "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert "Columns Mentorscope does not use (they are not stored): Salary band." in texts(at)
 
 
-def test_upload_shows_rejected_rows_before_loading(populated_db, app, tmp_path):
+def test_upload_shows_rejected_rows_before_loading(populated_read, app, tmp_path):
     bad = "pair_id,mentor_id,mentee_id,matched_on\nq1,m1,e1,2026-01-05\nq2,m2,e2,not a date\n"
     at = app("2_upload")
     at.file_uploader[0].set_value(("pairs.csv", bad.encode(), "text/csv")).run()
@@ -399,7 +433,7 @@ def test_the_delivery_schedule_is_set_by_an_admin_and_runs_one_thread(populated_
         _schedule.scheduler(str(populated_db)).stop()
 
 
-def test_reports_build_the_same_bytes_as_the_command_line(populated_db, app):
+def test_reports_build_the_same_bytes_as_the_command_line(populated_read, app):
     from analytics import report
     from analytics.measures.filters import Filters, Period
     at = app("9_reports")
@@ -413,7 +447,7 @@ def test_reports_build_the_same_bytes_as_the_command_line(populated_db, app):
     assert data == report.build_report(at.session_state["cursor"], Period.parse("2026Q1"), Filters(), "xlsx")
 
 
-def test_reports_page_command_line_carries_the_sidebar_filters(populated_db, app):
+def test_reports_page_command_line_carries_the_sidebar_filters(populated_read, app):
     at = app("9_reports")
     at.selectbox(key="filter_program").set_value("New hire").run()
     at.selectbox(key="filter_role").set_value("mentee").run()
@@ -436,7 +470,7 @@ def test_csv_downloads_guard_text_in_mixed_columns():
     assert list(written["raw"].fillna("")) == ["'=1+1", "5", "", "ok"]
 
 
-def test_engagement_says_the_role_filter_does_not_narrow_pairs(populated_db, app):
+def test_engagement_says_the_role_filter_does_not_narrow_pairs(populated_read, app):
     at = app("4_engagement")
     tiles = [m.value for m in at.metric]
     at.selectbox(key="filter_role").set_value("mentor").run()
@@ -451,7 +485,7 @@ def test_engagement_says_the_role_filter_does_not_narrow_pairs(populated_db, app
                                    "respondents in Sales; in HR figures, employees in Sales."),
     ("filter_role", "mentee", "Showing: Q2 2026 · mentee role"),
 ])
-def test_sidebar_says_whom_the_filters_select(populated_db, app, field, value, says):
+def test_sidebar_says_whom_the_filters_select(populated_read, app, field, value, says):
     at = app("1_overview")
     at.selectbox(key=field).set_value(value).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -489,7 +523,7 @@ def test_improvement_program_is_chosen_from_the_data(populated_db, app):
     assert at.text_input(key="improvement1_title").value == "", "a logged action empties the form (drawn anew)"
 
 
-def test_an_action_refused_keeps_what_was_typed(populated_db, app):
+def test_an_action_refused_keeps_what_was_typed(populated_read, app):
     at = app("8_improvements")
     at.selectbox(key="improvement_program").set_value("Leadership")
     at.text_area(key="improvement_description").input("Pairs book their next meeting before leaving")
@@ -541,7 +575,7 @@ def test_clearing_the_demo_asks_first(demo_db, app, answer, demo_uploads_left):
     assert reading(at, demo_db, "SELECT count(*) FROM uploads WHERE is_demo") == [(demo_uploads_left,)]
 
 
-def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_db, app):
+def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_read, app):
     at = app("1_overview")
     versus = [c.value for c in at.caption if c.value.startswith("Non-participants:")]
     # 2026Q3: 113 of 133 participants stay against 599 of 787 non-participants, chi2_contingency p = 0.032
@@ -565,7 +599,7 @@ def test_the_star_marks_only_a_significant_change_on_the_previous_quarter(demo_d
     ("5_retention", "early_exit_rate"),  # under the shares of each end reason
     ("5_retention", "employee_retention_12m"),  # under retention and promotion
 ])
-def test_a_chart_is_not_captioned_with_one_metric_it_does_not_show_alone(populated_db, app, page, wrong):
+def test_a_chart_is_not_captioned_with_one_metric_it_does_not_show_alone(populated_read, app, page, wrong):
     at = app(page)
     assert REGISTRY[wrong].definition not in [c.value for c in at.caption]
 
@@ -580,14 +614,14 @@ def test_a_chart_is_not_captioned_with_one_metric_it_does_not_show_alone(populat
     ("6_outcomes", "Per dimension, the mean score of respondents' baseline survey"),
     ("7_feedback", "as scored by VADER, a word-list sentiment scorer"),  # the name alone says nothing
 ])
-def test_each_chart_caption_describes_its_own_chart(populated_db, app, page, caption):
+def test_each_chart_caption_describes_its_own_chart(populated_read, app, page, caption):
     assert caption in texts(app(page))
 
 
 @pytest.mark.parametrize("rows, preview", [
     (1, "Preview (all 1 row)"), (18, "Preview (all 18 rows)"), (20, "Preview (all 20 rows)"),
     (25, "Preview (first 20 of 25 rows)")])
-def test_upload_preview_says_how_many_rows_it_shows(populated_db, app, rows, preview):
+def test_upload_preview_says_how_many_rows_it_shows(populated_read, app, rows, preview):
     pairs = "".join(f"q{i},m{i},e{i},2026-01-05\n" for i in range(rows))
     at = app("2_upload")
     at.file_uploader[0].set_value(("pairs.csv", f"pair_id,mentor_id,mentee_id,matched_on\n{pairs}".encode(),
@@ -599,7 +633,7 @@ def test_upload_preview_says_how_many_rows_it_shows(populated_db, app, rows, pre
     ([("pairs.csv", b"pair_id,mentor_id,mentee_id,matched_on\nq1,m1,e1,2026-01-05\n")], "Load 1 file"),
     ([("notes.csv", b"colour,shape\nred,round\n")], "Nothing to load"),
 ])
-def test_the_load_button_never_offers_to_load_zero_files(populated_db, app, files, label):
+def test_the_load_button_never_offers_to_load_zero_files(populated_read, app, files, label):
     at = app("2_upload")
     at.file_uploader[0].set_value([(name, data, "text/csv") for name, data in files]).run()
     assert at.button(key="load_files").label == label
@@ -646,7 +680,7 @@ def test_a_change_that_rounds_to_nothing_has_no_arrow():
                       ("+5.0 pts vs previous quarter", "UP")]
 
 
-def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, app):
+def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_read, app):
     """Operations mentors in 2026Q3: all 13 participants stay against 112 of 147 non-participants, so the Wald
     interval of the retention difference (+16.9 to +30.7 points) excludes 0 while Fisher's p (0.073) does not."""
     from analytics.measures import stats
@@ -667,7 +701,7 @@ def test_the_retention_tile_says_when_its_interval_and_test_disagree(demo_db, ap
      ["n = N open pairs", "n = N open pairs", "n = N active pairs", "n = N sessions dated this quarter",
       "no pair matched this quarter", "n = N open pairs"]),
 ])
-def test_each_engagement_tile_shows_what_it_is_computed_over(demo_db, app, choices, expected):
+def test_each_engagement_tile_shows_what_it_is_computed_over(demo_read, app, choices, expected):
     at = app("4_engagement")
     for key, value in choices.items():
         at.selectbox(key=key).set_value(value).run()
@@ -706,7 +740,7 @@ def test_a_table_shows_blanks_empty():
     assert shown["n"].isna().tolist() == [False, True], "numbers stay numbers"
 
 
-def test_upload_names_each_file_while_it_is_analysed(populated_db, app, monkeypatch):
+def test_upload_names_each_file_while_it_is_analysed(populated_read, app, monkeypatch):
     from streamlit.delta_generator import DeltaGenerator
     shown, progress = [], DeltaGenerator.progress
 
@@ -730,7 +764,7 @@ def test_upload_names_each_file_while_it_is_analysed(populated_db, app, monkeypa
     ("pair_id,occurred_on\nzz1,2026-05-01\nzz2,2026-05-02\n", "0", "2 rows name pairs that are not loaded yet. "
                                                                    "They load"),
 ])
-def test_upload_counts_rows_waiting_for_their_pairs_apart(populated_db, app, sessions, rows_to_load, warning):
+def test_upload_counts_rows_waiting_for_their_pairs_apart(populated_read, app, sessions, rows_to_load, warning):
     at = app("2_upload")
     at.file_uploader[0].set_value(("sessions.csv", sessions.encode(), "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
@@ -743,14 +777,14 @@ def test_upload_counts_rows_waiting_for_their_pairs_apart(populated_db, app, ses
     ("qualtrics_leadership_exit.csv", "Detected: **survey** · from **Qualtrics**"),
     ("pairs.csv", "Detected: **pairs** · from **plain CSV or XLSX**"),
 ])
-def test_upload_names_the_tool_a_file_came_from(populated_db, app, file, detected):
+def test_upload_names_the_tool_a_file_came_from(populated_read, app, file, detected):
     at = app("2_upload")
     at.file_uploader[0].set_value((file, (ROOT / "sample_surveys" / file).read_bytes(), "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(c.value.startswith(detected) for c in at.caption), [c.value for c in at.caption]
 
 
-def test_upload_gives_each_rejecting_column_one_reason_in_full(populated_db, app):
+def test_upload_gives_each_rejecting_column_one_reason_in_full(populated_read, app):
     bad = "pair_id,mentor_id,mentee_id,matched_on\nq1,m1,e1,not a date\nq2,m2,e2,never\nq3,m3,e3,2026-01-05\n"
     at = app("2_upload")
     at.file_uploader[0].set_value(("pairs.csv", bad.encode(), "text/csv")).run()
@@ -761,7 +795,7 @@ def test_upload_gives_each_rejecting_column_one_reason_in_full(populated_db, app
 
 
 @pytest.mark.parametrize("page", ["1_overview", "2_upload"])
-def test_pages_stand_with_dates_stored_outside_the_plausible_range(populated_db, app, page):
+def test_pages_stand_with_dates_stored_outside_the_plausible_range(populated_read, app, page):
     # A database written before ingest refused such dates: the quarter list once died on year 10000.
     with connection.connect(populated_db) as con:
         con.execute("INSERT INTO sessions (session_id, pair_id, occurred_on, status) VALUES "
@@ -791,7 +825,7 @@ def test_upload_asks_the_day_a_survey_without_dates_closed_and_dates_every_respo
                                      "(upload_id) WHERE u.survey_closed_on = '2026-05-29'") == [(date(2026, 5, 29),)]
 
 
-def test_upload_asks_no_closing_day_of_a_survey_with_dates(populated_db, app):
+def test_upload_asks_no_closing_day_of_a_survey_with_dates(populated_read, app):
     dated = b"submitted_at,respondent_id,How satisfied are you overall?,Would you recommend it?\n2026-05-02,e1,4,9\n"
     at = app("2_upload")
     at.file_uploader[0].set_value(("dated.csv", dated, "text/csv")).run()
@@ -872,7 +906,7 @@ def test_removing_an_upload_that_wrote_nothing_says_so(populated_db, app):
     assert "later uploads" not in warning
 
 
-def test_impact_gives_a_verdict_per_outcome_with_each_charts_data(demo_db, app):
+def test_impact_gives_a_verdict_per_outcome_with_each_charts_data(demo_read, app):
     at = app("11_impact")
     block = impact.block(at.session_state["cursor"], Period.parse("2026Q3", 1), Filters())
     expected = [f"**{name}.** " + impact_reading.verdict(outcome, block[outcome], 0.05, 5)
@@ -886,7 +920,7 @@ def test_impact_gives_a_verdict_per_outcome_with_each_charts_data(demo_db, app):
     assert len(at.get("plotly_chart")) == 3
 
 
-def test_retention_reads_its_raw_gap_beside_the_like_for_like_comparison(demo_db, app):
+def test_retention_reads_its_raw_gap_beside_the_like_for_like_comparison(demo_read, app):
     at = app("5_retention")
     block = impact.block(at.session_state["cursor"], Period.parse("2026Q3", 1), Filters())
     expected = [f"**Against comparable colleagues, {name.lower()}:** "
@@ -896,7 +930,7 @@ def test_retention_reads_its_raw_gap_beside_the_like_for_like_comparison(demo_db
     assert shown == expected
 
 
-def test_impact_of_a_program_younger_than_a_year_gives_the_first_comparisons_date(demo_db, app):
+def test_impact_of_a_program_younger_than_a_year_gives_the_first_comparisons_date(demo_read, app):
     at = app("11_impact")
     at.selectbox(key="quarter").set_value("2025Q3").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -916,7 +950,7 @@ def test_impact_without_what_it_needs_names_the_file_or_column(database, says, r
     assert not at.get("plotly_chart")
 
 
-def test_impact_of_a_small_department_hides_its_figures_and_keeps_its_counts(demo_db, app):
+def test_impact_of_a_small_department_hides_its_figures_and_keeps_its_counts(demo_read, app):
     """The demo's Legal department in 2026Q3: 1 matched participant against 2 comparable colleagues."""
     at = app("11_impact")
     at.selectbox(key="filter_department").set_value("Legal").run()
