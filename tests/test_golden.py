@@ -20,6 +20,10 @@ from analytics.report import build_report
 from analytics.store import connection
 from tests.builders import run_cli
 
+# The three reports compared take seconds to build: this module's tests run on one worker (`--dist loadgroup`),
+# which does it once.
+pytestmark = pytest.mark.xdist_group("golden")
+
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("GOLDEN_UPDATE") == "1"
 GENERATED = date(2026, 7, 1)

@@ -9,17 +9,15 @@ from analytics.measures.declaration import json_value
 from analytics.measures.filters import Filters, Period
 from analytics.measures.metrics import metrics_json
 from analytics.measures.registry import REGISTRY, TARGETABLE
-from analytics.ops import demo
-from analytics.store import settings
+from analytics.store import connection, settings
 from tests.builders import fresh
 
 QUARTER = Period.parse("2026Q2")
 
 
 @pytest.fixture(scope="module")
-def demo_json():
-    con = fresh()
-    demo.load_demo(con)
+def demo_json(demo_file):
+    con = connection.connect(demo_file, read_only=True)
     yield con, metrics_json(con, QUARTER, Filters())
     con.close()
 

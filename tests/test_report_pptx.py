@@ -16,7 +16,6 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from analytics import cli
 from analytics.measures.filters import Filters
 from analytics.measures.metrics import metrics_json
-from analytics.ops import demo
 from analytics.present import roi_reading
 from analytics.report import build_report, images
 from analytics.report.build import build_model
@@ -24,6 +23,10 @@ from analytics.report.model import display
 from analytics.report.pptx import CHART_SECTIONS, DEMO_NOTE, _steady, pptx_bytes
 from analytics.store import connection, settings
 from tests.test_report import GENERATED, PERIOD, QUARTER, headline_values
+
+# The deck and its model take seconds to build: this module's tests run on one worker (`--dist loadgroup`),
+# which does it once.
+pytestmark = pytest.mark.xdist_group("report_pptx")
 
 TITLES = ["Mentoring program evaluation", "Executive summary", "Findings", "Recommended next steps",
           "Objectives scorecard", "Headline figures",
@@ -33,11 +36,11 @@ TITLES = ["Mentoring program evaluation", "Executive summary", "Findings", "Reco
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory):
+def database(tmp_path_factory, demo_file):
     """The demo with the costs that give it a return on investment."""
     path = tmp_path_factory.mktemp("pptx") / "demo.duckdb"
+    shutil.copy(demo_file, path)
     con = connection.connect(path)
-    demo.load_demo(con)
     settings.set(con, "program_cost_annual", 50_000)
     settings.set(con, "average_salary", 60_000)
     con.close()
