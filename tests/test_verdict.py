@@ -7,7 +7,6 @@ import pytest
 from analytics.measures import objectives
 from analytics.measures.filters import Filters, Period
 from analytics.measures.impact_stats import DIFFERENCE, INCONCLUSIVE, NO_MEANINGFUL_DIFFERENCE
-from analytics.ops import demo
 from analytics.present import verdict
 from analytics.present.verdict import BAD, GOOD, NEUTRAL, WARNING
 from analytics.store import connection
@@ -74,9 +73,8 @@ def test_attention_lists_the_top_findings(messages, tone, headline, details):
     assert (answer.tone, answer.headline, answer.details) == (tone, headline, details)
 
 
-def test_the_demo_answers_all_three_questions(tmp_path):
-    con = connection.connect(tmp_path / "demo.duckdb")
-    demo.load_demo(con)
+def test_the_demo_answers_all_three_questions(demo_file):
+    con = connection.connect(demo_file, read_only=True)
     answers = verdict.answers(con, Period.parse("2026Q2"), Filters())
     assert [a.question for a in answers] == ["Is it meeting its objectives?", "Is it making a difference?",
                                              "What needs attention now?"]
