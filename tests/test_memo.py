@@ -130,3 +130,14 @@ def test_a_cursor_of_another_connection_is_not_taken_for_the_joined_one(con):
         with memo.joined(memo.current(), con.cursor(), con):
             figure(other, "Q1")  # another database: computed again
     assert calls == [("Q1", None), ("Q1", None)]
+
+
+class Connection:
+    """Stands for a connection: an object of one size, whose memory the next one takes once it is dropped."""
+
+
+def test_a_connection_dropped_inside_a_scope_lends_its_id_to_no_other():
+    with memo.scope():
+        for _ in range(5):
+            figure(Connection(), "Q1")  # each dropped at once: CPython would give the next one its address
+    assert calls == [("Q1", None)] * 5

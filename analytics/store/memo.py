@@ -9,6 +9,8 @@ short, and a committed write empties it (queries.transaction), so a figure read
 after a write in the same run is computed afresh. Threads that compute figures for
 the scope on cursors of its connection join it (`joined`): what one computes, the
 others reuse, and a figure asked for by two at once is computed by one of them.
+A scope keeps each connection it remembered figures of until it ends, so that no
+other connection can take that connection's id (the key) in the meantime.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ _results: ContextVar[dict | None] = ContextVar("memo_results", default=None)
 # In a joined thread: (id of its cursor, id of the connection the cursor counts as).
 _alias: ContextVar[tuple[int, int] | None] = ContextVar("memo_alias", default=None)
 _LOCK = object()  # marks a figure's lock among the results
+_KEPT = object()  # marks a connection the scope keeps alive: a dropped one's id could go to another
 
 
 @contextmanager
@@ -81,6 +84,7 @@ def once(function: Callable[..., Any]) -> Callable[..., Any]:
         with results.setdefault((_LOCK, key), threading.RLock()):
             if key not in results:
                 results[key] = function(con, *args, **kwargs)
+                results.setdefault((_KEPT, id(con)), con)
         value = results[key]
         return value.copy() if hasattr(value, "copy") else value
     return remembered
