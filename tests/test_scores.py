@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from analytics.ingest.load import remove_upload
 from analytics.measures import satisfaction
 from analytics.measures.filters import Filters, Period
-from analytics.ops import privacy
+from analytics.ops import delivery, privacy
 from analytics.report.build import build_model
 from analytics.store import connection, memo, migrations, scores
 from tests import builders
@@ -148,6 +148,15 @@ def test_the_overview_computes_the_change_once_for_its_headlines_and_insights(sm
     app = AppTest.from_file(str(entry), default_timeout=60).run()
     assert not app.exception, [e.value for e in app.exception]
     assert len(calls) == 1
+
+
+def test_a_recipients_formats_compute_the_change_once(small_file, monkeypatch):
+    con = connection.connect(small_file, read_only=True)
+    calls = _counting(monkeypatch)
+    recipient = delivery.Recipient("ana@example.org", None, (), ("html", "xlsx"))
+    delivery.attachments(con, recipient, Period.parse("2026Q2"))
+    con.close()
+    assert calls == [(Period.parse("2026Q2"), Filters())]
 
 
 def test_the_report_computes_the_change_once(small_file, monkeypatch):

@@ -30,7 +30,7 @@ import pandas as pd
 from analytics.errors import BusyError, ConfigError, InputError, MentorscopeError
 from analytics.measures.filters import Filters, Period, check_reportable, known_values
 from analytics.report import FORMATS, MEDIA_TYPES, build_report, file_name
-from analytics.store import audit, settings
+from analytics.store import audit, memo, settings
 from analytics.store.queries import transaction
 
 DEFAULT_SECRETS = Path(".streamlit") / "secrets.toml"
@@ -180,9 +180,11 @@ def load_smtp(path: Path | None = None) -> SmtpConfig:
 # --- sending ----------------------------------------------------------------------------------------------
 
 def attachments(con: duckdb.DuckDBPyConnection, recipient: Recipient, period: Period) -> list[tuple[str, str, bytes]]:
-    """(file name, format, bytes) per program in the recipient's scope and per format."""
-    return [(file_name(period, filters, fmt), fmt, build_report(con, period, filters, fmt))
-            for filters, fmt in _reports(recipient)]
+    """(file name, format, bytes) per program in the recipient's scope and per format; a program's formats
+    share its figures, each computed once."""
+    with memo.scope():
+        return [(file_name(period, filters, fmt), fmt, build_report(con, period, filters, fmt))
+                for filters, fmt in _reports(recipient)]
 
 
 def _reports(recipient: Recipient) -> list[tuple[Filters, str]]:
