@@ -99,6 +99,16 @@ def charts_drawn_blank():
     images._draw = draw
 
 
+@pytest.fixture(scope="module")
+def figures_shared_by_the_module():
+    """One memo scope for the whole module, for modules whose reports read databases that no test changes
+    behind the store's back: each figure is computed once for all its reports rather than once per report. A
+    write through the store still empties the scope (queries.transaction)."""
+    from analytics.store import memo
+    with memo.scope():
+        yield
+
+
 @pytest.fixture
 def drawn_charts(charts_drawn_blank, monkeypatch):
     """Charts drawn by kaleido, as the product draws them."""

@@ -38,7 +38,8 @@ DOCUMENTS = [fmt for fmt in FORMATS if fmt != "pptx"]  # the slides have tests o
 FORMULA = '=HYPERLINK("http://example.com","x")'
 SCRIPT = "<script>alert('x')</script>"
 
-pytestmark = pytest.mark.skipif(not any(demo.SAMPLE_DIR.glob("*.csv")), reason="sample_surveys/ not generated")
+pytestmark = [pytest.mark.skipif(not any(demo.SAMPLE_DIR.glob("*.csv")), reason="sample_surveys/ not generated"),
+              pytest.mark.usefixtures("figures_shared_by_the_module")]
 
 
 def _inject(con) -> None:

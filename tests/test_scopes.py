@@ -30,6 +30,8 @@ MINE, OTHER = "Leadership", "New hire"  # the two programs of small_exports
 Q2 = Period.parse("2026Q2")
 PASSWORD = "scoped lead password"
 
+pytestmark = pytest.mark.usefixtures("figures_shared_by_the_module")
+
 
 @pytest.mark.parametrize("grain, where, params", [
     ("pair", "p.program IN (?, ?)", ["A", "B"]),
