@@ -37,8 +37,9 @@ run: install
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false $${address:+--server.address $$address}
 
-# The browser test runs on its own afterwards: it drives a live server and
-# should not compete with the rest of the suite for the two cores.
+# Three workers on two cores: the browser tests (one group, started first) mostly wait on a
+# server and a browser, so the other two workers run the rest beside them. --dist loadgroup
+# also keeps a module whose fixture takes seconds on one worker (its xdist_group mark).
 test: install
 	$(PY) -m pytest -n 3 --dist loadgroup -q
 
