@@ -6,7 +6,6 @@ import fcntl
 import functools
 import io
 import os
-import shutil
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -14,6 +13,7 @@ import pytest
 
 from analytics.ops import demo
 from analytics.store import connection
+from tests.shared_copy import read_only_copy
 from tests.small_data import small_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,36 +158,16 @@ def small_file(tmp_path_factory) -> Path:
     return built_once(tmp_path_factory, "small.duckdb", _load_small)
 
 
-def _stamp(path: Path) -> list[tuple]:
-    """What a write to a DuckDB file changes: the file's or its write-ahead log's size and time."""
-    return [(f.stat().st_size, f.stat().st_mtime_ns) if f.exists() else None
-            for f in (path, path.with_name(path.name + ".wal"))]
-
-
-def _shared(source: Path, monkeypatch) -> Iterator[Path]:
-    """A copy of `source` made once per worker, as the dashboard's database, for the tests that only read it:
-    what a page computed for one of them is cached for the next (as a server keeps it across sessions) instead
-    of computed again on a copy of its own. A test that wrote to it fails here; such a test takes its own copy
-    (demo_db, populated_db)."""
-    path = source.with_name(f"{os.environ.get('PYTEST_XDIST_WORKER', 'gw')}-read-only-{source.name}")
-    if not path.exists():
-        shutil.copy(source, path)
-    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
-    before = _stamp(path)
-    yield path
-    assert _stamp(path) == before, "this test writes: give it its own copy of the database (demo_db, populated_db)"
-
-
 @pytest.fixture
 def demo_read(monkeypatch, demo_file) -> Iterator[Path]:
     """The demo data, only read (shared with the other tests that only read it)."""
-    yield from _shared(demo_file, monkeypatch)
+    yield from read_only_copy(demo_file, monkeypatch)
 
 
 @pytest.fixture
 def populated_read(monkeypatch, small_file) -> Iterator[Path]:
     """The small populated database, only read (shared with the other tests that only read it)."""
-    yield from _shared(small_file, monkeypatch)
+    yield from read_only_copy(small_file, monkeypatch)
 
 
 @pytest.fixture

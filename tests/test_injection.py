@@ -17,6 +17,7 @@ from analytics.measures.filters import Filters, Period
 from analytics.report import build_report
 from analytics.report.build import build_model
 from analytics.store import connection
+from tests.shared_copy import read_only_copy
 from tests.test_pages import PAGES, app, entry  # noqa: F401 - app and entry are fixtures
 
 LINK = "[Click here](https://evil.example/login)"
@@ -62,11 +63,8 @@ def hostile_file(tmp_path_factory, small_file):
 
 
 @pytest.fixture
-def hostile_db(hostile_file, tmp_path, monkeypatch):
-    path = tmp_path / "hostile.duckdb"
-    shutil.copy(hostile_file, path)
-    monkeypatch.setenv("MENTORSCOPE_DB", str(path))
-    return path
+def hostile_db(hostile_file, monkeypatch):
+    yield from read_only_copy(hostile_file, monkeypatch)
 
 
 
