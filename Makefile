@@ -37,11 +37,11 @@ run: install
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false $${address:+--server.address $$address}
 
-# Three workers on two cores: the browser tests (one group, started first) mostly wait on a
-# server and a browser, so the other two workers run the rest beside them. --dist loadgroup
-# also keeps a module whose fixture takes seconds on one worker (its xdist_group mark).
+# Three workers on two cores: the browser tests (started first) mostly wait on a server and a
+# browser, so the workers run short tests beside them. A module whose fixture takes seconds runs
+# whole on one worker (tests/conftest.py, ONE_WORKER).
 test: install
-	$(PY) -m pytest -n 3 --dist loadgroup -q
+	$(PY) -m pytest -n 3 -q
 
 fuzz: install
 	FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/test_fuzz.py

@@ -19,12 +19,27 @@ from tests.small_data import small_database
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Modules whose fixture takes seconds to build: under pytest-xdist each runs whole on one worker, which builds it
+# once, while every other test is handed out on its own. Named here rather than marked with xdist's own
+# xdist_group: pytest-xdist 3.8 adds the group to a test's node id, which pytest 9.2 no longer lets it change.
+ONE_WORKER = {"test_lattice.py", "test_golden.py", "test_report_pptx.py", "test_demo.py", "test_sample.py",
+              "test_insights.py", "test_metrics_audit.py"}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.rsplit("/", 1)[-1] in ONE_WORKER else nodeid
+    return ModulesOnOneWorker(config, log)
+
+
 def pytest_collection_modifyitems(items):
-    """The browser tests first, on one worker (`make test` runs `--dist loadgroup`): they mostly wait on a
-    server and a browser, so the other workers run the rest beside them rather than after them."""
+    """The browser tests first: each takes tens of seconds, mostly waiting on a server and a browser, so they
+    start while the workers still have the short tests to run beside them."""
     browser = [item for item in items if item.get_closest_marker("browser")]
-    for item in browser:
-        item.add_marker(pytest.mark.xdist_group("browser"))
     items[:] = browser + [item for item in items if not item.get_closest_marker("browser")]
 
 

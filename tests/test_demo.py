@@ -15,9 +15,6 @@ from analytics.ops import demo
 from analytics.store import connection, queries, schema
 from tests.test_pages import DASHBOARD
 
-# Loading the demo twice takes seconds: this module's tests run on one worker (`--dist loadgroup`),
-# which does it once.
-pytestmark = pytest.mark.xdist_group("demo")
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,7 @@ from analytics.report import build_report
 from analytics.store import connection
 from tests.builders import run_cli
 
-# The three reports compared take seconds to build: this module's tests run on one worker (`--dist loadgroup`),
-# which does it once.
-pytestmark = [pytest.mark.xdist_group("golden"), pytest.mark.usefixtures("figures_shared_by_the_module")]
+pytestmark = pytest.mark.usefixtures("figures_shared_by_the_module")
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("GOLDEN_UPDATE") == "1"

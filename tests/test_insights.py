@@ -9,9 +9,6 @@ from analytics.present import impact_reading, insights
 from analytics.store import connection
 from tests.builders import fresh, insert, responses
 
-# The demo's findings take seconds: this module's tests run on one worker (`--dist loadgroup`),
-# which does it once.
-pytestmark = pytest.mark.xdist_group("insights")
 
 Q2 = Period.parse("2026Q2")
 

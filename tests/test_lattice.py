@@ -22,9 +22,6 @@ from analytics.measures.filters import Filters, Period
 from analytics.store import memo, settings
 from tests import builders
 
-# The attack's released views take seconds to build: this module's tests run on one worker (`--dist loadgroup`),
-# which does it once.
-pytestmark = pytest.mark.xdist_group("lattice")
 
 COHORTS = {"Alpha": ("A1", "A2"), "Beta": ("B1",)}
 DEPARTMENTS = ("Eng", "Legal")

@@ -40,9 +40,6 @@ SURVIVAL_MONTHS = (3, 6, 12)
 NOT_LIKERT = ("nps", "comment")
 TABLES = ("pairs", "sessions", "goals", "employees", "participants", "responses", "answers", "items")
 
-# Each (quarter, filters) is computed once per worker, by the code and by the reference, and read by every
-# figure's test: this module's tests run on one worker (`--dist loadgroup`), which computes each once.
-pytestmark = pytest.mark.xdist_group("metrics_audit")
 
 QUARTERS = {  # written out by hand, not parsed by the code under audit
     "2026Q2": (date(2026, 4, 1), date(2026, 6, 30)),

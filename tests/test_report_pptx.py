@@ -24,9 +24,6 @@ from analytics.report.pptx import CHART_SECTIONS, DEMO_NOTE, _steady, pptx_bytes
 from analytics.store import connection, settings
 from tests.test_report import GENERATED, PERIOD, QUARTER, headline_values
 
-# The deck and its model take seconds to build: this module's tests run on one worker (`--dist loadgroup`),
-# which does it once.
-pytestmark = pytest.mark.xdist_group("report_pptx")
 
 TITLES = ["Mentoring program evaluation", "Executive summary", "Findings", "Recommended next steps",
           "Objectives scorecard", "Headline figures",

@@ -29,9 +29,6 @@ from analytics.ops.sample_writers import (
     write_exports,
 )
 
-# The generated sample takes seconds: this module's tests run on one worker (`--dist loadgroup`),
-# which does it once.
-pytestmark = pytest.mark.xdist_group("sample")
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_surveys"
 AS_OF = pd.Timestamp("2026-09-30")
