@@ -267,7 +267,7 @@ def test_an_upload_whose_analysis_is_killed_is_refused_and_changes_nothing(popul
     monkeypatch.setattr(identity, "resolve", kill_the_child)
     survey = next(p for p in small_exports(tmp_path) if p.name == "survey.csv")
     at = app("2_upload")
-    before = stored(at, populated_db)
+    before = stored(at, populated_read)
     at.file_uploader[0].set_value(("survey.csv", survey.read_bytes(), "text/csv")).run()
     assert not at.exception, [e.value for e in at.exception]
     assert [e.value for e in at.error] == ["survey.csv: the analysis was stopped by the system (SIGKILL), most likely "
@@ -275,7 +275,7 @@ def test_an_upload_whose_analysis_is_killed_is_refused_and_changes_nothing(popul
                                            "by date range into smaller files (fewer rows each) and upload them one "
                                            "at a time."]
     assert at.button(key="load_files").disabled
-    assert stored(at, populated_db) == before
+    assert stored(at, populated_read) == before
 
 
 def test_upload_names_the_columns_it_will_not_store(populated_read, app):
@@ -761,7 +761,7 @@ def test_upload_gives_each_rejecting_column_one_reason_in_full(populated_read, a
 
 
 @pytest.mark.parametrize("page", ["1_overview", "2_upload"])
-def test_pages_stand_with_dates_stored_outside_the_plausible_range(populated_read, app, page):
+def test_pages_stand_with_dates_stored_outside_the_plausible_range(populated_db, app, page):
     # A database written before ingest refused such dates: the quarter list once died on year 10000.
     with connection.connect(populated_db) as con:
         con.execute("INSERT INTO sessions (session_id, pair_id, occurred_on, status) VALUES "
