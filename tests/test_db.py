@@ -141,3 +141,9 @@ def test_schema_3_keeps_the_rows_defaults_and_not_null_keys_of_a_schema_2_file(d
     with pytest.raises(duckdb.ConstraintException):
         con.execute("INSERT INTO sessions (session_id, pair_id, occurred_on) VALUES (NULL, 'P1', DATE '2026-02-01')")
     con.close()
+
+
+@pytest.mark.parametrize("path", [object(), 42, connection.connect])
+def test_connect_refuses_what_is_not_a_path(path):
+    with pytest.raises(TypeError, match="takes a file path"):
+        connection.connect(path)

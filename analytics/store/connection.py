@@ -39,6 +39,8 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
     `path` defaults to $MENTORSCOPE_DB or data/mentorscope.duckdb; ':memory:'
     gives a throwaway database. An older file is backed up, then migrated.
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"connect() takes a file path, not {path!r}")  # str() of anything would make a file
     target = str(path) if path is not None else str(default_path())
     if target != ":memory:":
         file = Path(target)
