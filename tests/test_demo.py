@@ -16,7 +16,6 @@ from analytics.store import connection, queries, schema
 from tests.test_pages import DASHBOARD
 
 
-
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     con = connection.connect(tmp_path_factory.mktemp("demo") / "demo.duckdb")

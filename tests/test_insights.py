@@ -9,7 +9,6 @@ from analytics.present import impact_reading, insights
 from analytics.store import connection
 from tests.builders import fresh, insert, responses
 
-
 Q2 = Period.parse("2026Q2")
 
 PAIRS = """

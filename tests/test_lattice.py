@@ -22,7 +22,6 @@ from analytics.measures.filters import Filters, Period
 from analytics.store import memo, settings
 from tests import builders
 
-
 COHORTS = {"Alpha": ("A1", "A2"), "Beta": ("B1",)}
 DEPARTMENTS = ("Eng", "Legal")
 ROLES = ("mentee", "mentor")

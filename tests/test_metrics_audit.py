@@ -40,7 +40,6 @@ SURVIVAL_MONTHS = (3, 6, 12)
 NOT_LIKERT = ("nps", "comment")
 TABLES = ("pairs", "sessions", "goals", "employees", "participants", "responses", "answers", "items")
 
-
 QUARTERS = {  # written out by hand, not parsed by the code under audit
     "2026Q2": (date(2026, 4, 1), date(2026, 6, 30)),
     "2026Q3": (date(2026, 7, 1), date(2026, 9, 30)),

@@ -29,7 +29,6 @@ from analytics.ops.sample_writers import (
     write_exports,
 )
 
-
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_surveys"
 AS_OF = pd.Timestamp("2026-09-30")
 

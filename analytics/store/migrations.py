@@ -78,7 +78,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int
     in one (its commits would cost more than the empty tables they create)."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
     current = known_version(con)
-    if current == 0:
+    if current == 0:  # new: one transaction, and no answers yet to score
         with transaction(con):
             for version in range(1, target + 1):
                 _apply(con, version)
