@@ -26,6 +26,7 @@ ONE_WORKER = {"test_lattice.py", "test_golden.py", "test_report_pptx.py", "test_
               "test_insights.py", "test_metrics_audit.py"}
 
 
+@pytest.hookimpl(optionalhook=True)  # a run without pytest-xdist (-p no:xdist) has no such hook
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 

@@ -143,12 +143,11 @@ def watched(page, url: str) -> set[str]:
     page.goto(url, wait_until="commit")
     seen: set[str] = set()
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    while not (page.get_by_test_id("stHeading").count() and page.evaluate(IDLE)):  # IDLE: settled 0.3 s
         seen.update(page.evaluate(SIDEBAR_TEXT).split("\n"))
-        if page.get_by_test_id("stHeading").count() and page.evaluate(IDLE):
-            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not settle within 120 s")
         page.wait_for_timeout(100)
-    settle(page)
     return seen | set(page.evaluate(SIDEBAR_TEXT).split("\n"))
 
 
