@@ -24,7 +24,6 @@ from analytics.report.pptx import CHART_SECTIONS, DEMO_NOTE, _steady, pptx_bytes
 from analytics.store import connection, settings
 from tests.test_report import GENERATED, PERIOD, QUARTER, headline_values
 
-
 TITLES = ["Mentoring program evaluation", "Executive summary", "Findings", "Recommended next steps",
           "Objectives scorecard", "Headline figures",
           "Impact: participants against comparable colleagues", "Return on investment",
