@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # once, while every other test is handed out on its own. Named here rather than marked with xdist's own
 # xdist_group: pytest-xdist 3.8 adds the group to a test's node id, which pytest 9.2 no longer lets it change.
 ONE_WORKER = {"test_lattice.py", "test_golden.py", "test_report_pptx.py", "test_demo.py", "test_sample.py",
-              "test_insights.py", "test_metrics_audit.py"}
+              "test_insights.py", "test_metrics_audit.py",
+              "test_browser.py"}  # its tests share one fresh server, in order
 
 
 @pytest.hookimpl(optionalhook=True)  # a run without pytest-xdist (-p no:xdist) has no such hook

@@ -1,6 +1,7 @@
-"""The main path in a real browser: the demo loads on an empty database and clears
-in one click, exports upload and load, the Overview changes, and every page
-renders. Screenshots of each page go to artifacts/screenshots/ (git-ignored)."""
+"""A fresh server in a real browser: its first visit shows only the dashboard's menu while the demo
+loads, every address opens its page, and then the main path: the demo clears in one click, exports
+upload and load, the Overview changes, and every page renders. Screenshots of each page go to
+artifacts/screenshots/ (git-ignored)."""
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, serve  # noqa: F401 - shared with test_browser_sso
-from pages._registry import PAGES
+from pages._registry import DEFAULT, PAGES
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 SAMPLES = ROOT / "sample_surveys"
@@ -21,10 +22,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")]
 
 
-@pytest.fixture
-def server(tmp_path):
-    """`streamlit run dashboard.py` on a free port with a fresh database; stopped afterwards."""
-    with serve(ROOT / "dashboard.py", tmp_path / "browser.duckdb", tmp_path / "server.log") as running:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`streamlit run dashboard.py` on a free port with a fresh database, stopped after the module: its tests
+    run in order (one worker, tests/conftest.py), the first visit after the start first."""
+    folder = tmp_path_factory.mktemp("browser")
+    with serve(ROOT / "dashboard.py", folder / "browser.duckdb", folder / "server.log") as running:
         yield running.url
 
 
@@ -70,58 +73,6 @@ def upload(page, path: Path) -> None:
     settle(page)
 
 
-def test_main_path_in_chromium(server):
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 2400})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            # A page's address as the server's first request: still inside the dashboard, which
-            # loads the demo first, with its own menu. On that first request Streamlit knows a page by
-            # the address it derives from the file's name, which is why files are named after their
-            # addresses (see pages/_navigation.py).
-            page.goto(f"{server}/satisfaction", wait_until="domcontentloaded")
-            page.get_by_text("Demo data").first.wait_for(timeout=120_000)
-            settle(page)
-            page.screenshot(path=SHOTS / "0_Demo_satisfaction_opened_first.png")
-            assert page.get_by_test_id("stHeading").first.inner_text() == "Satisfaction"
-            assert not page.get_by_test_id("stException").count()
-            assert menu(page) == [entry.title for entry in PAGES], menu(page)
-
-            open_page(page, "Settings")
-            page.get_by_role("button", name="Clear demo data").click()
-            page.get_by_role("button", name="Yes, clear it").click()
-            page.get_by_text(re.compile(r"Removed \d+ demo uploads")).wait_for(timeout=60_000)
-            open_page(page, "Overview")
-            assert "No data here yet" in main_text(page)
-            before = main_text(page)
-
-            open_page(page, "Upload")
-            upload(page, SAMPLES / "pairs.csv")
-            upload(page, SAMPLES / "sessions.csv")
-            page.screenshot(path=SHOTS / "2_upload_after_load.png")
-
-            open_page(page, "Overview")
-            after = main_text(page)
-            assert after != before
-            active = page.get_by_test_id("stMetric").filter(has_text="Active pair rate").inner_text()
-            assert "%" in active, active
-
-            for index, name in enumerate((entry.title for entry in PAGES), start=1):
-                open_page(page, name)
-                text = main_text(page)
-                assert "Traceback" not in text and "Error" not in text.split("\n")[0], (name, text[:500])
-                assert not page.get_by_test_id("stException").count(), name
-                page.screenshot(path=SHOTS / f"{index}_{name}.png")
-            assert not errors, errors
-        finally:
-            browser.close()
-
-
 # What the sidebar and any dialog say, as one text; each menu entry's icon left out (the Overview's is
 # named "dashboard").
 SIDEBAR_TEXT = """() => {
@@ -152,24 +103,78 @@ def watched(page, url: str) -> set[str]:
 
 
 def test_a_fresh_server_shows_only_its_own_menu_and_answers_at_every_address(server):
-    """The first visit after a start, while the demo loads: never Streamlit's list of the pages/
-    folder ('dashboard', 'common', '1 overview'), never 'Page not found'; then each page's address
-    (and the Overview's name) in a new session opens that page."""
+    """The server's first request, a page's address, while the demo loads: the dashboard's own menu, never
+    Streamlit's list of the pages/ folder ('dashboard', 'common', '1 overview'), never 'Page not found'; then
+    each page's address (and the root) in a new session opens that page. On that first request Streamlit knows
+    a page by the address it derives from the file's name, which is why files are named after their addresses
+    (see pages/_navigation.py)."""
     from playwright.sync_api import sync_playwright
 
+    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            seen = watched(browser.new_page(), server)
+            first = browser.new_page()
+            seen = watched(first, f"{server}/satisfaction")
             folder = {"dashboard", "session", "show", "registry", "navigation", "1 overview", "Page not found"}
             assert not seen & folder, seen & folder
             assert {entry.title for entry in PAGES} <= seen, seen
+            first.screenshot(path=SHOTS / "0_Demo_satisfaction_opened_first.png")
+            assert first.get_by_test_id("stHeading").first.inner_text() == "Satisfaction"
+            assert "Demo data" in first.locator("body").inner_text()
+            assert menu(first) == [entry.title for entry in PAGES], menu(first)
             sessions = browser.new_context()  # each page a new session; the scripts fetched once
-            for entry in PAGES:
+            for url, title in [*((entry.url, entry.title) for entry in PAGES), ("", DEFAULT.title)]:
                 page = sessions.new_page()
-                seen = watched(page, f"{server}/{entry.url}")
-                assert "Page not found" not in seen, entry.url
-                assert page.get_by_test_id("stHeading").first.inner_text() == entry.title, entry.url
+                seen = watched(page, f"{server}/{url}")
+                assert "Page not found" not in seen, url
+                assert page.get_by_test_id("stHeading").first.inner_text() == title, url
                 page.close()
+        finally:
+            browser.close()
+
+
+def test_main_path_in_chromium(server):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 2400})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            # The demo data (loaded by the first visit, or by this one when run alone), then the lead's own.
+            page.goto(server, wait_until="domcontentloaded")
+            page.get_by_text("Demo data").first.wait_for(timeout=120_000)
+            settle(page)
+            assert not page.get_by_test_id("stException").count()
+
+            open_page(page, "Settings")
+            page.get_by_role("button", name="Clear demo data").click()
+            page.get_by_role("button", name="Yes, clear it").click()
+            page.get_by_text(re.compile(r"Removed \d+ demo uploads")).wait_for(timeout=60_000)
+            open_page(page, "Overview")
+            assert "No data here yet" in main_text(page)
+            before = main_text(page)
+
+            open_page(page, "Upload")
+            upload(page, SAMPLES / "pairs.csv")
+            upload(page, SAMPLES / "sessions.csv")
+            page.screenshot(path=SHOTS / "2_upload_after_load.png")
+
+            open_page(page, "Overview")
+            after = main_text(page)
+            assert after != before
+            active = page.get_by_test_id("stMetric").filter(has_text="Active pair rate").inner_text()
+            assert "%" in active, active
+
+            for index, name in enumerate((entry.title for entry in PAGES), start=1):
+                open_page(page, name)
+                text = main_text(page)
+                assert "Traceback" not in text and "Error" not in text.split("\n")[0], (name, text[:500])
+                assert not page.get_by_test_id("stException").count(), name
+                page.screenshot(path=SHOTS / f"{index}_{name}.png")
+            assert not errors, errors
         finally:
             browser.close()
