@@ -2,6 +2,7 @@
 one call clears it, and a load cut short is finished once, unless the data changed since."""
 from __future__ import annotations
 
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -17,24 +18,28 @@ from tests.test_pages import DASHBOARD
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    con = connection.connect(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    first = demo.load_demo(con)
+def demo_db(tmp_path_factory, demo_file):
+    """The demo loaded (the run's demo database), its counts, then the demo loaded again."""
+    con = connection.connect(shutil.copy(demo_file, tmp_path_factory.mktemp("demo") / "demo.duckdb"))
     counts = queries.table_counts(con)
     second = demo.load_demo(con)
-    yield con, first, counts, second
+    yield con, counts, second
     con.close()
 
 
 def test_every_sample_file_loads(demo_db):
-    _, first, _, _ = demo_db
-    assert [(p.file_name, p.error.message if p.error else None) for p in first if p.error] == []
-    assert {p.kind for p in first} == {"participants", "employees", "pairs", "sessions", "goals", "survey"}
-    assert {p.format for p in first} >= {"generic", "qualtrics", "surveymonkey", "google_forms", "ms_forms"}
+    con, counts, _ = demo_db
+    first = con.execute("SELECT file_name, kind, format, rows_loaded FROM uploads WHERE upload_id <= ?",
+                        [counts["uploads"]]).df()
+    assert sorted(first["file_name"]) == [path.name for path in demo.demo_files()]  # a refused file has no upload
+    assert first["rows_loaded"].gt(0).all()
+    assert set(first["kind"]) == {"participants", "employees", "pairs", "sessions", "goals", "survey"}
+    assert set(first["format"]) >= {"generic", "qualtrics", "surveymonkey", "google_forms", "ms_forms"}
 
 
 def test_loading_the_demo_twice_gives_identical_counts(demo_db):
-    con, _, counts, _ = demo_db
+    con, counts, second = demo_db
+    assert [(p.file_name, p.error.message) for p in second if p.error] == []
     after = queries.table_counts(con)
     # The second load adds upload records (all rows duplicate) and nothing else.
     assert {t: n for t, n in after.items() if t != "uploads"} == {t: n for t, n in counts.items() if t != "uploads"}
@@ -42,23 +47,22 @@ def test_loading_the_demo_twice_gives_identical_counts(demo_db):
     assert con.execute("SELECT sum(rows_loaded) FROM uploads WHERE upload_id > ?", [counts["uploads"]]).fetchone() == (0,)
 
 
-def test_the_demo_is_marked_and_clears_in_one_call(tmp_path):
-    con = connection.connect(tmp_path / "d.duckdb")
-    assert demo.missing_files(con) == demo.demo_files()
-    demo.load_demo(con)
-    assert queries.has_demo(con)
-    assert demo.missing_files(con) == []
-    removed = demo.clear_demo(con)
-    assert removed > 0 and not queries.has_demo(con)
-    assert demo.finish_demo(con) == [] and not queries.has_demo(con)  # cleared once, never loaded again
-    assert queries.table_counts(con) == {t: 0 for t in schema.DATA_TABLES}
-    assert con.execute("SELECT count(*) FROM improvements").fetchone() == (0,)
-    assert con.execute("SELECT count(*) FROM objectives").fetchone() == (0,)
-    con.close()
+def test_the_demo_is_marked_and_clears_in_one_call(con, tmp_path, demo_file):
+    assert demo.missing_files(con) == demo.demo_files()  # a fresh database: every file
+    loaded_db = connection.connect(shutil.copy(demo_file, tmp_path / "d.duckdb"))  # the demo loaded into one
+    assert queries.has_demo(loaded_db)
+    assert demo.missing_files(loaded_db) == []
+    removed = demo.clear_demo(loaded_db)
+    assert removed > 0 and not queries.has_demo(loaded_db)
+    assert demo.finish_demo(loaded_db) == [] and not queries.has_demo(loaded_db)  # cleared once, never loaded again
+    assert queries.table_counts(loaded_db) == {t: 0 for t in schema.DATA_TABLES}
+    assert loaded_db.execute("SELECT count(*) FROM improvements").fetchone() == (0,)
+    assert loaded_db.execute("SELECT count(*) FROM objectives").fetchone() == (0,)
+    loaded_db.close()
 
 
 def test_the_demo_objectives_get_a_status_on_the_demo_data(demo_db):
-    con, _, _, _ = demo_db
+    con, _, _ = demo_db
     card = objectives.scorecard(con, Period.parse("2026Q3"), Filters())
     # Loaded twice, set once. The figures in 2026Q3 (its metrics JSON): NPS −11.2 with a CI of −21.3 to −1.1,
     # wholly below 20; 73 of 86 open pairs active (85%); the adjusted retention difference +5.6 points (CI
@@ -109,9 +113,9 @@ def loaded(con) -> dict:
 
 
 @pytest.fixture(scope="module")
-def whole_demo(tmp_path_factory) -> dict:
-    con = connection.connect(tmp_path_factory.mktemp("whole") / "whole.duckdb")
-    demo.finish_demo(con)
+def whole_demo(demo_file) -> dict:
+    """What a load into a fresh database leaves (the run's demo database, loaded as the dashboard loads it)."""
+    con = connection.connect(demo_file, read_only=True)
     yield loaded(con)
     con.close()
 
@@ -155,13 +159,13 @@ def test_two_sessions_starting_at_once_load_the_demo_once(monkeypatch, tmp_path,
 
 @pytest.mark.parametrize("before, demo_after", [("a load cut short", "whole"), ("a cleared demo", "none")])
 def test_the_dashboard_finishes_a_demo_load_cut_short_but_not_a_cleared_demo(monkeypatch, tmp_path, whole_demo,
-                                                                             before, demo_after):
+                                                                             demo_file, before, demo_after):
     path = tmp_path / "restart.duckdb"
-    con = connection.connect(path)
     if before == "a load cut short":
+        con = connection.connect(path)
         interrupted_load(con, 5)  # the platform files only, as the reviewer saw
     else:
-        demo.load_demo(con)
+        con = connection.connect(shutil.copy(demo_file, path))
         demo.clear_demo(con)
     con.close()
     monkeypatch.setenv("MENTORSCOPE_DB", str(path))
