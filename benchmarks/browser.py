@@ -5,7 +5,9 @@ timed from navigation until the page settles: nothing running, stale, loading or
 the page unchanged for a quiet second. The time reported is when it last changed before that
 quiet second. The dashboard and the one-line app (`st.title`) are served by this machine at once
 and visited alternately, so both see the same load; the margin between their medians is what the
-dashboard itself costs.
+dashboard itself costs. Part of it is Streamlit's own: a plotly chart or a table loads a large script
+into a new session whatever draws it, so the same elements are timed alone (ELEMENTS_APP) and the
+margin is also given over what the page's heavy elements cost.
 """
 from __future__ import annotations
 
@@ -28,6 +30,23 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ONE_LINE_APP = 'import streamlit as st\n\nst.title("Mentorscope")\n'
+# What Streamlit's own heavy elements cost a first screen, whoever draws them: the title alone, plus a small
+# plotly chart and/or a small table (st.dataframe), as `?with=chart,table` asks. Each loads a large script
+# of its own into the browser the first time a session shows one.
+ELEMENTS_APP = """import streamlit as st
+
+st.title("Mentorscope")
+shown = st.query_params.get("with", "").split(",")
+if "chart" in shown:
+    import plotly.graph_objects as go
+    st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[3, 1, 2])))
+if "table" in shown:
+    import pandas as pd
+    st.dataframe(pd.DataFrame({"x": [1, 2, 3]}))
+"""
+# The heavy elements, by their test ids in the page.
+ELEMENTS = {"chart": "[data-testid=stPlotlyChart]", "table": "[data-testid=stDataFrame]"}
+ELEMENT_SETS = (frozenset(), frozenset({"chart"}), frozenset({"table"}), frozenset({"chart", "table"}))
 QUIET_MS = 1000
 TIMEOUT_MS = 120_000
 # Anything Streamlit shows while a script runs or an element waits for its data.
@@ -52,9 +71,16 @@ SETTLED = f"""(quietMs) => {{
 
 @dataclass
 class Visits:
-    """Seconds to the settled first screen of each visit (None: the visit failed)."""
+    """Seconds to the settled first screen of each visit (None: the visit failed), and which of the heavy
+    ELEMENTS its screens showed."""
     label: str
     seconds: list[float | None] = field(default_factory=list)
+    elements: frozenset[str] = frozenset()
+
+    def add(self, screen: tuple[float, frozenset[str]] | None) -> None:
+        self.seconds.append(None if screen is None else screen[0])
+        if screen is not None:
+            self.elements |= screen[1]
 
     @property
     def median(self) -> float | None:
@@ -120,11 +146,11 @@ def serve(script: Path, database: Path | None = None, log: Path | None = None, *
 
 
 @contextmanager
-def one_line_app() -> Iterator[str]:
-    """The one-line app, served as the dashboard is; its URL."""
+def small_app(source: str) -> Iterator[str]:
+    """A small app of `source`, served as the dashboard is; its URL."""
     with tempfile.TemporaryDirectory() as folder:
-        script = Path(folder) / "one_line_app.py"
-        script.write_text(ONE_LINE_APP)
+        script = Path(folder) / "app.py"
+        script.write_text(source)
         with serve(script) as server:
             yield server.url
 
@@ -141,9 +167,9 @@ async def chromium() -> AsyncIterator:
             await browser.close()
 
 
-async def first_screen(browser, url: str, quiet_ms: int = QUIET_MS) -> float:
+async def first_screen(browser, url: str, quiet_ms: int = QUIET_MS) -> tuple[float, frozenset[str]]:
     """Seconds from navigating to `url` in a new context until its first screen has settled (unchanged for
-    `quiet_ms`)."""
+    `quiet_ms`), and the heavy ELEMENTS that screen shows."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         await context.add_init_script(WATCH)
@@ -152,12 +178,13 @@ async def first_screen(browser, url: str, quiet_ms: int = QUIET_MS) -> float:
         await page.wait_for_function(SETTLED, arg=quiet_ms, timeout=TIMEOUT_MS, polling=50)
         if await page.get_by_test_id("stException").count():
             raise RuntimeError(f"{url}: the page shows an exception")
-        return await page.evaluate("window.__lastChange") / 1000
+        shown = frozenset([name for name, selector in ELEMENTS.items() if await page.locator(selector).count()])
+        return await page.evaluate("window.__lastChange") / 1000, shown
     finally:
         await context.close()
 
 
-async def visit(browser, url: str, quiet_ms: int) -> float | None:
+async def visit(browser, url: str, quiet_ms: int) -> tuple[float, frozenset[str]] | None:
     try:
         return await first_screen(browser, url, quiet_ms)
     except Exception:  # a failed visit is counted, not fatal: the benchmark reports failures
@@ -172,8 +199,8 @@ async def _side_by_side(app: str, one_line: str, paths: list[str], runs: int, qu
         reference = Visits("one-line app")
         for _ in range(runs):
             for path in paths:
-                pages[path].seconds.append(await visit(browser, f"{app}/{path}", quiet_ms))
-                reference.seconds.append(await visit(browser, one_line, quiet_ms))
+                pages[path].add(await visit(browser, f"{app}/{path}", quiet_ms))
+                reference.add(await visit(browser, one_line, quiet_ms))
         return pages, reference
 
 
@@ -185,13 +212,35 @@ def side_by_side(app: str, one_line: str, paths: list[str], runs: int, quiet_ms:
 
 async def _concurrent(url: str, sessions: int, quiet_ms: int) -> Visits:
     async with chromium() as browser:
-        seconds = await asyncio.gather(*(visit(browser, url, quiet_ms) for _ in range(sessions)))
-        return Visits(f"{sessions} at once", list(seconds))
+        together = Visits(f"{sessions} at once")
+        for screen in await asyncio.gather(*(visit(browser, url, quiet_ms) for _ in range(sessions))):
+            together.add(screen)
+        return together
 
 
 def concurrent(url: str, sessions: int, quiet_ms: int) -> Visits:
     """`sessions` new sessions opened at once, each in its own browser context."""
     return asyncio.run(_concurrent(url, sessions, quiet_ms))
+
+
+def _with(elements: frozenset[str]) -> str:
+    return f"?with={','.join(sorted(elements))}" if elements else ""
+
+
+async def _element_costs(url: str, runs: int, quiet_ms: int) -> dict[frozenset[str], Visits]:
+    async with chromium() as browser:
+        for elements in ELEMENT_SETS:  # each element's server-side imports happen once: not timed
+            await first_screen(browser, url + _with(elements), quiet_ms)
+        costs = {elements: Visits(" and ".join(sorted(elements)) or "title alone") for elements in ELEMENT_SETS}
+        for _ in range(runs):
+            for elements in ELEMENT_SETS:
+                costs[elements].add(await visit(browser, url + _with(elements), quiet_ms))
+        return costs
+
+
+def element_costs(url: str, runs: int, quiet_ms: int) -> dict[frozenset[str], Visits]:
+    """ELEMENTS_APP at `url` with each set of heavy elements, visited in turn, `runs` times each."""
+    return asyncio.run(_element_costs(url, runs, quiet_ms))
 
 
 @dataclass
@@ -202,19 +251,36 @@ class FirstScreens:
     # The one-line app opened as many times at once: how much the browsers alone, on the same cores as the
     # servers, slow each other down.
     reference_concurrent: Visits
+    # ELEMENTS_APP's first screen with each set of heavy elements (the empty set: the title alone).
+    elements: dict[frozenset[str], Visits] = field(default_factory=dict)
 
     def margin(self, path: str) -> float | None:
         page, reference = self.pages[path].median, self.reference.median
         return page - reference if page is not None and reference is not None else None
+
+    def element_cost(self, elements: frozenset[str]) -> float | None:
+        """What showing `elements` adds to a first screen in Streamlit itself: its app's median less the title's."""
+        if not elements:
+            return 0.0
+        shown, title = (self.elements.get(key, Visits("")).median for key in (elements, frozenset()))
+        return shown - title if shown is not None and title is not None else None
+
+    def over_elements(self, path: str) -> float | None:
+        """The page's margin less what its heavy elements cost in Streamlit itself: the dashboard's own part."""
+        margin, cost = self.margin(path), self.element_cost(self.pages[path].elements)
+        return margin - cost if margin is not None and cost is not None else None
 
 
 def measure(database: Path, paths: list[str], runs: int, sessions: int, log: Path | None = None,
             quiet_ms: int = QUIET_MS) -> FirstScreens:
     """The dashboard on `database` and the one-line app, served at once: each page path ("" is the
     Overview) opened in new sessions alternately with the one-line app, then `sessions` new
-    sessions on the Overview at once, and as many on the one-line app; a screen has settled once
-    unchanged for `quiet_ms`."""
-    with serve(ROOT / "dashboard.py", database, log) as app, one_line_app() as one_line:
-        pages, reference = side_by_side(app.url, one_line, paths, runs, quiet_ms)
-        return FirstScreens(pages, reference, concurrent(app.url, sessions, quiet_ms),
-                            concurrent(one_line, sessions, quiet_ms))
+    sessions on the Overview at once, and as many on the one-line app; then what Streamlit's heavy
+    elements cost (ELEMENTS_APP); a screen has settled once unchanged for `quiet_ms`."""
+    with serve(ROOT / "dashboard.py", database, log) as dashboard, small_app(ONE_LINE_APP) as one_line:
+        pages, reference = side_by_side(dashboard.url, one_line, paths, runs, quiet_ms)
+        screens = FirstScreens(pages, reference, concurrent(dashboard.url, sessions, quiet_ms),
+                               concurrent(one_line, sessions, quiet_ms))
+    with small_app(ELEMENTS_APP) as elements:
+        screens.elements = element_costs(elements, runs, quiet_ms)
+    return screens

@@ -357,13 +357,23 @@ def first_screen_section(screens) -> list[str]:
               "session), timed from navigation until nothing is running, stale, loading or a skeleton and the page "
               "has stayed unchanged for 1 s. Each page is opened by its address, alternately with the one-line app; "
               "one untimed visit of each first (a server's first session imports everything). Medians of each "
-              "page's visits; the margin is the page's median minus the one-line app's.", "",
-              "| Page | First screen s (each visit) | Margin s |", "|---|---:|---:|"]
+              "page's visits; the margin is the page's median minus the one-line app's. *Over its elements* takes "
+              "from the margin what the page's heavy elements (a plotly chart, a table) cost in Streamlit itself, "
+              "measured below: what is left is the dashboard's own part.", "",
+              "| Page | First screen s (each visit) | Margin s | Heavy elements | Over its elements s |",
+              "|---|---:|---:|---|---:|"]
     for path, visits in screens.pages.items():
-        margin = screens.margin(path)
-        lines.append(f"| {visits.label} | {_s(visits.median)} ({_visits(visits)}) | "
-                     f"{'—' if margin is None else f'{margin:+.2f}'} |")
-    lines.append(f"| one-line app | {_s(screens.reference.median)} ({_visits(screens.reference)}) | |")
+        lines.append(f"| {visits.label} | {_s(visits.median)} ({_visits(visits)}) | {_signed(screens.margin(path))} | "
+                     f"{', '.join(sorted(visits.elements)) or 'none'} | {_signed(screens.over_elements(path))} |")
+    lines.append(f"| one-line app | {_s(screens.reference.median)} ({_visits(screens.reference)}) | | | |")
+    if screens.elements:
+        lines += ["", "What Streamlit's heavy elements cost a first screen by themselves: a title-only app with a "
+                      "small plotly chart, a small table (`st.dataframe`) or both (`benchmarks.browser.ELEMENTS_APP`), "
+                      "each visited in turn the same way:", "",
+                  "| The title and | First screen s (each visit) | Cost s |", "|---|---:|---:|"]
+        for elements, visits in screens.elements.items():
+            cost = f" {_signed(screens.element_cost(elements))}" if elements else ""
+            lines.append(f"| {visits.label} | {_s(visits.median)} ({_visits(visits)}) |{cost} |")
     together, control = screens.concurrent, screens.reference_concurrent
     lines += ["", f"{len(together.seconds)} new sessions opened on the Overview at once: median "
                   f"{_s(together.median)} s ({_visits(together)}); {together.failures} failed.", "",
@@ -371,6 +381,10 @@ def first_screen_section(screens) -> list[str]:
               f"same cores as the servers): median {_s(control.median)} s ({_visits(control)}) against "
               f"{_s(screens.reference.median)} s for one; {control.failures} failed."]
     return lines
+
+
+def _signed(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds:+.2f}"
 
 
 def _visits(visits) -> str:

@@ -13,11 +13,38 @@ from benchmarks.browser import FirstScreens, Visits
 from benchmarks.measure import Measurement
 from benchmarks.report import first_screen_section, first_screen_targets, ingest_checks
 
+CHART, TABLE = frozenset({"chart"}), frozenset({"table"})
+# The element app's first screens: the title alone, with a chart, with a table, with both.
+ELEMENT_SCREENS = {frozenset(): [1.0, 1.1, 0.9], CHART: [2.0, 2.1, 1.9], TABLE: [1.5, 1.6, 1.4],
+                   CHART | TABLE: [2.4, 2.5, 2.3]}
 
-def screens(overview: list, other: list, reference: list, together: list, control: list = ()) -> FirstScreens:
-    return FirstScreens({"": Visits("Overview", overview), "Retention": Visits("Retention", other)},
+
+def screens(overview: list, other: list, reference: list, together: list, control: list = (),
+            other_shows: frozenset = CHART | TABLE) -> FirstScreens:
+    return FirstScreens({"": Visits("Overview", overview, CHART), "Retention": Visits("Retention", other, other_shows)},
                         Visits("one-line app", reference), Visits("10 at once", together),
-                        Visits("one-line app, 10 at once", list(control)))
+                        Visits("one-line app, 10 at once", list(control)),
+                        {shown: Visits(" and ".join(sorted(shown)) or "title alone", seconds)
+                         for shown, seconds in ELEMENT_SCREENS.items()})
+
+
+@pytest.mark.parametrize("path, other_shows, cost, over", [
+    ("", CHART, 1.0, -0.2),                  # chart 2.0 − title 1.0; margin 0.8 − 1.0
+    ("Retention", CHART | TABLE, 1.4, -1.1),  # both 2.4 − 1.0; margin 0.3 − 1.4
+    ("Retention", TABLE, 0.5, -0.2),          # table 1.5 − 1.0
+    ("Retention", frozenset(), 0.0, 0.3),     # no heavy element: the whole margin is the dashboard's
+])
+def test_a_pages_margin_is_judged_over_what_its_elements_cost(path, other_shows, cost, over):
+    first = screens([2.0, 1.9, 2.1], [1.5, 1.6, 1.4], [1.2, 1.1, 1.3], [3.0], other_shows=other_shows)
+    assert first.element_cost(first.pages[path].elements) == pytest.approx(cost)
+    assert first.over_elements(path) == pytest.approx(over)
+
+
+def test_a_visit_adds_its_time_and_the_elements_it_showed():
+    visits = Visits("Overview")
+    for screen in [(2.0, CHART), None, (1.5, TABLE)]:
+        visits.add(screen)
+    assert (visits.seconds, visits.elements, visits.failures) == ([2.0, None, 1.5], CHART | TABLE, 1)
 
 
 @pytest.mark.parametrize("overview, other, reference, together, met, concurrent_met", [
@@ -35,9 +62,11 @@ def test_first_screen_targets(overview, other, reference, together, met, concurr
 def test_first_screen_section_lists_each_page_with_its_margin():
     text = "\n".join(first_screen_section(screens([2.0, 1.9, 2.1], [1.5, 1.6, 1.4], [1.2, 1.1, 1.3], [3.0, 3.5],
                                                   [2.0, None])))
-    assert "| Overview | 2.00 (2.00, 1.90, 2.10) | +0.80 |" in text   # 2.0 − 1.2
-    assert "| Retention | 1.50 (1.50, 1.60, 1.40) | +0.30 |" in text  # 1.5 − 1.2
-    assert "| one-line app | 1.20 (1.20, 1.10, 1.30) | |" in text
+    assert "| Overview | 2.00 (2.00, 1.90, 2.10) | +0.80 | chart | -0.20 |" in text             # 2.0 − 1.2; − 1.0
+    assert "| Retention | 1.50 (1.50, 1.60, 1.40) | +0.30 | chart, table | -1.10 |" in text  # 1.5 − 1.2; − 1.4
+    assert "| one-line app | 1.20 (1.20, 1.10, 1.30) | | | |" in text
+    assert "| title alone | 1.00 (1.00, 1.10, 0.90) | |" in text
+    assert "| chart and table | 2.40 (2.40, 2.50, 2.30) | +1.40 |" in text
     assert "2 new sessions opened on the Overview at once: median 3.25 s" in text
     assert "opened 2 times at once (the browsers run on the same cores as the servers): median 2.00 s " \
            "(2.00, failed) against 1.20 s for one; 1 failed." in text
@@ -74,7 +103,11 @@ def test_first_screens_are_measured_in_chromium(tmp_path, demo_file):
     # The smoke run's screens count as settled after a shorter quiet spell than the benchmark's second.
     measured = browser.measure(database, ["", "Retention"], runs=1, sessions=2, log=tmp_path / "server.log",
                                quiet_ms=300)
-    visits = [*measured.pages.values(), measured.reference, measured.concurrent, measured.reference_concurrent]
-    assert [v.failures for v in visits] == [0, 0, 0, 0, 0], (tmp_path / "server.log").read_text()[-2000:]
+    visits = [*measured.pages.values(), measured.reference, measured.concurrent, measured.reference_concurrent,
+              *measured.elements.values()]
+    assert [v.failures for v in visits] == [0] * 9, (tmp_path / "server.log").read_text()[-2000:]
     assert all(s > 0 for v in visits for s in v.seconds)
-    assert [len(v.seconds) for v in visits] == [1, 1, 2, 2, 2]
+    assert [len(v.seconds) for v in visits] == [1, 1, 2, 2, 2, 1, 1, 1, 1]
+    # The Overview draws plotly charts; each element app shows what its address asks for.
+    assert "chart" in measured.pages[""].elements and measured.reference.elements == frozenset()
+    assert all(visits.elements == shown for shown, visits in measured.elements.items())
