@@ -45,8 +45,10 @@ st.caption("The same report from the command line:")
 # A code block, not Markdown: program and cohort names are shown exactly as the shell needs them.
 st.code(command_line(session.period(), session.filters(), fmt), language="bash")
 
-figures = session.standard(metrics.metrics_json)
-with st.expander("Every figure as JSON (the `metrics --json` contract)"):
+# Computed only when asked for: every figure of the quarter takes about a second on a large organisation, and
+# a collapsed expander would still compute and send them with the page's first screen.
+if st.toggle("Every figure as JSON (the `metrics --json` contract)", key="show_metrics_json"):
+    figures = session.standard(metrics.metrics_json)
     st.caption("Rates are shares from 0 to 1; null means no data or a group below the minimum size.")
     st.download_button("Download metrics (JSON)", json.dumps(figures, indent=2, default=str),
                        file_name=f"mentorscope-{session.period().label}.json", mime="application/json",

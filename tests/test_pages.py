@@ -422,6 +422,22 @@ def test_reports_page_command_line_carries_the_sidebar_filters(populated_read, a
                                           "'--program=New hire' --role=mentee"]
 
 
+def test_reports_page_gives_every_figure_as_json_only_when_asked(populated_read, app):
+    from analytics.measures.filters import Filters, Period
+    from analytics.measures.metrics import metrics_json
+
+    def offered(at) -> list[str]:
+        return [button.proto.label for button in at.get("download_button")]
+    at = app("9_reports")
+    assert not at.get("json") and "Download metrics (JSON)" not in offered(at)  # not on the first screen
+    at.toggle(key="show_metrics_json").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    expected = metrics_json(at.session_state["cursor"], Period.parse("2026Q2"), Filters())
+    [shown] = at.get("json")
+    assert json.loads(shown.proto.body) == json.loads(json.dumps(expected, default=str))
+    assert "Download metrics (JSON)" in offered(at)
+
+
 def test_csv_downloads_cannot_run_formulas():
     cells = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx", "fine"]
     written = pd.read_csv(io.BytesIO(safe_csv(pd.DataFrame({"comment": cells, "n": range(7)}))))

@@ -205,6 +205,9 @@ def everything_shown(at: AppTest, downloads: dict[str, bytes]) -> str:
 @pytest.mark.parametrize("page", PAGES)
 def test_a_scoped_lead_sees_no_other_program_on_any_page(scoped, downloads, page):
     at = scoped((MINE,), page)
+    if page == "9_reports":  # every figure as JSON, offered on demand
+        at.toggle(key="show_metrics_json").set_value(True).run()
+        assert "mentorscope-2026Q2.json" in downloads
     shown = everything_shown(at, downloads)
     assert OTHER not in shown
     if page == "2_upload":  # it covers every program: refused
