@@ -59,9 +59,14 @@ window.__lastChange = 0;
 new MutationObserver(() => { window.__lastChange = performance.now(); })
   .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 """
+# Streamlit marks its app element with the script's state (what its own end-to-end tests wait on): a script
+# still computing the figures below the title shows nothing busy while the server is slow, and must not count
+# as settled.
+RUNNING = "[data-testid=stApp]:not([data-test-script-state=notRunning])"
 SETTLED = f"""(quietMs) => {{
   const now = performance.now();
-  if (!document.querySelector('[data-testid=stMain] h1') || document.querySelector({BUSY!r})) {{
+  if (!document.querySelector('[data-testid=stMain] h1') || document.querySelector({BUSY!r})
+      || document.querySelector({RUNNING!r})) {{
     window.__lastChange = now;
     return false;
   }}
