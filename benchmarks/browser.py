@@ -196,16 +196,21 @@ async def visit(browser, url: str, quiet_ms: int) -> tuple[float, frozenset[str]
         return None
 
 
+async def _in_turn(browser, turn: list[tuple[Visits, str]], runs: int, quiet_ms: int) -> None:
+    """Each (visits, url) of `turn` visited in order, `runs` times over, each visit added to its visits."""
+    for _ in range(runs):
+        for visits, url in turn:
+            visits.add(await visit(browser, url, quiet_ms))
+
+
 async def _side_by_side(app: str, one_line: str, paths: list[str], runs: int, quiet_ms: int) -> tuple[dict, Visits]:
     async with chromium() as browser:
         await first_screen(browser, one_line, quiet_ms)  # a server's first session imports everything: not timed
         await first_screen(browser, f"{app}/{paths[0]}", quiet_ms)
         pages = {path: Visits(path or "Overview") for path in paths}
         reference = Visits("one-line app")
-        for _ in range(runs):
-            for path in paths:
-                pages[path].add(await visit(browser, f"{app}/{path}", quiet_ms))
-                reference.add(await visit(browser, one_line, quiet_ms))
+        turn = [(pages[path], f"{app}/{path}") for path in paths]
+        await _in_turn(browser, [step for page in turn for step in (page, (reference, one_line))], runs, quiet_ms)
         return pages, reference
 
 
@@ -237,9 +242,8 @@ async def _element_costs(url: str, runs: int, quiet_ms: int) -> dict[frozenset[s
         for elements in ELEMENT_SETS:  # each element's server-side imports happen once: not timed
             await first_screen(browser, url + _with(elements), quiet_ms)
         costs = {elements: Visits(" and ".join(sorted(elements)) or "title alone") for elements in ELEMENT_SETS}
-        for _ in range(runs):
-            for elements in ELEMENT_SETS:
-                costs[elements].add(await visit(browser, url + _with(elements), quiet_ms))
+        await _in_turn(browser, [(costs[elements], url + _with(elements)) for elements in ELEMENT_SETS], runs,
+                       quiet_ms)
         return costs
 
 
