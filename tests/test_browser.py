@@ -121,6 +121,7 @@ def test_a_fresh_server_shows_only_its_own_menu_and_answers_at_every_address(ser
             assert {entry.title for entry in PAGES} <= seen, seen
             first.screenshot(path=SHOTS / "0_Demo_satisfaction_opened_first.png")
             assert first.get_by_test_id("stHeading").first.inner_text() == "Satisfaction"
+            assert not first.get_by_test_id("stException").count()
             assert "Demo data" in first.locator("body").inner_text()
             assert menu(first) == [entry.title for entry in PAGES], menu(first)
             sessions = browser.new_context()  # each page a new session; the scripts fetched once
