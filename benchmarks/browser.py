@@ -7,7 +7,9 @@ quiet second. The dashboard and the one-line app (`st.title`) are served by this
 and visited alternately, so both see the same load; the margin between their medians is what the
 dashboard itself costs. Part of it is Streamlit's own: a plotly chart or a table loads a large script
 into a new session whatever draws it, so the same elements are timed alone (ELEMENTS_APP) and the
-margin is also given over what the page's heavy elements cost.
+margin is also given over what the page's heavy elements cost. Ten sessions opened at once are timed in one
+browser while the other nine come over Streamlit's protocol (benchmarks.sessions): ten browsers on the same
+cores would time each other rather than the server.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AsyncIterator, Callable, Iterator
+
+from benchmarks import sessions as protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -233,6 +237,25 @@ def concurrent(url: str, sessions: int, quiet_ms: int) -> Visits:
     return asyncio.run(_concurrent(url, sessions, quiet_ms))
 
 
+async def _among_others(url: str, others: int, runs: int, quiet_ms: int) -> tuple[Visits, Visits]:
+    async with chromium() as browser:
+        screens, scripts = Visits(f"1 of {others + 1} at once"), Visits("the other sessions' scripts")
+        for _ in range(runs):
+            screen, *done = await asyncio.gather(visit(browser, url, quiet_ms),
+                                                 *(protocol.opened(url) for _ in range(others)))
+            screens.add(screen)
+            for seconds in done:
+                scripts.add(None if seconds is None else (seconds, frozenset()))
+        return screens, scripts
+
+
+def among_others(url: str, others: int, runs: int, quiet_ms: int) -> tuple[Visits, Visits]:
+    """A browser's first screen at `url` while `others` more new sessions open it at the same moment over
+    Streamlit's protocol (benchmarks.sessions), `runs` times: the browser's screens, and the seconds until each
+    other session's script had run."""
+    return asyncio.run(_among_others(url, others, runs, quiet_ms))
+
+
 def _with(elements: frozenset[str]) -> str:
     return f"?with={','.join(sorted(elements))}" if elements else ""
 
@@ -262,6 +285,10 @@ class FirstScreens:
     reference_concurrent: Visits
     # ELEMENTS_APP's first screen with each set of heavy elements (the empty set: the title alone).
     elements: dict[frozenset[str], Visits] = field(default_factory=dict)
+    # A browser's first screen of the Overview while as many sessions in all open it at once, the others
+    # over Streamlit's protocol; and how long those others' scripts took.
+    among_others: Visits = field(default_factory=lambda: Visits("among others"))
+    others: Visits = field(default_factory=lambda: Visits("the other sessions' scripts"))
 
     def margin(self, path: str) -> float | None:
         page, reference = self.pages[path].median, self.reference.median
@@ -283,13 +310,15 @@ class FirstScreens:
 def measure(database: Path, paths: list[str], runs: int, sessions: int, log: Path | None = None,
             quiet_ms: int = QUIET_MS) -> FirstScreens:
     """The dashboard on `database` and the one-line app, served at once: each page path ("" is the
-    Overview) opened in new sessions alternately with the one-line app, then `sessions` new
-    sessions on the Overview at once, and as many on the one-line app; then what Streamlit's heavy
-    elements cost (ELEMENTS_APP); a screen has settled once unchanged for `quiet_ms`."""
+    Overview) opened in new sessions alternately with the one-line app; then `sessions` new sessions
+    on the Overview at once, one in a browser and the others over the protocol, `runs` times; then
+    `sessions` browsers at once on the Overview, and as many on the one-line app; then what
+    Streamlit's heavy elements cost (ELEMENTS_APP); a screen has settled once unchanged for `quiet_ms`."""
     with serve(ROOT / "dashboard.py", database, log) as dashboard, small_app(ONE_LINE_APP) as one_line:
         pages, reference = side_by_side(dashboard.url, one_line, paths, runs, quiet_ms)
+        among, others = among_others(dashboard.url, sessions - 1, runs, quiet_ms)
         screens = FirstScreens(pages, reference, concurrent(dashboard.url, sessions, quiet_ms),
-                               concurrent(one_line, sessions, quiet_ms))
+                               concurrent(one_line, sessions, quiet_ms), among_others=among, others=others)
     with small_app(ELEMENTS_APP) as elements:
         screens.elements = element_costs(elements, runs, quiet_ms)
     return screens

@@ -96,7 +96,8 @@ def targets(results) -> list[tuple[str, str, bool | None]]:
 # A new session's first screen, against the one-line app's in the same run (benchmark scale).
 FIRST_SCREEN_MARGIN = 1.0
 FIRST_SCREEN_TARGET = f"Every page's first screen in a new session within {FIRST_SCREEN_MARGIN:g} s of a one-line app"
-CONCURRENT_TARGET = "Ten new sessions at once: median first screen within 2× one session's, none fails"
+CONCURRENT_TARGET = ("Ten new sessions at once: a browser's first screen within 2× one session's (the other nine "
+                     "over Streamlit's protocol), none fails")
 
 
 def first_screen_targets(screens) -> list[tuple[str, str, bool | None]]:
@@ -111,14 +112,18 @@ def first_screen_targets(screens) -> list[tuple[str, str, bool | None]]:
     if failed:
         text += f"; failed visits: {', '.join(failed)}"
     met = bool(timed) and not failed and all(m <= FIRST_SCREEN_MARGIN for m in timed.values())
-    single, together = screens.pages[next(iter(screens.pages))].median, screens.concurrent
-    if single is None or together.median is None:
-        concurrent = (CONCURRENT_TARGET, f"{together.failures} of {len(together.seconds)} failed", False)
-    else:
-        concurrent = (CONCURRENT_TARGET, f"median {together.median:.2f} s against {single:.2f} s "
-                      f"({together.median / single:.1f}×); {together.failures} of {len(together.seconds)} failed",
-                      together.median <= 2 * single and not together.failures)
-    return [(FIRST_SCREEN_TARGET, text, met), concurrent]
+    return [(FIRST_SCREEN_TARGET, text, met), _concurrent_target(screens)]
+
+
+def _concurrent_target(screens) -> tuple[str, str, bool]:
+    """The browser among the others against the Overview opened alone; every session, browser or not, counts
+    towards the failures."""
+    single, among, others = screens.pages[next(iter(screens.pages))].median, screens.among_others, screens.others
+    failed = f"{among.failures + others.failures} of {len(among.seconds) + len(others.seconds)} sessions failed"
+    if single is None or among.median is None:
+        return CONCURRENT_TARGET, failed, False
+    return (CONCURRENT_TARGET, f"median {among.median:.2f} s against {single:.2f} s ({among.median / single:.1f}×); "
+            f"{failed}", among.median <= 2 * single and not among.failures and not others.failures)
 
 
 # A platform file is stored as it reads; a survey is stored long (a row per response, answer and
@@ -374,12 +379,23 @@ def first_screen_section(screens) -> list[str]:
         for elements, visits in screens.elements.items():
             cost = f" {_signed(screens.element_cost(elements))}" if elements else ""
             lines.append(f"| {visits.label} | {_s(visits.median)} ({_visits(visits)}) |{cost} |")
-    together, control = screens.concurrent, screens.reference_concurrent
-    lines += ["", f"{len(together.seconds)} new sessions opened on the Overview at once: median "
-                  f"{_s(together.median)} s ({_visits(together)}); {together.failures} failed.", "",
-              f"The control, the one-line app opened {len(control.seconds)} times at once (the browsers run on the "
-              f"same cores as the servers): median {_s(control.median)} s ({_visits(control)}) against "
-              f"{_s(screens.reference.median)} s for one; {control.failures} failed."]
+    together, control, among, others = (screens.concurrent, screens.reference_concurrent, screens.among_others,
+                                        screens.others)
+    per_run = len(others.seconds) // max(len(among.seconds), 1)
+    lines += ["", f"{per_run + 1} new sessions at once on the Overview: one in the browser, timed to its "
+                  f"settled first screen, and {per_run} more opened at the "
+                  "same moment over Streamlit's own protocol (`benchmarks.sessions`: each asks for the page and "
+                  "waits until the server has run its script, what another person's browser costs the server), "
+                  f"{len(among.seconds)} times: the browser's first screen took a median of {_s(among.median)} s "
+                  f"({_visits(among)}) against {_s(screens.pages[next(iter(screens.pages))].median)} s alone; "
+                  f"the others' scripts ran in a median of {_s(others.median)} s, the slowest "
+                  f"{_s(max((s for s in others.seconds if s is not None), default=None))} s; "
+                  f"{among.failures + others.failures} failed.", "",
+              f"For comparison, {len(together.seconds)} browsers at once on this machine: median "
+              f"{_s(together.median)} s ({_visits(together)}); {together.failures} failed. Its control, the one-line "
+              f"app opened {len(control.seconds)} times at once: median {_s(control.median)} s ({_visits(control)}) "
+              f"against {_s(screens.reference.median)} s for one; {control.failures} failed. Ten browsers need the "
+              "two cores more than either server does, which is why the target is judged with one browser."]
     return lines
 
 
