@@ -1,6 +1,6 @@
 import pytest
 
-from analytics.store import settings
+from analytics.store import memo, settings
 from tests.builders import fresh
 
 
@@ -29,6 +29,28 @@ def test_set_and_get(key, value, stored):
     assert settings.all_settings(con) == {**settings.all_settings(fresh()), key: stored}
     settings.set(con, key, value)  # setting again replaces the value
     assert con.execute("SELECT count(*) FROM settings WHERE key = ?", [key]).fetchone()[0] == 1
+
+
+# A page run or a report reads a setting once (memo scope); a change made in the same run is read afresh.
+@pytest.mark.parametrize("key, first, then", [
+    ("min_group_size", 7, 3),
+    ("program_costs", {"Leadership program": 1000}, {"Leadership program": 2500}),
+])
+def test_a_setting_changed_inside_a_page_run_is_read_afresh(key, first, then):
+    con = fresh()
+    settings.set(con, key, first)
+    with memo.scope():
+        assert settings.get(con, key) == first
+        settings.set(con, key, then)
+        assert settings.get(con, key) == then
+
+
+def test_a_remembered_mapping_setting_cannot_be_changed_through_what_get_gave():
+    con = fresh()
+    settings.set(con, "program_costs", {"Leadership program": 1000})
+    with memo.scope():
+        settings.get(con, "program_costs")["Leadership program"] = 1
+        assert settings.get(con, "program_costs") == {"Leadership program": 1000}
 
 
 @pytest.mark.parametrize("key, value, message", [

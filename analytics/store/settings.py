@@ -15,7 +15,7 @@ from typing import Any, Callable
 import duckdb
 
 from analytics.errors import ConfigError
-from analytics.store import audit
+from analytics.store import audit, memo
 
 
 class SettingsError(ConfigError):
@@ -149,6 +149,7 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else str(value)
 
 
+@memo.once  # a page run or a report reads the minimum group size for every figure it hides
 def get(con: duckdb.DuckDBPyConnection, key: str) -> Any:
     if key not in SETTINGS:
         validate(key, None)  # raises the unknown-key error
@@ -164,6 +165,7 @@ def set(con: duckdb.DuckDBPyConnection, key: str, value: Any,  # noqa: A001 - th
         [key, _text(typed)],
     )
     audit.record(con, "setting", f"{key} = {_text(typed)}", actor)
+    memo.forget()  # a figure or setting remembered before the change is stale
     return typed
 
 
