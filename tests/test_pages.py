@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics.ingest import identity, pipeline
@@ -158,16 +157,9 @@ def test_feedback_without_comments_says_so(empty_db, app):
     assert "0 comments from 0 respondents" not in texts(at), "no threshold talk when there is nothing to hide"
 
 
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, pd.DataFrame]:
-    """The CSV downloads the page offers, by file name, read back as frames."""
-    offered, button = {}, st.download_button
-
-    def record(label, data, file_name=None, **kwargs):
-        offered[file_name] = pd.read_csv(io.BytesIO(data))
-        return button(label, data, file_name=file_name, **kwargs)
-    monkeypatch.setattr(st, "download_button", record)
-    return offered
+def offered_csv(downloads: dict[str, bytes], name: str) -> pd.DataFrame:
+    """The CSV download `name` the page offered (conftest's `downloads`), read back as a frame."""
+    return pd.read_csv(io.BytesIO(downloads[name]))
 
 
 # Engineering has 10 respondents: at a minimum group size of 11 its answer distribution is hidden, and its
@@ -181,7 +173,7 @@ def test_satisfaction_download_of_a_hidden_group_gives_no_answer_values(populate
     at = app("3_satisfaction")
     at.selectbox(key="filter_department").set_value("Engineering").run()
     assert not at.exception, [e.value for e in at.exception]
-    frame = downloads["likert_distribution.csv"]
+    frame = offered_csv(downloads, "likert_distribution.csv")
     assert frame["suppressed"].tolist() == [not listed] * len(frame)
     assert frame[["value", "count", "share"]].notna().to_numpy().all() == listed
     assert frame[["value", "count", "share"]].isna().to_numpy().all() != listed
@@ -194,7 +186,7 @@ def test_feedback_lists_comments_by_month_only(populated_read, app, downloads):
     assert not at.exception, [e.value for e in at.exception]
     columns = ["month", "comment", "themes", "sentiment", "n", "respondents"]
     # The table reads hidden figures in their cells; the download keeps the flag.
-    for frame, flags in ((at.dataframe[0].value, []), (downloads["comments.csv"], ["suppressed"])):
+    for frame, flags in ((at.dataframe[0].value, []), (offered_csv(downloads, "comments.csv"), ["suppressed"])):
         assert frame.columns.tolist() == columns + flags
         assert frame["month"].astype(str).str.fullmatch(r"\d{4}-\d{2}").all()
     assert "To read one group's comments, pick it in the sidebar" in texts(at)
