@@ -196,6 +196,7 @@ def everything_shown(at: AppTest, downloads: dict[str, bytes]) -> str:
              if str(e.value) not in _registry.SECTIONS]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [table.value.to_csv() for table in at.dataframe]
+    parts += [block.value for block in at.code]
     parts += [str(option) for box in at.selectbox for option in box.options]
     parts += [text for chart in at.get("plotly_chart") for text in strings(json.loads(chart.proto.spec))]
     parts += [data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data) for data in downloads.values()]
@@ -205,9 +206,10 @@ def everything_shown(at: AppTest, downloads: dict[str, bytes]) -> str:
 @pytest.mark.parametrize("page", PAGES)
 def test_a_scoped_lead_sees_no_other_program_on_any_page(scoped, downloads, page):
     at = scoped((MINE,), page)
-    if page == "9_reports":  # every figure as JSON, offered on demand
-        at.toggle(key="show_metrics_json").set_value(True).run()
-        assert "mentorscope-2026Q2.json" in downloads
+    if page == "9_reports":  # every figure as JSON and the command line, offered on demand
+        at.toggle(key="show_metrics_json").set_value(True)
+        at.toggle(key="show_command_line").set_value(True).run()
+        assert "mentorscope-2026Q2.json" in downloads and at.code
     shown = everything_shown(at, downloads)
     assert OTHER not in shown
     if page == "2_upload":  # it covers every program: refused
