@@ -61,6 +61,20 @@ def test_findings(con):
     assert by_kind.loc["weakest_dimension", "metric"] == "career_clarity"
 
 
+# Each change reads in its metric's unit: NPS in whole points (never "-11.31"), a dimension as a mean score.
+@pytest.mark.parametrize("dimension, previous, value, message", [
+    ("nps", -11.31, -13.89, "Net Promoter Score fell from -11 to -14 since Q1 2026 (p = 0.020)."),
+    ("nps", 4.4, 12.6, "Net Promoter Score rose from +4 to +13 since Q1 2026 (p = 0.020)."),
+    ("networking", 3.04, 3.1, "Networking rose from 3.04 to 3.10 since Q1 2026 (p = 0.020)."),
+])
+def test_a_significant_change_reads_in_its_metrics_unit(dimension, previous, value, message):
+    change = pd.DataFrame({"dimension": [dimension], "previous": [previous], "value": [value],
+                           "change": [value - previous], "significant": [True], "suppressed": [False],
+                           "p_value": [0.02]})
+    [found] = insights.significant_changes(change, Q2)
+    assert found["message"] == message
+
+
 @pytest.mark.parametrize("column, low, place", [
     ("program", "Leadership program", "Leadership program"),
     ("program", "New hire", "New hire program"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.measures import effects, engagement, feedback, impact, impact_stats, satisfaction
+from analytics.measures import effects, engagement, feedback, impact, impact_stats, registry, satisfaction
 from analytics.measures.filters import Filters, Period
 from analytics.present import charts, formatting, impact_reading, wording
 from analytics.store import settings
@@ -28,7 +28,9 @@ def significant_changes(change: pd.DataFrame, period: Period) -> list[dict]:
     out = []
     for row in change[change["significant"] & ~change["suppressed"]].itertuples():
         direction = "rose" if row.change > 0 else "fell"
-        before, after = formatting.show(row.previous, "score"), formatting.show(row.value, "score")
+        # NPS reads in whole points, a dimension as a mean score: each as its registry entry says
+        unit = (registry.REGISTRY.get(row.dimension) or registry.REGISTRY[f"{row.dimension}_mean"]).unit
+        before, after = formatting.show(row.previous, unit), formatting.show(row.value, unit)
         out.append(_finding(3 + abs(row.change), "significant_change",
                             f"{charts.label(row.dimension)} {direction} from {before} to {after} since "
                             f"{period.previous().sentence()} ({formatting.p_text(row.p_value)}).",
