@@ -31,7 +31,7 @@ MISSING = "–"
 
 
 def _signed(value: float, digits: int, suffix: str = "") -> str:
-    """'+3', '−2', and '±0' for a change that rounds to nothing (never '-0')."""
+    """'+3', '-2', and '±0' for a change that rounds to nothing (never '-0')."""
     rounded = round(value, digits)
     return f"±0{suffix}" if rounded == 0 else f"{rounded:+,.{digits}f}{suffix}"
 
