@@ -52,6 +52,8 @@ if "table" in shown:
 ELEMENTS = {"chart": "[data-testid=stPlotlyChart]", "table": "[data-testid=stDataFrame]"}
 ELEMENT_SETS = (frozenset(), frozenset({"chart"}), frozenset({"table"}), frozenset({"chart", "table"}))
 QUIET_MS = 1000
+# The sidebar filter the benchmark changes: one with many values, so that each run can ask for one nobody has.
+FILTER = "Department"
 TIMEOUT_MS = 120_000
 # Anything Streamlit shows while a script runs or an element waits for its data.
 BUSY = ", ".join(["[data-testid=stStatusWidget]", "[data-stale=true]", "[data-testid=stSkeleton]",
@@ -193,6 +195,29 @@ async def first_screen(browser, url: str, quiet_ms: int = QUIET_MS) -> tuple[flo
         await context.close()
 
 
+async def filter_change(browser, url: str, nth: int, quiet_ms: int = QUIET_MS) -> float:
+    """Seconds from choosing the `nth` value of the sidebar's FILTER, once the first screen at `url` has settled
+    in a new session, until the page has settled again."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        await context.add_init_script(WATCH)
+        page = await context.new_page()
+        await page.goto(url, wait_until="commit")
+        await page.wait_for_function(SETTLED, arg=quiet_ms, timeout=TIMEOUT_MS, polling=50)
+        sidebar = page.get_by_test_id("stSidebar")
+        await sidebar.get_by_test_id("stSelectbox").filter(has=page.get_by_text(FILTER, exact=True)).click()
+        option = page.get_by_role("option").nth(nth)
+        value = await option.inner_text()
+        start = await page.evaluate("performance.now()")
+        await option.click()
+        await page.wait_for_function(SETTLED, arg=quiet_ms, timeout=TIMEOUT_MS, polling=50)
+        if value not in await sidebar.inner_text() or await page.get_by_test_id("stException").count():
+            raise RuntimeError(f"{url}: the page did not show {FILTER} {value}")
+        return (await page.evaluate("window.__lastChange") - start) / 1000
+    finally:
+        await context.close()
+
+
 async def visit(browser, url: str, quiet_ms: int) -> tuple[float, frozenset[str]] | None:
     try:
         return await first_screen(browser, url, quiet_ms)
@@ -256,6 +281,24 @@ def among_others(url: str, others: int, runs: int, quiet_ms: int) -> tuple[Visit
     return asyncio.run(_among_others(url, others, runs, quiet_ms))
 
 
+async def _filter_changes(url: str, runs: int, quiet_ms: int) -> tuple[Visits, Visits]:
+    async with chromium() as browser:
+        first, again = Visits(f"{FILTER} asked for the first time"), Visits(f"{FILTER} asked for again")
+        for nth in range(1, runs + 1):
+            for visits in (first, again):
+                try:
+                    visits.add((await filter_change(browser, url, nth, quiet_ms), frozenset()))
+                except Exception:  # counted, not fatal: the benchmark reports failures
+                    visits.add(None)
+        return first, again
+
+
+def filter_changes(url: str, runs: int, quiet_ms: int) -> tuple[Visits, Visits]:
+    """In new sessions at `url`, each of the first `runs` values of the sidebar's FILTER chosen twice: the first
+    time nothing is cached for it (the figures are computed), the second time the server has them."""
+    return asyncio.run(_filter_changes(url, runs, quiet_ms))
+
+
 def _with(elements: frozenset[str]) -> str:
     return f"?with={','.join(sorted(elements))}" if elements else ""
 
@@ -289,6 +332,10 @@ class FirstScreens:
     # over Streamlit's protocol; and how long those others' scripts took.
     among_others: Visits = field(default_factory=lambda: Visits("among others"))
     others: Visits = field(default_factory=lambda: Visits("the other sessions' scripts"))
+    # A filter change on the Overview, once its first screen has settled: to a value nobody asked for before,
+    # and to the same value again in another session.
+    filter_first: Visits = field(default_factory=lambda: Visits("filter asked for the first time"))
+    filter_again: Visits = field(default_factory=lambda: Visits("filter asked for again"))
 
     def margin(self, path: str) -> float | None:
         page, reference = self.pages[path].median, self.reference.median
@@ -312,13 +359,16 @@ def measure(database: Path, paths: list[str], runs: int, sessions: int, log: Pat
     """The dashboard on `database` and the one-line app, served at once: each page path ("" is the
     Overview) opened in new sessions alternately with the one-line app; then `sessions` new sessions
     on the Overview at once, one in a browser and the others over the protocol, `runs` times; then
-    `sessions` browsers at once on the Overview, and as many on the one-line app; then what
+    `runs` filter changes on the Overview, each to a new value and then to it again; then `sessions`
+    browsers at once on the Overview, and as many on the one-line app; then what
     Streamlit's heavy elements cost (ELEMENTS_APP); a screen has settled once unchanged for `quiet_ms`."""
     with serve(ROOT / "dashboard.py", database, log) as dashboard, small_app(ONE_LINE_APP) as one_line:
         pages, reference = side_by_side(dashboard.url, one_line, paths, runs, quiet_ms)
         among, others = among_others(dashboard.url, sessions - 1, runs, quiet_ms)
+        first, again = filter_changes(dashboard.url, runs, quiet_ms)
         screens = FirstScreens(pages, reference, concurrent(dashboard.url, sessions, quiet_ms),
-                               concurrent(one_line, sessions, quiet_ms), among_others=among, others=others)
+                               concurrent(one_line, sessions, quiet_ms), among_others=among, others=others,
+                               filter_first=first, filter_again=again)
     with small_app(ELEMENTS_APP) as elements:
         screens.elements = element_costs(elements, runs, quiet_ms)
     return screens
