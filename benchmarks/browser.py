@@ -178,32 +178,34 @@ async def chromium() -> AsyncIterator:
             await browser.close()
 
 
-async def first_screen(browser, url: str, quiet_ms: int = QUIET_MS) -> tuple[float, frozenset[str]]:
-    """Seconds from navigating to `url` in a new context until its first screen has settled (unchanged for
-    `quiet_ms`), and the heavy ELEMENTS that screen shows."""
+@asynccontextmanager
+async def settled(browser, url: str, quiet_ms: int) -> AsyncIterator:
+    """The page at `url` in a new context, once its first screen has settled (unchanged for `quiet_ms`)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     try:
         await context.add_init_script(WATCH)
         page = await context.new_page()
         await page.goto(url, wait_until="commit")
         await page.wait_for_function(SETTLED, arg=quiet_ms, timeout=TIMEOUT_MS, polling=50)
+        yield page
+    finally:
+        await context.close()
+
+
+async def first_screen(browser, url: str, quiet_ms: int = QUIET_MS) -> tuple[float, frozenset[str]]:
+    """Seconds from navigating to `url` in a new context until its first screen has settled (unchanged for
+    `quiet_ms`), and the heavy ELEMENTS that screen shows."""
+    async with settled(browser, url, quiet_ms) as page:
         if await page.get_by_test_id("stException").count():
             raise RuntimeError(f"{url}: the page shows an exception")
         shown = frozenset([name for name, selector in ELEMENTS.items() if await page.locator(selector).count()])
         return await page.evaluate("window.__lastChange") / 1000, shown
-    finally:
-        await context.close()
 
 
 async def filter_change(browser, url: str, nth: int, quiet_ms: int = QUIET_MS) -> float:
     """Seconds from choosing the `nth` value of the sidebar's FILTER, once the first screen at `url` has settled
     in a new session, until the page has settled again."""
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        await context.add_init_script(WATCH)
-        page = await context.new_page()
-        await page.goto(url, wait_until="commit")
-        await page.wait_for_function(SETTLED, arg=quiet_ms, timeout=TIMEOUT_MS, polling=50)
+    async with settled(browser, url, quiet_ms) as page:
         sidebar = page.get_by_test_id("stSidebar")
         await sidebar.get_by_test_id("stSelectbox").filter(has=page.get_by_text(FILTER, exact=True)).click()
         option = page.get_by_role("option").nth(nth)
@@ -214,8 +216,6 @@ async def filter_change(browser, url: str, nth: int, quiet_ms: int = QUIET_MS) -
         if value not in await sidebar.inner_text() or await page.get_by_test_id("stException").count():
             raise RuntimeError(f"{url}: the page did not show {FILTER} {value}")
         return (await page.evaluate("window.__lastChange") - start) / 1000
-    finally:
-        await context.close()
 
 
 async def visit(browser, url: str, quiet_ms: int) -> tuple[float, frozenset[str]] | None:
