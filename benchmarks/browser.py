@@ -99,6 +99,10 @@ class Visits:
         return statistics.median(done) if done else None
 
     @property
+    def slowest(self) -> float | None:
+        return max((s for s in self.seconds if s is not None), default=None)
+
+    @property
     def failures(self) -> int:
         return sum(s is None for s in self.seconds)
 
@@ -336,6 +340,12 @@ class FirstScreens:
     # and to the same value again in another session.
     filter_first: Visits = field(default_factory=lambda: Visits("filter asked for the first time"))
     filter_again: Visits = field(default_factory=lambda: Visits("filter asked for again"))
+
+    @property
+    def alone(self) -> float | None:
+        """The first page's median first screen (the Overview's, in the benchmark), opened alone: what the
+        sessions opened at once are held to."""
+        return self.pages[next(iter(self.pages))].median
 
     def margin(self, path: str) -> float | None:
         page, reference = self.pages[path].median, self.reference.median

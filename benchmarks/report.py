@@ -130,7 +130,7 @@ def _filter_target(screens) -> tuple[str, str, bool]:
 def _concurrent_target(screens) -> tuple[str, str, bool]:
     """The browser among the others against the Overview opened alone; every session, browser or not, counts
     towards the failures."""
-    single, among, others = screens.pages[next(iter(screens.pages))].median, screens.among_others, screens.others
+    single, among, others = screens.alone, screens.among_others, screens.others
     failed = f"{among.failures + others.failures} of {len(among.seconds) + len(others.seconds)} sessions failed"
     if single is None or among.median is None:
         return CONCURRENT_TARGET, failed, False
@@ -405,9 +405,8 @@ def first_screen_section(screens) -> list[str]:
                   "same moment over Streamlit's own protocol (`benchmarks.sessions`: each asks for the page and "
                   "waits until the server has run its script, what another person's browser costs the server), "
                   f"{len(among.seconds)} times: the browser's first screen took a median of {_s(among.median)} s "
-                  f"({_visits(among)}) against {_s(screens.pages[next(iter(screens.pages))].median)} s alone; "
-                  f"the others' scripts ran in a median of {_s(others.median)} s, the slowest "
-                  f"{_s(max((s for s in others.seconds if s is not None), default=None))} s; "
+                  f"({_visits(among)}) against {_s(screens.alone)} s alone; the others' scripts ran in a median "
+                  f"of {_s(others.median)} s, the slowest {_s(others.slowest)} s; "
                   f"{among.failures + others.failures} failed.", "",
               f"For comparison, {len(together.seconds)} browsers at once on this machine: median "
               f"{_s(together.median)} s ({_visits(together)}); {together.failures} failed. Its control, the one-line "

@@ -42,7 +42,7 @@ if built and built[:3] == (fmt, session.period(), session.filters()):
     st.download_button(f"Download {name}", built[3], file_name=name, mime=report.MEDIA_TYPES[fmt],
                        key="download_report", icon=":material/download:", type="primary")
 # On demand, like the JSON below: a code block loads 1.5 MB of highlighting script and a font into a new
-# session's browser, which held the page's first screen back by about half a second.
+# session's browser, and the page's first screen waited for both.
 if st.toggle("The same report from the command line", key="show_command_line"):
     # A code block, not Markdown: program and cohort names are shown exactly as the shell needs them.
     st.code(command_line(session.period(), session.filters(), fmt), language="bash")
