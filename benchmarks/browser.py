@@ -25,10 +25,11 @@ import urllib.request
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator, Callable, Iterator
+from typing import AsyncIterator, Awaitable, Callable, Iterator, TypeVar
 
 from benchmarks import sessions as protocol
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -92,6 +93,10 @@ class Visits:
         self.seconds.append(None if screen is None else screen[0])
         if screen is not None:
             self.elements |= screen[1]
+
+    def add_time(self, seconds: float | None) -> None:
+        """A timing that is not a screen (a filter change, a session without a browser); None: it failed."""
+        self.add(None if seconds is None else (seconds, frozenset()))
 
     @property
     def median(self) -> float | None:
@@ -222,11 +227,15 @@ async def filter_change(browser, url: str, nth: int, quiet_ms: int = QUIET_MS) -
         return (await page.evaluate("window.__lastChange") - start) / 1000
 
 
-async def visit(browser, url: str, quiet_ms: int) -> tuple[float, frozenset[str]] | None:
+async def _or_none(work: Awaitable[T]) -> T | None:
     try:
-        return await first_screen(browser, url, quiet_ms)
+        return await work
     except Exception:  # a failed visit is counted, not fatal: the benchmark reports failures
         return None
+
+
+async def visit(browser, url: str, quiet_ms: int) -> tuple[float, frozenset[str]] | None:
+    return await _or_none(first_screen(browser, url, quiet_ms))
 
 
 async def _in_turn(browser, turn: list[tuple[Visits, str]], runs: int, quiet_ms: int) -> None:
@@ -274,7 +283,7 @@ async def _among_others(url: str, others: int, runs: int, quiet_ms: int) -> tupl
                                                  *(protocol.opened(url) for _ in range(others)))
             screens.add(screen)
             for seconds in done:
-                scripts.add(None if seconds is None else (seconds, frozenset()))
+                scripts.add_time(seconds)
         return screens, scripts
 
 
@@ -290,10 +299,7 @@ async def _filter_changes(url: str, runs: int, quiet_ms: int) -> tuple[Visits, V
         first, again = Visits(f"{FILTER} asked for the first time"), Visits(f"{FILTER} asked for again")
         for nth in range(1, runs + 1):
             for visits in (first, again):
-                try:
-                    visits.add((await filter_change(browser, url, nth, quiet_ms), frozenset()))
-                except Exception:  # counted, not fatal: the benchmark reports failures
-                    visits.add(None)
+                visits.add_time(await _or_none(filter_change(browser, url, nth, quiet_ms)))
         return first, again
 
 

@@ -51,6 +51,14 @@ def test_a_visit_adds_its_time_and_the_elements_it_showed():
     assert (visits.seconds, visits.elements, visits.failures) == ([2.0, None, 1.5], CHART | TABLE, 1)
 
 
+def test_a_timing_that_is_not_a_screen_adds_no_element():
+    visits = Visits("filter changes")
+    for seconds in [2.4, None, 0.5]:
+        visits.add_time(seconds)
+    assert (visits.seconds, visits.elements, visits.failures, visits.slowest) == ([2.4, None, 0.5], frozenset(), 1,
+                                                                                  2.4)
+
+
 # The ten at once are judged by the browser among them (median against the Overview's alone, 2.0 s), and fail
 # when any session fails, over the protocol or in the browser; ten browsers at once are shown, not judged.
 @pytest.mark.parametrize("overview, other, among, others, together, met, concurrent_met", [
