@@ -345,5 +345,6 @@ sidebar(cur, user.scope)
 account(cur, user)
 status_line(access, queries.has_demo(cur), settings_page)
 session.show_flash()
-with memo.scope():  # a figure the page asks for twice is computed once
+# A figure asked for twice is computed once; one that no filter changes, once per data version.
+with memo.scope(st.session_state["data_version"]):
     page.run()

@@ -141,3 +141,62 @@ def test_a_connection_dropped_inside_a_scope_lends_its_id_to_no_other():
         for _ in range(5):
             figure(Connection(), "Q1")  # each dropped at once: CPython would give the next one its address
     assert calls == [("Q1", None)] * 5
+
+
+@memo.per_data
+def unfiltered(con, period: str) -> pd.DataFrame:
+    calls.append((period, "per data"))
+    return pd.DataFrame({"period": [period]})
+
+
+@pytest.fixture
+def nothing_kept(monkeypatch):
+    monkeypatch.setattr(memo, "_PER_DATA", memo.OrderedDict())
+
+
+# Each scope opened with a data version (None: without one) asks for the figure of these periods.
+@pytest.mark.parametrize("scopes, runs", [
+    ([("v1", ["Q1"]), ("v1", ["Q1"])], ["Q1"]),                          # same data: kept across scopes
+    ([("v1", ["Q1"]), ("v1", ["Q2", "Q1"])], ["Q1", "Q2"]),
+    ([("v1", ["Q1"]), ("v2", ["Q1"])], ["Q1", "Q1"]),                    # the data changed: again
+    ([("v1", ["Q1"]), ("v2", ["Q1"]), ("v1", ["Q1"])], ["Q1", "Q1"]),    # v1's is still kept
+    ([(None, ["Q1", "Q1"]), (None, ["Q1"])], ["Q1", "Q1"]),               # no version: once per scope
+    ([("v1", ["Q1"]), (None, ["Q1"])], ["Q1", "Q1"]),
+])
+def test_a_figure_per_data_is_kept_across_scopes_of_the_same_version(con, nothing_kept, scopes, runs):
+    for version, periods in scopes:
+        with memo.scope(version):
+            for period in periods:
+                assert unfiltered(con, period).at[0, "period"] == period
+    assert calls == [(period, "per data") for period in runs]
+
+
+def test_a_write_inside_the_scope_stops_keeping_figures_for_its_version(nothing_kept):
+    con = builders.fresh()
+    with memo.scope("v1"):
+        unfiltered(con, "Q1")
+        with queries.transaction(con):  # a committed write: the version the scope was opened with is stale
+            pass
+        unfiltered(con, "Q1")  # afresh, and kept for this scope alone
+        unfiltered(con, "Q1")
+    with memo.scope("v1"):
+        unfiltered(con, "Q1")  # what was computed before the write
+    assert calls == [("Q1", "per data")] * 2
+
+
+def test_the_least_recently_used_figure_is_dropped_first(con, nothing_kept, monkeypatch):
+    monkeypatch.setattr(memo, "PER_DATA_ENTRIES", 2)
+    for periods in (["Q1", "Q2", "Q1", "Q3"], ["Q1", "Q2"]):  # Q3 drops Q2, the least recently used
+        with memo.scope("v1"):
+            for period in periods:
+                unfiltered(con, period)
+    assert [period for period, _ in calls] == ["Q1", "Q2", "Q3", "Q2"]
+
+
+def test_a_caller_changing_its_copy_does_not_change_what_is_kept(con, nothing_kept):
+    for _ in range(2):
+        with memo.scope("v1"):
+            mine = unfiltered(con, "Q1")
+            mine["period"] = "changed"
+    with memo.scope("v1"):
+        assert unfiltered(con, "Q1").at[0, "period"] == "Q1"

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.ingest import identity, pipeline
-from analytics.measures import impact
+from analytics.measures import impact, lattice
 from analytics.measures.filters import Filters, Period
 from analytics.measures.registry import REGISTRY
 from analytics.ops import delivery, schedule
@@ -130,6 +130,19 @@ def test_overview_follows_the_quarter(populated_read, app):
     assert not at.exception
     assert "Q1 2026" in texts(at)
     assert [m.value for m in at.metric] != before
+
+
+def test_a_filter_change_reuses_what_no_filter_changes(demo_db, app, monkeypatch):
+    """Which small groups of each quarter may be shown depends on the data alone: the Overview's first run
+    works it out for its quarters, and choosing a department reuses that instead of reading them again."""
+    built, of = [], lattice.Lattice.of
+    monkeypatch.setattr(lattice.Lattice, "of", lambda *args: built.append(args) or of(*args))
+    at = app("1_overview")
+    first = len(built)
+    at.selectbox(key="filter_department").set_value("Engineering").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Engineering department" in texts(at)
+    assert (first > 0, len(built)) == (True, first)
 
 
 @pytest.mark.parametrize("page", ["3_satisfaction", "4_engagement", "6_outcomes", "7_feedback"])

@@ -132,7 +132,7 @@ def _raw_comments(con: duckdb.DuckDBPyConnection, period: Period, filters: Filte
     return con.execute(sql, params).df()
 
 
-@memo.once
+@memo.per_data  # no filter changes it: kept per data version
 def released(con: duckdb.DuckDBPyConnection, period: Period, setting: str) -> lattice.Lattice:
     """Which views' comments may be listed (`setting` min_comment_group_size) or summarised
     (min_group_size) in the period."""

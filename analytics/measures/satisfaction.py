@@ -69,7 +69,7 @@ def response_count(con: duckdb.DuckDBPyConnection, period: Period, filters: Filt
     return name_segment(frame, by)
 
 
-@memo.once
+@memo.per_data  # no filter changes it: kept per data version
 def released(con: duckdb.DuckDBPyConnection, period: Period) -> lattice.Lattice:
     """Which views' figures of each Likert dimension and of NPS may be released in the period."""
     scored, params = period_scores_sql(period, Filters(), "TRUE")

@@ -11,29 +11,43 @@ the scope on cursors of its connection join it (`joined`): what one computes, th
 others reuse, and a figure asked for by two at once is computed by one of them.
 A scope keeps each connection it remembered figures of until it ends, so that no
 other connection can take that connection's id (the key) in the meantime.
+
+A figure that no filter changes (which small groups of a quarter may be shown,
+say) is decorated with `@memo.per_data` instead: inside a scope opened with the
+data's version (`scope(version)`, the dashboard's cache key), it is also kept
+across scopes, so that a page run with other filters, or another session, reuses
+it. A write inside the scope drops the version with everything else: from then
+on the scope computes such a figure afresh, as it would any other.
 """
 from __future__ import annotations
 
 import functools
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Hashable, Iterator
 
 _results: ContextVar[dict | None] = ContextVar("memo_results", default=None)
 # In a joined thread: (id of its cursor, id of the connection the cursor counts as).
 _alias: ContextVar[tuple[int, int] | None] = ContextVar("memo_alias", default=None)
 _LOCK = object()  # marks a figure's lock among the results
 _KEPT = object()  # marks a connection the scope keeps alive: a dropped one's id could go to another
+_VERSION = object()  # the key, among a scope's results, of the data version it was opened with
+# per_data figures by (data version, function, arguments), the least recently used dropped first.
+_PER_DATA: OrderedDict = OrderedDict()
+_PER_DATA_LOCK = threading.Lock()
+PER_DATA_ENTRIES = 256
 
 
 @contextmanager
-def scope() -> Iterator[None]:
-    """Remember figures until the block ends; a scope inside another shares the outer one."""
+def scope(version: Hashable | None = None) -> Iterator[None]:
+    """Remember figures until the block ends, and `per_data` figures across scopes of the same `version` (a
+    key that changes whenever the data or settings do); a scope inside another shares the outer one."""
     if _results.get() is not None:
         yield
         return
-    token = _results.set({})
+    token = _results.set({} if version is None else {_VERSION: version})
     try:
         yield
     finally:
@@ -85,6 +99,35 @@ def once(function: Callable[..., Any]) -> Callable[..., Any]:
             if key not in results:
                 results[key] = function(con, *args, **kwargs)
                 results.setdefault((_KEPT, id(con)), con)
-        value = results[key]
-        return value.copy() if hasattr(value, "copy") else value
+        return _copy(results[key])
     return remembered
+
+
+def _copy(value: Any) -> Any:
+    """What a caller gets of a remembered value: a copy, when it has one (callers may change theirs)."""
+    return value.copy() if hasattr(value, "copy") else value
+
+
+def per_data(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`once`, and kept across scopes opened with the same data version: for figures that depend on the data
+    and settings alone, never on filters."""
+    remembered = once(function)
+
+    @functools.wraps(function)
+    def kept(con, *args: Any, **kwargs: Any) -> Any:
+        results = _results.get()
+        version = results.get(_VERSION) if results is not None else None
+        if version is None:
+            return remembered(con, *args, **kwargs)
+        key = (version, function, args, tuple(sorted(kwargs.items())))
+        with _PER_DATA_LOCK:
+            if key in _PER_DATA:
+                _PER_DATA.move_to_end(key)
+                return _copy(_PER_DATA[key])
+        value = remembered(con, *args, **kwargs)
+        with _PER_DATA_LOCK:
+            _PER_DATA[key] = value
+            while len(_PER_DATA) > PER_DATA_ENTRIES:
+                _PER_DATA.popitem(last=False)
+        return _copy(value)
+    return kept
