@@ -187,6 +187,15 @@ async def chromium() -> AsyncIterator:
             await browser.close()
 
 
+def in_chromium(step: Callable[..., Awaitable[T]], *args) -> T:
+    """`await step(browser, *args)` in a headless Chromium of its own: `measure`, or one of its steps alone
+    (`in_chromium(side_by_side, url, one_line_url, ["Retention"], 3, QUIET_MS)`, say)."""
+    async def run() -> T:
+        async with chromium() as browser:
+            return await step(browser, *args)
+    return asyncio.run(run())
+
+
 @asynccontextmanager
 async def settled(browser, url: str, quiet_ms: int) -> AsyncIterator:
     """The page at `url` in a new context, once its first screen has settled (unchanged for `quiet_ms`)."""
@@ -245,87 +254,64 @@ async def _in_turn(browser, turn: list[tuple[Visits, str]], runs: int, quiet_ms:
             visits.add(await visit(browser, url, quiet_ms))
 
 
-async def _side_by_side(app: str, one_line: str, paths: list[str], runs: int, quiet_ms: int) -> tuple[dict, Visits]:
-    async with chromium() as browser:
-        await first_screen(browser, one_line, quiet_ms)  # a server's first session imports everything: not timed
-        await first_screen(browser, f"{app}/{paths[0]}", quiet_ms)
-        pages = {path: Visits(path or "Overview") for path in paths}
-        reference = Visits("one-line app")
-        turn = [(pages[path], f"{app}/{path}") for path in paths]
-        await _in_turn(browser, [step for page in turn for step in (page, (reference, one_line))], runs, quiet_ms)
-        return pages, reference
-
-
-def side_by_side(app: str, one_line: str, paths: list[str], runs: int, quiet_ms: int) -> tuple[dict, Visits]:
+async def side_by_side(browser, app: str, one_line: str, paths: list[str], runs: int, quiet_ms: int,
+                        warm: bool = True) -> tuple[dict, Visits]:
     """Each page path of the dashboard ("" for the Overview) and the one-line app, visited
     alternately, `runs` times each, each visit a new session."""
-    return asyncio.run(_side_by_side(app, one_line, paths, runs, quiet_ms))
+    if warm:  # a server's first session imports everything: not timed
+        await first_screen(browser, one_line, quiet_ms)
+        await first_screen(browser, f"{app}/{paths[0]}", quiet_ms)
+    pages = {path: Visits(path or "Overview") for path in paths}
+    reference = Visits("one-line app")
+    turn = [(pages[path], f"{app}/{path}") for path in paths]
+    await _in_turn(browser, [step for page in turn for step in (page, (reference, one_line))], runs, quiet_ms)
+    return pages, reference
 
 
-async def _concurrent(url: str, sessions: int, quiet_ms: int) -> Visits:
-    async with chromium() as browser:
-        together = Visits(f"{sessions} at once")
-        for screen in await asyncio.gather(*(visit(browser, url, quiet_ms) for _ in range(sessions))):
-            together.add(screen)
-        return together
-
-
-def concurrent(url: str, sessions: int, quiet_ms: int) -> Visits:
+async def concurrent(browser, url: str, sessions: int, quiet_ms: int) -> Visits:
     """`sessions` new sessions opened at once, each in its own browser context."""
-    return asyncio.run(_concurrent(url, sessions, quiet_ms))
+    together = Visits(f"{sessions} at once")
+    for screen in await asyncio.gather(*(visit(browser, url, quiet_ms) for _ in range(sessions))):
+        together.add(screen)
+    return together
 
 
-async def _among_others(url: str, others: int, runs: int, quiet_ms: int) -> tuple[Visits, Visits]:
-    async with chromium() as browser:
-        screens, scripts = Visits(f"1 of {others + 1} at once"), Visits("the other sessions' scripts")
-        for _ in range(runs):
-            screen, *done = await asyncio.gather(visit(browser, url, quiet_ms),
-                                                 *(protocol.opened(url) for _ in range(others)))
-            screens.add(screen)
-            for seconds in done:
-                scripts.add_time(seconds)
-        return screens, scripts
-
-
-def among_others(url: str, others: int, runs: int, quiet_ms: int) -> tuple[Visits, Visits]:
+async def among_others(browser, url: str, others: int, runs: int, quiet_ms: int) -> tuple[Visits, Visits]:
     """A browser's first screen at `url` while `others` more new sessions open it at the same moment over
     Streamlit's protocol (benchmarks.sessions), `runs` times: the browser's screens, and the seconds until each
     other session's script had run."""
-    return asyncio.run(_among_others(url, others, runs, quiet_ms))
+    screens, scripts = Visits(f"1 of {others + 1} at once"), Visits("the other sessions' scripts")
+    for _ in range(runs):
+        screen, *done = await asyncio.gather(visit(browser, url, quiet_ms),
+                                             *(protocol.opened(url) for _ in range(others)))
+        screens.add(screen)
+        for seconds in done:
+            scripts.add_time(seconds)
+    return screens, scripts
 
 
-async def _filter_changes(url: str, runs: int, quiet_ms: int) -> tuple[Visits, Visits]:
-    async with chromium() as browser:
-        first, again = Visits(f"{FILTER} asked for the first time"), Visits(f"{FILTER} asked for again")
-        for nth in range(1, runs + 1):
-            for visits in (first, again):
-                visits.add_time(await _or_none(filter_change(browser, url, nth, quiet_ms)))
-        return first, again
-
-
-def filter_changes(url: str, runs: int, quiet_ms: int) -> tuple[Visits, Visits]:
+async def filter_changes(browser, url: str, runs: int, quiet_ms: int) -> tuple[Visits, Visits]:
     """In new sessions at `url`, each of the first `runs` values of the sidebar's FILTER chosen twice: the first
     time nothing is cached for it (the figures are computed), the second time the server has them."""
-    return asyncio.run(_filter_changes(url, runs, quiet_ms))
+    first, again = Visits(f"{FILTER} asked for the first time"), Visits(f"{FILTER} asked for again")
+    for nth in range(1, runs + 1):
+        for visits in (first, again):
+            visits.add_time(await _or_none(filter_change(browser, url, nth, quiet_ms)))
+    return first, again
 
 
 def _with(elements: frozenset[str]) -> str:
     return f"?with={','.join(sorted(elements))}" if elements else ""
 
 
-async def _element_costs(url: str, runs: int, quiet_ms: int) -> dict[frozenset[str], Visits]:
-    async with chromium() as browser:
-        for elements in ELEMENT_SETS:  # each element's server-side imports happen once: not timed
-            await first_screen(browser, url + _with(elements), quiet_ms)
-        costs = {elements: Visits(" and ".join(sorted(elements)) or "title alone") for elements in ELEMENT_SETS}
-        await _in_turn(browser, [(costs[elements], url + _with(elements)) for elements in ELEMENT_SETS], runs,
-                       quiet_ms)
-        return costs
-
-
-def element_costs(url: str, runs: int, quiet_ms: int) -> dict[frozenset[str], Visits]:
+async def element_costs(browser, url: str, runs: int, quiet_ms: int,
+                        warm: bool = True) -> dict[frozenset[str], Visits]:
     """ELEMENTS_APP at `url` with each set of heavy elements, visited in turn, `runs` times each."""
-    return asyncio.run(_element_costs(url, runs, quiet_ms))
+    for elements in ELEMENT_SETS if warm else ():  # each element's server-side imports happen once: not timed
+        await first_screen(browser, url + _with(elements), quiet_ms)
+    costs = {elements: Visits(" and ".join(sorted(elements)) or "title alone") for elements in ELEMENT_SETS}
+    await _in_turn(browser, [(costs[elements], url + _with(elements)) for elements in ELEMENT_SETS], runs, quiet_ms)
+    return costs
 
 
 @dataclass
@@ -371,20 +357,26 @@ class FirstScreens:
 
 
 def measure(database: Path, paths: list[str], runs: int, sessions: int, log: Path | None = None,
-            quiet_ms: int = QUIET_MS) -> FirstScreens:
+            quiet_ms: int = QUIET_MS, warm: bool = True) -> FirstScreens:
     """The dashboard on `database` and the one-line app, served at once: each page path ("" is the
     Overview) opened in new sessions alternately with the one-line app; then `sessions` new sessions
     on the Overview at once, one in a browser and the others over the protocol, `runs` times; then
     `runs` filter changes on the Overview, each to a new value and then to it again; then `sessions`
     browsers at once on the Overview, and as many on the one-line app; then what
-    Streamlit's heavy elements cost (ELEMENTS_APP); a screen has settled once unchanged for `quiet_ms`."""
+    Streamlit's heavy elements cost (ELEMENTS_APP); a screen has settled once unchanged for `quiet_ms`. Each
+    server's first sessions are not timed unless `warm` is off (a smoke run, which times nothing)."""
+    return in_chromium(_measure, database, paths, runs, sessions, log, quiet_ms, warm)
+
+
+async def _measure(browser, database: Path, paths: list[str], runs: int, sessions: int, log: Path | None,
+                   quiet_ms: int, warm: bool) -> FirstScreens:
     with serve(ROOT / "dashboard.py", database, log) as dashboard, small_app(ONE_LINE_APP) as one_line:
-        pages, reference = side_by_side(dashboard.url, one_line, paths, runs, quiet_ms)
-        among, others = among_others(dashboard.url, sessions - 1, runs, quiet_ms)
-        first, again = filter_changes(dashboard.url, runs, quiet_ms)
-        screens = FirstScreens(pages, reference, concurrent(dashboard.url, sessions, quiet_ms),
-                               concurrent(one_line, sessions, quiet_ms), among_others=among, others=others,
-                               filter_first=first, filter_again=again)
+        pages, reference = await side_by_side(browser, dashboard.url, one_line, paths, runs, quiet_ms, warm)
+        among, others = await among_others(browser, dashboard.url, sessions - 1, runs, quiet_ms)
+        first, again = await filter_changes(browser, dashboard.url, runs, quiet_ms)
+        screens = FirstScreens(pages, reference, await concurrent(browser, dashboard.url, sessions, quiet_ms),
+                               await concurrent(browser, one_line, sessions, quiet_ms), among_others=among,
+                               others=others, filter_first=first, filter_again=again)
     with small_app(ELEMENTS_APP) as elements:
-        screens.elements = element_costs(elements, runs, quiet_ms)
+        screens.elements = await element_costs(browser, elements, runs, quiet_ms, warm)
     return screens
