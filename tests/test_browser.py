@@ -4,12 +4,14 @@ upload and load, the Overview changes, and every page renders. Screenshots of ea
 artifacts/screenshots/ (git-ignored)."""
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from pathlib import Path
 
 import pytest
 
+from benchmarks import sessions
 from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, serve  # noqa: F401 - shared with test_browser_sso
 from pages._registry import DEFAULT, PAGES
 
@@ -107,7 +109,8 @@ def test_a_fresh_server_shows_only_its_own_menu_and_answers_at_every_address(ser
     Streamlit's list of the pages/ folder ('dashboard', 'common', '1 overview'), never 'Page not found'; then
     each page's address (and the root) in a new session opens that page. On that first request Streamlit knows
     a page by the address it derives from the file's name, which is why files are named after their addresses
-    (see pages/_navigation.py)."""
+    (see pages/_navigation.py). The later sessions ask for their address as the browser does, over Streamlit's
+    protocol (benchmarks.sessions): the server alone decides which page an address opens."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -124,15 +127,13 @@ def test_a_fresh_server_shows_only_its_own_menu_and_answers_at_every_address(ser
             assert not first.get_by_test_id("stException").count()
             assert "Demo data" in first.locator("body").inner_text()
             assert menu(first) == [entry.title for entry in PAGES], menu(first)
-            sessions = browser.new_context()  # each page a new session; the scripts fetched once
-            for url, title in [*((entry.url, entry.title) for entry in PAGES), ("", DEFAULT.title)]:
-                page = sessions.new_page()
-                seen = watched(page, f"{server}/{url}")
-                assert "Page not found" not in seen, url
-                assert page.get_by_test_id("stHeading").first.inner_text() == title, url
-                page.close()
         finally:
             browser.close()
+    addresses = [*((entry.url, entry.title) for entry in PAGES), ("", DEFAULT.title)]
+    opened = [asyncio.run(sessions.headings(server, url))[:1] for url, _ in addresses]
+    assert opened == [[title] for _, title in addresses]
+    with pytest.raises(RuntimeError, match="no page 'nowhere'"):  # what the browser would call 'Page not found'
+        asyncio.run(sessions.headings(server, "nowhere"))
 
 
 def test_main_path_in_chromium(server):

@@ -180,6 +180,20 @@ def test_a_session_over_the_protocol_counts_only_a_page_that_ran_to_its_end(smal
     assert (seconds is not None and seconds > 0) is opens
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("query, shown", [
+    ("", ["Mentorscope"]),
+    ("do=rerun", ["Mentorscope"]),  # what the run cut short for the rerun showed is not counted twice
+    ("do=fail", RuntimeError),
+])
+def test_a_session_over_the_protocol_says_what_its_page_showed(small_server, query, shown):
+    if shown is RuntimeError:
+        with pytest.raises(RuntimeError):
+            asyncio.run(sessions.headings(small_server, query=query))
+    else:
+        assert asyncio.run(sessions.headings(small_server, query=query)) == shown
+
+
 @pytest.fixture(scope="module")
 def small_server():
     with browser.small_app(ASKED_APP) as url:
