@@ -152,6 +152,7 @@ def unfiltered(con, period: str) -> pd.DataFrame:
 @pytest.fixture
 def nothing_kept(monkeypatch):
     monkeypatch.setattr(memo, "_PER_DATA", memo.OrderedDict())
+    monkeypatch.setattr(memo, "_PER_DATA_LOCKS", {})
 
 
 # Each scope opened with a data version (None: without one) asks for the figure of these periods.
@@ -191,6 +192,27 @@ def test_the_least_recently_used_figure_is_dropped_first(con, nothing_kept, monk
             for period in periods:
                 unfiltered(con, period)
     assert [period for period, _ in calls] == ["Q1", "Q2", "Q3", "Q2"]
+
+
+def test_two_sessions_asking_at_once_compute_a_figure_per_data_once(nothing_kept):
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    both_asked = threading.Barrier(2)
+
+    @memo.per_data
+    def slow(con, period):
+        calls.append((period, "per data"))
+        time.sleep(0.05)  # long enough for the other session to ask meanwhile
+        return period
+
+    def session(con):  # a page run of its own, on its own connection, with the same data version
+        with memo.scope("v1"):
+            both_asked.wait()
+            return slow(con, "Q1")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(session, [builders.fresh(), builders.fresh()]))
+    assert (answers, calls) == (["Q1", "Q1"], [("Q1", "per data")])
 
 
 def test_a_caller_changing_its_copy_does_not_change_what_is_kept(con, nothing_kept):

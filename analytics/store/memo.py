@@ -34,9 +34,11 @@ _alias: ContextVar[tuple[int, int] | None] = ContextVar("memo_alias", default=No
 _LOCK = object()  # marks a figure's lock among the results
 _KEPT = object()  # marks a connection the scope keeps alive: a dropped one's id could go to another
 _VERSION = object()  # the key, among a scope's results, of the data version it was opened with
-# per_data figures by (data version, function, arguments), the least recently used dropped first.
+# per_data figures by (data version, function, arguments), the least recently used dropped first; and a lock
+# per key, so that two sessions asking for one at once compute it once.
 _PER_DATA: OrderedDict = OrderedDict()
-_PER_DATA_LOCK = threading.Lock()
+_PER_DATA_LOCKS: dict = {}
+_PER_DATA_LOCK = threading.Lock()  # guards both
 PER_DATA_ENTRIES = 256
 
 
@@ -121,13 +123,16 @@ def per_data(function: Callable[..., Any]) -> Callable[..., Any]:
             return remembered(con, *args, **kwargs)
         key = (version, function, args, tuple(sorted(kwargs.items())))
         with _PER_DATA_LOCK:
-            if key in _PER_DATA:
-                _PER_DATA.move_to_end(key)
-                return _copy(_PER_DATA[key])
-        value = remembered(con, *args, **kwargs)
-        with _PER_DATA_LOCK:
-            _PER_DATA[key] = value
-            while len(_PER_DATA) > PER_DATA_ENTRIES:
-                _PER_DATA.popitem(last=False)
+            computing = _PER_DATA_LOCKS.setdefault(key, threading.Lock())
+        with computing:
+            with _PER_DATA_LOCK:
+                if key in _PER_DATA:
+                    _PER_DATA.move_to_end(key)
+                    return _copy(_PER_DATA[key])
+            value = remembered(con, *args, **kwargs)
+            with _PER_DATA_LOCK:
+                _PER_DATA[key] = value
+                while len(_PER_DATA) > PER_DATA_ENTRIES:
+                    _PER_DATA_LOCKS.pop(_PER_DATA.popitem(last=False)[0], None)
         return _copy(value)
     return kept
