@@ -553,6 +553,20 @@ def test_hidden_figures_read_the_minimum_group_size_in_use(populated_db, app, mi
         or min_size == 5
 
 
+def test_a_minimum_raised_elsewhere_hides_figures_at_the_next_run(populated_db, app):
+    """What is kept per data version (the figures, which small groups may be shown) is keyed on the settings
+    too: a minimum group size raised by the command line while a session is open hides at its next run."""
+    at = app("3_satisfaction")
+    at.selectbox(key="filter_program").set_value("New hire").run()  # 10 mentees: shown at the default minimum
+    assert "n < 200" not in charts_text(at)
+    con = connection.connect(populated_db)
+    settings.set(con, "min_group_size", 200)
+    con.close()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "n < 200" in charts_text(at)
+
+
 @pytest.mark.parametrize("answer, demo_uploads_left", [("clear_demo_cancel", 12), ("clear_demo_confirm", 0)])
 def test_clearing_the_demo_asks_first(demo_db, app, answer, demo_uploads_left):
     at = app("10_settings")
