@@ -163,6 +163,7 @@ def nothing_kept(monkeypatch):
     ([("v1", ["Q1"]), ("v2", ["Q1"]), ("v1", ["Q1"])], ["Q1", "Q1"]),    # v1's is still kept
     ([(None, ["Q1", "Q1"]), (None, ["Q1"])], ["Q1", "Q1"]),               # no version: once per scope
     ([("v1", ["Q1"]), (None, ["Q1"])], ["Q1", "Q1"]),
+    ([(("v", ["a list"]), ["Q1", "Q1"]), (("v", ["a list"]), ["Q1"])], ["Q1", "Q1"]),  # unhashable: once per scope
 ])
 def test_a_figure_per_data_is_kept_across_scopes_of_the_same_version(con, nothing_kept, scopes, runs):
     for version, periods in scopes:

@@ -90,11 +90,7 @@ def once(function: Callable[..., Any]) -> Callable[..., Any]:
     def remembered(con, *args: Any, **kwargs: Any) -> Any:
         results = _results.get()
         key = (function, _connection_id(con), args, tuple(sorted(kwargs.items())))
-        try:
-            hash(key)
-        except TypeError:  # a list of periods, say: not worth remembering
-            results = None
-        if results is None:
+        if results is None or not _hashable(key):
             return function(con, *args, **kwargs)
         # setdefault is atomic: threads of one scope get the same lock (reentrant: a figure may ask for another).
         with results.setdefault((_LOCK, key), threading.RLock()):
@@ -103,6 +99,14 @@ def once(function: Callable[..., Any]) -> Callable[..., Any]:
                 results.setdefault((_KEPT, id(con)), con)
         return _copy(results[key])
     return remembered
+
+
+def _hashable(key: tuple) -> bool:
+    try:
+        hash(key)
+    except TypeError:  # a list of periods, say: not worth remembering
+        return False
+    return True
 
 
 def _copy(value: Any) -> Any:
@@ -119,9 +123,9 @@ def per_data(function: Callable[..., Any]) -> Callable[..., Any]:
     def kept(con, *args: Any, **kwargs: Any) -> Any:
         results = _results.get()
         version = results.get(_VERSION) if results is not None else None
-        if version is None:
-            return remembered(con, *args, **kwargs)
         key = (version, function, args, tuple(sorted(kwargs.items())))
+        if version is None or not _hashable(key):
+            return remembered(con, *args, **kwargs)
         with _PER_DATA_LOCK:
             computing = _PER_DATA_LOCKS.setdefault(key, threading.Lock())
         with computing:
