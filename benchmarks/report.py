@@ -119,23 +119,32 @@ def first_screen_targets(screens) -> list[tuple[str, str, bool | None]]:
     return [(FIRST_SCREEN_TARGET, text, met), _filter_target(screens), _concurrent_target(screens)]
 
 
+def _failed(*visits) -> int:
+    return sum(v.failures for v in visits)
+
+
+def _failed_of(what: str, *visits) -> str:
+    """'k of n `what` failed', over all of `visits`."""
+    return f"{_failed(*visits)} of {sum(len(v.seconds) for v in visits)} {what} failed"
+
+
 def _filter_target(screens) -> tuple[str, str, bool]:
     first, again = screens.filter_first, screens.filter_again
-    failed = first.failures + again.failures
-    text = (f"median {_s(first.median)} s ({_s(again.median)} s when asked for again); {failed} of "
-            f"{len(first.seconds) + len(again.seconds)} changes failed")
-    return FILTER_TARGET, text, first.median is not None and first.median <= FILTER_CHANGE and not failed
+    text = (f"median {_s(first.median)} s ({_s(again.median)} s when asked for again); "
+            f"{_failed_of('changes', first, again)}")
+    return (FILTER_TARGET, text,
+            first.median is not None and first.median <= FILTER_CHANGE and not _failed(first, again))
 
 
 def _concurrent_target(screens) -> tuple[str, str, bool]:
     """The browser among the others against the Overview opened alone; every session, browser or not, counts
     towards the failures."""
     single, among, others = screens.alone, screens.among_others, screens.others
-    failed = f"{among.failures + others.failures} of {len(among.seconds) + len(others.seconds)} sessions failed"
+    failed = _failed_of("sessions", among, others)
     if single is None or among.median is None:
         return CONCURRENT_TARGET, failed, False
     return (CONCURRENT_TARGET, f"median {among.median:.2f} s against {single:.2f} s ({among.median / single:.1f}×); "
-            f"{failed}", among.median <= 2 * single and not among.failures and not others.failures)
+            f"{failed}", among.median <= 2 * single and not _failed(among, others))
 
 
 # A platform file is stored as it reads; a survey is stored long (a row per response, answer and
@@ -398,7 +407,7 @@ def first_screen_section(screens) -> list[str]:
                   "the sidebar's Department filter is chosen and timed until the page has settled again; each run "
                   f"takes another department, first when nothing is cached for it ({_s(first.median)} s: "
                   f"{_visits(first)}), then in another session asking for it again ({_s(again.median)} s: "
-                  f"{_visits(again)}); {first.failures + again.failures} failed."]
+                  f"{_visits(again)}); {_failed(first, again)} failed."]
     per_run = len(others.seconds) // max(len(among.seconds), 1)
     lines += ["", f"{per_run + 1} new sessions at once on the Overview: one in the browser, timed to its "
                   f"settled first screen, and {per_run} more opened at the "
@@ -407,7 +416,7 @@ def first_screen_section(screens) -> list[str]:
                   f"{len(among.seconds)} times: the browser's first screen took a median of {_s(among.median)} s "
                   f"({_visits(among)}) against {_s(screens.alone)} s alone; the others' scripts ran in a median "
                   f"of {_s(others.median)} s, the slowest {_s(others.slowest)} s; "
-                  f"{among.failures + others.failures} failed.", "",
+                  f"{_failed(among, others)} failed.", "",
               f"For comparison, {len(together.seconds)} browsers at once on this machine: median "
               f"{_s(together.median)} s ({_visits(together)}); {together.failures} failed. Its control, the one-line "
               f"app opened {len(control.seconds)} times at once: median {_s(control.median)} s ({_visits(control)}) "
