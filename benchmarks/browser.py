@@ -36,21 +36,22 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ONE_LINE_APP = 'import streamlit as st\n\nst.title("Mentorscope")\n'
 # What Streamlit's own heavy elements cost a first screen, whoever draws them: the title alone, plus a small
-# plotly chart and/or a small table (st.dataframe), as `?with=chart,table` asks. Each loads a large script
-# of its own into the browser the first time a session shows one.
+# chart drawn as the pages draw theirs (Vega-Lite) and/or a small table (st.dataframe), as `?with=chart,table`
+# asks. Each loads a script of its own into the browser the first time a session shows one.
 ELEMENTS_APP = """import streamlit as st
 
 st.title("Mentorscope")
 shown = st.query_params.get("with", "").split(",")
 if "chart" in shown:
-    import plotly.graph_objects as go
-    st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[3, 1, 2])))
+    st.vega_lite_chart({"mark": "line", "data": {"values": [{"x": 1, "y": 3}, {"x": 2, "y": 1}, {"x": 3, "y": 2}]},
+                        "encoding": {"x": {"field": "x", "type": "quantitative"},
+                                     "y": {"field": "y", "type": "quantitative"}}})
 if "table" in shown:
     import pandas as pd
     st.dataframe(pd.DataFrame({"x": [1, 2, 3]}))
 """
 # The heavy elements, by their test ids in the page.
-ELEMENTS = {"chart": "[data-testid=stPlotlyChart]", "table": "[data-testid=stDataFrame]"}
+ELEMENTS = {"chart": "[data-testid=stVegaLiteChart], [data-testid=stPlotlyChart]", "table": "[data-testid=stDataFrame]"}
 ELEMENT_SETS = (frozenset(), frozenset({"chart"}), frozenset({"table"}), frozenset({"chart", "table"}))
 QUIET_MS = 1000
 # The sidebar filter the benchmark changes: one with many values, so that each run can ask for one nobody has.

@@ -384,7 +384,7 @@ def first_screen_section(screens) -> list[str]:
               "has stayed unchanged for 1 s. Each page is opened by its address, alternately with the one-line app; "
               "one untimed visit of each first (a server's first session imports everything). Medians of each "
               "page's visits; the margin is the page's median minus the one-line app's. *Over its elements* takes "
-              "from the margin what the page's heavy elements (a plotly chart, a table) cost in Streamlit itself, "
+              "from the margin what the page's heavy elements (a chart, a table) cost in Streamlit itself, "
               "measured below: what is left is the dashboard's own part.", "",
               "| Page | First screen s (each visit) | Margin s | Heavy elements | Over its elements s |",
               "|---|---:|---:|---|---:|"]
@@ -394,8 +394,8 @@ def first_screen_section(screens) -> list[str]:
     lines.append(f"| one-line app | {_s(screens.reference.median)} ({_visits(screens.reference)}) | | | |")
     if screens.elements:
         lines += ["", "What Streamlit's heavy elements cost a first screen by themselves: a title-only app with a "
-                      "small plotly chart, a small table (`st.dataframe`) or both (`benchmarks.browser.ELEMENTS_APP`), "
-                      "each visited in turn the same way:", "",
+                      "small chart (Vega-Lite, as the pages draw theirs), a small table (`st.dataframe`) or both "
+                      "(`benchmarks.browser.ELEMENTS_APP`), each visited in turn the same way:", "",
                   "| The title and | First screen s (each visit) | Cost s |", "|---|---:|---:|"]
         for elements, visits in screens.elements.items():
             cost = f" {_signed(screens.element_cost(elements))}" if elements else ""

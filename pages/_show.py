@@ -13,6 +13,7 @@ import streamlit as st
 from analytics.measures import registry, stats
 from analytics.present import charts, escaping, formatting, wording
 from analytics.present import insights as insights_module
+from analytics.present.charts import vega
 from pages._session import filters, period, require, setting, standard
 
 SUPPRESSED_HELP = ("Hidden to protect anonymity: fewer respondents than the minimum group size "
@@ -49,8 +50,14 @@ def download(frame: pd.DataFrame | None, name: str, label: str = "Download data 
 
 def figure(fig, data: pd.DataFrame | None, name: str, metric: str | None = None,
            caption: str | None = None) -> None:
-    """A chart with, under it, its caption (else its metric's definition) and its data as CSV."""
-    st.plotly_chart(fig, theme=None, key=f"chart_{name}", config={"displaylogo": False})
+    """A chart with, under it, its caption (else its metric's definition) and its data as CSV. Drawn with
+    Vega-Lite, whose script a new session loads in tenths of a second where plotly.js takes over one
+    (benchmarks/RESULTS.md); with plotly when the figure holds a part that Vega-Lite's translation does not draw."""
+    spec = vega.spec(fig)
+    if spec is None:
+        st.plotly_chart(fig, theme=None, key=f"chart_{name}", config={"displaylogo": False})
+    else:
+        st.vega_lite_chart(spec, theme=None, key=f"chart_{name}", width="stretch")
     text = caption or (definition(metric) if metric else None)
     if text:
         st.caption(text)

@@ -150,7 +150,7 @@ def test_first_screens_are_measured_in_chromium(tmp_path, demo_file):
     assert [v.failures for v in visits] == [0] * 12, (tmp_path / "server.log").read_text()[-2000:]
     assert all(s > 0 for v in visits for s in v.seconds)
     assert [len(v.seconds) for v in visits] == [1, 1, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1]
-    # The Overview draws plotly charts; each element app shows what its address asks for.
+    # The Overview draws charts; each element app shows what its address asks for.
     assert "chart" in measured.pages[""].elements and measured.reference.elements == frozenset()
     assert all(visits.elements == shown for shown, visits in measured.elements.items())
 

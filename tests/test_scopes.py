@@ -5,7 +5,6 @@ no loaded program, and the anonymity rules inside a scope."""
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import time
 import zipfile
@@ -23,7 +22,7 @@ from analytics.report import build_report
 from analytics.store import settings
 from pages import _registry
 from tests.test_injection import strings
-from tests.test_pages import PAGES, ROOT
+from tests.test_pages import PAGES, ROOT, drawn
 from tests.test_roles import database, db_copy, entry  # noqa: F401 (fixtures)
 
 MINE, OTHER = "Leadership", "New hire"  # the two programs of small_exports
@@ -198,7 +197,7 @@ def everything_shown(at: AppTest, downloads: dict[str, bytes]) -> str:
     parts += [table.value.to_csv() for table in at.dataframe]
     parts += [block.value for block in at.code]
     parts += [str(option) for box in at.selectbox for option in box.options]
-    parts += [text for chart in at.get("plotly_chart") for text in strings(json.loads(chart.proto.spec))]
+    parts += [text for spec in drawn(at) for text in strings(spec)]
     parts += [data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data) for data in downloads.values()]
     return "\n".join(parts)
 
