@@ -25,6 +25,7 @@ class Axes:
         self.layout, self.data = fig.layout, fig.data
         self.horizontal = any(trace.type == "bar" and trace.orientation == "h" for trace in self.data)
         self.kinds = {axis: self._kind(axis) for axis in ("x", "y")}
+        self._channels: dict[tuple[str, str], dict] = {}  # every layer asks again; plotly's attributes are slow
 
     def plotly(self, axis: str):
         return self.layout.xaxis if axis == "x" else self.layout.yaxis
@@ -43,6 +44,12 @@ class Axes:
 
     def channel(self, axis: str, field: str | None = None) -> dict:
         """The x or y channel on `field` (the axis's name by default), with the axis's title, scale and ticks."""
+        key = (axis, field or axis)
+        if key not in self._channels:
+            self._channels[key] = self._channel(axis, key[1])
+        return self._channels[key]
+
+    def _channel(self, axis: str, field: str) -> dict:
         plotly_axis, kind = self.plotly(axis), self.kinds[axis]
         title = lines(plotly_axis.title.text) if plotly_axis.title.text else []
         shown: dict[str, Any] | None = {"title": (title if len(title) > 1 else title[0]) if title else None}
@@ -52,7 +59,7 @@ class Axes:
             shown["labelAngle"] = 0
         if shown is not None:
             shown.update(self._ticks(axis))
-        return {"field": field or axis, "type": kind, "axis": shown, "scale": self._scale(axis)}
+        return {"field": field, "type": kind, "axis": shown, "scale": self._scale(axis)}
 
     def _scale(self, axis: str) -> dict:
         plotly_axis, kind = self.plotly(axis), self.kinds[axis]
