@@ -45,3 +45,23 @@ def test_every_longer_entry_is_still_long():
     limit = {name: MAX_FUNCTION_LINES if "::" in name else MAX_MODULE_LINES for name in LONGER}
     stale = [name for name in LONGER if found.get(name, 0) <= limit[name]]
     assert stale == [], "these are short now (or gone): take them off LONGER"
+
+
+def bare_values(source: str) -> list[int]:
+    """Lines of `source` holding a value on its own (a name, a sum, a list: what Streamlit's magic would show),
+    not a call or a string."""
+    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Expr)
+            and not isinstance(node.value, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom))
+            and not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))]
+
+
+def test_no_page_relies_on_streamlits_magic():
+    # .streamlit/config.toml switches magic off (why is there): a bare value would quietly show nothing.
+    assert "magicEnabled = false" in (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    found = {path.relative_to(ROOT).as_posix(): bare_values(path.read_text(encoding="utf-8"))
+             for path in [ROOT / "dashboard.py", *(ROOT / "pages").glob("*.py")]}
+    assert {name: lines for name, lines in found.items() if lines} == {}
+
+
+def test_a_bare_value_is_found():
+    assert bare_values('"""Doc."""\nimport streamlit as st\nst.title("x")\nvalue = 1\nvalue\n[value]\n') == [5, 6]
