@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import csv
+from functools import partial
 from typing import Any, Callable
 
 import pandas as pd
@@ -42,22 +43,31 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
 
 
 def download(frame: pd.DataFrame | None, name: str, label: str = "Download data (CSV)") -> None:
+    """A button that downloads `frame` as CSV, written when it is clicked: a page offers many and most are
+    never taken, so a run does not write them."""
     if frame is None or frame.empty:
         return
-    st.download_button(label, safe_csv(frame), file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}",
-                       icon=":material/download:")
+    st.download_button(label, partial(safe_csv, frame), file_name=f"{name}.csv", mime="text/csv",
+                       key=f"csv_{name}", icon=":material/download:")
 
 
-def figure(fig, data: pd.DataFrame | None, name: str, metric: str | None = None,
-           caption: str | None = None) -> None:
-    """A chart with, under it, its caption (else its metric's definition) and its data as CSV. Drawn with
-    Vega-Lite, whose script a new session loads in tenths of a second where plotly.js takes over one
-    (benchmarks/RESULTS.md); with plotly when the figure holds a part that Vega-Lite's translation does not draw."""
-    spec = vega.spec(fig)
+def _draw(spec: dict | None, fig, name: str) -> None:
+    """Drawn with Vega-Lite, whose script a new session loads in tenths of a second where plotly.js takes over
+    one (benchmarks/RESULTS.md); with plotly when the figure holds a part the translation does not draw."""
     if spec is None:
         st.plotly_chart(fig, theme=None, key=f"chart_{name}", config={"displaylogo": False})
     else:
         st.vega_lite_chart(spec, theme=None, key=f"chart_{name}", width="stretch")
+
+
+@st.cache_data(max_entries=1000, show_spinner=False)
+def _drawn(builder: str, data: pd.DataFrame, options: tuple, _build: Callable[..., Any]) -> tuple:
+    """A builder's chart of `data` as the page draws it: its Vega-Lite spec, and the figure itself only when
+    there is no spec. Kept by the data's content, so that every session showing the same figures skips
+    building them (plotly's figures are slow to build); a builder's output depends on its inputs alone."""
+    fig = _build(data, **dict(options))
+    spec = vega.spec(fig)
+    return spec, (fig if spec is None else None)
     text = caption or (definition(metric) if metric else None)
     if text:
         st.caption(text)
@@ -261,9 +271,15 @@ def has_rows(data: pd.DataFrame | None) -> bool:
 
 def chart(builder: Callable[..., Any], data: pd.DataFrame, name: str, *, metric: str | None = None,
           needs: tuple[str, ...] = (), caption: str | None = None, **kwargs) -> bool:
-    """A figure from `data` (its builder draws the empty state itself), plus what to
-    upload next when there is nothing. False when there was nothing to show."""
-    figure(builder(data, min_size=setting("min_group_size"), **kwargs), data, name, metric, caption)
+    """A figure from `data` (its builder, a module's function, draws the empty state itself) with, under it,
+    its caption (else its metric's definition) and its data as CSV, plus what to upload next when there is
+    nothing. False when there was nothing to show."""
+    options = tuple(sorted({"min_size": setting("min_group_size"), **kwargs}.items()))
+    _draw(*_drawn(f"{builder.__module__}.{builder.__qualname__}", data, options, builder), name)
+    text = caption or (definition(metric) if metric else None)
+    if text:
+        st.caption(text)
+    download(data, name)
     if not has_rows(data) and needs:
         empty_state(*needs)
     return has_rows(data)

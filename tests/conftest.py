@@ -194,7 +194,7 @@ def downloads(monkeypatch) -> dict[str, bytes]:
     offered, button = {}, st.download_button
 
     def record(label, data, file_name=None, **kwargs):
-        offered[file_name] = data
+        offered[file_name] = data() if callable(data) else data  # a file written when clicked, written now
         return button(label, data, file_name=file_name, **kwargs)
     monkeypatch.setattr(st, "download_button", record)
     return offered

@@ -97,12 +97,11 @@ def test_a_figure_with_a_part_it_cannot_draw_is_left_to_plotly():
 def test_the_page_draws_a_figure_it_cannot_translate_with_plotly():
     def page():
         import plotly.graph_objects as go
-        import streamlit as st
-
+        from analytics.present.charts import vega
         from pages import _show
-        st.session_state.setdefault("seen", 0)
-        _show.figure(go.Figure(go.Pie(values=[1, 2])), None, "pie")
-        _show.figure(go.Figure(go.Bar(x=["a"], y=[1], hovertemplate="%{y}")), None, "bar")
+        for name, fig in {"pie": go.Figure(go.Pie(values=[1, 2])),
+                          "bar": go.Figure(go.Bar(x=["a"], y=[1], hovertemplate="%{y}"))}.items():
+            _show._draw(vega.spec(fig), fig, name)
 
     at = AppTest.from_function(page).run()
     assert not at.exception

@@ -120,11 +120,12 @@ def next_steps(scorecard: pd.DataFrame, findings: pd.DataFrame, limit: int = MAX
 def objective_of(scorecard: pd.DataFrame, metric: str, program: str | None) -> dict | None:
     """The objective a tile of `metric` is judged by: the one set for the program in view, else the one for
     all programs; None when neither is set."""
-    rows = scorecard[scorecard["metric"] == metric]
+    # Plain rows, not a frame's filters: the Overview asks once per tile on every run.
+    rows = [row for row in scorecard.to_dict("records") if row["metric"] == metric]
     for wanted in (program, None) if program else (None,):
-        found = rows[rows["program"].isna()] if wanted is None else rows[rows["program"] == wanted]
-        if not found.empty:
-            return found.iloc[0].to_dict()
+        found = [row for row in rows if (pd.isna(row["program"]) if wanted is None else row["program"] == wanted)]
+        if found:
+            return found[0]
     return None
 
 
