@@ -68,10 +68,6 @@ def _drawn(builder: str, data: pd.DataFrame, options: tuple, _build: Callable[..
     fig = _build(data, **dict(options))
     spec = vega.spec(fig)
     return spec, (fig if spec is None else None)
-    text = caption or (definition(metric) if metric else None)
-    if text:
-        st.caption(text)
-    download(data, name)
 
 
 def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataFrame:

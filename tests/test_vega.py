@@ -97,6 +97,7 @@ def test_a_figure_with_a_part_it_cannot_draw_is_left_to_plotly():
 def test_the_page_draws_a_figure_it_cannot_translate_with_plotly():
     def page():
         import plotly.graph_objects as go
+
         from analytics.present.charts import vega
         from pages import _show
         for name, fig in {"pie": go.Figure(go.Pie(values=[1, 2])),
