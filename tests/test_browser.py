@@ -104,6 +104,19 @@ def watched(page, url: str) -> set[str]:
     return seen | set(page.evaluate(SIDEBAR_TEXT).split("\n"))
 
 
+def hovered(page, chart) -> str:
+    """The tooltip's text where the pointer, moved over `chart` in a grid, first finds one ('' if nowhere)."""
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    tip = page.locator("#vg-tooltip-element")
+    for across in range(3, 24):
+        for down in range(3, 13):
+            page.mouse.move(box["x"] + box["width"] * across / 25, box["y"] + box["height"] * down / 16)
+            if tip.count() and tip.is_visible():
+                return tip.inner_text()
+    return ""
+
+
 def test_a_fresh_server_shows_only_its_own_menu_and_answers_at_every_address(server):
     """The server's first request, a page's address, while the demo loads: the dashboard's own menu, never
     Streamlit's list of the pages/ folder ('dashboard', 'common', '1 overview'), never 'Page not found'; then
@@ -175,6 +188,8 @@ def test_main_path_in_chromium(server):
                 page.get_by_role("button", name="Download data (CSV)").first.click()
             assert Path(taken.value.path()).read_text(encoding="utf-8").startswith('"period",'), \
                 taken.value.suggested_filename
+            # A chart's hover, drawn by Streamlit's Vega-Lite from the figure's hover template.
+            assert "Active pair rate" in hovered(page, page.get_by_test_id("stVegaLiteChart").nth(1))
 
             for index, name in enumerate((entry.title for entry in PAGES), start=1):
                 open_page(page, name)

@@ -106,12 +106,11 @@ class Marks:
                 mark["strokeDash"] = DASHES[trace.line.dash]
             if "markers" in mode:
                 mark["point"] = {"filled": True, "size": _area(trace.marker.size, 8)}
-            if hovered:
-                mark["tooltip"] = TIP
             self.layers.append(_layer(rows, mark, encoding))
-            if hovered and "markers" not in mode:
-                # Invisible points along the line, so that a line without markers has a hover too.
-                self.layers.append(_layer(rows, {"type": "point", "opacity": 0, "size": 200, "tooltip": TIP},
+            if hovered:
+                # Invisible points wider than the markers carry the hover, so that it needs no exact aim (plotly's
+                # finds the nearest point), on a line without markers too.
+                self.layers.append(_layer(rows, {"type": "point", "opacity": 0, "size": 500, "tooltip": TIP},
                                           {k: v for k, v in encoding.items() if k != "color"}))
         elif "markers" in mode:
             symbol = str(trace.marker.symbol or "circle")
