@@ -14,7 +14,9 @@ def pages() -> tuple[dict[str, st.Page], list[st.Page]]:
     """The page of each file, and every page st.navigation is given: those and, hidden, one per other
     address a page answers at (the default page's own name, and the address Streamlit derives from a
     file's name, which old links and a server's first run ask for), each sending the visitor on."""
-    found = {e.file: st.Page(e.path, title=e.title, icon=e.icon, url_path="" if e is DEFAULT else e.url,
+    # No icon on the page itself (the menu draws it): Streamlit fetched a page's material icon from
+    # fonts.gstatic.com when its address was opened, and nothing is fetched from outside (README).
+    found = {e.file: st.Page(e.path, title=e.title, url_path="" if e is DEFAULT else e.url,
                              default=e is DEFAULT) for e in PAGES}
     forwards = [st.Page(partial(st.switch_page, found[e.file]), title=e.title, url_path=address,
                         visibility="hidden")
