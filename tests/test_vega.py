@@ -89,6 +89,17 @@ def test_plotly_text_reads_as_typed_lines(text, expected):
     assert lines(text) == expected
 
 
+@pytest.mark.parametrize("ticks, keys", [
+    ([0.0, 12.5, 25.0], ["0", "12.5", "25"]),  # JavaScript's '' + 25.0 is '25'
+    ([-10, 0, 10], ["-10", "0", "10"]),
+])
+def test_tick_labels_are_looked_up_as_javascript_writes_the_tick(ticks, keys):
+    fig = go.Figure(go.Scatter(x=ticks, y=[1, 2, 3], hovertemplate="%{x}"))
+    fig.update_xaxes(tickvals=ticks, ticktext=["a", "b", "c"])
+    expression = layers(vega.spec(fig), "line")[0]["encoding"]["x"]["axis"]["labelExpr"]
+    assert json.loads(expression.split("['' + datum.value]")[0]) == dict(zip(keys, [["a"], ["b"], ["c"]]))
+
+
 def test_a_figure_with_a_part_it_cannot_draw_is_left_to_plotly():
     assert vega.spec(go.Figure(go.Pie(values=[1, 2]))) is None
     assert vega.spec(go.Figure(go.Scatter(x=[1, 2], y=[1, 2], fill="tozeroy"))) is None

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from analytics.present.charts.vega.text import (
     date_time,
     is_time,
+    js_number,
     json_value,
     json_values,
     lines,
@@ -94,7 +95,7 @@ class Axes:
         ticks: dict[str, Any] = {}
         if plotly_axis.tickvals is not None and plotly_axis.ticktext is not None:
             keys = [plain(v) for v in plotly_axis.tickvals] if kind == "nominal" \
-                else [str(json_value(v)) for v in plotly_axis.tickvals]
+                else [js_number(json_value(v)) for v in plotly_axis.tickvals]
             labels = {key: lines(text) for key, text in zip(keys, plotly_axis.ticktext)}
             ticks["labelExpr"] = f"{literal(labels)}['' + datum.value] || datum.label"
         elif plotly_axis.ticksuffix:

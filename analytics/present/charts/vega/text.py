@@ -143,6 +143,11 @@ def on_white(colour: str | None) -> str | None:
     return f"rgb({red},{green},{blue})"
 
 
+def js_number(value: float) -> str:
+    """A number as JavaScript writes it ('' + 5.0 is '5'): the key a label expression looks a tick up by."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
 def literal(value: Any) -> str:
     """A value as a literal in a Vega expression (JSON is one; ASCII, so that no character ends it early)."""
     return json.dumps(value)
