@@ -25,8 +25,11 @@ class Axes:
     def __init__(self, fig: go.Figure):
         self.layout, self.data = fig.layout, fig.data
         self.horizontal = any(trace.type == "bar" and trace.orientation == "h" for trace in self.data)
+        # Read once: plotly's attributes are slow, and every layer asks for both axes again.
+        self._values = {axis: [value for trace in self.data for value in (trace[axis] if trace[axis] is not None
+                                                                          else ())] for axis in ("x", "y")}
         self.kinds = {axis: self._kind(axis) for axis in ("x", "y")}
-        self._channels: dict[tuple[str, str], dict] = {}  # every layer asks again; plotly's attributes are slow
+        self._shared = {axis: self._channel(axis) for axis in ("x", "y")}
 
     def plotly(self, axis: str):
         return self.layout.xaxis if axis == "x" else self.layout.yaxis
@@ -34,23 +37,17 @@ class Axes:
     def categorical(self, axis: str) -> bool:
         return self.kinds[axis] == "nominal"
 
-    def _values(self, axis: str) -> list:
-        return [value for trace in self.data for value in (trace[axis] if trace[axis] is not None else ())]
-
     def _kind(self, axis: str) -> str:
-        values = [value for value in self._values(axis) if value is not None]
+        values = [value for value in self._values[axis] if value is not None]
         if self.plotly(axis).type == "category" or (values and all(isinstance(v, str) for v in values)):
             return "nominal"
         return "temporal" if values and is_time(values[0]) else "quantitative"
 
     def channel(self, axis: str, field: str | None = None) -> dict:
         """The x or y channel on `field` (the axis's name by default), with the axis's title, scale and ticks."""
-        key = (axis, field or axis)
-        if key not in self._channels:
-            self._channels[key] = self._channel(axis, key[1])
-        return self._channels[key]
+        return {"field": field or axis, **self._shared[axis]}
 
-    def _channel(self, axis: str, field: str) -> dict:
+    def _channel(self, axis: str) -> dict:
         plotly_axis, kind = self.plotly(axis), self.kinds[axis]
         title = lines(plotly_axis.title.text) if plotly_axis.title.text else []
         shown: dict[str, Any] | None = {"title": (title if len(title) > 1 else title[0]) if title else None}
@@ -60,7 +57,7 @@ class Axes:
             shown["labelAngle"] = 0
         if shown is not None:
             shown.update(self._ticks(axis))
-        return {"field": field, "type": kind, "axis": shown, "scale": self._scale(axis)}
+        return {"type": kind, "axis": shown, "scale": self._scale(axis)}
 
     def _scale(self, axis: str) -> dict:
         plotly_axis, kind = self.plotly(axis), self.kinds[axis]
@@ -84,7 +81,7 @@ class Axes:
         """Categories left to right (x) or top to bottom (y; plotly lists a y axis's from the bottom up), of
         those with data: plotly leaves out the rest (a band hidden by the minimum group size)."""
         plotly_axis = self.plotly(axis)
-        present = list(dict.fromkeys(plain(v) for v in self._values(axis)))
+        present = list(dict.fromkeys(plain(v) for v in self._values[axis]))
         if plotly_axis.categoryarray is not None:
             present = [c for c in dict.fromkeys(plain(v) for v in plotly_axis.categoryarray) if c in present]
         return present[::-1] if axis == "y" and plotly_axis.autorange != "reversed" else present

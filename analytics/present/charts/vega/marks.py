@@ -61,21 +61,26 @@ class Marks:
 
     def _points(self, trace, index: int) -> list[dict]:
         """A row per point: x, y, its series and trace, its hover as a tooltip object and its bar label."""
-        xs, ys = json_values(trace.x), json_values(trace.y)
+        # The trace's values read once, outside the loop: plotly's attributes are slow.
+        raw_x, raw_y, extra = trace.x, trace.y, trace.customdata
+        xs, ys = json_values(raw_x), json_values(raw_y)
         name = plain(trace.name) if trace.name is not None else ""
         texts = trace.text if isinstance(trace.text, (list, tuple)) else None
+        template = trace.hovertemplate if trace.hoverinfo != "skip" else None
+        label = getattr(trace, "texttemplate", None)
+        categorical = [axis for axis in ("x", "y") if self.axes.categorical(axis)]
         rows = []
         for i in range(max(len(xs), len(ys))):
             row = {"x": at(xs, i), "y": at(ys, i), "series": name, "trace": index}
-            for axis in ("x", "y"):
-                if self.axes.categorical(axis) and row[axis] is not None:
+            for axis in categorical:
+                if row[axis] is not None:
                     row[axis] = plain(row[axis])
-            point = {"x": at(trace.x, i), "y": at(trace.y, i), "customdata": custom(at(trace.customdata, i)),
+            point = {"x": at(raw_x, i), "y": at(raw_y, i), "customdata": custom(at(extra, i)),
                      "text": at(texts, i), "name": name}
-            if trace.hovertemplate and trace.hoverinfo != "skip":
-                row["tip"] = tooltip(hover(trace.hovertemplate, point))
-            if getattr(trace, "texttemplate", None):
-                row["label"] = " ".join(hover(trace.texttemplate, point))
+            if template:
+                row["tip"] = tooltip(hover(template, point))
+            if label:
+                row["label"] = " ".join(hover(label, point))
             rows.append(row)
         return rows
 
@@ -126,16 +131,13 @@ class Marks:
     def _whiskers(self, trace, rows: list[dict], channels: dict) -> None:
         """plotly's error bars (error_x or error_y of type 'data') as a rule across each point's interval."""
         for axis, other in (("x", "y"), ("y", "x")):
-            error = getattr(trace, f"error_{axis}", None)
-            if error is None or error.array is None:
-                continue
-            ups = json_values(error.array)
-            downs = json_values(error.arrayminus) if error.arrayminus is not None else ups
+            ups, downs = _errors(trace, axis)
             whiskers = [{**row, "low": row[axis] - down, "high": row[axis] + up}
                         for row, up, down in zip(rows, ups, downs)
                         if None not in (row[axis], up, down)]
             if whiskers:
-                self.layers.append(_layer(whiskers, {"type": "rule", "strokeWidth": error.thickness or 1.5},
+                thickness = getattr(trace, f"error_{axis}").thickness
+                self.layers.append(_layer(whiskers, {"type": "rule", "strokeWidth": thickness or 1.5},
                                           {axis: self.axes.channel(axis, "low"), f"{axis}2": {"field": "high"},
                                            other: self.axes.channel(other), **channels}))
 
@@ -181,21 +183,18 @@ class Marks:
             "color": self.legend.series(colours), **side}))
         for index, trace in zip(indexes, traces):
             self._whiskers(trace, per_trace[index], side)
-        labelled = [self._label_at(row, self.fig.data[row["trace"]], value, i)
-                    for points in per_trace.values() for i, row in enumerate(points) if row.get("label")]
+        labelled = []
+        for index, points in per_trace.items():
+            # A bar's label past its end and its whisker, as plotly's 'outside' places it.
+            ups = _errors(self.fig.data[index], value)[0]
+            labelled += [{**row, "label_at": (row[value] or 0) + (at(ups, i) or 0)}
+                         for i, row in enumerate(points) if row.get("label")]
         if labelled:
             mark = {"type": "text", "fontSize": 12, "color": "#262730"}
             mark.update({"align": "left", "dx": 4} if self.axes.horizontal else {"baseline": "bottom", "dy": -3})
             self.layers.append(_layer(labelled, mark, {value: self.axes.channel(value, "label_at"),
                                                       category: self.axes.channel(category),
                                                       "text": {"field": "label"}, **side}))
-
-    @staticmethod
-    def _label_at(row: dict, trace, value: str, i: int) -> dict:
-        """A bar's label placed past its end and its whisker, as plotly's 'outside' does."""
-        error = getattr(trace, f"error_{value}", None)
-        up = at(json_values(error.array), i) if error is not None and error.array is not None else None
-        return {**row, "label_at": (row[value] or 0) + (up or 0)}
 
     def _heatmap(self, trace) -> None:
         """Cells coloured on the figure's scale (the builders' one heat map uses Cividis), each with its text."""
@@ -266,6 +265,16 @@ class Marks:
                 side = note.xanchor if note.xanchor in ("left", "right") else "center"
                 mark.update(align=side, baseline="top", dx={"left": 4, "right": -4}.get(side, 0))
             self.layers.append(_layer([row], mark, encoding))
+
+
+def _errors(trace, axis: str) -> tuple[list, list]:
+    """A trace's error bars along `axis` (plotly's error_x or error_y of type 'data'): how far each point's
+    interval reaches up and down; empty lists when it has none."""
+    error = getattr(trace, f"error_{axis}", None)
+    if error is None or error.array is None:
+        return [], []
+    ups = json_values(error.array)
+    return ups, json_values(error.arrayminus) if error.arrayminus is not None else ups
 
 
 def _area(diameter: Any, default: float) -> float:
