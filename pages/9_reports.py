@@ -40,7 +40,7 @@ built = st.session_state.get("report_file")
 if built and built[:3] == (fmt, session.period(), session.filters()):
     name = report.file_name(session.period(), session.filters(), fmt)
     st.download_button(f"Download {name}", built[3], file_name=name, mime=report.MEDIA_TYPES[fmt],
-                       key="download_report", icon=":material/download:", type="primary")
+                       key="download_report", icon=":material/download:", type="primary", on_click="ignore")
 # On demand, like the JSON below: a code block loads 1.5 MB of highlighting script and a font into a new
 # session's browser, and the page's first screen waited for both.
 if st.toggle("The same report from the command line", key="show_command_line"):
@@ -54,5 +54,5 @@ if st.toggle("Every figure as JSON (the contract of metrics --json)", key="show_
     st.caption("Rates are shares from 0 to 1; null means no data or a group below the minimum size.")
     st.download_button("Download metrics (JSON)", json.dumps(figures, indent=2, default=str),
                        file_name=f"mentorscope-{session.period().label}.json", mime="application/json",
-                       key="download_metrics_json", icon=":material/download:")
+                       key="download_metrics_json", icon=":material/download:", on_click="ignore")
     st.json(figures, expanded=1)

@@ -44,11 +44,12 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
 
 def download(frame: pd.DataFrame | None, name: str, label: str = "Download data (CSV)") -> None:
     """A button that downloads `frame` as CSV, written when it is clicked: a page offers many and most are
-    never taken, so a run does not write them."""
+    never taken, so a run does not write them. A click reruns nothing (`on_click="ignore"`): the rerun would
+    redraw the page for no reason, and would revoke the file's callable while the browser still asks for it."""
     if frame is None or frame.empty:
         return
     st.download_button(label, partial(safe_csv, frame), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"csv_{name}", icon=":material/download:")
+                       key=f"csv_{name}", icon=":material/download:", on_click="ignore")
 
 
 def _draw(spec: dict | None, fig, name: str) -> None:

@@ -106,11 +106,18 @@ def test_every_page_address_opens_first_inside_the_dashboard(populated_read, pag
     assert at.selectbox(key="quarter").value == "2026Q2"
 
 
+def downloads_rerun(at: AppTest) -> list[str]:
+    """The page's download buttons whose click would rerun the script: the rerun revokes a file written on
+    click while the browser is still asking for it, so a download can fail under load."""
+    return [button.proto.id for button in at.get("download_button") if not button.proto.ignore_rerun]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_a_populated_database(populated_read, app, page):
     at = app(page)
     assert at.selectbox(key="quarter").value == "2026Q2", "the latest quarter with data is the default"
     assert "Not available yet" not in texts(at) or page == "2_upload"
+    assert downloads_rerun(at) == []
 
 
 def test_each_overview_tile_shows_what_it_counts(demo_read, app):
@@ -442,7 +449,7 @@ def test_reports_page_gives_every_figure_as_json_only_when_asked(populated_read,
     expected = metrics_json(at.session_state["cursor"], Period.parse("2026Q2"), Filters())
     [shown] = at.get("json")
     assert json.loads(shown.proto.body) == json.loads(json.dumps(expected, default=str))
-    assert "Download metrics (JSON)" in offered(at)
+    assert "Download metrics (JSON)" in offered(at) and downloads_rerun(at) == []
 
 
 def test_csv_downloads_cannot_run_formulas():

@@ -7,7 +7,7 @@ from analytics.measures.filters import Filters, Period
 from analytics.present import roi_reading
 from analytics.store import settings
 from tests import test_pages
-from tests.test_pages import PAGE_DIR, texts
+from tests.test_pages import PAGE_DIR, downloads_rerun, texts
 
 # The dashboard and the demo database of the page tests, as fixtures of this module.
 app, demo_db, entry = test_pages.app, test_pages.demo_db, test_pages.entry
@@ -47,4 +47,4 @@ def test_the_reports_page_builds_the_slides(demo_db, app):
     assert not at.exception, [e.value for e in at.exception]
     fmt, *_, content = at.session_state["report_file"]
     assert fmt == "pptx" and content.startswith(b"PK")  # a zip, as an Office file is
-    assert any("download_report" in w.proto.id for w in at.get("download_button"))
+    assert any("download_report" in w.proto.id for w in at.get("download_button")) and downloads_rerun(at) == []
