@@ -93,6 +93,25 @@ def scripts_compiled_once():
     ScriptCache.get_bytecode = get_bytecode
 
 
+@pytest.fixture(autouse=True, scope="session")
+def script_runs_awaited_without_polling():
+    """AppTest waits for a run by waking every millisecond to scan the run's events, and each wake takes the
+    interpreter lock from the script it waits for: a fifth of a page test's time. Joining the script's thread
+    waits for the same end (the thread ends after its last event), asleep; a run over time fails as before."""
+    from streamlit.testing.v1 import local_script_runner
+    poll = local_script_runner.require_widgets_deltas
+
+    def joined(runner, timeout: float = 3) -> None:
+        runner._script_thread.join(timeout)
+        if runner._script_thread.is_alive():
+            runner.request_stop()
+            runner.join()
+            raise RuntimeError(f"AppTest script run timed out after {timeout}(s)")
+    local_script_runner.require_widgets_deltas = joined
+    yield
+    local_script_runner.require_widgets_deltas = poll
+
+
 @functools.cache
 def blank_png(width: int, height: int) -> bytes:
     from PIL import Image

@@ -88,6 +88,22 @@ def reading(at: AppTest, db_path: Path, sql: str):
     return at.session_state["cursor"].execute(sql).fetchall()
 
 
+# A script's run as the suite's AppTests wait for it (tests/conftest.py joins the script's thread instead of
+# AppTest's polling): a run that ends is read whole, a run over its time is stopped and fails.
+@pytest.mark.parametrize("steps, timeout, outcome", [
+    (3, 5, ["0", "1", "2"]),
+    (400, 0.5, RuntimeError),  # 400 steps of 10 ms: 4 s
+])
+def test_an_apptest_run_is_awaited_to_its_end_or_stopped_at_its_timeout(steps, timeout, outcome):
+    at = AppTest.from_string(f"import time\nimport streamlit as st\nfor step in range({steps}):\n"
+                             f"    time.sleep(0.01)\n    st.text(str(step))\n")
+    if outcome is RuntimeError:
+        with pytest.raises(RuntimeError, match=f"timed out after {timeout}"):
+            at.run(timeout=timeout)
+    else:
+        assert [element.value for element in at.run(timeout=timeout).text] == outcome
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_an_empty_database(empty_db, app, page):
     at = app(page)
