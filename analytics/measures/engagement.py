@@ -76,7 +76,8 @@ BASE_COLUMNS = ["open_pairs", "active_pairs", "dated_sessions", "pairs_matched",
 
 @memo.once
 def _aggregates(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters, by: str | None) -> pd.DataFrame:
-    """`summary`'s columns and BASE_COLUMNS, per segment (column `segment`)."""
+    """`summary`'s columns, BASE_COLUMNS and `held_per_active_pair`'s moments, per segment (column
+    `segment`): one pass over the pairs' facts for all of them."""
     facts, params = _pair_facts_sql(period, filters, con)
     frame = con.execute(f"""
         WITH facts AS ({facts})
@@ -84,6 +85,7 @@ def _aggregates(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters
                count(*) FILTER (WHERE is_open) AS open_pairs,
                count(*) FILTER (WHERE is_open AND held > 0) AS active_pairs,
                coalesce(sum(held), 0)::BIGINT AS sessions_held,
+               coalesce(sum(held * held) FILTER (WHERE is_open AND held > 0), 0)::BIGINT AS active_held_squares,
                coalesce(sum(missed), 0)::BIGINT AS missed_sessions,
                coalesce(sum(dated), 0)::BIGINT AS dated_sessions,
                median(held_minutes / 60.0) FILTER (WHERE is_open AND held > 0) AS median_hours_per_active_pair,
@@ -186,10 +188,5 @@ def cohort_month_activity(con: duckdb.DuckDBPyConnection, period: Period, filter
 def held_per_active_pair(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> tuple[int, int, int]:
     """(active pairs, held sessions, Σ over active pairs of their held sessions squared) in the period: the
     moments behind sessions per active pair per month, for the interval of a change in it."""
-    facts, params = _pair_facts_sql(period, filters, con)
-    n, held, squares = con.execute(f"""
-        WITH facts AS ({facts})
-        SELECT count(*) FILTER (WHERE is_open AND held > 0), coalesce(sum(held), 0),
-               coalesce(sum(held * held) FILTER (WHERE is_open AND held > 0), 0)
-        FROM facts""", params).fetchone()
-    return int(n), int(held), int(squares)
+    row = _aggregates(con, period, filters, None).iloc[0]
+    return int(row["active_pairs"]), int(row["sessions_held"]), int(row["active_held_squares"])

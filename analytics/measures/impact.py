@@ -63,6 +63,7 @@ DOCS = [
 STRATIFIED_KEYS = ("participants", "comparison", "difference", "ci_low", "ci_high", "se", "p_value")
 
 
+@memo.per_data
 def unavailable(con: duckdb.DuckDBPyConnection) -> str | None:
     """Why no adjusted comparison can be made (the file or column that would enable it), else None."""
     if not retention.has_employees(con):

@@ -151,6 +151,7 @@ def lookback_start(period: Period):
     return window_start(period) - relativedelta(months=12)
 
 
+@memo.per_data
 def has_employees(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT count(*) FROM employees").fetchone()[0] > 0
 
