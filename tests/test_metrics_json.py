@@ -6,7 +6,7 @@ import time
 import pandas as pd
 import pytest
 
-from analytics.measures import metrics, objectives
+from analytics.measures import metrics, objectives, side_by_side
 from analytics.measures.filters import Filters, Period
 from analytics.measures.metrics import metrics_json
 from analytics.store import settings
@@ -184,11 +184,11 @@ def test_numbers_are_unrounded(populated):
 def test_figures_side_by_side_are_those_of_the_connection(populated, name, filters):
     settings.set(populated, "min_group_size", 1)  # a cursor reads the settings of the database too
     alone = metrics.FIGURES[name](populated, Q2, filters)
-    side_by_side = metrics._side_by_side(populated, Q2, filters)[name]
+    beside = side_by_side.computed(populated, metrics.FIGURES, Q2, filters)[name]
     if name == "employees":  # the raw comparison's frame and the impact block
-        (alone, impact_alone), (side_by_side, impact_side_by_side) = alone, side_by_side
-        assert impact_side_by_side == impact_alone
-    pd.testing.assert_frame_equal(side_by_side, alone)
+        (alone, impact_alone), (beside, impact_beside) = alone, beside
+        assert impact_beside == impact_alone
+    pd.testing.assert_frame_equal(beside, alone)
 
 
 def test_a_failing_figure_fails_the_json(populated, monkeypatch):
@@ -199,7 +199,7 @@ def test_a_failing_figure_fails_the_json(populated, monkeypatch):
         metrics_json(populated, Q2, Filters())
 
 
-def test_a_failing_figure_stops_the_figures_still_queued(populated, monkeypatch):
+def test_a_failing_figure_stops_the_figures_still_queued(populated):
     ran = []
 
     def broken(con, period, filters):
@@ -209,8 +209,7 @@ def test_a_failing_figure_stops_the_figures_still_queued(populated, monkeypatch)
         ran.append(1)
         time.sleep(0.2)
     figures = {"first": broken, **{f"other{i}": slow for i in range(8)}}
-    monkeypatch.setattr(metrics, "FIGURES", figures)
     with pytest.raises(RuntimeError, match="broken figure"):
-        metrics._side_by_side(populated, Q2, Filters())
+        side_by_side.computed(populated, figures, Q2, Filters())
     # Two workers: while the first fails at once, at most a couple of the others have started.
     assert len(ran) <= 3

@@ -3,13 +3,12 @@ Which figures there are, and where each sits in this JSON, is the registry's (`a
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from analytics.measures import engagement, impact, outcomes, retention, roi, satisfaction
+from analytics.measures import engagement, impact, outcomes, retention, roi, satisfaction, side_by_side
 from analytics.measures.declaration import Compute, clean
 from analytics.measures.filters import Filters, Period
 from analytics.store import memo
@@ -51,28 +50,6 @@ FIGURES: dict[str, Compute] = {
 }
 
 
-def _side_by_side(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:
-    """Every figure of FIGURES, computed two at a time on cursors of their own.
-
-    Each figure alone leaves a core idle for much of its time (single-threaded steps of its queries,
-    fetching its frame, scipy); two at a time keep both busy. The figures are independent reads of
-    committed data (a cursor does not see an open transaction's writes: no caller computes them
-    inside one). Both threads join one memo scope, so what several figures share (the quarter's
-    suppression lattice, last quarter's figures) is computed once."""
-    results = memo.current()
-
-    def compute(figure: Compute) -> Any:
-        with con.cursor() as cursor, memo.joined(results, cursor, con):  # one thread at a time per cursor
-            return figure(cursor, period, filters)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {name: pool.submit(compute, figure) for name, figure in FIGURES.items()}
-        try:
-            return {name: future.result() for name, future in futures.items()}
-        except BaseException:  # a failed figure (or Ctrl+C) fails the JSON now, not after the queued ones
-            pool.shutdown(cancel_futures=True)
-            raise
-
-
 def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:
     """Exactly the METRICS.md contract (keys may be added, never renamed or dropped)."""
     with memo.scope():  # the figures, the objectives and the return share what they compute
@@ -81,7 +58,7 @@ def metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filter
 
 def _metrics_json(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> dict[str, Any]:
     from analytics.measures import objectives  # objectives judges this module's figures: imported on use
-    figures = _side_by_side(con, period, filters)
+    figures = side_by_side.computed(con, FIGURES, period, filters)
     nps = _records(figures["nps"], ["value", "ci_low", "ci_high", "n", "promoters", "passives", "detractors",
                                     "suppressed"])[0]
     dimensions = _records(figures["dimensions"],

@@ -9,7 +9,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.measures import effects, engagement, feedback, impact, impact_stats, registry, satisfaction
+from analytics.measures import (effects, engagement, feedback, impact, impact_stats, registry, satisfaction,
+                                side_by_side)
 from analytics.measures.filters import Filters, Period
 from analytics.present import charts, formatting, impact_reading, wording
 from analytics.store import settings
@@ -131,13 +132,19 @@ def adjusted_differences(con: duckdb.DuckDBPyConnection, period: Period, filters
             if not found["suppressed"] and found["reading"] == impact_stats.DIFFERENCE]
 
 
-FINDERS = (at_risk, adjusted_differences, slipping_cohorts, improvement_effects, top_challenge, weakest_dimension)
+def changes(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> list[dict]:
+    return significant_changes(satisfaction.change(con, period, filters), period)
+
+
+FINDERS = (changes, at_risk, adjusted_differences, slipping_cohorts, improvement_effects, top_challenge,
+           weakest_dimension)
 
 
 def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
-    """→ [priority, kind, message, metric, value, change, p_value], most important first."""
-    rows = [*significant_changes(satisfaction.change(con, period, filters), period),
-            *(row for finder in FINDERS for row in finder(con, period, filters))]
+    """→ [priority, kind, message, metric, value, change, p_value], most important first. The finders run two
+    at a time (side_by_side): a new filter's Overview waits for them all."""
+    found = side_by_side.computed(con, {finder: finder for finder in FINDERS}, period, filters)
+    rows = [row for finder in FINDERS for row in found[finder]]
     frame = pd.DataFrame(rows, columns=COLUMNS)
     return frame.sort_values("priority", ascending=False, kind="stable").reset_index(drop=True)
 
