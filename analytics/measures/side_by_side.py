@@ -15,6 +15,7 @@ import duckdb
 
 from analytics.store import memo
 
+
 def computed(con: duckdb.DuckDBPyConnection, figures: dict[Hashable, Callable[..., Any]], *args: Any
              ) -> dict[Hashable, Any]:
     """Each figure called as figure(cursor of `con`, *args), two at a time → {name: what it returned}, in the

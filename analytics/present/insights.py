@@ -9,8 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.measures import (effects, engagement, feedback, impact, impact_stats, registry, satisfaction,
-                                side_by_side)
+from analytics.measures import effects, engagement, feedback, impact, impact_stats, registry, satisfaction, side_by_side
 from analytics.measures.filters import Filters, Period
 from analytics.present import charts, formatting, impact_reading, wording
 from analytics.store import settings
