@@ -77,16 +77,21 @@ def runs_as_formula(cell: object) -> bool:
     return not (rest and all(ch in "0123456789+-−.," for ch in rest) and any(ch.isdigit() for ch in rest))
 
 
-def strings(node: object):
-    """Every string in a chart's JSON (its traces, axis labels, annotations, hovers)."""
+def strings(node: object, under: tuple[str, ...] | None = None):
+    """Every string in a chart's JSON (its traces, axis labels, annotations, hovers); with `under`, only the
+    string values of those keys."""
     if isinstance(node, str):
-        yield node
+        if under is None:
+            yield node
     elif isinstance(node, dict):
-        for value in node.values():
-            yield from strings(value)
+        for key, value in node.items():
+            if under is not None and key in under and isinstance(value, str):
+                yield value
+            else:
+                yield from strings(value, under)
     elif isinstance(node, list):
         for value in node:
-            yield from strings(value)
+            yield from strings(value, under)
 
 
 def live_in_plotly(text: str) -> bool:
@@ -94,18 +99,10 @@ def live_in_plotly(text: str) -> bool:
     return "<a " in text or MATHS in text
 
 
-def expressions(node: object):
+def expressions(spec: dict):
     """Every Vega expression in a spec (a label expression, a computed value, a test): the one place where
     Vega would run text; it draws all else as it is."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("expr", "labelExpr", "test") and isinstance(value, str):
-                yield value
-            else:
-                yield from expressions(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from expressions(value)
+    return strings(spec, ("expr", "labelExpr", "test"))
 
 
 MARKDOWN = ("title", "subheader", "caption", "markdown", "info", "warning", "success", "error")
