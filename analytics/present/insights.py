@@ -12,7 +12,7 @@ import pandas as pd
 from analytics.measures import effects, engagement, feedback, impact, impact_stats, registry, satisfaction, side_by_side
 from analytics.measures.filters import Filters, Period
 from analytics.present import charts, formatting, impact_reading, wording
-from analytics.store import settings
+from analytics.store import memo, settings
 
 COLUMNS = ["priority", "kind", "message", "metric", "value", "change", "p_value"]
 SLIP = 0.10  # a cohort's active-pair rate falling by 10 points or more is worth a look
@@ -139,6 +139,7 @@ FINDERS = (changes, at_risk, adjusted_differences, slipping_cohorts, improvement
            weakest_dimension)
 
 
+@memo.once  # the Overview and the report ask twice: for their list, and for the answers that open them
 def findings(con: duckdb.DuckDBPyConnection, period: Period, filters: Filters) -> pd.DataFrame:
     """→ [priority, kind, message, metric, value, change, p_value], most important first. The finders run two
     at a time (side_by_side): a new filter's Overview waits for them all."""
