@@ -12,6 +12,7 @@ from typing import NoReturn
 import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
+from analytics.errors import ConfigError
 from analytics.measures import filters
 from analytics.measures.filters import Filters, Period, known_values
 from analytics.ops import auth, demo, serving, sso
@@ -46,7 +47,7 @@ def session_cursor():
     except errors.DatabaseBusy:
         stop_page(st.info, "Data is being loaded, back in a few seconds.", ":material/hourglass_top:",
                   "Another program (a load from the command line) is using the database right now.")
-    except errors.DatabaseError as exc:  # said without the server's folders
+    except (errors.DatabaseError, ConfigError) as exc:  # said without the server's folders
         stop_page(st.error, "Mentorscope cannot open its database.", ":material/error:",
                   str(exc).replace(path, Path(path).name))
     st.session_state["cursor"] = cursor

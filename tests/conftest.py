@@ -18,6 +18,11 @@ from tests.small_data import small_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The suite's databases are small: handing a query's work to a second DuckDB thread costs more than it saves
+# (5% of the CPU of the tests that query most, measured serially; three workers share two cores already). Set
+# before any database opens; the servers the browser tests start inherit it.
+os.environ.setdefault(connection.THREADS_VARIABLE, "1")
+
 
 # Modules whose fixture takes seconds to build: under pytest-xdist each runs whole on one worker, which builds it
 # once, while every other test is handed out on its own. Named here rather than marked with xdist's own

@@ -6,6 +6,8 @@ import hashlib
 import duckdb
 import pytest
 
+from analytics.errors import ConfigError
+from analytics.ingest.staged import stage
 from analytics.store import connection, errors, migrations, queries, schema
 
 # Each released migration's SQL (whitespace aside), by the version it brings a database to. A database
@@ -93,6 +95,35 @@ def test_connect_honours_the_environment_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("MENTORSCOPE_DB", str(target))
     connection.connect().close()
     assert target.exists()
+
+
+# MENTORSCOPE_DUCKDB_THREADS → the threads a query of the database, or of a file being staged, may use.
+@pytest.mark.parametrize("given, threads", [
+    ("1", 1),
+    (" 3 ", 3),
+    ("", None),        # unset: DuckDB's default, one per core
+    ("0", ConfigError),
+    ("two", ConfigError),
+    ("-1", ConfigError),
+    ("1.5", ConfigError),
+])
+def test_the_threads_duckdb_uses_come_from_the_environment(db_path, monkeypatch, given, threads):
+    monkeypatch.setenv(connection.THREADS_VARIABLE, given)
+    if threads is ConfigError:
+        with pytest.raises(ConfigError, match=f"MENTORSCOPE_DUCKDB_THREADS='{given.strip()}' is not a number of "
+                                              "threads. Set it to a whole number of at least 1"):
+            connection.connect(db_path)
+        assert not db_path.exists(), "nothing is created before the setting is read"
+        return
+    default = duckdb.connect().execute("SELECT current_setting('threads')").fetchone()[0]
+    con = connection.connect(db_path)
+    staged = stage(b"a,b\n1,2\n", "tiny.csv")
+    try:
+        for opened in (con, staged.con):
+            assert opened.execute("SELECT current_setting('threads')").fetchone()[0] == (threads or default)
+    finally:
+        con.close()
+        staged.close()
 
 
 def test_a_database_held_by_another_process_says_so(db_path):

@@ -34,6 +34,7 @@ from analytics.ingest.read import (
     read_raw,
     sniff_delimiter,
 )
+from analytics.store.connection import duckdb_config
 
 HEAD_ROWS = 3  # enough for every tool's header rows (detect.py, survey.py)
 SNIFF_BYTES = 256 * 1024
@@ -64,8 +65,10 @@ class Staged:
 def stage(data: bytes, file_name: str, path: Path | None = None,
           limits: WorkbookLimits = WorkbookLimits(), config: dict[str, str | int] | None = None) -> Staged:
     """Stage a file's bytes (read from `path` by DuckDB when given); raises only IngestError.
-    `config`: DuckDB's settings for the private connection (its threads and memory_limit, where limited)."""
-    con = duckdb.connect(config=config or {})
+    `config`: DuckDB's settings for the private connection (its threads and memory_limit, where limited), over
+    those every connection takes (connection.duckdb_config)."""
+    settings = {**duckdb_config(), **(config or {})}
+    con = duckdb.connect(config=settings)
     try:
         text, encoding, fast = data, "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8", _fast_dialect(data)
         if fast is None and _in_another_encoding(data):
@@ -80,7 +83,7 @@ def stage(data: bytes, file_name: str, path: Path | None = None,
                 return _finish(con, RawTable([], encoding, fast, "csv"), "duckdb")
             except duckdb.Error:  # the CSV is not as regular as it looked: take the careful route
                 con.close()
-                con = duckdb.connect(config=config or {})
+                con = duckdb.connect(config=settings)
         raw = read_raw(data, file_name, limits)
         _stage_rows(con, raw.rows)
         return _finish(con, raw, "python")

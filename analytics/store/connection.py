@@ -13,15 +13,31 @@ from pathlib import Path
 
 import duckdb
 
+from analytics.errors import ConfigError
 from analytics.store.errors import DatabaseBusy, DatabaseError
 from analytics.store.migrations import known_version, migrate
 from analytics.store.schema import SCHEMA_VERSION
 
 DEFAULT_DB = Path("data") / "mentorscope.duckdb"
+THREADS_VARIABLE = "MENTORSCOPE_DUCKDB_THREADS"
 
 
 def default_path() -> Path:
     return Path(os.environ.get("MENTORSCOPE_DB") or DEFAULT_DB)
+
+
+def duckdb_config() -> dict[str, int]:
+    """DuckDB's settings for every database Mentorscope opens, from the environment: MENTORSCOPE_DUCKDB_THREADS
+    caps the threads a query may use (DuckDB's default: one per core). One thread suits a machine shared with
+    other work, and small databases, where handing work to a second thread costs more than it saves (the test
+    suite's: tests/conftest.py)."""
+    given = os.environ.get(THREADS_VARIABLE, "").strip()
+    if not given:
+        return {}
+    if not given.isdigit() or int(given) < 1:
+        raise ConfigError(f"{THREADS_VARIABLE}={given!r} is not a number of threads. Set it to a whole number "
+                          "of at least 1, or unset it to let DuckDB use every core.")
+    return {"threads": int(given)}
 
 
 def backup_file(path: Path, reason: str) -> Path:
@@ -48,7 +64,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
             raise DatabaseError(f"{file} is a folder, not a database file. Pass a file path with --db.")
         file.parent.mkdir(parents=True, exist_ok=True)
     try:
-        con = duckdb.connect(target, read_only=read_only)
+        con = duckdb.connect(target, read_only=read_only, config=duckdb_config())
     except duckdb.Error as exc:
         if "read-only file system" in str(exc).lower() or "permission denied" in str(exc).lower():
             raise DatabaseError(f"Cannot write the database {target}: the file or its folder is read-only. Make it "
@@ -64,7 +80,7 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
                 con.execute("CHECKPOINT")
                 con.close()
                 backup_file(Path(target), f"schema{version}")
-                con = duckdb.connect(target)
+                con = duckdb.connect(target, config=duckdb_config())
             migrate(con)
     except DatabaseError:
         con.close()
