@@ -47,9 +47,12 @@ def session_cursor():
     except errors.DatabaseBusy:
         stop_page(st.info, "Data is being loaded, back in a few seconds.", ":material/hourglass_top:",
                   "Another program (a load from the command line) is using the database right now.")
-    except (errors.DatabaseError, ConfigError) as exc:  # said without the server's folders
+    except errors.DatabaseError as exc:  # said without the server's folders
         stop_page(st.error, "Mentorscope cannot open its database.", ":material/error:",
                   str(exc).replace(path, Path(path).name))
+    except ConfigError as exc:  # the server's environment: trying again cannot mend it, starting it again can
+        stop_page(st.error, "Mentorscope cannot open its database.", ":material/error:",
+                  f"{exc} Then start the dashboard again.", retry=False)
     st.session_state["cursor"] = cursor
     st.session_state["cursor_path"] = path
     return st.session_state["cursor"]

@@ -139,12 +139,12 @@ def test_the_dashboard_without_users(dashboard, monkeypatch, address, client, op
 def test_a_wrong_duckdb_setting_gives_a_page_that_says_how_to_mend_it(dashboard, monkeypatch):
     monkeypatch.setenv(connection.THREADS_VARIABLE, "all")
     at = dashboard("127.0.0.1")
-    said = texts(at)
+    said = texts(at).replace("*", "")
     assert "Mentorscope cannot open its database. MENTORSCOPE_DUCKDB_THREADS='all' is not a number of threads. " \
-           "Set it to a whole number of at least 1" in said.replace("*", "")
+           "Set it to a whole number of at least 1, or unset it to let DuckDB use every core. Then start the " \
+           "dashboard again." in said
     assert "Overview" not in said and "Traceback" not in said
-    monkeypatch.setenv(connection.THREADS_VARIABLE, "1")
-    assert at.button(key="stop_page_retry").click().run().title[0].value == "Overview"  # mended: back
+    assert not at.button, "trying again in the same server would not help"
 
 
 def test_a_busy_database_gives_a_page_that_says_so(dashboard, tmp_path):
