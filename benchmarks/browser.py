@@ -14,6 +14,7 @@ cores would time each other rather than the server.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import statistics
@@ -30,6 +31,7 @@ from typing import AsyncIterator, Awaitable, Callable, Iterator, TypeVar
 from benchmarks import sessions as protocol
 
 T = TypeVar("T")
+LOG = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -240,7 +242,9 @@ async def filter_change(browser, url: str, nth: int, quiet_ms: int = QUIET_MS) -
 async def _or_none(work: Awaitable[T]) -> T | None:
     try:
         return await work
-    except Exception:  # a failed visit is counted, not fatal: the benchmark reports failures
+    except Exception as exc:  # a failed visit is counted, not fatal: the benchmark reports failures
+        # Playwright's message says what it waited for in its first lines (the call log).
+        LOG.warning("a visit failed: %s: %s", type(exc).__name__, " | ".join(str(exc).splitlines()[:6]))
         return None
 
 

@@ -134,10 +134,18 @@ def test_ingest_is_judged_against_read_csv_or_the_stored_rows(file, ingest, floo
     assert checks == ([] if expected is None else [pytest.approx(expected)])
 
 
+def test_a_failed_visit_is_counted_and_logged_with_its_reason(caplog):
+    async def failing():
+        raise RuntimeError("http://127.0.0.1/retention: the page shows an exception\nsecond line")
+    assert asyncio.run(browser._or_none(failing())) is None
+    assert "a visit failed: RuntimeError: http://127.0.0.1/retention: the page shows an exception | second line" \
+        in caplog.text
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.skipif(not browser.CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
-def test_first_screens_are_measured_in_chromium(tmp_path, demo_file):
+def test_first_screens_are_measured_in_chromium(tmp_path, demo_file, caplog):
     database = tmp_path / "first.duckdb"
     shutil.copy(demo_file, database)
     # The smoke run's screens count as settled after a shorter quiet spell than the benchmark's second, and no
@@ -147,7 +155,7 @@ def test_first_screens_are_measured_in_chromium(tmp_path, demo_file):
     visits = [*measured.pages.values(), measured.reference, measured.among_others, measured.others,
               measured.filter_first, measured.filter_again, measured.concurrent, measured.reference_concurrent,
               *measured.elements.values()]
-    assert [v.failures for v in visits] == [0] * 12, (tmp_path / "server.log").read_text()[-2000:]
+    assert [v.failures for v in visits] == [0] * 12, (caplog.text, (tmp_path / "server.log").read_text()[-2000:])
     assert all(s > 0 for v in visits for s in v.seconds)
     assert [len(v.seconds) for v in visits] == [1, 1, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1]
     # The Overview draws charts; each element app shows what its address asks for.
