@@ -64,7 +64,8 @@ class Staged:
 
 def stage(data: bytes, file_name: str, path: Path | None = None,
           limits: WorkbookLimits = WorkbookLimits(), config: dict[str, str | int] | None = None) -> Staged:
-    """Stage a file's bytes (read from `path` by DuckDB when given); raises only IngestError.
+    """Stage a file's bytes (read from `path` by DuckDB when given); raises only IngestError (and ConfigError for
+    a wrong MENTORSCOPE_DUCKDB_THREADS, which opening the database has refused before any file is staged).
     `config`: DuckDB's settings for the private connection (its threads and memory_limit, where limited), over
     those every connection takes (connection.duckdb_config)."""
     settings = {**duckdb_config(), **(config or {})}
