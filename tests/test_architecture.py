@@ -4,6 +4,7 @@ enough to read whole."""
 from __future__ import annotations
 
 import ast
+import logging
 
 from importlinter.cli import lint_imports
 
@@ -12,7 +13,16 @@ from tests.conftest import ROOT
 
 def test_every_import_points_down_and_the_engine_never_imports_streamlit(monkeypatch):
     monkeypatch.chdir(ROOT)
-    assert lint_imports(config_filename=".importlinter", no_cache=True) == 0, "run lint-imports to see the broken contract"
+    # import-linter's command sets up its logging with dictConfig, which disables every logger that exists by then
+    # (the schedule's, the benchmark's): the tests after this one on the same worker need them as they were.
+    loggers = [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
+    disabled = [logger.disabled for logger in loggers]
+    try:
+        assert lint_imports(config_filename=".importlinter", no_cache=True) == 0, \
+            "run lint-imports to see the broken contract"
+    finally:
+        for logger, was in zip(loggers, disabled):
+            logger.disabled = was
 
 
 MAX_MODULE_LINES = 400
