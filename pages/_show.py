@@ -8,6 +8,7 @@ import csv
 from functools import partial
 from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -144,18 +145,63 @@ def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, capt
         # Hidden figures ('n < 5') and blanks stay as readable wrote them.
         shown[column] = [formatting.cell(v, k) if isinstance(v, (int, float)) and not missing(v) else v
                          for v, k in zip(shown[column], per_row)]
-    # Rates as percent with one decimal, kept as numbers so that the column still sorts.
+    marks = small_n_marks(frame)
+    if marks is not None:  # a figure over few people reads like any other unless its row says so
+        shown.insert(0, formatting.SMALL_N_MARK, marks.to_numpy())
+        if "column_order" in config:
+            config["column_order"] = [formatting.SMALL_N_MARK, *config["column_order"]]
+    if len(shown) <= STATIC_ROWS:
+        st.table(static_cells(shown, config.get("column_config"), config.get("column_order")), hide_index=True)
+    else:
+        _grid(shown, name, fit, config)
+    text = " ".join(filter(None, [caption or (definition(metric) if metric else None),
+                                  formatting.SMALL_N_NOTE if marks is not None else None]))
+    if text:
+        st.caption(text)
+    download(frame, name)
+
+
+# A table this short is drawn static (st.table): the sortable grid (st.dataframe) costs a new session's first
+# screen about half a second more in the browser, worth it only for a list to scroll, sort and search.
+STATIC_ROWS = 20
+
+
+def static_cells(shown: pd.DataFrame, column_config: dict | None = None,
+                 column_order: list[str] | None = None) -> pd.DataFrame:
+    """`shown` as a static table's text: headings in words, figures as `column_config` formats them (else by
+    formatting's rules), dates as days, and every text escaped, since st.table reads each cell as Markdown."""
+    cells = {}
+    for column in column_order or shown.columns:
+        form = ((column_config or {}).get(column) or {}).get("type_config", {}).get("format")
+        cells[escape(formatting.heading(column))] = [escape(_static_cell(v, form)) for v in shown[column]]
+    return pd.DataFrame(cells)
+
+
+def _static_cell(value: Any, form: str | None) -> str:
+    if isinstance(value, str):
+        return value
+    if missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    if form == "percent":
+        return formatting.show(value, "rate")
+    if form:
+        return form % value
+    return formatting.show(value, "count" if float(value).is_integer() else "number")
+
+
+def _grid(shown: pd.DataFrame, name: str, fit: int, config: dict) -> None:
+    """A longer table as Streamlit's grid, which sorts and scrolls: columns fitted to `fit` pixels, rates as
+    percent (kept as numbers, so that they sort) and dates as days."""
     for column, kept in list(config.get("column_config", {}).items()):
         if (kept or {}).get("type_config", {}).get("format") == "percent" and column in shown \
                 and pd.api.types.is_numeric_dtype(shown[column]):
             shown[column] = shown[column] * 100
             config["column_config"][column] = st.column_config.NumberColumn(formatting.heading(column),
                                                                              format="%.1f%%")
-    marks = small_n_marks(frame)
-    if marks is not None:  # a figure over few people reads like any other unless its row says so
-        shown.insert(0, formatting.SMALL_N_MARK, marks.to_numpy())
-        if "column_order" in config:
-            config["column_order"] = [formatting.SMALL_N_MARK, *config["column_order"]]
     widths = fitted_widths(shown, fit)
     headers = {c: st.column_config.Column(formatting.heading(c), width=widths[c], help=formatting.heading(c))
                for c in shown.columns}
@@ -165,11 +211,6 @@ def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, capt
              if c in shown.columns and pd.api.types.is_numeric_dtype(shown[c])}
     config["column_config"] = {**headers, **dates, **given}
     st.dataframe(shown, hide_index=True, key=f"table_{name}", **config)
-    text = " ".join(filter(None, [caption or (definition(metric) if metric else None),
-                                  formatting.SMALL_N_NOTE if marks is not None else None]))
-    if text:
-        st.caption(text)
-    download(frame, name)
 
 
 SMALL_N_COLUMNS = ("n", "n_pairs")  # the count a row's figures are computed over, where a table has one

@@ -13,7 +13,10 @@ from __future__ import annotations
 import csv
 import io
 
+import re
+
 import duckdb
+import pandas as pd
 
 from analytics.cli import main
 from analytics.ingest.staged import Staged, stage
@@ -93,3 +96,12 @@ def run_cli(capsys, *argv) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def shown_tables(at) -> list[pd.DataFrame]:
+    """Every table an AppTest run shows, as a reader reads it: the grids' frames, and the static tables' cells
+    and headings with the Markdown escapes (analytics.present.escaping.markdown) taken out."""
+    def unescaped(text):
+        return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "") if isinstance(text, str) else text
+    static = [table.value.rename(columns=unescaped).map(unescaped) for table in at.table]
+    return [grid.value for grid in at.dataframe] + static

@@ -16,6 +16,7 @@ from analytics.measures.filters import Filters, Period
 from analytics.report import build_report
 from analytics.report.build import build_model
 from analytics.store import connection
+from tests.builders import shown_tables
 from tests.shared_copy import read_only_copy
 from tests.test_pages import PAGES, app, drawn, entry  # noqa: F401 - app and entry are fixtures
 
@@ -129,10 +130,13 @@ def test_every_page_shows_labels_as_typed(hostile_db, app, downloads, page, spli
     assert not [code for spec in specs for code in expressions(spec) if "evil" in code or "x^2" in code]
     if split:
         assert any(ANCHOR in text for spec in specs for text in strings(spec)), "the split's labels are drawn as typed"
-    for table in at.dataframe:
-        frame = table.value
+    # A static table reads each cell and heading as Markdown: they are checked as written, with the text above.
+    for text in [str(cell) for table in at.table for cell in [*table.value.columns, *table.value.to_numpy().ravel()]]:
+        assert LINK not in text and ANCHOR not in text and MATHS not in text, text
+        assert "://evil.example" not in text.replace("\\", ""), text
+    for frame in shown_tables(at):
         cells = [cell for column in frame.columns for cell in frame[column]]
-        assert not [cell for cell in cells if runs_as_formula(cell)], f"table {table.key}"
+        assert not [cell for cell in cells if runs_as_formula(cell)], frame.columns.tolist()
     for name, data in downloads.items():
         if name.endswith(".csv"):
             rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))

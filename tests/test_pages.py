@@ -23,6 +23,7 @@ from analytics.present import escaping, impact_reading
 from analytics.store import connection, settings
 from pages import _registry as registry
 from pages._show import safe_csv, small_n_marks
+from tests.builders import shown_tables
 from tests.small_data import small_exports
 from tests.test_ingest_isolated import kill_the_child
 
@@ -747,17 +748,43 @@ def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size)
     settings.set(con, "min_group_size", min_size)
     con.close()
     at = app("6_outcomes")
-    table = at.dataframe[0]
-    headers = [c.get("label") for name, c in json.loads(table.proto.columns).items() if name != "_index"]
-    assert headers == ["dimension", "matched respondents", "excluded (one survey only)", "baseline mean", "exit mean",
-                       "change in mean", "p (paired t-test)", "p (Wilcoxon)", "effect size (Cohen's d, paired)",
-                       "scale (points)"]
-    shown = table.value.set_index("dimension")
+    assert not at.dataframe, "four rows: a static table, no grid"
+    shown = shown_tables(at)[0]
+    assert shown.columns.tolist() == ["dimension", "matched respondents", "excluded (one survey only)",
+                                      "baseline mean", "exit mean", "change in mean", "p (paired t-test)",
+                                      "p (Wilcoxon)", "effect size (Cohen's d, paired)", "scale (points)"]
+    shown = shown.set_index("dimension")
     hidden_or = lambda value: "n < 200" if min_size == 200 else value  # noqa: E731
     assert shown.index.tolist() == ["Networking", "Overall satisfaction", "Relationship quality", "Skill development"]
-    assert shown.loc["Overall satisfaction", "mean_change"] == hidden_or(pytest.approx(0.9))
-    assert (shown.loc[:, "mean_baseline":"cohens_dz"].astype(str) == "n < 200").all().all() == (min_size == 200)
-    assert shown.loc["Networking", "n_pairs"] == 30, "counts stay visible"
+    assert shown.loc["Overall satisfaction", "change in mean"] == hidden_or("+0.90")  # the page's format, %+.2f
+    assert (shown.loc[:, "baseline mean":"effect size (Cohen's d, paired)"] == "n < 200").all().all() \
+        == (min_size == 200)
+    assert shown.loc["Networking", "matched respondents"] == "30", "counts stay visible"
+
+
+# A short table's cells as st.table shows them: every text escaped (it reads cells as Markdown), figures by the
+# page's format where it gives one, else formatting's rules.
+@pytest.mark.parametrize("value, form, cell", [
+    ("[x](http://evil.example)", None, "\\[x\\]\\(http\\:\u2060//evil\\.example\\)"),
+    ("n < 5", None, "n \\< 5"),                      # a hidden figure, as readable wrote it
+    (1234, None, "1,234"),                           # a count
+    (2.0, None, "2"),                                # a whole float reads as a count
+    (0.4567, None, "0\\.5"),                        # formatting's number: one decimal
+    (0.4567, "percent", "45\\.7%"),
+    (0.9, "%+.2f", "\\+0\\.90"),
+    (3, "%d", "3"),
+    (float("nan"), "%.2f", ""),
+    (None, None, ""),
+    (True, None, "yes"),
+    (date(2026, 1, 5), None, "2026\\-01\\-05"),
+    (pd.Timestamp("2026-01-05 13:00"), None, "2026\\-01\\-05"),
+])
+def test_a_short_tables_cells_are_text_as_the_page_formats_it(value, form, cell):
+    from pages._show import static_cells
+    frame = pd.DataFrame({"mean_change": pd.Series([value], dtype=object)})
+    config = {"mean_change": {"type_config": {"format": form}}} if form else None
+    shown = static_cells(frame, config)
+    assert shown.columns.tolist() == ["change in mean"] and shown.iloc[0, 0] == cell
 
 
 def test_a_table_shows_blanks_empty():

@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.ops import auth
 from analytics.store import queries
+from tests.builders import shown_tables
 from tests.test_pages import ROOT, texts
 
 PASSWORDS = {"vera": "viewer password", "lena": "lead password", "adam": "admin password"}
@@ -201,7 +202,7 @@ def test_a_viewer_opening_upload_directly_is_refused_and_nothing_is_written(app,
 
 def test_a_viewer_sees_no_pair_ids_on_engagement(app):
     at = app("viewer", "4_engagement")
-    shown = texts(at) + "".join(d.value.to_csv() for d in at.dataframe)
+    shown = texts(at) + "".join(table.to_csv() for table in shown_tables(at))
     assert not IDS.findall(shown)
     assert any(m.label == "At-risk pairs" for m in at.metric), "the count stays"
     assert NAMES_NOTE in texts(at)

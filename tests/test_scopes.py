@@ -21,6 +21,7 @@ from analytics.ops import auth, sso
 from analytics.report import build_report
 from analytics.store import settings
 from pages import _registry
+from tests.builders import shown_tables
 from tests.test_injection import strings
 from tests.test_pages import PAGES, ROOT, drawn
 from tests.test_roles import database, db_copy, entry  # noqa: F401 (fixtures)
@@ -194,7 +195,7 @@ def everything_shown(at: AppTest, downloads: dict[str, bytes]) -> str:
                                        "error", "success") for e in getattr(at, kind)
              if str(e.value) not in _registry.SECTIONS]
     parts += [f"{m.label} {m.value}" for m in at.metric]
-    parts += [table.value.to_csv() for table in at.dataframe]
+    parts += [table.to_csv() for table in shown_tables(at)]
     parts += [block.value for block in at.code]
     parts += [str(option) for box in at.selectbox for option in box.options]
     parts += [text for spec in drawn(at) for text in strings(spec)]
