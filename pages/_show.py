@@ -134,9 +134,10 @@ def fitted_widths(shown: pd.DataFrame, budget: int = TABLE_WIDTH) -> dict[str, i
 
 def table(frame: pd.DataFrame | None, name: str, metric: str | None = None, caption: str | None = None,
           kinds: dict[str, str | pd.Series] | None = None, fit: int = TABLE_WIDTH, **config) -> None:
-    """A table (text never rendered as Markdown, see `readable`) with its caption (else its metric's
-    definition) and its data, as computed, as CSV. `kinds` reads columns as formatting.cell does, by one
-    kind or a kind per row (a column of figures in different units). Its columns fit `fit` pixels."""
+    """A table (user text never read as markup: see `readable` and `static_cells`) with its caption (else its
+    metric's definition) and its data, as computed, as CSV. `kinds` reads columns as formatting.cell does, by
+    one kind or a kind per row (a column of figures in different units). A short table is static; a longer
+    one is a grid whose columns fit `fit` pixels."""
     if frame is None or frame.empty:
         return
     shown = readable(frame, config.get("column_config"))
