@@ -88,8 +88,7 @@ def readable(frame: pd.DataFrame, column_config: dict | None = None) -> pd.DataF
         for column in [c for c in out.columns if hidden.any() and pd.api.types.is_float_dtype(out[c])
                        and out.loc[hidden, c].isna().all()]:
             form = ((column_config or {}).get(column) or {}).get("type_config", {}).get("format") or "%g"
-            text = (formatting.p_value if column.endswith("p_value") else (lambda v: formatting.show(v, "rate"))
-                    if form == "percent" else (lambda v, form=form: form % v))
+            text = formatting.p_value if column.endswith("p_value") else (lambda v, form=form: _by_form(v, form))
             out[column] = out[column].map(lambda v: "" if missing(v) else text(v)).where(~hidden, why)
         out = out.drop(columns=["suppressed", stats.SHIELDS], errors="ignore")
     # p-values read '< 0.001' or with three decimals (a number format would print 8.81e-06).
@@ -187,11 +186,14 @@ def _static_cell(value: Any, form: str | None) -> str:
         return "yes" if value else "no"
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d")
-    if form == "percent":
-        return formatting.show(value, "rate")
     if form:
-        return form % value
+        return _by_form(value, form)
     return formatting.show(value, "count" if float(value).is_integer() else "number")
+
+
+def _by_form(value: Any, form: str) -> str:
+    """A figure as its column's format shows it: 'percent' by formatting's rule for rates, else a printf form."""
+    return formatting.show(value, "rate") if form == "percent" else form % value
 
 
 def _grid(shown: pd.DataFrame, name: str, fit: int, config: dict) -> None:
