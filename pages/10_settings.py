@@ -16,6 +16,7 @@ from analytics.store import audit, errors, queries, settings
 from pages import _schedule, _scope
 from pages import _session as session
 from pages import _show as show
+from pages import _tables as tables
 
 
 def _setting_input(key: str, spec: settings.Setting, value):
@@ -91,7 +92,7 @@ def audit_log() -> None:
     entries = audit.entries(session.cursor())
     if entries.empty:
         st.caption("Nothing recorded yet.")
-    show.table(entries, "audit_log")
+    tables.table(entries, "audit_log")
 
 
 def erasure() -> None:
@@ -174,7 +175,7 @@ def objective_statuses() -> None:
         "95% CI": ["" if show.missing(low) else f"{formatting.show(low, u)} to {formatting.show(high, u)}"
                    for low, high, u in zip(card["ci_low"], card["ci_high"], card["unit"])],
         "n": card["n"], "why not measurable": card["reason"]})
-    show.table(shown, "objectives", caption=f"Each objective's status in {session.period().label} (the quarter chosen "
+    tables.table(shown, "objectives", caption=f"Each objective's status in {session.period().label} (the quarter chosen "
                "in the sidebar), over its program or all programs. On track: the estimate meets the target; off track: "
                "its 95% CI (without one, the estimate) lies wholly beyond the target and the amber band; at risk in "
                "between (docs/metrics.md, Objectives).")
@@ -230,14 +231,14 @@ def users() -> None:
         st.caption("No users are configured: Mentorscope runs in single-user local mode.")
     scoped = {name: tuple(entry.get("programs", [])) for name, entry in configured.items()}
     if configured:
-        show.table(pd.DataFrame([(name, entry["role"], ", ".join(scoped[name]) or "all")
+        tables.table(pd.DataFrame([(name, entry["role"], ", ".join(scoped[name]) or "all")
                                  for name, entry in configured.items()], columns=["user", "role", "programs"]),
                    "users", caption="Password users ([auth.users]); an admin sees all programs whatever it says.")
     if provider is not None:
         rules = provider.rules
         scoped.update(rules.scopes)
         if rules.scopes:
-            show.table(pd.DataFrame([(who, ", ".join(programs)) for who, programs in rules.scopes.items()],
+            tables.table(pd.DataFrame([(who, ", ".join(programs)) for who, programs in rules.scopes.items()],
                                     columns=["who", "programs"]), "sso_scopes",
                        caption="Program scopes of those who sign in with the identity provider ([auth.roles.programs], "
                        "by e-mail or group): every program named for them, all when none is.")
@@ -245,7 +246,7 @@ def users() -> None:
                  + [(f"group ({rules.group_claim} claim)", group, role) for group, role in rules.by_group.items()])
         names = ", ".join(p.label for p in provider.providers)
         if given:
-            show.table(pd.DataFrame(given, columns=["by", "who", "role"]), "sso_roles",
+            tables.table(pd.DataFrame(given, columns=["by", "who", "role"]), "sso_roles",
                        caption=f"Roles of those who sign in with {names} ([auth.roles]); the highest one applies.")
         else:
             st.warning(f"Sign-in with {names} is set up, but [auth.roles] gives no one a role, so everyone is "
@@ -267,7 +268,7 @@ def report_delivery() -> None:
                "below; without a running dashboard, `python -m analytics deliver` from cron does (README, "
                "*Delivery*). Adding and removing recipients, and every send, is audited.")
     delivery_schedule()
-    show.table(delivery.last_deliveries(session.cursor()), "recipients")
+    tables.table(delivery.last_deliveries(session.cursor()), "recipients")
     with st.form("add_recipient", clear_on_submit=True):
         address, name = st.columns(2)
         email = address.text_input("E-mail address", max_chars=320, key="recipient_email")

@@ -6,6 +6,7 @@ from analytics.measures import impact, retention, roi
 from analytics.present import charts, formatting, impact_reading, roi_reading
 from pages import _session as session
 from pages import _show as show
+from pages import _tables as tables
 
 st.title("Impact")
 st.caption(f"{show.showing()}: employees on the comparison's starting date, 12 months "
@@ -67,7 +68,7 @@ st.subheader(roi_reading.TITLE)
 returns = session.standard(roi.block)
 st.markdown(show.escape(roi_reading.verdict(returns)))
 if returns["reason"] not in roi_reading.MESSAGES:
-    show.table(roi_reading.table(returns), "impact_roi",
+    tables.table(roi_reading.table(returns), "impact_roi",
                caption="Each figure with its 95% interval, carried from the retention difference's CI. Amounts in "
                f"{returns['currency']}; costs and the share credited to mentoring are set in Settings.")
 st.caption(show.escape(roi_reading.intangibles(returns)))

@@ -14,6 +14,7 @@ from analytics.present import charts, wording
 from analytics.store.plausible import EARLIEST, latest_plausible
 from pages import _session as session
 from pages import _show as show
+from pages import _tables as tables
 
 NOT_SCORED = "(not scored)"
 SCALES = (4, 5, 7, 10, 11)
@@ -170,14 +171,14 @@ def validation(plan, key: str) -> None:
     preview = plan.batch.responses.head(20) if plan.kind == "survey" else plan.batch.head(20)
     shown = f"all {plan.rows_valid:,}" if plan.rows_valid <= 20 else f"first 20 of {plan.rows_valid:,}"
     with st.expander(f"Preview ({shown} row{'s' if plan.rows_valid != 1 else ''})"):
-        st.dataframe(show.readable(preview), hide_index=True)
+        st.dataframe(tables.readable(preview), hide_index=True)
     if waiting:
         st.warning(WAITING[waiting != 1].format(n=f"{waiting:,}"), icon=":material/link_off:")
     if plan.rejected:
         with st.expander(f"Rejected rows and why ({len(plan.rejected):,})", expanded=True):
             rejected = plan.rejected_frame()
             rejected_summary(rejected)
-            show.table(rejected, f"rejected_{key}")
+            tables.table(rejected, f"rejected_{key}")
 
 
 def responses_known(known) -> None:
@@ -225,7 +226,7 @@ def upload_history() -> None:
     if history.empty:
         st.caption("Nothing uploaded yet.")
         return
-    show.table(history, "upload_history")
+    tables.table(history, "upload_history")
     names = history.set_index("upload_id")["file_name"]
     cols = st.columns([3, 1, 1], vertical_alignment="bottom")
     # No upload is chosen until the user picks one: Remove never acts on the newest by default.
@@ -261,7 +262,7 @@ def rejected_of(history: pd.DataFrame, upload_id: int) -> None:
         st.markdown(f"- Row {row.row_number}{show.escape(column)}: {show.escape(row.reason)}")
     if len(rejected) > REJECTED_LISTED:
         st.caption(f"The first {REJECTED_LISTED} of {len(rejected):,}; the CSV has them all.")
-    show.download(rejected, f"rejected_upload_{upload_id}")
+    tables.download(rejected, f"rejected_upload_{upload_id}")
 
 
 def confirm_removal(upload_id: int, file_name: str, rows_loaded: int) -> None:
@@ -284,7 +285,7 @@ def confirm_removal(upload_id: int, file_name: str, rows_loaded: int) -> None:
 def data_health() -> None:
     st.caption("Rows per table, the dates they cover, and rows that point at nothing (for example meetings of "
                "a pair whose upload was removed).")
-    show.table(session.compute(health.data_health), "data_health")
+    tables.table(session.compute(health.data_health), "data_health")
 
 
 st.title("Upload")

@@ -5,6 +5,7 @@ from analytics.measures import engagement
 from analytics.present import charts, wording
 from pages import _session as session
 from pages import _show as show
+from pages import _tables as tables
 
 st.title("Engagement")
 st.caption("  \n".join([f"{show.showing('pair')}: pairs and their meetings.",
@@ -69,7 +70,7 @@ else:
                f"{session.setting('at_risk_days')} days.")
     if session.can("view_names"):
         st.caption("Longest silence first. Contact them this week.")
-        show.table(at_risk, "at_risk_pairs", metric="at_risk_pairs")
+        tables.table(at_risk, "at_risk_pairs", metric="at_risk_pairs")
     else:
         st.info(f"The list of these pairs is not shown: {NAMES_NOTE}", icon=":material/visibility_off:")
 
@@ -80,4 +81,4 @@ elif not session.can("view_names"):
     st.info(f"Open pairs per mentor is not shown: {NAMES_NOTE}", icon=":material/visibility_off:")
 else:
     st.caption("Mentors with an open pair this quarter, the busiest first.")
-    show.table(session.standard(engagement.mentor_load).rename(columns={"n": "open_pairs"}), "mentor_load")
+    tables.table(session.standard(engagement.mentor_load).rename(columns={"n": "open_pairs"}), "mentor_load")

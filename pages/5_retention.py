@@ -5,6 +5,7 @@ from analytics.measures import impact, retention
 from analytics.present import charts, impact_reading
 from pages import _session as session
 from pages import _show as show
+from pages import _tables as tables
 
 st.title("Retention")
 st.caption(f"{show.showing()}: pairs matched up to the end of the quarter, and the "
@@ -20,10 +21,10 @@ with left:
                "matching (completed and open pairs censored), with 95% log-log Greenwood bands.")
 with right:
     st.markdown("**Pairs still together at 3, 6 and 12 months**")
-    show.table(session.standard(retention.survival_at), "pair_survival",
+    tables.table(session.standard(retention.survival_at), "pair_survival",
                caption="The same estimate read at 3, 6 and 12 months after matching, with its 95% CI and the "
                "pairs still followed then (neither ended nor censored).",
-               column_config=show.percent_columns("survival", "ci_low", "ci_high"), fit=364)
+               column_config=tables.percent_columns("survival", "ci_low", "ci_high"), fit=364)
     reasons = session.standard(retention.early_exit_reasons)
     show.chart(charts.group_bars, reasons, "early_exit_reasons", category="end_reason",
                caption="Each end reason's share of the pairs that ended early (not 'completed') in the quarter.",

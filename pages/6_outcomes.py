@@ -5,6 +5,7 @@ from analytics.measures import outcomes
 from analytics.present import charts
 from pages import _session as session
 from pages import _show as show
+from pages import _tables as tables
 
 st.title("Outcomes")
 st.caption(f"{show.showing()}: respondents whose exit survey falls in the quarter, "
@@ -23,8 +24,8 @@ with right:
                title="Goals achieved, by category", value_title="Goals achieved (%)")
 if drawn:
     st.markdown("**Change per dimension, with effect size**")
-    show.table(pre_post.drop(columns=["n"], errors="ignore"), "pre_post_table",
-               column_config=show.number_columns(mean_baseline="%.2f", mean_exit="%.2f", mean_change="%+.2f",
+    tables.table(pre_post.drop(columns=["n"], errors="ignore"), "pre_post_table",
+               column_config=tables.number_columns(mean_baseline="%.2f", mean_exit="%.2f", mean_change="%+.2f",
                                                  cohens_dz="%.2f", scale_points="%d"))
     st.caption("Effect size: Cohen's d for paired answers, the mean change over the spread of the changes "
                "(0.2 small, 0.5 medium, 0.8 large). Excluded: respondents with only one of the two surveys.")

@@ -5,6 +5,7 @@ from analytics.measures import feedback, stats
 from analytics.present import charts
 from pages import _session as session
 from pages import _show as show
+from pages import _tables as tables
 
 st.title("Feedback")
 st.caption(f"{show.showing()}: free-text survey comments. Emails and phone numbers are "
@@ -44,6 +45,6 @@ else:
                "list to a few people. To read one group's comments, pick it in the sidebar: the list then "
                "appears only if that group has enough respondents.")
     search = st.text_input("Search comments", key="feedback_search", placeholder="a word or phrase")
-    show.table(session.standard(feedback.comments, search=search or None), "comments",
-               column_config=show.number_columns(sentiment="%+.2f"),
+    tables.table(session.standard(feedback.comments, search=search or None), "comments",
+               column_config=tables.number_columns(sentiment="%+.2f"),
                column_order=["month", "comment", "themes", "sentiment"])

@@ -9,6 +9,7 @@ from analytics.present import formatting, insights
 from pages import _scope
 from pages import _session as session
 from pages import _show as show
+from pages import _tables as tables
 
 ALL_PROGRAMS, ALL_COHORTS = "All programs", "All cohorts"
 # Overall satisfaction is what most actions mean to move; a count of survey responses rarely is.
@@ -164,13 +165,13 @@ for finding in found:
     st.markdown(f"- {show.escape(finding['message'])}")
 measured = session.standard(effects.action_effects)
 if not measured.empty:
-    st.dataframe(show.readable(effect_table(measured)), hide_index=True, key="table_improvement_effects",
+    st.dataframe(tables.readable(effect_table(measured)), hide_index=True, key="table_improvement_effects",
                  column_config={"started on": st.column_config.DateColumn(format="YYYY-MM-DD")})
     st.caption("Before and after: the mean of the two quarters' figures. n: the answers, pairs, goals or people "
                "behind them, each quarter's counted. The 95% interval is ±1.96 standard errors (s²/n for a mean, "
                "p(1 − p)/n for a share); the difference in differences is the action's change less that of the "
                "groups it left out, its variance the sum of the four sides'. Counts and medians have no interval.")
-    show.download(measured, "improvement_effects")
+    tables.download(measured, "improvement_effects")
 st.subheader("The log")
 logged = session.compute(improvements.list_actions, chosen.program, chosen.cohort, chosen.scope)
 if logged.empty:
@@ -178,7 +179,7 @@ if logged.empty:
 else:
     scopes = [improvements.scope_text(p, c) for p, c in zip(logged["program"], logged["cohort"])]
     labels = logged["metric"].map(lambda name: registry.REGISTRY[name].label)
-    show.table(logged.drop(columns=["program", "cohort", "is_demo"]).assign(**{"for": scopes, "metric": labels}),
+    tables.table(logged.drop(columns=["program", "cohort", "is_demo"]).assign(**{"for": scopes, "metric": labels}),
                "improvement_actions",
                column_order=["action_id", "title", "for", "started_on", "metric", "owner", "description", "created_at"])
     if session.can("log_improvement"):

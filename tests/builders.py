@@ -104,3 +104,12 @@ def shown_tables(at) -> list[pd.DataFrame]:
         return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "") if isinstance(text, str) else text
     static = [table.value.rename(columns=unescaped).map(unescaped) for table in at.table]
     return [grid.value for grid in at.dataframe] + static
+
+
+def every_row_shown(at):
+    """The AppTest run again with each long list shown whole (pages/_tables: its first rows until asked)."""
+    from pages._tables import all_rows_key
+    toggles = [toggle for toggle in at.toggle if toggle.key and toggle.key.startswith(all_rows_key(""))]
+    for toggle in toggles:
+        toggle.set_value(True)
+    return at.run() if toggles else at

@@ -183,7 +183,7 @@ def test_main_path_in_chromium(server):
             assert after != before
             active = page.get_by_test_id("stMetric").filter(has_text="Active pair rate").inner_text()
             assert "%" in active, active
-            # A chart's data is written when its button is clicked (pages/_show.download).
+            # A chart's data is written when its button is clicked (pages/_tables.download).
             with page.expect_download() as taken:
                 page.get_by_role("button", name="Download data (CSV)").first.click()
             assert Path(taken.value.path()).read_text(encoding="utf-8").startswith('"period",'), \

@@ -16,7 +16,7 @@ from analytics.measures.filters import Filters, Period
 from analytics.report import build_report
 from analytics.report.build import build_model
 from analytics.store import connection
-from tests.builders import shown_tables
+from tests.builders import every_row_shown, shown_tables
 from tests.shared_copy import read_only_copy
 from tests.test_pages import PAGES, app, drawn, entry  # noqa: F401 - app and entry are fixtures
 
@@ -119,6 +119,7 @@ def test_every_page_shows_labels_as_typed(hostile_db, app, downloads, page, spli
     at.selectbox(key="filter_program").set_value(LINK).run()
     if split:
         at.selectbox(key=split[0]).set_value(split[1]).run()
+    at = every_row_shown(at)
     assert not at.exception, [e.value for e in at.exception]
     shown = [str(e.value) for kind in MARKDOWN for e in getattr(at, kind)]
     shown += [str(e.value) for e in at.sidebar.caption]

@@ -22,7 +22,7 @@ from analytics.ops import delivery, schedule
 from analytics.present import escaping, impact_reading
 from analytics.store import connection, settings
 from pages import _registry as registry
-from pages._show import safe_csv, small_n_marks
+from pages._tables import all_rows_key, safe_csv, small_n_marks
 from tests.builders import shown_tables
 from tests.small_data import small_exports
 from tests.test_ingest_isolated import kill_the_child
@@ -221,6 +221,7 @@ def test_satisfaction_download_of_a_hidden_group_gives_no_answer_values(populate
 def test_feedback_lists_comments_by_month_only(populated_read, app, downloads):
     at = app("7_feedback")
     assert not at.exception, [e.value for e in at.exception]
+    at.toggle(key=all_rows_key("comments")).set_value(True).run()  # a long list: its grid on demand
     columns = ["month", "comment", "themes", "sentiment", "n", "respondents"]
     # The table reads hidden figures in their cells; the download keeps the flag.
     for frame, flags in ((at.dataframe[0].value, []), (offered_csv(downloads, "comments.csv"), ["suppressed"])):
@@ -686,7 +687,7 @@ def tiles_of_changes():
     ({"months": [3], "survival": [0.93], "ci_low": [0.88], "ci_high": [0.96], "at_risk": [160], "n": [205]}, 360),
 ])
 def test_a_table_fits_its_width_without_losing_a_column(columns, budget):
-    from pages._show import MIN_COLUMN_PX, fitted_widths
+    from pages._tables import MIN_COLUMN_PX, fitted_widths
     widths = fitted_widths(pd.DataFrame(columns), budget)
     assert list(widths) == list(columns)
     assert sum(widths.values()) <= budget
@@ -780,15 +781,61 @@ def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size)
     (pd.Timestamp("2026-01-05 13:00"), None, "2026\\-01\\-05"),
 ])
 def test_a_short_tables_cells_are_text_as_the_page_formats_it(value, form, cell):
-    from pages._show import static_cells
+    from pages._tables import static_cells
     frame = pd.DataFrame({"mean_change": pd.Series([value], dtype=object)})
     config = {"mean_change": {"type_config": {"format": form}}} if form else None
     shown = static_cells(frame, config)
     assert shown.columns.tolist() == ["change in mean"] and shown.iloc[0, 0] == cell
 
 
+def long_list(rows: int):
+    """A list of `rows` people, busiest first, with a rate per person (pages/_tables.table)."""
+    import pandas as pd
+    from pages import _tables
+    people = pd.DataFrame({"mentor_id": [f"m{i:02d}" for i in range(rows)], "share": [i / 100 for i in range(rows)]})
+    _tables.table(people, "people", column_config=_tables.percent_columns("share"))
+
+
+# Up to STATIC_ROWS (30) rows a list is static whole; a longer one shows its first 20 rows static until asked for
+# all, and the grid then holds every row, its rates as percent (0.30 → 30.0).
+@pytest.mark.parametrize("rows, turns, grid_rows, static_rows, toggle, caption", [
+    (30, [], None, 30, None, None),
+    (31, [], None, 20, "Show all 31 rows", "The first 20 of 31 rows."),
+    (31, [True], 31, None, "Show all 31 rows", None),
+    (31, [True, False], None, 20, "Show all 31 rows", "The first 20 of 31 rows."),
+])
+def test_a_long_list_shows_its_first_rows_until_asked_for_all(rows, turns, grid_rows, static_rows, toggle, caption):
+    at = AppTest.from_function(long_list, args=(rows,)).run()
+    for turn in turns:
+        at.toggle(key=all_rows_key("people")).set_value(turn).run()
+    assert [t.label for t in at.toggle] == ([toggle] if toggle else [])
+    assert [len(grid.value) for grid in at.dataframe] == ([grid_rows] if grid_rows else [])
+    assert [len(table.value) for table in at.table] == ([static_rows] if static_rows else [])
+    assert [c.value for c in at.caption if c.value.startswith("The first")] == ([caption] if caption else [])
+    if static_rows:
+        assert at.table[0].value.iloc[:2, 0].tolist() == ["m00", "m01"], "the first rows, in the list's order"
+    else:
+        assert at.dataframe[0].value["share"].iloc[-1] == pytest.approx(30.0)
+    assert [b.label for b in at.get("download_button")] == ["Download data (CSV)"], "every row, either way"
+
+
+def grid_of(people, config):
+    from pages import _tables
+    _tables._grid(people, "people", _tables.TABLE_WIDTH, config)
+
+
+def test_a_grid_leaves_its_arguments_as_they_were():
+    """The fragment keeps a long list's arguments to draw it again when its toggle changes."""
+    from pages._tables import percent_columns
+    people, config = pd.DataFrame({"share": [0.5, 0.25]}), {"column_config": percent_columns("share")}
+    kept = (people.copy(), repr(config))
+    at = AppTest.from_function(grid_of, args=(people, config)).run()
+    assert at.dataframe[0].value["share"].tolist() == [50.0, 25.0]
+    assert people.equals(kept[0]) and repr(config) == kept[1]
+
+
 def test_a_table_shows_blanks_empty():
-    from pages._show import readable
+    from pages._tables import readable
     frame = pd.DataFrame({"actor": ["ana", None], "at": pd.to_datetime(["2026-01-01", None]), "n": [1.0, None],
                           "first_date": [date(2026, 1, 1), None]})
     shown = readable(frame)

@@ -21,7 +21,7 @@ from analytics.ops import auth, sso
 from analytics.report import build_report
 from analytics.store import settings
 from pages import _registry
-from tests.builders import shown_tables
+from tests.builders import every_row_shown, shown_tables
 from tests.test_injection import strings
 from tests.test_pages import PAGES, ROOT, drawn
 from tests.test_roles import database, db_copy, entry  # noqa: F401 (fixtures)
@@ -210,7 +210,7 @@ def test_a_scoped_lead_sees_no_other_program_on_any_page(scoped, downloads, page
         at.toggle(key="show_metrics_json").set_value(True)
         at.toggle(key="show_command_line").set_value(True).run()
         assert "mentorscope-2026Q2.json" in downloads and at.code
-    shown = everything_shown(at, downloads)
+    shown = everything_shown(every_row_shown(at), downloads)
     assert OTHER not in shown
     if page == "2_upload":  # it covers every program: refused
         assert any("limited to some programs" in w.value for w in at.warning)
