@@ -40,6 +40,11 @@ run: install
 # Three workers on two cores: the browser tests (started first) mostly wait on a server and a
 # browser, so the workers run short tests beside them. A module whose fixture takes seconds runs
 # whole on one worker (tests/conftest.py, ONE_WORKER).
+#
+# Each of the suite's Python processes (its workers, and the servers and command lines it starts) would compile
+# the project's modules and rewrite the tests' assertions anew where the environment asks Python to keep no
+# bytecode (PYTHONDONTWRITEBYTECODE): the suite keeps it, in the __pycache__ folders git ignores.
+test: export PYTHONDONTWRITEBYTECODE :=
 test: install
 	$(PY) -m pytest -n 3 -q
 
