@@ -791,6 +791,7 @@ def test_a_short_tables_cells_are_text_as_the_page_formats_it(value, form, cell)
 def long_list(rows: int):
     """A list of `rows` people, busiest first, with a rate per person (pages/_tables.table)."""
     import pandas as pd
+
     from pages import _tables
     people = pd.DataFrame({"mentor_id": [f"m{i:02d}" for i in range(rows)], "share": [i / 100 for i in range(rows)]})
     _tables.table(people, "people", column_config=_tables.percent_columns("share"))
