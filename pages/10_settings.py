@@ -10,7 +10,7 @@ import streamlit as st
 from analytics.measures import objectives, registry
 from analytics.measures.filters import Filters, available_quarters, known_values, last_complete_quarter
 from analytics.ops import delivery, demo, privacy
-from analytics.present import escaping, formatting
+from analytics.present import formatting
 from analytics.report import FORMATS
 from analytics.store import audit, errors, queries, settings
 from pages import _schedule, _scope
@@ -20,25 +20,35 @@ from pages import _tables as tables
 
 
 def _setting_input(key: str, spec: settings.Setting, value):
-    """The widget of one setting: a number, the currency code, or a table of each program's cost."""
+    """The widget of one setting: a number, the currency code, or a box for each program's cost."""
     default = f"{spec.default:,}" if isinstance(spec.default, (int, float)) else spec.default or "none"
     label, help_text = spec.help[0].upper() + spec.help[1:], f"`{key}`, default {default}"
     if spec.kind is settings.currency_code:
         return st.text_input(label, value=value, max_chars=3, key=f"setting_{key}", help=help_text)
     if spec.kind is settings.program_costs:
-        programs = sorted(set(known_values(session.cursor(), "program")) | set(value))
-        # Names shown as a spreadsheet cannot run them (the table's own CSV download); costs map back by row.
-        table = pd.DataFrame({"program": [escaping.spreadsheet(p) for p in programs],
-                              "annual_cost": [value.get(p) for p in programs]})
-        edited = st.data_editor(table, key=f"setting_{key}", hide_index=True, disabled=["program"],
-                                column_config={"annual_cost": st.column_config.NumberColumn(
-                                    "Annual cost", min_value=0.0, help=label)})
-        return {program: cost for program, cost in zip(programs, edited["annual_cost"]) if not pd.isna(cost)}
+        return _program_costs(key, label, value)
     step = 1 if spec.kind is int else 0.5
     return st.number_input(label, value=spec.kind(value), step=spec.kind(step),
                            min_value=spec.kind(spec.low) if spec.kind is int else float(spec.low),
                            max_value=None if spec.high is None else spec.kind(spec.high),
                            key=f"setting_{key}", help=help_text)
+
+
+def _cost(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _program_costs(key: str, label: str, value: dict[str, float]) -> dict[str, float]:
+    """One box per program, three to a row (a grid would cost every new session of this page half a second):
+    the programs in the data and those already costed; an empty box is not set."""
+    programs = sorted(set(known_values(session.cursor(), "program")) | set(value))
+    st.markdown(f":small[{label}]", help=f"`{key}`: a box left empty is not set")
+    costs = {}
+    for start in range(0, len(programs), 3):
+        for column, program in zip(st.columns(3), programs[start:start + 3]):
+            costs[program] = column.number_input(show.escape(program), value=_cost(value.get(program)), min_value=0.0,
+                                                 step=1000.0, placeholder="not set", key=f"setting_{key}:{program}")
+    return {program: cost for program, cost in costs.items() if cost is not None}
 
 
 GROUP_NOTES = {

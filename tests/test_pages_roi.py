@@ -2,10 +2,12 @@
 for none on the Impact page, and the slides among the Reports page's formats."""
 from __future__ import annotations
 
+import pytest
+
 from analytics.measures import roi
 from analytics.measures.filters import Filters, Period
-from analytics.present import roi_reading
-from analytics.store import settings
+from analytics.present import escaping, roi_reading
+from analytics.store import connection, settings
 from tests import test_pages
 from tests.test_pages import PAGE_DIR, downloads_rerun, texts
 
@@ -37,6 +39,29 @@ def test_costs_saved_in_settings_give_the_impact_page_its_return(demo_db, app):
     assert expected["reason"] is None and expected["cost"] == 40_000
     assert roi_reading.verdict(expected) in texts(at).replace("\\", "")
     assert any("csv_impact_roi" in w.proto.id for w in at.get("download_button"))
+
+
+# Each program's cost has its box (the demo's two programs, and any costed before); a box left empty is not set,
+# and one set before keeps its value until changed.
+@pytest.mark.parametrize("before, typed, saved", [
+    ({}, {"Leadership program": 12_000.0}, {"Leadership program": 12_000.0}),
+    ({"Leadership program": 5_000}, {"New-hire mentoring": 7_500.0},
+     {"Leadership program": 5_000.0, "New-hire mentoring": 7_500.0}),
+    ({"Leadership program": 5_000, "Gone program": 1_000}, {"Leadership program": 6_000.0},
+     {"Leadership program": 6_000.0, "Gone program": 1_000.0}),  # a program no longer in the data keeps its box
+])
+def test_each_programs_cost_has_its_box(demo_db, app, before, typed, saved):
+    con = connection.connect(demo_db)
+    settings.set(con, "program_costs", before)
+    con.close()
+    at = app("10_settings")
+    boxes = {box.label: box for box in at.number_input if box.key.startswith("setting_program_costs:")}
+    assert sorted(boxes) == sorted(map(escaping.markdown, {"Leadership program", "New-hire mentoring", *before}))
+    for program, cost in typed.items():
+        boxes[escaping.markdown(program)].set_value(cost)
+    at.button(key="FormSubmitter:settings_roi-Save settings").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert settings.get(at.session_state["cursor"], "program_costs") == saved
 
 
 def test_the_reports_page_builds_the_slides(demo_db, app):
