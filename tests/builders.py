@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 import duckdb
+import lxml.html
 import pandas as pd
 
 from analytics.cli import main
@@ -98,12 +98,19 @@ def run_cli(capsys, *argv) -> tuple[int, str, str]:
 
 
 def shown_tables(at) -> list[pd.DataFrame]:
-    """Every table an AppTest run shows, as a reader reads it: the grids' frames, and the static tables' cells
-    and headings with the Markdown escapes (analytics.present.escaping.markdown) taken out."""
-    def unescaped(text):
-        return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "") if isinstance(text, str) else text
-    static = [table.value.rename(columns=unescaped).map(unescaped) for table in at.table]
-    return [grid.value for grid in at.dataframe] + static
+    """Every table an AppTest run shows, as a reader reads it: the grids' frames, and the static tables' cells and
+    headings (pages/_tables.static_html) as text."""
+    return [grid.value for grid in at.dataframe] + [static_table(block.proto.body) for block in static_tables(at)]
+
+
+def static_tables(at) -> list:
+    return [block for block in at.html if 'class="static-table"' in block.proto.body]
+
+
+def static_table(body: str) -> pd.DataFrame:
+    """A static table's HTML as the text its reader sees, heading by heading."""
+    heading, *rows = [[cell.text_content() for cell in row] for row in lxml.html.fragment_fromstring(body, create_parent="div").iter("tr")]
+    return pd.DataFrame(rows, columns=heading)
 
 
 def every_row_shown(at):

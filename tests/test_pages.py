@@ -10,6 +10,7 @@ import threading
 from datetime import date, datetime
 from pathlib import Path
 
+import lxml.html
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -23,7 +24,7 @@ from analytics.present import escaping, impact_reading
 from analytics.store import connection, settings
 from pages import _registry as registry
 from pages._tables import all_rows_key, safe_csv, small_n_marks
-from tests.builders import shown_tables
+from tests.builders import shown_tables, static_table
 from tests.small_data import small_exports
 from tests.test_ingest_isolated import kill_the_child
 
@@ -763,29 +764,34 @@ def test_outcomes_change_table_reads_like_its_chart(populated_db, app, min_size)
     assert shown.loc["Networking", "matched respondents"] == "30", "counts stay visible"
 
 
-# A short table's cells as st.table shows them: every text escaped (it reads cells as Markdown), figures by the
-# page's format where it gives one, else formatting's rules.
-@pytest.mark.parametrize("value, form, cell", [
-    ("[x](http://evil.example)", None, "\\[x\\]\\(http\\:\u2060//evil\\.example\\)"),
-    ("n < 5", None, "n \\< 5"),                      # a hidden figure, as readable wrote it
-    (1234, None, "1,234"),                           # a count
-    (2.0, None, "2"),                                # a whole float reads as a count
-    (0.4567, None, "0\\.5"),                        # formatting's number: one decimal
-    (0.4567, "percent", "45\\.7%"),
-    (0.9, "%+.2f", "\\+0\\.90"),
-    (3, "%d", "3"),
-    (float("nan"), "%.2f", ""),
-    (None, None, ""),
-    (True, None, "yes"),
-    (date(2026, 1, 5), None, "2026\\-01\\-05"),
-    (pd.Timestamp("2026-01-05 13:00"), None, "2026\\-01\\-05"),
+# A short table's cells as its reader sees them: text as typed, figures by the page's format where it gives one,
+# else formatting's rules, right-aligned; in HTML, every text escaped, so that nothing in a cell is markup.
+@pytest.mark.parametrize("value, form, cell, figure", [
+    ("[x](http://evil.example) $x^2$", None, "[x](http://evil.example) $x^2$", False),  # Markdown is not read
+    ('<a href="http://evil.example">x</a><script>alert(1)</script>', None,
+     '<a href="http://evil.example">x</a><script>alert(1)</script>', False),          # nor HTML
+    ("n < 5", None, "n < 5", False),                  # a hidden figure, as readable wrote it
+    (1234, None, "1,234", True),                      # a count
+    (2.0, None, "2", True),                           # a whole float reads as a count
+    (0.4567, None, "0.5", True),                      # formatting's number: one decimal
+    (0.4567, "percent", "45.7%", True),
+    (0.9, "%+.2f", "+0.90", True),
+    (3, "%d", "3", True),
+    (float("nan"), "%.2f", "", True),
+    (None, None, "", False),
+    (True, None, "yes", False),
+    (date(2026, 1, 5), None, "2026-01-05", False),
+    (pd.Timestamp("2026-01-05 13:00"), None, "2026-01-05", False),
 ])
-def test_a_short_tables_cells_are_text_as_the_page_formats_it(value, form, cell):
-    from pages._tables import static_cells
+def test_a_short_tables_cells_are_text_as_the_page_formats_it(value, form, cell, figure):
+    from pages._tables import static_html
     frame = pd.DataFrame({"mean_change": pd.Series([value], dtype=object)})
     config = {"mean_change": {"type_config": {"format": form}}} if form else None
-    shown = static_cells(frame, config)
-    assert shown.columns.tolist() == ["change in mean"] and shown.iloc[0, 0] == cell
+    body = static_html(frame, config)
+    table = lxml.html.fragment_fromstring(body, create_parent="div")
+    assert {element.tag for element in table.iter()} <= {"div", "style", "table", "thead", "tbody", "tr", "th", "td"}
+    assert static_table(body).to_dict("list") == {"change in mean": [cell]}
+    assert [td.get("class") for td in table.iter("td")] == (["figure"] if figure else [None])
 
 
 def long_list(rows: int):
@@ -811,10 +817,10 @@ def test_a_long_list_shows_its_first_rows_until_asked_for_all(rows, turns, grid_
         at.toggle(key=all_rows_key("people")).set_value(turn).run()
     assert [t.label for t in at.toggle] == ([toggle] if toggle else [])
     assert [len(grid.value) for grid in at.dataframe] == ([grid_rows] if grid_rows else [])
-    assert [len(table.value) for table in at.table] == ([static_rows] if static_rows else [])
+    assert [len(table) for table in shown_tables(at)[len(at.dataframe):]] == ([static_rows] if static_rows else [])
     assert [c.value for c in at.caption if c.value.startswith("The first")] == ([caption] if caption else [])
     if static_rows:
-        assert at.table[0].value.iloc[:2, 0].tolist() == ["m00", "m01"], "the first rows, in the list's order"
+        assert shown_tables(at)[0].iloc[:2, 0].tolist() == ["m00", "m01"], "the first rows, in the list's order"
     else:
         assert at.dataframe[0].value["share"].iloc[-1] == pytest.approx(30.0)
     assert [b.label for b in at.get("download_button")] == ["Download data (CSV)"], "every row, either way"
