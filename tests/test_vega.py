@@ -211,3 +211,27 @@ def test_improvement_actions_are_lines_with_their_labels():
     note = next(row for row in rows(spec, "text") if "Kick-off" in row["text"])
     assert rule["x"] == note["x"] == 1769904000000  # 2026-02-01 in epoch milliseconds (UTC)
     assert note["text"] == "<b>Kick-off</b> & more"  # as typed: Vega draws no markup
+
+
+# A line's hover points: every point up to HOVER_POINTS (120), else 120 evenly spaced with the first and last; the
+# line itself carries no hovers, its invisible points do.
+@pytest.mark.parametrize("points, hovers, between", [
+    (10, list(range(10)), None),
+    (120, list(range(120)), None),
+    (1000, None, 8.4),  # 999 / 119 = 8.39 rows apart, rounded
+])
+def test_a_long_lines_hover_points_are_spaced_across_it(points, hovers, between):
+    fig = go.Figure(go.Scatter(x=list(range(points)), y=[i % 7 for i in range(points)], mode="lines",
+                               hovertemplate="%{x}: %{y}<extra></extra>"))
+    spec = vega.spec(fig)
+    line, = layers(spec, "line")
+    hover, = [layer for layer in spec["layer"] if layer["mark"].get("opacity") == 0]
+    assert len(line["data"]["values"]) == points and not [row for row in line["data"]["values"] if "tip" in row]
+    xs = [row["x"] for row in hover["data"]["values"]]
+    assert all("tip" in row for row in hover["data"]["values"])
+    if hovers is not None:
+        assert xs == hovers
+    else:
+        gaps = [b - a for a, b in zip(xs, xs[1:])]
+        assert len(xs) == 120 and (xs[0], xs[-1]) == (0, points - 1) and set(gaps) == {8, 9}
+        assert (xs[-1] - xs[0]) / len(gaps) == pytest.approx(between, abs=0.01)

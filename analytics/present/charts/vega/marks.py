@@ -37,6 +37,24 @@ def _layer(rows: list[dict], mark: dict, encoding: dict) -> dict:
     return {"data": {"values": rows}, "mark": mark, "encoding": encoding}
 
 
+# A line's hover points, at most: a few pixels apart across a page's chart, each wide enough to reach the next.
+HOVER_POINTS = 120
+
+
+def _untipped(rows: list[dict]) -> list[dict]:
+    """A line's rows without their hovers, which its invisible points carry."""
+    return [{k: v for k, v in row.items() if k != "tip"} for row in rows]
+
+
+def _spaced(rows: list[dict]) -> list[dict]:
+    """At most HOVER_POINTS of a line's rows, evenly spaced, its first and last kept: a long curve (a Kaplan–Meier
+    step at each day a pair ended) keeps the browser drawing a hover point per row from slowing its first screen."""
+    if len(rows) <= HOVER_POINTS:
+        return rows
+    step = (len(rows) - 1) / (HOVER_POINTS - 1)
+    return [rows[round(i * step)] for i in range(HOVER_POINTS)]
+
+
 class Marks:
     """The layers of one figure, drawn in plotly's order: bars first (one layer, so that they stack), then
     each trace, then lines across the plot and notes."""
@@ -111,11 +129,12 @@ class Marks:
                 mark["strokeDash"] = DASHES[trace.line.dash]
             if "markers" in mode:
                 mark["point"] = {"filled": True, "size": _area(trace.marker.size, 8)}
-            self.layers.append(_layer(rows, mark, encoding))
+            self.layers.append(_layer(rows if "markers" in mode else _untipped(rows), mark, encoding))
             if hovered:
                 # Invisible points wider than the markers carry the hover, so that it needs no exact aim (plotly's
                 # finds the nearest point), on a line without markers too.
-                self.layers.append(_layer(rows, {"type": "point", "opacity": 0, "size": 500, "tooltip": TIP},
+                self.layers.append(_layer(_spaced(rows), {"type": "point", "opacity": 0, "size": 500,
+                                                          "tooltip": TIP},
                                           {k: v for k, v in encoding.items() if k != "color"}))
         elif "markers" in mode:
             symbol = str(trace.marker.symbol or "circle")
