@@ -185,10 +185,11 @@ def objective_statuses() -> None:
         "95% CI": ["" if show.missing(low) else f"{formatting.show(low, u)} to {formatting.show(high, u)}"
                    for low, high, u in zip(card["ci_low"], card["ci_high"], card["unit"])],
         "n": card["n"], "why not measurable": card["reason"]})
-    tables.table(shown, "objectives", caption=f"Each objective's status in {session.period().label} (the quarter chosen "
-               "in the sidebar), over its program or all programs. On track: the estimate meets the target; off track: "
-               "its 95% CI (without one, the estimate) lies wholly beyond the target and the amber band; at risk in "
-               "between (docs/metrics.md, Objectives).")
+    tables.table(shown, "objectives",
+                 caption=f"Each objective's status in {session.period().label} (the quarter chosen in the sidebar), "
+                 "over its program or all programs. On track: the estimate meets the target; off track: its 95% CI "
+                 "(without one, the estimate) lies wholly beyond the target and the amber band; at risk in between "
+                 "(docs/metrics.md, Objectives).")
 
 
 def objectives_section() -> None:
@@ -242,22 +243,22 @@ def users() -> None:
     scoped = {name: tuple(entry.get("programs", [])) for name, entry in configured.items()}
     if configured:
         tables.table(pd.DataFrame([(name, entry["role"], ", ".join(scoped[name]) or "all")
-                                 for name, entry in configured.items()], columns=["user", "role", "programs"]),
-                   "users", caption="Password users ([auth.users]); an admin sees all programs whatever it says.")
+                                   for name, entry in configured.items()], columns=["user", "role", "programs"]),
+                     "users", caption="Password users ([auth.users]); an admin sees all programs whatever it says.")
     if provider is not None:
         rules = provider.rules
         scoped.update(rules.scopes)
         if rules.scopes:
             tables.table(pd.DataFrame([(who, ", ".join(programs)) for who, programs in rules.scopes.items()],
-                                    columns=["who", "programs"]), "sso_scopes",
-                       caption="Program scopes of those who sign in with the identity provider ([auth.roles.programs], "
-                       "by e-mail or group): every program named for them, all when none is.")
+                                      columns=["who", "programs"]), "sso_scopes",
+                         caption="Program scopes of those who sign in with the identity provider "
+                         "([auth.roles.programs], by e-mail or group): every program named for them, all when none is.")
         given = ([("e-mail", email, role) for email, role in rules.by_email.items()]
                  + [(f"group ({rules.group_claim} claim)", group, role) for group, role in rules.by_group.items()])
         names = ", ".join(p.label for p in provider.providers)
         if given:
             tables.table(pd.DataFrame(given, columns=["by", "who", "role"]), "sso_roles",
-                       caption=f"Roles of those who sign in with {names} ([auth.roles]); the highest one applies.")
+                         caption=f"Roles of those who sign in with {names} ([auth.roles]); the highest one applies.")
         else:
             st.warning(f"Sign-in with {names} is set up, but [auth.roles] gives no one a role, so everyone is "
                        "refused.", icon=":material/warning:")

@@ -69,6 +69,6 @@ returns = session.standard(roi.block)
 st.markdown(show.escape(roi_reading.verdict(returns)))
 if returns["reason"] not in roi_reading.MESSAGES:
     tables.table(roi_reading.table(returns), "impact_roi",
-               caption="Each figure with its 95% interval, carried from the retention difference's CI. Amounts in "
-               f"{returns['currency']}; costs and the share credited to mentoring are set in Settings.")
+                 caption="Each figure with its 95% interval, carried from the retention difference's CI. Amounts in "
+                 f"{returns['currency']}; costs and the share credited to mentoring are set in Settings.")
 st.caption(show.escape(roi_reading.intangibles(returns)))

@@ -22,9 +22,9 @@ with left:
 with right:
     st.markdown("**Pairs still together at 3, 6 and 12 months**")
     tables.table(session.standard(retention.survival_at), "pair_survival",
-               caption="The same estimate read at 3, 6 and 12 months after matching, with its 95% CI and the "
-               "pairs still followed then (neither ended nor censored).",
-               column_config=tables.percent_columns("survival", "ci_low", "ci_high"), fit=364)
+                 caption="The same estimate read at 3, 6 and 12 months after matching, with its 95% CI and the "
+                 "pairs still followed then (neither ended nor censored).",
+                 column_config=tables.percent_columns("survival", "ci_low", "ci_high"), fit=364)
     reasons = session.standard(retention.early_exit_reasons)
     show.chart(charts.group_bars, reasons, "early_exit_reasons", category="end_reason",
                caption="Each end reason's share of the pairs that ended early (not 'completed') in the quarter.",

@@ -25,8 +25,8 @@ with right:
 if drawn:
     st.markdown("**Change per dimension, with effect size**")
     tables.table(pre_post.drop(columns=["n"], errors="ignore"), "pre_post_table",
-               column_config=tables.number_columns(mean_baseline="%.2f", mean_exit="%.2f", mean_change="%+.2f",
-                                                 cohens_dz="%.2f", scale_points="%d"))
+                 column_config=tables.number_columns(mean_baseline="%.2f", mean_exit="%.2f", mean_change="%+.2f",
+                                                     cohens_dz="%.2f", scale_points="%d"))
     st.caption("Effect size: Cohen's d for paired answers, the mean change over the spread of the changes "
                "(0.2 small, 0.5 medium, 0.8 large). Excluded: respondents with only one of the two surveys.")
 

@@ -46,5 +46,5 @@ else:
                "appears only if that group has enough respondents.")
     search = st.text_input("Search comments", key="feedback_search", placeholder="a word or phrase")
     tables.table(session.standard(feedback.comments, search=search or None), "comments",
-               column_config=tables.number_columns(sentiment="%+.2f"),
-               column_order=["month", "comment", "themes", "sentiment"])
+                 column_config=tables.number_columns(sentiment="%+.2f"),
+                 column_order=["month", "comment", "themes", "sentiment"])

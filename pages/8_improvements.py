@@ -180,7 +180,8 @@ else:
     scopes = [improvements.scope_text(p, c) for p, c in zip(logged["program"], logged["cohort"])]
     labels = logged["metric"].map(lambda name: registry.REGISTRY[name].label)
     tables.table(logged.drop(columns=["program", "cohort", "is_demo"]).assign(**{"for": scopes, "metric": labels}),
-               "improvement_actions",
-               column_order=["action_id", "title", "for", "started_on", "metric", "owner", "description", "created_at"])
+                 "improvement_actions",
+                 column_order=["action_id", "title", "for", "started_on", "metric", "owner", "description",
+                               "created_at"])
     if session.can("log_improvement"):
         edit_form(logged)
