@@ -156,14 +156,18 @@ def _static(shown: pd.DataFrame, config: dict) -> None:
 def static_html(shown: pd.DataFrame, column_config: dict | None = None,
                 column_order: list[str] | None = None) -> str:
     """`shown` as a static HTML table of `static_cells`, every text escaped: nothing in a cell is read as markup."""
-    cells = static_cells(shown, column_config, column_order)
-    figures = [[isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)) for v in shown[c]]
-               for c in column_order or shown.columns]
+    columns = list(column_order or shown.columns)
+    cells = static_cells(shown, column_config, columns)
     head = "".join(f"<th>{html.escape(heading)}</th>" for heading in cells.columns)
-    rows = "".join("<tr>" + "".join(f'<td class="figure">{html.escape(text)}</td>' if figures[j][i]
-                                    else f"<td>{html.escape(text)}</td>" for j, text in enumerate(row)) + "</tr>"
-                   for i, row in enumerate(cells.itertuples(index=False)))
+    rows = "".join("<tr>" + "".join(map(_html_cell, texts, values)) + "</tr>"
+                   for texts, values in zip(cells.itertuples(index=False), shown[columns].itertuples(index=False)))
     return f'{STATIC_STYLE}<table class="static-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def _html_cell(text: str, value: Any) -> str:
+    """A cell's text, escaped; a figure's aligned right."""
+    figure = isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+    return f'<td class="figure">{html.escape(text)}</td>' if figure else f"<td>{html.escape(text)}</td>"
 
 
 def all_rows_key(name: str) -> str:

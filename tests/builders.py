@@ -109,7 +109,8 @@ def static_tables(at) -> list:
 
 def static_table(body: str) -> pd.DataFrame:
     """A static table's HTML as the text its reader sees, heading by heading."""
-    heading, *rows = [[cell.text_content() for cell in row] for row in lxml.html.fragment_fromstring(body, create_parent="div").iter("tr")]
+    table = lxml.html.fragment_fromstring(body, create_parent="div")
+    heading, *rows = [[cell.text_content() for cell in row] for row in table.iter("tr")]
     return pd.DataFrame(rows, columns=heading)
 
 
